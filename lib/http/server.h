@@ -1,0 +1,53 @@
+#ifndef COFFER_LIB_HTTP_SERVER_H_
+#define COFFER_LIB_HTTP_SERVER_H_
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "lib/http/http.h"
+
+namespace coffer::http {
+
+struct TlsFiles {
+  std::string cert_file;  // PEM chain, leaf first
+  std::string key_file;   // PEM private key
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0 picks a free port; see Server::port()
+  int threads = 2;
+  // Without TLS the server speaks plain HTTP (tests, or behind a TLS-terminating proxy).
+  // With TLS: TLS 1.2 or newer; the files are re-read when they change on disk.
+  std::optional<TlsFiles> tls;
+  std::size_t max_header_bytes = 16 * 1024;  // beyond: 431
+  std::size_t max_body_bytes = 1024 * 1024;  // beyond: 413
+  absl::Duration idle_timeout = absl::Seconds(60);
+  absl::Duration read_timeout = absl::Seconds(30);
+};
+
+// A running HTTP(S) server. Thread-safe.
+class Server {
+ public:
+  virtual ~Server() = default;  // Shutdown(absl::ZeroDuration()) if still running
+
+  // The port actually bound (useful with port 0).
+  virtual int port() const = 0;
+
+  // Stops accepting, lets requests in flight finish for up to `drain`, closes idle keep-alive
+  // connections, then closes the rest and joins the I/O threads. Idempotent.
+  virtual void Shutdown(absl::Duration drain) = 0;
+};
+
+// Binds, starts the I/O threads and returns once the server accepts connections. The handler
+// must outlive the server. Errors: INVALID_ARGUMENT (bad options, unreadable certificate or key),
+// UNAVAILABLE (address in use or not bindable).
+absl::StatusOr<std::unique_ptr<Server>> StartServer(const ServerOptions& options, Handler& handler);
+
+}  // namespace coffer::http
+
+#endif  // COFFER_LIB_HTTP_SERVER_H_

@@ -1,0 +1,53 @@
+#ifndef COFFER_VAULT_CORE_KEYSTORE_KEYSTORE_H_
+#define COFFER_VAULT_CORE_KEYSTORE_KEYSTORE_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lib/base/secret_bytes.h"
+
+namespace coffer::keystore {
+
+// A data key in both forms: the plaintext (used in process memory to seal records, zeroed when
+// dropped) and the form that may be stored (wrapped by the master key, which never leaves the
+// key store).
+struct DataKey {
+  SecretBytes key;      // 32 bytes, AES-256
+  std::string wrapped;  // opaque; give it back to UnwrapDataKey
+};
+
+// The vault's root of trust: the HSM, or a software stand-in for tests. It holds two long-lived
+// keys, created on first start and found again on later starts:
+//  - the master wrapping key (AES-256, never extractable), which wraps every vault's data key;
+//  - the token-signing key (EC P-256), which signs the token service's access tokens.
+// Thread-safe. Errors: UNAVAILABLE (the device or its session failed: retry later),
+// DATA_LOSS (a wrapped key does not unwrap: corrupt or from another master key),
+// INVALID_ARGUMENT (malformed input).
+class KeyStore {
+ public:
+  virtual ~KeyStore() = default;
+
+  // "pkcs11" or "software"; shown in logs and /readyz.
+  virtual std::string_view kind() const = 0;
+
+  // Names the master key, so that a wrapped key records which master key wrapped it.
+  virtual std::string master_key_id() const = 0;
+
+  // A fresh random AES-256 data key, wrapped under the master key.
+  virtual absl::StatusOr<DataKey> NewDataKey() = 0;
+  virtual absl::StatusOr<SecretBytes> UnwrapDataKey(std::string_view wrapped) = 0;
+
+  // ES256 over `data` (SHA-256, then ECDSA P-256), as JWS wants it: r || s, 64 bytes.
+  virtual absl::StatusOr<std::string> SignEs256(std::string_view data) = 0;
+  // The signing key's public point, uncompressed (0x04 || X || Y, 65 bytes), for the JWKS.
+  virtual std::string signing_public_key() const = 0;
+
+  // OK when the device answers and both keys are usable; for /readyz.
+  virtual absl::Status CheckHealth() = 0;
+};
+
+}  // namespace coffer::keystore
+
+#endif  // COFFER_VAULT_CORE_KEYSTORE_KEYSTORE_H_
