@@ -117,9 +117,9 @@ void MapReader::ReadEnum(std::string_view key, std::string* out,
 
 void MapReader::Map(std::string_view key, const std::function<void(MapReader&)>& read) {
   seen_.emplace(key);
+  static const ConfigNode* const kEmpty = new ConfigNode();
   const ConfigNode* child = node_.Find(key);
-  if (child == nullptr || child->kind == ConfigNode::Kind::kNull) return;
-  MapReader nested(*child, PathOf(key));
+  MapReader nested(child != nullptr ? *child : *kEmpty, PathOf(key));
   if (nested.status_.ok()) read(nested);
   absl::Status status = nested.Finish();
   if (status_.ok() && !status.ok()) status_ = status;

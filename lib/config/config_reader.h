@@ -39,7 +39,8 @@ class MapReader {
   // One of `allowed`.
   void ReadEnum(std::string_view key, std::string* out,
                 std::initializer_list<std::string_view> allowed);
-  // A nested map; `read` is not called when the key is absent.
+  // A nested map. `read` runs even when the key is absent (on an empty map), so that checks
+  // on a section's defaults run too.
   void Map(std::string_view key, const std::function<void(MapReader&)>& read);
 
   // Records an error at this map's `key` (for checks across fields).

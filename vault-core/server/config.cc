@@ -1,0 +1,93 @@
+#include "vault-core/server/config.h"
+
+#include "lib/base/status.h"
+#include "lib/config/config_node.h"
+#include "lib/config/config_reader.h"
+
+namespace coffer::server {
+namespace {
+
+using config::ConfigNode;
+using config::MapReader;
+
+void ReadHttp(MapReader& r, VaultConfig::Http& http) {
+  r.Read("host", &http.host);
+  r.Read("port", &http.port, 0, 65535);
+  r.Read("threads", &http.threads, 1, 256);
+  r.Map("tls", [&](MapReader& tls) {
+    tls.Read("cert_file", &http.cert_file);
+    tls.Read("key_file", &http.key_file);
+  });
+  r.Read("plaintext", &http.plaintext);
+  r.Read("max_header_bytes", &http.max_header_bytes, 1024, 1 << 20);
+  r.Read("max_body_bytes", &http.max_body_bytes, 1024, 64 << 20);
+  r.ReadDuration("drain_timeout", &http.drain_timeout);
+  if (http.cert_file.empty() != http.key_file.empty()) {
+    r.Fail("tls", "cert_file and key_file go together");
+  } else if (http.cert_file.empty() && !http.plaintext) {
+    r.Fail("tls", "set cert_file and key_file, or plaintext: true to serve without TLS");
+  } else if (!http.cert_file.empty() && http.plaintext) {
+    r.Fail("plaintext", "cannot be true when tls is configured");
+  }
+}
+
+void ReadStorage(MapReader& r, VaultConfig::Storage& storage) {
+  r.ReadEnum("backend", &storage.backend, {"sqlite", "memory"});
+  r.Map("sqlite", [&](MapReader& s) { s.Read("path", &storage.sqlite_path); });
+  if (storage.backend == "sqlite" && storage.sqlite_path.empty()) {
+    r.Fail("sqlite.path", "is required for the sqlite backend");
+  }
+}
+
+void ReadHsm(MapReader& r, VaultConfig::Hsm& hsm) {
+  r.ReadEnum("backend", &hsm.backend, {"pkcs11", "software"});
+  r.Map("pkcs11", [&](MapReader& p) {
+    p.Read("module", &hsm.module);
+    p.Read("token_label", &hsm.token_label);
+    p.Read("pin_file", &hsm.pin_file);
+    p.Read("pin_env", &hsm.pin_env);
+    p.Read("session_pool_size", &hsm.session_pool_size, 1, 256);
+  });
+  r.Map("software", [&](MapReader& s) { s.Read("master_key_file", &hsm.master_key_file); });
+  if (hsm.backend == "pkcs11") {
+    if (hsm.module.empty()) r.Fail("pkcs11.module", "is required");
+    if (hsm.token_label.empty()) r.Fail("pkcs11.token_label", "is required");
+    if (hsm.pin_file.empty() == hsm.pin_env.empty()) {
+      r.Fail("pkcs11", "set exactly one of pin_file and pin_env");
+    }
+  } else if (hsm.master_key_file.empty()) {
+    r.Fail("software.master_key_file", "is required for the software backend");
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<VaultConfig> LoadVaultConfig(const std::string& path,
+                                            const std::vector<std::string>& overrides,
+                                            char** environ) {
+  ConfigNode root;
+  if (!path.empty()) {
+    COFFER_ASSIGN_OR_RETURN(root, config::LoadYamlFile(path));
+  }
+  COFFER_RETURN_IF_ERROR(config::ApplyEnvironment(root, "COFFER__", environ));
+  for (const std::string& o : overrides) {
+    std::size_t eq = o.find('=');
+    if (eq == std::string::npos) {
+      return absl::InvalidArgumentError("--set wants path=value, got '" + o + "'");
+    }
+    COFFER_RETURN_IF_ERROR(config::SetPath(root, o.substr(0, eq), o.substr(eq + 1)));
+  }
+  VaultConfig cfg;
+  MapReader r(root, "");
+  r.Map("log", [&](MapReader& log) {
+    log.ReadEnum("level", &cfg.log.level, {"trace", "debug", "info", "warn", "error"});
+    log.ReadEnum("format", &cfg.log.format, {"text", "json"});
+  });
+  r.Map("http", [&](MapReader& h) { ReadHttp(h, cfg.http); });
+  r.Map("storage", [&](MapReader& s) { ReadStorage(s, cfg.storage); });
+  r.Map("hsm", [&](MapReader& h) { ReadHsm(h, cfg.hsm); });
+  COFFER_RETURN_IF_ERROR(r.Finish());
+  return cfg;
+}
+
+}  // namespace coffer::server

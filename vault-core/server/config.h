@@ -1,0 +1,57 @@
+#ifndef COFFER_VAULT_CORE_SERVER_CONFIG_H_
+#define COFFER_VAULT_CORE_SERVER_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace coffer::server {
+
+// coffer-vault's configuration; docs/configuration.md describes every key. Defaults are the
+// embedded single-node setup: SQLite and a PKCS#11 HSM, HTTPS on loopback.
+struct VaultConfig {
+  struct Log {
+    std::string level = "info";
+    std::string format = "text";  // text | json
+  } log;
+
+  struct Http {
+    std::string host = "127.0.0.1";
+    int port = 8443;
+    int threads = 2;
+    std::string cert_file;  // PEM; both or neither
+    std::string key_file;
+    bool plaintext = false;  // serve without TLS: only behind a TLS-terminating proxy or in tests
+    int max_header_bytes = 16 * 1024;
+    int max_body_bytes = 1024 * 1024;
+    absl::Duration drain_timeout = absl::Seconds(10);
+  } http;
+
+  struct Storage {
+    std::string backend = "sqlite";  // sqlite | memory
+    std::string sqlite_path = "coffer.db";
+  } storage;
+
+  struct Hsm {
+    std::string backend = "pkcs11";  // pkcs11 | software
+    std::string module;              // path of the PKCS#11 module
+    std::string token_label;
+    std::string pin_file;  // the PIN comes from a file or an environment variable,
+    std::string pin_env;   // never from this config
+    int session_pool_size = 4;
+    std::string master_key_file;  // software backend only (tests)
+  } hsm;
+};
+
+// Reads `path` (empty: defaults only), then environment variables COFFER__SECTION__KEY, then
+// `overrides` ("http.port=9443", from --set flags), and checks the result. Errors:
+// INVALID_ARGUMENT naming the YAML path of the first problem; NOT_FOUND for a missing file.
+absl::StatusOr<VaultConfig> LoadVaultConfig(const std::string& path,
+                                            const std::vector<std::string>& overrides,
+                                            char** environ);
+
+}  // namespace coffer::server
+
+#endif  // COFFER_VAULT_CORE_SERVER_CONFIG_H_

@@ -1,0 +1,93 @@
+#include "vault-core/server/config.h"
+
+#include "gmock/gmock.h"
+#include "lib/testing/status_matchers.h"
+#include "lib/testing/temp_dir.h"
+
+namespace coffer::server {
+namespace {
+
+using ::coffer::testing::IsOk;
+using ::coffer::testing::StatusIs;
+using ::coffer::testing::TempDir;
+using ::coffer::testing::WriteFileOrDie;
+using ::testing::HasSubstr;
+
+char* kNoEnv[] = {nullptr};
+
+constexpr const char* kValid = R"(
+http:
+  port: 9443
+  tls: {cert_file: /tls/cert.pem, key_file: /tls/key.pem}
+storage:
+  sqlite: {path: /data/vault.db}
+hsm:
+  pkcs11: {module: /usr/lib/softhsm/libsofthsm2.so, token_label: coffer, pin_file: /pin}
+)";
+
+absl::StatusOr<VaultConfig> LoadText(const std::string& yaml,
+                                     const std::vector<std::string>& sets = {},
+                                     char** env = kNoEnv) {
+  TempDir dir;
+  WriteFileOrDie(dir.File("c.yaml"), yaml);
+  return LoadVaultConfig(dir.File("c.yaml"), sets, env);
+}
+
+TEST(VaultConfigTest, LoadsAFullConfig) {
+  COFFER_ASSERT_OK_AND_ASSIGN(VaultConfig cfg, LoadText(kValid));
+  EXPECT_EQ(cfg.http.port, 9443);
+  EXPECT_EQ(cfg.http.cert_file, "/tls/cert.pem");
+  EXPECT_EQ(cfg.storage.sqlite_path, "/data/vault.db");
+  EXPECT_EQ(cfg.hsm.token_label, "coffer");
+  EXPECT_EQ(cfg.hsm.backend, "pkcs11");
+}
+
+TEST(VaultConfigTest, FlagsBeatEnvironmentWhichBeatsTheFile) {
+  std::string env = "COFFER__HTTP__PORT=7000";
+  std::string env2 = "COFFER__LOG__FORMAT=json";
+  char* environ[] = {env.data(), env2.data(), nullptr};
+  COFFER_ASSERT_OK_AND_ASSIGN(VaultConfig from_env, LoadText(kValid, {}, environ));
+  EXPECT_EQ(from_env.http.port, 7000);
+  EXPECT_EQ(from_env.log.format, "json");
+  COFFER_ASSERT_OK_AND_ASSIGN(VaultConfig from_flag, LoadText(kValid, {"http.port=7001"}, environ));
+  EXPECT_EQ(from_flag.http.port, 7001);
+}
+
+TEST(VaultConfigTest, MistakesAreNamedByPath) {
+  EXPECT_THAT(LoadText(std::string(kValid) + "htpp: {}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown key htpp")));
+  EXPECT_THAT(LoadText(kValid, {"hsm.pkcs11.pin=1234"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hsm.pkcs11.pin")));
+  EXPECT_THAT(LoadText(kValid, {"http.port=99999"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("http.port")));
+  EXPECT_THAT(LoadText(kValid, {"storage.backend=etcd"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("storage.backend")));
+  EXPECT_THAT(LoadText(kValid, {"set-without-equals"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("path=value")));
+}
+
+TEST(VaultConfigTest, TlsIsRequiredUnlessPlaintextIsExplicit) {
+  EXPECT_THAT(
+      LoadVaultConfig(
+          "", {"hsm.pkcs11.module=/m", "hsm.pkcs11.token_label=t", "hsm.pkcs11.pin_env=PIN"},
+          kNoEnv),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("http.tls")));
+  EXPECT_THAT(LoadVaultConfig("",
+                              {"http.plaintext=true", "hsm.pkcs11.module=/m",
+                               "hsm.pkcs11.token_label=t", "hsm.pkcs11.pin_env=PIN"},
+                              kNoEnv),
+              IsOk());
+}
+
+TEST(VaultConfigTest, PinMustComeFromExactlyOneSource) {
+  EXPECT_THAT(LoadText(kValid, {"hsm.pkcs11.pin_env=COFFER_PIN"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exactly one")));
+}
+
+TEST(VaultConfigTest, MissingFileIsNotFound) {
+  EXPECT_THAT(LoadVaultConfig("/no/such/coffer.yaml", {}, kNoEnv),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+}  // namespace
+}  // namespace coffer::server
