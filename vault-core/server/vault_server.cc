@@ -9,8 +9,9 @@ namespace coffer::server {
 absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(const VaultConfig& config) {
   std::unique_ptr<VaultServer> server(new VaultServer());
   server->config_ = config;
-  COFFER_ASSIGN_OR_RETURN(server->store_, OpenStore(config.storage));
+  // The HSM first: a wrong PIN or missing token must not leave a new database file behind.
   COFFER_ASSIGN_OR_RETURN(server->keystore_, OpenKeyStore(config.hsm));
+  COFFER_ASSIGN_OR_RETURN(server->store_, OpenStore(config.storage));
   server->handler_ =
       std::make_unique<OpsHandler>(*server->store_, *server->keystore_, server->metrics_);
 

@@ -1,0 +1,162 @@
+// coffer-vault as an operator runs it: a real process with a SoftHSM2 token, a SQLite file and
+// TLS, driven over HTTPS and stopped with signals.
+#include <signal.h>
+
+#include <filesystem>
+
+#include "gmock/gmock.h"
+#include "lib/http/client.h"
+#include "lib/testing/softhsm_token.h"
+#include "lib/testing/status_matchers.h"
+#include "lib/testing/subprocess.h"
+#include "lib/testing/test_certs.h"
+#include "nlohmann/json.hpp"
+#include "vault-core/storage/sqlite/sqlite_store.h"
+
+namespace coffer {
+namespace {
+
+using ::coffer::testing::PickFreePort;
+using ::coffer::testing::PollUntil;
+using ::coffer::testing::ReadFileOrDie;
+using ::coffer::testing::SoftHsmToken;
+using ::coffer::testing::Subprocess;
+using ::coffer::testing::TempDir;
+using ::coffer::testing::WriteFileOrDie;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class VaultProcessTest : public ::testing::Test {
+ protected:
+  VaultProcessTest() : pki_(testing::MakeTestPki(dir_)), port_(PickFreePort()) {}
+
+  std::string WriteConfig(const std::string& token_label, const std::string& pin_file) {
+    std::string path = dir_.File("coffer.yaml");
+    WriteFileOrDie(
+        path, "http:\n  port: " + std::to_string(port_) +
+                  "\n  drain_timeout: 5s\n  tls: {cert_file: " + pki_.server_cert +
+                  ", key_file: " + pki_.server_key + "}\nstorage:\n  sqlite: {path: " + db_path() +
+                  "}\nhsm:\n  pkcs11:\n    module: " + SoftHsmToken::kModulePath +
+                  "\n    token_label: " + token_label + "\n    pin_file: " + pin_file + "\n");
+    return path;
+  }
+
+  std::unique_ptr<Subprocess> StartVault(const std::vector<std::string>& extra_args = {}) {
+    std::vector<std::string> argv = {COFFER_VAULT_BINARY};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    auto vault = std::make_unique<Subprocess>(
+        argv, dir_.File("vault.log"),
+        std::map<std::string, std::string>{{"SOFTHSM2_CONF", token_.conf_path()}});
+    EXPECT_TRUE(vault->Start());
+    return vault;
+  }
+
+  std::unique_ptr<http::Client> Client() {
+    auto client = http::NewClient({"https://127.0.0.1:" + std::to_string(port_), pki_.ca_cert});
+    EXPECT_THAT(client, testing::IsOk());
+    return std::move(*client);
+  }
+
+  // GET path; status 0 when nothing answers.
+  http::ClientResponse Get(http::Client& client, const std::string& path) {
+    http::ClientRequest request;
+    request.path_and_query = path;
+    auto response = client.Send(request);
+    return response.ok() ? *response : http::ClientResponse{};
+  }
+
+  // Runs coffer-vault expecting it to refuse to start; returns its output.
+  std::string ExpectRefusal(const std::string& config) {
+    auto vault = StartVault({"--config", config});
+    int code = vault->Wait(std::chrono::seconds(30));
+    EXPECT_EQ(code, 1) << vault->Log();
+    return vault->Log();
+  }
+
+  std::string db_path() const { return dir_.File("vault.db"); }
+
+  TempDir dir_;
+  SoftHsmToken token_;
+  testing::TestPki pki_;
+  int port_;
+};
+
+TEST_F(VaultProcessTest, ServesHealthReadinessAndMetricsThenStopsCleanlyOnSigterm) {
+  auto vault = StartVault({"--config", WriteConfig(token_.label(), token_.pin_file())});
+  auto client = Client();
+  ASSERT_TRUE(PollUntil([&] { return Get(*client, "/readyz").status == 200; })) << vault->Log();
+
+  http::ClientResponse ready = Get(*client, "/readyz");
+  auto body = nlohmann::json::parse(ready.body);
+  EXPECT_EQ(body["storage"], "ok");
+  EXPECT_EQ(body["hsm"], "ok");
+  EXPECT_EQ(Get(*client, "/healthz").body, "ok\n");
+
+  http::ClientResponse missing = Get(*client, "/secrets/x/?api-version=7.4");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(nlohmann::json::parse(missing.body)["error"]["code"], "NotFound");
+
+  http::ClientResponse metrics = Get(*client, "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.body, HasSubstr("coffer_http_requests_total{code=\"200\"}"));
+  EXPECT_THAT(metrics.body, HasSubstr("coffer_http_requests_total{code=\"404\"} 1"));
+  EXPECT_THAT(metrics.body, HasSubstr("# TYPE coffer_http_request_duration_seconds histogram"));
+
+  EXPECT_EQ(vault->Stop(SIGTERM), 0) << vault->Log();
+  EXPECT_THAT(vault->Log(), HasSubstr("stopped"));
+  EXPECT_EQ(Get(*client, "/healthz").status, 0);
+  // The PIN never reaches the log.
+  EXPECT_THAT(vault->Log(), Not(HasSubstr(token_.pin())));
+}
+
+TEST_F(VaultProcessTest, RestartReusesTheSameHsmKeysAndDatabase) {
+  std::string config = WriteConfig(token_.label(), token_.pin_file());
+  for (int run = 0; run < 2; ++run) {
+    auto vault = StartVault({"--config", config});
+    auto client = Client();
+    ASSERT_TRUE(PollUntil([&] { return Get(*client, "/readyz").status == 200; })) << vault->Log();
+    EXPECT_EQ(vault->Stop(SIGINT), 0) << vault->Log();
+  }
+  EXPECT_TRUE(std::filesystem::exists(db_path()));
+}
+
+TEST_F(VaultProcessTest, WrongPinIsRefusedInOneLineAndWritesNothing) {
+  WriteFileOrDie(dir_.File("wrong.pin"), "9999\n");
+  std::string out = ExpectRefusal(WriteConfig(token_.label(), dir_.File("wrong.pin")));
+  EXPECT_THAT(out, HasSubstr("PIN"));
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_FALSE(std::filesystem::exists(db_path()));
+}
+
+TEST_F(VaultProcessTest, MissingTokenIsRefusedNamingTheLabel) {
+  std::string out = ExpectRefusal(WriteConfig("no-such-token", token_.pin_file()));
+  EXPECT_THAT(out, HasSubstr("no-such-token"));
+  EXPECT_FALSE(std::filesystem::exists(db_path()));
+}
+
+TEST_F(VaultProcessTest, DatabaseFromANewerSchemaIsRefusedAndLeftAlone) {
+  std::string config = WriteConfig(token_.label(), token_.pin_file());
+  {
+    auto store = storage::SqliteStore::Open({db_path()});
+    ASSERT_THAT(store, testing::IsOk());
+  }
+  testing::RunResult r = testing::Run(
+      {"sqlite3", db_path(),
+       "PRAGMA user_version = " + std::to_string(storage::SqliteStore::kSchemaVersion + 1)});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string before = ReadFileOrDie(db_path());
+  std::string out = ExpectRefusal(config);
+  EXPECT_THAT(out, HasSubstr("newer"));
+  EXPECT_EQ(ReadFileOrDie(db_path()), before);
+}
+
+TEST_F(VaultProcessTest, BadConfigIsRefusedNamingTheKey) {
+  std::string config = WriteConfig(token_.label(), token_.pin_file());
+  auto vault = StartVault({"--config", config, "--set", "http.tls.cert_flie=/x"});
+  EXPECT_EQ(vault->Wait(std::chrono::seconds(30)), 1);
+  EXPECT_THAT(vault->Log(), HasSubstr("unknown key http.tls.cert_flie"));
+  EXPECT_THAT(ExpectRefusal(dir_.File("missing.yaml")), HasSubstr("cannot read config file"));
+}
+
+}  // namespace
+}  // namespace coffer
