@@ -134,6 +134,14 @@ TEST_F(VaultProcessTest, MissingTokenIsRefusedNamingTheLabel) {
   EXPECT_FALSE(std::filesystem::exists(db_path()));
 }
 
+TEST_F(VaultProcessTest, MissingHsmModuleIsRefusedNamingThePath) {
+  std::string config = WriteConfig(token_.label(), token_.pin_file());
+  auto vault = StartVault({"--config", config, "--set", "hsm.pkcs11.module=/no/such/libp11.so"});
+  EXPECT_EQ(vault->Wait(std::chrono::seconds(30)), 1);
+  EXPECT_THAT(vault->Log(), HasSubstr("/no/such/libp11.so"));
+  EXPECT_FALSE(std::filesystem::exists(db_path()));
+}
+
 TEST_F(VaultProcessTest, DatabaseFromANewerSchemaIsRefusedAndLeftAlone) {
   std::string config = WriteConfig(token_.label(), token_.pin_file());
   {
