@@ -1,0 +1,77 @@
+#include "vault-core/keystore/pkcs11/session.h"
+
+#include "lib/base/logging.h"
+#include "lib/base/status.h"
+#include "vault-core/keystore/pkcs11/ck_rv.h"
+
+namespace coffer::keystore {
+
+absl::StatusOr<std::unique_ptr<Session>> Session::Open(std::shared_ptr<Pkcs11Module> module,
+                                                       CK_SLOT_ID slot) {
+  CK_SESSION_HANDLE handle = CK_INVALID_HANDLE;
+  CK_RV rv = module->fns()->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr,
+                                          nullptr, &handle);
+  if (rv != CKR_OK) return CkrToStatus(rv, "C_OpenSession");
+  return std::unique_ptr<Session>(new Session(std::move(module), handle));
+}
+
+Session::~Session() {
+  CK_RV rv = fns()->C_CloseSession(handle_);
+  if (rv != CKR_OK) COFFER_LOG(kHsm, warn, "C_CloseSession: {}", CkrName(rv));
+}
+
+absl::Status Session::Login(const SecretBytes& pin, std::string_view token_label) {
+  CK_RV rv = fns()->C_Login(handle_, CKU_USER, const_cast<CK_UTF8CHAR*>(pin.data()),
+                            static_cast<CK_ULONG>(pin.size()));
+  if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) return absl::OkStatus();
+  const std::string prefix = "HSM login failed for token '" + std::string(token_label) + "'";
+  switch (rv) {
+    case CKR_PIN_INCORRECT:
+      return absl::PermissionDeniedError(prefix + ": wrong PIN (CKR_PIN_INCORRECT)");
+    case CKR_PIN_LOCKED:
+      return absl::PermissionDeniedError(prefix +
+                                         ": PIN locked after too many failures (CKR_PIN_LOCKED)");
+    default:
+      return CkrToStatus(rv, prefix);
+  }
+}
+
+absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> Session::Find(std::vector<CK_ATTRIBUTE> tmpl,
+                                                            size_t max) {
+  CK_RV rv = fns()->C_FindObjectsInit(handle_, tmpl.data(), static_cast<CK_ULONG>(tmpl.size()));
+  if (rv != CKR_OK) return CkrToStatus(rv, "C_FindObjectsInit");
+  std::vector<CK_OBJECT_HANDLE> found(max);
+  CK_ULONG count = 0;
+  rv = fns()->C_FindObjects(handle_, found.data(), static_cast<CK_ULONG>(max), &count);
+  // Always end the search: a session with an active find refuses every other operation.
+  CK_RV final_rv = fns()->C_FindObjectsFinal(handle_);
+  if (rv != CKR_OK) return CkrToStatus(rv, "C_FindObjects");
+  if (final_rv != CKR_OK) return CkrToStatus(final_rv, "C_FindObjectsFinal");
+  found.resize(count);
+  return found;
+}
+
+absl::StatusOr<SecretBytes> Session::GetSecretAttribute(CK_OBJECT_HANDLE object,
+                                                        CK_ATTRIBUTE_TYPE type) {
+  CK_ATTRIBUTE attr = {type, nullptr, 0};
+  CK_RV rv = fns()->C_GetAttributeValue(handle_, object, &attr, 1);
+  if (rv != CKR_OK) return CkrToStatus(rv, "C_GetAttributeValue (size)");
+  SecretBytes value(static_cast<size_t>(attr.ulValueLen));
+  attr.pValue = value.mutable_data();
+  rv = fns()->C_GetAttributeValue(handle_, object, &attr, 1);
+  if (rv != CKR_OK) return CkrToStatus(rv, "C_GetAttributeValue");
+  value.resize(attr.ulValueLen);
+  return value;
+}
+
+absl::StatusOr<std::string> Session::GetAttribute(CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type) {
+  COFFER_ASSIGN_OR_RETURN(SecretBytes value, GetSecretAttribute(object, type));
+  return std::string(value.reveal());
+}
+
+ScopedObject::~ScopedObject() {
+  CK_RV rv = session_.fns()->C_DestroyObject(session_.handle(), handle_);
+  if (rv != CKR_OK) COFFER_LOG(kHsm, warn, "C_DestroyObject: {}", CkrName(rv));
+}
+
+}  // namespace coffer::keystore
