@@ -23,7 +23,8 @@ spdlog::logger& Logger(Component component);
 
 }  // namespace coffer
 
-// Checks the level before any formatting work is done.
+// Checks the level before any formatting work is done. Severities are spdlog's: trace, debug,
+// info, warn, err, critical.
 #define COFFER_LOG(component, severity, ...)                                             \
   do {                                                                                   \
     ::spdlog::logger& coffer_logger_ = ::coffer::Logger(::coffer::Component::component); \

@@ -1,0 +1,111 @@
+#include "vault-core/service/policy_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "coffer/storage/v1/records.pb.h"
+#include "lib/base/absl_compat.h"
+#include "lib/base/logging.h"
+#include "lib/base/status.h"
+
+namespace coffer::service {
+namespace {
+
+using storage::v1::AccessPolicyRecord;
+
+domain::AccessPolicy FromRecord(const AccessPolicyRecord& r) {
+  domain::AccessPolicy p;
+  p.object_id = r.object_id();
+  p.secrets.insert(r.secrets().begin(), r.secrets().end());
+  p.keys.insert(r.keys().begin(), r.keys().end());
+  p.certificates.insert(r.certificates().begin(), r.certificates().end());
+  return p;
+}
+
+}  // namespace
+
+std::string PolicyService::Prefix(std::string_view vault_id) {
+  return absl::StrCat("policies/", AsAbsl(vault_id), "/");
+}
+
+absl::StatusOr<std::unique_ptr<PolicyService>> PolicyService::Create(storage::Store& store) {
+  std::unique_ptr<PolicyService> service(new PolicyService(store));
+  PolicyService* self = service.get();
+  COFFER_ASSIGN_OR_RETURN(service->watch_,
+                          store.Watch("policies/", [self](const storage::WatchEvent&) {
+                            absl::MutexLock lock(&self->mu_);
+                            self->cache_.clear();
+                            ++self->generation_;
+                          }));
+  return service;
+}
+
+absl::Status PolicyService::Set(std::string_view vault_id, const domain::AccessPolicy& policy) {
+  if (policy.object_id.empty()) return absl::InvalidArgumentError("policy needs an object id");
+  AccessPolicyRecord record;
+  record.set_object_id(policy.object_id);
+  std::vector<std::string> names;
+  for (auto kind : {domain::ObjectKind::kSecrets, domain::ObjectKind::kKeys,
+                    domain::ObjectKind::kCertificates}) {
+    const auto& given = kind == domain::ObjectKind::kSecrets ? policy.secrets
+                        : kind == domain::ObjectKind::kKeys  ? policy.keys
+                                                             : policy.certificates;
+    COFFER_ASSIGN_OR_RETURN(auto normalized,
+                            domain::NormalizePermissions(kind, {given.begin(), given.end()}));
+    auto* out = kind == domain::ObjectKind::kSecrets ? record.mutable_secrets()
+                : kind == domain::ObjectKind::kKeys  ? record.mutable_keys()
+                                                     : record.mutable_certificates();
+    out->Add(normalized.begin(), normalized.end());
+  }
+  return store_
+      .Put(absl::StrCat(Prefix(vault_id), policy.object_id), record.SerializeAsString(),
+           std::nullopt)
+      .status();
+}
+
+absl::Status PolicyService::Remove(std::string_view vault_id, std::string_view object_id) {
+  auto deleted = store_.Delete(absl::StrCat(Prefix(vault_id), AsAbsl(object_id)), std::nullopt);
+  if (absl::IsNotFound(deleted.status())) {
+    return absl::NotFoundError(absl::StrCat("no access policy for ", AsAbsl(object_id)));
+  }
+  return deleted.status();
+}
+
+absl::StatusOr<std::shared_ptr<const PolicyService::VaultPolicies>> PolicyService::Load(
+    std::string_view vault_id) {
+  std::uint64_t generation;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = cache_.find(vault_id);
+    if (it != cache_.end()) return it->second;
+    generation = generation_;
+  }
+  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({Prefix(vault_id), "", 0}));
+  auto policies = std::make_shared<VaultPolicies>();
+  for (const auto& entry : range.entries) {
+    AccessPolicyRecord record;
+    if (!record.ParseFromString(entry.value)) return absl::DataLossError("policy record corrupt");
+    (*policies)[record.object_id()] = FromRecord(record);
+  }
+  absl::MutexLock lock(&mu_);
+  if (generation == generation_) cache_[std::string(vault_id)] = policies;
+  return std::shared_ptr<const VaultPolicies>(policies);
+}
+
+absl::StatusOr<std::vector<domain::AccessPolicy>> PolicyService::List(std::string_view vault_id) {
+  COFFER_ASSIGN_OR_RETURN(auto policies, Load(vault_id));
+  std::vector<domain::AccessPolicy> out;
+  for (const auto& [id, policy] : *policies) out.push_back(policy);
+  return out;
+}
+
+bool PolicyService::Allowed(std::string_view vault_id, std::string_view object_id,
+                            domain::ObjectKind kind, std::string_view permission) {
+  auto policies = Load(vault_id);
+  if (!policies.ok()) {
+    COFFER_LOG(kVault, err, "access check failed closed: {}", policies.status().ToString());
+    return false;
+  }
+  auto it = (*policies)->find(object_id);
+  return it != (*policies)->end() && it->second.Allows(kind, permission);
+}
+
+}  // namespace coffer::service
