@@ -42,4 +42,12 @@ std::string RandomHex(std::size_t n) {
   return out;
 }
 
+std::string RandomUuid() {
+  std::string hex = RandomHex(16);
+  hex[12] = '4';                                              // version 4
+  hex[16] = "89ab"[static_cast<unsigned char>(hex[16]) % 4];  // RFC 4122 variant
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
 }  // namespace coffer::crypto

@@ -14,6 +14,8 @@ std::string RandomBytes(std::size_t n);
 SecretBytes RandomSecret(std::size_t n);
 // n random bytes as 2n lowercase hex characters (object versions, ids).
 std::string RandomHex(std::size_t n);
+// A random (version 4) UUID in its canonical lower-case form.
+std::string RandomUuid();
 
 }  // namespace coffer::crypto
 

@@ -1,0 +1,202 @@
+#include "vault-core/service/principal_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "coffer/storage/v1/records.pb.h"
+#include "lib/base/absl_compat.h"
+#include "lib/base/status.h"
+#include "vault-core/crypto/random.h"
+#include "vault-core/identity/client_secret.h"
+#include "vault-core/service/retry.h"
+
+namespace coffer::service {
+namespace {
+
+using storage::kMustNotExist;
+using storage::Precondition;
+using storage::Write;
+using storage::v1::PrincipalRecord;
+
+std::string PrincipalKey(std::string_view id) { return absl::StrCat("principals/", AsAbsl(id)); }
+std::string ClientKey(std::string_view id) { return absl::StrCat("clientids/", AsAbsl(id)); }
+
+domain::Principal FromRecord(const PrincipalRecord& r) {
+  domain::Principal p;
+  p.object_id = r.object_id();
+  p.client_id = r.client_id();
+  p.display_name = r.display_name();
+  p.created = absl::FromUnixSeconds(r.created());
+  for (const auto& s : r.secrets()) {
+    domain::ClientSecretInfo info{s.id(), s.hint(), absl::FromUnixSeconds(s.created()), {}};
+    if (s.expires() != 0) info.expires = absl::FromUnixSeconds(s.expires());
+    p.secrets.push_back(std::move(info));
+  }
+  return p;
+}
+
+absl::Status PrincipalNotFound(std::string_view id) {
+  return absl::NotFoundError(absl::StrCat("principal ", AsAbsl(id), " not found"));
+}
+
+struct Loaded {
+  PrincipalRecord record;
+  storage::Revision revision;
+};
+
+absl::StatusOr<Loaded> Load(storage::Store& store, std::string_view object_id) {
+  auto entry = store.Get(PrincipalKey(object_id));
+  if (absl::IsNotFound(entry.status())) return PrincipalNotFound(object_id);
+  if (!entry.ok()) return entry.status();
+  Loaded loaded{{}, entry->revision};
+  if (!loaded.record.ParseFromString(entry->value)) {
+    return absl::DataLossError("principal record corrupt");
+  }
+  return loaded;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PrincipalService>> PrincipalService::Create(storage::Store& store,
+                                                                           Clock& clock) {
+  std::unique_ptr<PrincipalService> service(new PrincipalService(store, clock));
+  PrincipalService* self = service.get();
+  COFFER_ASSIGN_OR_RETURN(service->watch_,
+                          store.Watch("principals/", [self](const storage::WatchEvent&) {
+                            absl::MutexLock lock(&self->mu_);
+                            self->existing_.clear();
+                            ++self->generation_;
+                          }));
+  return service;
+}
+
+absl::StatusOr<domain::Principal> PrincipalService::CreatePrincipal(std::string_view display_name) {
+  if (display_name.empty() || display_name.size() > 256) {
+    return absl::InvalidArgumentError("display name must be 1 to 256 characters");
+  }
+  PrincipalRecord record;
+  record.set_object_id(crypto::RandomUuid());
+  record.set_client_id(crypto::RandomUuid());
+  record.set_display_name(std::string(display_name));
+  record.set_created(absl::ToUnixSeconds(clock_.Now()));
+  COFFER_RETURN_IF_ERROR(
+      store_
+          .Commit({Precondition{PrincipalKey(record.object_id()), kMustNotExist},
+                   Precondition{ClientKey(record.client_id()), kMustNotExist}},
+                  {Write::Put(PrincipalKey(record.object_id()), record.SerializeAsString()),
+                   Write::Put(ClientKey(record.client_id()), record.object_id())})
+          .status());
+  return FromRecord(record);
+}
+
+absl::StatusOr<domain::Principal> PrincipalService::Get(std::string_view object_id) {
+  COFFER_ASSIGN_OR_RETURN(Loaded loaded, Load(store_, object_id));
+  return FromRecord(loaded.record);
+}
+
+absl::StatusOr<std::vector<domain::Principal>> PrincipalService::List() {
+  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({"principals/", "", 0}));
+  std::vector<domain::Principal> out;
+  for (const auto& entry : range.entries) {
+    PrincipalRecord record;
+    if (!record.ParseFromString(entry.value)) return absl::DataLossError("principal corrupt");
+    out.push_back(FromRecord(record));
+  }
+  return out;
+}
+
+absl::Status PrincipalService::Delete(std::string_view object_id) {
+  return RetryOnConflict([&]() -> absl::StatusOr<bool> {
+           COFFER_ASSIGN_OR_RETURN(Loaded loaded, Load(store_, object_id));
+           COFFER_RETURN_IF_ERROR(
+               store_
+                   .Commit({Precondition{PrincipalKey(object_id), loaded.revision}},
+                           {Write::Delete(PrincipalKey(object_id)),
+                            Write::Delete(ClientKey(loaded.record.client_id()))})
+                   .status());
+           return true;
+         })
+      .status();
+}
+
+absl::StatusOr<CreatedClientSecret> PrincipalService::AddSecret(std::string_view object_id,
+                                                                std::optional<absl::Time> expires) {
+  CreatedClientSecret created;
+  created.value = identity::NewClientSecret();
+  std::string hash = identity::HashClientSecret(created.value);
+  absl::Time now = clock_.Now();
+  if (expires.has_value() && *expires <= now) {
+    return absl::InvalidArgumentError("a client secret must expire in the future");
+  }
+  created.info = {crypto::RandomUuid(), std::string(created.value.reveal().substr(0, 3)),
+                  absl::FromUnixSeconds(absl::ToUnixSeconds(now)), expires};
+  auto saved = RetryOnConflict([&]() -> absl::StatusOr<bool> {
+    COFFER_ASSIGN_OR_RETURN(Loaded loaded, Load(store_, object_id));
+    auto* s = loaded.record.add_secrets();
+    s->set_id(created.info.id);
+    s->set_hint(created.info.hint);
+    s->set_hash(hash);
+    s->set_created(absl::ToUnixSeconds(now));
+    s->set_expires(expires.has_value() ? absl::ToUnixSeconds(*expires) : 0);
+    COFFER_RETURN_IF_ERROR(
+        store_.Put(PrincipalKey(object_id), loaded.record.SerializeAsString(), loaded.revision)
+            .status());
+    return true;
+  });
+  if (!saved.ok()) return saved.status();
+  return created;
+}
+
+absl::Status PrincipalService::RemoveSecret(std::string_view object_id,
+                                            std::string_view secret_id) {
+  return RetryOnConflict([&]() -> absl::StatusOr<bool> {
+           COFFER_ASSIGN_OR_RETURN(Loaded loaded, Load(store_, object_id));
+           auto* secrets = loaded.record.mutable_secrets();
+           auto it = std::find_if(secrets->begin(), secrets->end(),
+                                  [&](const auto& s) { return s.id() == secret_id; });
+           if (it == secrets->end()) {
+             return absl::NotFoundError(
+                 absl::StrCat("principal has no client secret ", AsAbsl(secret_id)));
+           }
+           secrets->erase(it);
+           COFFER_RETURN_IF_ERROR(
+               store_
+                   .Put(PrincipalKey(object_id), loaded.record.SerializeAsString(), loaded.revision)
+                   .status());
+           return true;
+         })
+      .status();
+}
+
+absl::StatusOr<domain::Principal> PrincipalService::Authenticate(std::string_view client_id,
+                                                                 const SecretBytes& secret) {
+  const absl::Status denied = absl::UnauthenticatedError("invalid client id or secret");
+  auto object_id = store_.Get(ClientKey(client_id));
+  if (absl::IsNotFound(object_id.status())) return denied;
+  if (!object_id.ok()) return object_id.status();
+  auto loaded = Load(store_, object_id->value);
+  if (absl::IsNotFound(loaded.status())) return denied;
+  if (!loaded.ok()) return loaded.status();
+  std::int64_t now = absl::ToUnixSeconds(clock_.Now());
+  std::vector<std::string> candidates;
+  for (const auto& s : loaded->record.secrets()) {
+    if (s.expires() == 0 || s.expires() > now) candidates.push_back(s.hash());
+  }
+  if (!secret_cache_.Match(client_id, secret, candidates).has_value()) return denied;
+  return FromRecord(loaded->record);
+}
+
+bool PrincipalService::Exists(std::string_view object_id) {
+  std::uint64_t generation;
+  {
+    absl::MutexLock lock(&mu_);
+    if (existing_.count(object_id) > 0) return true;
+    generation = generation_;
+  }
+  bool exists = store_.Get(PrincipalKey(object_id)).ok();
+  absl::MutexLock lock(&mu_);
+  if (exists && generation == generation_) existing_.emplace(object_id);
+  return exists;
+}
+
+}  // namespace coffer::service

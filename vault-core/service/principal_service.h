@@ -1,0 +1,67 @@
+#ifndef COFFER_VAULT_CORE_SERVICE_PRINCIPAL_SERVICE_H_
+#define COFFER_VAULT_CORE_SERVICE_PRINCIPAL_SERVICE_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/base/clock.h"
+#include "lib/base/secret_bytes.h"
+#include "vault-core/domain/principal.h"
+#include "vault-core/identity/verified_secret_cache.h"
+#include "vault-core/storage/storage.h"
+
+namespace coffer::service {
+
+// A client secret as created: its value is shown once and never stored.
+struct CreatedClientSecret {
+  domain::ClientSecretInfo info;
+  SecretBytes value;
+};
+
+// Service principals and their client secrets (stored as salted scrypt hashes).
+//   principals/<object id>   PrincipalRecord
+//   clientids/<client id>    the object id
+// Thread-safe. Errors: NOT_FOUND, INVALID_ARGUMENT, UNAUTHENTICATED (Authenticate: any failure,
+// never saying which part was wrong), the store's UNAVAILABLE.
+class PrincipalService {
+ public:
+  static absl::StatusOr<std::unique_ptr<PrincipalService>> Create(storage::Store& store,
+                                                                  Clock& clock);
+
+  absl::StatusOr<domain::Principal> CreatePrincipal(std::string_view display_name);
+  absl::StatusOr<domain::Principal> Get(std::string_view object_id);
+  absl::StatusOr<std::vector<domain::Principal>> List();
+  absl::Status Delete(std::string_view object_id);
+  absl::StatusOr<CreatedClientSecret> AddSecret(std::string_view object_id,
+                                                std::optional<absl::Time> expires);
+  absl::Status RemoveSecret(std::string_view object_id, std::string_view secret_id);
+
+  // The principal whose client id and (unexpired) secret these are.
+  absl::StatusOr<domain::Principal> Authenticate(std::string_view client_id,
+                                                 const SecretBytes& secret);
+  // Whether the principal still exists; tokens of deleted principals stop working at once.
+  bool Exists(std::string_view object_id);
+
+ private:
+  PrincipalService(storage::Store& store, Clock& clock)
+      : store_(store), clock_(clock), secret_cache_(clock) {}
+
+  storage::Store& store_;
+  Clock& clock_;
+  identity::VerifiedSecretCache secret_cache_;
+  absl::Mutex mu_;
+  // Object ids known to exist; cleared whenever a principal changes.
+  std::set<std::string, std::less<>> existing_ ABSL_GUARDED_BY(mu_);
+  std::uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  std::unique_ptr<storage::WatchHandle> watch_;
+};
+
+}  // namespace coffer::service
+
+#endif  // COFFER_VAULT_CORE_SERVICE_PRINCIPAL_SERVICE_H_

@@ -1,0 +1,73 @@
+#include "vault-core/service/principal_service.h"
+
+#include "gmock/gmock.h"
+#include "lib/testing/status_matchers.h"
+#include "lib/testing/subprocess.h"
+#include "vault-core/storage/memory/memory_store.h"
+
+namespace coffer::service {
+namespace {
+
+using ::coffer::testing::IsOk;
+using ::coffer::testing::StatusIs;
+
+class PrincipalServiceTest : public ::testing::Test {
+ protected:
+  PrincipalServiceTest() : principals_(std::move(*PrincipalService::Create(store_, clock_))) {}
+
+  FakeClock clock_;
+  storage::MemoryStore store_;
+  std::unique_ptr<PrincipalService> principals_;
+};
+
+TEST_F(PrincipalServiceTest, ClientSecretAuthenticatesAndIsNeverStored) {
+  COFFER_ASSERT_OK_AND_ASSIGN(auto app, principals_->CreatePrincipal("billing app"));
+  EXPECT_NE(app.object_id, app.client_id);
+  COFFER_ASSERT_OK_AND_ASSIGN(auto secret, principals_->AddSecret(app.object_id, std::nullopt));
+  EXPECT_EQ(secret.value.size(), 40u);
+  EXPECT_EQ(secret.info.hint, std::string(secret.value.reveal().substr(0, 3)));
+
+  COFFER_ASSERT_OK_AND_ASSIGN(auto who, principals_->Authenticate(app.client_id, secret.value));
+  EXPECT_EQ(who.object_id, app.object_id);
+  EXPECT_THAT(principals_->Authenticate(app.client_id, SecretBytes("wrong")),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(principals_->Authenticate("no-such-client", secret.value),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+
+  COFFER_ASSERT_OK_AND_ASSIGN(auto everything, store_.Range({"", "", 0}));
+  for (const auto& e : everything.entries) {
+    EXPECT_EQ(e.value.find(std::string(secret.value.reveal())), std::string::npos);
+  }
+}
+
+TEST_F(PrincipalServiceTest, ExpiredOrRemovedSecretsStopWorking) {
+  COFFER_ASSERT_OK_AND_ASSIGN(auto app, principals_->CreatePrincipal("app"));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto shortlived,
+                              principals_->AddSecret(app.object_id, clock_.Now() + absl::Hours(1)));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto other, principals_->AddSecret(app.object_id, std::nullopt));
+  COFFER_ASSERT_OK(principals_->Authenticate(app.client_id, shortlived.value));
+  clock_.Advance(absl::Hours(2));
+  EXPECT_THAT(principals_->Authenticate(app.client_id, shortlived.value),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  COFFER_ASSERT_OK(principals_->Authenticate(app.client_id, other.value));
+  COFFER_ASSERT_OK(principals_->RemoveSecret(app.object_id, other.info.id));
+  EXPECT_THAT(principals_->Authenticate(app.client_id, other.value),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(principals_->AddSecret(app.object_id, clock_.Now() - absl::Seconds(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(PrincipalServiceTest, DeletedPrincipalNoLongerExistsOrAuthenticates) {
+  COFFER_ASSERT_OK_AND_ASSIGN(auto app, principals_->CreatePrincipal("app"));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto secret, principals_->AddSecret(app.object_id, std::nullopt));
+  EXPECT_TRUE(principals_->Exists(app.object_id));
+  COFFER_ASSERT_OK(principals_->Delete(app.object_id));
+  EXPECT_TRUE(testing::PollUntil([&] { return !principals_->Exists(app.object_id); }));
+  EXPECT_THAT(principals_->Authenticate(app.client_id, secret.value),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(principals_->Get(app.object_id), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(principals_->List()->size(), 0u);
+}
+
+}  // namespace
+}  // namespace coffer::service
