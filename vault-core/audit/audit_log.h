@@ -1,0 +1,37 @@
+#ifndef COFFER_VAULT_CORE_AUDIT_AUDIT_LOG_H_
+#define COFFER_VAULT_CORE_AUDIT_AUDIT_LOG_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace coffer::audit {
+
+// One data-plane, token or admin call. Never put a secret value, token or key in a field.
+struct AuditRecord {
+  absl::Time time = absl::InfinitePast();  // filled by the log from its Clock if left as is
+  std::string request_id;
+  std::string principal;  // object id or "anonymous"
+  std::string vault;      // vault name or ""
+  std::string operation;  // e.g. "SecretGet", "TokenIssue", "AdminVaultCreate"
+  std::string object;     // e.g. "secrets/db/0123..." or ""
+  std::string result;     // e.g. "200", "403 Forbidden", "OK", "PERMISSION_DENIED"
+  absl::Duration latency;
+  std::string client_address;
+};
+
+// The audit trail: a sink separate from operator logs. A request whose record cannot be
+// appended must fail, and must not be acknowledged before Append returns OK. Thread-safe.
+class AuditLog {
+ public:
+  virtual ~AuditLog() = default;
+
+  // Returns once the record is durable. UNAVAILABLE when it could not be written: fail the
+  // request.
+  virtual absl::Status Append(const AuditRecord& record) = 0;
+};
+
+}  // namespace coffer::audit
+
+#endif  // COFFER_VAULT_CORE_AUDIT_AUDIT_LOG_H_

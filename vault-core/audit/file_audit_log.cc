@@ -1,0 +1,245 @@
+#include "vault-core/audit/file_audit_log.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "lib/base/logging.h"
+#include "lib/base/status.h"
+#include "vault-core/audit/audit_line.h"
+
+namespace coffer::audit {
+namespace {
+
+constexpr std::int64_t kMaxLineBytes = 1 << 20;
+
+struct Tail {
+  std::int64_t next_seq = 1;
+  std::string prev_hash{kGenesisHash};
+};
+
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ~ScopedFd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+std::string ErrnoText() { return std::strerror(errno); }
+
+absl::Status DataLoss(const std::string& path, const std::string& what) {
+  return absl::DataLossError(absl::StrCat(
+      "audit log ", path, ": ", what, "; run `coffer audit verify ", path,
+      "`, then move the file aside (keep it as evidence) so that a new one is started"));
+}
+
+// The chain continues from the last line; only the tail of the file is read, backwards.
+absl::StatusOr<Tail> ReadTail(int fd, std::int64_t size, const std::string& path) {
+  Tail tail;
+  if (size == 0) return tail;
+  std::string bytes;
+  std::int64_t start = size;
+  std::size_t newline = std::string::npos;
+  while (start > 0 && newline == std::string::npos) {
+    std::int64_t chunk = std::min<std::int64_t>(4096, start);
+    start -= chunk;
+    std::string buf(static_cast<std::size_t>(chunk), '\0');
+    if (pread(fd, buf.data(), buf.size(), start) != chunk) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot read audit log ", path, ": ", ErrnoText()));
+    }
+    bytes.insert(0, buf);
+    if (bytes.back() != '\n') {
+      return DataLoss(path, "the last line is torn (no trailing newline), as after a crash");
+    }
+    if (bytes.size() > 1) newline = bytes.rfind('\n', bytes.size() - 2);
+    if (static_cast<std::int64_t>(bytes.size()) > kMaxLineBytes) {
+      return DataLoss(path, "the last line is longer than 1 MiB");
+    }
+  }
+  std::size_t begin = newline == std::string::npos ? 0 : newline + 1;
+  std::string last = bytes.substr(begin, bytes.size() - 1 - begin);
+  absl::StatusOr<ParsedAuditLine> parsed = ParseAuditLine(last);
+  if (!parsed.ok()) {
+    return DataLoss(path,
+                    absl::StrCat("the last line does not parse (", parsed.status().message(), ")"));
+  }
+  tail.next_seq = parsed->seq + 1;
+  tail.prev_hash = LineHash(last);
+  return tail;
+}
+
+// Makes a newly created file's directory entry durable too.
+void SyncParentDirectory(const std::string& path) {
+  std::size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  ScopedFd dir_fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir_fd.get() < 0 || fsync(dir_fd.get()) != 0) {
+    COFFER_LOG(kAudit, warn, "cannot fsync directory {} of audit log: {}", dir, ErrnoText());
+  }
+}
+
+absl::Status WriteAll(int fd, const std::string& bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return absl::UnavailableError(absl::StrCat("write failed: ", ErrnoText()));
+    done += static_cast<std::size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(const std::string& path,
+                                                                 Clock& clock) {
+  ScopedFd fd(open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+  if (fd.get() < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot open audit log ", path, ": ", ErrnoText()));
+  }
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot stat ", path, ": ", ErrnoText()));
+  }
+  if (S_ISREG(st.st_mode)) {
+    // Two writers would fork the chain.
+    if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("audit log ", path, " is locked by another process (", ErrnoText(), ")"));
+    }
+    if ((st.st_mode & 077) != 0) {
+      COFFER_LOG(kAudit, warn, "audit log {} is readable by others (mode {:o})", path,
+                 st.st_mode & 0777);
+    }
+    if (st.st_size == 0) SyncParentDirectory(path);
+  }
+  COFFER_ASSIGN_OR_RETURN(Tail tail, ReadTail(fd.get(), st.st_size, path));
+  std::unique_ptr<FileAuditLog> log(new FileAuditLog(path, fd.release(), clock, tail.next_seq,
+                                                     std::move(tail.prev_hash), st.st_size));
+  log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
+  return log;
+}
+
+FileAuditLog::FileAuditLog(std::string path, int fd, Clock& clock, std::int64_t next_seq,
+                           std::string prev_hash, std::int64_t file_size)
+    : path_(std::move(path)),
+      fd_(fd),
+      clock_(clock),
+      next_seq_(next_seq),
+      prev_hash_(std::move(prev_hash)),
+      file_size_(file_size) {}
+
+FileAuditLog::~FileAuditLog() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  writer_.join();
+  close(fd_);
+}
+
+absl::Status FileAuditLog::Append(const AuditRecord& record) {
+  std::optional<AuditRecord> stamped;
+  Pending pending;
+  pending.record = &record;
+  if (record.time == absl::InfinitePast()) {
+    stamped = record;
+    stamped->time = clock_.Now();
+    pending.record = &*stamped;
+  }
+  absl::MutexLock lock(&mu_);
+  if (!failed_.ok()) return failed_;
+  if (stopping_) return absl::UnavailableError("audit log is shutting down");
+  queue_.push_back(&pending);
+  mu_.Await(absl::Condition(&pending.done));
+  return pending.status;
+}
+
+std::int64_t FileAuditLog::batches() const {
+  absl::MutexLock lock(&mu_);
+  return batches_;
+}
+
+void FileAuditLog::SetMinBatchForTest(std::size_t n) {
+  absl::MutexLock lock(&mu_);
+  min_batch_ = n;
+}
+
+bool FileAuditLog::WriterHasWork() const {
+  return stopping_ || (!queue_.empty() && queue_.size() >= min_batch_);
+}
+
+void FileAuditLog::WriterLoop() {
+  for (;;) {
+    std::vector<Pending*> batch;
+    absl::Status status;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &FileAuditLog::WriterHasWork));
+      if (queue_.empty()) return;  // stopping, and everything queued is written
+      batch.swap(queue_);
+      status = failed_;
+    }
+    bool wrote = status.ok();
+    if (wrote) status = WriteBatch(batch);
+    if (wrote && !status.ok()) {
+      COFFER_LOG(kAudit, err, "audit log {} failed, refusing all requests until restart: {}", path_,
+                 status.ToString());
+    }
+    absl::MutexLock lock(&mu_);
+    if (wrote) ++batches_;
+    if (!status.ok()) failed_ = status;
+    for (Pending* pending : batch) {
+      pending->status = status;
+      pending->done = true;
+    }
+  }
+}
+
+absl::Status FileAuditLog::WriteBatch(const std::vector<Pending*>& batch) {
+  std::string bytes;
+  std::int64_t seq = next_seq_;
+  std::string prev = prev_hash_;
+  for (const Pending* pending : batch) {
+    std::string line = FormatAuditLine(*pending->record, seq++, prev);
+    prev = LineHash(line);
+    bytes += line;
+    bytes += '\n';
+  }
+  absl::Status status = WriteAll(fd_, bytes);
+  if (status.ok() && fdatasync(fd_) != 0) {
+    status = absl::UnavailableError(absl::StrCat("fdatasync failed: ", ErrnoText()));
+  }
+  if (!status.ok()) {
+    // Cut a partial batch off so the file ends on a line boundary; best effort, since the
+    // log refuses further writes anyway and verify flags whatever is left.
+    if (ftruncate(fd_, file_size_) != 0 && errno != EINVAL) {
+      COFFER_LOG(kAudit, warn, "cannot cut the failed batch off {}: {}", path_, ErrnoText());
+    }
+    return absl::UnavailableError(
+        absl::StrCat("audit log ", path_, " not written: ", status.message()));
+  }
+  next_seq_ = seq;
+  prev_hash_ = std::move(prev);
+  file_size_ += static_cast<std::int64_t>(bytes.size());
+  return absl::OkStatus();
+}
+
+}  // namespace coffer::audit

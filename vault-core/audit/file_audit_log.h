@@ -1,0 +1,83 @@
+#ifndef COFFER_VAULT_CORE_AUDIT_FILE_AUDIT_LOG_H_
+#define COFFER_VAULT_CORE_AUDIT_FILE_AUDIT_LOG_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/base/clock.h"
+#include "vault-core/audit/audit_log.h"
+
+namespace coffer::audit {
+
+// An AuditLog appending hash-chained JSON lines to one file (docs/audit-log.md).
+//
+// Group commit: Append queues its record and waits; one writer thread owns the file, takes
+// everything queued, writes it with one write() and one fdatasync(), then wakes that batch.
+// So each Append costs a share of an fsync rather than a whole one, and returns only after the
+// fsync that covers its line.
+//
+// After a failed write or fsync the log stops writing for good (so the chain on disk never has
+// a silent gap): that batch and every later Append get UNAVAILABLE until the process is
+// restarted with a working file. Thread-safe. The destructor writes what is queued, then joins.
+class FileAuditLog : public AuditLog {
+ public:
+  // Opens `path` for appending, creating it with mode 0600, and continues the chain from its
+  // last line. FAILED_PRECONDITION if it cannot be opened or another process holds it;
+  // DATA_LOSS if the last line is torn (no trailing newline, as after a crash mid-write) or does
+  // not parse: the operator runs `coffer audit verify` and moves the file aside.
+  static absl::StatusOr<std::unique_ptr<FileAuditLog>> Open(const std::string& path, Clock& clock);
+  ~FileAuditLog() override;
+  FileAuditLog(const FileAuditLog&) = delete;
+  FileAuditLog& operator=(const FileAuditLog&) = delete;
+
+  absl::Status Append(const AuditRecord& record) override;
+
+  // How many write+fdatasync rounds have run (successful or not).
+  std::int64_t batches() const;
+
+  // Test-only: the writer waits until `n` records are queued (or shutdown) before each batch,
+  // which makes grouping deterministic. Callers must make sure that many will come.
+  void SetMinBatchForTest(std::size_t n);
+
+ private:
+  struct Pending {
+    const AuditRecord* record = nullptr;
+    bool done = false;
+    absl::Status status;
+  };
+
+  FileAuditLog(std::string path, int fd, Clock& clock, std::int64_t next_seq, std::string prev_hash,
+               std::int64_t file_size);
+  void WriterLoop();
+  bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteBatch(const std::vector<Pending*>& batch);
+
+  const std::string path_;
+  const int fd_;
+  Clock& clock_;
+
+  // Only the writer thread touches these once it has started.
+  std::int64_t next_seq_;
+  std::string prev_hash_;
+  std::int64_t file_size_;
+
+  mutable absl::Mutex mu_;
+  std::vector<Pending*> queue_ ABSL_GUARDED_BY(mu_);
+  absl::Status failed_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::int64_t batches_ ABSL_GUARDED_BY(mu_) = 0;
+  std::size_t min_batch_ ABSL_GUARDED_BY(mu_) = 1;
+
+  std::thread writer_;
+};
+
+}  // namespace coffer::audit
+
+#endif  // COFFER_VAULT_CORE_AUDIT_FILE_AUDIT_LOG_H_

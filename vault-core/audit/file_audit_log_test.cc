@@ -1,0 +1,219 @@
+#include "vault-core/audit/file_audit_log.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/testing/status_matchers.h"
+#include "lib/testing/temp_dir.h"
+#include "vault-core/audit/audit_line.h"
+#include "vault-core/audit/audit_verify.h"
+
+namespace coffer::audit {
+namespace {
+
+using ::coffer::testing::ReadFileOrDie;
+using ::coffer::testing::StatusIs;
+using ::coffer::testing::TempDir;
+using ::coffer::testing::WriteFileOrDie;
+using ::testing::HasSubstr;
+
+AuditRecord Record(std::string object) {
+  AuditRecord record;
+  record.request_id = "req";
+  record.principal = "anonymous";
+  record.operation = "SecretGet";
+  record.object = std::move(object);
+  record.result = "200";
+  return record;
+}
+
+std::vector<ParsedAuditLine> ParseFile(const std::string& path) {
+  std::vector<ParsedAuditLine> parsed;
+  for (absl::string_view line : absl::StrSplit(ReadFileOrDie(path), '\n', absl::SkipEmpty())) {
+    absl::StatusOr<ParsedAuditLine> one =
+        ParseAuditLine(std::string_view(line.data(), line.size()));
+    EXPECT_TRUE(one.ok()) << one.status();
+    if (one.ok()) parsed.push_back(*one);
+  }
+  return parsed;
+}
+
+VerifyResult VerifyOrDie(const std::string& path) {
+  absl::StatusOr<VerifyResult> result = VerifyAuditFile(path);
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *result : VerifyResult{};
+}
+
+TEST(FileAuditLogTest, AppendedLinesVerifyIntactWithTheRightCount) {
+  TempDir dir;
+  FakeClock clock;
+  {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(dir.File("audit.log"), clock));
+    for (int i = 0; i < 5; ++i) COFFER_ASSERT_OK(log->Append(Record(absl::StrCat("s", i))));
+  }
+  VerifyResult result = VerifyOrDie(dir.File("audit.log"));
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_EQ(result.lines, 5);
+  std::vector<ParsedAuditLine> lines = ParseFile(dir.File("audit.log"));
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0].seq, 1);
+  EXPECT_EQ(lines[4].record.object, "s4");
+  EXPECT_EQ(lines[4].record.time, clock.Now());
+}
+
+TEST(FileAuditLogTest, RecordTimeIsKeptWhenSet) {
+  TempDir dir;
+  FakeClock clock;
+  AuditRecord record = Record("s");
+  record.time = absl::FromUnixMicros(1000000123456);
+  {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(dir.File("audit.log"), clock));
+    COFFER_ASSERT_OK(log->Append(record));
+  }
+  std::vector<ParsedAuditLine> lines = ParseFile(dir.File("audit.log"));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].record.time, record.time);
+}
+
+TEST(FileAuditLogTest, ReopeningContinuesTheChain) {
+  TempDir dir;
+  FakeClock clock;
+  for (int round = 0; round < 3; ++round) {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(dir.File("audit.log"), clock));
+    COFFER_ASSERT_OK(log->Append(Record("a")));
+    COFFER_ASSERT_OK(log->Append(Record("b")));
+  }
+  VerifyResult result = VerifyOrDie(dir.File("audit.log"));
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_EQ(result.lines, 6);
+  std::vector<ParsedAuditLine> lines = ParseFile(dir.File("audit.log"));
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[2].seq, 3);
+  EXPECT_EQ(lines[5].seq, 6);
+}
+
+TEST(FileAuditLogTest, CreatedFileIsReadableByOwnerOnly) {
+  TempDir dir;
+  COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(dir.File("audit.log"), Clock::Real()));
+  struct stat st;
+  ASSERT_EQ(stat(dir.File("audit.log").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(FileAuditLogTest, TornLastLineFailsOpenWithDataLoss) {
+  TempDir dir;
+  FakeClock clock;
+  {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(dir.File("audit.log"), clock));
+    COFFER_ASSERT_OK(log->Append(Record("a")));
+  }
+  std::string contents = ReadFileOrDie(dir.File("audit.log"));
+  WriteFileOrDie(dir.File("audit.log"), contents + contents.substr(0, 30));
+  EXPECT_THAT(FileAuditLog::Open(dir.File("audit.log"), clock),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::AllOf(HasSubstr("torn"), HasSubstr("coffer audit verify"))));
+  EXPECT_EQ(ReadFileOrDie(dir.File("audit.log")), contents + contents.substr(0, 30));
+}
+
+TEST(FileAuditLogTest, UnparseableLastLineFailsOpenWithDataLoss) {
+  TempDir dir;
+  WriteFileOrDie(dir.File("audit.log"), "not an audit line\n");
+  EXPECT_THAT(FileAuditLog::Open(dir.File("audit.log"), Clock::Real()),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not parse")));
+}
+
+TEST(FileAuditLogTest, UnopenablePathFailsOpenWithFailedPrecondition) {
+  TempDir dir;
+  EXPECT_THAT(FileAuditLog::Open(dir.File("no/such/dir/audit.log"), Clock::Real()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST(FileAuditLogTest, SecondWriterOfTheSameFileIsRefused) {
+  TempDir dir;
+  COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(dir.File("audit.log"), Clock::Real()));
+  EXPECT_THAT(FileAuditLog::Open(dir.File("audit.log"), Clock::Real()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("locked")));
+}
+
+TEST(FileAuditLogTest, FailedWriteFailsThisAndEveryLaterAppend) {
+  if (access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no writable /dev/full";
+  COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open("/dev/full", Clock::Real()));
+  EXPECT_THAT(log->Append(Record("a")),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("No space left")));
+  EXPECT_THAT(log->Append(Record("b")), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(log->batches(), 1);
+}
+
+TEST(FileAuditLogTest, SpecialCharactersStayOnOneLineAndVerify) {
+  TempDir dir;
+  AuditRecord record = Record("secrets/\"x\"\nsecond line\\ \t");
+  record.principal = "Zoë ☃ 𝄞 \xff";
+  {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(dir.File("audit.log"), Clock::Real()));
+    COFFER_ASSERT_OK(log->Append(record));
+    COFFER_ASSERT_OK(log->Append(Record("after")));
+  }
+  VerifyResult result = VerifyOrDie(dir.File("audit.log"));
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_EQ(result.lines, 2);
+  std::vector<ParsedAuditLine> lines = ParseFile(dir.File("audit.log"));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].record.object, record.object);
+  EXPECT_EQ(lines[0].record.principal, "Zoë ☃ 𝄞 \xEF\xBF\xBD");
+}
+
+// Every thread's records land exactly once, in one valid chain.
+void AppendConcurrently(FileAuditLog& log, int threads, int per_thread) {
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&log, t, per_thread] {
+      for (int i = 0; i < per_thread; ++i) {
+        EXPECT_TRUE(log.Append(Record(absl::StrCat(t, "/", i))).ok());
+      }
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+}
+
+void ExpectAllLanded(const std::string& path, int threads, int per_thread) {
+  VerifyResult result = VerifyOrDie(path);
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_EQ(result.lines, threads * per_thread);
+  std::set<std::string> objects;
+  for (const ParsedAuditLine& line : ParseFile(path)) objects.insert(line.record.object);
+  EXPECT_EQ(objects.size(), static_cast<std::size_t>(threads * per_thread));
+}
+
+TEST(FileAuditLogTest, ConcurrentAppendsAllLandInOneValidChain) {
+  TempDir dir;
+  COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(dir.File("audit.log"), Clock::Real()));
+  AppendConcurrently(*log, 8, 200);
+  EXPECT_LE(log->batches(), 8 * 200);
+  ::testing::Test::RecordProperty("batches", static_cast<int>(log->batches()));
+  log.reset();
+  ExpectAllLanded(dir.File("audit.log"), 8, 200);
+}
+
+TEST(FileAuditLogTest, AppendsQueuedTogetherShareOneFsync) {
+  TempDir dir;
+  COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(dir.File("audit.log"), Clock::Real()));
+  // Each thread has one Append in flight, so holding each batch until 8 are queued puts one
+  // record of every thread in each batch: 200 fsyncs for 1,600 lines.
+  log->SetMinBatchForTest(8);
+  AppendConcurrently(*log, 8, 200);
+  EXPECT_EQ(log->batches(), 200);
+  log.reset();
+  ExpectAllLanded(dir.File("audit.log"), 8, 200);
+}
+
+}  // namespace
+}  // namespace coffer::audit
