@@ -1,0 +1,165 @@
+#include "vault-core/api/rest/data_plane.h"
+
+#include <cctype>
+#include <chrono>
+
+#include "lib/base/absl_compat.h"
+#include "lib/base/logging.h"
+#include "vault-core/api/rest/azure_errors.h"
+#include "vault-core/crypto/random.h"
+
+namespace coffer::api::rest {
+namespace {
+
+// The Host header without its port, lower-cased.
+std::string HostName(const http::Request& request) {
+  std::string host(request.headers.Get("Host").value_or(""));
+  std::size_t colon = host.rfind(':');
+  if (colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return host;
+}
+
+bool IsDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+std::string ResourceOf(std::string_view host) {
+  std::size_t dot = host.find('.');
+  return "https://" + std::string(dot == std::string_view::npos ? host : host.substr(dot + 1));
+}
+
+bool AcceptApiVersion(std::string_view v, bool* newer) {
+  *newer = false;
+  if (v.size() == 3 && v.substr(0, 2) == "7." && IsDigits(v.substr(2))) {
+    *newer = v[2] > '6';
+    return true;
+  }
+  if (v == "2016-10-01") return true;
+  bool is_date = v.size() == 10 && IsDigits(v.substr(0, 4)) && v[4] == '-' &&
+                 IsDigits(v.substr(5, 2)) && v[7] == '-' && IsDigits(v.substr(8, 2));
+  if (!is_date) return false;
+  if (v == "2025-07-01") return true;
+  *newer = v > std::string_view("2025-07-01");
+  return *newer;
+}
+
+std::shared_ptr<const domain::Vault> DataPlane::VaultFor(const http::Request& request) {
+  std::string host = HostName(request);
+  if (host.find('.') == std::string::npos) return nullptr;  // never a vault hostname
+  auto vault = deps_.vaults.ResolveHost(host);
+  return vault.ok() ? *vault : nullptr;
+}
+
+http::Response DataPlane::Challenge(const std::string& resource, std::string_view message) {
+  http::Response response = AzureError(401, "Unauthorized", message);
+  response.headers.Add("WWW-Authenticate", "Bearer authorization=\"" + authority_.tenant_url() +
+                                               "\", resource=\"" + resource + "\"");
+  return response;
+}
+
+absl::StatusOr<std::string> DataPlane::Authenticate(const http::Request& request,
+                                                    const std::string& resource) {
+  std::string_view header = request.headers.Get("Authorization").value_or("");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), header.begin(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    return absl::UnauthenticatedError("AKV10000: Request is missing a Bearer or PoP token.");
+  }
+  auto claims = deps_.verifier.Verify(header.substr(kBearer.size()), resource);
+  if (!claims.ok()) {
+    return absl::UnauthenticatedError(
+        "AKV10022: Invalid token: " + std::string(claims.status().message()) + ".");
+  }
+  if (!deps_.principals.Exists(claims->subject)) {
+    return absl::UnauthenticatedError("AKV10022: The token's principal no longer exists.");
+  }
+  return claims->subject;
+}
+
+std::optional<http::Response> DataPlane::OnHeaders(const http::Request& head) {
+  if (deps_.tokens.Owns(head.path)) return std::nullopt;
+  auto vault = VaultFor(head);
+  if (vault == nullptr) return std::nullopt;
+  std::string resource = ResourceOf(HostName(head));
+  auto principal = Authenticate(head, resource);
+  if (!principal.ok()) return Challenge(resource, AsStd(principal.status().message()));
+  return std::nullopt;
+}
+
+http::Response DataPlane::Handle(const http::Request& request) {
+  std::string request_id = crypto::RandomUuid();
+  http::Response response;
+  if (deps_.tokens.Owns(request.path)) {
+    response = deps_.tokens.Serve(request, request_id);
+  } else if (auto vault = VaultFor(request)) {
+    auto start = std::chrono::steady_clock::now();
+    audit::AuditRecord record;
+    record.request_id = request_id;
+    record.vault = vault->name;
+    record.principal = "anonymous";
+    record.client_address = request.remote_address;
+    response = ServeVault(request, *vault, request_id, record);
+    record.result = std::to_string(response.status);
+    record.latency = absl::FromChrono(std::chrono::steady_clock::now() - start);
+    if (!deps_.audit.Append(record).ok()) {
+      COFFER_LOG(kAudit, err, "request {} failed: its audit record could not be written",
+                 request_id);
+      response = AzureError(503, "ServiceUnavailable", "The audit log is unavailable; retry.");
+    }
+  } else {
+    return deps_.fallback.Handle(request);
+  }
+  response.headers.Add("x-ms-request-id", request_id);
+  if (auto client_id = request.headers.Get("x-ms-client-request-id")) {
+    response.headers.Add("x-ms-client-request-id", std::string(*client_id));
+  }
+  return response;
+}
+
+http::Response DataPlane::ServeVault(const http::Request& request, const domain::Vault& vault,
+                                     const std::string& request_id, audit::AuditRecord& record) {
+  std::string resource = ResourceOf(HostName(request));
+  auto principal = Authenticate(request, resource);
+  if (!principal.ok()) return Challenge(resource, AsStd(principal.status().message()));
+  record.principal = *principal;
+
+  auto version = request.query.find("api-version");
+  bool newer = false;
+  if (version == request.query.end()) {
+    return AzureError(400, "BadParameter", "The api-version query parameter is required.");
+  }
+  if (!AcceptApiVersion(version->second, &newer)) {
+    return AzureError(400, "BadParameter",
+                      "The specified version (" + version->second +
+                          ") is not recognized. Consider using the latest supported version "
+                          "(2025-07-01).");
+  }
+  if (newer) COFFER_LOG(kVault, debug, "api-version {} served as the latest", version->second);
+
+  auto route = RouteSecrets(request.method, request.path);
+  if (!route.has_value()) {
+    return AzureError(404, "NotFound", "This vault serves no such path.");
+  }
+  if (!route->ok()) return AzureError(route->status(), "NotFound", request_id);
+  const SecretRoute& r = **route;
+  record.operation = OperationName(r.op);
+  record.object = r.name.empty() ? "secrets" : "secrets/" + r.name;
+  if (!r.version.empty()) record.object += "/" + r.version;
+
+  if (!deps_.policies.Allowed(vault.id, *principal, domain::ObjectKind::kSecrets,
+                              RequiredPermission(r.op))) {
+    return AzureError(403, "Forbidden",
+                      "The principal '" + *principal + "' does not have secrets " +
+                          RequiredPermission(r.op) + " permission on key vault '" + vault.name +
+                          "'.",
+                      "AccessDenied");
+  }
+  std::string base_url = scheme_ + "://" + std::string(request.headers.Get("Host").value_or(""));
+  return secrets_api_.Serve(r, request, vault, base_url, version->second, request_id);
+}
+
+}  // namespace coffer::api::rest

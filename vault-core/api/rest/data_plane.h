@@ -1,0 +1,74 @@
+#ifndef COFFER_VAULT_CORE_API_REST_DATA_PLANE_H_
+#define COFFER_VAULT_CORE_API_REST_DATA_PLANE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "lib/base/clock.h"
+#include "lib/http/http.h"
+#include "vault-core/api/rest/secrets_api.h"
+#include "vault-core/api/rest/token_api.h"
+#include "vault-core/audit/audit_log.h"
+#include "vault-core/identity/token_verifier.h"
+#include "vault-core/service/policy_service.h"
+#include "vault-core/service/principal_service.h"
+#include "vault-core/service/vault_service.h"
+
+namespace coffer::api::rest {
+
+struct DataPlaneDeps {
+  service::VaultService& vaults;
+  service::SecretService& secrets;
+  service::PolicyService& policies;
+  service::PrincipalService& principals;
+  identity::TokenVerifier& verifier;
+  TokenApi& tokens;
+  audit::AuditLog& audit;
+  http::Handler& fallback;  // health, readiness, metrics
+};
+
+// The front of coffer-vault's HTTPS port. A request is, in order:
+//  - for the token service when its path starts with /<tenant>/;
+//  - for a vault's data plane when its Host names a vault: authenticated (a 401 challenge, sent
+//    before any body is read, as Key Vault does), given an api-version, routed, authorised by
+//    the vault's access policies (403 that says nothing about the object), served, audited;
+//  - else for `fallback`.
+// Thread-safe.
+class DataPlane : public http::Handler {
+ public:
+  DataPlane(DataPlaneDeps deps, Authority authority, std::string scheme)
+      : deps_(deps),
+        authority_(std::move(authority)),
+        scheme_(std::move(scheme)),
+        secrets_api_(deps.secrets) {}
+
+  std::optional<http::Response> OnHeaders(const http::Request& head) override;
+  http::Response Handle(const http::Request& request) override;
+
+ private:
+  // The vault the Host header names, or nullptr.
+  std::shared_ptr<const domain::Vault> VaultFor(const http::Request& request);
+  // The principal's object id, or the 401 to send.
+  absl::StatusOr<std::string> Authenticate(const http::Request& request,
+                                           const std::string& resource);
+  http::Response Challenge(const std::string& resource, std::string_view message);
+  http::Response ServeVault(const http::Request& request, const domain::Vault& vault,
+                            const std::string& request_id, audit::AuditRecord& record);
+
+  DataPlaneDeps deps_;
+  const Authority authority_;
+  const std::string scheme_;  // "https" (or "http" behind a TLS-terminating proxy / in tests)
+  SecretsApi secrets_api_;
+};
+
+// "https://vault.example" for the vault host "prod.vault.example": what its tokens are for.
+std::string ResourceOf(std::string_view host);
+
+// Whether `api_version` is one this server answers (7.0-7.6, 2016-10-01, 2025-07-01, or any
+// newer date, which is served as the latest). Sets `newer` for the latter.
+bool AcceptApiVersion(std::string_view api_version, bool* newer);
+
+}  // namespace coffer::api::rest
+
+#endif  // COFFER_VAULT_CORE_API_REST_DATA_PLANE_H_

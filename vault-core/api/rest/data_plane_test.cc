@@ -1,0 +1,254 @@
+// The data plane and token service at the handler level, over real services, a memory store, the
+// software key store and the audit fake: everything but the socket.
+#include "vault-core/api/rest/data_plane.h"
+
+#include "gmock/gmock.h"
+#include "lib/testing/status_matchers.h"
+#include "lib/testing/subprocess.h"
+#include "lib/testing/temp_dir.h"
+#include "nlohmann/json.hpp"
+#include "vault-core/audit/memory_audit_log.h"
+#include "vault-core/keystore/software/software_keystore.h"
+#include "vault-core/storage/memory/memory_store.h"
+
+namespace coffer::api::rest {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class NotFoundHandler : public http::Handler {
+ public:
+  http::Response Handle(const http::Request&) override { return http::Response::Text(404, ""); }
+};
+
+constexpr const char kTenant[] = "6f1c2d7e-0000-4000-8000-00000000c0ff";
+constexpr const char kHost[] = "prod.vault.coffer.test:8443";
+
+class DataPlaneTest : public ::testing::Test {
+ protected:
+  DataPlaneTest()
+      : hsm_(std::move(*keystore::SoftwareKeyStore::Create({dir_.File("m.key"), ""}))),
+        keys_(*hsm_, store_, clock_),
+        vaults_(std::move(*service::VaultService::Create(store_, keys_, clock_))),
+        secrets_(store_, keys_, clock_),
+        policies_(std::move(*service::PolicyService::Create(store_))),
+        principals_(std::move(*service::PrincipalService::Create(store_, clock_))),
+        signer_(*hsm_, clock_),
+        authority_{"https://login.coffer.test", kTenant, absl::Hours(1)},
+        verifier_(hsm_->signing_public_key(), authority_.issuer(), clock_),
+        audit_(clock_),
+        tokens_(authority_, signer_, *principals_, *vaults_, audit_, clock_),
+        plane_(DataPlaneDeps{*vaults_, secrets_, *policies_, *principals_, verifier_, tokens_,
+                             audit_, fallback_},
+               authority_, "https") {
+    vault_ = *vaults_->CreateVault(
+        {"prod", {"prod.vault.coffer.test"}, domain::Sku::kStandard, 7, false});
+    app_ = *principals_->CreatePrincipal("app");
+    secret_ = std::move(*principals_->AddSecret(app_.object_id, std::nullopt));
+    EXPECT_TRUE(policies_->Set(vault_.id, {app_.object_id, {"all"}, {}, {}}).ok());
+  }
+
+  // Sends a request the way the HTTP server does: OnHeaders first, Handle unless it answered.
+  http::Response Send(const std::string& method, const std::string& target,
+                      const std::string& body = "", const std::string& token = "",
+                      const std::string& host = kHost) {
+    http::Request request;
+    request.method = method;
+    request.target = target;
+    std::size_t q = target.find('?');
+    request.path = target.substr(0, q);
+    if (q != std::string::npos) request.query = http::ParseQuery(target.substr(q + 1));
+    request.headers.Add("Host", host);
+    if (!token.empty()) request.headers.Add("Authorization", "Bearer " + token);
+    if (auto early = plane_.OnHeaders(request)) return *early;
+    request.body = body;
+    return plane_.Handle(request);
+  }
+
+  std::string Token(const std::string& scope = "https://vault.coffer.test/.default") {
+    http::Response r =
+        Send("POST", std::string("/") + kTenant + "/oauth2/v2.0/token",
+             "grant_type=client_credentials&client_id=" + app_.client_id +
+                 "&client_secret=" + std::string(secret_.value.reveal()) + "&scope=" + scope,
+             "", "login.coffer.test");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? json::parse(r.body)["access_token"].get<std::string>() : "";
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_;
+  storage::MemoryStore store_;
+  std::unique_ptr<keystore::KeyStore> hsm_;
+  envelope::VaultKeys keys_;
+  std::unique_ptr<service::VaultService> vaults_;
+  service::SecretService secrets_;
+  std::unique_ptr<service::PolicyService> policies_;
+  std::unique_ptr<service::PrincipalService> principals_;
+  identity::TokenSigner signer_;
+  Authority authority_;
+  identity::TokenVerifier verifier_;
+  audit::MemoryAuditLog audit_;
+  TokenApi tokens_;
+  NotFoundHandler fallback_;
+  DataPlane plane_;
+  domain::Vault vault_;
+  domain::Principal app_;
+  service::CreatedClientSecret secret_;
+};
+
+TEST_F(DataPlaneTest, RequestWithoutTokenGetsKeyVaultsChallengeBeforeItsBody) {
+  http::Request head;
+  head.method = "PUT";
+  head.path = "/secrets/db";
+  head.headers.Add("Host", kHost);
+  auto early = plane_.OnHeaders(head);
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->status, 401);
+  EXPECT_EQ(early->headers.Get("WWW-Authenticate"),
+            std::string("Bearer authorization=\"https://login.coffer.test/") + kTenant +
+                "\", resource=\"https://vault.coffer.test\"");
+  EXPECT_EQ(json::parse(early->body)["error"]["code"], "Unauthorized");
+}
+
+TEST_F(DataPlaneTest, OpenIdConfigurationHasTenantFirstEndpoints) {
+  http::Response r =
+      Send("GET", std::string("/") + kTenant + "/v2.0/.well-known/openid-configuration", "", "",
+           "login.coffer.test");
+  ASSERT_EQ(r.status, 200);
+  auto config = json::parse(r.body);
+  std::string tenant_url = std::string("https://login.coffer.test/") + kTenant;
+  EXPECT_EQ(config["issuer"], tenant_url + "/v2.0");
+  EXPECT_EQ(config["token_endpoint"], tenant_url + "/oauth2/v2.0/token");
+  EXPECT_EQ(config["authorization_endpoint"], tenant_url + "/oauth2/v2.0/authorize");
+  EXPECT_EQ(config["jwks_uri"], tenant_url + "/discovery/v2.0/keys");
+}
+
+TEST_F(DataPlaneTest, TokenThenSetAndGetWithAbsoluteIds) {
+  std::string token = Token();
+  http::Response set =
+      Send("PUT", "/secrets/db?api-version=7.4", R"({"value":"s3cret","attributes":{}})", token);
+  ASSERT_EQ(set.status, 200) << set.body;
+  auto bundle = json::parse(set.body);
+  EXPECT_THAT(bundle["id"].get<std::string>(),
+              StartsWith("https://prod.vault.coffer.test:8443/secrets/db/"));
+  EXPECT_EQ(bundle["value"], "s3cret");
+  http::Response get = Send("GET", "/secrets/db/?api-version=2026-04-01", "", token);
+  ASSERT_EQ(get.status, 200) << get.body;
+  EXPECT_EQ(json::parse(get.body)["value"], "s3cret");
+  EXPECT_TRUE(get.headers.Get("x-ms-request-id").has_value());
+}
+
+TEST_F(DataPlaneTest, BadCredentialsAndScopesGetOAuthErrors) {
+  http::Response wrong = Send("POST", std::string("/") + kTenant + "/oauth2/v2.0/token",
+                              "grant_type=client_credentials&client_id=" + app_.client_id +
+                                  "&client_secret=nope&scope=https://vault.coffer.test/.default",
+                              "", "login.coffer.test");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(json::parse(wrong.body)["error"], "invalid_client");
+  http::Response scope = Send("POST", std::string("/") + kTenant + "/oauth2/v2.0/token",
+                              "grant_type=client_credentials&client_id=" + app_.client_id +
+                                  "&client_secret=" + std::string(secret_.value.reveal()) +
+                                  "&scope=https://elsewhere.test/.default",
+                              "", "login.coffer.test");
+  EXPECT_EQ(scope.status, 400);
+  EXPECT_EQ(json::parse(scope.body)["error"], "invalid_scope");
+}
+
+TEST_F(DataPlaneTest, BadTokensAreChallenged) {
+  EXPECT_EQ(Send("GET", "/secrets/db/?api-version=7.4", "", "not.a.token").status, 401);
+  std::string token = Token();
+  clock_.Advance(absl::Hours(2));
+  http::Response expired = Send("GET", "/secrets/db/?api-version=7.4", "", token);
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_THAT(json::parse(expired.body)["error"]["message"].get<std::string>(),
+              HasSubstr("expired"));
+}
+
+TEST_F(DataPlaneTest, TokenOfADeletedPrincipalIsRefused) {
+  std::string token = Token();
+  ASSERT_TRUE(principals_->Delete(app_.object_id).ok());
+  EXPECT_TRUE(testing::PollUntil(
+      [&] { return Send("GET", "/secrets?api-version=7.4", "", token).status == 401; }));
+}
+
+TEST_F(DataPlaneTest, DeniedCallsRevealNothingAboutTheObject) {
+  std::string token = Token();
+  ASSERT_EQ(Send("PUT", "/secrets/exists?api-version=7.4", R"({"value":"v"})", token).status, 200);
+  ASSERT_TRUE(policies_->Set(vault_.id, {app_.object_id, {"list"}, {}, {}}).ok());
+  ASSERT_TRUE(testing::PollUntil(
+      [&] { return Send("GET", "/secrets/exists/?api-version=7.4", "", token).status == 403; }));
+  http::Response existing = Send("GET", "/secrets/exists/?api-version=7.4", "", token);
+  http::Response missing = Send("GET", "/secrets/missing/?api-version=7.4", "", token);
+  EXPECT_EQ(missing.status, 403);
+  auto a = json::parse(existing.body);
+  auto b = json::parse(missing.body);
+  EXPECT_EQ(a["error"]["innererror"]["code"], "AccessDenied");
+  EXPECT_EQ(a["error"]["message"], b["error"]["message"]);
+}
+
+TEST_F(DataPlaneTest, ApiVersionIsRequiredAndNewerOnesAreServed) {
+  std::string token = Token();
+  EXPECT_EQ(Send("GET", "/secrets", "", token).status, 400);
+  EXPECT_EQ(Send("GET", "/secrets?api-version=banana", "", token).status, 400);
+  EXPECT_EQ(Send("GET", "/secrets?api-version=2020-01-01", "", token).status, 400);
+  EXPECT_EQ(Send("GET", "/secrets?api%2Dversion=2099-01-01", "", token).status, 200);
+  EXPECT_EQ(Send("GET", "/secrets?api-version=7.6", "", token).status, 200);
+}
+
+TEST_F(DataPlaneTest, ListsPageWithAbsoluteNextLinks) {
+  std::string token = Token();
+  for (const char* name : {"a", "b", "c"}) {
+    ASSERT_EQ(
+        Send("PUT", std::string("/secrets/") + name + "?api-version=7.4", R"({"value":"v"})", token)
+            .status,
+        200);
+  }
+  auto first = json::parse(Send("GET", "/secrets?api-version=7.4&maxresults=2", "", token).body);
+  ASSERT_EQ(first["value"].size(), 2u);
+  EXPECT_EQ(first["value"][0]["id"], "https://prod.vault.coffer.test:8443/secrets/a");
+  std::string next = first["nextLink"];
+  const std::string origin = "https://prod.vault.coffer.test:8443";
+  ASSERT_THAT(next, StartsWith(origin + "/secrets?api-version=7.4&$skiptoken="));
+  auto second = json::parse(Send("GET", next.substr(origin.size()), "", token).body);
+  ASSERT_EQ(second["value"].size(), 1u);
+  EXPECT_EQ(second["value"][0]["id"], origin + "/secrets/c");
+  EXPECT_TRUE(second["nextLink"].is_null());
+  EXPECT_EQ(Send("GET", "/secrets?api-version=7.4&maxresults=26", "", token).status, 400);
+}
+
+TEST_F(DataPlaneTest, DisabledAndMissingSecretsUseAzureErrorCodes) {
+  std::string token = Token();
+  ASSERT_EQ(Send("PUT", "/secrets/off?api-version=7.4",
+                 R"({"value":"v","attributes":{"enabled":false}})", token)
+                .status,
+            200);
+  auto disabled = Send("GET", "/secrets/off/?api-version=7.4", "", token);
+  EXPECT_EQ(disabled.status, 403);
+  EXPECT_EQ(json::parse(disabled.body)["error"]["innererror"]["code"], "SecretDisabled");
+  auto missing = Send("GET", "/secrets/nope/?api-version=7.4", "", token);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(json::parse(missing.body)["error"]["code"], "SecretNotFound");
+  auto bad = Send("PUT", "/secrets/off?api-version=7.4", "{oops", token);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["error"]["code"], "BadParameter");
+}
+
+TEST_F(DataPlaneTest, EveryCallIsAuditedAndAFailedAuditFailsTheCall) {
+  std::string token = Token();
+  Send("PUT", "/secrets/db?api-version=7.4", R"({"value":"v"})", token);
+  auto records = audit_.records();
+  ASSERT_GE(records.size(), 2u);
+  EXPECT_EQ(records[0].operation, "TokenIssue");
+  EXPECT_EQ(records.back().operation, "SecretSet");
+  EXPECT_EQ(records.back().principal, app_.object_id);
+  EXPECT_EQ(records.back().vault, "prod");
+  EXPECT_EQ(records.back().object, "secrets/db");
+  EXPECT_EQ(records.back().result, "200");
+  audit_.FailWith(absl::UnavailableError("disk full"));
+  EXPECT_EQ(Send("GET", "/secrets/db/?api-version=7.4", "", token).status, 503);
+}
+
+}  // namespace
+}  // namespace coffer::api::rest

@@ -1,0 +1,196 @@
+#include "vault-core/api/rest/secret_json.h"
+
+#include <set>
+
+#include "lib/base/base64.h"
+#include "lib/base/status.h"
+
+namespace coffer::api::rest {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxTags = 15;
+
+absl::Status Bad(const std::string& message) { return absl::InvalidArgumentError(message); }
+
+absl::StatusOr<json> ParseObject(std::string_view body) {
+  json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return Bad("The request body is not valid JSON.");
+  if (!doc.is_object()) return Bad("The request body must be a JSON object.");
+  return doc;
+}
+
+absl::Status OnlyKnownFields(const json& object, const std::set<std::string>& known,
+                             const std::string& where) {
+  for (const auto& [key, value] : object.items()) {
+    if (known.count(key) == 0) return Bad("Unknown field '" + where + key + "'.");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<absl::Time>> ParseTime(const json& value, const std::string& field) {
+  if (value.is_null()) return std::optional<absl::Time>();
+  if (!value.is_number_integer()) return Bad("'" + field + "' must be an integer (Unix seconds).");
+  return std::optional<absl::Time>(absl::FromUnixSeconds(value.get<std::int64_t>()));
+}
+
+absl::StatusOr<domain::Tags> ParseTags(const json& value) {
+  if (!value.is_object()) return Bad("'tags' must be an object of strings.");
+  if (value.size() > kMaxTags) return Bad("At most 15 tags are allowed.");
+  domain::Tags tags;
+  for (const auto& [key, v] : value.items()) {
+    if (!v.is_string()) return Bad("Tag '" + key + "' must have a string value.");
+    if (key.size() > 512 || v.get_ref<const std::string&>().size() > 256) {
+      return Bad("Tag names are limited to 512 characters and values to 256.");
+    }
+    tags[key] = v.get<std::string>();
+  }
+  return tags;
+}
+
+// The writable attributes; the read-only ones a client may echo back are accepted and ignored.
+struct Attributes {
+  std::optional<bool> enabled;
+  std::optional<std::optional<absl::Time>> not_before;
+  std::optional<std::optional<absl::Time>> expires;
+};
+
+absl::StatusOr<Attributes> ParseAttributes(const json& value) {
+  if (!value.is_object()) return Bad("'attributes' must be an object.");
+  COFFER_RETURN_IF_ERROR(OnlyKnownFields(
+      value, {"enabled", "nbf", "exp", "created", "updated", "recoveryLevel", "recoverableDays"},
+      "attributes."));
+  Attributes out;
+  if (value.contains("enabled")) {
+    if (!value["enabled"].is_boolean()) return Bad("'attributes.enabled' must be a boolean.");
+    out.enabled = value["enabled"].get<bool>();
+  }
+  if (value.contains("nbf")) {
+    COFFER_ASSIGN_OR_RETURN(out.not_before, ParseTime(value["nbf"], "attributes.nbf"));
+  }
+  if (value.contains("exp")) {
+    COFFER_ASSIGN_OR_RETURN(out.expires, ParseTime(value["exp"], "attributes.exp"));
+  }
+  return out;
+}
+
+json AttributesJson(const domain::Vault& vault, const domain::ObjectAttributes& a) {
+  json out = {{"enabled", a.enabled},
+              {"created", absl::ToUnixSeconds(a.created)},
+              {"updated", absl::ToUnixSeconds(a.updated)},
+              {"recoveryLevel", vault.RecoveryLevel()},
+              {"recoverableDays", vault.soft_delete_retention_days}};
+  if (a.not_before) out["nbf"] = absl::ToUnixSeconds(*a.not_before);
+  if (a.expires) out["exp"] = absl::ToUnixSeconds(*a.expires);
+  return out;
+}
+
+std::string SecretId(std::string_view base_url, const std::string& name,
+                     const std::string& version) {
+  std::string id = std::string(base_url) + "/secrets/" + name;
+  return version.empty() ? id : id + "/" + version;
+}
+
+void AddCommon(json& out, const domain::Vault& vault, const domain::SecretProperties& p) {
+  out["attributes"] = AttributesJson(vault, p.attributes);
+  if (!p.content_type.empty()) out["contentType"] = p.content_type;
+  if (!p.tags.empty()) out["tags"] = p.tags;
+}
+
+void AddDeletion(json& out, std::string_view base_url, const domain::DeletedSecret& deleted) {
+  out["recoveryId"] = std::string(base_url) + "/deletedsecrets/" + deleted.properties.name;
+  out["deletedDate"] = absl::ToUnixSeconds(deleted.deleted);
+  out["scheduledPurgeDate"] = absl::ToUnixSeconds(deleted.scheduled_purge);
+}
+
+}  // namespace
+
+absl::StatusOr<SetSecretRequest> ParseSetSecret(std::string_view body) {
+  COFFER_ASSIGN_OR_RETURN(json doc, ParseObject(body));
+  COFFER_RETURN_IF_ERROR(OnlyKnownFields(doc, {"value", "contentType", "tags", "attributes"}, ""));
+  if (!doc.contains("value") || !doc["value"].is_string()) {
+    return Bad("'value' is required and must be a string.");
+  }
+  SetSecretRequest out;
+  std::string& value = doc["value"].get_ref<std::string&>();
+  out.value = SecretBytes(value);
+  internal::ZeroMemory(value.data(), value.size());
+  if (doc.contains("contentType")) {
+    if (!doc["contentType"].is_string()) return Bad("'contentType' must be a string.");
+    out.options.content_type = doc["contentType"].get<std::string>();
+  }
+  if (doc.contains("tags") && !doc["tags"].is_null()) {
+    COFFER_ASSIGN_OR_RETURN(out.options.tags, ParseTags(doc["tags"]));
+  }
+  if (doc.contains("attributes") && !doc["attributes"].is_null()) {
+    COFFER_ASSIGN_OR_RETURN(Attributes a, ParseAttributes(doc["attributes"]));
+    out.options.enabled = a.enabled.value_or(true);
+    if (a.not_before) out.options.not_before = *a.not_before;
+    if (a.expires) out.options.expires = *a.expires;
+  }
+  return out;
+}
+
+absl::StatusOr<domain::SecretUpdate> ParseUpdateSecret(std::string_view body) {
+  COFFER_ASSIGN_OR_RETURN(json doc, ParseObject(body));
+  COFFER_RETURN_IF_ERROR(OnlyKnownFields(doc, {"contentType", "tags", "attributes"}, ""));
+  domain::SecretUpdate out;
+  if (doc.contains("contentType")) {
+    if (!doc["contentType"].is_string()) return Bad("'contentType' must be a string.");
+    out.content_type = doc["contentType"].get<std::string>();
+  }
+  if (doc.contains("tags")) {
+    COFFER_ASSIGN_OR_RETURN(out.tags,
+                            ParseTags(doc["tags"].is_null() ? json::object() : doc["tags"]));
+  }
+  if (doc.contains("attributes") && !doc["attributes"].is_null()) {
+    COFFER_ASSIGN_OR_RETURN(Attributes a, ParseAttributes(doc["attributes"]));
+    out.enabled = a.enabled;
+    out.not_before = a.not_before;
+    out.expires = a.expires;
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ParseRestoreSecret(std::string_view body) {
+  COFFER_ASSIGN_OR_RETURN(json doc, ParseObject(body));
+  COFFER_RETURN_IF_ERROR(OnlyKnownFields(doc, {"value"}, ""));
+  if (!doc.contains("value") || !doc["value"].is_string()) {
+    return Bad("'value' is required and must be a base64url string.");
+  }
+  auto blob = Base64UrlDecode(doc["value"].get<std::string>());
+  if (!blob.has_value()) return Bad("'value' is not valid base64url.");
+  return *blob;
+}
+
+json SecretBundle(std::string_view base_url, const domain::Vault& vault,
+                  const domain::SecretProperties& properties, const SecretBytes* value) {
+  json out = {{"id", SecretId(base_url, properties.name, properties.version)}};
+  if (value != nullptr) out["value"] = std::string(value->reveal());
+  AddCommon(out, vault, properties);
+  return out;
+}
+
+json SecretItem(std::string_view base_url, const domain::Vault& vault,
+                const domain::SecretProperties& properties, bool with_version) {
+  json out = {{"id", SecretId(base_url, properties.name, with_version ? properties.version : "")}};
+  AddCommon(out, vault, properties);
+  return out;
+}
+
+json DeletedSecretBundle(std::string_view base_url, const domain::Vault& vault,
+                         const domain::DeletedSecret& deleted) {
+  json out = SecretBundle(base_url, vault, deleted.properties, nullptr);
+  AddDeletion(out, base_url, deleted);
+  return out;
+}
+
+json DeletedSecretItem(std::string_view base_url, const domain::Vault& vault,
+                       const domain::DeletedSecret& deleted) {
+  json out = SecretItem(base_url, vault, deleted.properties, false);
+  AddDeletion(out, base_url, deleted);
+  return out;
+}
+
+}  // namespace coffer::api::rest

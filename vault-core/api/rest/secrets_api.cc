@@ -1,0 +1,234 @@
+#include "vault-core/api/rest/secrets_api.h"
+
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "lib/base/base64.h"
+#include "lib/base/status.h"
+#include "vault-core/api/rest/azure_errors.h"
+#include "vault-core/api/rest/secret_json.h"
+
+namespace coffer::api::rest {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxPageSize = 25;
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  path.remove_prefix(1);  // the leading '/'
+  while (true) {
+    std::size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+absl::StatusOr<SecretRoute> Routed(SecretOp op, std::string_view name = {},
+                                   std::string_view version = {}) {
+  return SecretRoute{op, std::string(name), std::string(version)};
+}
+
+absl::Status BadShape() {
+  return absl::InvalidArgumentError("The request URI or method is not valid for secrets.");
+}
+
+absl::StatusOr<SecretRoute> RouteLive(std::string_view m, const std::vector<std::string_view>& s) {
+  std::size_t n = s.size();
+  if ((n == 1 || (n == 2 && s[1].empty())) && m == "GET") return Routed(SecretOp::kList);
+  if (n == 2 && s[1] == "restore" && m == "POST") return Routed(SecretOp::kRestore);
+  if (n == 2 && m == "PUT") return Routed(SecretOp::kSet, s[1]);
+  if (n == 2 && m == "DELETE") return Routed(SecretOp::kDelete, s[1]);
+  if (n == 2 && m == "GET") return Routed(SecretOp::kGet, s[1]);
+  if (n == 3 && s[2] == "versions" && m == "GET") return Routed(SecretOp::kListVersions, s[1]);
+  if (n == 3 && s[2] == "backup" && m == "POST") return Routed(SecretOp::kBackup, s[1]);
+  if (n == 3 && m == "GET") return Routed(SecretOp::kGet, s[1], s[2]);
+  if (n == 3 && m == "PATCH") return Routed(SecretOp::kUpdate, s[1], s[2]);
+  return BadShape();
+}
+
+absl::StatusOr<SecretRoute> RouteDeleted(std::string_view m,
+                                         const std::vector<std::string_view>& s) {
+  std::size_t n = s.size();
+  if ((n == 1 || (n == 2 && s[1].empty())) && m == "GET") return Routed(SecretOp::kListDeleted);
+  if (n == 2 && m == "GET") return Routed(SecretOp::kGetDeleted, s[1]);
+  if (n == 2 && m == "DELETE") return Routed(SecretOp::kPurge, s[1]);
+  if (n == 3 && s[2] == "recover" && m == "POST") return Routed(SecretOp::kRecover, s[1]);
+  return BadShape();
+}
+
+http::Response JsonOk(const json& body) { return http::Response::Json(200, body.dump()); }
+
+// maxresults (1..25, default 25) and the continuation from $skiptoken.
+absl::Status PageParams(const http::Request& request, std::size_t* max_results,
+                        std::string* continuation) {
+  *max_results = kMaxPageSize;
+  auto max = request.query.find("maxresults");
+  if (max != request.query.end()) {
+    int n = 0;
+    if (!absl::SimpleAtoi(max->second, &n) || n < 1 || n > static_cast<int>(kMaxPageSize)) {
+      return absl::InvalidArgumentError("maxresults must be between 1 and 25.");
+    }
+    *max_results = static_cast<std::size_t>(n);
+  }
+  auto token = request.query.find("$skiptoken");
+  if (token != request.query.end()) {
+    auto decoded = Base64UrlDecode(token->second);
+    if (!decoded.has_value()) return absl::InvalidArgumentError("$skiptoken is not valid.");
+    *continuation = *decoded;
+  }
+  return absl::OkStatus();
+}
+
+json Page(json items, std::string_view base_url, const http::Request& request,
+          std::string_view api_version, const std::string& continuation) {
+  json next = nullptr;
+  if (!continuation.empty()) {
+    std::string link = std::string(base_url) + request.path +
+                       "?api-version=" + std::string(api_version) +
+                       "&$skiptoken=" + Base64UrlEncode(continuation);
+    auto max = request.query.find("maxresults");
+    if (max != request.query.end()) link += "&maxresults=" + max->second;
+    next = link;
+  }
+  return json{{"value", std::move(items)}, {"nextLink", next}};
+}
+
+}  // namespace
+
+std::optional<absl::StatusOr<SecretRoute>> RouteSecrets(std::string_view method,
+                                                        std::string_view path) {
+  if (path.empty() || path[0] != '/') return std::nullopt;
+  std::vector<std::string_view> segments = Segments(path);
+  if (segments[0] == "secrets") return RouteLive(method, segments);
+  if (segments[0] == "deletedsecrets") return RouteDeleted(method, segments);
+  return std::nullopt;
+}
+
+const char* RequiredPermission(SecretOp op) {
+  switch (op) {
+    case SecretOp::kSet:
+    case SecretOp::kUpdate:
+      return "set";
+    case SecretOp::kGet:
+      return "get";
+    case SecretOp::kList:
+    case SecretOp::kListVersions:
+    case SecretOp::kGetDeleted:
+    case SecretOp::kListDeleted:
+      return "list";
+    case SecretOp::kDelete:
+      return "delete";
+    case SecretOp::kRecover:
+      return "recover";
+    case SecretOp::kPurge:
+      return "purge";
+    case SecretOp::kBackup:
+      return "backup";
+    case SecretOp::kRestore:
+      return "restore";
+  }
+  return "none";
+}
+
+const char* OperationName(SecretOp op) {
+  static const char* const kNames[] = {"SecretSet",        "SecretGet",          "SecretUpdate",
+                                       "SecretList",       "SecretListVersions", "SecretDelete",
+                                       "SecretGetDeleted", "SecretListDeleted",  "SecretRecover",
+                                       "SecretPurge",      "SecretBackup",       "SecretRestore"};
+  return kNames[static_cast<int>(op)];
+}
+
+http::Response SecretsApi::Serve(const SecretRoute& route, const http::Request& request,
+                                 const domain::Vault& vault, std::string_view base_url,
+                                 std::string_view api_version, std::string_view request_id) {
+  auto response = Run(route, request, vault, base_url, api_version);
+  if (!response.ok()) return AzureError(response.status(), "SecretNotFound", request_id);
+  return std::move(*response);
+}
+
+absl::StatusOr<http::Response> SecretsApi::Run(const SecretRoute& route,
+                                               const http::Request& request,
+                                               const domain::Vault& vault,
+                                               std::string_view base_url,
+                                               std::string_view api_version) {
+  switch (route.op) {
+    case SecretOp::kSet: {
+      COFFER_ASSIGN_OR_RETURN(SetSecretRequest set, ParseSetSecret(request.body));
+      COFFER_ASSIGN_OR_RETURN(domain::Secret secret,
+                              secrets_.Set(vault, route.name, set.value, set.options));
+      return JsonOk(SecretBundle(base_url, vault, secret.properties, &secret.value));
+    }
+    case SecretOp::kGet: {
+      COFFER_ASSIGN_OR_RETURN(domain::Secret secret,
+                              secrets_.Get(vault, route.name, route.version));
+      return JsonOk(SecretBundle(base_url, vault, secret.properties, &secret.value));
+    }
+    case SecretOp::kUpdate: {
+      COFFER_ASSIGN_OR_RETURN(domain::SecretUpdate update, ParseUpdateSecret(request.body));
+      COFFER_ASSIGN_OR_RETURN(auto properties,
+                              secrets_.Update(vault, route.name, route.version, update));
+      return JsonOk(SecretBundle(base_url, vault, properties, nullptr));
+    }
+    case SecretOp::kDelete: {
+      COFFER_ASSIGN_OR_RETURN(auto deleted, secrets_.Delete(vault, route.name));
+      return JsonOk(DeletedSecretBundle(base_url, vault, deleted));
+    }
+    case SecretOp::kGetDeleted: {
+      COFFER_ASSIGN_OR_RETURN(auto deleted, secrets_.GetDeleted(vault, route.name));
+      return JsonOk(DeletedSecretBundle(base_url, vault, deleted));
+    }
+    case SecretOp::kRecover: {
+      COFFER_ASSIGN_OR_RETURN(auto properties, secrets_.Recover(vault, route.name));
+      return JsonOk(SecretBundle(base_url, vault, properties, nullptr));
+    }
+    case SecretOp::kPurge: {
+      COFFER_RETURN_IF_ERROR(secrets_.Purge(vault, route.name));
+      return http::Response::Text(204, "", "application/json; charset=utf-8");
+    }
+    case SecretOp::kBackup: {
+      COFFER_ASSIGN_OR_RETURN(std::string blob, secrets_.Backup(vault, route.name));
+      return JsonOk(json{{"value", Base64UrlEncode(blob)}});
+    }
+    case SecretOp::kRestore: {
+      COFFER_ASSIGN_OR_RETURN(std::string blob, ParseRestoreSecret(request.body));
+      COFFER_ASSIGN_OR_RETURN(auto properties, secrets_.Restore(vault, blob));
+      return JsonOk(SecretBundle(base_url, vault, properties, nullptr));
+    }
+    case SecretOp::kList:
+    case SecretOp::kListVersions:
+    case SecretOp::kListDeleted:
+      return List(route, request, vault, base_url, api_version);
+  }
+  return absl::InternalError("unrouted secrets operation");
+}
+
+absl::StatusOr<http::Response> SecretsApi::List(const SecretRoute& route,
+                                                const http::Request& request,
+                                                const domain::Vault& vault,
+                                                std::string_view base_url,
+                                                std::string_view api_version) {
+  std::size_t max_results = 0;
+  std::string continuation;
+  COFFER_RETURN_IF_ERROR(PageParams(request, &max_results, &continuation));
+  json items = json::array();
+  std::string next;
+  if (route.op == SecretOp::kListDeleted) {
+    COFFER_ASSIGN_OR_RETURN(auto page, secrets_.ListDeleted(vault, continuation, max_results));
+    for (const auto& d : page.items) items.push_back(DeletedSecretItem(base_url, vault, d));
+    next = page.continuation;
+  } else {
+    bool versions = route.op == SecretOp::kListVersions;
+    COFFER_ASSIGN_OR_RETURN(
+        auto page, versions ? secrets_.ListVersions(vault, route.name, continuation, max_results)
+                            : secrets_.List(vault, continuation, max_results));
+    for (const auto& p : page.items) items.push_back(SecretItem(base_url, vault, p, versions));
+    next = page.continuation;
+  }
+  return JsonOk(Page(std::move(items), base_url, request, api_version, next));
+}
+
+}  // namespace coffer::api::rest

@@ -1,0 +1,144 @@
+#include "vault-core/api/rest/token_api.h"
+
+#include <chrono>
+
+#include "nlohmann/json.hpp"
+
+namespace coffer::api::rest {
+namespace {
+
+using nlohmann::json;
+
+http::Response OAuthError(int status, const std::string& error, const std::string& description) {
+  return http::Response::Json(status,
+                              json{{"error", error}, {"error_description", description}}.dump());
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+bool TokenApi::Owns(std::string_view path) const {
+  std::string prefix = "/" + authority_.tenant_id + "/";
+  return path.substr(0, prefix.size()) == prefix;
+}
+
+http::Response TokenApi::OpenIdConfiguration() const {
+  std::string t = authority_.tenant_url();
+  json config = {
+      {"issuer", authority_.issuer()},
+      {"authorization_endpoint", t + "/oauth2/v2.0/authorize"},
+      {"token_endpoint", t + "/oauth2/v2.0/token"},
+      {"jwks_uri", t + "/discovery/v2.0/keys"},
+      {"end_session_endpoint", t + "/oauth2/v2.0/logout"},
+      {"response_types_supported", {"token"}},
+      {"subject_types_supported", {"pairwise"}},
+      {"id_token_signing_alg_values_supported", {"ES256"}},
+      {"token_endpoint_auth_methods_supported", {"client_secret_post"}},
+      {"grant_types_supported", {"client_credentials"}},
+      {"tenant_region_scope", nullptr},
+  };
+  return http::Response::Json(200, config.dump());
+}
+
+http::Response TokenApi::Serve(const http::Request& request, std::string_view request_id) {
+  std::string rest = request.path.substr(authority_.tenant_id.size() + 1);
+  if (rest == "/v2.0/.well-known/openid-configuration" && request.method == "GET") {
+    return OpenIdConfiguration();
+  }
+  if (rest == "/discovery/v2.0/keys" && request.method == "GET") {
+    return http::Response::Json(200, signer_.JwksJson());
+  }
+  if (rest != "/oauth2/v2.0/token") {
+    return OAuthError(404, "invalid_request", "No such endpoint on this authority.");
+  }
+  if (request.method != "POST") {
+    return OAuthError(405, "invalid_request", "The token endpoint takes POST.");
+  }
+  auto start = std::chrono::steady_clock::now();
+  std::string principal = "anonymous";
+  http::Response response = Token(request, &principal);
+  audit::AuditRecord record;
+  record.request_id = std::string(request_id);
+  record.principal = principal;
+  record.operation = "TokenIssue";
+  record.result = std::to_string(response.status);
+  record.latency = absl::FromChrono(std::chrono::steady_clock::now() - start);
+  record.client_address = request.remote_address;
+  if (!audit_.Append(record).ok()) {
+    return OAuthError(503, "temporarily_unavailable", "The audit log is unavailable; retry.");
+  }
+  return response;
+}
+
+http::Response TokenApi::Token(const http::Request& request, std::string* principal) {
+  auto form = http::ParseQuery(request.body);
+  if (form["grant_type"] != "client_credentials") {
+    return OAuthError(400, "unsupported_grant_type",
+                      "AADSTS70003: Only the client_credentials grant is supported.");
+  }
+  const std::string& client_id = form["client_id"];
+  const std::string& scope = form["scope"];
+  if (client_id.empty() || scope.empty()) {
+    return OAuthError(400, "invalid_request", "AADSTS900144: client_id and scope are required.");
+  }
+  if (!EndsWith(scope, "/.default")) {
+    return OAuthError(400, "invalid_scope",
+                      "AADSTS70011: The scope must be a vault resource followed by /.default.");
+  }
+  std::string resource = scope.substr(0, scope.size() - std::string_view("/.default").size());
+  if (!IsVaultResource(resource)) {
+    return OAuthError(400, "invalid_scope",
+                      "AADSTS500011: No vault of this installation is under " + resource + ".");
+  }
+  if (form.count("client_assertion") > 0) {
+    return OAuthError(400, "invalid_request",
+                      "AADSTS700027: Client assertions are not supported yet; use a secret.");
+  }
+  auto who = principals_.Authenticate(client_id, SecretBytes(form["client_secret"]));
+  // Scrub the secret from the parsed form before anything else happens.
+  std::string& secret = form["client_secret"];
+  internal::ZeroMemory(secret.data(), secret.size());
+  if (absl::IsUnauthenticated(who.status())) {
+    return OAuthError(401, "invalid_client",
+                      "AADSTS7000215: Invalid client secret provided, or unknown client.");
+  }
+  if (!who.ok()) return OAuthError(503, "temporarily_unavailable", "Retry later.");
+  *principal = who->object_id;
+
+  identity::AccessTokenClaims claims;
+  claims.issuer = authority_.issuer();
+  claims.audience = resource;
+  claims.subject = who->object_id;
+  claims.app_id = who->client_id;
+  claims.tenant_id = authority_.tenant_id;
+  claims.issued_at = clock_.Now();
+  claims.not_before = claims.issued_at;
+  claims.expires = claims.issued_at + authority_.token_lifetime;
+  auto token = signer_.Issue(claims);
+  if (!token.ok()) return OAuthError(503, "temporarily_unavailable", "Retry later.");
+  std::int64_t lifetime = absl::ToInt64Seconds(authority_.token_lifetime);
+  return http::Response::Json(200, json{{"token_type", "Bearer"},
+                                        {"expires_in", lifetime},
+                                        {"ext_expires_in", lifetime},
+                                        {"access_token", *token}}
+                                       .dump());
+}
+
+bool TokenApi::IsVaultResource(std::string_view resource) {
+  constexpr std::string_view kScheme = "https://";
+  if (resource.substr(0, kScheme.size()) != kScheme) return false;
+  std::string suffix = "." + std::string(resource.substr(kScheme.size()));
+  auto vaults = vaults_.List(false);
+  if (!vaults.ok()) return false;
+  for (const auto& vault : *vaults) {
+    for (const auto& host : vault.hostnames) {
+      if (EndsWith(host, suffix)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace coffer::api::rest

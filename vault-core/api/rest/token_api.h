@@ -1,0 +1,65 @@
+#ifndef COFFER_VAULT_CORE_API_REST_TOKEN_API_H_
+#define COFFER_VAULT_CORE_API_REST_TOKEN_API_H_
+
+#include <string>
+#include <string_view>
+
+#include "lib/base/clock.h"
+#include "lib/http/http.h"
+#include "vault-core/audit/audit_log.h"
+#include "vault-core/identity/token_signer.h"
+#include "vault-core/service/principal_service.h"
+#include "vault-core/service/vault_service.h"
+
+namespace coffer::api::rest {
+
+// The installation's identity as clients see it.
+struct Authority {
+  std::string url;        // "https://login.example:8443": what AZURE_AUTHORITY_HOST points at
+  std::string tenant_id;  // a UUID
+  absl::Duration token_lifetime = absl::Hours(1);
+
+  std::string issuer() const { return url + "/" + tenant_id + "/v2.0"; }
+  std::string tenant_url() const { return url + "/" + tenant_id; }
+};
+
+// OAuth2 as Microsoft Entra ID speaks it, enough for @azure/identity with authorityHost and
+// disableInstanceDiscovery (docs/azure-secrets-wire.md section 4):
+//   GET  /{tenant}/v2.0/.well-known/openid-configuration
+//   GET  /{tenant}/discovery/v2.0/keys
+//   POST /{tenant}/oauth2/v2.0/token   (client_credentials + client_secret)
+// Errors use OAuth's {"error":..,"error_description":..}. Every token request is audited.
+// Thread-safe.
+class TokenApi {
+ public:
+  TokenApi(Authority authority, identity::TokenSigner& signer,
+           service::PrincipalService& principals, service::VaultService& vaults,
+           audit::AuditLog& audit, Clock& clock)
+      : authority_(std::move(authority)),
+        signer_(signer),
+        principals_(principals),
+        vaults_(vaults),
+        audit_(audit),
+        clock_(clock) {}
+
+  // Whether `path` belongs to the token service (it starts with "/<tenant>/").
+  bool Owns(std::string_view path) const;
+  http::Response Serve(const http::Request& request, std::string_view request_id);
+
+ private:
+  http::Response OpenIdConfiguration() const;
+  http::Response Token(const http::Request& request, std::string* principal);
+  // Whether some vault is addressed by a hostname under `resource` ("https://vault.example").
+  bool IsVaultResource(std::string_view resource);
+
+  const Authority authority_;
+  identity::TokenSigner& signer_;
+  service::PrincipalService& principals_;
+  service::VaultService& vaults_;
+  audit::AuditLog& audit_;
+  Clock& clock_;
+};
+
+}  // namespace coffer::api::rest
+
+#endif  // COFFER_VAULT_CORE_API_REST_TOKEN_API_H_
