@@ -38,7 +38,7 @@ struct Request {
   std::map<std::string, std::string> query;  // percent-decoded keys and values
   Headers headers;
   std::string body;
-  std::string remote_address;
+  std::string remote_address;  // the peer as "ip:port" ("[v6]:port")
 };
 
 // A response body sent in pieces (chunked transfer encoding). Thread-safe: a handler may keep

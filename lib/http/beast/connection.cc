@@ -1,0 +1,376 @@
+#include "lib/http/beast/connection.h"
+
+#include <strings.h>
+
+#include <array>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "lib/base/logging.h"
+
+namespace coffer::http::beast {
+namespace {
+
+namespace net = boost::asio;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+using tcp = net::ip::tcp;
+using PlainStream = boost::beast::tcp_stream;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr absl::Duration kMaxLinger = absl::Seconds(5);
+
+// The peer went away or timed out: nothing to answer.
+bool IsDisconnect(const error_code& ec) {
+  if (ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category()) return true;
+  return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message;
+}
+
+std::string RemoteAddress(const tcp::socket& socket) {
+  error_code ec;
+  tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) return "";
+  std::string address = endpoint.address().to_string();
+  if (endpoint.address().is_v6()) address = "[" + address + "]";
+  return address + ":" + std::to_string(endpoint.port());
+}
+
+template <class Stream>
+Stream MakeStream(tcp::socket socket, net::ssl::context* tls) {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    return Stream(std::move(socket), *tls);
+  } else {
+    (void)tls;
+    return Stream(std::move(socket));
+  }
+}
+
+template <class Stream>
+class ConnectionImpl final : public Connection {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  ConnectionImpl(tcp::socket socket, std::shared_ptr<net::ssl::context> tls, ConnectionEnv& env)
+      : tls_(std::move(tls)),
+        remote_(RemoteAddress(socket)),
+        stream_(MakeStream<Stream>(std::move(socket), tls_.get())),
+        env_(env),
+        options_(*env.options) {}
+
+  ~ConnectionImpl() override {
+    env_.live.erase(this);
+    if (response_stream_) response_stream_->MarkGone();
+  }
+
+  void Start() override {
+    env_.live.insert(this);
+    if constexpr (kTls) {
+      state_ = State::kHandshake;
+      SetTimeout(options_.read_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server, [self = Self()](error_code ec) {
+        if (ec) {
+          COFFER_LOG(kHttp, debug, "TLS handshake with {} failed: {}", self->remote_, ec.message());
+          return self->Close();
+        }
+        self->WaitForRequest();
+      });
+    } else {
+      WaitForRequest();
+    }
+  }
+
+  void BeginDrain() override {
+    if (state_ == State::kIdle) return Close();
+    if (state_ == State::kStreaming && response_stream_) FinishStream();
+  }
+
+  void ForceClose() override { Close(); }
+
+  void QueueChunk(std::string encoded, bool last) override {
+    if (state_ != State::kStreaming || last_chunk_queued_) return;
+    chunks_.push_back(std::move(encoded));
+    last_chunk_queued_ = last;
+    if (!chunk_writing_) WriteNextChunk();
+  }
+
+ private:
+  enum class State { kHandshake, kIdle, kReading, kWriting, kStreaming, kClosing, kClosed };
+
+  std::shared_ptr<ConnectionImpl> Self() {
+    return std::static_pointer_cast<ConnectionImpl>(shared_from_this());
+  }
+  PlainStream& Tcp() { return boost::beast::get_lowest_layer(stream_); }
+  bool Draining() const { return env_.draining->load(); }
+  void SetTimeout(absl::Duration timeout) {
+    Tcp().expires_after(std::chrono::microseconds(absl::ToInt64Microseconds(timeout)));
+  }
+
+  // Waits for the first byte of the next request under the idle timeout; the request itself
+  // is then read under the read timeout.
+  void WaitForRequest() {
+    if (Draining()) return Close();
+    if (buffer_.size() > 0) return ReadHeader();
+    state_ = State::kIdle;
+    SetTimeout(options_.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = Self()](error_code ec, size_t n) {
+      if (ec) return self->Close();
+      self->buffer_.commit(n);
+      self->ReadHeader();
+    });
+  }
+
+  void ReadHeader() {
+    state_ = State::kReading;
+    parser_.emplace();
+    parser_->header_limit(
+        static_cast<std::uint32_t>(std::min<std::size_t>(options_.max_header_bytes, UINT32_MAX)));
+    parser_->body_limit(options_.max_body_bytes);
+    SetTimeout(options_.read_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = Self()](error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  // Answers a request that could not be read, or closes when there is nobody to answer.
+  void SendReadError(const error_code& ec) {
+    if (ec == bhttp::error::header_limit) {
+      SendError(431, "request header too large\n");
+    } else if (ec == bhttp::error::body_limit) {
+      SendError(413, "request body too large\n");
+    } else if (!IsDisconnect(ec)) {
+      SendError(400, "malformed request\n");
+    } else {
+      Close();
+    }
+  }
+
+  void OnHeader(const error_code& ec) {
+    if (ec) return SendReadError(ec);
+    if (!FillHead()) return SendError(400, "malformed request path\n");
+    std::optional<Response> early = Call([&] { return env_.handler->OnHeaders(request_); });
+    if (early) {
+      keep_alive_ = false;  // the body was not read
+      return SendResponse(std::move(*early));
+    }
+    if (parser_->is_done()) return Dispatch();
+    auto expect = request_.headers.Get("Expect");
+    if (expect && strncasecmp(expect->data(), "100-continue", expect->size()) == 0) {
+      SetTimeout(options_.read_timeout);
+      net::async_write(stream_, net::buffer(kContinue, sizeof(kContinue) - 1),
+                       [self = Self()](error_code ec, size_t) {
+                         if (ec) return self->Close();
+                         self->ReadBody();
+                       });
+      return;
+    }
+    ReadBody();
+  }
+
+  bool FillHead() {
+    const auto& message = parser_->get();
+    request_ = Request();
+    request_.method = std::string(message.method_string());
+    request_.target = std::string(message.target());
+    request_.remote_address = remote_;
+    std::string_view target = request_.target;
+    std::size_t question = target.find('?');
+    std::optional<std::string> path = PercentDecode(target.substr(0, question), false);
+    if (!path || path->empty() || (*path)[0] != '/') return false;
+    request_.path = std::move(*path);
+    if (question != std::string_view::npos)
+      request_.query = ParseQuery(target.substr(question + 1));
+    for (const auto& field : message) {
+      request_.headers.Add(std::string(field.name_string()), std::string(field.value()));
+    }
+    return true;
+  }
+
+  void ReadBody() {
+    state_ = State::kReading;
+    SetTimeout(options_.read_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_, [self = Self()](error_code ec, size_t) {
+      if (ec) return self->SendReadError(ec);
+      self->request_.body = std::move(self->parser_->get().body());
+      self->Dispatch();
+    });
+  }
+
+  void Dispatch() {
+    Response response = Call([&] { return env_.handler->Handle(request_); });
+    keep_alive_ = parser_->keep_alive();
+    SendResponse(std::move(response));
+  }
+
+  // Runs handler code; a throw is a bug in the handler, answered with 500.
+  template <class F>
+  auto Call(F&& f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const std::exception& e) {
+      COFFER_LOG(kHttp, err, "handler threw on {} {}: {}", request_.method, request_.path,
+                 e.what());
+    } catch (...) {
+      COFFER_LOG(kHttp, err, "handler threw on {} {}", request_.method, request_.path);
+    }
+    return Response::Text(500, "internal error\n");
+  }
+
+  void SendError(int status, std::string body) {
+    keep_alive_ = false;
+    SendResponse(Response::Text(status, std::move(body)));
+  }
+
+  template <class Message>
+  void FillResponseHead(Message& message, const Response& response) {
+    message.version(11);
+    bool valid = response.status >= 100 && response.status <= 999;
+    message.result(static_cast<unsigned>(valid ? response.status : 500));
+    for (const auto& [name, value] : response.headers.entries()) message.insert(name, value);
+    if (Draining()) keep_alive_ = false;
+    message.keep_alive(keep_alive_);
+  }
+
+  void SendResponse(Response response) {
+    if (response.stream) return SendStreamHead(std::move(response));
+    auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
+    FillResponseHead(*message, response);
+    message->body() = std::move(response.body);
+    message->prepare_payload();
+    state_ = State::kWriting;
+    SetTimeout(options_.read_timeout);
+    bhttp::async_write(stream_, *message, [self = Self(), message](error_code ec, size_t) {
+      if (ec) return self->Close();
+      self->AfterResponse();
+    });
+  }
+
+  void AfterResponse() {
+    if (!keep_alive_) return LingeringClose();
+    // Shutdown began while a keep-alive response was on its way: the peer will not close.
+    if (Draining()) return Close();
+    WaitForRequest();
+  }
+
+  // A streamed response ends the connection: while it lasts, the only read is WatchPeer().
+  void SendStreamHead(Response response) {
+    keep_alive_ = false;
+    auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    FillResponseHead(*head, response);
+    head->chunked(true);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+    state_ = State::kStreaming;
+    chunks_.clear();
+    last_chunk_queued_ = false;
+    SetTimeout(options_.read_timeout);
+    bhttp::async_write_header(
+        stream_, *serializer,
+        [self = Self(), head, serializer, start = std::move(response.stream)](error_code ec,
+                                                                              size_t) {
+          if (ec) return self->Close();
+          self->Tcp().expires_never();  // a watch may be quiet for long; writes set their own
+          self->WatchPeer();
+          self->response_stream_ =
+              std::make_shared<ChunkedResponseStream>(self->env_.gate, self->weak_from_this());
+          bool started = self->Call([&] {
+                               start(self->response_stream_);
+                               return Response();
+                             })
+                             .status == 200;
+          if (!started || self->Draining()) self->FinishStream();
+        });
+  }
+
+  // Keeps the connection alive while the handler streams, and notices when the peer leaves so
+  // that the handler's next Write() fails. Bytes from the peer are not expected and dropped.
+  void WatchPeer() {
+    Tcp().async_read_some(net::buffer(discard_), [self = Self()](error_code ec, size_t) {
+      if (ec) return self->Close();
+      if (self->state_ == State::kStreaming) self->WatchPeer();
+    });
+  }
+
+  // Ends the chunked body from the server side: the handler's later writes fail.
+  void FinishStream() {
+    response_stream_->MarkGone();
+    QueueChunk(EncodeChunk(""), true);
+  }
+
+  void WriteNextChunk() {
+    if (chunks_.empty()) {
+      if (last_chunk_queued_) Close();
+      return;
+    }
+    chunk_writing_ = true;
+    SetTimeout(options_.read_timeout);
+    net::async_write(stream_, net::buffer(chunks_.front()), [self = Self()](error_code ec, size_t) {
+      self->chunk_writing_ = false;
+      if (ec) return self->Close();
+      self->chunks_.pop_front();
+      self->WriteNextChunk();
+    });
+  }
+
+  // Sends FIN and discards what the peer still sends (e.g. a body we did not want), so that
+  // closing does not reset the connection before the peer has read our response.
+  void LingeringClose() {
+    state_ = State::kClosing;
+    error_code ec;
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    SetTimeout(std::min(options_.read_timeout, kMaxLinger));
+    Discard();
+  }
+
+  void Discard() {
+    Tcp().async_read_some(net::buffer(discard_), [self = Self()](error_code ec, size_t) {
+      if (ec) return self->Close();
+      self->Discard();
+    });
+  }
+
+  void Close() {
+    if (state_ == State::kClosed) return;
+    state_ = State::kClosed;
+    if (response_stream_) response_stream_->MarkGone();
+    error_code ec;
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Tcp().close();
+  }
+
+  const std::shared_ptr<net::ssl::context> tls_;  // outlives stream_
+  const std::string remote_;
+  Stream stream_;
+  ConnectionEnv& env_;
+  const ServerOptions& options_;
+  State state_ = State::kIdle;
+  boost::beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Request request_;
+  bool keep_alive_ = false;
+  std::shared_ptr<ChunkedResponseStream> response_stream_;
+  std::deque<std::string> chunks_;
+  bool chunk_writing_ = false;
+  bool last_chunk_queued_ = false;
+  std::array<char, 4096> discard_{};
+};
+
+}  // namespace
+
+std::shared_ptr<Connection> NewPlainConnection(tcp::socket socket, ConnectionEnv& env) {
+  return std::make_shared<ConnectionImpl<PlainStream>>(std::move(socket), nullptr, env);
+}
+
+std::shared_ptr<Connection> NewTlsConnection(tcp::socket socket,
+                                             std::shared_ptr<net::ssl::context> tls,
+                                             ConnectionEnv& env) {
+  return std::make_shared<ConnectionImpl<TlsStream>>(std::move(socket), std::move(tls), env);
+}
+
+}  // namespace coffer::http::beast

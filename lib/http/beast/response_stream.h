@@ -1,0 +1,63 @@
+#ifndef COFFER_LIB_HTTP_BEAST_RESPONSE_STREAM_H_
+#define COFFER_LIB_HTTP_BEAST_RESPONSE_STREAM_H_
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "lib/http/http.h"
+
+namespace coffer::http::beast {
+
+// Lets other threads post work to one I/O thread until the server closes the gate, which it
+// does before it destroys the io_context. Thread-safe.
+class Gate {
+ public:
+  explicit Gate(boost::asio::io_context::executor_type executor) : executor_(executor) {}
+  // False once closed: the work is dropped.
+  bool Post(std::function<void()> work);
+  void Close();
+
+ private:
+  const boost::asio::io_context::executor_type executor_;
+  std::mutex mu_;
+  bool open_ = true;  // guarded by mu_
+};
+
+// The connection side of a streamed response; implemented by Connection.
+class ChunkSink {
+ public:
+  virtual ~ChunkSink() = default;
+  // On the connection's I/O thread: queues an already encoded chunk; `last` ends the body.
+  virtual void QueueChunk(std::string encoded, bool last) = 0;
+};
+
+// The ResponseStream handed to a handler. Write() and Close() may be called from any thread:
+// they encode the chunk and post it, in call order, to the connection's I/O thread.
+class ChunkedResponseStream final : public ResponseStream {
+ public:
+  ChunkedResponseStream(std::shared_ptr<Gate> gate, std::weak_ptr<ChunkSink> sink)
+      : gate_(std::move(gate)), sink_(std::move(sink)) {}
+
+  bool Write(std::string chunk) override;
+  void Close() override;
+  // Called by the connection (peer gone, shutdown, body ended): later writes return false.
+  void MarkGone();
+
+ private:
+  bool PostLocked(std::string encoded, bool last);
+
+  const std::shared_ptr<Gate> gate_;
+  const std::weak_ptr<ChunkSink> sink_;
+  std::mutex mu_;
+  bool open_ = true;  // guarded by mu_
+};
+
+// "<hex size>\r\n<data>\r\n"; the empty chunk is the terminator "0\r\n\r\n".
+std::string EncodeChunk(std::string_view data);
+
+}  // namespace coffer::http::beast
+
+#endif  // COFFER_LIB_HTTP_BEAST_RESPONSE_STREAM_H_

@@ -1,0 +1,63 @@
+#ifndef COFFER_LIB_HTTP_BEAST_TLS_CONTEXT_H_
+#define COFFER_LIB_HTTP_BEAST_TLS_CONTEXT_H_
+
+#include <sys/types.h>
+
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+#include <mutex>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "lib/base/clock.h"
+#include "lib/http/server.h"
+
+namespace coffer::http::beast {
+
+// A TLS 1.2+ server context that follows the certificate and key files on disk: Current()
+// looks at the files' metadata at most once per `recheck` and, when they changed, builds a new
+// context. A new file that does not load (half written, key not matching) keeps the previous
+// context and logs a warning. Connections hold the context they were started with.
+// Thread-safe.
+class ReloadingTlsContext {
+ public:
+  // Errors: INVALID_ARGUMENT (unreadable or unusable certificate or key).
+  static absl::StatusOr<std::unique_ptr<ReloadingTlsContext>> Create(
+      TlsFiles files, const Clock& clock, absl::Duration recheck = absl::Seconds(1));
+
+  std::shared_ptr<boost::asio::ssl::context> Current();
+
+ private:
+  struct Stamp {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    long long mtime_ns = 0;
+    bool operator==(const Stamp& o) const {
+      return dev == o.dev && ino == o.ino && size == o.size && mtime_ns == o.mtime_ns;
+    }
+  };
+  struct Stamps {
+    Stamp cert;
+    Stamp key;
+    bool operator==(const Stamps& o) const { return cert == o.cert && key == o.key; }
+  };
+
+  ReloadingTlsContext(TlsFiles files, const Clock& clock, absl::Duration recheck)
+      : files_(std::move(files)), clock_(clock), recheck_(recheck) {}
+
+  Stamps Stat() const;
+  static absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> Load(const TlsFiles& files);
+
+  const TlsFiles files_;
+  const Clock& clock_;
+  const absl::Duration recheck_;
+  std::mutex mu_;
+  std::shared_ptr<boost::asio::ssl::context> context_;  // guarded by mu_
+  Stamps stamps_;                                       // guarded by mu_
+  absl::Time next_check_;                               // guarded by mu_
+};
+
+}  // namespace coffer::http::beast
+
+#endif  // COFFER_LIB_HTTP_BEAST_TLS_CONTEXT_H_
