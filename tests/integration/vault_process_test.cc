@@ -37,7 +37,9 @@ class VaultProcessTest : public ::testing::Test {
                   "\n  drain_timeout: 5s\n  tls: {cert_file: " + pki_.server_cert +
                   ", key_file: " + pki_.server_key + "}\nstorage:\n  sqlite: {path: " + db_path() +
                   "}\nhsm:\n  pkcs11:\n    module: " + SoftHsmToken::kModulePath +
-                  "\n    token_label: " + token_label + "\n    pin_file: " + pin_file + "\n");
+                  "\n    token_label: " + token_label + "\n    pin_file: " + pin_file +
+                     "\naudit: {path: " + dir_.File("audit.log") + "}\nadmin: {socket: " +
+                     dir_.File("admin.sock") + "}\n");
     return path;
   }
 
