@@ -1,0 +1,107 @@
+#include "vault-core/api/grpc/principal_admin.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/base/status.h"
+#include "vault-core/api/grpc/admin_call.h"
+
+namespace coffer::api::admin {
+namespace {
+
+namespace pb = ::coffer::admin::v1;
+
+void ToProto(const domain::ClientSecretInfo& secret, pb::ClientSecret* out) {
+  out->set_id(secret.id);
+  out->set_hint(secret.hint);
+  out->set_created_unix(absl::ToUnixSeconds(secret.created));
+  out->set_expires_unix(secret.expires ? absl::ToUnixSeconds(*secret.expires) : 0);
+}
+
+void ToProto(const domain::Principal& principal, pb::Principal* out) {
+  out->set_object_id(principal.object_id);
+  out->set_client_id(principal.client_id);
+  out->set_display_name(principal.display_name);
+  for (const auto& secret : principal.secrets) ToProto(secret, out->add_secrets());
+  out->set_created_unix(absl::ToUnixSeconds(principal.created));
+}
+
+absl::Status Answer(const absl::StatusOr<domain::Principal>& principal, pb::Principal* out) {
+  if (!principal.ok()) return principal.status();
+  ToProto(*principal, out);
+  return absl::OkStatus();
+}
+
+std::string PrincipalObject(const std::string& object_id) { return "principals/" + object_id; }
+
+}  // namespace
+
+grpc::Status PrincipalAdminService::CreatePrincipal(grpc::ServerContext* context,
+                                                    const pb::CreatePrincipalRequest* request,
+                                                    pb::Principal* response) {
+  AdminCall call(context, audit_, "AdminPrincipalCreate");
+  absl::StatusOr<domain::Principal> created = principals_.CreatePrincipal(request->display_name());
+  if (created.ok()) call.set_object(PrincipalObject(created->object_id));
+  return call.Finish(Answer(created, response));
+}
+
+grpc::Status PrincipalAdminService::GetPrincipal(grpc::ServerContext* context,
+                                                 const pb::GetPrincipalRequest* request,
+                                                 pb::Principal* response) {
+  AdminCall call(context, audit_, "AdminPrincipalGet");
+  call.set_object(PrincipalObject(request->object_id()));
+  return call.Finish(Answer(principals_.Get(request->object_id()), response));
+}
+
+grpc::Status PrincipalAdminService::ListPrincipals(grpc::ServerContext* context,
+                                                   const pb::ListPrincipalsRequest*,
+                                                   pb::ListPrincipalsResponse* response) {
+  AdminCall call(context, audit_, "AdminPrincipalList");
+  return call.Finish([&]() -> absl::Status {
+    COFFER_ASSIGN_OR_RETURN(std::vector<domain::Principal> principals, principals_.List());
+    for (const auto& principal : principals) ToProto(principal, response->add_principals());
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status PrincipalAdminService::DeletePrincipal(grpc::ServerContext* context,
+                                                    const pb::DeletePrincipalRequest* request,
+                                                    pb::DeletePrincipalResponse*) {
+  AdminCall call(context, audit_, "AdminPrincipalDelete");
+  call.set_object(PrincipalObject(request->object_id()));
+  return call.Finish(principals_.Delete(request->object_id()));
+}
+
+grpc::Status PrincipalAdminService::AddClientSecret(grpc::ServerContext* context,
+                                                    const pb::AddClientSecretRequest* request,
+                                                    pb::AddClientSecretResponse* response) {
+  AdminCall call(context, audit_, "AdminClientSecretAdd");
+  call.set_object(PrincipalObject(request->object_id()));
+  grpc::Status answer = call.Finish([&]() -> absl::Status {
+    if (request->expires_unix() < 0) {
+      return absl::InvalidArgumentError("expires_unix must be 0 (never) or a time");
+    }
+    std::optional<absl::Time> expires;
+    if (request->expires_unix() != 0) expires = absl::FromUnixSeconds(request->expires_unix());
+    COFFER_ASSIGN_OR_RETURN(service::CreatedClientSecret created,
+                            principals_.AddSecret(request->object_id(), expires));
+    call.set_object(PrincipalObject(request->object_id()) + "/secrets/" + created.info.id);
+    ToProto(created.info, response->mutable_secret());
+    response->set_value(std::string(created.value.reveal()));
+    return absl::OkStatus();
+  }());
+  // Unaudited, the secret stays unknown to everyone: drop the only copy of its value.
+  if (!answer.ok()) response->Clear();
+  return answer;
+}
+
+grpc::Status PrincipalAdminService::RemoveClientSecret(grpc::ServerContext* context,
+                                                       const pb::RemoveClientSecretRequest* request,
+                                                       pb::RemoveClientSecretResponse*) {
+  AdminCall call(context, audit_, "AdminClientSecretRemove");
+  call.set_object(PrincipalObject(request->object_id()) + "/secrets/" + request->secret_id());
+  return call.Finish(principals_.RemoveSecret(request->object_id(), request->secret_id()));
+}
+
+}  // namespace coffer::api::admin
