@@ -77,6 +77,14 @@ class Handler {
     return std::nullopt;
   }
   virtual Response Handle(const Request& request) = 0;
+
+  // What servers call: serves a request whose response may come later and from any thread, so
+  // that an I/O thread need not wait (e.g. for an fsync) while other connections are ready.
+  // `respond` must be called exactly once; `request` stays valid until then. The default
+  // answers at once with Handle().
+  virtual void HandleAsync(const Request& request, std::function<void(Response)> respond) {
+    respond(Handle(request));
+  }
 };
 
 // Percent-decoding for paths and query strings; '+' becomes ' ' only in query strings.

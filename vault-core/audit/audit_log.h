@@ -1,6 +1,7 @@
 #ifndef COFFER_VAULT_CORE_AUDIT_AUDIT_LOG_H_
 #define COFFER_VAULT_CORE_AUDIT_AUDIT_LOG_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -30,6 +31,12 @@ class AuditLog {
   // Returns once the record is durable. UNAVAILABLE when it could not be written: fail the
   // request.
   virtual absl::Status Append(const AuditRecord& record) = 0;
+
+  // Append without waiting: `done` runs (on any thread) once the record is durable, or with
+  // UNAVAILABLE. Lets a server thread serve others meanwhile. The default calls Append.
+  virtual void AppendAsync(AuditRecord record, std::function<void(absl::Status)> done) {
+    done(Append(record));
+  }
 };
 
 }  // namespace coffer::audit

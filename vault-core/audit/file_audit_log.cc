@@ -172,6 +172,26 @@ absl::Status FileAuditLog::Append(const AuditRecord& record) {
   return pending.status;
 }
 
+void FileAuditLog::AppendAsync(AuditRecord record, std::function<void(absl::Status)> done) {
+  auto pending = std::make_unique<Pending>();
+  if (record.time == absl::InfinitePast()) record.time = clock_.Now();
+  pending->owned = std::move(record);
+  pending->record = &pending->owned;
+  pending->callback = std::move(done);
+  absl::Status refused;
+  {
+    absl::MutexLock lock(&mu_);
+    refused = !failed_.ok() ? failed_
+              : stopping_   ? absl::UnavailableError("audit log is shutting down")
+                            : absl::OkStatus();
+    if (refused.ok()) {
+      queue_.push_back(pending.release());
+      return;
+    }
+  }
+  pending->callback(refused);
+}
+
 std::int64_t FileAuditLog::batches() const {
   absl::MutexLock lock(&mu_);
   return batches_;
@@ -203,13 +223,22 @@ void FileAuditLog::WriterLoop() {
       COFFER_LOG(kAudit, err, "audit log {} failed, refusing all requests until restart: {}", path_,
                  status.ToString());
     }
-    absl::MutexLock lock(&mu_);
-    if (wrote) ++batches_;
-    if (!status.ok()) failed_ = status;
-    for (Pending* pending : batch) {
-      pending->status = status;
-      pending->done = true;
+    std::vector<std::unique_ptr<Pending>> finished_async;
+    {
+      absl::MutexLock lock(&mu_);
+      if (wrote) ++batches_;
+      if (!status.ok()) failed_ = status;
+      for (Pending* pending : batch) {
+        if (pending->callback) {
+          finished_async.emplace_back(pending);
+          continue;
+        }
+        pending->status = status;
+        pending->done = true;
+      }
     }
+    // Outside the lock: a callback may append again.
+    for (auto& pending : finished_async) pending->callback(status);
   }
 }
 

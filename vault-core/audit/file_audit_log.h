@@ -38,6 +38,7 @@ class FileAuditLog : public AuditLog {
   FileAuditLog& operator=(const FileAuditLog&) = delete;
 
   absl::Status Append(const AuditRecord& record) override;
+  void AppendAsync(AuditRecord record, std::function<void(absl::Status)> done) override;
 
   // How many write+fdatasync rounds have run (successful or not).
   std::int64_t batches() const;
@@ -51,6 +52,9 @@ class FileAuditLog : public AuditLog {
     const AuditRecord* record = nullptr;
     bool done = false;
     absl::Status status;
+    // Set for AppendAsync: the writer owns the Pending and runs this instead of waking anyone.
+    std::function<void(absl::Status)> callback;
+    AuditRecord owned;
   };
 
   FileAuditLog(std::string path, int fd, Clock& clock, std::int64_t next_seq, std::string prev_hash,

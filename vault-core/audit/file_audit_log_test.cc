@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <set>
 #include <string>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/testing/status_matchers.h"
+#include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
 #include "vault-core/audit/audit_line.h"
 #include "vault-core/audit/audit_verify.h"
@@ -213,6 +215,36 @@ TEST(FileAuditLogTest, AppendsQueuedTogetherShareOneFsync) {
   EXPECT_EQ(log->batches(), 200);
   log.reset();
   ExpectAllLanded(dir.File("audit.log"), 8, 200);
+}
+
+TEST(FileAuditLogTest, AsyncAppendsCallBackOnceDurableInOneValidChain) {
+  TempDir dir;
+  COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(dir.File("audit.log"), Clock::Real()));
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 500; ++i) {
+    log->AppendAsync(Record(absl::StrCat("async/", i)),
+                     [&](absl::Status status) { (status.ok() ? ok : failed)++; });
+  }
+  ASSERT_TRUE(testing::PollUntil([&] { return ok.load() + failed.load() == 500; }));
+  EXPECT_EQ(failed.load(), 0);
+  // Far fewer fsyncs than records: the queued appends were grouped.
+  EXPECT_LT(log->batches(), 500);
+  log.reset();
+  ExpectAllLanded(dir.File("audit.log"), 1, 500);
+}
+
+TEST(FileAuditLogTest, AsyncAppendToAFailedLogReportsUnavailable) {
+  COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open("/dev/full", Clock::Real()));
+  EXPECT_FALSE(log->Append(Record("a")).ok());
+  absl::Status seen;
+  std::atomic<bool> called{false};
+  log->AppendAsync(Record("b"), [&](absl::Status status) {
+    seen = status;
+    called = true;
+  });
+  ASSERT_TRUE(testing::PollUntil([&] { return called.load(); }));
+  EXPECT_THAT(seen, StatusIs(absl::StatusCode::kUnavailable));
 }
 
 }  // namespace

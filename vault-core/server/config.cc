@@ -60,6 +60,31 @@ void ReadHsm(MapReader& r, VaultConfig::Hsm& hsm) {
   }
 }
 
+void ReadIdentity(MapReader& r, VaultConfig::Identity& identity) {
+  r.Read("authority_url", &identity.authority_url);
+  r.ReadDuration("token_lifetime", &identity.token_lifetime);
+  if (!identity.authority_url.empty() && identity.authority_url.rfind("https://", 0) != 0) {
+    r.Fail("authority_url", "must be an https:// URL (the Azure SDK refuses anything else)");
+  }
+  if (identity.token_lifetime < absl::Minutes(10) || identity.token_lifetime > absl::Hours(24)) {
+    r.Fail("token_lifetime", "must be between 10m and 24h");
+  }
+}
+
+void ReadAdmin(MapReader& r, VaultConfig::Admin& admin) {
+  r.Read("socket", &admin.socket);
+  r.Map("tcp", [&](MapReader& tcp) {
+    tcp.Read("address", &admin.tcp_address);
+    tcp.Read("cert_file", &admin.cert_file);
+    tcp.Read("key_file", &admin.key_file);
+    tcp.Read("client_ca_file", &admin.client_ca_file);
+  });
+  if (!admin.tcp_address.empty() &&
+      (admin.cert_file.empty() || admin.key_file.empty() || admin.client_ca_file.empty())) {
+    r.Fail("tcp", "address needs cert_file, key_file and client_ca_file (mutual TLS)");
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<VaultConfig> LoadVaultConfig(const std::string& path,
@@ -86,6 +111,17 @@ absl::StatusOr<VaultConfig> LoadVaultConfig(const std::string& path,
   r.Map("http", [&](MapReader& h) { ReadHttp(h, cfg.http); });
   r.Map("storage", [&](MapReader& s) { ReadStorage(s, cfg.storage); });
   r.Map("hsm", [&](MapReader& h) { ReadHsm(h, cfg.hsm); });
+  r.Map("identity", [&](MapReader& i) { ReadIdentity(i, cfg.identity); });
+  r.Map("audit", [&](MapReader& a) { a.Read("path", &cfg.audit.path); });
+  r.Map("admin", [&](MapReader& a) { ReadAdmin(a, cfg.admin); });
+  r.ReadDuration("purge_interval", &cfg.purge_interval);
+  if (cfg.identity.authority_url.empty()) {
+    // Clients must be able to reach the authority, so a wildcard or picked port cannot stand in.
+    if (cfg.http.port == 0 || cfg.http.host == "0.0.0.0" || cfg.http.host == "::") {
+      r.Fail("identity.authority_url", "is required when http.host is a wildcard or port is 0");
+    }
+    cfg.identity.authority_url = "https://" + cfg.http.host + ":" + std::to_string(cfg.http.port);
+  }
   COFFER_RETURN_IF_ERROR(r.Finish());
   return cfg;
 }

@@ -43,6 +43,28 @@ struct VaultConfig {
     int session_pool_size = 4;
     std::string master_key_file;  // software backend only (tests)
   } hsm;
+
+  struct Identity {
+    // What clients use as AZURE_AUTHORITY_HOST: must reach this server over HTTPS.
+    // Empty: https://<http.host>:<http.port>.
+    std::string authority_url;
+    absl::Duration token_lifetime = absl::Hours(1);
+  } identity;
+
+  struct Audit {
+    std::string path = "coffer-audit.log";
+  } audit;
+
+  struct Admin {
+    std::string socket = "coffer-admin.sock";  // empty: no unix socket
+    std::string tcp_address;                   // "host:port" to serve over mutual TLS
+    std::string cert_file;
+    std::string key_file;
+    std::string client_ca_file;
+  } admin;
+
+  // How often soft-deleted objects and vaults past their retention are purged.
+  absl::Duration purge_interval = absl::Minutes(1);
 };
 
 // Reads `path` (empty: defaults only), then environment variables COFFER__SECTION__KEY, then

@@ -1,6 +1,7 @@
 #include "vault-core/server/ops_handler.h"
 
 #include <chrono>
+#include <future>
 
 #include "lib/base/logging.h"
 #include "nlohmann/json.hpp"
@@ -8,47 +9,65 @@
 namespace coffer::server {
 namespace {
 
-http::Response JsonError(int status, const std::string& code, const std::string& message) {
-  nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
-  return http::Response::Json(status, body.dump());
+bool IsOpsPath(const std::string& path) {
+  return path == "/healthz" || path == "/readyz" || path == "/metrics";
 }
 
 }  // namespace
 
 OpsHandler::OpsHandler(storage::Store& store, keystore::KeyStore& keystore,
-                       metrics::Registry& metrics)
+                       metrics::Registry& metrics, http::Handler& inner)
     : store_(store),
       keystore_(keystore),
       metrics_(metrics),
       latency_(metrics.GetHistogram("coffer_http_request_duration_seconds",
                                     "Time from request parsed to response ready.",
-                                    metrics::LatencyBounds())) {}
+                                    metrics::LatencyBounds())),
+      inner_(inner) {}
 
-http::Response OpsHandler::Handle(const http::Request& request) {
-  auto start = std::chrono::steady_clock::now();
-  http::Response response = Route(request);
-  latency_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+void OpsHandler::Count(const http::Response& response) {
   metrics_
       .GetCounter("coffer_http_requests_total", "HTTP requests answered, by status code.",
                   {{"code", std::to_string(response.status)}})
       .Increment();
-  return response;
+}
+
+std::optional<http::Response> OpsHandler::OnHeaders(const http::Request& head) {
+  if (IsOpsPath(head.path)) return std::nullopt;
+  auto early = inner_.OnHeaders(head);
+  if (early.has_value()) Count(*early);
+  return early;
+}
+
+void OpsHandler::HandleAsync(const http::Request& request,
+                             std::function<void(http::Response)> respond) {
+  auto start = std::chrono::steady_clock::now();
+  auto finish = [this, start, respond = std::move(respond)](http::Response response) {
+    latency_.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    Count(response);
+    respond(std::move(response));
+  };
+  if (IsOpsPath(request.path)) return finish(Route(request));
+  inner_.HandleAsync(request, std::move(finish));
+}
+
+http::Response OpsHandler::Handle(const http::Request& request) {
+  std::promise<http::Response> answer;
+  HandleAsync(request, [&answer](http::Response r) { answer.set_value(std::move(r)); });
+  return answer.get_future().get();
 }
 
 http::Response OpsHandler::Route(const http::Request& request) {
-  bool is_ops =
-      request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics";
-  if (is_ops && request.method != "GET" && request.method != "HEAD") {
-    http::Response response = JsonError(405, "MethodNotAllowed", "use GET");
+  if (request.method != "GET" && request.method != "HEAD") {
+    nlohmann::json body = {{"error", {{"code", "MethodNotAllowed"}, {"message", "use GET"}}}};
+    http::Response response = http::Response::Json(405, body.dump());
     response.headers.Add("Allow", "GET, HEAD");
     return response;
   }
   if (request.path == "/healthz") return http::Response::Text(200, "ok\n");
   if (request.path == "/readyz") return Ready();
-  if (request.path == "/metrics") {
-    return http::Response::Text(200, metrics_.Render(), "text/plain; version=0.0.4");
-  }
-  return JsonError(404, "NotFound", "no such endpoint: the data plane is not served yet");
+  return http::Response::Text(200, metrics_.Render(), "text/plain; version=0.0.4");
 }
 
 http::Response OpsHandler::Ready() {

@@ -8,23 +8,29 @@
 
 namespace coffer::server {
 
-// The vault's HTTP front: /healthz (the process answers), /readyz (storage and HSM answer),
-// /metrics (Prometheus), and for now a JSON 404 for everything else; the data plane will be
-// routed from here. Counts every request by status code and times it. Thread-safe.
+// The outermost handler: /healthz (the process answers), /readyz (storage and HSM answer) and
+// /metrics (Prometheus) are served here; everything else goes to `inner` (the data plane).
+// Counts every request by status code and times it. Thread-safe.
 class OpsHandler : public http::Handler {
  public:
-  OpsHandler(storage::Store& store, keystore::KeyStore& keystore, metrics::Registry& metrics);
+  OpsHandler(storage::Store& store, keystore::KeyStore& keystore, metrics::Registry& metrics,
+             http::Handler& inner);
 
+  std::optional<http::Response> OnHeaders(const http::Request& head) override;
+  void HandleAsync(const http::Request& request,
+                   std::function<void(http::Response)> respond) override;
   http::Response Handle(const http::Request& request) override;
 
  private:
   http::Response Route(const http::Request& request);
   http::Response Ready();
+  void Count(const http::Response& response);
 
   storage::Store& store_;
   keystore::KeyStore& keystore_;
   metrics::Registry& metrics_;
   metrics::Histogram& latency_;
+  http::Handler& inner_;
 };
 
 }  // namespace coffer::server

@@ -2,33 +2,74 @@
 
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
+#include "vault-core/audit/file_audit_log.h"
+#include "vault-core/server/admin_server.h"
 #include "vault-core/server/backends.h"
+#include "vault-core/server/installation.h"
 
 namespace coffer::server {
 
 absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(const VaultConfig& config) {
   std::unique_ptr<VaultServer> server(new VaultServer());
   server->config_ = config;
-  // The HSM first: a wrong PIN or missing token must not leave a new database file behind.
-  COFFER_ASSIGN_OR_RETURN(server->keystore_, OpenKeyStore(config.hsm));
-  COFFER_ASSIGN_OR_RETURN(server->store_, OpenStore(config.storage));
-  server->handler_ =
-      std::make_unique<OpsHandler>(*server->store_, *server->keystore_, server->metrics_);
-
-  http::ServerOptions options;
-  options.host = config.http.host;
-  options.port = config.http.port;
-  options.threads = config.http.threads;
-  if (!config.http.plaintext) {
-    options.tls = http::TlsFiles{config.http.cert_file, config.http.key_file};
-  }
-  options.max_header_bytes = static_cast<std::size_t>(config.http.max_header_bytes);
-  options.max_body_bytes = static_cast<std::size_t>(config.http.max_body_bytes);
-  COFFER_ASSIGN_OR_RETURN(server->http_, http::StartServer(options, *server->handler_));
-  COFFER_LOG(kVault, info, "serving {} on {}:{} (storage: {}, hsm: {})",
+  COFFER_RETURN_IF_ERROR(server->OpenBackends());
+  COFFER_RETURN_IF_ERROR(server->BuildServices());
+  COFFER_RETURN_IF_ERROR(server->StartFrontends());
+  COFFER_LOG(kVault, info, "serving {} on {}:{} (storage: {}, hsm: {}); tenant {}, authority {}",
              config.http.plaintext ? "HTTP" : "HTTPS", config.http.host, server->port(),
-             config.storage.backend, server->keystore_->kind());
+             config.storage.backend, server->keystore_->kind(), server->authority_.tenant_id,
+             server->authority_.url);
   return server;
+}
+
+absl::Status VaultServer::OpenBackends() {
+  // The HSM first: a wrong PIN or missing token must not leave a new database file behind.
+  COFFER_ASSIGN_OR_RETURN(keystore_, OpenKeyStore(config_.hsm));
+  COFFER_ASSIGN_OR_RETURN(store_, OpenStore(config_.storage));
+  COFFER_ASSIGN_OR_RETURN(auto audit, audit::FileAuditLog::Open(config_.audit.path, Clock::Real()));
+  audit_ = std::move(audit);
+  COFFER_ASSIGN_OR_RETURN(authority_.tenant_id, LoadOrCreateTenant(*store_));
+  authority_.url = config_.identity.authority_url;
+  authority_.token_lifetime = config_.identity.token_lifetime;
+  return absl::OkStatus();
+}
+
+absl::Status VaultServer::BuildServices() {
+  Clock& clock = Clock::Real();
+  keys_ = std::make_unique<envelope::VaultKeys>(*keystore_, *store_, clock);
+  COFFER_ASSIGN_OR_RETURN(vaults_, service::VaultService::Create(*store_, *keys_, clock));
+  secrets_ = std::make_unique<service::SecretService>(*store_, *keys_, clock);
+  COFFER_ASSIGN_OR_RETURN(policies_, service::PolicyService::Create(*store_));
+  COFFER_ASSIGN_OR_RETURN(principals_, service::PrincipalService::Create(*store_, clock));
+  signer_ = std::make_unique<identity::TokenSigner>(*keystore_, clock);
+  verifier_ = std::make_unique<identity::TokenVerifier>(keystore_->signing_public_key(),
+                                                        authority_.issuer(), clock);
+  tokens_ = std::make_unique<api::rest::TokenApi>(authority_, *signer_, *principals_, *vaults_,
+                                                  *audit_, clock);
+  data_plane_ = std::make_unique<api::rest::DataPlane>(
+      api::rest::DataPlaneDeps{*vaults_, *secrets_, *policies_, *principals_, *verifier_, *tokens_,
+                               *audit_},
+      authority_, config_.http.plaintext ? "http" : "https");
+  handler_ = std::make_unique<OpsHandler>(*store_, *keystore_, metrics_, *data_plane_);
+  return absl::OkStatus();
+}
+
+absl::Status VaultServer::StartFrontends() {
+  http::ServerOptions options;
+  options.host = config_.http.host;
+  options.port = config_.http.port;
+  options.threads = config_.http.threads;
+  if (!config_.http.plaintext) {
+    options.tls = http::TlsFiles{config_.http.cert_file, config_.http.key_file};
+  }
+  options.max_header_bytes = static_cast<std::size_t>(config_.http.max_header_bytes);
+  options.max_body_bytes = static_cast<std::size_t>(config_.http.max_body_bytes);
+  COFFER_ASSIGN_OR_RETURN(http_, http::StartServer(options, *handler_));
+  COFFER_ASSIGN_OR_RETURN(
+      admin_, AdminServer::Start(config_.admin, *vaults_, *principals_, *policies_, *audit_,
+                                 authority_, http_->port()));
+  purger_ = std::make_unique<Purger>(*vaults_, *secrets_, Clock::Real(), config_.purge_interval);
+  return absl::OkStatus();
 }
 
 VaultServer::~VaultServer() { Shutdown(); }
@@ -39,9 +80,8 @@ void VaultServer::Shutdown() {
              absl::FormatDuration(config_.http.drain_timeout));
   http_->Shutdown(config_.http.drain_timeout);
   http_.reset();
-  handler_.reset();
-  keystore_.reset();
-  store_.reset();
+  admin_.reset();
+  purger_.reset();
   COFFER_LOG(kVault, info, "stopped");
 }
 

@@ -6,34 +6,66 @@
 #include "absl/status/statusor.h"
 #include "lib/http/server.h"
 #include "lib/metrics/metrics.h"
+#include "vault-core/api/rest/data_plane.h"
+#include "vault-core/api/rest/token_api.h"
+#include "vault-core/audit/audit_log.h"
+#include "vault-core/envelope/vault_keys.h"
+#include "vault-core/identity/token_signer.h"
+#include "vault-core/identity/token_verifier.h"
 #include "vault-core/keystore/keystore.h"
 #include "vault-core/server/config.h"
 #include "vault-core/server/ops_handler.h"
+#include "vault-core/server/purger.h"
+#include "vault-core/service/policy_service.h"
+#include "vault-core/service/principal_service.h"
+#include "vault-core/service/secret_service.h"
+#include "vault-core/service/vault_service.h"
 #include "vault-core/storage/storage.h"
 
 namespace coffer::server {
 
-// coffer-vault assembled: storage and key store opened from the config, the HTTPS front
-// started. Every error from Start is meant to be shown to the operator as one line.
+class AdminServer;
+
+// coffer-vault assembled: the HSM, storage and audit log opened from the config, the services
+// over them, the HTTPS front (data plane, token service, health) and the admin API started.
+// Every error from Start is meant to be shown to the operator as one line.
 class VaultServer {
  public:
   static absl::StatusOr<std::unique_ptr<VaultServer>> Start(const VaultConfig& config);
   ~VaultServer();
 
   int port() const { return http_->port(); }
+  const std::string& tenant_id() const { return authority_.tenant_id; }
 
-  // Stops accepting, drains requests in flight (up to http.drain_timeout), closes the backends.
+  // Stops accepting, drains requests in flight (up to http.drain_timeout), stops the admin API
+  // and the purger, closes the backends. Idempotent.
   void Shutdown();
 
  private:
   VaultServer() = default;
+  absl::Status OpenBackends();
+  absl::Status BuildServices();
+  absl::Status StartFrontends();
 
   VaultConfig config_;
-  std::unique_ptr<storage::Store> store_;
+  api::rest::Authority authority_;
   std::unique_ptr<keystore::KeyStore> keystore_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<envelope::VaultKeys> keys_;
+  std::unique_ptr<service::VaultService> vaults_;
+  std::unique_ptr<service::SecretService> secrets_;
+  std::unique_ptr<service::PolicyService> policies_;
+  std::unique_ptr<service::PrincipalService> principals_;
+  std::unique_ptr<identity::TokenSigner> signer_;
+  std::unique_ptr<identity::TokenVerifier> verifier_;
+  std::unique_ptr<api::rest::TokenApi> tokens_;
+  std::unique_ptr<api::rest::DataPlane> data_plane_;
   metrics::Registry metrics_;
   std::unique_ptr<OpsHandler> handler_;
   std::unique_ptr<http::Server> http_;
+  std::unique_ptr<AdminServer> admin_;
+  std::unique_ptr<Purger> purger_;
 };
 
 }  // namespace coffer::server

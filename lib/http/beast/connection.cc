@@ -3,6 +3,8 @@
 #include <strings.h>
 
 #include <array>
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -103,7 +105,16 @@ class ConnectionImpl final : public Connection {
   }
 
  private:
-  enum class State { kHandshake, kIdle, kReading, kWriting, kStreaming, kClosing, kClosed };
+  enum class State {
+    kHandshake,
+    kIdle,
+    kReading,
+    kHandling,
+    kWriting,
+    kStreaming,
+    kClosing,
+    kClosed
+  };
 
   std::shared_ptr<ConnectionImpl> Self() {
     return std::static_pointer_cast<ConnectionImpl>(shared_from_this());
@@ -203,9 +214,48 @@ class ConnectionImpl final : public Connection {
     });
   }
 
+  // Hands the request to the handler, whose answer may come later from another thread: it is
+  // posted back to this connection's I/O thread. Until then the thread serves other
+  // connections, and the work guard keeps it from finishing while the answer is pending.
   void Dispatch() {
-    Response response = Call([&] { return env_.handler->Handle(request_); });
     keep_alive_ = parser_->keep_alive();
+    state_ = State::kHandling;
+    auto responder = std::make_shared<Responder>(Self(), env_.gate, stream_.get_executor());
+    try {
+      env_.handler->HandleAsync(
+          request_, [responder](Response response) { responder->Send(std::move(response)); });
+      return;
+    } catch (const std::exception& e) {
+      COFFER_LOG(kHttp, err, "handler threw on {} {}: {}", request_.method, request_.path,
+                 e.what());
+    } catch (...) {
+      COFFER_LOG(kHttp, err, "handler threw on {} {}", request_.method, request_.path);
+    }
+    responder->Send(Response::Text(500, "internal error\n"));
+  }
+
+  // Delivers the handler's answer once, on the connection's thread.
+  struct Responder {
+    Responder(std::shared_ptr<ConnectionImpl> connection, std::shared_ptr<Gate> gate,
+              typename Stream::executor_type executor)
+        : connection(std::move(connection)),
+          gate(std::move(gate)),
+          guard(net::make_work_guard(executor)) {}
+    void Send(Response response) {
+      if (sent.exchange(true)) return;
+      auto shared = std::make_shared<Response>(std::move(response));
+      auto self = connection;
+      gate->Post([self, shared] { self->OnHandled(std::move(*shared)); });
+      guard.reset();
+    }
+    std::shared_ptr<ConnectionImpl> connection;
+    std::shared_ptr<Gate> gate;
+    net::executor_work_guard<typename Stream::executor_type> guard;
+    std::atomic<bool> sent{false};
+  };
+
+  void OnHandled(Response response) {
+    if (state_ != State::kHandling) return;  // closed meanwhile (forced shutdown)
     SendResponse(std::move(response));
   }
 

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <future>
 
 #include "lib/base/absl_compat.h"
 #include "lib/base/logging.h"
@@ -90,34 +91,56 @@ std::optional<http::Response> DataPlane::OnHeaders(const http::Request& head) {
   return std::nullopt;
 }
 
-http::Response DataPlane::Handle(const http::Request& request) {
-  std::string request_id = crypto::RandomUuid();
-  http::Response response;
-  if (deps_.tokens.Owns(request.path)) {
-    response = deps_.tokens.Serve(request, request_id);
-  } else if (auto vault = VaultFor(request)) {
-    auto start = std::chrono::steady_clock::now();
-    audit::AuditRecord record;
-    record.request_id = request_id;
-    record.vault = vault->name;
-    record.principal = "anonymous";
-    record.client_address = request.remote_address;
-    response = ServeVault(request, *vault, request_id, record);
-    record.result = std::to_string(response.status);
-    record.latency = absl::FromChrono(std::chrono::steady_clock::now() - start);
-    if (!deps_.audit.Append(record).ok()) {
-      COFFER_LOG(kAudit, err, "request {} failed: its audit record could not be written",
-                 request_id);
-      response = AzureError(503, "ServiceUnavailable", "The audit log is unavailable; retry.");
-    }
-  } else {
-    return deps_.fallback.Handle(request);
-  }
+void DataPlane::Stamp(const http::Request& request, const std::string& request_id,
+                      http::Response& response) {
   response.headers.Add("x-ms-request-id", request_id);
   if (auto client_id = request.headers.Get("x-ms-client-request-id")) {
     response.headers.Add("x-ms-client-request-id", std::string(*client_id));
   }
-  return response;
+}
+
+void DataPlane::HandleAsync(const http::Request& request,
+                            std::function<void(http::Response)> respond) {
+  std::string request_id = crypto::RandomUuid();
+  if (deps_.tokens.Owns(request.path)) {
+    http::Response response = deps_.tokens.Serve(request, request_id);
+    Stamp(request, request_id, response);
+    return respond(std::move(response));
+  }
+  auto vault = VaultFor(request);
+  if (vault == nullptr) {
+    http::Response response =
+        AzureError(404, "NotFound", "No vault is addressed by this host name.");
+    Stamp(request, request_id, response);
+    return respond(std::move(response));
+  }
+  auto start = std::chrono::steady_clock::now();
+  audit::AuditRecord record;
+  record.request_id = request_id;
+  record.vault = vault->name;
+  record.principal = "anonymous";
+  record.client_address = request.remote_address;
+  http::Response response = ServeVault(request, *vault, request_id, record);
+  Stamp(request, request_id, response);
+  record.result = std::to_string(response.status);
+  record.latency = absl::FromChrono(std::chrono::steady_clock::now() - start);
+  // The answer leaves only once its audit record is durable; appends are grouped per fsync.
+  auto pending = std::make_shared<http::Response>(std::move(response));
+  deps_.audit.AppendAsync(std::move(record), [pending, request_id,
+                                              respond = std::move(respond)](absl::Status s) {
+    if (s.ok()) return respond(std::move(*pending));
+    COFFER_LOG(kAudit, err, "request {} failed: its audit record could not be written", request_id);
+    http::Response failed =
+        AzureError(503, "ServiceUnavailable", "The audit log is unavailable; retry.");
+    failed.headers.Add("x-ms-request-id", request_id);
+    respond(std::move(failed));
+  });
+}
+
+http::Response DataPlane::Handle(const http::Request& request) {
+  std::promise<http::Response> answer;
+  HandleAsync(request, [&answer](http::Response r) { answer.set_value(std::move(r)); });
+  return answer.get_future().get();
 }
 
 http::Response DataPlane::ServeVault(const http::Request& request, const domain::Vault& vault,

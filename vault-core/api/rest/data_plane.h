@@ -25,7 +25,6 @@ struct DataPlaneDeps {
   identity::TokenVerifier& verifier;
   TokenApi& tokens;
   audit::AuditLog& audit;
-  http::Handler& fallback;  // health, readiness, metrics
 };
 
 // The front of coffer-vault's HTTPS port. A request is, in order:
@@ -33,7 +32,7 @@ struct DataPlaneDeps {
 //  - for a vault's data plane when its Host names a vault: authenticated (a 401 challenge, sent
 //    before any body is read, as Key Vault does), given an api-version, routed, authorised by
 //    the vault's access policies (403 that says nothing about the object), served, audited;
-//  - else for `fallback`.
+//  - else answered 404: no vault is addressed by that name.
 // Thread-safe.
 class DataPlane : public http::Handler {
  public:
@@ -44,6 +43,10 @@ class DataPlane : public http::Handler {
         secrets_api_(deps.secrets) {}
 
   std::optional<http::Response> OnHeaders(const http::Request& head) override;
+  // Answers once the call's audit record is durable, without holding the calling thread.
+  void HandleAsync(const http::Request& request,
+                   std::function<void(http::Response)> respond) override;
+  // HandleAsync, waited for.
   http::Response Handle(const http::Request& request) override;
 
  private:
@@ -55,6 +58,8 @@ class DataPlane : public http::Handler {
   http::Response Challenge(const std::string& resource, std::string_view message);
   http::Response ServeVault(const http::Request& request, const domain::Vault& vault,
                             const std::string& request_id, audit::AuditRecord& record);
+  static void Stamp(const http::Request& request, const std::string& request_id,
+                    http::Response& response);
 
   DataPlaneDeps deps_;
   const Authority authority_;

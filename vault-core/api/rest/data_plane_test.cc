@@ -18,11 +18,6 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-class NotFoundHandler : public http::Handler {
- public:
-  http::Response Handle(const http::Request&) override { return http::Response::Text(404, ""); }
-};
-
 constexpr const char kTenant[] = "6f1c2d7e-0000-4000-8000-00000000c0ff";
 constexpr const char kHost[] = "prod.vault.coffer.test:8443";
 
@@ -40,9 +35,9 @@ class DataPlaneTest : public ::testing::Test {
         verifier_(hsm_->signing_public_key(), authority_.issuer(), clock_),
         audit_(clock_),
         tokens_(authority_, signer_, *principals_, *vaults_, audit_, clock_),
-        plane_(DataPlaneDeps{*vaults_, secrets_, *policies_, *principals_, verifier_, tokens_,
-                             audit_, fallback_},
-               authority_, "https") {
+        plane_(
+            DataPlaneDeps{*vaults_, secrets_, *policies_, *principals_, verifier_, tokens_, audit_},
+            authority_, "https") {
     vault_ = *vaults_->CreateVault(
         {"prod", {"prod.vault.coffer.test"}, domain::Sku::kStandard, 7, false});
     app_ = *principals_->CreatePrincipal("app");
@@ -91,7 +86,6 @@ class DataPlaneTest : public ::testing::Test {
   identity::TokenVerifier verifier_;
   audit::MemoryAuditLog audit_;
   TokenApi tokens_;
-  NotFoundHandler fallback_;
   DataPlane plane_;
   domain::Vault vault_;
   domain::Principal app_;

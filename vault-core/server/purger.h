@@ -1,0 +1,38 @@
+#ifndef COFFER_VAULT_CORE_SERVER_PURGER_H_
+#define COFFER_VAULT_CORE_SERVER_PURGER_H_
+
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "vault-core/service/secret_service.h"
+#include "vault-core/service/vault_service.h"
+
+namespace coffer::server {
+
+// Purges, every `interval`, the soft-deleted secrets and vaults whose retention has run out.
+// Owns one thread; the destructor stops it and waits.
+class Purger {
+ public:
+  Purger(service::VaultService& vaults, service::SecretService& secrets, Clock& clock,
+         absl::Duration interval);
+  ~Purger();
+
+  // One pass; what the thread runs. Returns how many objects and vaults went.
+  int PurgeOnce();
+
+ private:
+  void Run();
+
+  service::VaultService& vaults_;
+  service::SecretService& secrets_;
+  Clock& clock_;
+  const absl::Duration interval_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace coffer::server
+
+#endif  // COFFER_VAULT_CORE_SERVER_PURGER_H_
