@@ -13,6 +13,7 @@
 #include "lib/testing/subprocess.h"
 #include "lib/testing/test_certs.h"
 #include "nlohmann/json.hpp"
+#include "tests/integration/vault_harness.h"
 #include "vault-core/storage/sqlite/sqlite_store.h"
 
 namespace coffer {
@@ -28,50 +29,8 @@ using ::coffer::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class VaultProcessTest : public ::testing::Test {
+class VaultProcessTest : public testing::VaultHarnessTest {
  protected:
-  VaultProcessTest() : pki_(testing::MakeTestPki(dir_)), port_(PickFreePort()) {}
-
-  std::string WriteConfig(const std::string& token_label, const std::string& pin_file) {
-    std::string path = dir_.File("coffer.yaml");
-    WriteFileOrDie(
-        path, "http:\n  port: " + std::to_string(port_) +
-                  "\n  drain_timeout: 5s\n  tls: {cert_file: " + pki_.server_cert +
-                  ", key_file: " + pki_.server_key + "}\nstorage:\n  sqlite: {path: " + db_path() +
-                  "}\nhsm:\n  pkcs11:\n    module: " + SoftHsmToken::kModulePath +
-                  "\n    token_label: " + token_label + "\n    pin_file: " + pin_file +
-                     "\naudit: {path: " + dir_.File("audit.log") + "}\nadmin: {socket: " +
-                     dir_.File("admin.sock") + "}\n");
-    return path;
-  }
-
-  std::unique_ptr<Subprocess> StartVault(const std::vector<std::string>& extra_args = {}) {
-    std::vector<std::string> argv = {COFFER_VAULT_BINARY};
-    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-    auto vault = std::make_unique<Subprocess>(
-        argv, dir_.File("vault.log"),
-        std::map<std::string, std::string>{{"SOFTHSM2_CONF", token_.conf_path()}});
-    EXPECT_TRUE(vault->Start());
-    return vault;
-  }
-
-  std::unique_ptr<http::Client> Client() {
-    http::ClientOptions options;
-    options.base_url = "https://127.0.0.1:" + std::to_string(port_);
-    options.ca_file = pki_.ca_cert;
-    auto client = http::NewClient(options);
-    EXPECT_THAT(client, testing::IsOk());
-    return std::move(*client);
-  }
-
-  // GET path; status 0 when nothing answers.
-  http::ClientResponse Get(http::Client& client, const std::string& path) {
-    http::ClientRequest request;
-    request.path_and_query = path;
-    auto response = client.Send(request);
-    return response.ok() ? *response : http::ClientResponse{};
-  }
-
   // Runs coffer-vault expecting it to refuse to start; returns its output.
   std::string ExpectRefusal(const std::string& config) {
     auto vault = StartVault({"--config", config});
@@ -79,17 +38,10 @@ class VaultProcessTest : public ::testing::Test {
     EXPECT_EQ(code, 1) << vault->Log();
     return vault->Log();
   }
-
-  std::string db_path() const { return dir_.File("vault.db"); }
-
-  TempDir dir_;
-  SoftHsmToken token_;
-  testing::TestPki pki_;
-  int port_;
 };
 
 TEST_F(VaultProcessTest, ServesHealthReadinessAndMetricsThenStopsCleanlyOnSigterm) {
-  auto vault = StartVault({"--config", WriteConfig(token_.label(), token_.pin_file())});
+  auto vault = StartVault({"--config", WriteConfig()});
   auto client = Client();
   ASSERT_TRUE(PollUntil([&] { return Get(*client, "/readyz").status == 200; })) << vault->Log();
 

@@ -1,0 +1,56 @@
+#include "tests/integration/vault_harness.h"
+
+#include "lib/testing/status_matchers.h"
+
+namespace coffer::testing {
+
+VaultHarnessTest::VaultHarnessTest() : pki_(MakeTestPki(dir_)), port_(PickFreePort()) {}
+
+std::string VaultHarnessTest::WriteConfig(const std::string& token_label,
+                                          const std::string& pin_file) {
+  std::string path = dir_.File("coffer.yaml");
+  WriteFileOrDie(
+      path, "http:\n  port: " + std::to_string(port_) +
+                "\n  drain_timeout: 5s\n  tls: {cert_file: " + pki_.server_cert +
+                ", key_file: " + pki_.server_key + "}\nstorage:\n  sqlite: {path: " + db_path() +
+                "}\nhsm:\n  pkcs11:\n    module: " + SoftHsmToken::kModulePath +
+                "\n    token_label: " + token_label + "\n    pin_file: " + pin_file +
+                "\naudit: {path: " + audit_path() + "}\nadmin: {socket: " + admin_socket() + "}\n");
+  return path;
+}
+
+std::unique_ptr<Subprocess> VaultHarnessTest::StartVault(
+    const std::vector<std::string>& extra_args) {
+  std::vector<std::string> argv = {COFFER_VAULT_BINARY};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  auto vault = std::make_unique<Subprocess>(
+      argv, dir_.File("vault.log"),
+      std::map<std::string, std::string>{{"SOFTHSM2_CONF", token_.conf_path()}});
+  EXPECT_TRUE(vault->Start());
+  return vault;
+}
+
+std::unique_ptr<Subprocess> VaultHarnessTest::StartReadyVault() {
+  auto vault = StartVault({"--config", WriteConfig()});
+  auto client = Client();
+  EXPECT_TRUE(PollUntil([&] { return Get(*client, "/readyz").status == 200; })) << vault->Log();
+  return vault;
+}
+
+std::unique_ptr<http::Client> VaultHarnessTest::Client() {
+  http::ClientOptions options;
+  options.base_url = "https://127.0.0.1:" + std::to_string(port_);
+  options.ca_file = pki_.ca_cert;
+  auto client = http::NewClient(options);
+  EXPECT_THAT(client, IsOk());
+  return std::move(*client);
+}
+
+http::ClientResponse VaultHarnessTest::Get(http::Client& client, const std::string& path) {
+  http::ClientRequest request;
+  request.path_and_query = path;
+  auto response = client.Send(request);
+  return response.ok() ? *response : http::ClientResponse{};
+}
+
+}  // namespace coffer::testing

@@ -1,0 +1,50 @@
+#ifndef COFFER_TESTS_INTEGRATION_VAULT_HARNESS_H_
+#define COFFER_TESTS_INTEGRATION_VAULT_HARNESS_H_
+
+// A real coffer-vault process for multi-process tests: its own SoftHSM2 token, test PKI, SQLite
+// file, audit log and admin socket in a temp dir, on a free port.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "lib/http/client.h"
+#include "lib/testing/softhsm_token.h"
+#include "lib/testing/subprocess.h"
+#include "lib/testing/temp_dir.h"
+#include "lib/testing/test_certs.h"
+
+namespace coffer::testing {
+
+class VaultHarnessTest : public ::testing::Test {
+ protected:
+  VaultHarnessTest();
+
+  // Writes coffer.yaml for this harness (with another token label or PIN file if given).
+  std::string WriteConfig(const std::string& token_label, const std::string& pin_file);
+  std::string WriteConfig() { return WriteConfig(token_.label(), token_.pin_file()); }
+
+  std::unique_ptr<Subprocess> StartVault(const std::vector<std::string>& extra_args);
+  // Starts with the default config and waits for /readyz; fails the test if it never is.
+  std::unique_ptr<Subprocess> StartReadyVault();
+
+  // A client of https://127.0.0.1:<port> trusting the test CA.
+  std::unique_ptr<http::Client> Client();
+  // GET path; status 0 when nothing answers.
+  http::ClientResponse Get(http::Client& client, const std::string& path);
+
+  std::string db_path() const { return dir_.File("vault.db"); }
+  std::string admin_socket() const { return dir_.File("admin.sock"); }
+  std::string audit_path() const { return dir_.File("audit.log"); }
+
+  TempDir dir_;
+  SoftHsmToken token_;
+  TestPki pki_;
+  int port_;
+};
+
+}  // namespace coffer::testing
+
+#endif  // COFFER_TESTS_INTEGRATION_VAULT_HARNESS_H_
