@@ -1,0 +1,83 @@
+#ifndef COFFER_VAULT_CORE_CLI_COMMAND_H_
+#define COFFER_VAULT_CORE_CLI_COMMAND_H_
+
+// What every `coffer` command sees: its parsed arguments, the output streams, the environment,
+// and clients of the admin API and the data plane built from the global flags.
+
+#include <functional>
+#include <istream>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lib/vaultclient/admin_client.h"
+#include "lib/vaultclient/data_plane_client.h"
+#include "vault-core/cli/args.h"
+#include "vault-core/cli/output.h"
+
+namespace coffer::cli {
+
+using Env = std::map<std::string, std::string>;
+
+struct Io {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+  bool out_is_terminal = false;
+};
+
+class Context {
+ public:
+  Context(const Args& args, OutputFormat format, const Env& env, Io io)
+      : args_(args), format_(format), env_(env), io_(io) {}
+
+  const Args& args() const { return args_; }
+  // Positional word `i` (the command checked the count).
+  const std::string& arg(std::size_t i) const { return args_.positional().at(i); }
+  OutputFormat format() const { return format_; }
+  std::istream& in() { return io_.in; }
+  std::ostream& out() { return io_.out; }
+  std::ostream& err() { return io_.err; }
+  bool out_is_terminal() const { return io_.out_is_terminal; }
+
+  // A flag's value, else the environment variable's (when `env_name` is not empty).
+  std::string FlagOrEnv(std::string_view flag, const char* env_name) const;
+
+  // From --admin-socket / --admin-address and friends.
+  absl::StatusOr<std::unique_ptr<vaultclient::AdminClient>> Admin() const;
+  // From --vault-url, --connect-to, --ca-file and the AZURE_* variables; usage errors name
+  // what is missing.
+  absl::StatusOr<std::unique_ptr<vaultclient::DataPlaneClient>> DataPlane() const;
+
+ private:
+  const Args& args_;
+  const OutputFormat format_;
+  const Env& env_;
+  Io io_;
+};
+
+using Handler = std::function<absl::Status(Context&)>;
+
+struct Command {
+  std::vector<std::string> path;         // {"vault", "create"}
+  std::vector<std::string> positionals;  // {"NAME"}: exactly these, in order
+  std::string synopsis;                  // the flags part of the usage line
+  std::string summary;                   // one line
+  std::vector<FlagSpec> flags;
+  Handler run;
+};
+
+// One list per command group (vault_commands.cc, ...).
+std::vector<Command> VaultCommands();
+std::vector<Command> PrincipalCommands();
+std::vector<Command> PolicyCommands();
+std::vector<Command> SecretCommands();
+std::vector<Command> OtherCommands();  // installation, audit
+
+}  // namespace coffer::cli
+
+#endif  // COFFER_VAULT_CORE_CLI_COMMAND_H_

@@ -1,0 +1,71 @@
+#include "vault-core/cli/command.h"
+
+namespace coffer::cli {
+
+std::string Context::FlagOrEnv(std::string_view flag, const char* env_name) const {
+  if (auto value = args_.Value(flag)) return *value;
+  if (env_name != nullptr) {
+    auto it = env_.find(env_name);
+    if (it != env_.end()) return it->second;
+  }
+  return "";
+}
+
+absl::StatusOr<std::unique_ptr<vaultclient::AdminClient>> Context::Admin() const {
+  vaultclient::AdminTarget target;
+  target.tcp_address = FlagOrEnv("--admin-address", nullptr);
+  if (!target.tcp_address.empty()) {
+    target.ca_file = FlagOrEnv("--admin-ca", nullptr);
+    target.cert_file = FlagOrEnv("--admin-cert", nullptr);
+    target.key_file = FlagOrEnv("--admin-key", nullptr);
+    if (target.ca_file.empty() || target.cert_file.empty() || target.key_file.empty()) {
+      return UsageError("--admin-address needs --admin-ca, --admin-cert and --admin-key");
+    }
+  } else {
+    target.unix_socket = FlagOrEnv("--admin-socket", "COFFER_ADMIN_SOCKET");
+    if (target.unix_socket.empty()) target.unix_socket = "./coffer-admin.sock";
+  }
+  auto client = vaultclient::AdminClient::Connect(target);
+  if (client.ok()) return client;
+  if (client.status().code() == absl::StatusCode::kInvalidArgument) {
+    return UsageError(std::string(client.status().message()));
+  }
+  if (client.status().code() == absl::StatusCode::kUnavailable) {
+    return absl::UnavailableError(
+        std::string(client.status().message()) +
+        " (is coffer-vault running? see --admin-socket, COFFER_ADMIN_SOCKET, --admin-address)");
+  }
+  return client.status();
+}
+
+absl::StatusOr<std::unique_ptr<vaultclient::DataPlaneClient>> Context::DataPlane() const {
+  vaultclient::DataPlaneOptions options;
+  options.vault_url = FlagOrEnv("--vault-url", "COFFER_VAULT_URL");
+  if (options.vault_url.empty()) {
+    return UsageError("no vault URL: give --vault-url or set COFFER_VAULT_URL");
+  }
+  options.connect_to = FlagOrEnv("--connect-to", "COFFER_CONNECT_TO");
+  options.ca_file = FlagOrEnv("--ca-file", "COFFER_CA_FILE");
+  vaultclient::DataPlaneCredentials& c = options.credentials;
+  std::string missing;
+  auto need = [&](const char* name) {
+    std::string value = FlagOrEnv("", name);
+    if (value.empty()) missing += std::string(missing.empty() ? "" : ", ") + name;
+    return value;
+  };
+  c.tenant_id = need("AZURE_TENANT_ID");
+  c.client_id = need("AZURE_CLIENT_ID");
+  c.client_secret = SecretBytes(need("AZURE_CLIENT_SECRET"));
+  c.authority_host = need("AZURE_AUTHORITY_HOST");
+  if (!missing.empty()) {
+    return UsageError("the data plane needs a service principal's credentials: set " + missing +
+                      " (`coffer installation show` prints the tenant id and authority)");
+  }
+  auto client = vaultclient::DataPlaneClient::Create(options);
+  if (!client.ok() && client.status().code() == absl::StatusCode::kInvalidArgument) {
+    return UsageError(std::string(client.status().message()));
+  }
+  return client;
+}
+
+}  // namespace coffer::cli

@@ -1,0 +1,162 @@
+// coffer principal create|list|show|delete, principal secret add|remove (PrincipalAdmin).
+#include "absl/time/clock.h"
+#include "coffer/admin/v1/admin.pb.h"
+#include "lib/base/status.h"
+#include "vault-core/cli/command.h"
+
+namespace coffer::cli {
+namespace {
+
+namespace v1 = ::coffer::admin::v1;
+using nlohmann::json;
+
+json ClientSecretJson(const v1::ClientSecret& s) {
+  return {{"id", s.id()},
+          {"hint", s.hint()},
+          {"created", UnixTimeJson(s.created_unix())},
+          {"expires", UnixTimeJson(s.expires_unix())}};
+}
+
+json PrincipalJson(const v1::Principal& p) {
+  json secrets = json::array();
+  for (const v1::ClientSecret& s : p.secrets()) secrets.push_back(ClientSecretJson(s));
+  return {{"objectId", p.object_id()},
+          {"clientId", p.client_id()},
+          {"displayName", p.display_name()},
+          {"created", UnixTimeJson(p.created_unix())},
+          {"secrets", std::move(secrets)}};
+}
+
+absl::Status ShowPrincipal(Context& ctx, const absl::StatusOr<v1::Principal>& principal) {
+  if (!principal.ok()) return principal.status();
+  json doc = PrincipalJson(*principal);
+  if (ctx.format() == OutputFormat::kJson) {
+    PrintObject(ctx.out(), ctx.format(), doc, {});
+    return absl::OkStatus();
+  }
+  PrintObject(ctx.out(), ctx.format(), doc,
+              {{"Display name", "displayName"},
+               {"Object id", "objectId"},
+               {"Client id", "clientId"},
+               {"Created", "created"}});
+  if (!doc["secrets"].empty()) {
+    ctx.out() << "\nClient secrets:\n";
+    PrintList(ctx.out(), ctx.format(), doc["secrets"],
+              {{"ID", "id"}, {"HINT", "hint"}, {"CREATED", "created"}, {"EXPIRES", "expires"}});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Create(Context& ctx) {
+  v1::CreatePrincipalRequest request;
+  auto name = ctx.args().Value("--display-name");
+  if (!name || name->empty()) return UsageError("give the principal a --display-name");
+  request.set_display_name(*name);
+  COFFER_ASSIGN_OR_RETURN(auto admin, ctx.Admin());
+  return ShowPrincipal(ctx, admin->CreatePrincipal(request));
+}
+
+absl::Status List(Context& ctx) {
+  COFFER_ASSIGN_OR_RETURN(auto admin, ctx.Admin());
+  COFFER_ASSIGN_OR_RETURN(v1::ListPrincipalsResponse response,
+                          admin->ListPrincipals(v1::ListPrincipalsRequest()));
+  json items = json::array();
+  for (const v1::Principal& p : response.principals()) {
+    json item = PrincipalJson(p);
+    item["secretCount"] = p.secrets_size();
+    items.push_back(std::move(item));
+  }
+  PrintList(ctx.out(), ctx.format(), items,
+            {{"DISPLAY NAME", "displayName"},
+             {"OBJECT ID", "objectId"},
+             {"CLIENT ID", "clientId"},
+             {"SECRETS", "secretCount"}});
+  return absl::OkStatus();
+}
+
+absl::Status Show(Context& ctx) {
+  v1::GetPrincipalRequest request;
+  request.set_object_id(ctx.arg(0));
+  COFFER_ASSIGN_OR_RETURN(auto admin, ctx.Admin());
+  return ShowPrincipal(ctx, admin->GetPrincipal(request));
+}
+
+absl::Status Delete(Context& ctx) {
+  v1::DeletePrincipalRequest request;
+  request.set_object_id(ctx.arg(0));
+  COFFER_ASSIGN_OR_RETURN(auto admin, ctx.Admin());
+  COFFER_RETURN_IF_ERROR(admin->DeletePrincipal(request).status());
+  PrintMessage(ctx.out(), ctx.format(), "deleted principal " + ctx.arg(0),
+               {{"deleted", ctx.arg(0)}});
+  return absl::OkStatus();
+}
+
+absl::Status AddSecret(Context& ctx) {
+  v1::AddClientSecretRequest request;
+  request.set_object_id(ctx.arg(0));
+  if (auto expires_in = ctx.args().Value("--expires-in")) {
+    COFFER_ASSIGN_OR_RETURN(long long seconds, ParseDurationSeconds(*expires_in, "--expires-in"));
+    request.set_expires_unix(absl::ToUnixSeconds(absl::Now()) + seconds);
+  }
+  COFFER_ASSIGN_OR_RETURN(auto admin, ctx.Admin());
+  COFFER_ASSIGN_OR_RETURN(v1::AddClientSecretResponse response, admin->AddClientSecret(request));
+  json secret = ClientSecretJson(response.secret());
+  if (ctx.format() == OutputFormat::kJson) {
+    secret["objectId"] = ctx.arg(0);
+    secret["value"] = response.value();
+    PrintObject(ctx.out(), ctx.format(), secret, {});
+  } else {
+    ctx.out() << "Client secret " << response.secret().id() << " added to " << ctx.arg(0)
+              << " (expires: " << CellText(secret["expires"]) << ").\n"
+              << "Copy the value now: it is not stored and cannot be shown again.\n\n"
+              << "  " << response.value() << "\n\n";
+  }
+  response.mutable_value()->assign(response.value().size(), '\0');
+  return absl::OkStatus();
+}
+
+absl::Status RemoveSecret(Context& ctx) {
+  v1::RemoveClientSecretRequest request;
+  request.set_object_id(ctx.arg(0));
+  request.set_secret_id(ctx.arg(1));
+  COFFER_ASSIGN_OR_RETURN(auto admin, ctx.Admin());
+  COFFER_RETURN_IF_ERROR(admin->RemoveClientSecret(request).status());
+  PrintMessage(ctx.out(), ctx.format(), "removed client secret " + ctx.arg(1),
+               {{"removed", ctx.arg(1)}, {"objectId", ctx.arg(0)}});
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::vector<Command> PrincipalCommands() {
+  return {
+      {{"principal", "create"},
+       {},
+       "--display-name NAME",
+       "Create a service principal (an application identity).",
+       {{"--display-name", "NAME", "a name for people"}},
+       Create},
+      {{"principal", "list"}, {}, "", "List service principals.", {}, List},
+      {{"principal", "show"}, {"OBJECT_ID"}, "", "Show a principal and its secrets.", {}, Show},
+      {{"principal", "delete"},
+       {"OBJECT_ID"},
+       "",
+       "Delete a principal; its tokens stop working.",
+       {},
+       Delete},
+      {{"principal", "secret", "add"},
+       {"OBJECT_ID"},
+       "[--expires-in DURATION]",
+       "Add a client secret and print its value, once.",
+       {{"--expires-in", "DURATION", "lifetime such as 720h or 90d (default: never expires)"}},
+       AddSecret},
+      {{"principal", "secret", "remove"},
+       {"OBJECT_ID", "SECRET_ID"},
+       "",
+       "Remove a client secret.",
+       {},
+       RemoveSecret},
+  };
+}
+
+}  // namespace coffer::cli
