@@ -29,11 +29,11 @@ absl::StatusOr<Page<domain::SecretProperties>> SecretService::ListVersions(
     const domain::Vault& vault, std::string_view name, const std::string& continuation,
     std::size_t max_results) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
-  auto head = store_.Get(rec::HeadKey(vault.id, name));
-  if (absl::IsNotFound(head.status())) {
-    return rec::SecretNotFound(name);
-  }
-  if (!head.ok()) return head.status();
+  auto head_entry = store_.Get(rec::HeadKey(vault.id, name));
+  if (absl::IsNotFound(head_entry.status())) return rec::SecretNotFound(name);
+  if (!head_entry.ok()) return head_entry.status();
+  COFFER_ASSIGN_OR_RETURN(auto head, rec::ParseHead(head_entry->value));
+  std::string display_name = rec::DisplayName(head, name);
   std::string prefix = rec::VersionPrefix(vault.id, name);
   COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, continuation, max_results}));
   COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
@@ -42,7 +42,7 @@ absl::StatusOr<Page<domain::SecretProperties>> SecretService::ListVersions(
     std::string version(rec::Suffix(entry.key, prefix));
     COFFER_ASSIGN_OR_RETURN(
         auto record, rec::OpenVersion(*sealer, rec::Address(vault.id, name, version), entry.value));
-    page.items.push_back(rec::ToProperties(name, version, record));
+    page.items.push_back(rec::ToProperties(display_name, version, record));
     rec::ScrubValue(record);
   }
   page.continuation = range.continuation;
@@ -59,9 +59,9 @@ absl::StatusOr<domain::DeletedSecret> SecretService::DeletedFromHead(const domai
   COFFER_ASSIGN_OR_RETURN(
       auto record,
       rec::OpenVersion(*sealer, rec::Address(vault.id, name, head.latest_version()), entry.value));
-  domain::DeletedSecret deleted{rec::ToProperties(name, head.latest_version(), record),
-                                absl::FromUnixSeconds(head.deleted()),
-                                absl::FromUnixSeconds(head.scheduled_purge())};
+  domain::DeletedSecret deleted{
+      rec::ToProperties(rec::DisplayName(head, name), head.latest_version(), record),
+      absl::FromUnixSeconds(head.deleted()), absl::FromUnixSeconds(head.scheduled_purge())};
   rec::ScrubValue(record);
   return deleted;
 }
@@ -204,7 +204,7 @@ absl::StatusOr<std::string> SecretService::Backup(const domain::Vault& vault,
   COFFER_ASSIGN_OR_RETURN(auto versions, store_.Range({prefix, "", 0}));
   COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
   SecretBackup backup;
-  backup.set_name(std::string(name));
+  backup.set_name(rec::DisplayName(head, name));
   backup.set_latest_version(head.latest_version());
   for (const auto& entry : versions.entries) {
     std::string version(rec::Suffix(entry.key, prefix));
@@ -256,6 +256,7 @@ absl::StatusOr<domain::SecretProperties> SecretService::Restore(const domain::Va
   if (latest == nullptr) return absl::InvalidArgumentError("the backup blob has no latest version");
   SecretHeadRecord head;
   head.set_latest_version(backup.latest_version());
+  head.set_name(name);
   writes.push_back(Write::Put(head_key, head.SerializeAsString()));
   auto committed = store_.Commit(
       {Precondition{head_key, kMustNotExist}, Precondition{deleted_key, kMustNotExist}}, writes);

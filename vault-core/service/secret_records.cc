@@ -5,6 +5,18 @@
 
 namespace coffer::service::records {
 
+std::string Canonical(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string DisplayName(const storage::v1::SecretHeadRecord& head, std::string_view requested) {
+  return head.name().empty() ? std::string(requested) : head.name();
+}
+
 std::string SecretsPrefix(std::string_view vault_id) {
   return absl::StrCat("v/", AsAbsl(vault_id), "/secrets/");
 }
@@ -12,13 +24,13 @@ std::string DeletedPrefix(std::string_view vault_id) {
   return absl::StrCat("v/", AsAbsl(vault_id), "/deletedsecrets/");
 }
 std::string HeadKey(std::string_view vault_id, std::string_view name) {
-  return absl::StrCat(SecretsPrefix(vault_id), AsAbsl(name));
+  return absl::StrCat(SecretsPrefix(vault_id), Canonical(name));
 }
 std::string DeletedKey(std::string_view vault_id, std::string_view name) {
-  return absl::StrCat(DeletedPrefix(vault_id), AsAbsl(name));
+  return absl::StrCat(DeletedPrefix(vault_id), Canonical(name));
 }
 std::string VersionPrefix(std::string_view vault_id, std::string_view name) {
-  return absl::StrCat("v/", AsAbsl(vault_id), "/secretversions/", AsAbsl(name), "/");
+  return absl::StrCat("v/", AsAbsl(vault_id), "/secretversions/", Canonical(name), "/");
 }
 std::string VersionKey(std::string_view vault_id, std::string_view name, std::string_view version) {
   return absl::StrCat(VersionPrefix(vault_id, name), AsAbsl(version));
@@ -30,7 +42,7 @@ std::string_view Suffix(std::string_view key, std::string_view prefix) {
 
 crypto::RecordAddress Address(std::string_view vault_id, std::string_view name,
                               std::string_view version) {
-  return {std::string(vault_id), absl::StrCat("secrets/", AsAbsl(name)), std::string(version)};
+  return {std::string(vault_id), absl::StrCat("secrets/", Canonical(name)), std::string(version)};
 }
 
 std::int64_t ToUnix(std::optional<absl::Time> t) {

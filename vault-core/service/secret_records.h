@@ -19,6 +19,11 @@
 
 namespace coffer::service::records {
 
+// Object names are case-insensitive: every key and record address uses this form.
+std::string Canonical(std::string_view name);
+// The name as the secret was first written (for ids), or `requested` for older records.
+std::string DisplayName(const storage::v1::SecretHeadRecord& head, std::string_view requested);
+
 std::string SecretsPrefix(std::string_view vault_id);
 std::string DeletedPrefix(std::string_view vault_id);
 std::string HeadKey(std::string_view vault_id, std::string_view name);

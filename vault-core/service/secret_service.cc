@@ -37,6 +37,7 @@ struct SecretService::Loaded {
   ~Loaded() { rec::ScrubValue(record); }
 
   std::string version;
+  std::string display_name;
   storage::Revision version_revision = 0;
   storage::Revision head_revision = 0;
   SecretVersionRecord record;
@@ -53,6 +54,7 @@ absl::StatusOr<SecretService::Loaded> SecretService::LoadVersion(const domain::V
   COFFER_ASSIGN_OR_RETURN(auto head, rec::ParseHead(head_entry->value));
   Loaded loaded;
   loaded.version = version.empty() ? head.latest_version() : std::string(version);
+  loaded.display_name = rec::DisplayName(head, name);
   loaded.head_revision = head_entry->revision;
   auto entry = store_.Get(rec::VersionKey(vault.id, name, loaded.version));
   if (absl::IsNotFound(entry.status())) return rec::SecretNotFound(name, version);
@@ -89,14 +91,20 @@ absl::StatusOr<domain::Secret> SecretService::Set(const domain::Vault& vault, st
 
   std::string head_key = rec::HeadKey(vault.id, name);
   std::string deleted_key = rec::DeletedKey(vault.id, name);
+  std::string display_name;
   auto version = RetryOnConflict([&]() -> absl::StatusOr<std::string> {
     if (store_.Get(deleted_key).ok()) return IsDeleted(name);
     auto head = store_.Get(head_key);
     if (!head.ok() && !absl::IsNotFound(head.status())) return head.status();
+    SecretHeadRecord new_head;
+    new_head.set_name(std::string(name));
+    if (head.ok()) {
+      COFFER_ASSIGN_OR_RETURN(SecretHeadRecord old, rec::ParseHead(head->value));
+      new_head.set_name(rec::DisplayName(old, name));
+    }
     std::string version = crypto::RandomHex(16);
     COFFER_ASSIGN_OR_RETURN(std::string sealed,
                             sealer->Seal(rec::Address(vault.id, name, version), plain.reveal()));
-    SecretHeadRecord new_head;
     new_head.set_latest_version(version);
     COFFER_RETURN_IF_ERROR(
         store_
@@ -105,10 +113,11 @@ absl::StatusOr<domain::Secret> SecretService::Set(const domain::Vault& vault, st
                     {Write::Put(rec::VersionKey(vault.id, name, version), sealed),
                      Write::Put(head_key, new_head.SerializeAsString())})
             .status());
+    display_name = new_head.name();
     return version;
   });
   if (!version.ok()) return version.status();
-  return domain::Secret{rec::ToProperties(name, *version, record), value};
+  return domain::Secret{rec::ToProperties(display_name, *version, record), value};
 }
 
 absl::StatusOr<domain::Secret> SecretService::Get(const domain::Vault& vault, std::string_view name,
@@ -119,7 +128,7 @@ absl::StatusOr<domain::Secret> SecretService::Get(const domain::Vault& vault, st
         absl::PermissionDeniedError("Operation get is not allowed on a disabled secret."),
         domain::reason::kSecretDisabled);
   }
-  return domain::Secret{rec::ToProperties(name, loaded.version, loaded.record),
+  return domain::Secret{rec::ToProperties(loaded.display_name, loaded.version, loaded.record),
                         SecretBytes(loaded.record.value())};
 }
 
@@ -151,7 +160,7 @@ absl::StatusOr<domain::SecretProperties> SecretService::Update(const domain::Vau
                      Precondition{rec::HeadKey(vault.id, name), loaded.head_revision}},
                     {Write::Put(version_key, sealed)})
             .status());
-    return rec::ToProperties(name, loaded.version, r);
+    return rec::ToProperties(loaded.display_name, loaded.version, r);
   });
 }
 
@@ -164,7 +173,8 @@ absl::StatusOr<domain::SecretProperties> SecretService::LatestProperties(
   COFFER_ASSIGN_OR_RETURN(
       SecretVersionRecord record,
       rec::OpenVersion(*sealer, rec::Address(vault.id, name, head.latest_version()), entry.value));
-  domain::SecretProperties properties = rec::ToProperties(name, head.latest_version(), record);
+  domain::SecretProperties properties =
+      rec::ToProperties(rec::DisplayName(head, name), head.latest_version(), record);
   rec::ScrubValue(record);
   return properties;
 }

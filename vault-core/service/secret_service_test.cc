@@ -82,6 +82,24 @@ TEST_F(SecretServiceTest, NewVersionBecomesLatestAndOldOneStaysReadable) {
   EXPECT_THAT(ids, UnorderedElementsAre(v1.properties.version, v2.properties.version));
 }
 
+TEST_F(SecretServiceTest, NamesAreCaseInsensitiveAndKeepTheirFirstSpelling) {
+  domain::Secret first = Set("Db-Password", "one");
+  EXPECT_EQ(first.properties.name, "Db-Password");
+  COFFER_ASSERT_OK_AND_ASSIGN(domain::Secret got, secrets_.Get(vault_, "db-password", ""));
+  EXPECT_EQ(got.value.reveal(), "one");
+  EXPECT_EQ(got.properties.name, "Db-Password");
+  domain::Secret second = Set("DB-PASSWORD", "two");  // a new version, not a new secret
+  EXPECT_EQ(second.properties.name, "Db-Password");
+  EXPECT_EQ(secrets_.ListVersions(vault_, "db-PASSWORD", "", 0)->items.size(), 2u);
+  COFFER_ASSERT_OK_AND_ASSIGN(auto all, secrets_.List(vault_, "", 25));
+  ASSERT_EQ(all.items.size(), 1u);
+  EXPECT_EQ(all.items[0].name, "Db-Password");
+  COFFER_ASSERT_OK_AND_ASSIGN(auto deleted, secrets_.Delete(vault_, "DB-password"));
+  EXPECT_EQ(deleted.properties.name, "Db-Password");
+  EXPECT_THAT(secrets_.Set(vault_, "db-password", SecretBytes("x"), {}),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
 TEST_F(SecretServiceTest, MissingSecretsAndVersionsAreNotFound) {
   EXPECT_THAT(secrets_.Get(vault_, "nope", ""), StatusIs(absl::StatusCode::kNotFound));
   Set("there", "x");
