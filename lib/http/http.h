@@ -78,6 +78,12 @@ class Handler {
   }
   virtual Response Handle(const Request& request) = 0;
 
+  // The body of an error the server itself answers (400 malformed request, 413 body too large,
+  // 431 headers too large), so that those too come in the application's error format.
+  virtual Response RenderError(int status, std::string_view message) {
+    return Response::Text(status, std::string(message) + "\n");
+  }
+
   // What servers call: serves a request whose response may come later and from any thread, so
   // that an I/O thread need not wait (e.g. for an fsync) while other connections are ready.
   // `respond` must be called exactly once; `request` stays valid until then. The default

@@ -68,6 +68,19 @@ TEST_F(VaultProcessTest, ServesHealthReadinessAndMetricsThenStopsCleanlyOnSigter
   EXPECT_THAT(vault->Log(), Not(HasSubstr(token_.pin())));
 }
 
+TEST_F(VaultProcessTest, OversizedBodyGetsAzureShaped413) {
+  auto vault = StartReadyVault();
+  auto client = Client();
+  http::ClientRequest request;
+  request.method = "PUT";
+  request.path_and_query = "/secrets/big?api-version=7.4";
+  request.body = std::string(2 * 1024 * 1024, 'x');
+  auto response = client->Send(request);
+  ASSERT_THAT(response, testing::IsOk());
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(nlohmann::json::parse(response->body)["error"]["code"], "RequestEntityTooLarge");
+}
+
 TEST_F(VaultProcessTest, RestartReusesTheSameHsmKeysAndDatabase) {
   std::string config = WriteConfig(token_.label(), token_.pin_file());
   for (int run = 0; run < 2; ++run) {

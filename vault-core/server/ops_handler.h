@@ -20,6 +20,9 @@ class OpsHandler : public http::Handler {
   void HandleAsync(const http::Request& request,
                    std::function<void(http::Response)> respond) override;
   http::Response Handle(const http::Request& request) override;
+  http::Response RenderError(int status, std::string_view message) override {
+    return inner_.RenderError(status, message);
+  }
 
  private:
   http::Response Route(const http::Request& request);

@@ -6,6 +6,7 @@
 #include "vault-core/server/admin_server.h"
 #include "vault-core/server/backends.h"
 #include "vault-core/server/installation.h"
+#include "vault-core/storage/cached_store.h"
 
 namespace coffer::server {
 
@@ -26,6 +27,7 @@ absl::Status VaultServer::OpenBackends() {
   // The HSM first: a wrong PIN or missing token must not leave a new database file behind.
   COFFER_ASSIGN_OR_RETURN(keystore_, OpenKeyStore(config_.hsm));
   COFFER_ASSIGN_OR_RETURN(store_, OpenStore(config_.storage));
+  COFFER_ASSIGN_OR_RETURN(cache_, storage::CachedStore::Create(*store_));
   COFFER_ASSIGN_OR_RETURN(auto audit, audit::FileAuditLog::Open(config_.audit.path, Clock::Real()));
   audit_ = std::move(audit);
   COFFER_ASSIGN_OR_RETURN(authority_.tenant_id, LoadOrCreateTenant(*store_));
@@ -36,11 +38,12 @@ absl::Status VaultServer::OpenBackends() {
 
 absl::Status VaultServer::BuildServices() {
   Clock& clock = Clock::Real();
-  keys_ = std::make_unique<envelope::VaultKeys>(*keystore_, *store_, clock);
-  COFFER_ASSIGN_OR_RETURN(vaults_, service::VaultService::Create(*store_, *keys_, clock));
-  secrets_ = std::make_unique<service::SecretService>(*store_, *keys_, clock);
-  COFFER_ASSIGN_OR_RETURN(policies_, service::PolicyService::Create(*store_));
-  COFFER_ASSIGN_OR_RETURN(principals_, service::PrincipalService::Create(*store_, clock));
+  storage::Store& store = *cache_;
+  keys_ = std::make_unique<envelope::VaultKeys>(*keystore_, store, clock);
+  COFFER_ASSIGN_OR_RETURN(vaults_, service::VaultService::Create(store, *keys_, clock));
+  secrets_ = std::make_unique<service::SecretService>(store, *keys_, clock);
+  COFFER_ASSIGN_OR_RETURN(policies_, service::PolicyService::Create(store));
+  COFFER_ASSIGN_OR_RETURN(principals_, service::PrincipalService::Create(store, clock));
   signer_ = std::make_unique<identity::TokenSigner>(*keystore_, clock);
   verifier_ = std::make_unique<identity::TokenVerifier>(keystore_->signing_public_key(),
                                                         authority_.issuer(), clock);

@@ -51,6 +51,7 @@ class VaultServer {
   api::rest::Authority authority_;
   std::unique_ptr<keystore::KeyStore> keystore_;
   std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<storage::Store> cache_;  // in front of store_: what the services use
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<envelope::VaultKeys> keys_;
   std::unique_ptr<service::VaultService> vaults_;

@@ -209,11 +209,14 @@ TEST_P(StoreConformanceTest, DestroyedWatchReceivesNothingMore) {
   ASSERT_TRUE(testing::PollUntil([&] { return calls.load() == 1; }));
   watch.reset();
   COFFER_ASSERT_OK(store_->Put("x", "2", std::nullopt));
-  // A second watcher proves the event was dispatched; the first must not have seen it.
-  std::atomic<int> later{0};
-  COFFER_ASSERT_OK_AND_ASSIGN(auto probe, store_->Watch("", [&](const WatchEvent&) { ++later; }));
+  // A second watcher seeing the later "3" proves "2" was dispatched (events go out in commit
+  // order); the first watcher must not have seen it.
+  std::atomic<bool> saw_three{false};
+  COFFER_ASSERT_OK_AND_ASSIGN(auto probe, store_->Watch("", [&](const WatchEvent& e) {
+    if (e.value == "3") saw_three = true;
+  }));
   COFFER_ASSERT_OK(store_->Put("x", "3", std::nullopt));
-  ASSERT_TRUE(testing::PollUntil([&] { return later.load() == 1; }));
+  ASSERT_TRUE(testing::PollUntil([&] { return saw_three.load(); }));
   EXPECT_EQ(calls.load(), 1);
 }
 

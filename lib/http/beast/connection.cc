@@ -153,11 +153,11 @@ class ConnectionImpl final : public Connection {
   // Answers a request that could not be read, or closes when there is nobody to answer.
   void SendReadError(const error_code& ec) {
     if (ec == bhttp::error::header_limit) {
-      SendError(431, "request header too large\n");
+      SendError(431, "The request headers are too large.");
     } else if (ec == bhttp::error::body_limit) {
-      SendError(413, "request body too large\n");
+      SendError(413, "The request body is too large.");
     } else if (!IsDisconnect(ec)) {
-      SendError(400, "malformed request\n");
+      SendError(400, "The request is malformed.");
     } else {
       Close();
     }
@@ -165,7 +165,7 @@ class ConnectionImpl final : public Connection {
 
   void OnHeader(const error_code& ec) {
     if (ec) return SendReadError(ec);
-    if (!FillHead()) return SendError(400, "malformed request path\n");
+    if (!FillHead()) return SendError(400, "The request path is malformed.");
     std::optional<Response> early = Call([&] { return env_.handler->OnHeaders(request_); });
     if (early) {
       keep_alive_ = false;  // the body was not read
@@ -273,9 +273,9 @@ class ConnectionImpl final : public Connection {
     return Response::Text(500, "internal error\n");
   }
 
-  void SendError(int status, std::string body) {
+  void SendError(int status, std::string_view message) {
     keep_alive_ = false;
-    SendResponse(Response::Text(status, std::move(body)));
+    SendResponse(Call([&] { return env_.handler->RenderError(status, message); }));
   }
 
   template <class Message>

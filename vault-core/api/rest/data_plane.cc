@@ -137,6 +137,13 @@ void DataPlane::HandleAsync(const http::Request& request,
   });
 }
 
+http::Response DataPlane::RenderError(int status, std::string_view message) {
+  const char* code = status == 413   ? "RequestEntityTooLarge"
+                     : status == 431 ? "RequestHeaderFieldsTooLarge"
+                                     : "BadParameter";
+  return AzureError(status, code, message);
+}
+
 http::Response DataPlane::Handle(const http::Request& request) {
   std::promise<http::Response> answer;
   HandleAsync(request, [&answer](http::Response r) { answer.set_value(std::move(r)); });

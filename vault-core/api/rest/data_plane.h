@@ -46,6 +46,8 @@ class DataPlane : public http::Handler {
   // Answers once the call's audit record is durable, without holding the calling thread.
   void HandleAsync(const http::Request& request,
                    std::function<void(http::Response)> respond) override;
+  // Azure's error body for what the HTTP server refuses by itself (413, 431, 400).
+  http::Response RenderError(int status, std::string_view message) override;
   // HandleAsync, waited for.
   http::Response Handle(const http::Request& request) override;
 
