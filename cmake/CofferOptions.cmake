@@ -2,9 +2,13 @@
 option(COFFER_WERROR "Treat compiler warnings as errors" ON)
 option(COFFER_SANITIZE "Build with -fsanitize=address,undefined" OFF)
 
+# ccache with paths taken relative to the checkout, so that another clone of the repository
+# (CI clones afresh) reuses the cache instead of compiling everything again.
 find_program(CCACHE_PROGRAM ccache)
 if(CCACHE_PROGRAM)
-  set(CMAKE_CXX_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+  set(CMAKE_CXX_COMPILER_LAUNCHER
+      ${CMAKE_COMMAND} -E env CCACHE_BASEDIR=${PROJECT_SOURCE_DIR} CCACHE_NOHASHDIR=true
+      ${CCACHE_PROGRAM})
 endif()
 
 if(COFFER_SANITIZE)
