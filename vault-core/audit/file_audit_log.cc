@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/base/logging.h"
+#include "lib/base/scoped_fd.h"
 #include "lib/base/status.h"
 #include "vault-core/audit/audit_line.h"
 
@@ -23,21 +24,6 @@ constexpr std::int64_t kMaxLineBytes = 1 << 20;
 struct Tail {
   std::int64_t next_seq = 1;
   std::string prev_hash{kGenesisHash};
-};
-
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ~ScopedFd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
 };
 
 std::string ErrnoText() { return std::strerror(errno); }

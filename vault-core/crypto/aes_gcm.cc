@@ -4,13 +4,12 @@
 
 #include <memory>
 
+#include "vault-core/crypto/openssl_ptr.h"
+
 namespace coffer::crypto {
 namespace {
 
-struct CtxFree {
-  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
+using CipherCtx = OpensslPtr<EVP_CIPHER_CTX>;
 
 const unsigned char* Bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());

@@ -11,6 +11,7 @@
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
 #include "nlohmann/json.hpp"
+#include "vault-core/crypto/openssl_ptr.h"
 #include "vault-core/identity/claims_json.h"
 #include "vault-core/identity/digest.h"
 #include "vault-core/identity/jwk.h"
@@ -20,31 +21,12 @@ namespace {
 
 constexpr size_t kCoordinateSize = 32;
 
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* bld) const { OSSL_PARAM_BLD_free(bld); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* params) const { OSSL_PARAM_free(params); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-struct EcdsaSigFree {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
-struct OpensslFree {
-  void operator()(unsigned char* p) const { OPENSSL_free(p); }
-};
-
 absl::Status Unauthenticated(const char* reason) { return absl::UnauthenticatedError(reason); }
 
 // Null unless `point` is an uncompressed point on P-256 (OpenSSL checks the curve equation).
 EVP_PKEY* LoadP256PublicKey(const std::string& point) {
   if (!SplitP256Point(point)) return nullptr;
-  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
+  crypto::OpensslPtr<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
   if (bld == nullptr ||
       OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
           1 ||
@@ -52,9 +34,8 @@ EVP_PKEY* LoadP256PublicKey(const std::string& point) {
                                        point.size()) != 1) {
     return nullptr;
   }
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  crypto::OpensslPtr<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  crypto::OpensslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   EVP_PKEY* pkey = nullptr;
   if (params == nullptr || ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
@@ -163,7 +144,7 @@ bool TokenVerifier::SignatureIsValid(std::string_view signing_input,
                                      std::string_view signature) const {
   if (signature.size() != 2 * kCoordinateSize) return false;
   // JWS carries r || s; OpenSSL wants the DER SEQUENCE of two INTEGERs.
-  std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
+  crypto::OpensslPtr<ECDSA_SIG> sig(ECDSA_SIG_new());
   const auto* rs = reinterpret_cast<const unsigned char*>(signature.data());
   BIGNUM* r = BN_bin2bn(rs, kCoordinateSize, nullptr);
   BIGNUM* s = BN_bin2bn(rs + kCoordinateSize, kCoordinateSize, nullptr);
@@ -174,8 +155,8 @@ bool TokenVerifier::SignatureIsValid(std::string_view signing_input,
   }
   unsigned char* der_raw = nullptr;
   const int der_size = i2d_ECDSA_SIG(sig.get(), &der_raw);
-  std::unique_ptr<unsigned char, OpensslFree> der(der_raw);
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> md(EVP_MD_CTX_new());
+  crypto::OpensslPtr<unsigned char> der(der_raw);
+  crypto::OpensslPtr<EVP_MD_CTX> md(EVP_MD_CTX_new());
   return der_size > 0 && md != nullptr &&
          EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1 &&
          EVP_DigestVerify(md.get(), der.get(), static_cast<size_t>(der_size),

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "lib/base/scoped_fd.h"
 #include "lib/base/status.h"
 
 namespace coffer::keystore {
@@ -17,21 +18,6 @@ constexpr size_t kMaxKeyFileSize = 64 * 1024;
 absl::Status IoError(const std::string& what, const std::string& path, int err) {
   return absl::FailedPreconditionError(what + " '" + path + "': " + std::strerror(err));
 }
-
-// Closes the descriptor on every path out.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 absl::StatusOr<SecretBytes> ReadKeyFile(const std::string& path, int fd) {
   SecretBytes contents(kMaxKeyFileSize + 1);
@@ -65,7 +51,7 @@ absl::Status WriteAll(int fd, const SecretBytes& bytes, const std::string& path)
 // Returns true if this call created the file, false if another got there first.
 absl::StatusOr<bool> CreateKeyFile(const std::string& path, const SecretBytes& contents) {
   std::string temp = path + ".tmp.XXXXXX";
-  Fd fd(mkstemp(temp.data()));  // mode 0600
+  ScopedFd fd(mkstemp(temp.data()));  // mode 0600
   if (fd.get() < 0) return IoError("cannot create key file next to", path, errno);
   absl::Status written = WriteAll(fd.get(), contents, temp);
   // link(2), unlike rename(2), fails when the target exists: a racing creator keeps its key.
@@ -83,7 +69,7 @@ absl::StatusOr<bool> CreateKeyFile(const std::string& path, const SecretBytes& c
 absl::StatusOr<KeyFile> ReadOrCreateKeyFile(
     const std::string& path, const std::function<absl::StatusOr<SecretBytes>()>& make) {
   KeyFile result;
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0 && errno != ENOENT) return IoError("cannot open key file", path, errno);
   if (fd.get() < 0) {
     COFFER_ASSIGN_OR_RETURN(SecretBytes fresh, make());
@@ -92,7 +78,7 @@ absl::StatusOr<KeyFile> ReadOrCreateKeyFile(
       result.contents = std::move(fresh);
       return result;
     }
-    Fd existing(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    ScopedFd existing(open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (existing.get() < 0) return IoError("cannot open key file", path, errno);
     COFFER_ASSIGN_OR_RETURN(result.contents, ReadKeyFile(path, existing.get()));
     return result;

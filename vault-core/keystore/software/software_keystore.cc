@@ -9,6 +9,7 @@
 
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
+#include "vault-core/crypto/openssl_ptr.h"
 #include "vault-core/keystore/software/key_files.h"
 
 namespace coffer::keystore {
@@ -17,19 +18,6 @@ namespace {
 constexpr size_t kKeySize = 32;
 constexpr size_t kCoordinateSize = 32;
 constexpr size_t kPointSize = 65;
-
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct CipherCtxFree {
-  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-struct EcdsaSigFree {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
 
 absl::StatusOr<SecretBytes> RandomKey() {
   SecretBytes key(kKeySize);
@@ -41,7 +29,7 @@ absl::StatusOr<SecretBytes> RandomKey() {
 
 absl::StatusOr<SecretBytes> NewSigningKeyPem() {
   std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> pkey(EVP_EC_gen("P-256"), EVP_PKEY_free);
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_secmem()));
+  crypto::OpensslPtr<BIO> bio(BIO_new(BIO_s_secmem()));
   if (pkey == nullptr || bio == nullptr ||
       PEM_write_bio_PrivateKey(bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return absl::InternalError("generating an EC P-256 key failed");
@@ -55,7 +43,7 @@ absl::StatusOr<SecretBytes> NewSigningKeyPem() {
 // Wraps (encrypt) or unwraps `in` into `out`, which has room for in_size + 16 bytes.
 absl::Status KeyWrap(const SecretBytes& kek, const uint8_t* in, size_t in_size, bool encrypt,
                      uint8_t* out, size_t* out_size) {
-  std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx(EVP_CIPHER_CTX_new());
+  crypto::OpensslPtr<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
   if (ctx == nullptr) return absl::InternalError("EVP_CIPHER_CTX_new failed");
   EVP_CIPHER_CTX_set_flags(ctx.get(), EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
   int len = 0;
@@ -106,7 +94,7 @@ absl::StatusOr<std::unique_ptr<KeyStore>> SoftwareKeyStore::Create(const Softwar
                                          " bytes, expected 32");
   }
   COFFER_ASSIGN_OR_RETURN(KeyFile signing, ReadOrCreateKeyFile(signing_file, NewSigningKeyPem));
-  std::unique_ptr<BIO, BioFree> bio(
+  crypto::OpensslPtr<BIO> bio(
       BIO_new_mem_buf(signing.contents.data(), static_cast<int>(signing.contents.size())));
   PkeyPtr pkey(bio == nullptr ? nullptr
                               : PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
@@ -153,7 +141,7 @@ absl::StatusOr<SecretBytes> SoftwareKeyStore::UnwrapDataKey(std::string_view wra
 }
 
 absl::StatusOr<std::string> SoftwareKeyStore::SignEs256(std::string_view data) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  crypto::OpensslPtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
   unsigned char der[80];
   size_t der_size = sizeof(der);
   if (ctx == nullptr ||
@@ -164,7 +152,7 @@ absl::StatusOr<std::string> SoftwareKeyStore::SignEs256(std::string_view data) {
   }
   // OpenSSL speaks DER; JWS wants the fixed-width r || s.
   const unsigned char* p = der;
-  std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(d2i_ECDSA_SIG(nullptr, &p, der_size));
+  crypto::OpensslPtr<ECDSA_SIG> sig(d2i_ECDSA_SIG(nullptr, &p, der_size));
   std::string out(2 * kCoordinateSize, '\0');
   auto* bytes = reinterpret_cast<unsigned char*>(out.data());
   if (sig == nullptr ||
