@@ -1,7 +1,9 @@
 #include "vault-core/api/rest/data_plane.h"
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <future>
 
 #include "lib/base/absl_compat.h"
@@ -19,6 +21,17 @@ std::string HostName(const http::Request& request) {
   if (colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
   for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return host;
+}
+
+// Request ids: unique per process and cheap (no CSPRNG call per request): a random prefix
+// chosen once, then a counter. They identify requests in logs; they are not secrets.
+std::string NextRequestId() {
+  static const std::string prefix = crypto::RandomHex(8);
+  static std::atomic<std::uint64_t> counter{0};
+  char suffix[17];
+  std::snprintf(suffix, sizeof(suffix), "%016llx",
+                static_cast<unsigned long long>(counter.fetch_add(1, std::memory_order_relaxed)));
+  return prefix + suffix;
 }
 
 bool IsDigits(std::string_view s) {
@@ -83,6 +96,12 @@ absl::StatusOr<std::string> DataPlane::Authenticate(const http::Request& request
 
 std::optional<http::Response> DataPlane::OnHeaders(const http::Request& head) {
   if (deps_.tokens.Owns(head.path)) return std::nullopt;
+  // Only a request with a body needs its challenge before the body is read; a bodiless one is
+  // authenticated once, in HandleAsync.
+  auto length = head.headers.Get("Content-Length");
+  bool has_body =
+      head.headers.Get("Transfer-Encoding").has_value() || (length.has_value() && *length != "0");
+  if (!has_body) return std::nullopt;
   auto vault = VaultFor(head);
   if (vault == nullptr) return std::nullopt;
   std::string resource = ResourceOf(HostName(head));
@@ -101,7 +120,7 @@ void DataPlane::Stamp(const http::Request& request, const std::string& request_i
 
 void DataPlane::HandleAsync(const http::Request& request,
                             std::function<void(http::Response)> respond) {
-  std::string request_id = crypto::RandomUuid();
+  std::string request_id = NextRequestId();
   if (deps_.tokens.Owns(request.path)) {
     http::Response response = deps_.tokens.Serve(request, request_id);
     Stamp(request, request_id, response);
