@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "vault-core/crypto/openssl_algorithms.h"
 #include "vault-core/crypto/openssl_ptr.h"
 
 namespace coffer::crypto {
@@ -29,7 +30,7 @@ absl::StatusOr<CipherCtx> Start(bool encrypt, const SecretBytes& key, std::strin
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
   if (ctx == nullptr ||
-      EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), Bytes(nonce),
+      EVP_CipherInit_ex(ctx.get(), Aes256Gcm(), nullptr, key.data(), Bytes(nonce),
                         encrypt ? 1 : 0) != 1 ||
       (!aad.empty() &&
        EVP_CipherUpdate(ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1)) {

@@ -4,13 +4,15 @@
 
 #include <cstdlib>
 
+#include "vault-core/crypto/openssl_algorithms.h"
+
 namespace coffer::identity {
 
 std::string Sha256(std::string_view data) {
   std::string out(32, '\0');
   unsigned int size = 0;
   if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &size,
-                 EVP_sha256(), nullptr) != 1 ||
+                 crypto::Sha256Digest(), nullptr) != 1 ||
       size != out.size()) {
     // Without a working SHA-256 no token or secret can be checked; carrying on would be worse.
     std::abort();

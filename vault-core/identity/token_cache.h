@@ -14,20 +14,18 @@
 
 namespace coffer::identity {
 
-// Claims of tokens whose signature and issuer were already checked, keyed by the SHA-256 of the
-// token string, so that a client reusing its token costs a hash and a map lookup instead of an
-// ECDSA verification. It holds at most `capacity` entries: room is made by dropping the entries
-// that expire first (the expired ones, then those closest to expiry: with one token lifetime for
-// all, that is the oldest). It never decides validity: callers check times and audience on every
-// hit. Thread-safe.
+// Claims of tokens whose signature and issuer were already checked, keyed by the token string,
+// so that a client reusing its token costs a map lookup instead of an ECDSA verification. It holds
+// at most `capacity` entries: room is made by dropping the entries that expire first (the expired
+// ones, then those closest to expiry: with one token lifetime for all, that is the oldest). It
+// never decides validity: callers check times and audience on every hit. Thread-safe.
 class VerifiedTokenCache {
  public:
   explicit VerifiedTokenCache(size_t capacity) : capacity_(capacity) {}
 
-  std::optional<AccessTokenClaims> Find(const std::string& token_digest) const;
+  std::optional<AccessTokenClaims> Find(const std::string& token) const;
   // Entries expiring before `useless_before` are dropped first when room is needed.
-  void Insert(const std::string& token_digest, const AccessTokenClaims& claims,
-              absl::Time useless_before);
+  void Insert(const std::string& token, const AccessTokenClaims& claims, absl::Time useless_before);
   size_t size() const;
 
  private:

@@ -11,9 +11,9 @@
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
 #include "nlohmann/json.hpp"
+#include "vault-core/crypto/openssl_algorithms.h"
 #include "vault-core/crypto/openssl_ptr.h"
 #include "vault-core/identity/claims_json.h"
-#include "vault-core/identity/digest.h"
 #include "vault-core/identity/jwk.h"
 
 namespace coffer::identity {
@@ -114,12 +114,13 @@ absl::StatusOr<AccessTokenClaims> TokenVerifier::Verify(std::string_view token,
     return absl::FailedPreconditionError("the token verifier's key is not a P-256 point");
   }
   if (token.size() > kMaxTokenSize) return Unauthenticated("malformed token");
-  const std::string digest = Sha256(token);
+  // Keyed by the token itself: exact, and cheaper than hashing it first.
+  const std::string key(token);
   const absl::Time now = clock_.Now();
-  std::optional<AccessTokenClaims> claims = cache_.Find(digest);
+  std::optional<AccessTokenClaims> claims = cache_.Find(key);
   if (!claims) {
     COFFER_ASSIGN_OR_RETURN(claims, VerifyUncached(token));
-    if (claims->expires > now - kClockSkew) cache_.Insert(digest, *claims, now - kClockSkew);
+    if (claims->expires > now - kClockSkew) cache_.Insert(key, *claims, now - kClockSkew);
   }
   COFFER_RETURN_IF_ERROR(CheckAudienceAndTimes(*claims, expected_audience, now));
   return *std::move(claims);
@@ -158,7 +159,8 @@ bool TokenVerifier::SignatureIsValid(std::string_view signing_input,
   crypto::OpensslPtr<unsigned char> der(der_raw);
   crypto::OpensslPtr<EVP_MD_CTX> md(EVP_MD_CTX_new());
   return der_size > 0 && md != nullptr &&
-         EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1 &&
+         EVP_DigestVerifyInit(md.get(), nullptr, crypto::Sha256Digest(), nullptr, key_.get()) ==
+             1 &&
          EVP_DigestVerify(md.get(), der.get(), static_cast<size_t>(der_size),
                           reinterpret_cast<const unsigned char*>(signing_input.data()),
                           signing_input.size()) == 1;
