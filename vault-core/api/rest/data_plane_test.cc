@@ -97,6 +97,7 @@ TEST_F(DataPlaneTest, RequestWithoutTokenGetsKeyVaultsChallengeBeforeItsBody) {
   head.method = "PUT";
   head.path = "/secrets/db";
   head.headers.Add("Host", kHost);
+  head.headers.Add("Content-Length", "5000000");
   auto early = plane_.OnHeaders(head);
   ASSERT_TRUE(early.has_value());
   EXPECT_EQ(early->status, 401);
