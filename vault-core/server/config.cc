@@ -115,6 +115,7 @@ absl::StatusOr<VaultConfig> LoadVaultConfig(const std::string& path,
   r.Map("audit", [&](MapReader& a) { a.Read("path", &cfg.audit.path); });
   r.Map("admin", [&](MapReader& a) { ReadAdmin(a, cfg.admin); });
   r.ReadDuration("purge_interval", &cfg.purge_interval);
+  if (cfg.purge_interval < absl::Seconds(1)) r.Fail("purge_interval", "must be at least 1s");
   if (cfg.identity.authority_url.empty()) {
     // Clients must be able to reach the authority, so a wildcard or picked port cannot stand in.
     if (cfg.http.port == 0 || cfg.http.host == "0.0.0.0" || cfg.http.host == "::") {

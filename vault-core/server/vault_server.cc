@@ -82,9 +82,13 @@ void VaultServer::Shutdown() {
   COFFER_LOG(kVault, info, "shutting down: draining for up to {}",
              absl::FormatDuration(config_.http.drain_timeout));
   http_->Shutdown(config_.http.drain_timeout);
-  http_.reset();
+  tokens_->Stop();
   admin_.reset();
   purger_.reset();
+  // Drain the audit log while the HTTP server's objects still exist: its queued callbacks
+  // answer (or drop) responses of connections the server owns.
+  audit_.reset();
+  http_.reset();
   COFFER_LOG(kVault, info, "stopped");
 }
 

@@ -3,7 +3,6 @@
 #include "absl/strings/str_cat.h"
 #include "coffer/storage/v1/records.pb.h"
 #include "lib/base/absl_compat.h"
-#include "lib/base/logging.h"
 #include "lib/base/status.h"
 
 namespace coffer::service {
@@ -29,13 +28,16 @@ std::string PolicyService::Prefix(std::string_view vault_id) {
 absl::StatusOr<std::unique_ptr<PolicyService>> PolicyService::Create(storage::Store& store) {
   std::unique_ptr<PolicyService> service(new PolicyService(store));
   PolicyService* self = service.get();
-  COFFER_ASSIGN_OR_RETURN(service->watch_,
-                          store.Watch("policies/", [self](const storage::WatchEvent&) {
-                            absl::MutexLock lock(&self->mu_);
-                            self->cache_.clear();
-                            ++self->generation_;
-                          }));
+  COFFER_ASSIGN_OR_RETURN(
+      service->watch_,
+      store.Watch("policies/", [self](const storage::WatchEvent&) { self->Invalidate(); }));
   return service;
+}
+
+void PolicyService::Invalidate() {
+  absl::MutexLock lock(&mu_);
+  cache_.clear();
+  ++generation_;
 }
 
 absl::Status PolicyService::Set(std::string_view vault_id, const domain::AccessPolicy& policy) {
@@ -55,10 +57,12 @@ absl::Status PolicyService::Set(std::string_view vault_id, const domain::AccessP
                                                      : record.mutable_certificates();
     out->Add(normalized.begin(), normalized.end());
   }
-  return store_
-      .Put(absl::StrCat(Prefix(vault_id), policy.object_id), record.SerializeAsString(),
-           std::nullopt)
-      .status();
+  COFFER_RETURN_IF_ERROR(store_
+                             .Put(absl::StrCat(Prefix(vault_id), policy.object_id),
+                                  record.SerializeAsString(), std::nullopt)
+                             .status());
+  Invalidate();
+  return absl::OkStatus();
 }
 
 absl::Status PolicyService::Remove(std::string_view vault_id, std::string_view object_id) {
@@ -66,6 +70,7 @@ absl::Status PolicyService::Remove(std::string_view vault_id, std::string_view o
   if (absl::IsNotFound(deleted.status())) {
     return absl::NotFoundError(absl::StrCat("no access policy for ", AsAbsl(object_id)));
   }
+  if (deleted.ok()) Invalidate();
   return deleted.status();
 }
 
@@ -97,15 +102,11 @@ absl::StatusOr<std::vector<domain::AccessPolicy>> PolicyService::List(std::strin
   return out;
 }
 
-bool PolicyService::Allowed(std::string_view vault_id, std::string_view object_id,
-                            domain::ObjectKind kind, std::string_view permission) {
-  auto policies = Load(vault_id);
-  if (!policies.ok()) {
-    COFFER_LOG(kVault, err, "access check failed closed: {}", policies.status().ToString());
-    return false;
-  }
-  auto it = (*policies)->find(object_id);
-  return it != (*policies)->end() && it->second.Allows(kind, permission);
+absl::StatusOr<bool> PolicyService::Allowed(std::string_view vault_id, std::string_view object_id,
+                                            domain::ObjectKind kind, std::string_view permission) {
+  COFFER_ASSIGN_OR_RETURN(auto policies, Load(vault_id));
+  auto it = policies->find(object_id);
+  return it != policies->end() && it->second.Allows(kind, permission);
 }
 
 }  // namespace coffer::service

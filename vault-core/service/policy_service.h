@@ -28,12 +28,15 @@ class PolicyService {
   absl::Status Remove(std::string_view vault_id, std::string_view object_id);
   absl::StatusOr<std::vector<domain::AccessPolicy>> List(std::string_view vault_id);
 
-  // False on any doubt (including a store error, which is logged).
-  bool Allowed(std::string_view vault_id, std::string_view object_id, domain::ObjectKind kind,
-               std::string_view permission);
+  // Whether the principal's policy grants the permission; deny by default. Errors: the
+  // store's (UNAVAILABLE), so that an outage is not mistaken for a denial.
+  absl::StatusOr<bool> Allowed(std::string_view vault_id, std::string_view object_id,
+                               domain::ObjectKind kind, std::string_view permission);
 
  private:
   explicit PolicyService(storage::Store& store) : store_(store) {}
+  // Called by the store watch, and right after this service's own writes.
+  void Invalidate();
   using VaultPolicies = std::map<std::string, domain::AccessPolicy, std::less<>>;
   absl::StatusOr<std::shared_ptr<const VaultPolicies>> Load(std::string_view vault_id);
 

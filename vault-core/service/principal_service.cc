@@ -61,12 +61,9 @@ absl::StatusOr<std::unique_ptr<PrincipalService>> PrincipalService::Create(stora
                                                                            Clock& clock) {
   std::unique_ptr<PrincipalService> service(new PrincipalService(store, clock));
   PrincipalService* self = service.get();
-  COFFER_ASSIGN_OR_RETURN(service->watch_,
-                          store.Watch("principals/", [self](const storage::WatchEvent&) {
-                            absl::MutexLock lock(&self->mu_);
-                            self->existing_.clear();
-                            ++self->generation_;
-                          }));
+  COFFER_ASSIGN_OR_RETURN(
+      service->watch_,
+      store.Watch("principals/", [self](const storage::WatchEvent&) { self->Invalidate(); }));
   return service;
 }
 
@@ -114,6 +111,7 @@ absl::Status PrincipalService::Delete(std::string_view object_id) {
                            {Write::Delete(PrincipalKey(object_id)),
                             Write::Delete(ClientKey(loaded.record.client_id()))})
                    .status());
+           Invalidate();
            return true;
          })
       .status();
@@ -186,17 +184,25 @@ absl::StatusOr<domain::Principal> PrincipalService::Authenticate(std::string_vie
   return FromRecord(loaded->record);
 }
 
-bool PrincipalService::Exists(std::string_view object_id) {
+absl::StatusOr<bool> PrincipalService::Exists(std::string_view object_id) {
   std::uint64_t generation;
   {
     absl::MutexLock lock(&mu_);
     if (existing_.count(object_id) > 0) return true;
     generation = generation_;
   }
-  bool exists = store_.Get(PrincipalKey(object_id)).ok();
+  auto entry = store_.Get(PrincipalKey(object_id));
+  if (absl::IsNotFound(entry.status())) return false;
+  if (!entry.ok()) return entry.status();
   absl::MutexLock lock(&mu_);
-  if (exists && generation == generation_) existing_.emplace(object_id);
-  return exists;
+  if (generation == generation_) existing_.emplace(object_id);
+  return true;
+}
+
+void PrincipalService::Invalidate() {
+  absl::MutexLock lock(&mu_);
+  existing_.clear();
+  ++generation_;
 }
 
 }  // namespace coffer::service

@@ -46,11 +46,15 @@ class PrincipalService {
   absl::StatusOr<domain::Principal> Authenticate(std::string_view client_id,
                                                  const SecretBytes& secret);
   // Whether the principal still exists; tokens of deleted principals stop working at once.
-  bool Exists(std::string_view object_id);
+  // Errors: the store's (UNAVAILABLE), never a guess either way.
+  absl::StatusOr<bool> Exists(std::string_view object_id);
 
  private:
   PrincipalService(storage::Store& store, Clock& clock)
       : store_(store), clock_(clock), secret_cache_(clock) {}
+  // Forgets what the cache knows; called by the store watch and, for changes made here, right
+  // after the commit so that a revocation never waits for the watch.
+  void Invalidate();
 
   storage::Store& store_;
   Clock& clock_;

@@ -171,7 +171,9 @@ absl::Status VaultService::Save(const Loaded& before, const domain::Vault& after
       writes.push_back(Write::Delete(HostKey(h)));
     }
   }
-  return store_.Commit(preconditions, writes).status();
+  COFFER_RETURN_IF_ERROR(store_.Commit(preconditions, writes).status());
+  InvalidateCache();  // now, not when the watch gets to it: a deleted vault stops at once
+  return absl::OkStatus();
 }
 
 absl::StatusOr<domain::Vault> VaultService::Update(std::string_view name,
@@ -240,6 +242,7 @@ absl::Status VaultService::Purge(std::string_view name) {
   COFFER_RETURN_IF_ERROR(
       store_.Commit({Precondition{VaultKey(vault.id), loaded.revision}}, writes).status());
   keys_.Forget(vault.id);
+  InvalidateCache();
   return absl::OkStatus();
 }
 

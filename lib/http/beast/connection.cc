@@ -244,8 +244,9 @@ class ConnectionImpl final : public Connection {
     void Send(Response response) {
       if (sent.exchange(true)) return;
       auto shared = std::make_shared<Response>(std::move(response));
-      auto self = connection;
-      gate->Post([self, shared] { self->OnHandled(std::move(*shared)); });
+      // The reference moves into the posted work, so that the connection is released on its
+      // own thread, never on whichever thread called Send (an audit writer, say).
+      gate->Post([self = std::move(connection), shared] { self->OnHandled(std::move(*shared)); });
       guard.reset();
     }
     std::shared_ptr<ConnectionImpl> connection;

@@ -285,7 +285,7 @@ TEST_F(AdminServicesTest, AccessPoliciesAreSetListedAndRemovedByVaultName) {
                               SetPolicy("prod", app.object_id(), {"Get", "list"}));
   EXPECT_THAT(set.secrets(), ElementsAre("get", "list"));
   EXPECT_TRUE(testing::PollUntil([&] {
-    return policies_->Allowed(vault.id(), app.object_id(), domain::ObjectKind::kSecrets, "get");
+    return *policies_->Allowed(vault.id(), app.object_id(), domain::ObjectKind::kSecrets, "get");
   }));
   COFFER_ASSERT_OK_AND_ASSIGN(auto listed, ListPolicies("prod"));
   ASSERT_EQ(listed.policies_size(), 1);

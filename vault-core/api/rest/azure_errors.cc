@@ -2,6 +2,7 @@
 
 #include "lib/base/logging.h"
 #include "nlohmann/json.hpp"
+#include "vault-core/api/rest/json_dump.h"
 #include "vault-core/domain/errors.h"
 
 namespace coffer::api::rest {
@@ -48,7 +49,7 @@ http::Response AzureError(int http_status, std::string_view code, std::string_vi
                           std::string_view inner_code) {
   nlohmann::json error = {{"code", code}, {"message", message}};
   if (!inner_code.empty()) error["innererror"] = {{"code", inner_code}};
-  return http::Response::Json(http_status, nlohmann::json{{"error", error}}.dump());
+  return http::Response::Json(http_status, Dump(nlohmann::json{{"error", error}}));
 }
 
 http::Response AzureError(const absl::Status& status, std::string_view not_found_code,

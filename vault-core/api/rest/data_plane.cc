@@ -8,6 +8,7 @@
 
 #include "lib/base/absl_compat.h"
 #include "lib/base/logging.h"
+#include "lib/base/status.h"
 #include "vault-core/api/rest/azure_errors.h"
 #include "vault-core/crypto/random.h"
 
@@ -88,7 +89,8 @@ absl::StatusOr<std::string> DataPlane::Authenticate(const http::Request& request
     return absl::UnauthenticatedError(
         "AKV10022: Invalid token: " + std::string(claims.status().message()) + ".");
   }
-  if (!deps_.principals.Exists(claims->subject)) {
+  COFFER_ASSIGN_OR_RETURN(bool exists, deps_.principals.Exists(claims->subject));
+  if (!exists) {
     return absl::UnauthenticatedError("AKV10022: The token's principal no longer exists.");
   }
   return claims->subject;
@@ -106,8 +108,10 @@ std::optional<http::Response> DataPlane::OnHeaders(const http::Request& head) {
   if (vault == nullptr) return std::nullopt;
   std::string resource = ResourceOf(HostName(head));
   auto principal = Authenticate(head, resource);
-  if (!principal.ok()) return Challenge(resource, AsStd(principal.status().message()));
-  return std::nullopt;
+  if (absl::IsUnauthenticated(principal.status())) {
+    return Challenge(resource, AsStd(principal.status().message()));
+  }
+  return std::nullopt;  // other failures are answered (and audited) by HandleAsync
 }
 
 void DataPlane::Stamp(const http::Request& request, const std::string& request_id,
@@ -122,9 +126,13 @@ void DataPlane::HandleAsync(const http::Request& request,
                             std::function<void(http::Response)> respond) {
   std::string request_id = NextRequestId();
   if (deps_.tokens.Owns(request.path)) {
-    http::Response response = deps_.tokens.Serve(request, request_id);
-    Stamp(request, request_id, response);
-    return respond(std::move(response));
+    const http::Request* req = &request;
+    return deps_.tokens.ServeAsync(
+        request, request_id,
+        [req, request_id, respond = std::move(respond)](http::Response response) {
+          Stamp(*req, request_id, response);
+          respond(std::move(response));
+        });
   }
   auto vault = VaultFor(request);
   if (vault == nullptr) {
@@ -173,7 +181,10 @@ http::Response DataPlane::ServeVault(const http::Request& request, const domain:
                                      const std::string& request_id, audit::AuditRecord& record) {
   std::string resource = ResourceOf(HostName(request));
   auto principal = Authenticate(request, resource);
-  if (!principal.ok()) return Challenge(resource, AsStd(principal.status().message()));
+  if (absl::IsUnauthenticated(principal.status())) {
+    return Challenge(resource, AsStd(principal.status().message()));
+  }
+  if (!principal.ok()) return AzureError(principal.status(), "NotFound", request_id);
   record.principal = *principal;
 
   auto version = request.query.find("api-version");
@@ -199,8 +210,10 @@ http::Response DataPlane::ServeVault(const http::Request& request, const domain:
   record.object = r.name.empty() ? "secrets" : "secrets/" + r.name;
   if (!r.version.empty()) record.object += "/" + r.version;
 
-  if (!deps_.policies.Allowed(vault.id, *principal, domain::ObjectKind::kSecrets,
-                              RequiredPermission(r.op))) {
+  auto allowed = deps_.policies.Allowed(vault.id, *principal, domain::ObjectKind::kSecrets,
+                                        RequiredPermission(r.op));
+  if (!allowed.ok()) return AzureError(allowed.status(), "NotFound", request_id);
+  if (!*allowed) {
     return AzureError(403, "Forbidden",
                       "The principal '" + *principal + "' does not have secrets " +
                           RequiredPermission(r.op) + " permission on key vault '" + vault.name +

@@ -1,5 +1,6 @@
 #include "vault-core/api/rest/secret_json.h"
 
+#include <limits>
 #include <set>
 
 #include "lib/base/base64.h"
@@ -31,7 +32,13 @@ absl::Status OnlyKnownFields(const json& object, const std::set<std::string>& kn
 
 absl::StatusOr<std::optional<absl::Time>> ParseTime(const json& value, const std::string& field) {
   if (value.is_null()) return std::optional<absl::Time>();
-  if (!value.is_number_integer()) return Bad("'" + field + "' must be an integer (Unix seconds).");
+  // 0 means "unset" in storage, and unsigned values beyond int64 would wrap: both refused.
+  bool in_range = value.is_number_integer() &&
+                  !(value.is_number_unsigned() &&
+                    value.get<std::uint64_t>() >
+                        static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) &&
+                  value.get<std::int64_t>() > 0;
+  if (!in_range) return Bad("'" + field + "' must be a positive integer (Unix seconds).");
   return std::optional<absl::Time>(absl::FromUnixSeconds(value.get<std::int64_t>()));
 }
 

@@ -6,6 +6,7 @@
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
 #include "vault-core/api/rest/azure_errors.h"
+#include "vault-core/api/rest/json_dump.h"
 #include "vault-core/api/rest/secret_json.h"
 
 namespace coffer::api::rest {
@@ -60,7 +61,7 @@ absl::StatusOr<SecretRoute> RouteDeleted(std::string_view m,
   return BadShape();
 }
 
-http::Response JsonOk(const json& body) { return http::Response::Json(200, body.dump()); }
+http::Response JsonOk(const json& body) { return http::Response::Json(200, Dump(body)); }
 
 // maxresults (1..25, default 25) and the continuation from $skiptoken.
 absl::Status PageParams(const http::Request& request, std::size_t* max_results,

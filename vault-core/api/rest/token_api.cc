@@ -1,8 +1,10 @@
 #include "vault-core/api/rest/token_api.h"
 
 #include <chrono>
+#include <memory>
 
 #include "nlohmann/json.hpp"
+#include "vault-core/api/rest/json_dump.h"
 
 namespace coffer::api::rest {
 namespace {
@@ -11,7 +13,7 @@ using nlohmann::json;
 
 http::Response OAuthError(int status, const std::string& error, const std::string& description) {
   return http::Response::Json(status,
-                              json{{"error", error}, {"error_description", description}}.dump());
+                              Dump(json{{"error", error}, {"error_description", description}}));
 }
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
@@ -40,41 +42,52 @@ http::Response TokenApi::OpenIdConfiguration() const {
       {"grant_types_supported", {"client_credentials"}},
       {"tenant_region_scope", nullptr},
   };
-  return http::Response::Json(200, config.dump());
+  return http::Response::Json(200, Dump(config));
 }
 
-http::Response TokenApi::Serve(const http::Request& request, std::string_view request_id) {
+void TokenApi::ServeAsync(const http::Request& request, std::string request_id,
+                          std::function<void(http::Response)> respond) {
   std::string rest = request.path.substr(authority_.tenant_id.size() + 1);
   if (rest == "/v2.0/.well-known/openid-configuration" && request.method == "GET") {
-    return OpenIdConfiguration();
+    return respond(OpenIdConfiguration());
   }
   if (rest == "/discovery/v2.0/keys" && request.method == "GET") {
-    return http::Response::Json(200, signer_.JwksJson());
+    return respond(http::Response::Json(200, signer_.JwksJson()));
   }
   if (rest != "/oauth2/v2.0/token") {
-    return OAuthError(404, "invalid_request", "No such endpoint on this authority.");
+    return respond(OAuthError(404, "invalid_request", "No such endpoint on this authority."));
   }
   if (request.method != "POST") {
-    return OAuthError(405, "invalid_request", "The token endpoint takes POST.");
+    return respond(OAuthError(405, "invalid_request", "The token endpoint takes POST."));
   }
-  auto start = std::chrono::steady_clock::now();
-  std::string principal = "anonymous";
-  http::Response response = Token(request, &principal);
-  audit::AuditRecord record;
-  record.request_id = std::string(request_id);
-  record.principal = principal;
-  record.operation = "TokenIssue";
-  record.result = std::to_string(response.status);
-  record.latency = absl::FromChrono(std::chrono::steady_clock::now() - start);
-  record.client_address = request.remote_address;
-  if (!audit_.Append(record).ok()) {
-    return OAuthError(503, "temporarily_unavailable", "The audit log is unavailable; retry.");
-  }
-  return response;
+  // Checking a client secret is slow by design (scrypt): never on an I/O thread.
+  workers_.Post([this, &request, request_id = std::move(request_id),
+                 respond = std::move(respond)]() mutable {
+    auto start = std::chrono::steady_clock::now();
+    std::string principal = "anonymous";
+    auto response = std::make_shared<http::Response>(Token(request, &principal));
+    audit::AuditRecord record;
+    record.request_id = request_id;
+    record.principal = principal;
+    record.operation = "TokenIssue";
+    record.result = std::to_string(response->status);
+    record.latency = absl::FromChrono(std::chrono::steady_clock::now() - start);
+    record.client_address = request.remote_address;
+    audit_.AppendAsync(std::move(record), [response,
+                                           respond = std::move(respond)](absl::Status status) {
+      if (status.ok()) return respond(std::move(*response));
+      respond(OAuthError(503, "temporarily_unavailable", "The audit log is unavailable; retry."));
+    });
+  });
 }
 
 http::Response TokenApi::Token(const http::Request& request, std::string* principal) {
   auto form = http::ParseQuery(request.body);
+  // The client secret is scrubbed from the parsed form on every way out.
+  struct Scrub {
+    std::string& secret;
+    ~Scrub() { internal::ZeroMemory(secret.data(), secret.size()); }
+  } scrub{form["client_secret"]};
   if (form["grant_type"] != "client_credentials") {
     return OAuthError(400, "unsupported_grant_type",
                       "AADSTS70003: Only the client_credentials grant is supported.");
@@ -97,10 +110,8 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
     return OAuthError(400, "invalid_request",
                       "AADSTS700027: Client assertions are not supported yet; use a secret.");
   }
-  auto who = principals_.Authenticate(client_id, SecretBytes(form["client_secret"]));
-  // Scrub the secret from the parsed form before anything else happens.
-  std::string& secret = form["client_secret"];
-  internal::ZeroMemory(secret.data(), secret.size());
+  *principal = "client:" + client_id;  // until we know who it is
+  auto who = principals_.Authenticate(client_id, SecretBytes(scrub.secret));
   if (absl::IsUnauthenticated(who.status())) {
     return OAuthError(401, "invalid_client",
                       "AADSTS7000215: Invalid client secret provided, or unknown client.");
@@ -120,11 +131,10 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
   auto token = signer_.Issue(claims);
   if (!token.ok()) return OAuthError(503, "temporarily_unavailable", "Retry later.");
   std::int64_t lifetime = absl::ToInt64Seconds(authority_.token_lifetime);
-  return http::Response::Json(200, json{{"token_type", "Bearer"},
-                                        {"expires_in", lifetime},
-                                        {"ext_expires_in", lifetime},
-                                        {"access_token", *token}}
-                                       .dump());
+  return http::Response::Json(200, Dump(json{{"token_type", "Bearer"},
+                                             {"expires_in", lifetime},
+                                             {"ext_expires_in", lifetime},
+                                             {"access_token", *token}}));
 }
 
 bool TokenApi::IsVaultResource(std::string_view resource) {

@@ -1,10 +1,12 @@
 #ifndef COFFER_VAULT_CORE_API_REST_TOKEN_API_H_
 #define COFFER_VAULT_CORE_API_REST_TOKEN_API_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "lib/base/clock.h"
+#include "lib/base/worker_pool.h"
 #include "lib/http/http.h"
 #include "vault-core/audit/audit_log.h"
 #include "vault-core/identity/token_signer.h"
@@ -44,7 +46,12 @@ class TokenApi {
 
   // Whether `path` belongs to the token service (it starts with "/<tenant>/").
   bool Owns(std::string_view path) const;
-  http::Response Serve(const http::Request& request, std::string_view request_id);
+  // Answers through `respond`, once the call's audit record is durable; token requests are
+  // worked on a small pool of its own, never on the caller's (I/O) thread.
+  void ServeAsync(const http::Request& request, std::string request_id,
+                  std::function<void(http::Response)> respond);
+  // Finishes queued token requests; later ones run on the caller's thread.
+  void Stop() { workers_.Stop(); }
 
  private:
   http::Response OpenIdConfiguration() const;
@@ -58,6 +65,7 @@ class TokenApi {
   service::VaultService& vaults_;
   audit::AuditLog& audit_;
   Clock& clock_;
+  WorkerPool workers_{2};
 };
 
 }  // namespace coffer::api::rest

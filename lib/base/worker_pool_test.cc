@@ -1,0 +1,30 @@
+#include "lib/base/worker_pool.h"
+
+#include <atomic>
+#include <thread>
+
+#include "gtest/gtest.h"
+
+namespace coffer {
+namespace {
+
+TEST(WorkerPoolTest, RunsEveryPostedTaskOnceIncludingAfterStop) {
+  std::atomic<int> ran{0};
+  std::thread::id caller = std::this_thread::get_id();
+  std::atomic<bool> ran_on_caller{false};
+  {
+    WorkerPool pool(2);
+    for (int i = 0; i < 100; ++i) pool.Post([&] { ++ran; });
+    pool.Stop();  // runs what is queued
+    EXPECT_EQ(ran.load(), 100);
+    pool.Post([&] {
+      ++ran;
+      ran_on_caller = std::this_thread::get_id() == caller;
+    });
+  }
+  EXPECT_EQ(ran.load(), 101);
+  EXPECT_TRUE(ran_on_caller.load());
+}
+
+}  // namespace
+}  // namespace coffer
