@@ -53,7 +53,7 @@ class DataPlaneTest : public ::testing::Test {
     request.method = method;
     request.target = target;
     std::size_t q = target.find('?');
-    request.path = target.substr(0, q);
+    request.path = http::PercentDecode(target.substr(0, q), false).value_or("");
     if (q != std::string::npos) request.query = http::ParseQuery(target.substr(q + 1));
     request.headers.Add("Host", host);
     if (!token.empty()) request.headers.Add("Authorization", "Bearer " + token);
@@ -190,6 +190,19 @@ TEST_F(DataPlaneTest, ApiVersionIsRequiredAndNewerOnesAreServed) {
   EXPECT_EQ(Send("GET", "/secrets?api-version=2020-01-01", "", token).status, 400);
   EXPECT_EQ(Send("GET", "/secrets?api%2Dversion=2099-01-01", "", token).status, 200);
   EXPECT_EQ(Send("GET", "/secrets?api-version=7.6", "", token).status, 200);
+}
+
+TEST_F(DataPlaneTest, BytesThatAreNotUtf8AreEchoedSafely) {
+  std::string token = Token();
+  http::Response version = Send("GET", "/secrets?api-version=%FF", "", token);
+  EXPECT_EQ(version.status, 400);
+  EXPECT_EQ(json::parse(version.body)["error"]["code"], "BadParameter");
+  http::Response name = Send("GET", "/secrets/a%FFb/?api-version=7.4", "", token);
+  EXPECT_EQ(name.status, 400);
+  EXPECT_FALSE(json::parse(name.body)["error"]["message"].get<std::string>().empty());
+  http::Response bad_exp =
+      Send("PUT", "/secrets/t?api-version=7.4", R"({"value":"v","attributes":{"exp":0}})", token);
+  EXPECT_EQ(bad_exp.status, 400);
 }
 
 TEST_F(DataPlaneTest, ListsPageWithAbsoluteNextLinks) {
