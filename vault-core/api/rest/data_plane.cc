@@ -108,10 +108,20 @@ std::optional<http::Response> DataPlane::OnHeaders(const http::Request& head) {
   if (vault == nullptr) return std::nullopt;
   std::string resource = ResourceOf(HostName(head));
   auto principal = Authenticate(head, resource);
-  if (absl::IsUnauthenticated(principal.status())) {
-    return Challenge(resource, AsStd(principal.status().message()));
+  if (!absl::IsUnauthenticated(principal.status())) {
+    return std::nullopt;  // other failures are answered (and audited) by HandleAsync
   }
-  return std::nullopt;  // other failures are answered (and audited) by HandleAsync
+  // Audited too, without waiting: a refusal acknowledges nothing that could be lost.
+  audit::AuditRecord record;
+  record.request_id = NextRequestId();
+  record.vault = vault->name;
+  record.principal = "anonymous";
+  record.operation = "Authenticate";
+  record.object = head.path;
+  record.result = "401";
+  record.client_address = head.remote_address;
+  deps_.audit.AppendAsync(std::move(record), [](absl::Status) {});
+  return Challenge(resource, AsStd(principal.status().message()));
 }
 
 void DataPlane::Stamp(const http::Request& request, const std::string& request_id,
@@ -146,6 +156,7 @@ void DataPlane::HandleAsync(const http::Request& request,
   record.request_id = request_id;
   record.vault = vault->name;
   record.principal = "anonymous";
+  record.operation = "Authenticate";  // until the request is routed
   record.client_address = request.remote_address;
   http::Response response = ServeVault(request, *vault, request_id, record);
   Stamp(request, request_id, response);

@@ -105,6 +105,9 @@ TEST_F(DataPlaneTest, RequestWithoutTokenGetsKeyVaultsChallengeBeforeItsBody) {
             std::string("Bearer authorization=\"https://login.coffer.test/") + kTenant +
                 "\", resource=\"https://vault.coffer.test\"");
   EXPECT_EQ(json::parse(early->body)["error"]["code"], "Unauthorized");
+  ASSERT_FALSE(audit_.records().empty());
+  EXPECT_EQ(audit_.records().back().result, "401");
+  EXPECT_EQ(audit_.records().back().operation, "Authenticate");
 }
 
 TEST_F(DataPlaneTest, OpenIdConfigurationHasTenantFirstEndpoints) {
