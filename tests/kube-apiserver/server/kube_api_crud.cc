@@ -1,0 +1,256 @@
+// The object verbs of KubeApiHandler: get, list, create, update, patch, delete.
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "lib/base/status.h"
+#include "lib/kube/label_selector.h"
+#include "tests/kube-apiserver/schema/schema.h"
+#include "tests/kube-apiserver/server/kube_api_handler.h"
+#include "tests/kube-apiserver/store/status_body.h"
+
+namespace coffer::kube::standin {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kPatchAttempts = 5;
+const char kCrdResource[] = "apiextensions.k8s.io/v1/customresourcedefinitions";
+
+http::Response JsonResponse(int code, const json& body) {
+  return http::Response::Json(code, body.dump());
+}
+
+http::Response ErrorResponse(const absl::Status& status) {
+  json body = StatusBody(status);
+  return JsonResponse(body.value("code", 500), body);
+}
+
+absl::Status KubeError(absl::StatusCode code, std::string message, std::string reason,
+                       int http_code) {
+  return MakeKubeError(code, message,
+                       KubeErrorInfo{std::move(reason), http_code, "", "", "", nullptr});
+}
+
+absl::Status MethodNotAllowed() {
+  return KubeError(absl::StatusCode::kUnimplemented,
+                   "the server does not allow this method on the requested resource",
+                   "MethodNotAllowed", 405);
+}
+
+absl::StatusOr<json> ParseBody(const std::string& body) {
+  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    return BadRequestError("the body of the request was in an unknown format");
+  }
+  return parsed;
+}
+
+std::string QueryValue(const http::Request& request, const char* key) {
+  auto it = request.query.find(key);
+  return it == request.query.end() ? std::string() : it->second;
+}
+
+// The 422 Status of a schema violation, as an absl::Status the HTTP layer renders.
+absl::Status SchemaError(const ResourceInfo& info, const std::string& name,
+                         const std::vector<schema::Cause>& causes) {
+  json body = schema::InvalidStatus(info.group, info.kind, name, causes);
+  return MakeKubeError(absl::StatusCode::kInvalidArgument, body.value("message", "invalid"),
+                       KubeErrorInfo{"Invalid", 422, name, info.group, info.kind,
+                                     body["details"].value("causes", json::array())});
+}
+
+// The status a freshly stored CRD reports, so that clients waiting for Established proceed.
+void MarkCrdEstablished(json& crd) {
+  json names = crd.value("/spec/names"_json_pointer, json::object());
+  json stored = json::array();
+  for (const json& version : crd.value("/spec/versions"_json_pointer, json::array())) {
+    if (version.value("storage", false)) stored.push_back(version.value("name", ""));
+  }
+  json conditions = json::array();
+  for (const char* type : {"NamesAccepted", "Established"}) {
+    conditions.push_back(
+        {{"type", type},
+         {"status", "True"},
+         {"reason", type == std::string("Established") ? "InitialNamesAccepted" : "NoConflicts"},
+         {"message", ""}});
+  }
+  crd["status"] = {
+      {"conditions", conditions}, {"acceptedNames", names}, {"storedVersions", stored}};
+}
+
+}  // namespace
+
+absl::StatusOr<Selector> KubeApiHandler::ParseSelector(const http::Request& request) {
+  Selector selector;
+  std::string labels = QueryValue(request, "labelSelector");
+  if (!labels.empty()) {
+    absl::StatusOr<LabelSelector> parsed = LabelSelector::Parse(labels);
+    if (!parsed.ok()) return BadRequestError(std::string(parsed.status().message()));
+    selector.labels = [parsed = *std::move(parsed)](const json& object_labels) {
+      std::map<std::string, std::string> map;
+      if (object_labels.is_object()) {
+        for (const auto& [key, value] : object_labels.items()) {
+          if (value.is_string()) map[key] = value.get<std::string>();
+        }
+      }
+      return parsed.Matches(map);
+    };
+  }
+  std::string fields = QueryValue(request, "fieldSelector");
+  std::vector<std::string> terms = absl::StrSplit(fields, ',', absl::SkipEmpty());
+  for (const std::string& term : terms) {
+    std::vector<std::string> kv = absl::StrSplit(term, absl::MaxSplits('=', 1));
+    std::string value = kv.size() == 2 ? kv[1] : "";
+    if (!value.empty() && value[0] == '=') value.erase(0, 1);
+    if (kv.size() != 2 || (kv[0] != "metadata.name" && kv[0] != "metadata.namespace")) {
+      return BadRequestError("field label not supported: " + std::string(kv[0]));
+    }
+    selector.field_equals[kv[0]] = value;
+  }
+  return selector;
+}
+
+http::Response KubeApiHandler::Serve(const http::Request& request, const Target& target) {
+  const std::string& method = request.method;
+  const std::string key = target.resource.StoreKey();
+  absl::StatusOr<json> result;
+  int success = 200;
+  if (method == "GET" && target.name.empty()) {
+    std::string watch = QueryValue(request, "watch");
+    return watch == "true" || watch == "1" ? Watch(request, target) : List(request, target);
+  } else if (method == "GET") {
+    result = store_.Get(key, target.ns, target.name);
+  } else if (method == "POST" && target.name.empty() && target.subresource.empty()) {
+    absl::StatusOr<json> body = ParseBody(request.body);
+    result = body.ok() ? Create(target, *std::move(body)) : body.status();
+    success = 201;
+  } else if (method == "PUT" && !target.name.empty()) {
+    absl::StatusOr<json> body = ParseBody(request.body);
+    result = body.ok() ? Update(target, *std::move(body)) : body.status();
+  } else if (method == "PATCH" && !target.name.empty()) {
+    result = Patch(request, target);
+  } else if (method == "DELETE" && !target.name.empty() && target.subresource.empty()) {
+    result = Delete(target);
+  } else {
+    result = MethodNotAllowed();
+  }
+  if (!result.ok()) return ErrorResponse(result.status());
+  return JsonResponse(success, *result);
+}
+
+http::Response KubeApiHandler::List(const http::Request& request, const Target& target) {
+  ListOptions options;
+  absl::StatusOr<Selector> selector = ParseSelector(request);
+  if (!selector.ok()) return ErrorResponse(selector.status());
+  options.selector = *std::move(selector);
+  std::string limit = QueryValue(request, "limit");
+  if (!limit.empty() && !absl::SimpleAtoi(limit, &options.limit)) {
+    return ErrorResponse(BadRequestError("invalid limit: " + limit));
+  }
+  options.continue_token = QueryValue(request, "continue");
+  absl::StatusOr<ListResult> list = store_.List(target.resource.StoreKey(), target.ns, options);
+  if (!list.ok()) return ErrorResponse(list.status());
+  json metadata = {{"resourceVersion", list->resource_version}};
+  if (!list->continue_token.empty()) metadata["continue"] = list->continue_token;
+  return JsonResponse(200, {{"kind", target.resource.kind + "List"},
+                            {"apiVersion", target.resource.GroupVersion()},
+                            {"metadata", metadata},
+                            {"items", list->items}});
+}
+
+absl::Status KubeApiHandler::Admit(const Target& target, json& object) {
+  if (!object.is_object()) return BadRequestError("the object is not a JSON object");
+  const ResourceInfo& info = target.resource;
+  object["apiVersion"] = info.GroupVersion();
+  object["kind"] = info.kind;
+  std::string name = object.value("/metadata/name"_json_pointer, std::string());
+  if (!target.name.empty() && !name.empty() && name != target.name) {
+    return BadRequestError("the name of the object (" + name +
+                           ") does not match the name on the URL (" + target.name + ")");
+  }
+  if (info.StoreKey() == kCrdResource) {
+    ResourceRegistry scratch;
+    COFFER_RETURN_IF_ERROR(scratch.AddCrd(object));
+    if (target.subresource.empty()) MarkCrdEstablished(object);
+  }
+  if (info.custom && info.schema.is_object()) {
+    schema::Prune(info.schema, object);
+    std::vector<schema::Cause> causes = schema::Validate(info.schema, object);
+    if (!causes.empty()) return SchemaError(info, name, causes);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<json> KubeApiHandler::Create(const Target& target, json object) {
+  COFFER_RETURN_IF_ERROR(Admit(target, object));
+  COFFER_ASSIGN_OR_RETURN(json created,
+                          store_.Create(target.resource.StoreKey(), target.ns, std::move(object)));
+  if (target.resource.StoreKey() == kCrdResource) {
+    COFFER_RETURN_IF_ERROR(registry_.AddCrd(created));
+    for (const json& version : created["spec"]["versions"]) {
+      if (!version.contains("/subresources/status"_json_pointer)) continue;
+      store_.EnableStatusSubresource(created["spec"].value("group", "") + "/" +
+                                     version.value("name", "") + "/" +
+                                     created["spec"]["names"].value("plural", ""));
+    }
+  }
+  return created;
+}
+
+absl::StatusOr<json> KubeApiHandler::Update(const Target& target, json object) {
+  COFFER_RETURN_IF_ERROR(Admit(target, object));
+  COFFER_ASSIGN_OR_RETURN(json updated,
+                          store_.Update(target.resource.StoreKey(), target.ns, std::move(object),
+                                        !target.subresource.empty()));
+  if (target.resource.StoreKey() == kCrdResource) {
+    COFFER_RETURN_IF_ERROR(registry_.AddCrd(updated));
+  }
+  return updated;
+}
+
+absl::StatusOr<json> KubeApiHandler::Patch(const http::Request& request, const Target& target) {
+  std::string type(request.headers.Get("Content-Type").value_or(""));
+  type = type.substr(0, type.find(';'));
+  bool merge =
+      type == "application/merge-patch+json" || type == "application/strategic-merge-patch+json";
+  if (!merge && type != "application/json-patch+json") {
+    return KubeError(absl::StatusCode::kInvalidArgument,
+                     "the server does not support the patch type " + type, "UnsupportedMediaType",
+                     415);
+  }
+  COFFER_ASSIGN_OR_RETURN(json patch, ParseBody(request.body));
+  bool pinned = merge && patch.contains("/metadata/resourceVersion"_json_pointer);
+  absl::StatusOr<json> result;
+  for (int attempt = 0; attempt < kPatchAttempts; ++attempt) {
+    COFFER_ASSIGN_OR_RETURN(json current,
+                            store_.Get(target.resource.StoreKey(), target.ns, target.name));
+    json patched = current;
+    if (merge) {
+      patched.merge_patch(patch);
+    } else {
+      try {
+        patched = current.patch(patch);
+      } catch (const json::exception& e) {
+        return KubeError(absl::StatusCode::kInvalidArgument, e.what(), "Invalid", 422);
+      }
+    }
+    if (!pinned && patched["metadata"].is_object()) {
+      patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"];
+    }
+    result = Update(target, std::move(patched));
+    if (pinned || result.status().code() != absl::StatusCode::kAborted) break;
+  }
+  return result;
+}
+
+absl::StatusOr<json> KubeApiHandler::Delete(const Target& target) {
+  const std::string key = target.resource.StoreKey();
+  COFFER_ASSIGN_OR_RETURN(json deleted, store_.Delete(key, target.ns, target.name));
+  if (key == kCrdResource && !store_.Get(key, target.ns, target.name).ok()) {
+    registry_.RemoveCrd(deleted);
+  }
+  return deleted;
+}
+
+}  // namespace coffer::kube::standin

@@ -1,0 +1,82 @@
+#ifndef COFFER_TESTS_KUBE_APISERVER_SERVER_KUBE_API_HANDLER_H_
+#define COFFER_TESTS_KUBE_APISERVER_SERVER_KUBE_API_HANDLER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "lib/base/clock.h"
+#include "lib/http/http.h"
+#include "nlohmann/json.hpp"
+#include "tests/kube-apiserver/server/registry.h"
+#include "tests/kube-apiserver/store/object_store.h"
+
+namespace coffer::kube::standin {
+
+// The Kubernetes API over HTTP for the stand-in: discovery, a small /openapi/v3, CRUD, list and
+// watch of built-in and CRD resources (CRD objects validated against their structural schema),
+// with one admin bearer token. Thread-safe. Watch streams are written from the store's watch
+// callbacks and closed by a reaper thread when their peer goes away or their timeout passes;
+// the destructor closes the remaining ones.
+class KubeApiHandler : public http::Handler {
+ public:
+  // `server_address` ("127.0.0.1:6443") is what /api advertises.
+  KubeApiHandler(const Clock& clock, std::string admin_token, std::string server_address = "");
+  ~KubeApiHandler() override;
+
+  void set_server_address(std::string address);
+
+  std::optional<http::Response> OnHeaders(const http::Request& head) override;
+  http::Response Handle(const http::Request& request) override;
+  http::Response RenderError(int status, std::string_view message) override;
+
+  ObjectStore& store() { return store_; }
+
+ private:
+  // What a resource path names.
+  struct Target {
+    ResourceInfo resource;
+    std::string ns;           // "" for cluster-scoped resources and all-namespace lists
+    std::string name;         // "" for collections
+    std::string subresource;  // "" or "status"
+  };
+  struct WatchSession;
+
+  bool Authorized(const http::Request& request) const;
+  std::optional<Target> ParseTarget(const std::string& path) const;
+  std::optional<http::Response> Discovery(const http::Request& request) const;
+  http::Response Serve(const http::Request& request, const Target& target);
+  http::Response List(const http::Request& request, const Target& target);
+  http::Response Watch(const http::Request& request, const Target& target);
+  absl::StatusOr<nlohmann::json> Create(const Target& target, nlohmann::json object);
+  absl::StatusOr<nlohmann::json> Update(const Target& target, nlohmann::json object);
+  absl::StatusOr<nlohmann::json> Patch(const http::Request& request, const Target& target);
+  absl::StatusOr<nlohmann::json> Delete(const Target& target);
+  // Validates and prunes CRD objects; registers CRDs.
+  absl::Status Admit(const Target& target, nlohmann::json& object);
+  void ReapWatches();
+  // labelSelector and fieldSelector (metadata.name, metadata.namespace); 400 when malformed.
+  static absl::StatusOr<Selector> ParseSelector(const http::Request& request);
+
+  const Clock& clock_;
+  const std::string admin_token_;
+  ResourceRegistry registry_;
+  ObjectStore store_;
+
+  mutable absl::Mutex mu_;
+  std::string server_address_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<WatchSession>> watches_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread reaper_;
+};
+
+}  // namespace coffer::kube::standin
+
+#endif  // COFFER_TESTS_KUBE_APISERVER_SERVER_KUBE_API_HANDLER_H_

@@ -1,0 +1,165 @@
+// kube-standin: the Kubernetes API server stand-in for tests. See tests/kube-apiserver/README.md.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "lib/base/base64.h"
+#include "lib/base/clock.h"
+#include "lib/http/server.h"
+#include "lib/testing/subprocess.h"
+#include "tests/kube-apiserver/server/kube_api_handler.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: kube-standin --kubeconfig PATH [--listen HOST:PORT]\n"
+    "\n"
+    "Serves a stand-in of the Kubernetes API over HTTPS for tests "
+    "(tests/kube-apiserver/README.md).\n"
+    "  --listen HOST:PORT   address to bind (default 127.0.0.1:0, port 0 picks a free port)\n"
+    "  --kubeconfig PATH    where to write the admin kubeconfig once the server is ready\n"
+    "SIGTERM or SIGINT stops it.\n";
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "kube-standin: %s\n", message.c_str());
+  return 1;
+}
+
+bool Openssl(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"openssl"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  coffer::testing::RunResult result = coffer::testing::Run(argv);
+  if (result.exit_code != 0) std::fprintf(stderr, "%s\n", result.output.c_str());
+  return result.exit_code == 0;
+}
+
+// A throwaway CA and a serving certificate for localhost and 127.0.0.1 (EC P-256).
+bool MakeCertificates(const std::string& dir) {
+  std::string ext = dir + "/server.ext";
+  std::ofstream(ext) << "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                        "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n";
+  return Openssl({"req",
+                  "-x509",
+                  "-newkey",
+                  "ec",
+                  "-pkeyopt",
+                  "ec_paramgen_curve:P-256",
+                  "-nodes",
+                  "-keyout",
+                  dir + "/ca-key.pem",
+                  "-out",
+                  dir + "/ca.pem",
+                  "-days",
+                  "30",
+                  "-sha256",
+                  "-subj",
+                  "/CN=kube-standin CA",
+                  "-addext",
+                  "basicConstraints=critical,CA:TRUE",
+                  "-addext",
+                  "keyUsage=critical,keyCertSign,cRLSign"}) &&
+         Openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                  "-keyout", dir + "/server-key.pem", "-out", dir + "/server.csr", "-subj",
+                  "/CN=localhost"}) &&
+         Openssl({"x509", "-req", "-in", dir + "/server.csr", "-CA", dir + "/ca.pem", "-CAkey",
+                  dir + "/ca-key.pem", "-set_serial", "2", "-days", "30", "-sha256", "-extfile",
+                  ext, "-out", dir + "/server.pem"});
+}
+
+std::string RandomToken() {
+  std::string bytes(32, '\0');
+  std::ifstream urandom("/dev/urandom", std::ios::binary);
+  urandom.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return coffer::Base64UrlEncode(bytes);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Written to a temporary name and renamed, so that a reader never sees half a file.
+bool WriteKubeconfig(const std::string& path, const std::string& server, const std::string& ca_pem,
+                     const std::string& token) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "apiVersion: v1\nkind: Config\nclusters:\n- name: standin\n  cluster:\n"
+        << "    server: " << server << "\n"
+        << "    certificate-authority-data: " << coffer::Base64Encode(ca_pem) << "\n"
+        << "users:\n- name: admin\n  user:\n    token: " << token << "\n"
+        << "contexts:\n- name: standin\n  context:\n    cluster: standin\n    user: admin\n"
+        << "    namespace: default\ncurrent-context: standin\n";
+    if (!out) return false;
+  }
+  std::error_code error;
+  std::filesystem::rename(tmp, path, error);
+  return !error;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string listen = "127.0.0.1:0";
+  std::string kubeconfig;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if ((arg == "--listen" || arg == "--kubeconfig") && i + 1 < argc) {
+      (arg == "--listen" ? listen : kubeconfig) = argv[++i];
+      continue;
+    }
+    return Fail("unknown or incomplete argument '" + arg + "' (see --help)");
+  }
+  if (kubeconfig.empty()) return Fail("--kubeconfig is required (see --help)");
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return Fail("--listen wants HOST:PORT");
+  coffer::http::ServerOptions options;
+  options.host = listen.substr(0, colon);
+  options.port = std::atoi(listen.c_str() + colon + 1);
+  options.threads = 4;
+  options.idle_timeout = absl::Hours(2);
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::string dir_template =
+      (std::filesystem::temp_directory_path() / "kube-standin-XXXXXX").string();
+  if (mkdtemp(dir_template.data()) == nullptr) return Fail("cannot create a temp dir");
+  const std::string dir = dir_template;
+  if (!MakeCertificates(dir)) return Fail("openssl failed to make the certificates");
+  options.tls = coffer::http::TlsFiles{dir + "/server.pem", dir + "/server-key.pem"};
+
+  const std::string token = RandomToken();
+  coffer::kube::standin::KubeApiHandler handler(coffer::Clock::Real(), token);
+  auto server = coffer::http::StartServer(options, handler);
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+  std::string address = options.host + ":" + std::to_string((*server)->port());
+  handler.set_server_address(address);
+  if (!WriteKubeconfig(kubeconfig, "https://" + address, ReadFile(dir + "/ca.pem"), token)) {
+    return Fail("cannot write " + kubeconfig);
+  }
+  std::fprintf(stderr, "kube-standin: serving https://%s\n", address.c_str());
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  (*server)->Shutdown(absl::Seconds(1));
+  std::filesystem::remove_all(dir);
+  return 0;
+}
