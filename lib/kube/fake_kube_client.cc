@@ -99,6 +99,11 @@ void FakeKubeClient::FailNextCall(absl::Status status) {
   next_failure_ = std::move(status);
 }
 
+void FakeKubeClient::EndWatches() {
+  absl::MutexLock lock(&mu_);
+  ++watch_epoch_;
+}
+
 void FakeKubeClient::SetRawHandler(RawHandler handler) {
   absl::MutexLock lock(&mu_);
   raw_handler_ = std::move(handler);
@@ -269,10 +274,12 @@ struct WaitState {
   const std::int64_t* resource_version;
   std::int64_t seen;
   const http::Cancellation* cancel;
+  const std::int64_t* epoch;
+  std::int64_t started_epoch;
 };
 
 bool WatchReady(WaitState* state) {
-  return *state->resource_version > state->seen ||
+  return *state->resource_version > state->seen || *state->epoch != state->started_epoch ||
          (state->cancel != nullptr && state->cancel->cancelled());
 }
 
@@ -286,11 +293,13 @@ absl::Status FakeKubeClient::Watch(const ResourceRef& ref, std::string_view ns,
                                                     options.field_selector));
   const std::string group_resource = GroupResource(ref);
   std::vector<WatchEvent> batch;
-  WaitState state{nullptr, 0, cancel};
+  WaitState state{nullptr, 0, cancel, nullptr, 0};
   {
     absl::MutexLock lock(&mu_);
     COFFER_RETURN_IF_ERROR(TakeFailure());
     state.resource_version = &resource_version_;
+    state.epoch = &watch_epoch_;
+    state.started_epoch = watch_epoch_;
     const std::string& rv = options.resource_version;
     if (rv.empty() || rv == "0") {
       for (const auto& [key, object] : objects_) {
@@ -312,6 +321,7 @@ absl::Status FakeKubeClient::Watch(const ResourceRef& ref, std::string_view ns,
     absl::MutexLock lock(&mu_);
     // The timeout only notices cancellation, which does not signal the mutex.
     mu_.AwaitWithTimeout(absl::Condition(&WatchReady, &state), absl::Milliseconds(10));
+    if (watch_epoch_ != state.started_epoch) return absl::OkStatus();
     if (state.seen < compacted_) {
       return absl::Status(kWatchExpired, "too old resource version: " + std::to_string(state.seen) +
                                              " (" + std::to_string(compacted_) + ")");

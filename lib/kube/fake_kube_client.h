@@ -57,6 +57,8 @@ class FakeKubeClient : public KubeClient {
   void Compact();
   // Fails the next call of any method with `status` (to test retries).
   void FailNextCall(absl::Status status);
+  // Ends every open watch stream with OK, as the API server does when a watch times out.
+  void EndWatches();
 
  private:
   // (group/resource, namespace, name)
@@ -82,6 +84,7 @@ class FakeKubeClient : public KubeClient {
   std::int64_t resource_version_ ABSL_GUARDED_BY(mu_) = 0;
   std::int64_t compacted_ ABSL_GUARDED_BY(mu_) = 0;  // events at or below it are gone
   std::int64_t next_uid_ ABSL_GUARDED_BY(mu_) = 0;
+  std::int64_t watch_epoch_ ABSL_GUARDED_BY(mu_) = 0;  // bumped by EndWatches
   absl::Status next_failure_ ABSL_GUARDED_BY(mu_);
   RawHandler raw_handler_ ABSL_GUARDED_BY(mu_);
 };
