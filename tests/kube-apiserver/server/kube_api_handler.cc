@@ -101,7 +101,7 @@ bool KubeApiHandler::Authorized(const http::Request& request) const {
 }
 
 std::optional<http::Response> KubeApiHandler::OnHeaders(const http::Request& head) {
-  if (Authorized(head)) return std::nullopt;
+  if (Authorized(head) || IsPublicPath(head.path)) return std::nullopt;
   return ErrorResponse(MakeKubeError(absl::StatusCode::kUnauthenticated, "Unauthorized",
                                      KubeErrorInfo{"Unauthorized", 401, "", "", "", nullptr}));
 }
@@ -119,6 +119,7 @@ http::Response KubeApiHandler::RenderError(int status, std::string_view message)
 http::Response KubeApiHandler::Handle(const http::Request& request) {
   if (std::optional<http::Response> refused = OnHeaders(request)) return *std::move(refused);
   if (std::optional<http::Response> discovery = Discovery(request)) return *std::move(discovery);
+  if (std::optional<http::Response> auth = AuthEndpoint(request)) return *std::move(auth);
   std::optional<Target> target = ParseTarget(request.path);
   if (!target) return ErrorResponse(PathNotFound());
   return Serve(request, *target);

@@ -16,6 +16,7 @@
 #include "lib/http/http.h"
 #include "nlohmann/json.hpp"
 #include "tests/kube-apiserver/server/registry.h"
+#include "tests/kube-apiserver/server/token_issuer.h"
 #include "tests/kube-apiserver/store/object_store.h"
 
 namespace coffer::kube::standin {
@@ -38,6 +39,7 @@ class KubeApiHandler : public http::Handler {
   http::Response RenderError(int status, std::string_view message) override;
 
   ObjectStore& store() { return store_; }
+  const TokenIssuer& issuer() const { return issuer_; }
 
  private:
   // What a resource path names.
@@ -62,12 +64,24 @@ class KubeApiHandler : public http::Handler {
   // Validates and prunes CRD objects; registers CRDs.
   absl::Status Admit(const Target& target, nlohmann::json& object);
   void ReapWatches();
+  // kube_api_auth.cc: serviceaccounts/{name}/token, tokenreviews, OIDC discovery and JWKS;
+  // nullopt for other paths.
+  std::optional<http::Response> AuthEndpoint(const http::Request& request);
+  static bool IsPublicPath(const std::string& path);  // served without a bearer token
+  absl::StatusOr<nlohmann::json> RequestToken(const std::string& ns, const std::string& name,
+                                              nlohmann::json request);
+  absl::StatusOr<nlohmann::json> ReviewToken(nlohmann::json review);
+  // {"user":..,"audiences":..} of a valid service-account token; UNAUTHENTICATED with the
+  // TokenReview error otherwise.
+  absl::StatusOr<nlohmann::json> Authenticate(const std::string& token,
+                                              const std::vector<std::string>& wanted);
   // labelSelector and fieldSelector (metadata.name, metadata.namespace); 400 when malformed.
   static absl::StatusOr<Selector> ParseSelector(const http::Request& request);
 
   const Clock& clock_;
   const std::string admin_token_;
   ResourceRegistry registry_;
+  TokenIssuer issuer_{"https://kubernetes.default.svc.cluster.local"};
   ObjectStore store_;
 
   mutable absl::Mutex mu_;

@@ -25,7 +25,8 @@ ResourceInfo Builtin(std::string group, std::string version, std::string plural,
                       std::move(short_names),
                       status,
                       nullptr,
-                      false};
+                      false,
+                      {}};
 }
 
 std::vector<std::string> StringList(const json& value) {
@@ -49,7 +50,7 @@ json ResourceEntry(const ResourceInfo& info) {
                 {"singularName", info.singular},
                 {"namespaced", info.namespaced},
                 {"kind", info.kind},
-                {"verbs", kVerbs}};
+                {"verbs", info.verbs.empty() ? kVerbs : info.verbs}};
   if (!info.short_names.empty()) entry["shortNames"] = info.short_names;
   return entry;
 }
@@ -73,10 +74,14 @@ ResourceRegistry::ResourceRegistry() {
       Builtin("", "v1", "events", "event", "Event", true, {"ev"}),
       Builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
               "CustomResourceDefinition", false, {"crd", "crds"}, true),
+      Builtin("authentication.k8s.io", "v1", "tokenreviews", "", "TokenReview", false, {}),
       Builtin("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, {}),
       Builtin("events.k8s.io", "v1", "events", "event", "Event", true, {"ev"}),
       Builtin("storage.k8s.io", "v1", "csidrivers", "csidriver", "CSIDriver", false, {}),
   };
+  for (ResourceInfo& info : resources_) {
+    if (info.plural == "tokenreviews") info.verbs = {"create"};
+  }
 }
 
 std::optional<ResourceInfo> ResourceRegistry::Find(std::string_view group, std::string_view version,
@@ -181,6 +186,15 @@ std::optional<json> ResourceRegistry::ApiResourceList(std::string_view group,
                       {"namespaced", info.namespaced},
                       {"kind", info.kind},
                       {"verbs", {"get", "patch", "update"}}});
+    }
+    if (info.StoreKey() == "v1/serviceaccounts") {
+      list.push_back({{"name", "serviceaccounts/token"},
+                      {"singularName", ""},
+                      {"namespaced", true},
+                      {"group", "authentication.k8s.io"},
+                      {"version", "v1"},
+                      {"kind", "TokenRequest"},
+                      {"verbs", {"create"}}});
     }
   }
   return json{{"kind", "APIResourceList"},

@@ -24,8 +24,9 @@ struct ResourceInfo {
   bool namespaced = true;
   std::vector<std::string> short_names;
   bool status_subresource = false;
-  nlohmann::json schema;  // the CRD version's openAPIV3Schema; null for built-in types
-  bool custom = false;    // served because of a CRD
+  nlohmann::json schema;           // the CRD version's openAPIV3Schema; null for built-in types
+  bool custom = false;             // served because of a CRD
+  std::vector<std::string> verbs;  // discovery verbs; empty: the standard object verbs
 
   // The ObjectStore key: "v1/pods", "coffer.io/v1alpha1/vaults".
   std::string StoreKey() const;

@@ -1,0 +1,87 @@
+#include "tests/kube-apiserver/server/token_request_proto.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "tests/kube-apiserver/store/status_body.h"
+
+namespace coffer::kube::standin {
+namespace {
+
+using json = nlohmann::json;
+
+// Calls `on_field(number, varint, bytes)` for each field of a message: varint for wire type 0,
+// bytes for wire type 2. False on malformed input or other wire types.
+bool ForEachField(std::string_view message,
+                  const std::function<void(int, uint64_t, std::string_view)>& on_field) {
+  size_t pos = 0;
+  auto varint = [&](uint64_t& value) {
+    value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos >= message.size()) return false;
+      uint8_t byte = static_cast<uint8_t>(message[pos++]);
+      value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return false;
+  };
+  while (pos < message.size()) {
+    uint64_t tag = 0;
+    uint64_t value = 0;
+    if (!varint(tag) || !varint(value)) return false;
+    int number = static_cast<int>(tag >> 3);
+    if ((tag & 7) == 0) {
+      on_field(number, value, {});
+    } else if ((tag & 7) == 2) {
+      if (value > message.size() - pos) return false;
+      on_field(number, 0, message.substr(pos, value));
+      pos += value;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<json> DecodeTokenRequestProto(std::string_view body) {
+  absl::Status bad = BadRequestError("the body of the request was in an unknown format");
+  constexpr std::string_view kMagic("k8s\0", 4);
+  if (body.substr(0, 4) != kMagic) return bad;
+  std::string_view raw;
+  bool ok = ForEachField(body.substr(4), [&](int field, uint64_t, std::string_view bytes) {
+    if (field == 2) raw = bytes;
+  });
+  std::string_view spec_bytes;
+  ok = ok && ForEachField(raw, [&](int field, uint64_t, std::string_view bytes) {
+         if (field == 2) spec_bytes = bytes;
+       });
+  json spec = json::object();
+  std::string_view ref_bytes;
+  bool has_ref = false;
+  ok = ok && ForEachField(spec_bytes, [&](int field, uint64_t value, std::string_view bytes) {
+         if (field == 1) spec["audiences"].push_back(std::string(bytes));
+         if (field == 3) {
+           ref_bytes = bytes;
+           has_ref = true;
+         }
+         if (field == 4) spec["expirationSeconds"] = static_cast<int64_t>(value);
+       });
+  if (has_ref) {
+    json ref = json::object();
+    static const char* kNames[] = {"", "kind", "apiVersion", "name", "uid"};
+    ok = ok && ForEachField(ref_bytes, [&](int field, uint64_t, std::string_view bytes) {
+           if (field >= 1 && field <= 4) ref[kNames[field]] = std::string(bytes);
+         });
+    spec["boundObjectRef"] = ref;
+  }
+  if (!ok) return bad;
+  return json{{"apiVersion", "authentication.k8s.io/v1"},
+              {"kind", "TokenRequest"},
+              {"metadata", json::object()},
+              {"spec", spec}};
+}
+
+}  // namespace coffer::kube::standin
