@@ -4,6 +4,10 @@
 
 namespace coffer::kube {
 
+std::string FormatMicroTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
+}
+
 std::string ApiVersion(const ResourceRef& ref) {
   return ref.group.empty() ? ref.version : ref.group + "/" + ref.version;
 }

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "lib/http/client.h"
 #include "nlohmann/json.hpp"
 
@@ -108,6 +109,9 @@ class KubeClient {
   virtual absl::StatusOr<nlohmann::json> Raw(std::string_view method, std::string_view path,
                                              const nlohmann::json& body) = 0;
 };
+
+// A MicroTime field (Lease renewTime, Event eventTime): RFC 3339 in UTC with microseconds.
+std::string FormatMicroTime(absl::Time t);
 
 // "v1" or "group/version".
 std::string ApiVersion(const ResourceRef& ref);

@@ -24,10 +24,6 @@ std::int64_t IntField(const json& object, const char* field) {
 
 }  // namespace
 
-std::string FormatMicroTime(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
-}
-
 LeaderElector::LeaderElector(KubeClient& client, Clock& clock, LeaderElectionConfig config)
     : client_(client), clock_(clock), config_(std::move(config)) {}
 

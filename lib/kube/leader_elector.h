@@ -76,9 +76,6 @@ class LeaderElector {
   std::thread thread_;  // touched only by Start() and Stop()
 };
 
-// A Lease's MicroTime: RFC 3339 in UTC with microseconds.
-std::string FormatMicroTime(absl::Time t);
-
 }  // namespace coffer::kube
 
 #endif  // COFFER_LIB_KUBE_LEADER_ELECTOR_H_
