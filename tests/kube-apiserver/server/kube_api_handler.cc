@@ -13,6 +13,7 @@ namespace {
 using json = nlohmann::json;
 
 constexpr absl::Duration kDefaultWatchTimeout = absl::Minutes(30);
+constexpr absl::Duration kBookmarkInterval = absl::Minutes(1);
 
 http::Response JsonResponse(int code, const json& body) {
   return http::Response::Json(code, body.dump());
@@ -65,6 +66,14 @@ KubeApiHandler::KubeApiHandler(const Clock& clock, std::string admin_token,
         "v1/namespaces", "",
         {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}});
   }
+  gc_ = store_.WatchAll([this](const WatchEvent& event) {
+    if (event.type != "DELETED") return;
+    for (const ObjectStore::ObjectRef& ref :
+         store_.Orphans(event.object["metadata"].value("uid", ""))) {
+      (void)store_.Delete(ref.resource, ref.ns, ref.name);
+    }
+  });
+  next_bookmark_ = clock_.Now() + kBookmarkInterval;
   reaper_ = std::thread([this] { ReapWatches(); });
 }
 
@@ -211,7 +220,8 @@ http::Response KubeApiHandler::Watch(const http::Request& request, const Target&
   http::Response response;
   response.headers.Set("Content-Type", "application/json");
   std::string resource_version = query_value("resourceVersion");
-  response.stream = [this, target, resource_version, timeout,
+  bool bookmarks = query_value("allowWatchBookmarks") == "true";
+  response.stream = [this, target, resource_version, timeout, bookmarks,
                      selector = *std::move(selector)](std::shared_ptr<http::ResponseStream> out) {
     auto session = std::make_shared<WatchSession>();
     session->stream = out;
@@ -220,8 +230,8 @@ http::Response KubeApiHandler::Watch(const http::Request& request, const Target&
     auto gone = session->gone;
     auto handle = store_.Watch(
         target.resource.StoreKey(), target.ns, resource_version,
-        [out, gone](const WatchEvent& event) {
-          if (gone->load()) return;
+        [out, gone, bookmarks](const WatchEvent& event) {
+          if (gone->load() || (event.type == "BOOKMARK" && !bookmarks)) return;
           json line = {{"type", event.type}, {"object", event.object}};
           if (!out->Write(line.dump() + "\n")) gone->store(true);
         },
@@ -242,6 +252,10 @@ http::Response KubeApiHandler::Watch(const http::Request& request, const Target&
 void KubeApiHandler::ReapWatches() {
   while (true) {
     std::vector<std::shared_ptr<WatchSession>> done;
+    if (clock_.Now() >= next_bookmark_) {
+      next_bookmark_ = clock_.Now() + kBookmarkInterval;
+      store_.Bookmark();
+    }
     {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(200));

@@ -40,6 +40,9 @@ class KubeApiHandler : public http::Handler {
 
   ObjectStore& store() { return store_; }
   const TokenIssuer& issuer() const { return issuer_; }
+  // A BOOKMARK to every watch that asked for them (allowWatchBookmarks=true); also sent every
+  // minute by the reaper thread.
+  void SendBookmarks() { store_.Bookmark(); }
 
  private:
   // What a resource path names.
@@ -83,11 +86,14 @@ class KubeApiHandler : public http::Handler {
   ResourceRegistry registry_;
   TokenIssuer issuer_{"https://kubernetes.default.svc.cluster.local"};
   ObjectStore store_;
+  // Garbage collection: deletes the dependents of every deleted owner (background propagation).
+  std::unique_ptr<WatchHandle> gc_;
 
   mutable absl::Mutex mu_;
   std::string server_address_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<WatchSession>> watches_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time next_bookmark_;  // set before reaper_ starts, then only used by it
   std::thread reaper_;
 };
 

@@ -211,5 +211,80 @@ TEST_F(KubeApiHandlerTest, WatchStreamsAddedThenModified) {
   EXPECT_EQ(events[1]["object"]["data"]["k"], "v");
 }
 
+TEST_F(KubeApiHandlerTest, WatchBookmarksOnlyWhenAllowed) {
+  const std::string base = "/api/v1/namespaces/default/configmaps";
+  json created = CallJson("POST", base, R"({"metadata":{"name":"b"}})", 201);
+  std::string rv = created["metadata"]["resourceVersion"];
+  auto plain = std::make_shared<FakeStream>();
+  auto with = std::make_shared<FakeStream>();
+  Call("GET", base, "", {{"watch", "true"}, {"resourceVersion", rv}}).stream(plain);
+  Call("GET", base, "",
+       {{"watch", "true"}, {"resourceVersion", rv}, {"allowWatchBookmarks", "true"}})
+      .stream(with);
+  handler_.SendBookmarks();
+  EXPECT_TRUE(plain->Events().empty());
+  std::vector<json> events = with->Events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["type"], "BOOKMARK");
+  EXPECT_EQ(events[0]["object"]["kind"], "ConfigMap");
+  EXPECT_EQ(events[0]["object"]["metadata"]["resourceVersion"], rv);
+  clock_.Advance(absl::Minutes(2));  // the reaper sends one every minute
+  for (int i = 0; i < 100 && with->Events().size() < 2; ++i) absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(with->Events().size(), 2u);
+  EXPECT_TRUE(plain->Events().empty());
+}
+
+TEST_F(KubeApiHandlerTest, DeletingAnOwnerCollectsItsDependents) {
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  const std::string secrets = "/api/v1/namespaces/default/secrets";
+  json owner = CallJson("POST", cms, R"({"metadata":{"name":"owner"}})", 201);
+  json other = CallJson("POST", cms, R"({"metadata":{"name":"other"}})", 201);
+  auto ref = [](const json& o) {
+    return json{{"apiVersion", "v1"},
+                {"kind", "ConfigMap"},
+                {"name", o["metadata"]["name"]},
+                {"uid", o["metadata"]["uid"]}};
+  };
+  json child = CallJson(
+      "POST", secrets,
+      json{{"metadata", {{"name", "child"}, {"ownerReferences", {ref(owner)}}}}}.dump(), 201);
+  json grandchild = {{"metadata", {{"name", "grandchild"}, {"ownerReferences", {ref(child)}}}}};
+  CallJson("POST", cms, grandchild.dump(), 201);
+  json shared = {{"metadata", {{"name", "shared"}, {"ownerReferences", {ref(owner), ref(other)}}}}};
+  CallJson("POST", secrets, shared.dump(), 201);
+  json unrelated = {{"metadata", {{"name", "unrelated"}, {"ownerReferences", {ref(other)}}}}};
+  CallJson("POST", secrets, unrelated.dump(), 201);
+
+  CallJson("DELETE", cms + "/owner", "");
+  EXPECT_EQ(Call("GET", secrets + "/child").status, 404);
+  EXPECT_EQ(Call("GET", cms + "/grandchild").status, 404);
+  EXPECT_EQ(Call("GET", secrets + "/shared").status, 200) << "another owner still exists";
+  EXPECT_EQ(Call("GET", secrets + "/unrelated").status, 200);
+  CallJson("DELETE", cms + "/other", "");
+  EXPECT_EQ(Call("GET", secrets + "/shared").status, 404);
+  EXPECT_EQ(Call("GET", secrets + "/unrelated").status, 404);
+}
+
+TEST_F(KubeApiHandlerTest, OwnerWithFinalizerCollectsDependentsOnlyOnceGone) {
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  json owner =
+      CallJson("POST", cms, R"({"metadata":{"name":"owner","finalizers":["coffer.io/x"]}})", 201);
+  json dependent = {{"metadata",
+                     {{"name", "dep"},
+                      {"ownerReferences",
+                       {{{"apiVersion", "v1"},
+                         {"kind", "ConfigMap"},
+                         {"name", "owner"},
+                         {"uid", owner["metadata"]["uid"]}}}}}}};
+  CallJson("POST", cms, dependent.dump(), 201);
+  CallJson("DELETE", cms + "/owner", "");
+  EXPECT_EQ(Call("GET", cms + "/dep").status, 200);
+  http::Response patched = Call("PATCH", cms + "/owner", R"({"metadata":{"finalizers":null}})", {},
+                                "application/merge-patch+json");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(Call("GET", cms + "/owner").status, 404);
+  EXPECT_EQ(Call("GET", cms + "/dep").status, 404);
+}
+
 }  // namespace
 }  // namespace coffer::kube::standin

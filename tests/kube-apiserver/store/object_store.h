@@ -91,6 +91,16 @@ class ObjectStore {
                                                      Selector selector = {});
   // Sends every watcher a BOOKMARK carrying the current resourceVersion.
   void Bookmark();
+  // Every ADDED/MODIFIED/DELETED event of every resource from now on (no initial events).
+  std::unique_ptr<WatchHandle> WatchAll(WatchCallback callback);
+
+  struct ObjectRef {
+    std::string resource;
+    std::string ns;
+    std::string name;
+  };
+  // Objects with an ownerReference naming `owner_uid` and no other owner that still exists.
+  std::vector<ObjectRef> Orphans(std::string_view owner_uid) const;
 
   std::string CurrentResourceVersion() const;
 

@@ -148,4 +148,41 @@ void ObjectStore::Bookmark() {
   hub_.Drain();
 }
 
+std::unique_ptr<WatchHandle> ObjectStore::WatchAll(WatchCallback callback) {
+  WatchFilter filter = [](const std::string&, const WatchEvent& event) {
+    return event.type != "BOOKMARK";
+  };
+  return std::make_unique<WatchHandle>(&hub_, hub_.Add(filter, std::move(callback), {}));
+}
+
+std::vector<ObjectStore::ObjectRef> ObjectStore::Orphans(std::string_view owner_uid) const {
+  absl::MutexLock lock(&mu_);
+  std::set<std::string> live_uids;
+  for (const auto& [resource, objects] : resources_) {
+    for (const auto& [key, object] : objects) live_uids.insert(object["metadata"].value("uid", ""));
+  }
+  std::vector<ObjectRef> orphans;
+  for (const auto& [resource, objects] : resources_) {
+    for (const auto& [key, object] : objects) {
+      const json refs = object["metadata"].value("ownerReferences", json::array());
+      if (!refs.is_array()) continue;
+      bool owned = false;
+      bool other_owner = false;
+      for (const json& ref : refs) {
+        std::string uid = ref.is_object() ? ref.value("uid", "") : "";
+        if (uid == owner_uid) {
+          owned = true;
+        } else if (live_uids.count(uid) != 0) {
+          other_owner = true;
+        }
+      }
+      if (owned && !other_owner) {
+        orphans.push_back({resource, object["metadata"].value("namespace", ""),
+                           object["metadata"].value("name", "")});
+      }
+    }
+  }
+  return orphans;
+}
+
 }  // namespace coffer::kube::standin
