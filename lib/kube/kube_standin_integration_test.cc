@@ -1,5 +1,5 @@
-// Runs the HTTP client, the leader elector and the conflict retry against the kube-standin
-// API server (a child process on loopback, real TLS and bearer token).
+// Runs the HTTP client, the informer, the leader elector and the conflict retry against the
+// kube-standin API server (a child process on loopback, real TLS and bearer token).
 #include <csignal>
 #include <filesystem>
 #include <memory>
@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "lib/base/clock.h"
 #include "lib/kube/http_kube_client.h"
+#include "lib/kube/informer.h"
 #include "lib/kube/kube_config.h"
 #include "lib/kube/leader_elector.h"
 #include "lib/kube/retry.h"
@@ -101,6 +102,25 @@ TEST_F(KubeStandinTest, ConfigMapLifecycleWithStaleUpdateAndWatch) {
       },
       nullptr));
   EXPECT_THAT(seen, ElementsAre("2", "3", "deleted"));
+}
+
+TEST_F(KubeStandinTest, InformerFollowsCreateAndDeleteAndStopsPromptly) {
+  COFFER_ASSERT_OK(
+      client_->Create(kConfigMaps, "default", {{"metadata", {{"name", "before"}}}}).status());
+  InformerOptions options;
+  options.ns = "default";
+  Informer informer(*client_, kConfigMaps, options, {});
+  informer.Start();
+  ASSERT_TRUE(testing::PollUntil([&] { return informer.HasSynced(); }));
+  EXPECT_TRUE(informer.Get("default", "before").has_value());
+  COFFER_ASSERT_OK(
+      client_->Create(kConfigMaps, "default", {{"metadata", {{"name", "after"}}}}).status());
+  COFFER_ASSERT_OK(client_->Delete(kConfigMaps, "default", "before", {}));
+  EXPECT_TRUE(testing::PollUntil([&] {
+    return informer.Get("default", "after").has_value() &&
+           !informer.Get("default", "before").has_value();
+  }));
+  informer.Stop();  // cancels the open watch stream
 }
 
 TEST_F(KubeStandinTest, LeaseHandsOverBetweenTwoElectors) {
