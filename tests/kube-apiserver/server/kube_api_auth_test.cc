@@ -138,6 +138,28 @@ TEST_F(KubeApiAuthTest, DecodesTheProtobufBodyKubectlSends) {
   EXPECT_EQ(Call("POST", kTokenPath, "junk", "application/vnd.kubernetes.protobuf").status, 400);
 }
 
+TEST_F(KubeApiAuthTest, CreatesAServiceAccountFromProtobufAndRefusesOtherProtobuf) {
+  auto field = [](int number, const std::string& bytes) {
+    return std::string(1, static_cast<char>(number << 3 | 2)) +
+           std::string(1, static_cast<char>(bytes.size())) + bytes;
+  };
+  std::string meta =
+      field(1, "coffer") + field(3, "default") + field(11, field(1, "a") + field(2, "b"));
+  std::string unknown = field(1, field(1, "v1") + field(2, "ServiceAccount")) +
+                        field(2, field(1, meta)) + field(3, "") + field(4, "");
+  std::string body = std::string("k8s\0", 4) + unknown;
+  http::Response created = Call("POST", "/api/v1/namespaces/default/serviceaccounts", body,
+                                "application/vnd.kubernetes.protobuf");
+  ASSERT_EQ(created.status, 201) << created.body;
+  json sa = json::parse(created.body);
+  EXPECT_EQ(sa["metadata"]["name"], "coffer");
+  EXPECT_EQ(sa["metadata"]["labels"], json({{"a", "b"}}));
+  EXPECT_EQ(sa["kind"], "ServiceAccount");
+  http::Response refused = Call("POST", "/api/v1/namespaces/default/configmaps", body,
+                                "application/vnd.kubernetes.protobuf");
+  EXPECT_EQ(refused.status, 415) << refused.body;
+}
+
 TEST_F(KubeApiAuthTest, ReviewAuthenticatesAValidPodToken) {
   std::string pod_uid = CreateAccountAndPod();
   json status = Review(PodToken("vault"), {"vault", "other"});

@@ -7,6 +7,7 @@
 #include "lib/kube/label_selector.h"
 #include "tests/kube-apiserver/schema/schema.h"
 #include "tests/kube-apiserver/server/kube_api_handler.h"
+#include "tests/kube-apiserver/server/token_request_proto.h"
 #include "tests/kube-apiserver/store/status_body.h"
 
 namespace coffer::kube::standin {
@@ -44,6 +45,20 @@ absl::StatusOr<json> ParseBody(const std::string& body) {
     return BadRequestError("the body of the request was in an unknown format");
   }
   return parsed;
+}
+
+// JSON, or the protobuf `kubectl create serviceaccount` sends (metadata is all a ServiceAccount
+// needs here); protobuf for other resources is 415.
+absl::StatusOr<json> ParseCreateBody(const http::Request& request, const std::string& store_key) {
+  std::string type(request.headers.Get("Content-Type").value_or(""));
+  if (type.rfind("application/vnd.kubernetes.protobuf", 0) != 0) return ParseBody(request.body);
+  if (store_key == "v1/serviceaccounts") {
+    return DecodeMetadataOnlyProto(request.body);
+  }
+  return KubeError(absl::StatusCode::kInvalidArgument,
+                   "the body of the request was in an unknown format - accepted media types "
+                   "include: application/json",
+                   "UnsupportedMediaType", 415);
 }
 
 std::string QueryValue(const http::Request& request, const char* key) {
@@ -122,7 +137,7 @@ http::Response KubeApiHandler::Serve(const http::Request& request, const Target&
   } else if (method == "GET") {
     result = store_.Get(key, target.ns, target.name);
   } else if (method == "POST" && target.name.empty() && target.subresource.empty()) {
-    absl::StatusOr<json> body = ParseBody(request.body);
+    absl::StatusOr<json> body = ParseCreateBody(request, key);
     result = body.ok() ? Create(target, *std::move(body)) : body.status();
     success = 201;
   } else if (method == "PUT" && !target.name.empty()) {

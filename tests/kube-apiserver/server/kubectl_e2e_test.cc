@@ -3,11 +3,18 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/base/base64.h"
 #include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
 
@@ -69,11 +76,28 @@ class KubectlTest : public ::testing::Test {
     }
   }
 
-  testing::RunResult Kubectl(std::vector<std::string> args) {
+  std::vector<std::string> KubectlArgv(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {KubectlPath(), "--kubeconfig", kubeconfig_, "--cache-dir",
                                      dir_.File("cache")};
     argv.insert(argv.end(), args.begin(), args.end());
-    return testing::Run(argv, {{"HOME", dir_.path()}});
+    return argv;
+  }
+  testing::RunResult Kubectl(std::vector<std::string> args) {
+    return testing::Run(KubectlArgv(args), {{"HOME", dir_.path()}});
+  }
+  // A kubectl left running in the background; its output goes to `log`.
+  std::unique_ptr<testing::Subprocess> KubectlInBackground(const std::string& log,
+                                                           std::vector<std::string> args) {
+    auto process = std::make_unique<testing::Subprocess>(
+        KubectlArgv(args), dir_.File(log),
+        std::map<std::string, std::string>{{"HOME", dir_.path()}});
+    EXPECT_TRUE(process->Start());
+    return process;
+  }
+  std::string TokenReviewYaml(const std::string& token) {
+    return Manifest("review.yaml",
+                    "apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  token: " +
+                        token + "\n  audiences: [vault]\n");
   }
   std::string Manifest(const std::string& name, const std::string& text) {
     std::string path = dir_.File(name);
@@ -122,6 +146,80 @@ TEST_F(KubectlTest, WrongTokenIsRefused) {
   testing::RunResult result = testing::Run(argv, {{"HOME", dir_.path()}});
   EXPECT_NE(result.exit_code, 0);
   EXPECT_THAT(result.output, HasSubstr("You must be logged in to the server"));
+}
+
+TEST_F(KubectlTest, CreateTokenThenReviewIt) {
+  testing::RunResult sa = Kubectl({"create", "serviceaccount", "coffer"});
+  ASSERT_EQ(sa.exit_code, 0) << sa.output << standin_->Log();
+  EXPECT_THAT(sa.output, HasSubstr("serviceaccount/coffer created"));
+
+  // kubectl sends this TokenRequest as protobuf.
+  testing::RunResult token = Kubectl({"create", "token", "coffer", "--audience", "vault"});
+  ASSERT_EQ(token.exit_code, 0) << token.output << standin_->Log();
+  std::string jwt(absl::StripAsciiWhitespace(token.output));
+  std::vector<std::string> parts = absl::StrSplit(jwt, '.');
+  ASSERT_EQ(parts.size(), 3u) << token.output;
+  std::optional<std::string> claims = Base64UrlDecode(parts[1]);
+  ASSERT_TRUE(claims.has_value());
+  EXPECT_THAT(*claims, HasSubstr("\"aud\":[\"vault\"]"));
+  EXPECT_THAT(*claims, HasSubstr("\"sub\":\"system:serviceaccount:default:coffer\""));
+
+  testing::RunResult review = Kubectl({"create", "-f", TokenReviewYaml(jwt), "-o", "yaml"});
+  ASSERT_EQ(review.exit_code, 0) << review.output << standin_->Log();
+  EXPECT_THAT(review.output, HasSubstr("authenticated: true"));
+  EXPECT_THAT(review.output, HasSubstr("username: system:serviceaccount:default:coffer"));
+
+  testing::RunResult garbage =
+      Kubectl({"create", "-f", TokenReviewYaml("garbage.not.jwt"), "-o", "yaml"});
+  ASSERT_EQ(garbage.exit_code, 0) << garbage.output;
+  EXPECT_THAT(garbage.output, ::testing::Not(HasSubstr("authenticated: true")));
+  EXPECT_THAT(garbage.output, HasSubstr("invalid bearer token"));
+}
+
+TEST_F(KubectlTest, WatchSeesAnUpdateFromAnotherKubectl) {
+  ASSERT_EQ(Kubectl({"apply", "-f", Manifest("crd.yaml", kCrd)}).exit_code, 0);
+  ASSERT_EQ(Kubectl({"apply", "-f", Manifest("w.yaml", VaultYaml("w", 2))}).exit_code, 0);
+  std::unique_ptr<testing::Subprocess> watch = KubectlInBackground(
+      "watch.log", {"get", "vaults", "--watch", "--no-headers", "--request-timeout=60s", "-o",
+                    "custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas"});
+  ASSERT_TRUE(testing::PollUntil([&] { return watch->Log().find("w ") != std::string::npos; }))
+      << watch->Log();
+  testing::RunResult patched =
+      Kubectl({"patch", "vault", "w", "--type=merge", "-p", R"({"spec":{"replicas":5}})"});
+  ASSERT_EQ(patched.exit_code, 0) << patched.output;
+  // One row per event: "w 2" from the list, then "w 5" from the MODIFIED event.
+  auto has_row = [&](const std::string& replicas) {
+    for (absl::string_view line : absl::StrSplit(watch->Log(), '\n')) {
+      std::vector<std::string> cells = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (cells == std::vector<std::string>{"w", replicas}) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(testing::PollUntil([&] { return has_row("5"); })) << watch->Log();
+  EXPECT_TRUE(has_row("2")) << watch->Log();
+  watch->Stop(SIGTERM);
+}
+
+TEST_F(KubectlTest, DeleteWaitsForTheFinalizerToGo) {
+  ASSERT_EQ(Kubectl({"apply", "-f", Manifest("crd.yaml", kCrd)}).exit_code, 0);
+  std::string held = VaultYaml("held", 1);
+  held.replace(held.find("  name: held"), 12, "  name: held\n  finalizers: [coffer.io/hold]");
+  ASSERT_EQ(Kubectl({"apply", "-f", Manifest("held.yaml", held)}).exit_code, 0);
+  std::unique_ptr<testing::Subprocess> del = KubectlInBackground(
+      "delete.log", {"delete", "vault", "held", "--wait=true", "--timeout=30s"});
+  ASSERT_TRUE(testing::PollUntil([&] {
+    return !Kubectl({"get", "vault", "held", "-o", "jsonpath={.metadata.deletionTimestamp}"})
+                .output.empty();
+  }));
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_TRUE(del->running()) << "delete returned while the finalizer was still there: "
+                              << del->Log();
+  testing::RunResult patched = Kubectl(
+      {"patch", "vault", "held", "--type=merge", "-p", R"({"metadata":{"finalizers":null}})"});
+  ASSERT_EQ(patched.exit_code, 0) << patched.output;
+  EXPECT_EQ(del->Wait(std::chrono::seconds(30)), 0) << del->Log();
+  EXPECT_THAT(del->Log(), HasSubstr("vault.coffer.io \"held\" deleted"));
+  EXPECT_THAT(Kubectl({"get", "vault", "held"}).output, HasSubstr("NotFound"));
 }
 
 }  // namespace

@@ -84,4 +84,42 @@ absl::StatusOr<json> DecodeTokenRequestProto(std::string_view body) {
               {"spec", spec}};
 }
 
+absl::StatusOr<json> DecodeMetadataOnlyProto(std::string_view body) {
+  absl::Status bad = BadRequestError("the body of the request was in an unknown format");
+  constexpr std::string_view kMagic("k8s\0", 4);
+  if (body.substr(0, 4) != kMagic) return bad;
+  json object = {{"metadata", json::object()}};
+  std::string_view raw;
+  bool ok = ForEachField(body.substr(4), [&](int field, uint64_t, std::string_view bytes) {
+    if (field == 2) raw = bytes;
+    if (field != 1) return;
+    ForEachField(bytes, [&](int type_field, uint64_t, std::string_view text) {
+      if (type_field == 1) object["apiVersion"] = std::string(text);
+      if (type_field == 2) object["kind"] = std::string(text);
+    });
+  });
+  std::string_view meta_bytes;
+  ok = ok && ForEachField(raw, [&](int field, uint64_t, std::string_view bytes) {
+         if (field == 1) meta_bytes = bytes;
+       });
+  json& meta = object["metadata"];
+  auto map_entry = [&ok](std::string_view entry, json& into) {
+    std::string key;
+    std::string value;
+    ok = ok && ForEachField(entry, [&](int field, uint64_t, std::string_view text) {
+           (field == 1 ? key : value) = std::string(text);
+         });
+    into[key] = value;
+  };
+  ok = ok && ForEachField(meta_bytes, [&](int field, uint64_t, std::string_view bytes) {
+         if (field == 1 && !bytes.empty()) meta["name"] = std::string(bytes);
+         if (field == 2 && !bytes.empty()) meta["generateName"] = std::string(bytes);
+         if (field == 3 && !bytes.empty()) meta["namespace"] = std::string(bytes);
+         if (field == 11) map_entry(bytes, meta["labels"]);
+         if (field == 12) map_entry(bytes, meta["annotations"]);
+       });
+  if (!ok) return bad;
+  return object;
+}
+
 }  // namespace coffer::kube::standin

@@ -14,6 +14,11 @@ namespace coffer::kube::standin {
 // {kind, apiVersion, name, uid}. 400 BadRequest Status when the bytes do not parse.
 absl::StatusOr<nlohmann::json> DecodeTokenRequestProto(std::string_view body);
 
+// Decodes a protobuf body of a built-in object whose content the stand-in only needs from
+// metadata (name, generateName, namespace, labels, annotations), plus apiVersion and kind:
+// what `kubectl create serviceaccount` sends. 400 BadRequest Status when the bytes do not parse.
+absl::StatusOr<nlohmann::json> DecodeMetadataOnlyProto(std::string_view body);
+
 }  // namespace coffer::kube::standin
 
 #endif  // COFFER_TESTS_KUBE_APISERVER_SERVER_TOKEN_REQUEST_PROTO_H_
