@@ -177,6 +177,34 @@ http::Response KubeApiHandler::List(const http::Request& request, const Target& 
 absl::Status KubeApiHandler::Admit(const Target& target, json& object) {
   if (!object.is_object()) return BadRequestError("the object is not a JSON object");
   const ResourceInfo& info = target.resource;
+  if (object.contains("metadata")) {
+    const json& metadata = object["metadata"];
+    if (!metadata.is_object()) return BadRequestError("Object 'metadata' is not an object");
+    for (const char* field : {"name", "generateName", "namespace", "resourceVersion"}) {
+      if (metadata.contains(field) && !metadata[field].is_string()) {
+        return BadRequestError(std::string("metadata.") + field + " must be a string");
+      }
+    }
+  }
+  // As the real server: an apiVersion or kind that is not the URL's is a 400; absent ones default.
+  if (object.contains("apiVersion")) {
+    const json& api_version = object["apiVersion"];
+    if (!api_version.is_string() || api_version.get<std::string>() != info.GroupVersion()) {
+      return BadRequestError(
+          "the API version in the data (" +
+          (api_version.is_string() ? api_version.get<std::string>() : api_version.dump()) +
+          ") does not match the expected API version (" + info.GroupVersion() + ")");
+    }
+  }
+  if (object.contains("kind")) {
+    const json& kind = object["kind"];
+    if (!kind.is_string() || kind.get<std::string>() != info.kind) {
+      return BadRequestError((kind.is_string() ? kind.get<std::string>() : kind.dump()) +
+                             " in version \"" + info.version + "\" cannot be handled as a " +
+                             info.kind + ": the object provided is unrecognized (must be of type " +
+                             info.kind + ")");
+    }
+  }
   object["apiVersion"] = info.GroupVersion();
   object["kind"] = info.kind;
   std::string name = object.value("/metadata/name"_json_pointer, std::string());
@@ -235,6 +263,15 @@ absl::StatusOr<json> KubeApiHandler::Patch(const http::Request& request, const T
                      415);
   }
   COFFER_ASSIGN_OR_RETURN(json patch, ParseBody(request.body));
+  // The real server decodes a merge patch into a map and a JSON patch into a list of operations.
+  if (merge && !patch.is_object()) {
+    return BadRequestError("json: cannot unmarshal " + std::string(patch.type_name()) +
+                           " into Go value of type map[string]interface {}");
+  }
+  if (!merge && !patch.is_array()) {
+    return BadRequestError("json: cannot unmarshal " + std::string(patch.type_name()) +
+                           " into Go value of type jsonpatch.Patch");
+  }
   bool pinned = merge && patch.contains("/metadata/resourceVersion"_json_pointer);
   absl::StatusOr<json> result;
   for (int attempt = 0; attempt < kPatchAttempts; ++attempt) {
@@ -249,6 +286,10 @@ absl::StatusOr<json> KubeApiHandler::Patch(const http::Request& request, const T
       } catch (const json::exception& e) {
         return KubeError(absl::StatusCode::kInvalidArgument, e.what(), "Invalid", 422);
       }
+    }
+    if (!patched.is_object()) {
+      return KubeError(absl::StatusCode::kInvalidArgument, "the patched object is not an object",
+                       "Invalid", 422);
     }
     if (!pinned && patched["metadata"].is_object()) {
       patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"];

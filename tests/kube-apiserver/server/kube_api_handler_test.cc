@@ -162,6 +162,172 @@ TEST_F(KubeApiHandlerTest, CrudOfConfigMap) {
   EXPECT_EQ(CallJson("POST", base, "{not json", 400)["reason"], "BadRequest");
 }
 
+// Every error is a v1 Status with status Failure, the reason and the HTTP code (issue 4).
+void ExpectStatus(const http::Response& response, int code, const std::string& reason) {
+  EXPECT_EQ(response.status, code) << response.body;
+  json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(body.is_object()) << response.body;
+  EXPECT_EQ(body["kind"], "Status") << response.body;
+  EXPECT_EQ(body["apiVersion"], "v1") << response.body;
+  EXPECT_EQ(body["status"], "Failure") << response.body;
+  EXPECT_EQ(body["reason"], reason) << response.body;
+  EXPECT_EQ(body["code"], code) << response.body;
+  EXPECT_TRUE(body["message"].is_string()) << response.body;
+}
+
+TEST_F(KubeApiHandlerTest, BodyThatIsNotJsonIs400) {
+  const std::string base = "/api/v1/namespaces/default/configmaps";
+  ExpectStatus(Call("POST", base, "{not json"), 400, "BadRequest");
+  ExpectStatus(Call("POST", base, ""), 400, "BadRequest");
+  ExpectStatus(Call("POST", base, "\xff\xfe"), 400, "BadRequest");
+  CallJson("POST", base, R"({"metadata":{"name":"c"}})", 201);
+  ExpectStatus(Call("PUT", base + "/c", "{\"metadata\":"), 400, "BadRequest");
+}
+
+TEST_F(KubeApiHandlerTest, BodyThatIsNotAnObjectOrHasNoNameIsRejected) {
+  const std::string base = "/api/v1/namespaces/default/configmaps";
+  for (const char* body : {"[]", "[1,2]", "\"x\"", "42", "null", "true"}) {
+    ExpectStatus(Call("POST", base, body), 400, "BadRequest");
+  }
+  for (const char* body :
+       {R"({"metadata":"x"})", R"({"metadata":[]})", R"({"metadata":{"name":5}})",
+        R"({"metadata":{"generateName":{}}})", R"({"metadata":{"name":"n","namespace":1}})"}) {
+    ExpectStatus(Call("POST", base, body), 400, "BadRequest");
+  }
+  for (const char* body : {"{}", R"({"metadata":{}})", R"({"metadata":{"name":""}})"}) {
+    http::Response response = Call("POST", base, body);
+    ExpectStatus(response, 422, "Invalid");
+    json status = json::parse(response.body);
+    ASSERT_FALSE(status["details"]["causes"].empty()) << response.body;
+    EXPECT_EQ(status["details"]["causes"][0]["field"], "metadata.name");
+    EXPECT_EQ(status["details"]["causes"][0]["reason"], "FieldValueRequired");
+  }
+  json generated = CallJson("POST", base, R"({"metadata":{"generateName":"g-"}})", 201);
+  EXPECT_EQ(generated["metadata"]["name"].get<std::string>().rfind("g-", 0), 0u);
+  json created = CallJson("POST", base, R"({"metadata":{"name":"c"}})", 201);
+  ExpectStatus(Call("PUT", base + "/c", "[1]"), 400, "BadRequest");
+  ExpectStatus(Call("PUT", base + "/c", R"({"metadata":{"name":"other"}})"), 400, "BadRequest");
+  EXPECT_EQ(CallJson("GET", base + "/c"), created) << "rejected writes change nothing";
+}
+
+TEST_F(KubeApiHandlerTest, KindOrApiVersionNotMatchingTheUrlIs400) {
+  const std::string base = "/api/v1/namespaces/default/configmaps";
+  ExpectStatus(Call("POST", base, R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"a"}})"),
+               400, "BadRequest");
+  ExpectStatus(
+      Call("POST", base, R"({"apiVersion":"apps/v1","kind":"ConfigMap","metadata":{"name":"a"}})"),
+      400, "BadRequest");
+  ExpectStatus(Call("POST", base, R"({"apiVersion":1,"kind":"ConfigMap","metadata":{"name":"a"}})"),
+               400, "BadRequest");
+  ExpectStatus(Call("POST", base, R"({"kind":["ConfigMap"],"metadata":{"name":"a"}})"), 400,
+               "BadRequest");
+  EXPECT_EQ(Call("GET", base + "/a").status, 404);
+  json created = CallJson("POST", base,
+                          R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}})", 201);
+  created["kind"] = "Secret";
+  ExpectStatus(Call("PUT", base + "/a", created.dump()), 400, "BadRequest");
+  CreateCrd();
+  const std::string vaults = "/apis/coffer.io/v1alpha1/namespaces/default/vaults";
+  ExpectStatus(Call("POST", vaults,
+                    R"({"apiVersion":"coffer.io/v1","kind":"Vault","metadata":{"name":"v"}})"),
+               400, "BadRequest");
+  CallJson("POST", vaults,
+           R"({"apiVersion":"coffer.io/v1alpha1","kind":"Vault","metadata":{"name":"v"}})", 201);
+}
+
+TEST_F(KubeApiHandlerTest, UnknownResourcesAndPathsAre404) {
+  for (const char* path :
+       {"/api/v1/namespaces/default/widgets", "/apis/nope.example.com/v1/things",
+        "/apis/nope.example.com/v1/namespaces/default/things",
+        "/api/v1/namespaces/default/widgets/w", "/api/v1/namespaces/default/configmaps/c/status",
+        "/api/v1/namespaces/default/configmaps/c/x/y", "/api/v2/configmaps", "/nope",
+        "/api/v1/nopes", "/healthz/nope", "/apis/coffer.io/v1alpha1/vaults"}) {
+    for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
+      http::Response response = Call(
+          method, path, R"({"metadata":{"name":"w"}})", {},
+          std::string(method) == "PATCH" ? "application/merge-patch+json" : "application/json");
+      SCOPED_TRACE(std::string(method) + " " + path);
+      ExpectStatus(response, 404, "NotFound");
+      EXPECT_EQ(json::parse(response.body)["message"],
+                "the server could not find the requested resource");
+    }
+  }
+}
+
+TEST_F(KubeApiHandlerTest, ExistingNameIs409AlreadyExistsAndStaleUpdateIs409Conflict) {
+  const std::string base = "/api/v1/namespaces/default/configmaps";
+  json created = CallJson("POST", base, R"({"metadata":{"name":"c"}})", 201);
+  http::Response again = Call("POST", base, R"({"metadata":{"name":"c"}})");
+  ExpectStatus(again, 409, "AlreadyExists");
+  EXPECT_EQ(json::parse(again.body)["message"], "configmaps \"c\" already exists");
+  json updated = created;
+  updated["data"] = {{"a", "1"}};
+  CallJson("PUT", base + "/c", updated.dump());
+  created["data"] = {{"a", "2"}};
+  http::Response stale = Call("PUT", base + "/c", created.dump());
+  ExpectStatus(stale, 409, "Conflict");
+  EXPECT_THAT(json::parse(stale.body)["message"].get<std::string>(),
+              ::testing::HasSubstr("the object has been modified"));
+  http::Response pinned =
+      Call("PATCH", base + "/c",
+           json{{"metadata", {{"resourceVersion", created["metadata"]["resourceVersion"]}}}}.dump(),
+           {}, "application/merge-patch+json");
+  ExpectStatus(pinned, 409, "Conflict");
+  EXPECT_EQ(CallJson("GET", base + "/c")["data"]["a"], "1");
+}
+
+TEST_F(KubeApiHandlerTest, InvalidPatchBodiesAre400) {
+  const std::string base = "/api/v1/namespaces/default/configmaps";
+  json created = CallJson("POST", base, R"({"metadata":{"name":"c"},"data":{"a":"1"}})", 201);
+  for (const char* type : {"application/merge-patch+json", "application/strategic-merge-patch+json",
+                           "application/json-patch+json"}) {
+    SCOPED_TRACE(type);
+    for (const char* body : {"{not json", "", "\"x\"", "42", "null"}) {
+      ExpectStatus(Call("PATCH", base + "/c", body, {}, type), 400, "BadRequest");
+    }
+  }
+  for (const char* body : {"[1]", "[]", "true"}) {
+    ExpectStatus(Call("PATCH", base + "/c", body, {}, "application/merge-patch+json"), 400,
+                 "BadRequest");
+  }
+  ExpectStatus(
+      Call("PATCH", base + "/c", R"({"data":{"a":"2"}})", {}, "application/json-patch+json"), 400,
+      "BadRequest");
+  ExpectStatus(
+      Call("PATCH", base + "/c", R"({"metadata":"x"})", {}, "application/merge-patch+json"), 400,
+      "BadRequest");
+  ExpectStatus(
+      Call("PATCH", base + "/c", R"({"kind":"Secret"})", {}, "application/merge-patch+json"), 400,
+      "BadRequest");
+  ExpectStatus(Call("PATCH", base + "/c", R"([{"op":"replace","path":"","value":1}])", {},
+                    "application/json-patch+json"),
+               422, "Invalid");
+  ExpectStatus(Call("PATCH", base + "/c", R"({"data":{}})", {}, "text/plain"), 415,
+               "UnsupportedMediaType");
+  ExpectStatus(
+      Call("PATCH", base + "/missing", R"({"data":{}})", {}, "application/merge-patch+json"), 404,
+      "NotFound");
+  EXPECT_EQ(CallJson("GET", base + "/c"), created) << "rejected patches change nothing";
+}
+
+TEST_F(KubeApiHandlerTest, SchemaViolationIs422WithCauses) {
+  CreateCrd();
+  const std::string base = "/apis/coffer.io/v1alpha1/namespaces/default/vaults";
+  http::Response bad = Call("POST", base, R"({"metadata":{"name":"bad"},"spec":{"replicas":"x"}})");
+  ExpectStatus(bad, 422, "Invalid");
+  json status = json::parse(bad.body);
+  EXPECT_EQ(status["details"]["name"], "bad");
+  EXPECT_EQ(status["details"]["group"], "coffer.io");
+  EXPECT_EQ(status["details"]["kind"], "Vault");
+  ASSERT_FALSE(status["details"]["causes"].empty());
+  EXPECT_EQ(status["details"]["causes"][0]["field"], "spec.replicas");
+  CallJson("POST", base, R"({"metadata":{"name":"v"},"spec":{"replicas":2}})", 201);
+  ExpectStatus(
+      Call("PATCH", base + "/v", R"({"spec":{"replicas":0}})", {}, "application/merge-patch+json"),
+      422, "Invalid");
+  EXPECT_EQ(CallJson("GET", base + "/v")["spec"]["replicas"], 2);
+}
+
 TEST_F(KubeApiHandlerTest, ListHonoursSelectorsAndLimit) {
   const std::string base = "/api/v1/namespaces/default/configmaps";
   CallJson("POST", base, R"({"metadata":{"name":"a","labels":{"tier":"x"}}})", 201);
