@@ -3,9 +3,12 @@
 #include <csignal>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/clock.h"
@@ -14,6 +17,7 @@
 #include "lib/kube/kube_config.h"
 #include "lib/kube/leader_elector.h"
 #include "lib/kube/retry.h"
+#include "lib/kube/token_calls.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
@@ -26,6 +30,85 @@ using ::nlohmann::json;
 using ::testing::ElementsAre;
 
 const ResourceRef kConfigMaps{"", "v1", "configmaps", true};
+const ResourceRef kServiceAccounts{"", "v1", "serviceaccounts", true};
+
+// kube-standin keeps the last 1000 store events (ObjectStore's default history); a watch from
+// a resourceVersion with more changes after it than that is expired.
+constexpr int kWatchHistory = 1000;
+
+// Forwards to another client, but holds the first Watch call until Release() (or 60 s), so a
+// test can make the informer's list resourceVersion fall out of the server's history.
+class GatedWatchClient : public KubeClient {
+ public:
+  explicit GatedWatchClient(KubeClient& inner) : inner_(inner) {}
+
+  absl::StatusOr<json> Get(const ResourceRef& ref, std::string_view ns,
+                           std::string_view name) override {
+    return inner_.Get(ref, ns, name);
+  }
+  absl::StatusOr<ObjectList> List(const ResourceRef& ref, std::string_view ns,
+                                  const ListOptions& options) override {
+    return inner_.List(ref, ns, options);
+  }
+  absl::StatusOr<json> Create(const ResourceRef& ref, std::string_view ns,
+                              const json& object) override {
+    return inner_.Create(ref, ns, object);
+  }
+  absl::StatusOr<json> Update(const ResourceRef& ref, std::string_view ns,
+                              const json& object) override {
+    return inner_.Update(ref, ns, object);
+  }
+  absl::StatusOr<json> UpdateStatus(const ResourceRef& ref, std::string_view ns,
+                                    const json& object) override {
+    return inner_.UpdateStatus(ref, ns, object);
+  }
+  absl::StatusOr<json> Patch(const ResourceRef& ref, std::string_view ns, std::string_view name,
+                             PatchType type, const json& patch) override {
+    return inner_.Patch(ref, ns, name, type, patch);
+  }
+  absl::Status Delete(const ResourceRef& ref, std::string_view ns, std::string_view name,
+                      const DeleteOptions& options) override {
+    return inner_.Delete(ref, ns, name, options);
+  }
+  absl::Status Watch(const ResourceRef& ref, std::string_view ns, const WatchOptions& options,
+                     const std::function<bool(const WatchEvent&)>& on_event,
+                     const http::Cancellation* cancel) override {
+    bool first = false;
+    {
+      absl::MutexLock lock(&mu_);
+      first = watches_++ == 0;
+    }
+    if (first) {
+      first_watch_.Notify();
+      released_.WaitForNotificationWithTimeout(absl::Seconds(60));
+    }
+    absl::Status status = inner_.Watch(ref, ns, options, on_event, cancel);
+    absl::MutexLock lock(&mu_);
+    results_.push_back(status.code());
+    return status;
+  }
+  absl::StatusOr<json> Raw(std::string_view method, std::string_view path,
+                           const json& body) override {
+    return inner_.Raw(method, path, body);
+  }
+
+  void WaitForFirstWatch() { first_watch_.WaitForNotificationWithTimeout(absl::Seconds(30)); }
+  void Release() {
+    if (!released_.HasBeenNotified()) released_.Notify();
+  }
+  std::vector<absl::StatusCode> results() {
+    absl::MutexLock lock(&mu_);
+    return results_;
+  }
+
+ private:
+  KubeClient& inner_;
+  absl::Notification first_watch_;
+  absl::Notification released_;
+  absl::Mutex mu_;
+  int watches_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<absl::StatusCode> results_ ABSL_GUARDED_BY(mu_);
+};
 
 class KubeStandinTest : public ::testing::Test {
  protected:
@@ -121,6 +204,104 @@ TEST_F(KubeStandinTest, InformerFollowsCreateAndDeleteAndStopsPromptly) {
            !informer.Get("default", "before").has_value();
   }));
   informer.Stop();  // cancels the open watch stream
+}
+
+TEST_F(KubeStandinTest, RequestedServiceAccountTokenPassesReviewAndGarbageDoesNot) {
+  COFFER_ASSERT_OK(client_
+                       ->Create(kServiceAccounts, "default",
+                                {{"apiVersion", "v1"},
+                                 {"kind", "ServiceAccount"},
+                                 {"metadata", {{"name", "vault-auth"}}}})
+                       .status());
+  COFFER_ASSERT_OK_AND_ASSIGN(IssuedToken issued, RequestToken(*client_, "default", "vault-auth",
+                                                               {"vault"}, 3600, std::nullopt));
+  EXPECT_FALSE(issued.token.empty());
+  EXPECT_GT(issued.expiration, absl::Now() + absl::Minutes(50));
+
+  COFFER_ASSERT_OK_AND_ASSIGN(TokenReviewResult review,
+                              ReviewToken(*client_, issued.token, {"vault"}));
+  EXPECT_TRUE(review.authenticated) << review.error;
+  EXPECT_EQ(review.username, "system:serviceaccount:default:vault-auth");
+  EXPECT_FALSE(review.uid.empty());
+  EXPECT_THAT(review.groups, ::testing::Contains("system:serviceaccounts:default"));
+  EXPECT_THAT(review.audiences, ElementsAre("vault"));
+  EXPECT_TRUE(review.pod_name.empty());
+
+  COFFER_ASSERT_OK_AND_ASSIGN(TokenReviewResult garbage,
+                              ReviewToken(*client_, "not-a-token", {"vault"}));
+  EXPECT_FALSE(garbage.authenticated);
+  EXPECT_TRUE(garbage.username.empty());
+  EXPECT_FALSE(garbage.error.empty());
+
+  EXPECT_THAT(RequestToken(*client_, "default", "missing", {"vault"}, 3600, std::nullopt),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+// More changes than the server's watch history between the informer's list and its watch: the
+// watch is expired, the informer lists again and its cache and handlers catch up (the deletion
+// included). A direct watch from the old resourceVersion gets kWatchExpired too.
+TEST_F(KubeStandinTest, ExpiredWatchMakesTheInformerListAgain) {
+  for (const char* name : {"gone", "cm"}) {
+    COFFER_ASSERT_OK(
+        client_->Create(kConfigMaps, "default", {{"metadata", {{"name", name}}}}).status());
+  }
+  GatedWatchClient gated(*client_);
+  absl::Mutex mu;
+  std::set<std::string> deleted;
+  InformerHandlers handlers;
+  handlers.on_delete = [&](const json& object) {
+    absl::MutexLock lock(&mu);
+    deleted.insert(object["metadata"]["name"].get<std::string>());
+  };
+  InformerOptions options;
+  options.ns = "default";
+  Informer informer(gated, kConfigMaps, options, handlers);
+  informer.Start();
+  gated.WaitForFirstWatch();
+  ASSERT_TRUE(informer.HasSynced());
+  const std::string listed_rv = informer.LastResourceVersion();
+
+  COFFER_ASSERT_OK(client_->Delete(kConfigMaps, "default", "gone", {}));
+  COFFER_ASSERT_OK(
+      client_->Create(kConfigMaps, "default", {{"metadata", {{"name", "new"}}}}).status());
+  for (int i = 1; i <= kWatchHistory + 5; ++i) {
+    absl::Status patched = client_
+                               ->Patch(kConfigMaps, "default", "cm", PatchType::kMerge,
+                                       {{"data", {{"n", std::to_string(i)}}}})
+                               .status();
+    ASSERT_TRUE(patched.ok()) << patched;
+  }
+
+  WatchOptions from_list;
+  from_list.resource_version = listed_rv;
+  from_list.timeout_seconds = 5;
+  int events = 0;
+  EXPECT_THAT(client_->Watch(
+                  kConfigMaps, "default", from_list,
+                  [&](const WatchEvent&) {
+                    ++events;
+                    return true;
+                  },
+                  nullptr),
+              StatusIs(kWatchExpired));
+  EXPECT_EQ(events, 0);
+
+  gated.Release();
+  const std::string last = std::to_string(kWatchHistory + 5);
+  EXPECT_TRUE(testing::PollUntil([&] {
+    std::optional<json> cm = informer.Get("default", "cm");
+    return cm.has_value() && cm->value("/data/n"_json_pointer, std::string()) == last &&
+           informer.Get("default", "new").has_value() &&
+           !informer.Get("default", "gone").has_value();
+  }));
+  EXPECT_EQ(informer.List().size(), 2u);
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_THAT(deleted, ElementsAre("gone"));
+  }
+  ASSERT_FALSE(gated.results().empty());
+  EXPECT_EQ(gated.results()[0], kWatchExpired);
+  informer.Stop();
 }
 
 TEST_F(KubeStandinTest, LeaseHandsOverBetweenTwoElectors) {
