@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <future>
+
 namespace coffer::http {
 namespace {
 
@@ -44,6 +46,12 @@ Response Response::Text(int status, std::string body, std::string content_type) 
 
 Response Response::Json(int status, std::string body) {
   return Text(status, std::move(body), "application/json; charset=utf-8");
+}
+
+Response HandleAndWait(Handler& handler, const Request& request) {
+  std::promise<Response> answer;
+  handler.HandleAsync(request, [&answer](Response r) { answer.set_value(std::move(r)); });
+  return answer.get_future().get();
 }
 
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space) {

@@ -93,6 +93,10 @@ class Handler {
   }
 };
 
+// Calls handler.HandleAsync and waits for its answer: the synchronous Handle of handlers whose
+// real work is asynchronous.
+Response HandleAndWait(Handler& handler, const Request& request);
+
 // Percent-decoding for paths and query strings; '+' becomes ' ' only in query strings.
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space);
 std::map<std::string, std::string> ParseQuery(std::string_view query);

@@ -1,7 +1,6 @@
 #include "vault-core/server/ops_handler.h"
 
 #include <chrono>
-#include <future>
 
 #include "lib/base/logging.h"
 #include "nlohmann/json.hpp"
@@ -53,9 +52,7 @@ void OpsHandler::HandleAsync(const http::Request& request,
 }
 
 http::Response OpsHandler::Handle(const http::Request& request) {
-  std::promise<http::Response> answer;
-  HandleAsync(request, [&answer](http::Response r) { answer.set_value(std::move(r)); });
-  return answer.get_future().get();
+  return http::HandleAndWait(*this, request);
 }
 
 http::Response OpsHandler::Route(const http::Request& request) {

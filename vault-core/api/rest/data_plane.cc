@@ -4,7 +4,6 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <future>
 
 #include "lib/base/absl_compat.h"
 #include "lib/base/logging.h"
@@ -183,9 +182,7 @@ http::Response DataPlane::RenderError(int status, std::string_view message) {
 }
 
 http::Response DataPlane::Handle(const http::Request& request) {
-  std::promise<http::Response> answer;
-  HandleAsync(request, [&answer](http::Response r) { answer.set_value(std::move(r)); });
-  return answer.get_future().get();
+  return http::HandleAndWait(*this, request);
 }
 
 http::Response DataPlane::ServeVault(const http::Request& request, const domain::Vault& vault,
