@@ -235,12 +235,7 @@ absl::StatusOr<domain::SecretProperties> SecretService::Restore(const domain::Va
   COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
   std::string head_key = rec::HeadKey(vault.id, name);
   std::string deleted_key = rec::DeletedKey(vault.id, name);
-  if (store_.Get(deleted_key).ok()) {
-    return domain::WithReason(
-        absl::AlreadyExistsError(
-            absl::StrCat("Secret ", name, " is currently in a deleted but recoverable state")),
-        domain::reason::kObjectIsDeletedButRecoverable);
-  }
+  if (store_.Get(deleted_key).ok()) return rec::SecretIsDeleted(name);
   std::vector<Write> writes;
   const SecretVersionRecord* latest = nullptr;
   for (auto& v : *backup.mutable_versions()) {

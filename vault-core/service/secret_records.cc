@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/base/absl_compat.h"
+#include "vault-core/domain/errors.h"
 
 namespace coffer::service::records {
 
@@ -63,6 +64,15 @@ absl::Status SecretNotFound(std::string_view name, std::string_view version) {
 
 absl::Status DeletedSecretNotFound(std::string_view name) {
   return absl::NotFoundError(absl::StrCat("Deleted Secret not found: ", AsAbsl(name)));
+}
+
+absl::Status SecretIsDeleted(std::string_view name) {
+  return domain::WithReason(
+      absl::AlreadyExistsError(absl::StrCat(
+          "Secret ", AsAbsl(name),
+          " is currently in a deleted but recoverable state, and its name cannot be reused; in "
+          "this state, the secret can only be recovered or purged.")),
+      domain::reason::kObjectIsDeletedButRecoverable);
 }
 
 absl::StatusOr<storage::v1::SecretHeadRecord> ParseHead(std::string_view bytes) {

@@ -41,6 +41,8 @@ std::optional<absl::Time> FromUnix(std::int64_t seconds);
 
 absl::Status SecretNotFound(std::string_view name, std::string_view version = {});
 absl::Status DeletedSecretNotFound(std::string_view name);
+// The name is soft-deleted: it can be recovered or purged, not reused (Azure's 409).
+absl::Status SecretIsDeleted(std::string_view name);
 
 absl::StatusOr<storage::v1::SecretHeadRecord> ParseHead(std::string_view bytes);
 absl::StatusOr<storage::v1::SecretVersionRecord> OpenVersion(const crypto::RecordSealer& sealer,

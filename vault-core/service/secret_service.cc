@@ -20,15 +20,6 @@ using storage::v1::SecretHeadRecord;
 using storage::v1::SecretVersionRecord;
 namespace rec = records;
 
-absl::Status IsDeleted(std::string_view name) {
-  return domain::WithReason(
-      absl::AlreadyExistsError(absl::StrCat(
-          "Secret ", AsAbsl(name),
-          " is currently in a deleted but recoverable state, and its name cannot be reused; in "
-          "this state, the secret can only be recovered or purged.")),
-      domain::reason::kObjectIsDeletedButRecoverable);
-}
-
 }  // namespace
 
 struct SecretService::Loaded {
@@ -93,7 +84,7 @@ absl::StatusOr<domain::Secret> SecretService::Set(const domain::Vault& vault, st
   std::string deleted_key = rec::DeletedKey(vault.id, name);
   std::string display_name;
   auto version = RetryOnConflict([&]() -> absl::StatusOr<std::string> {
-    if (store_.Get(deleted_key).ok()) return IsDeleted(name);
+    if (store_.Get(deleted_key).ok()) return rec::SecretIsDeleted(name);
     auto head = store_.Get(head_key);
     if (!head.ok() && !absl::IsNotFound(head.status())) return head.status();
     SecretHeadRecord new_head;
