@@ -16,16 +16,17 @@
 #include "lib/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 #include "vault-core/identity/digest.h"
+#include "vault-core/identity/test_claims.h"
 #include "vault-core/keystore/software/software_keystore.h"
 
 namespace coffer::identity {
 namespace {
 
+using sample::kAudience;
+using sample::kIssuer;
+
 using ::coffer::testing::StatusIs;
 using Json = nlohmann::json;
-
-constexpr char kIssuer[] = "https://login.coffer.test/tenant-1/v2.0";
-constexpr char kAudience[] = "https://vault.coffer.test";
 
 std::vector<std::string> SplitToken(const std::string& token) {
   std::vector<std::string> parts(1);
@@ -91,18 +92,7 @@ class TokenSignerTest : public ::testing::Test {
     signer_ = std::make_unique<TokenSigner>(*store_, clock_);
   }
 
-  AccessTokenClaims Claims() const {
-    AccessTokenClaims claims;
-    claims.issuer = kIssuer;
-    claims.audience = kAudience;
-    claims.subject = "object-1";
-    claims.app_id = "client-1";
-    claims.tenant_id = "tenant-1";
-    claims.issued_at = clock_.Now();
-    claims.not_before = clock_.Now();
-    claims.expires = clock_.Now() + absl::Hours(1);
-    return claims;
-  }
+  AccessTokenClaims Claims() const { return sample::ValidClaims(clock_.Now()); }
 
   testing::TempDir dir_;
   FakeClock clock_;

@@ -13,19 +13,20 @@
 #include "lib/base/base64.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
+#include "vault-core/identity/test_claims.h"
 #include "vault-core/identity/token_signer.h"
 #include "vault-core/keystore/software/software_keystore.h"
 
 namespace coffer::identity {
 namespace {
 
+using sample::kAudience;
+using sample::kIssuer;
+
 using ::coffer::testing::StatusIs;
 using ::testing::Eq;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-constexpr char kIssuer[] = "https://login.coffer.test/tenant-1/v2.0";
-constexpr char kAudience[] = "https://vault.coffer.test";
 
 auto Rejected(const char* reason) {
   return StatusIs(absl::StatusCode::kUnauthenticated, Eq(reason));
@@ -44,18 +45,7 @@ class TokenVerifierTest : public ::testing::Test {
         signer_(*store_, clock_),
         verifier_(store_->signing_public_key(), kIssuer, clock_) {}
 
-  AccessTokenClaims Claims() const {
-    AccessTokenClaims claims;
-    claims.issuer = kIssuer;
-    claims.audience = kAudience;
-    claims.subject = "object-1";
-    claims.app_id = "client-1";
-    claims.tenant_id = "tenant-1";
-    claims.issued_at = clock_.Now();
-    claims.not_before = clock_.Now();
-    claims.expires = clock_.Now() + absl::Hours(1);
-    return claims;
-  }
+  AccessTokenClaims Claims() const { return sample::ValidClaims(clock_.Now()); }
   std::string Issue() { return Issue(Claims()); }
   std::string Issue(const AccessTokenClaims& claims) {
     absl::StatusOr<std::string> token = signer_.Issue(claims);
