@@ -5,6 +5,7 @@
 
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
+#include "nlohmann/json.hpp"
 
 namespace coffer::api::rest {
 namespace {
@@ -82,33 +83,53 @@ absl::StatusOr<Attributes> ParseAttributes(const json& value) {
   return out;
 }
 
-json AttributesJson(const domain::Vault& vault, const domain::ObjectAttributes& a) {
-  json out = {{"enabled", a.enabled},
-              {"created", absl::ToUnixSeconds(a.created)},
-              {"updated", absl::ToUnixSeconds(a.updated)},
-              {"recoveryLevel", vault.RecoveryLevel()},
-              {"recoverableDays", vault.soft_delete_retention_days}};
-  if (a.not_before) out["nbf"] = absl::ToUnixSeconds(*a.not_before);
-  if (a.expires) out["exp"] = absl::ToUnixSeconds(*a.expires);
-  return out;
+void WriteAttributes(JsonWriter& w, const domain::Vault& vault, const domain::ObjectAttributes& a) {
+  w.BeginObject().Key("enabled").Bool(a.enabled);
+  if (a.not_before) w.Key("nbf").Int(absl::ToUnixSeconds(*a.not_before));
+  if (a.expires) w.Key("exp").Int(absl::ToUnixSeconds(*a.expires));
+  w.Key("created")
+      .Int(absl::ToUnixSeconds(a.created))
+      .Key("updated")
+      .Int(absl::ToUnixSeconds(a.updated))
+      .Key("recoveryLevel")
+      .String(vault.RecoveryLevel())
+      .Key("recoverableDays")
+      .Int(vault.soft_delete_retention_days)
+      .EndObject();
 }
 
-std::string SecretId(std::string_view base_url, const std::string& name,
-                     const std::string& version) {
-  std::string id = std::string(base_url) + "/secrets/" + name;
-  return version.empty() ? id : id + "/" + version;
+void WriteId(JsonWriter& w, std::string_view base_url, std::string_view collection,
+             const std::string& name, const std::string& version) {
+  std::string id;
+  id.reserve(base_url.size() + collection.size() + name.size() + version.size() + 3);
+  id.append(base_url).append("/").append(collection).append("/").append(name);
+  if (!version.empty()) id.append("/").append(version);
+  w.String(id);
 }
 
-void AddCommon(json& out, const domain::Vault& vault, const domain::SecretProperties& p) {
-  out["attributes"] = AttributesJson(vault, p.attributes);
-  if (!p.content_type.empty()) out["contentType"] = p.content_type;
-  if (!p.tags.empty()) out["tags"] = p.tags;
+// The members every bundle and item has; the caller opens and closes the object.
+void WriteCommon(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
+                 const domain::SecretProperties& p, bool with_version) {
+  w.Key("id");
+  WriteId(w, base_url, "secrets", p.name, with_version ? p.version : "");
+  w.Key("attributes");
+  WriteAttributes(w, vault, p.attributes);
+  if (!p.content_type.empty()) w.Key("contentType").String(p.content_type);
+  if (!p.tags.empty()) {
+    w.Key("tags").BeginObject();
+    for (const auto& [key, value] : p.tags) w.Key(key).String(value);
+    w.EndObject();
+  }
 }
 
-void AddDeletion(json& out, std::string_view base_url, const domain::DeletedSecret& deleted) {
-  out["recoveryId"] = std::string(base_url) + "/deletedsecrets/" + deleted.properties.name;
-  out["deletedDate"] = absl::ToUnixSeconds(deleted.deleted);
-  out["scheduledPurgeDate"] = absl::ToUnixSeconds(deleted.scheduled_purge);
+void WriteDeletion(JsonWriter& w, std::string_view base_url,
+                   const domain::DeletedSecret& deleted) {
+  w.Key("recoveryId");
+  WriteId(w, base_url, "deletedsecrets", deleted.properties.name, "");
+  w.Key("deletedDate")
+      .Int(absl::ToUnixSeconds(deleted.deleted))
+      .Key("scheduledPurgeDate")
+      .Int(absl::ToUnixSeconds(deleted.scheduled_purge));
 }
 
 }  // namespace
@@ -171,33 +192,35 @@ absl::StatusOr<std::string> ParseRestoreSecret(std::string_view body) {
   return *blob;
 }
 
-json SecretBundle(std::string_view base_url, const domain::Vault& vault,
-                  const domain::SecretProperties& properties, const SecretBytes* value) {
-  json out = {{"id", SecretId(base_url, properties.name, properties.version)}};
-  if (value != nullptr) out["value"] = std::string(value->reveal());
-  AddCommon(out, vault, properties);
-  return out;
+void WriteSecretBundle(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
+                       const domain::SecretProperties& properties, const SecretBytes* value) {
+  w.BeginObject();
+  if (value != nullptr) w.Key("value").String(value->reveal());
+  WriteCommon(w, base_url, vault, properties, /*with_version=*/true);
+  w.EndObject();
 }
 
-json SecretItem(std::string_view base_url, const domain::Vault& vault,
-                const domain::SecretProperties& properties, bool with_version) {
-  json out = {{"id", SecretId(base_url, properties.name, with_version ? properties.version : "")}};
-  AddCommon(out, vault, properties);
-  return out;
+void WriteSecretItem(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
+                     const domain::SecretProperties& properties, bool with_version) {
+  w.BeginObject();
+  WriteCommon(w, base_url, vault, properties, with_version);
+  w.EndObject();
 }
 
-json DeletedSecretBundle(std::string_view base_url, const domain::Vault& vault,
-                         const domain::DeletedSecret& deleted) {
-  json out = SecretBundle(base_url, vault, deleted.properties, nullptr);
-  AddDeletion(out, base_url, deleted);
-  return out;
+void WriteDeletedSecretBundle(JsonWriter& w, std::string_view base_url,
+                              const domain::Vault& vault, const domain::DeletedSecret& deleted) {
+  w.BeginObject();
+  WriteDeletion(w, base_url, deleted);
+  WriteCommon(w, base_url, vault, deleted.properties, /*with_version=*/true);
+  w.EndObject();
 }
 
-json DeletedSecretItem(std::string_view base_url, const domain::Vault& vault,
-                       const domain::DeletedSecret& deleted) {
-  json out = SecretItem(base_url, vault, deleted.properties, false);
-  AddDeletion(out, base_url, deleted);
-  return out;
+void WriteDeletedSecretItem(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
+                            const domain::DeletedSecret& deleted) {
+  w.BeginObject();
+  WriteDeletion(w, base_url, deleted);
+  WriteCommon(w, base_url, vault, deleted.properties, /*with_version=*/false);
+  w.EndObject();
 }
 
 }  // namespace coffer::api::rest

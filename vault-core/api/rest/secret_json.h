@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "nlohmann/json.hpp"
+#include "lib/base/json_writer.h"
 #include "vault-core/domain/secret.h"
 #include "vault-core/domain/vault.h"
 
@@ -26,16 +26,18 @@ absl::StatusOr<domain::SecretUpdate> ParseUpdateSecret(std::string_view body);
 // The blob of {"value": "<base64url>"}, decoded.
 absl::StatusOr<std::string> ParseRestoreSecret(std::string_view body);
 
-// `base_url` is "https://host[:port]" as the client addressed the vault; ids are built from it.
-nlohmann::json SecretBundle(std::string_view base_url, const domain::Vault& vault,
-                            const domain::SecretProperties& properties, const SecretBytes* value);
+// Bundles, items and pages are written straight into the response body: a secret's value is
+// copied only there. `base_url` is "https://host[:port]" as the client addressed the vault; ids
+// are built from it.
+void WriteSecretBundle(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
+                       const domain::SecretProperties& properties, const SecretBytes* value);
 // A list entry; `with_version` for version listings.
-nlohmann::json SecretItem(std::string_view base_url, const domain::Vault& vault,
-                          const domain::SecretProperties& properties, bool with_version);
-nlohmann::json DeletedSecretBundle(std::string_view base_url, const domain::Vault& vault,
-                                   const domain::DeletedSecret& deleted);
-nlohmann::json DeletedSecretItem(std::string_view base_url, const domain::Vault& vault,
-                                 const domain::DeletedSecret& deleted);
+void WriteSecretItem(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
+                     const domain::SecretProperties& properties, bool with_version);
+void WriteDeletedSecretBundle(JsonWriter& w, std::string_view base_url,
+                              const domain::Vault& vault, const domain::DeletedSecret& deleted);
+void WriteDeletedSecretItem(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
+                            const domain::DeletedSecret& deleted);
 
 }  // namespace coffer::api::rest
 

@@ -2,12 +2,22 @@
 
 #include "gmock/gmock.h"
 #include "lib/testing/status_matchers.h"
+#include "nlohmann/json.hpp"
 
 namespace coffer::api::rest {
 namespace {
 
 using ::coffer::testing::IsOk;
 using ::coffer::testing::StatusIs;
+
+// What a writer function puts out, parsed back.
+template <class Write>
+nlohmann::json Written(Write&& write) {
+  std::string body;
+  JsonWriter w(&body);
+  write(w);
+  return nlohmann::json::parse(body);
+}
 using ::testing::HasSubstr;
 
 TEST(SecretJsonTest, ParsesAFullSetRequest) {
@@ -71,7 +81,9 @@ TEST(SecretJsonTest, BundlesCarryAbsoluteIdsAndAzureAttributes) {
   p.attributes.created = absl::FromUnixSeconds(100);
   p.attributes.updated = absl::FromUnixSeconds(200);
   SecretBytes value("v");
-  auto bundle = SecretBundle("https://prod.vault.coffer.test:8443", vault, p, &value);
+  auto bundle = Written([&](JsonWriter& w) {
+    WriteSecretBundle(w, "https://prod.vault.coffer.test:8443", vault, p, &value);
+  });
   EXPECT_EQ(bundle["id"],
             "https://prod.vault.coffer.test:8443/secrets/db/0123456789abcdef0123456789abcdef");
   EXPECT_EQ(bundle["value"], "v");
@@ -80,9 +92,39 @@ TEST(SecretJsonTest, BundlesCarryAbsoluteIdsAndAzureAttributes) {
   EXPECT_EQ(bundle["attributes"]["recoverableDays"], 7);
   EXPECT_FALSE(bundle["attributes"].contains("exp"));
   EXPECT_FALSE(bundle.contains("tags"));
-  auto item = SecretItem("https://h", vault, p, false);
+  auto item = Written([&](JsonWriter& w) { WriteSecretItem(w, "https://h", vault, p, false); });
   EXPECT_EQ(item["id"], "https://h/secrets/db");
   EXPECT_FALSE(item.contains("value"));
+}
+
+TEST(SecretJsonTest, DeletedBundlesCarryRecoveryFieldsTagsAndDates) {
+  domain::Vault vault;
+  vault.soft_delete_retention_days = 90;
+  domain::DeletedSecret deleted;
+  domain::SecretProperties& p = deleted.properties;
+  p.name = "db";
+  p.version = "0123456789abcdef0123456789abcdef";
+  p.content_type = "text/plain";
+  p.tags = {{"team", "a \"b\""}, {"env", "prod"}};
+  p.attributes.not_before = absl::FromUnixSeconds(10);
+  p.attributes.expires = absl::FromUnixSeconds(20);
+  deleted.deleted = absl::FromUnixSeconds(300);
+  deleted.scheduled_purge = absl::FromUnixSeconds(400);
+  auto bundle = Written(
+      [&](JsonWriter& w) { WriteDeletedSecretBundle(w, "https://h:1", vault, deleted); });
+  EXPECT_EQ(bundle["recoveryId"], "https://h:1/deletedsecrets/db");
+  EXPECT_EQ(bundle["deletedDate"], 300);
+  EXPECT_EQ(bundle["scheduledPurgeDate"], 400);
+  EXPECT_EQ(bundle["id"], "https://h:1/secrets/db/0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(bundle["contentType"], "text/plain");
+  EXPECT_EQ(bundle["tags"], (nlohmann::json{{"team", "a \"b\""}, {"env", "prod"}}));
+  EXPECT_EQ(bundle["attributes"]["nbf"], 10);
+  EXPECT_EQ(bundle["attributes"]["exp"], 20);
+  EXPECT_FALSE(bundle.contains("value"));
+  auto item =
+      Written([&](JsonWriter& w) { WriteDeletedSecretItem(w, "https://h:1", vault, deleted); });
+  EXPECT_EQ(item["id"], "https://h:1/secrets/db");
+  EXPECT_EQ(item["recoveryId"], "https://h:1/deletedsecrets/db");
 }
 
 }  // namespace

@@ -6,13 +6,10 @@
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
 #include "vault-core/api/rest/azure_errors.h"
-#include "vault-core/api/rest/json_dump.h"
 #include "vault-core/api/rest/secret_json.h"
 
 namespace coffer::api::rest {
 namespace {
-
-using nlohmann::json;
 
 constexpr std::size_t kMaxPageSize = 25;
 
@@ -61,7 +58,15 @@ absl::StatusOr<SecretRoute> RouteDeleted(std::string_view m,
   return BadShape();
 }
 
-http::Response JsonOk(const json& body) { return http::Response::Json(200, Dump(body)); }
+// A 200 whose JSON body `write` puts out.
+template <class Write>
+http::Response JsonOk(Write&& write) {
+  std::string body;
+  body.reserve(512);
+  JsonWriter w(&body);
+  write(w);
+  return http::Response::Json(200, std::move(body));
+}
 
 // maxresults (1..25, default 25) and the continuation from $skiptoken.
 absl::Status PageParams(const http::Request& request, std::size_t* max_results,
@@ -84,18 +89,19 @@ absl::Status PageParams(const http::Request& request, std::size_t* max_results,
   return absl::OkStatus();
 }
 
-json Page(json items, std::string_view base_url, const http::Request& request,
-          std::string_view api_version, const std::string& continuation) {
-  json next = nullptr;
-  if (!continuation.empty()) {
-    std::string link = std::string(base_url) + request.path +
-                       "?api-version=" + std::string(api_version) +
-                       "&$skiptoken=" + Base64UrlEncode(continuation);
-    auto max = request.query.find("maxresults");
-    if (max != request.query.end()) link += "&maxresults=" + max->second;
-    next = link;
+// The absolute link to the next page, or null on the last one.
+void WriteNextLink(JsonWriter& w, std::string_view base_url, const http::Request& request,
+                   std::string_view api_version, const std::string& continuation) {
+  w.Key("nextLink");
+  if (continuation.empty()) {
+    w.Raw("null");
+    return;
   }
-  return json{{"value", std::move(items)}, {"nextLink", next}};
+  std::string link = std::string(base_url) + request.path + "?api-version=" +
+                     std::string(api_version) + "&$skiptoken=" + Base64UrlEncode(continuation);
+  auto max = request.query.find("maxresults");
+  if (max != request.query.end()) link += "&maxresults=" + max->second;
+  w.String(link);
 }
 
 }  // namespace
@@ -161,30 +167,38 @@ absl::StatusOr<http::Response> SecretsApi::Run(const SecretRoute& route,
       COFFER_ASSIGN_OR_RETURN(SetSecretRequest set, ParseSetSecret(request.body));
       COFFER_ASSIGN_OR_RETURN(domain::Secret secret,
                               secrets_.Set(vault, route.name, set.value, set.options));
-      return JsonOk(SecretBundle(base_url, vault, secret.properties, &secret.value));
+      return JsonOk([&](JsonWriter& w) {
+        WriteSecretBundle(w, base_url, vault, secret.properties, &secret.value);
+      });
     }
     case SecretOp::kGet: {
       COFFER_ASSIGN_OR_RETURN(domain::Secret secret,
                               secrets_.Get(vault, route.name, route.version));
-      return JsonOk(SecretBundle(base_url, vault, secret.properties, &secret.value));
+      return JsonOk([&](JsonWriter& w) {
+        WriteSecretBundle(w, base_url, vault, secret.properties, &secret.value);
+      });
     }
     case SecretOp::kUpdate: {
       COFFER_ASSIGN_OR_RETURN(domain::SecretUpdate update, ParseUpdateSecret(request.body));
       COFFER_ASSIGN_OR_RETURN(auto properties,
                               secrets_.Update(vault, route.name, route.version, update));
-      return JsonOk(SecretBundle(base_url, vault, properties, nullptr));
+      return JsonOk(
+          [&](JsonWriter& w) { WriteSecretBundle(w, base_url, vault, properties, nullptr); });
     }
     case SecretOp::kDelete: {
       COFFER_ASSIGN_OR_RETURN(auto deleted, secrets_.Delete(vault, route.name));
-      return JsonOk(DeletedSecretBundle(base_url, vault, deleted));
+      return JsonOk(
+          [&](JsonWriter& w) { WriteDeletedSecretBundle(w, base_url, vault, deleted); });
     }
     case SecretOp::kGetDeleted: {
       COFFER_ASSIGN_OR_RETURN(auto deleted, secrets_.GetDeleted(vault, route.name));
-      return JsonOk(DeletedSecretBundle(base_url, vault, deleted));
+      return JsonOk(
+          [&](JsonWriter& w) { WriteDeletedSecretBundle(w, base_url, vault, deleted); });
     }
     case SecretOp::kRecover: {
       COFFER_ASSIGN_OR_RETURN(auto properties, secrets_.Recover(vault, route.name));
-      return JsonOk(SecretBundle(base_url, vault, properties, nullptr));
+      return JsonOk(
+          [&](JsonWriter& w) { WriteSecretBundle(w, base_url, vault, properties, nullptr); });
     }
     case SecretOp::kPurge: {
       COFFER_RETURN_IF_ERROR(secrets_.Purge(vault, route.name));
@@ -192,12 +206,15 @@ absl::StatusOr<http::Response> SecretsApi::Run(const SecretRoute& route,
     }
     case SecretOp::kBackup: {
       COFFER_ASSIGN_OR_RETURN(std::string blob, secrets_.Backup(vault, route.name));
-      return JsonOk(json{{"value", Base64UrlEncode(blob)}});
+      return JsonOk([&](JsonWriter& w) {
+        w.BeginObject().Key("value").String(Base64UrlEncode(blob)).EndObject();
+      });
     }
     case SecretOp::kRestore: {
       COFFER_ASSIGN_OR_RETURN(std::string blob, ParseRestoreSecret(request.body));
       COFFER_ASSIGN_OR_RETURN(auto properties, secrets_.Restore(vault, blob));
-      return JsonOk(SecretBundle(base_url, vault, properties, nullptr));
+      return JsonOk(
+          [&](JsonWriter& w) { WriteSecretBundle(w, base_url, vault, properties, nullptr); });
     }
     case SecretOp::kList:
     case SecretOp::kListVersions:
@@ -215,21 +232,26 @@ absl::StatusOr<http::Response> SecretsApi::List(const SecretRoute& route,
   std::size_t max_results = 0;
   std::string continuation;
   COFFER_RETURN_IF_ERROR(PageParams(request, &max_results, &continuation));
-  json items = json::array();
+  std::string body;
+  JsonWriter w(&body);
+  w.BeginObject().Key("value").BeginArray();
   std::string next;
   if (route.op == SecretOp::kListDeleted) {
     COFFER_ASSIGN_OR_RETURN(auto page, secrets_.ListDeleted(vault, continuation, max_results));
-    for (const auto& d : page.items) items.push_back(DeletedSecretItem(base_url, vault, d));
+    for (const auto& d : page.items) WriteDeletedSecretItem(w, base_url, vault, d);
     next = page.continuation;
   } else {
     bool versions = route.op == SecretOp::kListVersions;
     COFFER_ASSIGN_OR_RETURN(
         auto page, versions ? secrets_.ListVersions(vault, route.name, continuation, max_results)
                             : secrets_.List(vault, continuation, max_results));
-    for (const auto& p : page.items) items.push_back(SecretItem(base_url, vault, p, versions));
+    for (const auto& p : page.items) WriteSecretItem(w, base_url, vault, p, versions);
     next = page.continuation;
   }
-  return JsonOk(Page(std::move(items), base_url, request, api_version, next));
+  w.EndArray();
+  WriteNextLink(w, base_url, request, api_version, next);
+  w.EndObject();
+  return http::Response::Json(200, std::move(body));
 }
 
 }  // namespace coffer::api::rest
