@@ -24,19 +24,40 @@ absl::Status CheckSizes(const SecretBytes& key, std::string_view nonce) {
   return absl::OkStatus();
 }
 
+// A context with its key schedule, kept per thread and per direction for the last key used:
+// the vault opens many records under one data key, and setting a key up costs more than
+// sealing a small record. Only the nonce changes between operations.
+struct CachedCipher {
+  CipherCtx ctx;
+  SecretBytes key;  // the key `ctx` holds; zeroed when the thread exits
+};
+
 // Sets up a context for one operation and feeds the associated data.
-absl::StatusOr<CipherCtx> Start(bool encrypt, const SecretBytes& key, std::string_view nonce,
-                                std::string_view aad) {
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
+absl::StatusOr<EVP_CIPHER_CTX*> Start(bool encrypt, const SecretBytes& key,
+                                      std::string_view nonce, std::string_view aad) {
+  thread_local CachedCipher cached[2];
+  CachedCipher& c = cached[encrypt ? 1 : 0];
+  bool same_key = c.ctx != nullptr && c.key.Equals(key);
+  int ok = 0;
+  if (same_key) {
+    ok = EVP_CipherInit_ex(c.ctx.get(), nullptr, nullptr, nullptr, Bytes(nonce), encrypt ? 1 : 0);
+  } else {
+    if (c.ctx == nullptr) c.ctx.reset(EVP_CIPHER_CTX_new());
+    c.key = SecretBytes();
+    ok = c.ctx != nullptr && EVP_CipherInit_ex(c.ctx.get(), Aes256Gcm(), nullptr, key.data(),
+                                               Bytes(nonce), encrypt ? 1 : 0);
+    if (ok == 1) c.key = key;
+  }
   int len = 0;
-  if (ctx == nullptr ||
-      EVP_CipherInit_ex(ctx.get(), Aes256Gcm(), nullptr, key.data(), Bytes(nonce),
-                        encrypt ? 1 : 0) != 1 ||
+  if (ok != 1 ||
       (!aad.empty() &&
-       EVP_CipherUpdate(ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1)) {
+       EVP_CipherUpdate(c.ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1)) {
+    // The context's state is unknown now: start from scratch next time.
+    c.ctx.reset();
+    c.key = SecretBytes();
     return absl::InternalError("AES-256-GCM setup failed");
   }
-  return ctx;
+  return c.ctx.get();
 }
 
 }  // namespace
@@ -46,14 +67,14 @@ absl::StatusOr<std::string> AesGcmSeal(const SecretBytes& key, std::string_view 
   if (absl::Status s = CheckSizes(key, nonce); !s.ok()) return s;
   auto ctx = Start(true, key, nonce, aad);
   if (!ctx.ok()) return ctx.status();
+  EVP_CIPHER_CTX* c = *ctx;
   std::string out(plaintext.size() + kAesGcmTagSize, '\0');
   auto* dst = reinterpret_cast<unsigned char*>(out.data());
   int len = 0;
   int final_len = 0;
-  if (EVP_EncryptUpdate(ctx->get(), dst, &len, Bytes(plaintext),
-                        static_cast<int>(plaintext.size())) != 1 ||
-      EVP_EncryptFinal_ex(ctx->get(), dst + len, &final_len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx->get(), EVP_CTRL_GCM_GET_TAG, kAesGcmTagSize,
+  if (EVP_EncryptUpdate(c, dst, &len, Bytes(plaintext), static_cast<int>(plaintext.size())) != 1 ||
+      EVP_EncryptFinal_ex(c, dst + len, &final_len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, kAesGcmTagSize,
                           dst + plaintext.size()) != 1) {
     return absl::InternalError("AES-256-GCM encryption failed");
   }
@@ -68,15 +89,16 @@ absl::StatusOr<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view 
   }
   auto ctx = Start(false, key, nonce, aad);
   if (!ctx.ok()) return ctx.status();
+  EVP_CIPHER_CTX* c = *ctx;
   std::size_t size = ciphertext_and_tag.size() - kAesGcmTagSize;
   SecretBytes out(size);
   std::string tag(ciphertext_and_tag.substr(size));
   int len = 0;
   int final_len = 0;
-  if (EVP_DecryptUpdate(ctx->get(), out.mutable_data(), &len, Bytes(ciphertext_and_tag),
+  if (EVP_DecryptUpdate(c, out.mutable_data(), &len, Bytes(ciphertext_and_tag),
                         static_cast<int>(size)) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx->get(), EVP_CTRL_GCM_SET_TAG, kAesGcmTagSize, tag.data()) != 1 ||
-      EVP_DecryptFinal_ex(ctx->get(), out.mutable_data() + len, &final_len) != 1) {
+      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, kAesGcmTagSize, tag.data()) != 1 ||
+      EVP_DecryptFinal_ex(c, out.mutable_data() + len, &final_len) != 1) {
     return absl::DataLossError("sealed data failed its integrity check");
   }
   return out;

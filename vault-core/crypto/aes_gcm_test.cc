@@ -53,6 +53,30 @@ TEST(AesGcmTest, AnyChangeFailsTheIntegrityCheck) {
               StatusIs(absl::StatusCode::kDataLoss));
 }
 
+// Contexts are reused per thread for the last key: switching keys, failed opens and repeated
+// nonces-with-other-data must all behave as if every call started afresh.
+TEST(AesGcmTest, ReusedContextsCarryNothingFromOneCallToTheNext) {
+  SecretBytes a(std::string(32, 'a'));
+  SecretBytes b(std::string(32, 'b'));
+  std::string nonce1(12, '1');
+  std::string nonce2(12, '2');
+  COFFER_ASSERT_OK_AND_ASSIGN(std::string a1, AesGcmSeal(a, nonce1, "first", "ad"));
+  COFFER_ASSERT_OK_AND_ASSIGN(std::string b1, AesGcmSeal(b, nonce1, "first", "ad"));
+  COFFER_ASSERT_OK_AND_ASSIGN(std::string a2, AesGcmSeal(a, nonce2, "second", ""));
+  EXPECT_NE(a1, b1);
+  // The same key, nonce and input seal to the same bytes however many calls came between.
+  COFFER_ASSERT_OK_AND_ASSIGN(std::string a1_again, AesGcmSeal(a, nonce1, "first", "ad"));
+  EXPECT_EQ(a1, a1_again);
+  EXPECT_THAT(AesGcmOpen(b, nonce1, a1, "ad"), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(AesGcmOpen(a, nonce2, a1, "ad"), StatusIs(absl::StatusCode::kDataLoss));
+  COFFER_ASSERT_OK_AND_ASSIGN(SecretBytes first, AesGcmOpen(a, nonce1, a1, "ad"));
+  EXPECT_EQ(first.reveal(), "first");
+  COFFER_ASSERT_OK_AND_ASSIGN(SecretBytes other, AesGcmOpen(b, nonce1, b1, "ad"));
+  EXPECT_EQ(other.reveal(), "first");
+  COFFER_ASSERT_OK_AND_ASSIGN(SecretBytes second, AesGcmOpen(a, nonce2, a2, ""));
+  EXPECT_EQ(second.reveal(), "second");
+}
+
 TEST(AesGcmTest, RejectsWrongKeyAndNonceSizes) {
   EXPECT_THAT(AesGcmSeal(RandomSecret(16), RandomBytes(12), "x", ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
