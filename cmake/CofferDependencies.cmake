@@ -14,3 +14,8 @@ find_package(GTest CONFIG REQUIRED)
 find_package(benchmark CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(P11KIT REQUIRED IMPORTED_TARGET p11-kit-1)
+
+# The server binaries use tcmalloc: many small, short-lived allocations per request, freed on
+# other threads than allocated them, are where glibc's malloc spends most (bench/README.md).
+# Debian's runtime package ships only the versioned file.
+find_library(TCMALLOC_MINIMAL NAMES tcmalloc_minimal libtcmalloc_minimal.so.4 REQUIRED)

@@ -25,10 +25,17 @@ OpsHandler::OpsHandler(storage::Store& store, keystore::KeyStore& keystore,
       inner_(inner) {}
 
 void OpsHandler::Count(const http::Response& response) {
-  metrics_
-      .GetCounter("coffer_http_requests_total", "HTTP requests answered, by status code.",
-                  {{"code", std::to_string(response.status)}})
-      .Increment();
+  // The server answers an out-of-range status as 500.
+  int status = response.status >= 100 && response.status <= 999 ? response.status : 500;
+  std::atomic<metrics::Counter*>& slot = by_status_[static_cast<std::size_t>(status)];
+  metrics::Counter* counter = slot.load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    counter = &metrics_.GetCounter("coffer_http_requests_total",
+                                   "HTTP requests answered, by status code.",
+                                   {{"code", std::to_string(status)}});
+    slot.store(counter, std::memory_order_release);  // the registry returns the same one to all
+  }
+  counter->Increment();
 }
 
 std::optional<http::Response> OpsHandler::OnHeaders(const http::Request& head) {

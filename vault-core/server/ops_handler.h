@@ -1,6 +1,9 @@
 #ifndef COFFER_VAULT_CORE_SERVER_OPS_HANDLER_H_
 #define COFFER_VAULT_CORE_SERVER_OPS_HANDLER_H_
 
+#include <array>
+#include <atomic>
+
 #include "lib/http/http.h"
 #include "lib/metrics/metrics.h"
 #include "vault-core/keystore/keystore.h"
@@ -33,6 +36,8 @@ class OpsHandler : public http::Handler {
   keystore::KeyStore& keystore_;
   metrics::Registry& metrics_;
   metrics::Histogram& latency_;
+  // Counters by status code, looked up in the registry once each.
+  std::array<std::atomic<metrics::Counter*>, 1000> by_status_{};
   http::Handler& inner_;
 };
 
