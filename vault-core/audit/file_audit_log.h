@@ -77,6 +77,7 @@ class FileAuditLog : public AuditLog {
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::int64_t batches_ ABSL_GUARDED_BY(mu_) = 0;
+  std::int64_t lines_written_ ABSL_GUARDED_BY(mu_) = 0;
   std::size_t min_batch_ ABSL_GUARDED_BY(mu_) = 1;
 
   std::thread writer_;

@@ -1,9 +1,12 @@
 // StartServer over Boost.Beast: one single-threaded io_context per I/O thread, each with its own
-// SO_REUSEPORT acceptor on the same address, so that a connection stays on the thread that
-// accepted it and no locking is needed on the request path.
+// SO_REUSEPORT acceptor on the same address. A connection lives on one thread, so no locking is
+// needed on the request path; which thread is chosen round-robin by whichever acceptor took it,
+// since the kernel's hash of the peer address spreads a few dozen connections unevenly and the
+// busiest thread then bounds the whole server.
 
 #include "lib/http/server.h"
 
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -66,6 +69,7 @@ class BeastServer final : public Server {
   const std::unique_ptr<beast::ReloadingTlsContext> tls_;
   std::atomic<bool> draining_{false};
   std::vector<std::unique_ptr<Worker>> workers_;  // fixed once the threads start
+  std::atomic<std::size_t> next_worker_{0};       // the owner of the next connection
   int port_ = 0;
   std::mutex mu_;
   std::condition_variable threads_done_;
@@ -109,7 +113,9 @@ void BeastServer::StartThreads() {
 }
 
 void BeastServer::Accept(Worker& worker) {
-  worker.acceptor->async_accept(worker.ioc, [this, &worker](error_code ec, tcp::socket socket) {
+  Worker& owner = *workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()];
+  worker.acceptor->async_accept(owner.ioc, [this, &worker, &owner](error_code ec,
+                                                                   tcp::socket socket) {
     if (draining_.load() || ec == net::error::operation_aborted) return;
     if (ec) {
       // E.g. out of file descriptors: retry a little later rather than spin.
@@ -122,14 +128,15 @@ void BeastServer::Accept(Worker& worker) {
     }
     socket.set_option(tcp::no_delay(true), ec);
     std::shared_ptr<beast::Connection> connection =
-        tls_ ? beast::NewTlsConnection(std::move(socket), tls_->Current(), worker.env)
-             : beast::NewPlainConnection(std::move(socket), worker.env);
-    connection->Start();
+        tls_ ? beast::NewTlsConnection(std::move(socket), tls_->Current(), owner.env)
+             : beast::NewPlainConnection(std::move(socket), owner.env);
+    net::post(owner.ioc, [connection] { connection->Start(); });
     Accept(worker);
   });
 }
 
 void BeastServer::Run(Worker& worker) {
+  pthread_setname_np(pthread_self(), "coffer-http");  // for top -H and perf
   for (;;) {
     try {
       worker.ioc.run();
