@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "lib/base/logging.h"
+#include "lib/base/secret_bytes.h"
 
 namespace coffer::http::beast {
 namespace {
@@ -44,6 +45,39 @@ std::string RemoteAddress(const tcp::socket& socket) {
   std::string address = endpoint.address().to_string();
   if (endpoint.address().is_v6()) address = "[" + address + "]";
   return address + ":" + std::to_string(endpoint.port());
+}
+
+// A whole response with a body of known length: status line, headers, body in one buffer, so
+// that a small response is one TLS record and one send. Framing follows RFC 9112: no body and
+// no Content-Length for 1xx, 204 and 304; `Connection: close` when the connection ends.
+std::string Serialize(const Response& response, bool keep_alive) {
+  int status = response.status >= 100 && response.status <= 999 ? response.status : 500;
+  bool bodiless = status / 100 == 1 || status == 204 || status == 304;
+  auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+  std::string out;
+  out.reserve(128 + response.body.size());
+  out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(reason.data(), reason.size()).append("\r\n");
+  for (const auto& [name, value] : response.headers.entries()) {
+    // A line break in a header would let its value forge headers or a second response.
+    if (name.find_first_of("\r\n") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      COFFER_LOG(kHttp, err, "dropped response header {} holding a line break", name);
+      continue;
+    }
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (!bodiless) {
+    out.append("Content-Length: ").append(std::to_string(response.body.size())).append("\r\n");
+  }
+  if (!keep_alive) out.append("Connection: close\r\n");
+  out.append("\r\n");
+  if (!bodiless) out.append(response.body);
+  return out;
+}
+
+void Scrub(std::string& s) {
+  internal::ZeroMemory(s.data(), s.size());
+  s.clear();
 }
 
 template <class Stream>
@@ -291,16 +325,27 @@ class ConnectionImpl final : public Connection {
 
   void SendResponse(Response response) {
     if (response.stream) return SendStreamHead(std::move(response));
-    auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
-    FillResponseHead(*message, response);
-    message->body() = std::move(response.body);
-    message->prepare_payload();
+    if (Draining()) keep_alive_ = false;
+    auto bytes = std::make_shared<std::string>(Serialize(response, keep_alive_));
+    // Bodies may carry secret values: the plaintext copies here are zeroed once used.
+    Scrub(response.body);
+    Scrub(request_.body);
     state_ = State::kWriting;
     SetTimeout(options_.read_timeout);
-    bhttp::async_write(stream_, *message, [self = Self(), message](error_code ec, size_t) {
+    net::async_write(stream_, net::buffer(*bytes), [self = Self(), bytes](error_code ec, size_t) {
+      Scrub(*bytes);
       if (ec) return self->Close();
+      self->ScrubReadBuffer();
       self->AfterResponse();
     });
+  }
+
+  // The read buffer held the request as received (a body with a secret value, say). Once it
+  // is all consumed its storage is zeroed; pipelined bytes still unread are left alone.
+  void ScrubReadBuffer() {
+    if (buffer_.size() != 0 || buffer_.capacity() == 0) return;
+    auto storage = buffer_.prepare(buffer_.capacity());
+    internal::ZeroMemory(storage.data(), storage.size());
   }
 
   void AfterResponse() {

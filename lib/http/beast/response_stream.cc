@@ -4,13 +4,34 @@
 #include <cstdio>
 #include <utility>
 
+#include "lib/base/logging.h"
+
 namespace coffer::http::beast {
 
 bool Gate::Post(std::function<void()> work) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!open_) return false;
-  boost::asio::post(executor_, std::move(work));
+  pending_.push_back(std::move(work));
+  if (pending_.size() == 1) {
+    boost::asio::post(executor_, [self = shared_from_this()] { self->RunPending(); });
+  }
   return true;
+}
+
+void Gate::RunPending() {
+  std::vector<std::function<void()>> work;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    work.swap(pending_);
+  }
+  // One item's failure must not cost the others their turn.
+  for (auto& w : work) {
+    try {
+      w();
+    } catch (const std::exception& e) {
+      COFFER_LOG(kHttp, err, "posted work threw: {}", e.what());
+    }
+  }
 }
 
 void Gate::Close() {

@@ -6,14 +6,17 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "lib/http/http.h"
 
 namespace coffer::http::beast {
 
 // Lets other threads post work to one I/O thread until the server closes the gate, which it
-// does before it destroys the io_context. Thread-safe.
-class Gate {
+// does before it destroys the io_context. Work runs in the order posted. Posts that arrive
+// while earlier ones still wait share one wake-up of the I/O thread (the audit writer answers
+// a whole group of requests at once). Thread-safe.
+class Gate : public std::enable_shared_from_this<Gate> {
  public:
   explicit Gate(boost::asio::io_context::executor_type executor) : executor_(executor) {}
   // False once closed: the work is dropped.
@@ -21,9 +24,12 @@ class Gate {
   void Close();
 
  private:
+  void RunPending();
+
   const boost::asio::io_context::executor_type executor_;
   std::mutex mu_;
-  bool open_ = true;  // guarded by mu_
+  bool open_ = true;                             // guarded by mu_
+  std::vector<std::function<void()>> pending_;  // guarded by mu_
 };
 
 // The connection side of a streamed response; implemented by Connection.

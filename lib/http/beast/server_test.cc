@@ -216,6 +216,29 @@ TEST_F(ServerTest, InvalidPercentEncodingGets400) {
   EXPECT_EQ(handler_.handled.load(), 0);
 }
 
+TEST_F(ServerTest, ResponsesAreFramedExactly) {
+  Start({}, /*tls=*/false);
+  handler_.handle = [](const Request& request) {
+    if (request.path == "/empty") return Response::Text(204, "");
+    Response response = Response::Text(200, "hello");
+    response.headers.Add("X-Forged", "a\r\nSet-Cookie: stolen=1");
+    response.headers.Add("X-Fine", "yes");
+    return response;
+  };
+  // Two keep-alive requests, then one asking to close: each answer is framed by its length,
+  // a 204 has neither length nor body, and only the last says it closes.
+  std::string out = RawExchange(server_->port(),
+                                "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                                "GET /empty HTTP/1.1\r\nHost: x\r\n\r\n"
+                                "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string ok =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nX-Fine: yes\r\n"
+      "Content-Length: 5\r\n";
+  EXPECT_EQ(out, ok + "\r\nhello" + "HTTP/1.1 204 No Content\r\n" +
+                     "Content-Type: text/plain; charset=utf-8\r\n\r\n" + ok +
+                     "Connection: close\r\n\r\nhello");
+}
+
 TEST_F(ServerTest, MalformedRequestLineGets400) {
   Start({}, /*tls=*/false);
   EXPECT_THAT(RawExchange(server_->port(), "THIS IS NOT HTTP\r\n\r\n"),
