@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/base/clock.h"
+#include "vault-core/audit/audit_journal.h"
 #include "vault-core/audit/audit_log.h"
 
 namespace coffer::audit {
@@ -19,19 +20,20 @@ namespace coffer::audit {
 // An AuditLog appending hash-chained JSON lines to one file (docs/audit-log.md).
 //
 // Group commit: Append queues its record and waits; one writer thread owns the file, takes
-// everything queued, writes it with one write() and one fdatasync(), then wakes that batch.
-// So each Append costs a share of an fsync rather than a whole one, and returns only after the
-// fsync that covers its line.
+// everything queued, appends it with one write(), makes it durable with one fdatasync() of the
+// journal beside the log (AuditJournal), then wakes that batch. So each Append costs a share of
+// an fsync rather than a whole one, and returns only after the fsync that covers its line.
 //
 // After a failed write or fsync the log stops writing for good (so the chain on disk never has
 // a silent gap): that batch and every later Append get UNAVAILABLE until the process is
 // restarted with a working file. Thread-safe. The destructor writes what is queued, then joins.
 class FileAuditLog : public AuditLog {
  public:
-  // Opens `path` for appending, creating it with mode 0600, and continues the chain from its
-  // last line. FAILED_PRECONDITION if it cannot be opened or another process holds it;
-  // DATA_LOSS if the last line is torn (no trailing newline, as after a crash mid-write) or does
-  // not parse: the operator runs `coffer audit verify` and moves the file aside.
+  // Opens `path` for appending, creating it with mode 0600, recovers what a crash left in its
+  // journal (`path`.journal), and continues the chain from its last line. FAILED_PRECONDITION
+  // if it cannot be opened or another process holds it; DATA_LOSS if the last line does not
+  // parse, or is torn (no trailing newline) with no journal to explain it: the operator runs
+  // `coffer audit verify` and moves the file aside.
   static absl::StatusOr<std::unique_ptr<FileAuditLog>> Open(const std::string& path, Clock& clock);
   ~FileAuditLog() override;
   FileAuditLog(const FileAuditLog&) = delete;
@@ -57,14 +59,15 @@ class FileAuditLog : public AuditLog {
     AuditRecord owned;
   };
 
-  FileAuditLog(std::string path, int fd, Clock& clock, std::int64_t next_seq, std::string prev_hash,
-               std::int64_t file_size);
+  FileAuditLog(std::string path, int fd, std::unique_ptr<AuditJournal> journal, Clock& clock,
+               std::int64_t next_seq, std::string prev_hash, std::int64_t file_size);
   void WriterLoop();
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteBatch(const std::vector<Pending*>& batch);
 
   const std::string path_;
   const int fd_;
+  const std::unique_ptr<AuditJournal> journal_;  // null for a device or pipe: fsync per batch
   Clock& clock_;
 
   // Only the writer thread touches these once it has started.
