@@ -180,8 +180,11 @@ class ConnectionImpl final : public Connection {
         static_cast<std::uint32_t>(std::min<std::size_t>(options_.max_header_bytes, UINT32_MAX)));
     parser_->body_limit(options_.max_body_bytes);
     SetTimeout(options_.read_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = Self()](error_code ec, size_t) { self->OnHeader(ec); });
+    request_bytes_ = 0;
+    bhttp::async_read_header(stream_, buffer_, *parser_, [self = Self()](error_code ec, size_t n) {
+      self->request_bytes_ += n;
+      self->OnHeader(ec);
+    });
   }
 
   // Answers a request that could not be read, or closes when there is nobody to answer.
@@ -241,7 +244,8 @@ class ConnectionImpl final : public Connection {
   void ReadBody() {
     state_ = State::kReading;
     SetTimeout(options_.read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_, [self = Self()](error_code ec, size_t) {
+    bhttp::async_read(stream_, buffer_, *parser_, [self = Self()](error_code ec, size_t n) {
+      self->request_bytes_ += n;
       if (ec) return self->SendReadError(ec);
       self->request_.body = std::move(self->parser_->get().body());
       self->Dispatch();
@@ -340,11 +344,12 @@ class ConnectionImpl final : public Connection {
     });
   }
 
-  // The read buffer held the request as received (a body with a secret value, say). Once it
-  // is all consumed its storage is zeroed; pipelined bytes still unread are left alone.
+  // The read buffer held the request as received (a bearer token, a body with a secret
+  // value). Once it is all consumed, the bytes it took are zeroed; pipelined bytes still unread
+  // are left alone.
   void ScrubReadBuffer() {
     if (buffer_.size() != 0 || buffer_.capacity() == 0) return;
-    auto storage = buffer_.prepare(buffer_.capacity());
+    auto storage = buffer_.prepare(std::min(request_bytes_, buffer_.capacity()));
     internal::ZeroMemory(storage.data(), storage.size());
   }
 
@@ -450,6 +455,7 @@ class ConnectionImpl final : public Connection {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;
   bool keep_alive_ = false;
+  std::size_t request_bytes_ = 0;  // of the current request, as the parser consumed them
   std::shared_ptr<ChunkedResponseStream> response_stream_;
   std::deque<std::string> chunks_;
   bool chunk_writing_ = false;
