@@ -64,14 +64,11 @@ absl::Status Invalid(std::string_view what) { return absl::InvalidArgumentError(
 
 }  // namespace
 
-std::string FormatAuditLine(const AuditRecord& record, std::int64_t seq, std::string_view prev) {
-  std::string line;
-  line.reserve(256 + record.object.size());
-  JsonWriter w(&line);
-  w.BeginObject()
-      .Key("seq")
-      .Int(seq)
-      .Key("time")
+std::string FormatAuditFields(const AuditRecord& record) {
+  std::string fields;
+  fields.reserve(192 + record.object.size());
+  JsonWriter w(&fields);  // members only: the braces come with seq and prev
+  w.Key("time")
       .String(FormatMicros(record.time))
       .Key("request_id")
       .String(record.request_id)
@@ -88,11 +85,22 @@ std::string FormatAuditLine(const AuditRecord& record, std::int64_t seq, std::st
       .Key("latency_ms")
       .Raw(FormatLatencyMs(record.latency))
       .Key("client")
-      .String(record.client_address)
-      .Key("prev")
-      .String(prev)
-      .EndObject();
+      .String(record.client_address);
+  return fields;
+}
+
+std::string AssembleAuditLine(std::int64_t seq, std::string_view fields, std::string_view prev) {
+  std::string line;
+  line.reserve(fields.size() + prev.size() + 40);
+  line.append("{\"seq\":").append(std::to_string(seq)).append(",").append(fields);
+  line.append(",\"prev\":");
+  AppendJsonString(&line, prev);
+  line.append("}");
   return line;
+}
+
+std::string FormatAuditLine(const AuditRecord& record, std::int64_t seq, std::string_view prev) {
+  return AssembleAuditLine(seq, FormatAuditFields(record), prev);
 }
 
 absl::StatusOr<ParsedAuditLine> ParseAuditLine(std::string_view line) {

@@ -21,6 +21,12 @@ inline constexpr std::string_view kGenesisHash =
 // are escaped and invalid UTF-8 becomes U+FFFD. `record.time` must be finite.
 std::string FormatAuditLine(const AuditRecord& record, std::int64_t seq, std::string_view prev);
 
+// FormatAuditLine in two steps: the members between "seq" and "prev" depend on the record
+// alone, so they can be formatted before the record takes its place in the chain (the file
+// log does so on the appending thread, off its single writer's path).
+std::string FormatAuditFields(const AuditRecord& record);
+std::string AssembleAuditLine(std::int64_t seq, std::string_view fields, std::string_view prev);
+
 struct ParsedAuditLine {
   std::int64_t seq = 0;
   std::string prev;  // 64 lowercase hex digits

@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -216,15 +215,18 @@ FileAuditLog::~FileAuditLog() {
              lines_written_, batches_);
 }
 
+// Appenders format their record's fields themselves, in parallel; the writer only adds seq
+// and prev, and hashes.
+std::string FileAuditLog::Fields(const AuditRecord& record) {
+  if (record.time != absl::InfinitePast()) return FormatAuditFields(record);
+  AuditRecord stamped = record;
+  stamped.time = clock_.Now();
+  return FormatAuditFields(stamped);
+}
+
 absl::Status FileAuditLog::Append(const AuditRecord& record) {
-  std::optional<AuditRecord> stamped;
   Pending pending;
-  pending.record = &record;
-  if (record.time == absl::InfinitePast()) {
-    stamped = record;
-    stamped->time = clock_.Now();
-    pending.record = &*stamped;
-  }
+  pending.fields = Fields(record);
   absl::MutexLock lock(&mu_);
   if (!failed_.ok()) return failed_;
   if (stopping_) return absl::UnavailableError("audit log is shutting down");
@@ -234,10 +236,9 @@ absl::Status FileAuditLog::Append(const AuditRecord& record) {
 }
 
 void FileAuditLog::AppendAsync(AuditRecord record, std::function<void(absl::Status)> done) {
-  auto pending = std::make_unique<Pending>();
   if (record.time == absl::InfinitePast()) record.time = clock_.Now();
-  pending->owned = std::move(record);
-  pending->record = &pending->owned;
+  auto pending = std::make_unique<Pending>();
+  pending->fields = FormatAuditFields(record);
   pending->callback = std::move(done);
   absl::Status refused;
   {
@@ -309,7 +310,7 @@ absl::Status FileAuditLog::WriteBatch(const std::vector<Pending*>& batch) {
   std::int64_t seq = next_seq_;
   std::string prev = prev_hash_;
   for (const Pending* pending : batch) {
-    std::string line = FormatAuditLine(*pending->record, seq++, prev);
+    std::string line = AssembleAuditLine(seq++, pending->fields, prev);
     prev = LineHash(line);
     bytes += line;
     bytes += '\n';

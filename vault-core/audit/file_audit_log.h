@@ -51,16 +51,16 @@ class FileAuditLog : public AuditLog {
 
  private:
   struct Pending {
-    const AuditRecord* record = nullptr;
+    std::string fields;  // FormatAuditFields of the record
     bool done = false;
     absl::Status status;
     // Set for AppendAsync: the writer owns the Pending and runs this instead of waking anyone.
     std::function<void(absl::Status)> callback;
-    AuditRecord owned;
   };
 
   FileAuditLog(std::string path, int fd, std::unique_ptr<AuditJournal> journal, Clock& clock,
                std::int64_t next_seq, std::string prev_hash, std::int64_t file_size);
+  std::string Fields(const AuditRecord& record);
   void WriterLoop();
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteBatch(const std::vector<Pending*>& batch);
