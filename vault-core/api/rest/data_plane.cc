@@ -3,7 +3,6 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
-#include <cstdio>
 
 #include "lib/base/absl_compat.h"
 #include "lib/base/logging.h"
@@ -28,10 +27,11 @@ std::string HostName(const http::Request& request) {
 std::string NextRequestId() {
   static const std::string prefix = crypto::RandomHex(8);
   static std::atomic<std::uint64_t> counter{0};
-  char suffix[17];
-  std::snprintf(suffix, sizeof(suffix), "%016llx",
-                static_cast<unsigned long long>(counter.fetch_add(1, std::memory_order_relaxed)));
-  return prefix + suffix;
+  std::uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
+  std::string id = prefix;
+  id.resize(prefix.size() + 16);
+  for (int i = 15; i >= 0; --i, n >>= 4) id[prefix.size() + i] = "0123456789abcdef"[n & 0xF];
+  return id;
 }
 
 bool IsDigits(std::string_view s) {
