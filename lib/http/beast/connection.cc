@@ -8,7 +8,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <deque>
 #include <optional>
@@ -18,6 +17,7 @@
 
 #include "lib/base/logging.h"
 #include "lib/base/secret_bytes.h"
+#include "lib/http/beast/tls_socket.h"
 
 namespace coffer::http::beast {
 namespace {
@@ -27,7 +27,7 @@ namespace bhttp = boost::beast::http;
 using boost::system::error_code;
 using tcp = net::ip::tcp;
 using PlainStream = boost::beast::tcp_stream;
-using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+using TlsStream = TlsSocket;
 
 constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr absl::Duration kMaxLinger = absl::Seconds(5);
@@ -83,7 +83,7 @@ void Scrub(std::string& s) {
 template <class Stream>
 Stream MakeStream(tcp::socket socket, net::ssl::context* tls) {
   if constexpr (std::is_same_v<Stream, TlsStream>) {
-    return Stream(std::move(socket), *tls);
+    return Stream(std::move(socket), tls->native_handle());
   } else {
     (void)tls;
     return Stream(std::move(socket));
@@ -112,7 +112,7 @@ class ConnectionImpl final : public Connection {
     if constexpr (kTls) {
       state_ = State::kHandshake;
       SetTimeout(options_.read_timeout);
-      stream_.async_handshake(net::ssl::stream_base::server, [self = Self()](error_code ec) {
+      stream_.async_handshake([self = Self()](error_code ec) {
         if (ec) {
           COFFER_LOG(kHttp, debug, "TLS handshake with {} failed: {}", self->remote_, ec.message());
           return self->Close();
@@ -153,7 +153,8 @@ class ConnectionImpl final : public Connection {
   std::shared_ptr<ConnectionImpl> Self() {
     return std::static_pointer_cast<ConnectionImpl>(shared_from_this());
   }
-  PlainStream& Tcp() { return boost::beast::get_lowest_layer(stream_); }
+  // The transport: beast::tcp_stream, or the TlsSocket itself (same timeout interface).
+  auto& Tcp() { return boost::beast::get_lowest_layer(stream_); }
   bool Draining() const { return env_.draining->load(); }
   void SetTimeout(absl::Duration timeout) {
     Tcp().expires_after(std::chrono::microseconds(absl::ToInt64Microseconds(timeout)));

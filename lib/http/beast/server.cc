@@ -7,6 +7,7 @@
 #include "lib/http/server.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -137,6 +138,13 @@ void BeastServer::Accept(Worker& worker) {
 
 void BeastServer::Run(Worker& worker) {
   pthread_setname_np(pthread_self(), "coffer-http");  // for top -H and perf
+  // OpenSSL writes TLS records with write(2), which raises SIGPIPE on a connection the peer
+  // closed. Blocked on this thread, the signal stays pending and write() returns EPIPE, which
+  // the connection handles, whatever the embedding process does with SIGPIPE.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   for (;;) {
     try {
       worker.ioc.run();

@@ -40,9 +40,16 @@ class FnHandler : public Handler {
   std::function<std::optional<Response>(const Request&)> on_headers = [](const Request&) {
     return std::nullopt;
   };
+  // When set, answers instead of `handle`, later and from another thread.
+  std::function<void(std::function<void(Response)>)> answer_later;
   std::atomic<int> handled{0};
 
   std::optional<Response> OnHeaders(const Request& head) override { return on_headers(head); }
+  void HandleAsync(const Request& request, std::function<void(Response)> respond) override {
+    if (!answer_later) return Handler::HandleAsync(request, std::move(respond));
+    ++handled;
+    answer_later(std::move(respond));
+  }
   Response Handle(const Request& request) override {
     ++handled;
     return handle(request);
@@ -263,6 +270,34 @@ TEST_F(ServerTest, StalledRequestIsClosedAfterReadTimeout) {
   EXPECT_EQ(RawExchange(server_->port(), "GET / HTTP/1.1\r\nHost: x\r\n"), "");
   EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << "RawExchange gives up after 10 s";
   EXPECT_EQ(handler_.handled.load(), 0);
+}
+
+TEST_F(ServerTest, StalledTlsHandshakeIsClosedAfterReadTimeout) {
+  ServerOptions options;
+  options.read_timeout = absl::Milliseconds(200);
+  Start(options);
+  absl::Time start = absl::Now();
+  EXPECT_EQ(RawExchange(server_->port(), ""), "");  // TCP connects, no ClientHello follows
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << "RawExchange gives up after 10 s";
+}
+
+// Timeouts bound reads and writes, not the handler: a slow answer still arrives over TLS.
+TEST_F(ServerTest, HandlerSlowerThanTheReadTimeoutStillAnswers) {
+  ServerOptions options;
+  options.read_timeout = absl::Milliseconds(200);
+  Start(options);
+  std::thread answerer;
+  handler_.answer_later = [&](std::function<void(Response)> respond) {
+    answerer = std::thread([respond = std::move(respond)] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(600));
+      respond(Response::Text(200, "late but here"));
+    });
+  };
+  absl::StatusOr<ClientResponse> response = Send("GET", "/slow");
+  if (answerer.joinable()) answerer.join();
+  COFFER_ASSERT_OK(response.status());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "late but here");
 }
 
 TEST_F(ServerTest, OversizedBodyGets413) {
