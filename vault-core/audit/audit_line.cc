@@ -12,8 +12,8 @@
 #include "absl/time/time.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/json_writer.h"
-#include "vault-core/crypto/openssl_algorithms.h"
 #include "nlohmann/json.hpp"
+#include "vault-core/crypto/openssl_algorithms.h"
 
 namespace coffer::audit {
 namespace {

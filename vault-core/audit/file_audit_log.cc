@@ -46,7 +46,7 @@ absl::StatusOr<Tail> ReadTail(int fd, std::int64_t size, const std::string& path
   Tail tail;
   std::string bytes;  // the file from `start` on
   std::int64_t start = size;
-  std::size_t last = std::string::npos;  // the final newline in `bytes`
+  std::size_t last = std::string::npos;    // the final newline in `bytes`
   std::size_t before = std::string::npos;  // the newline before it
   while (start > 0) {
     std::int64_t chunk = std::min<std::int64_t>(4096, start);
@@ -105,8 +105,8 @@ absl::Status WriteAll(int fd, const std::string& bytes) {
 
 // After a crash: cuts a torn last line off the log, then appends the journal's lines that the
 // log lacks, and syncs it; `*size` becomes the log's new length.
-absl::Status Recover(int fd, const std::string& path, const std::string& journal_path,
-                     Tail& tail, std::int64_t* size) {
+absl::Status Recover(int fd, const std::string& path, const std::string& journal_path, Tail& tail,
+                     std::int64_t* size) {
   if (tail.end != *size) {
     COFFER_LOG(kAudit, warn, "audit log {}: cutting off {} bytes of a line torn by a crash", path,
                *size - tail.end);

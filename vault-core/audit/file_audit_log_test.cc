@@ -205,9 +205,7 @@ TEST(FileAuditLogTest, TheJournalWrapsAndStillRecoversAfterwards) {
   std::size_t cut = whole.size();
   for (int i = 0; i < 100; ++i) cut = whole.rfind('\n', cut - 2) + 1;
   WriteFileOrDie(path, whole.substr(0, cut));
-  {
-    COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(path, clock));
-  }
+  { COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(path, clock)); }
   EXPECT_TRUE(ReadFileOrDie(path) == whole) << "the log was not restored byte for byte";
   VerifyResult result = VerifyOrDie(path);
   EXPECT_TRUE(result.intact) << result.problem;

@@ -33,8 +33,8 @@ struct CachedCipher {
 };
 
 // Sets up a context for one operation and feeds the associated data.
-absl::StatusOr<EVP_CIPHER_CTX*> Start(bool encrypt, const SecretBytes& key,
-                                      std::string_view nonce, std::string_view aad) {
+absl::StatusOr<EVP_CIPHER_CTX*> Start(bool encrypt, const SecretBytes& key, std::string_view nonce,
+                                      std::string_view aad) {
   thread_local CachedCipher cached[2];
   CachedCipher& c = cached[encrypt ? 1 : 0];
   bool same_key = c.ctx != nullptr && c.key.Equals(key);
@@ -49,9 +49,8 @@ absl::StatusOr<EVP_CIPHER_CTX*> Start(bool encrypt, const SecretBytes& key,
     if (ok == 1) c.key = key;
   }
   int len = 0;
-  if (ok != 1 ||
-      (!aad.empty() &&
-       EVP_CipherUpdate(c.ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1)) {
+  if (ok != 1 || (!aad.empty() && EVP_CipherUpdate(c.ctx.get(), nullptr, &len, Bytes(aad),
+                                                   static_cast<int>(aad.size())) != 1)) {
     // The context's state is unknown now: start from scratch next time.
     c.ctx.reset();
     c.key = SecretBytes();
@@ -74,8 +73,7 @@ absl::StatusOr<std::string> AesGcmSeal(const SecretBytes& key, std::string_view 
   int final_len = 0;
   if (EVP_EncryptUpdate(c, dst, &len, Bytes(plaintext), static_cast<int>(plaintext.size())) != 1 ||
       EVP_EncryptFinal_ex(c, dst + len, &final_len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, kAesGcmTagSize,
-                          dst + plaintext.size()) != 1) {
+      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, kAesGcmTagSize, dst + plaintext.size()) != 1) {
     return absl::InternalError("AES-256-GCM encryption failed");
   }
   return out;

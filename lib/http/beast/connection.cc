@@ -56,7 +56,11 @@ std::string Serialize(const Response& response, bool keep_alive) {
   auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
   std::string out;
   out.reserve(128 + response.body.size());
-  out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(reason.data(), reason.size()).append("\r\n");
+  out.append("HTTP/1.1 ")
+      .append(std::to_string(status))
+      .append(" ")
+      .append(reason.data(), reason.size())
+      .append("\r\n");
   for (const auto& [name, value] : response.headers.entries()) {
     // A line break in a header would let its value forge headers or a second response.
     if (name.find_first_of("\r\n") != std::string::npos ||

@@ -28,7 +28,7 @@ class Gate : public std::enable_shared_from_this<Gate> {
 
   const boost::asio::io_context::executor_type executor_;
   std::mutex mu_;
-  bool open_ = true;                             // guarded by mu_
+  bool open_ = true;                            // guarded by mu_
   std::vector<std::function<void()>> pending_;  // guarded by mu_
 };
 

@@ -115,25 +115,25 @@ void BeastServer::StartThreads() {
 
 void BeastServer::Accept(Worker& worker) {
   Worker& owner = *workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()];
-  worker.acceptor->async_accept(owner.ioc, [this, &worker, &owner](error_code ec,
-                                                                   tcp::socket socket) {
-    if (draining_.load() || ec == net::error::operation_aborted) return;
-    if (ec) {
-      // E.g. out of file descriptors: retry a little later rather than spin.
-      COFFER_LOG(kHttp, warn, "accept failed: {}", ec.message());
-      worker.retry.expires_after(std::chrono::milliseconds(50));
-      worker.retry.async_wait([this, &worker](error_code wait_ec) {
-        if (!wait_ec && !draining_.load()) Accept(worker);
+  worker.acceptor->async_accept(
+      owner.ioc, [this, &worker, &owner](error_code ec, tcp::socket socket) {
+        if (draining_.load() || ec == net::error::operation_aborted) return;
+        if (ec) {
+          // E.g. out of file descriptors: retry a little later rather than spin.
+          COFFER_LOG(kHttp, warn, "accept failed: {}", ec.message());
+          worker.retry.expires_after(std::chrono::milliseconds(50));
+          worker.retry.async_wait([this, &worker](error_code wait_ec) {
+            if (!wait_ec && !draining_.load()) Accept(worker);
+          });
+          return;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        std::shared_ptr<beast::Connection> connection =
+            tls_ ? beast::NewTlsConnection(std::move(socket), tls_->Current(), owner.env)
+                 : beast::NewPlainConnection(std::move(socket), owner.env);
+        net::post(owner.ioc, [connection] { connection->Start(); });
+        Accept(worker);
       });
-      return;
-    }
-    socket.set_option(tcp::no_delay(true), ec);
-    std::shared_ptr<beast::Connection> connection =
-        tls_ ? beast::NewTlsConnection(std::move(socket), tls_->Current(), owner.env)
-             : beast::NewPlainConnection(std::move(socket), owner.env);
-    net::post(owner.ioc, [connection] { connection->Start(); });
-    Accept(worker);
-  });
 }
 
 void BeastServer::Run(Worker& worker) {

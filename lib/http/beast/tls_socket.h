@@ -133,10 +133,10 @@ class TlsSocket {
       });
       return;
     }
-    error_code ec = err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-                        ? error_code(boost::asio::error::eof)
-                        : error_code(static_cast<int>(ERR_get_error()),
-                                     boost::asio::error::get_ssl_category());
+    error_code ec =
+        err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+            ? error_code(boost::asio::error::eof)
+            : error_code(static_cast<int>(ERR_get_error()), boost::asio::error::get_ssl_category());
     Complete(std::forward<Handler>(handler), ec, 0);
   }
 

@@ -122,8 +122,7 @@ void WriteCommon(JsonWriter& w, std::string_view base_url, const domain::Vault& 
   }
 }
 
-void WriteDeletion(JsonWriter& w, std::string_view base_url,
-                   const domain::DeletedSecret& deleted) {
+void WriteDeletion(JsonWriter& w, std::string_view base_url, const domain::DeletedSecret& deleted) {
   w.Key("recoveryId");
   WriteId(w, base_url, "deletedsecrets", deleted.properties.name, "");
   w.Key("deletedDate")
@@ -207,8 +206,8 @@ void WriteSecretItem(JsonWriter& w, std::string_view base_url, const domain::Vau
   w.EndObject();
 }
 
-void WriteDeletedSecretBundle(JsonWriter& w, std::string_view base_url,
-                              const domain::Vault& vault, const domain::DeletedSecret& deleted) {
+void WriteDeletedSecretBundle(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
+                              const domain::DeletedSecret& deleted) {
   w.BeginObject();
   WriteDeletion(w, base_url, deleted);
   WriteCommon(w, base_url, vault, deleted.properties, /*with_version=*/true);

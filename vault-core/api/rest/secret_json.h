@@ -34,8 +34,8 @@ void WriteSecretBundle(JsonWriter& w, std::string_view base_url, const domain::V
 // A list entry; `with_version` for version listings.
 void WriteSecretItem(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
                      const domain::SecretProperties& properties, bool with_version);
-void WriteDeletedSecretBundle(JsonWriter& w, std::string_view base_url,
-                              const domain::Vault& vault, const domain::DeletedSecret& deleted);
+void WriteDeletedSecretBundle(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
+                              const domain::DeletedSecret& deleted);
 void WriteDeletedSecretItem(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
                             const domain::DeletedSecret& deleted);
 

@@ -110,8 +110,8 @@ TEST(SecretJsonTest, DeletedBundlesCarryRecoveryFieldsTagsAndDates) {
   p.attributes.expires = absl::FromUnixSeconds(20);
   deleted.deleted = absl::FromUnixSeconds(300);
   deleted.scheduled_purge = absl::FromUnixSeconds(400);
-  auto bundle = Written(
-      [&](JsonWriter& w) { WriteDeletedSecretBundle(w, "https://h:1", vault, deleted); });
+  auto bundle =
+      Written([&](JsonWriter& w) { WriteDeletedSecretBundle(w, "https://h:1", vault, deleted); });
   EXPECT_EQ(bundle["recoveryId"], "https://h:1/deletedsecrets/db");
   EXPECT_EQ(bundle["deletedDate"], 300);
   EXPECT_EQ(bundle["scheduledPurgeDate"], 400);

@@ -97,8 +97,9 @@ void WriteNextLink(JsonWriter& w, std::string_view base_url, const http::Request
     w.Raw("null");
     return;
   }
-  std::string link = std::string(base_url) + request.path + "?api-version=" +
-                     std::string(api_version) + "&$skiptoken=" + Base64UrlEncode(continuation);
+  std::string link = std::string(base_url) + request.path +
+                     "?api-version=" + std::string(api_version) +
+                     "&$skiptoken=" + Base64UrlEncode(continuation);
   auto max = request.query.find("maxresults");
   if (max != request.query.end()) link += "&maxresults=" + max->second;
   w.String(link);
@@ -187,13 +188,11 @@ absl::StatusOr<http::Response> SecretsApi::Run(const SecretRoute& route,
     }
     case SecretOp::kDelete: {
       COFFER_ASSIGN_OR_RETURN(auto deleted, secrets_.Delete(vault, route.name));
-      return JsonOk(
-          [&](JsonWriter& w) { WriteDeletedSecretBundle(w, base_url, vault, deleted); });
+      return JsonOk([&](JsonWriter& w) { WriteDeletedSecretBundle(w, base_url, vault, deleted); });
     }
     case SecretOp::kGetDeleted: {
       COFFER_ASSIGN_OR_RETURN(auto deleted, secrets_.GetDeleted(vault, route.name));
-      return JsonOk(
-          [&](JsonWriter& w) { WriteDeletedSecretBundle(w, base_url, vault, deleted); });
+      return JsonOk([&](JsonWriter& w) { WriteDeletedSecretBundle(w, base_url, vault, deleted); });
     }
     case SecretOp::kRecover: {
       COFFER_ASSIGN_OR_RETURN(auto properties, secrets_.Recover(vault, route.name));
