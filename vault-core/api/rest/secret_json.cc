@@ -122,13 +122,17 @@ void WriteCommon(JsonWriter& w, std::string_view base_url, const domain::Vault& 
   }
 }
 
-void WriteDeletion(JsonWriter& w, std::string_view base_url, const domain::DeletedSecret& deleted) {
-  w.Key("recoveryId");
+// A deleted secret: where to recover it and when it goes for good, then what every secret has.
+void WriteDeleted(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
+                  const domain::DeletedSecret& deleted, bool with_version) {
+  w.BeginObject().Key("recoveryId");
   WriteId(w, base_url, "deletedsecrets", deleted.properties.name, "");
   w.Key("deletedDate")
       .Int(absl::ToUnixSeconds(deleted.deleted))
       .Key("scheduledPurgeDate")
       .Int(absl::ToUnixSeconds(deleted.scheduled_purge));
+  WriteCommon(w, base_url, vault, deleted.properties, with_version);
+  w.EndObject();
 }
 
 }  // namespace
@@ -208,18 +212,12 @@ void WriteSecretItem(JsonWriter& w, std::string_view base_url, const domain::Vau
 
 void WriteDeletedSecretBundle(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
                               const domain::DeletedSecret& deleted) {
-  w.BeginObject();
-  WriteDeletion(w, base_url, deleted);
-  WriteCommon(w, base_url, vault, deleted.properties, /*with_version=*/true);
-  w.EndObject();
+  WriteDeleted(w, base_url, vault, deleted, /*with_version=*/true);
 }
 
 void WriteDeletedSecretItem(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,
                             const domain::DeletedSecret& deleted) {
-  w.BeginObject();
-  WriteDeletion(w, base_url, deleted);
-  WriteCommon(w, base_url, vault, deleted.properties, /*with_version=*/false);
-  w.EndObject();
+  WriteDeleted(w, base_url, vault, deleted, /*with_version=*/false);
 }
 
 }  // namespace coffer::api::rest
