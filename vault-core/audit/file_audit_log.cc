@@ -28,7 +28,6 @@ constexpr std::int64_t kJournalBytes = 1 << 20;
 struct Tail {
   std::int64_t next_seq = 1;
   std::string prev_hash{kGenesisHash};
-  std::int64_t end = 0;  // the file's length through its last newline
 };
 
 std::string ErrnoText() { return std::strerror(errno); }
@@ -39,16 +38,14 @@ absl::Status DataLoss(const std::string& path, const std::string& what) {
       "`, then move the file aside (keep it as evidence) so that a new one is started"));
 }
 
-// The chain continues from the last complete line; only the tail of the file is read,
-// backwards. Bytes after the last newline are a line torn by a crash: an error unless
-// `torn_ok` (the journal holds every acknowledged line, so the torn one was not).
-absl::StatusOr<Tail> ReadTail(int fd, std::int64_t size, const std::string& path, bool torn_ok) {
+// The chain continues from the last line; only the tail of the file is read, backwards.
+absl::StatusOr<Tail> ReadTail(int fd, std::int64_t size, const std::string& path) {
   Tail tail;
+  if (size == 0) return tail;
   std::string bytes;  // the file from `start` on
   std::int64_t start = size;
-  std::size_t last = std::string::npos;    // the final newline in `bytes`
-  std::size_t before = std::string::npos;  // the newline before it
-  while (start > 0) {
+  std::size_t before = std::string::npos;  // the newline before the last line
+  while (start > 0 && before == std::string::npos) {
     std::int64_t chunk = std::min<std::int64_t>(4096, start);
     start -= chunk;
     std::string buf(static_cast<std::size_t>(chunk), '\0');
@@ -57,21 +54,16 @@ absl::StatusOr<Tail> ReadTail(int fd, std::int64_t size, const std::string& path
           absl::StrCat("cannot read audit log ", path, ": ", ErrnoText()));
     }
     bytes.insert(0, buf);
-    last = bytes.rfind('\n');
-    if (last != std::string::npos && last > 0) before = bytes.rfind('\n', last - 1);
-    if (before != std::string::npos) break;
-    if (static_cast<std::int64_t>(bytes.size()) > 2 * kMaxLineBytes) {
+    if (bytes.back() != '\n') {
+      return DataLoss(path, "the last line is torn (no trailing newline), as after a crash");
+    }
+    if (bytes.size() > 1) before = bytes.rfind('\n', bytes.size() - 2);
+    if (static_cast<std::int64_t>(bytes.size()) > kMaxLineBytes) {
       return DataLoss(path, "the last line is longer than 1 MiB");
     }
   }
-  std::int64_t end = last == std::string::npos ? 0 : start + static_cast<std::int64_t>(last) + 1;
-  if (end != size && !torn_ok) {
-    return DataLoss(path, "the last line is torn (no trailing newline), as after a crash");
-  }
-  tail.end = end;
-  if (end == 0) return tail;
   std::size_t begin = before == std::string::npos ? 0 : before + 1;
-  std::string line = bytes.substr(begin, last - begin);
+  std::string line = bytes.substr(begin, bytes.size() - 1 - begin);
   absl::StatusOr<ParsedAuditLine> parsed = ParseAuditLine(line);
   if (!parsed.ok()) {
     return DataLoss(path,
@@ -103,42 +95,29 @@ absl::Status WriteAll(int fd, const std::string& bytes) {
   return absl::OkStatus();
 }
 
-// After a crash: cuts a torn last line off the log, then appends the journal's lines that the
-// log lacks, and syncs it; `*size` becomes the log's new length.
-absl::Status Recover(int fd, const std::string& path, const std::string& journal_path, Tail& tail,
-                     std::int64_t* size) {
-  if (tail.end != *size) {
-    COFFER_LOG(kAudit, warn, "audit log {}: cutting off {} bytes of a line torn by a crash", path,
-               *size - tail.end);
-    if (ftruncate(fd, tail.end) != 0) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot cut the torn line off audit log ", path, ": ", ErrnoText()));
-    }
-    *size = tail.end;
+// After a crash: cuts the log back to where the journal's round began (everything before was
+// synced) and replays the journal's lines from there. Whatever the crash left after that point
+// (lines lost, torn, or zeros in place of some) is replaced by the lines acknowledged.
+absl::StatusOr<Tail> Replay(int fd, const std::string& path, std::int64_t* size,
+                            const JournalContents& journal) {
+  const JournalRound& start = journal.start;
+  if (start.log_offset > *size) {
+    return DataLoss(path, absl::StrCat("it is shorter (", *size, " bytes) than its journal says "
+                                       "was synced (", start.log_offset, " bytes)"));
   }
-  std::string journal;
-  {
-    ScopedFd jfd(open(journal_path.c_str(), O_RDONLY | O_CLOEXEC));
-    char buf[64 * 1024];
-    ssize_t n = 0;
-    while (jfd.get() >= 0 && (n = read(jfd.get(), buf, sizeof(buf))) > 0) {
-      journal.append(buf, static_cast<std::size_t>(n));
-    }
-    if (jfd.get() < 0 || n < 0) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot read audit journal ", journal_path, ": ", ErrnoText()));
-    }
-  }
-  std::string missing = LinesContinuing(journal, &tail.next_seq, &tail.prev_hash);
-  if (missing.empty()) return absl::OkStatus();
-  if (!WriteAll(fd, missing).ok() || fdatasync(fd) != 0) {
+  Tail tail{start.next_seq, start.prev_hash};
+  std::string lines = LinesContinuing(journal.lines, &tail.next_seq, &tail.prev_hash);
+  if (ftruncate(fd, start.log_offset) != 0 || !WriteAll(fd, lines).ok()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("cannot restore journalled lines to audit log ", path, ": ", ErrnoText()));
+        absl::StrCat("cannot replay the journal into audit log ", path, ": ", ErrnoText()));
   }
-  *size += static_cast<std::int64_t>(missing.size());
-  COFFER_LOG(kAudit, warn, "audit log {}: restored {} bytes of acknowledged lines from its journal",
-             path, missing.size());
-  return absl::OkStatus();
+  std::int64_t replayed = start.log_offset + static_cast<std::int64_t>(lines.size());
+  if (replayed != *size) {
+    COFFER_LOG(kAudit, warn, "audit log {}: replayed its journal after a crash ({} bytes, was {})",
+               path, replayed, *size);
+  }
+  *size = replayed;
+  return tail;
 }
 
 }  // namespace
@@ -168,17 +147,27 @@ absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(const std::stri
   }
   std::string journal_path = path + ".journal";
   bool journalled = S_ISREG(st.st_mode);  // not for a device or a pipe
-  bool had_journal = journalled && access(journal_path.c_str(), F_OK) == 0;
-  COFFER_ASSIGN_OR_RETURN(Tail tail, ReadTail(fd.get(), st.st_size, path, had_journal));
+  std::optional<JournalContents> journal;
+  if (journalled) journal = ReadJournal(journal_path, st.st_ino);
   std::int64_t size = st.st_size;
-  if (had_journal) {
-    COFFER_RETURN_IF_ERROR(Recover(fd.get(), path, journal_path, tail, &size));
+  Tail tail;
+  if (journal) {
+    COFFER_ASSIGN_OR_RETURN(tail, Replay(fd.get(), path, &size, *journal));
+  } else {
+    COFFER_ASSIGN_OR_RETURN(tail, ReadTail(fd.get(), size, path));
   }
-  std::unique_ptr<AuditJournal> journal;
+  std::unique_ptr<AuditJournal> journal_writer;
   if (journalled) {
-    COFFER_ASSIGN_OR_RETURN(journal, AuditJournal::Create(journal_path, kJournalBytes));
+    // The log is durable as it stands before the journal is emptied.
+    if (fdatasync(fd.get()) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot sync audit log ", path, ": ", ErrnoText()));
+    }
+    COFFER_ASSIGN_OR_RETURN(journal_writer,
+                            AuditJournal::Create(journal_path, kJournalBytes, st.st_ino,
+                                                 {size, tail.next_seq, tail.prev_hash}));
   }
-  std::unique_ptr<FileAuditLog> log(new FileAuditLog(path, fd.release(), std::move(journal), clock,
+  std::unique_ptr<FileAuditLog> log(new FileAuditLog(path, fd.release(), std::move(journal_writer), clock,
                                                      tail.next_seq, std::move(tail.prev_hash),
                                                      size));
   log->writer_ = std::thread([raw = log.get()] {
@@ -205,9 +194,15 @@ FileAuditLog::~FileAuditLog() {
     stopping_ = true;
   }
   writer_.join();
-  // What the journal holds goes into the log for good, so a clean stop needs no recovery.
-  if (journal_ != nullptr && fdatasync(fd_) != 0) {
-    COFFER_LOG(kAudit, err, "cannot sync audit log {} at close: {}", path_, ErrnoText());
+  // The log is synced and a new journal round starts at its end: the next start replays
+  // nothing. On failure the journal keeps its round and the next start replays it.
+  if (journal_ != nullptr) {
+    absl::Status closed = fdatasync(fd_) == 0
+                              ? journal_->StartRound({file_size_, next_seq_, prev_hash_})
+                              : absl::UnavailableError(ErrnoText());
+    if (!closed.ok()) {
+      COFFER_LOG(kAudit, err, "cannot sync audit log {} at close: {}", path_, closed.ToString());
+    }
   }
   close(fd_);
   absl::MutexLock lock(&mu_);
@@ -318,7 +313,8 @@ absl::Status FileAuditLog::WriteBatch(const std::vector<Pending*>& batch) {
   absl::Status status = WriteAll(fd_, bytes);
   if (status.ok()) {
     if (journal_ != nullptr) {
-      status = journal_->Commit(fd_, bytes);
+      status = journal_->Commit(fd_, bytes,
+                                {file_size_ + static_cast<std::int64_t>(bytes.size()), seq, prev});
     } else if (fdatasync(fd_) != 0) {
       status = absl::UnavailableError(absl::StrCat("fdatasync failed: ", ErrnoText()));
     }

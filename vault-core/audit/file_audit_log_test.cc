@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <string>
@@ -129,27 +130,36 @@ TEST(FileAuditLogTest, TornLastLineWithoutJournalFailsOpenWithDataLoss) {
   EXPECT_EQ(ReadFileOrDie(dir.File("audit.log")), contents + contents.substr(0, 30));
 }
 
-// What a machine crash can leave: the log's unsynced end lost, its last line torn, while every
-// acknowledged line is in the journal. Reopening restores the log byte for byte.
+// What a machine crash can leave: the journal as it stood while the log was open, and the
+// log's unsynced end lost, torn, or with zeros in place of some of it. Reopening replays the
+// journal: the log comes back byte for byte with every acknowledged line.
 TEST(FileAuditLogTest, AfterACrashAcknowledgedLinesComeBackFromTheJournal) {
   TempDir dir;
   FakeClock clock;
   std::string path = dir.File("audit.log");
+  std::string journal_at_crash;
   {
     COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(path, clock));
     for (int i = 0; i < 5; ++i) COFFER_ASSERT_OK(log->Append(Record(absl::StrCat("x/", i))));
+    journal_at_crash = ReadFileOrDie(path + ".journal");
   }
   std::string whole = ReadFileOrDie(path);
   std::vector<std::string> lines = absl::StrSplit(whole, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 5u);
   std::string first_three = lines[0] + "\n" + lines[1] + "\n" + lines[2] + "\n";
-  WriteFileOrDie(path, first_three + lines[3].substr(0, 20));
-
-  {
-    COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(path, clock));
-    EXPECT_EQ(ReadFileOrDie(path), whole);
-    COFFER_ASSERT_OK(log->Append(Record("after")));
+  std::string holed = whole;
+  std::fill(holed.begin() + 40, holed.begin() + 90, '\0');  // a block that never reached disk
+  for (const std::string& after_crash : {first_three + lines[3].substr(0, 20), holed}) {
+    WriteFileOrDie(path, after_crash);
+    WriteFileOrDie(path + ".journal", journal_at_crash);
+    {
+      COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(path, clock));
+      EXPECT_TRUE(ReadFileOrDie(path) == whole) << "the log was not restored byte for byte";
+    }
   }
+  COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(path, clock));
+  COFFER_ASSERT_OK(log->Append(Record("after")));
+  log.reset();
   VerifyResult result = VerifyOrDie(path);
   EXPECT_TRUE(result.intact) << result.problem;
   EXPECT_EQ(result.lines, 6);
@@ -179,6 +189,7 @@ TEST(FileAuditLogTest, TheJournalWrapsAndStillRecoversAfterwards) {
   FakeClock clock;
   std::string path = dir.File("audit.log");
   const int kLines = 3000;  // about 1.5 MiB with these objects: one wrap of the 1 MiB journal
+  std::string journal_at_crash;
   {
     COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(path, clock));
     // In groups of 100, so that batches stay far smaller than the journal, as under load.
@@ -195,6 +206,7 @@ TEST(FileAuditLogTest, TheJournalWrapsAndStillRecoversAfterwards) {
       }
     }
     EXPECT_EQ(failed.load(), 0);
+    journal_at_crash = ReadFileOrDie(path + ".journal");
   }
   std::string whole = ReadFileOrDie(path);
   ASSERT_GT(whole.size(), std::size_t{1} << 20);
@@ -205,6 +217,7 @@ TEST(FileAuditLogTest, TheJournalWrapsAndStillRecoversAfterwards) {
   std::size_t cut = whole.size();
   for (int i = 0; i < 100; ++i) cut = whole.rfind('\n', cut - 2) + 1;
   WriteFileOrDie(path, whole.substr(0, cut));
+  WriteFileOrDie(path + ".journal", journal_at_crash);
   { COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(path, clock)); }
   EXPECT_TRUE(ReadFileOrDie(path) == whole) << "the log was not restored byte for byte";
   VerifyResult result = VerifyOrDie(path);
