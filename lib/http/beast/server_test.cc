@@ -410,6 +410,47 @@ TEST_F(ServerTest, StreamedChunksReachClientBeforeStreamEnds) {
   EXPECT_EQ(received, "{\"n\":1}\n{\"n\":2}\n");
 }
 
+// A watch may stay quiet for longer than the read timeout between two events: the write
+// timeout of one chunk must not end the stream (over TLS, where the timeouts are our own).
+TEST_F(ServerTest, QuietStreamOutlivesTheReadTimeout) {
+  std::mutex mu;
+  std::shared_ptr<ResponseStream> stream;
+  handler_.handle = [&](const Request&) {
+    Response response;
+    response.stream = [&](std::shared_ptr<ResponseStream> s) {
+      std::lock_guard<std::mutex> lock(mu);
+      stream = std::move(s);
+    };
+    return response;
+  };
+  ServerOptions options;
+  options.read_timeout = absl::Milliseconds(200);
+  Start(options);
+  std::thread writer([&] {
+    ASSERT_TRUE(PollUntil([&] {
+      std::lock_guard<std::mutex> lock(mu);
+      return stream != nullptr;
+    }));
+    EXPECT_TRUE(stream->Write("first\n"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));  // quiet: 4 read timeouts
+    EXPECT_TRUE(stream->Write("second\n")) << "the stream was cut while quiet";
+    stream->Close();
+  });
+  std::string received;
+  ClientRequest request;
+  request.path_and_query = "/watch";
+  auto response = client_->Stream(
+      request,
+      [&](std::string_view piece) {
+        received.append(piece);
+        return true;
+      },
+      nullptr);
+  writer.join();
+  COFFER_ASSERT_OK(response);
+  EXPECT_EQ(received, "first\nsecond\n");
+}
+
 TEST_F(ServerTest, ShutdownFinishesInFlightRequestAndRefusesNewConnections) {
   Latch entered;
   Latch release;

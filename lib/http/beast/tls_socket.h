@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -27,6 +28,7 @@
 #include <boost/beast/core/error.hpp>
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <utility>
 
 namespace coffer::http::beast {
@@ -55,13 +57,12 @@ class TlsSocket {
   executor_type get_executor() { return socket_.get_executor(); }
   boost::asio::ip::tcp::socket& socket() { return socket_; }
 
-  // The deadline for the operations pending now or started before the next call; as with
-  // beast::tcp_stream, it only ends operations, never an idle connection.
+  // The deadline of the operations started from now on, in each direction; as with
+  // beast::tcp_stream, one already pending keeps its own, and an idle connection has none.
   void expires_after(std::chrono::steady_clock::duration timeout) {
-    deadline_ = std::chrono::steady_clock::now() + timeout;
-    if (pending_ > 0 && !timer_armed_) ArmTimer();
+    next_deadline_ = Clock::now() + timeout;
   }
-  void expires_never() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  void expires_never() { next_deadline_ = Clock::time_point::max(); }
 
   void close() {
     error_code ec;
@@ -72,6 +73,7 @@ class TlsSocket {
   template <class Handler>
   void async_handshake(Handler&& handler) {
     Start(
+        kRead,
         [](SSL* ssl, std::size_t* n) {
           *n = 0;
           return SSL_do_handshake(ssl);
@@ -82,15 +84,17 @@ class TlsSocket {
   template <class MutableBuffers, class Handler>
   void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
     boost::asio::mutable_buffer b = FirstNonEmpty<boost::asio::mutable_buffer>(buffers);
-    Start([b](SSL* ssl, std::size_t* n) { return SSL_read_ex(ssl, b.data(), b.size(), n); },
-          std::forward<Handler>(handler), b.size() == 0);
+    Start(
+        kRead, [b](SSL* ssl, std::size_t* n) { return SSL_read_ex(ssl, b.data(), b.size(), n); },
+        std::forward<Handler>(handler), b.size() == 0);
   }
 
   template <class ConstBuffers, class Handler>
   void async_write_some(const ConstBuffers& buffers, Handler&& handler) {
     boost::asio::const_buffer b = FirstNonEmpty<boost::asio::const_buffer>(buffers);
-    Start([b](SSL* ssl, std::size_t* n) { return SSL_write_ex(ssl, b.data(), b.size(), n); },
-          std::forward<Handler>(handler), b.size() == 0);
+    Start(
+        kWrite, [b](SSL* ssl, std::size_t* n) { return SSL_write_ex(ssl, b.data(), b.size(), n); },
+        std::forward<Handler>(handler), b.size() == 0);
   }
 
  private:
@@ -104,62 +108,76 @@ class TlsSocket {
     return Buffer();
   }
 
+  using Clock = std::chrono::steady_clock;
+  enum Direction { kRead, kWrite };
+
   template <class Call, class Handler>
-  void Start(Call call, Handler&& handler, bool nothing_to_do = false) {
-    ++pending_;
-    if (!timer_armed_ && deadline_ != std::chrono::steady_clock::time_point::max()) ArmTimer();
-    if (nothing_to_do) return Complete(std::forward<Handler>(handler), error_code(), 0);
-    Attempt(std::move(call), std::forward<Handler>(handler));
+  void Start(Direction d, Call call, Handler&& handler, bool nothing_to_do = false) {
+    deadline_[d] = next_deadline_;
+    if (deadline_[d] != Clock::time_point::max() && (!timer_armed_ || deadline_[d] < armed_for_)) {
+      ArmTimer(deadline_[d]);
+    }
+    if (nothing_to_do) return Complete(d, std::forward<Handler>(handler), error_code(), 0);
+    Attempt(d, std::move(call), std::forward<Handler>(handler));
   }
 
   // Runs the OpenSSL call; completes, or waits for the socket state it asks for and retries.
   template <class Call, class Handler>
-  void Attempt(Call call, Handler&& handler) {
+  void Attempt(Direction d, Call call, Handler&& handler) {
     if (ssl_ == nullptr || !socket_.is_open()) {
-      return Complete(std::forward<Handler>(handler), timed_out_ ? Timeout() : Aborted(), 0);
+      return Complete(d, std::forward<Handler>(handler), timed_out_ ? Timeout() : Aborted(), 0);
     }
     ERR_clear_error();
     std::size_t n = 0;
     int rc = call(ssl_, &n);
-    if (rc == 1) return Complete(std::forward<Handler>(handler), error_code(), n);
+    if (rc == 1) return Complete(d, std::forward<Handler>(handler), error_code(), n);
     int err = SSL_get_error(ssl_, rc);
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
       auto wait = err == SSL_ERROR_WANT_READ ? boost::asio::ip::tcp::socket::wait_read
                                              : boost::asio::ip::tcp::socket::wait_write;
-      socket_.async_wait(wait, [this, call = std::move(call),
+      // `this` outlives the wait: the handler keeps the connection that owns this socket.
+      socket_.async_wait(wait, [this, d, call = std::move(call),
                                 h = std::forward<Handler>(handler)](error_code ec) mutable {
-        if (ec) return Complete(std::move(h), timed_out_ ? Timeout() : ec, 0);
-        Attempt(std::move(call), std::move(h));
+        if (ec) return Complete(d, std::move(h), timed_out_ ? Timeout() : ec, 0);
+        Attempt(d, std::move(call), std::move(h));
       });
       return;
     }
-    error_code ec =
-        err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-            ? error_code(boost::asio::error::eof)
-            : error_code(static_cast<int>(ERR_get_error()), boost::asio::error::get_ssl_category());
-    Complete(std::forward<Handler>(handler), ec, 0);
+    Complete(d, std::forward<Handler>(handler), Failure(err), 0);
+  }
+
+  // Never success: a failed call with an empty error queue still fails.
+  static error_code Failure(int err) {
+    unsigned long code = ERR_get_error();
+    ERR_clear_error();
+    if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && code == 0)) {
+      return boost::asio::error::eof;  // closed by the peer, with or without close_notify
+    }
+    if (code == 0) return boost::asio::ssl::error::unexpected_result;
+    return error_code(static_cast<int>(code), boost::asio::error::get_ssl_category());  // 31 bits
   }
 
   template <class Handler>
-  void Complete(Handler&& handler, error_code ec, std::size_t n) {
-    --pending_;
+  void Complete(Direction d, Handler&& handler, error_code ec, std::size_t n) {
+    deadline_[d] = Clock::time_point::max();
     boost::asio::post(socket_.get_executor(),
                       boost::beast::bind_front_handler(std::forward<Handler>(handler), ec, n));
   }
 
-  // One timer wait at a time, re-armed lazily: moving the deadline costs no system call.
-  void ArmTimer() {
+  // One timer wait at a time for the earliest pending deadline; a later deadline is picked up
+  // when it fires, an earlier one re-arms it.
+  void ArmTimer(Clock::time_point when) {
     timer_armed_ = true;
-    timer_.expires_at(deadline_);
-    timer_.async_wait([this](error_code ec) {
-      // Cancelled: by close(), or because this object is being destroyed; touch nothing.
-      if (ec) return;
+    armed_for_ = when;
+    timer_.expires_at(when);
+    timer_.async_wait([this, alive = std::weak_ptr<void>(alive_)](error_code ec) {
+      // A cancelled wait, or one that completed just before this object was destroyed: a
+      // handler already queued runs anyway, so it checks that the object is still there.
+      if (ec || alive.expired()) return;
       timer_armed_ = false;
-      if (pending_ == 0 || !socket_.is_open()) return;  // the next operation arms it again
-      if (std::chrono::steady_clock::now() < deadline_) {
-        if (deadline_ != std::chrono::steady_clock::time_point::max()) ArmTimer();
-        return;
-      }
+      Clock::time_point earliest = std::min(deadline_[kRead], deadline_[kWrite]);
+      if (earliest == Clock::time_point::max() || !socket_.is_open()) return;
+      if (Clock::now() < earliest) return ArmTimer(earliest);
       timed_out_ = true;
       error_code ignored;
       socket_.close(ignored);  // pending waits end with operation_aborted: reported as timeout
@@ -172,8 +190,10 @@ class TlsSocket {
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer timer_;
   SSL* ssl_;
-  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
-  int pending_ = 0;  // operations started and not yet completed
+  const std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // see ArmTimer
+  Clock::time_point next_deadline_ = Clock::time_point::max();
+  Clock::time_point deadline_[2] = {Clock::time_point::max(), Clock::time_point::max()};
+  Clock::time_point armed_for_;
   bool timer_armed_ = false;
   bool timed_out_ = false;
 };
