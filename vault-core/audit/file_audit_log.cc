@@ -102,8 +102,10 @@ absl::StatusOr<Tail> Replay(int fd, const std::string& path, std::int64_t* size,
                             const JournalContents& journal) {
   const JournalRound& start = journal.start;
   if (start.log_offset > *size) {
-    return DataLoss(path, absl::StrCat("it is shorter (", *size, " bytes) than its journal says "
-                                       "was synced (", start.log_offset, " bytes)"));
+    return DataLoss(path, absl::StrCat("it is shorter (", *size,
+                                       " bytes) than its journal says "
+                                       "was synced (",
+                                       start.log_offset, " bytes)"));
   }
   Tail tail{start.next_seq, start.prev_hash};
   std::string lines = LinesContinuing(journal.lines, &tail.next_seq, &tail.prev_hash);
@@ -167,9 +169,9 @@ absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(const std::stri
                             AuditJournal::Create(journal_path, kJournalBytes, st.st_ino,
                                                  {size, tail.next_seq, tail.prev_hash}));
   }
-  std::unique_ptr<FileAuditLog> log(new FileAuditLog(path, fd.release(), std::move(journal_writer), clock,
-                                                     tail.next_seq, std::move(tail.prev_hash),
-                                                     size));
+  std::unique_ptr<FileAuditLog> log(new FileAuditLog(path, fd.release(), std::move(journal_writer),
+                                                     clock, tail.next_seq,
+                                                     std::move(tail.prev_hash), size));
   log->writer_ = std::thread([raw = log.get()] {
     pthread_setname_np(pthread_self(), "coffer-audit");  // for top -H and perf
     raw->WriterLoop();

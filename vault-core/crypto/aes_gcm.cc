@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include "vault-core/crypto/openssl_algorithms.h"
@@ -30,13 +32,22 @@ absl::Status CheckSizes(const SecretBytes& key, std::string_view nonce) {
 struct CachedCipher {
   CipherCtx ctx;
   SecretBytes key;  // the key `ctx` holds; zeroed when the thread exits
+  std::uint64_t epoch = 0;
 };
+
+std::atomic<std::uint64_t> cache_epoch{0};  // bumped by ForgetCachedAesKeys
 
 // Sets up a context for one operation and feeds the associated data.
 absl::StatusOr<EVP_CIPHER_CTX*> Start(bool encrypt, const SecretBytes& key, std::string_view nonce,
                                       std::string_view aad) {
   thread_local CachedCipher cached[2];
   CachedCipher& c = cached[encrypt ? 1 : 0];
+  std::uint64_t epoch = cache_epoch.load(std::memory_order_acquire);
+  if (c.epoch != epoch) {
+    c.ctx.reset();
+    c.key = SecretBytes();
+    c.epoch = epoch;
+  }
   bool same_key = c.ctx != nullptr && c.key.Equals(key);
   int ok = 0;
   if (same_key) {
@@ -60,6 +71,8 @@ absl::StatusOr<EVP_CIPHER_CTX*> Start(bool encrypt, const SecretBytes& key, std:
 }
 
 }  // namespace
+
+void ForgetCachedAesKeys() { cache_epoch.fetch_add(1, std::memory_order_acq_rel); }
 
 absl::StatusOr<std::string> AesGcmSeal(const SecretBytes& key, std::string_view nonce,
                                        std::string_view plaintext, std::string_view aad) {

@@ -22,6 +22,10 @@ absl::StatusOr<std::string> AesGcmSeal(const SecretBytes& key, std::string_view 
 absl::StatusOr<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view nonce,
                                        std::string_view ciphertext_and_tag, std::string_view aad);
 
+// Each thread keeps the context of the last key it used (its key schedule). After a key is
+// destroyed (a vault purged), this makes every thread drop its context at its next AES call.
+void ForgetCachedAesKeys();
+
 }  // namespace coffer::crypto
 
 #endif  // COFFER_VAULT_CORE_CRYPTO_AES_GCM_H_

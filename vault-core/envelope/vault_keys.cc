@@ -4,6 +4,7 @@
 #include "coffer/envelope/v1/envelope.pb.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/status.h"
+#include "vault-core/crypto/aes_gcm.h"
 #include "vault-core/crypto/random.h"
 
 namespace coffer::envelope {
@@ -26,9 +27,12 @@ absl::StatusOr<std::shared_ptr<const crypto::RecordSealer>> VaultKeys::ForVault(
 }
 
 void VaultKeys::Forget(std::string_view vault_id) {
-  absl::MutexLock lock(&mu_);
-  auto it = cache_.find(vault_id);
-  if (it != cache_.end()) cache_.erase(it);
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = cache_.find(vault_id);
+    if (it != cache_.end()) cache_.erase(it);
+  }
+  crypto::ForgetCachedAesKeys();  // threads' AES contexts may still hold it
 }
 
 absl::StatusOr<std::shared_ptr<const crypto::RecordSealer>> VaultKeys::LoadOrCreate(
