@@ -35,8 +35,11 @@ void Gate::RunPending() {
 }
 
 void Gate::Close() {
+  std::vector<std::function<void()>> dropped;  // released outside the lock
   std::lock_guard<std::mutex> lock(mu_);
   open_ = false;
+  // Work that will never run may hold what holds this gate (a connection and its stream).
+  dropped.swap(pending_);
 }
 
 std::string EncodeChunk(std::string_view data) {
