@@ -138,11 +138,48 @@ class ServerTest : public ::testing::Test {
     return client_->Send(request);
   }
 
+  // Answers every request with a streamed body, writing `first` into it, and keeps the
+  // stream for the test (AwaitStream).
+  void ServeStreams(std::string first = "") {
+    handler_.handle = [this, first](const Request&) {
+      Response response;
+      response.stream = [this, first](std::shared_ptr<ResponseStream> s) {
+        if (!first.empty()) s->Write(first);
+        std::lock_guard<std::mutex> lock(stream_mu_);
+        stream_ = std::move(s);
+      };
+      return response;
+    };
+  }
+  std::shared_ptr<ResponseStream> AwaitStream() {
+    std::shared_ptr<ResponseStream> stream;
+    EXPECT_TRUE(PollUntil([&] {
+      std::lock_guard<std::mutex> lock(stream_mu_);
+      stream = stream_;
+      return stream != nullptr;
+    }));
+    return stream;
+  }
+  // Reads a streamed response to its end.
+  absl::StatusOr<ClientResponse> ReadStream(std::string* received) {
+    ClientRequest request;
+    request.path_and_query = "/watch";
+    return client_->Stream(
+        request,
+        [received](std::string_view piece) {
+          received->append(piece);
+          return true;
+        },
+        nullptr);
+  }
+
   testing::TempDir dir_;
   testing::TestPki pki_ = testing::MakeTestPki(dir_);
   FnHandler handler_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<Client> client_;
+  std::mutex stream_mu_;
+  std::shared_ptr<ResponseStream> stream_;  // guarded by stream_mu_
 };
 
 TEST_F(ServerTest, PutAndGetRoundTripBodyAndHeaders) {
@@ -413,39 +450,20 @@ TEST_F(ServerTest, StreamedChunksReachClientBeforeStreamEnds) {
 // A watch may stay quiet for longer than the read timeout between two events: the write
 // timeout of one chunk must not end the stream (over TLS, where the timeouts are our own).
 TEST_F(ServerTest, QuietStreamOutlivesTheReadTimeout) {
-  std::mutex mu;
-  std::shared_ptr<ResponseStream> stream;
-  handler_.handle = [&](const Request&) {
-    Response response;
-    response.stream = [&](std::shared_ptr<ResponseStream> s) {
-      std::lock_guard<std::mutex> lock(mu);
-      stream = std::move(s);
-    };
-    return response;
-  };
+  ServeStreams();
   ServerOptions options;
   options.read_timeout = absl::Milliseconds(200);
   Start(options);
   std::thread writer([&] {
-    ASSERT_TRUE(PollUntil([&] {
-      std::lock_guard<std::mutex> lock(mu);
-      return stream != nullptr;
-    }));
+    std::shared_ptr<ResponseStream> stream = AwaitStream();
+    ASSERT_NE(stream, nullptr);
     EXPECT_TRUE(stream->Write("first\n"));
     std::this_thread::sleep_for(std::chrono::milliseconds(800));  // quiet: 4 read timeouts
     EXPECT_TRUE(stream->Write("second\n")) << "the stream was cut while quiet";
     stream->Close();
   });
   std::string received;
-  ClientRequest request;
-  request.path_and_query = "/watch";
-  auto response = client_->Stream(
-      request,
-      [&](std::string_view piece) {
-        received.append(piece);
-        return true;
-      },
-      nullptr);
+  auto response = ReadStream(&received);
   writer.join();
   COFFER_ASSERT_OK(response);
   EXPECT_EQ(received, "first\nsecond\n");
@@ -489,38 +507,19 @@ TEST_F(ServerTest, ShutdownClosesIdleKeepAliveConnectionsAtOnce) {
 }
 
 TEST_F(ServerTest, ShutdownEndsOpenStreams) {
-  std::mutex mu;
-  std::shared_ptr<ResponseStream> stream;
-  handler_.handle = [&](const Request&) {
-    Response response;
-    response.stream = [&](std::shared_ptr<ResponseStream> s) {
-      std::lock_guard<std::mutex> lock(mu);
-      stream = std::move(s);
-      stream->Write("hello");
-    };
-    return response;
-  };
+  ServeStreams("hello");
   Start();
-  std::string received;
-  ClientRequest request;
-  request.path_and_query = "/watch";
+  std::shared_ptr<ResponseStream> stream;
   std::thread shutdown([&] {
-    ASSERT_TRUE(PollUntil([&] {
-      std::lock_guard<std::mutex> lock(mu);
-      return stream != nullptr;
-    }));
+    stream = AwaitStream();
     server_->Shutdown(absl::Seconds(20));
   });
-  auto response = client_->Stream(
-      request,
-      [&](std::string_view piece) {
-        received.append(piece);
-        return true;
-      },
-      nullptr);
+  std::string received;
+  auto response = ReadStream(&received);
   shutdown.join();
   COFFER_EXPECT_OK(response);
   EXPECT_EQ(received, "hello");
+  ASSERT_NE(stream, nullptr);
   EXPECT_FALSE(stream->Write("more"));
 }
 
