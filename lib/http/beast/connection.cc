@@ -397,10 +397,20 @@ class ConnectionImpl final : public Connection {
   // Keeps the connection alive while the handler streams, and notices when the peer leaves so
   // that the handler's next Write() fails. Bytes from the peer are not expected and dropped.
   void WatchPeer() {
-    Tcp().async_read_some(net::buffer(discard_), [self = Self()](error_code ec, size_t) {
+    DiscardSome([self = Self()](error_code ec, size_t) {
       if (ec) return self->Close();
       if (self->state_ == State::kStreaming) self->WatchPeer();
     });
+  }
+
+  // Reads and drops what the peer sends; below TLS, which has nothing more to say.
+  template <class Handler>
+  void DiscardSome(Handler&& handler) {
+    if constexpr (kTls) {
+      stream_.async_discard_some(net::buffer(discard_), std::forward<Handler>(handler));
+    } else {
+      Tcp().async_read_some(net::buffer(discard_), std::forward<Handler>(handler));
+    }
   }
 
   // Ends the chunked body from the server side: the handler's later writes fail.
@@ -435,7 +445,7 @@ class ConnectionImpl final : public Connection {
   }
 
   void Discard() {
-    Tcp().async_read_some(net::buffer(discard_), [self = Self()](error_code ec, size_t) {
+    DiscardSome([self = Self()](error_code ec, size_t) {
       if (ec) return self->Close();
       self->Discard();
     });

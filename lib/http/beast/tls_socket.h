@@ -89,6 +89,19 @@ class TlsSocket {
         std::forward<Handler>(handler), b.size() == 0);
   }
 
+  // Reads bytes as they arrive, without TLS: for what a peer still sends once nothing more
+  // from it will be read (a body after the answer that ends the connection), so that OpenSSL
+  // never tries to answer on a half-closed socket. Under the read deadline.
+  template <class MutableBuffers, class Handler>
+  void async_discard_some(const MutableBuffers& buffers, Handler&& handler) {
+    Arm(kRead);
+    socket_.async_read_some(
+        buffers, [this, h = std::forward<Handler>(handler)](error_code ec, std::size_t n) mutable {
+          deadline_[kRead] = Clock::time_point::max();
+          h(ec && timed_out_ ? Timeout() : ec, n);
+        });
+  }
+
   template <class ConstBuffers, class Handler>
   void async_write_some(const ConstBuffers& buffers, Handler&& handler) {
     boost::asio::const_buffer b = FirstNonEmpty<boost::asio::const_buffer>(buffers);
@@ -111,12 +124,17 @@ class TlsSocket {
   using Clock = std::chrono::steady_clock;
   enum Direction { kRead, kWrite };
 
-  template <class Call, class Handler>
-  void Start(Direction d, Call call, Handler&& handler, bool nothing_to_do = false) {
+  // An operation in direction `d` begins under the current deadline.
+  void Arm(Direction d) {
     deadline_[d] = next_deadline_;
     if (deadline_[d] != Clock::time_point::max() && (!timer_armed_ || deadline_[d] < armed_for_)) {
       ArmTimer(deadline_[d]);
     }
+  }
+
+  template <class Call, class Handler>
+  void Start(Direction d, Call call, Handler&& handler, bool nothing_to_do = false) {
+    Arm(d);
     if (nothing_to_do) return Complete(d, std::forward<Handler>(handler), error_code(), 0);
     Attempt(d, std::move(call), std::forward<Handler>(handler));
   }
