@@ -5,15 +5,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
-#include <vector>
 
 #include "absl/time/time.h"
 #include "lib/base/base64.h"
 #include "lib/base/clock.h"
 #include "lib/http/server.h"
-#include "lib/testing/subprocess.h"
+#include "lib/testing/temp_dir.h"
+#include "lib/testing/test_certs.h"
 #include "tests/kube-apiserver/server/kube_api_handler.h"
 
 namespace {
@@ -32,59 +31,11 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-bool Openssl(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"openssl"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  coffer::testing::RunResult result = coffer::testing::Run(argv);
-  if (result.exit_code != 0) std::fprintf(stderr, "%s\n", result.output.c_str());
-  return result.exit_code == 0;
-}
-
-// A throwaway CA and a serving certificate for localhost and 127.0.0.1 (EC P-256).
-bool MakeCertificates(const std::string& dir) {
-  std::string ext = dir + "/server.ext";
-  std::ofstream(ext) << "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                        "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n";
-  return Openssl({"req",
-                  "-x509",
-                  "-newkey",
-                  "ec",
-                  "-pkeyopt",
-                  "ec_paramgen_curve:P-256",
-                  "-nodes",
-                  "-keyout",
-                  dir + "/ca-key.pem",
-                  "-out",
-                  dir + "/ca.pem",
-                  "-days",
-                  "30",
-                  "-sha256",
-                  "-subj",
-                  "/CN=kube-standin CA",
-                  "-addext",
-                  "basicConstraints=critical,CA:TRUE",
-                  "-addext",
-                  "keyUsage=critical,keyCertSign,cRLSign"}) &&
-         Openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                  "-keyout", dir + "/server-key.pem", "-out", dir + "/server.csr", "-subj",
-                  "/CN=localhost"}) &&
-         Openssl({"x509", "-req", "-in", dir + "/server.csr", "-CA", dir + "/ca.pem", "-CAkey",
-                  dir + "/ca-key.pem", "-set_serial", "2", "-days", "30", "-sha256", "-extfile",
-                  ext, "-out", dir + "/server.pem"});
-}
-
 std::string RandomToken() {
   std::string bytes(32, '\0');
   std::ifstream urandom("/dev/urandom", std::ios::binary);
   urandom.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return coffer::Base64UrlEncode(bytes);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Written to a temporary name and renamed, so that a reader never sees half a file.
@@ -139,12 +90,13 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  std::string dir_template =
-      (std::filesystem::temp_directory_path() / "kube-standin-XXXXXX").string();
-  if (mkdtemp(dir_template.data()) == nullptr) return Fail("cannot create a temp dir");
-  const std::string dir = dir_template;
-  if (!MakeCertificates(dir)) return Fail("openssl failed to make the certificates");
-  options.tls = coffer::http::TlsFiles{dir + "/server.pem", dir + "/server-key.pem"};
+  // A throwaway CA and serving certificate (localhost, 127.0.0.1), removed on exit.
+  coffer::testing::TempDir dir;
+  coffer::testing::TestPki pki = coffer::testing::MakeTestPki(dir);
+  if (!std::filesystem::exists(pki.server_cert)) {
+    return Fail("openssl failed to make the certificates");
+  }
+  options.tls = coffer::http::TlsFiles{pki.server_cert, pki.server_key};
 
   const std::string token = RandomToken();
   coffer::kube::standin::KubeApiHandler handler(coffer::Clock::Real(), token);
@@ -152,7 +104,7 @@ int main(int argc, char** argv) {
   if (!server.ok()) return Fail(std::string(server.status().message()));
   std::string address = options.host + ":" + std::to_string((*server)->port());
   handler.set_server_address(address);
-  if (!WriteKubeconfig(kubeconfig, "https://" + address, ReadFile(dir + "/ca.pem"), token)) {
+  if (!WriteKubeconfig(kubeconfig, "https://" + address, coffer::testing::ReadFileOrDie(pki.ca_cert), token)) {
     return Fail("cannot write " + kubeconfig);
   }
   std::fprintf(stderr, "kube-standin: serving https://%s\n", address.c_str());
@@ -160,6 +112,5 @@ int main(int argc, char** argv) {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   (*server)->Shutdown(absl::Seconds(1));
-  std::filesystem::remove_all(dir);
   return 0;
 }
