@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "lib/http/status_code.h"
+
 namespace coffer::kube {
 
 std::string FormatMicroTime(absl::Time t) {
@@ -16,16 +18,9 @@ namespace {
 
 absl::StatusCode CodeFor(int http_status, const std::string& reason) {
   switch (http_status) {
-    case 400:
     case 415:
     case 422:
       return absl::StatusCode::kInvalidArgument;
-    case 401:
-      return absl::StatusCode::kUnauthenticated;
-    case 403:
-      return absl::StatusCode::kPermissionDenied;
-    case 404:
-      return absl::StatusCode::kNotFound;
     case 405:
       return absl::StatusCode::kUnimplemented;
     case 408:
@@ -36,14 +31,11 @@ absl::StatusCode CodeFor(int http_status, const std::string& reason) {
                                        : absl::StatusCode::kAborted;
     case 410:
       return kWatchExpired;
-    case 429:
-      return absl::StatusCode::kUnavailable;
     default:
       break;
   }
-  if (http_status >= 500) return absl::StatusCode::kUnavailable;
   if (http_status >= 200 && http_status < 300) return absl::StatusCode::kOk;
-  return absl::StatusCode::kUnknown;
+  return http::CodeForHttpStatus(http_status);
 }
 
 }  // namespace

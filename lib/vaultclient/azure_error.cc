@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "lib/http/status_code.h"
 #include "nlohmann/json.hpp"
 
 namespace coffer::vaultclient {
@@ -30,23 +31,14 @@ std::string RawBodyMessage(int http_status, std::string_view body) {
 
 absl::StatusCode CodeForHttpStatus(int http_status) {
   switch (http_status) {
-    case 400:
     case 413:
       return absl::StatusCode::kInvalidArgument;
-    case 401:
-      return absl::StatusCode::kUnauthenticated;
-    case 403:
-      return absl::StatusCode::kPermissionDenied;
-    case 404:
-      return absl::StatusCode::kNotFound;
     case 409:
       return absl::StatusCode::kAlreadyExists;
     case 408:
-    case 429:
       return absl::StatusCode::kUnavailable;
     default:
-      return http_status >= 500 && http_status <= 599 ? absl::StatusCode::kUnavailable
-                                                      : absl::StatusCode::kUnknown;
+      return http::CodeForHttpStatus(http_status);
   }
 }
 

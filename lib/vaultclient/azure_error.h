@@ -10,9 +10,8 @@
 
 namespace coffer::vaultclient {
 
-// The absl code for an HTTP error status: 400/413 INVALID_ARGUMENT, 401 UNAUTHENTICATED,
-// 403 PERMISSION_DENIED, 404 NOT_FOUND, 409 ALREADY_EXISTS, 408/429/5xx UNAVAILABLE, other
-// UNKNOWN.
+// The absl code for an HTTP error status from the vault: http::CodeForHttpStatus, plus 413
+// INVALID_ARGUMENT, 409 ALREADY_EXISTS and 408 UNAVAILABLE.
 absl::StatusCode CodeForHttpStatus(int http_status);
 
 // A data-plane error: `{"error":{"code":C,"message":M,"innererror":{"code":I}}}` becomes
