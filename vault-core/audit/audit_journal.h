@@ -35,7 +35,8 @@ struct JournalRound {
 class AuditJournal {
  public:
   // Creates `path` (mode 0600), or overwrites an existing one, as `size` bytes: the header of a
-  // round starting at `start`, then zeros; made durable with its directory entry.
+  // round starting at `start`, then zeros; made durable with its directory, which also makes
+  // the entry of a log just created beside it durable.
   static absl::StatusOr<std::unique_ptr<AuditJournal>> Create(const std::string& path,
                                                               std::int64_t size, ino_t log_inode,
                                                               const JournalRound& start);

@@ -74,16 +74,6 @@ absl::StatusOr<Tail> ReadTail(int fd, std::int64_t size, const std::string& path
   return tail;
 }
 
-// Makes a newly created file's directory entry durable too.
-void SyncParentDirectory(const std::string& path) {
-  std::size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  ScopedFd dir_fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir_fd.get() < 0 || fsync(dir_fd.get()) != 0) {
-    COFFER_LOG(kAudit, warn, "cannot fsync directory {} of audit log: {}", dir, ErrnoText());
-  }
-}
-
 absl::Status WriteAll(int fd, const std::string& bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
@@ -145,7 +135,6 @@ absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(const std::stri
       COFFER_LOG(kAudit, warn, "audit log {} is readable by others (mode {:o})", path,
                  st.st_mode & 0777);
     }
-    if (st.st_size == 0) SyncParentDirectory(path);
   }
   std::string journal_path = path + ".journal";
   bool journalled = S_ISREG(st.st_mode);  // not for a device or a pipe
