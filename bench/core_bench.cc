@@ -10,6 +10,7 @@
 #include "vault-core/crypto/aes_gcm.h"
 #include "vault-core/crypto/random.h"
 #include "vault-core/crypto/record_sealer.h"
+#include "vault-core/identity/client_secret.h"
 #include "vault-core/keystore/pkcs11/pkcs11_keystore.h"
 #include "vault-core/storage/memory/memory_store.h"
 #include "vault-core/storage/sqlite/sqlite_store.h"
@@ -84,6 +85,14 @@ void BM_Pkcs11UnwrapDataKey(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(hsm->UnwrapDataKey(wrapped));
 }
 BENCHMARK(BM_Pkcs11UnwrapDataKey);
+
+// What every client-secret token request pays, on purpose (scrypt; docs/security-model.md).
+void BM_VerifyClientSecret(benchmark::State& state) {
+  const SecretBytes secret = identity::NewClientSecret();
+  const std::string encoded = identity::HashClientSecret(secret);
+  for (auto _ : state) benchmark::DoNotOptimize(identity::VerifyClientSecret(secret, encoded));
+}
+BENCHMARK(BM_VerifyClientSecret)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace coffer

@@ -13,6 +13,7 @@ find_package(nlohmann_json CONFIG REQUIRED)
 find_package(GTest CONFIG REQUIRED)
 find_package(benchmark CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
+find_package(Python3 REQUIRED COMPONENTS Interpreter)  # the layering check (tests/layering)
 pkg_check_modules(P11KIT REQUIRED IMPORTED_TARGET p11-kit-1)
 
 # The server binaries use tcmalloc: many small, short-lived allocations per request, freed on

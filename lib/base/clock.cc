@@ -1,5 +1,7 @@
 #include "lib/base/clock.h"
 
+#include "absl/time/clock.h"
+
 namespace coffer {
 namespace {
 

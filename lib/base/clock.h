@@ -1,7 +1,6 @@
 #ifndef COFFER_LIB_BASE_CLOCK_H_
 #define COFFER_LIB_BASE_CLOCK_H_
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace coffer {
@@ -15,28 +14,6 @@ class Clock {
 
   // The process-wide wall clock.
   static Clock& Real();
-};
-
-// A clock that moves only when told. Thread-safe.
-class FakeClock : public Clock {
- public:
-  explicit FakeClock(absl::Time start = absl::FromUnixSeconds(1767225600)) : now_(start) {}
-  absl::Time Now() const override {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-  void Set(absl::Time t) {
-    absl::MutexLock lock(&mu_);
-    now_ = t;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace coffer

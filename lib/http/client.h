@@ -61,8 +61,11 @@ class Client {
       const Cancellation* cancel) = 0;
 };
 
+// Makes a Client. Libraries that speak HTTP take one of these rather than naming a backend;
+// the binary's main() passes a backend's constructor (http::cpprest::NewClient), tests a fake.
 // Errors: INVALID_ARGUMENT (bad URL, unreadable CA or client certificate).
-absl::StatusOr<std::unique_ptr<Client>> NewClient(const ClientOptions& options);
+using ClientFactory =
+    std::function<absl::StatusOr<std::unique_ptr<Client>>(const ClientOptions& options)>;
 
 }  // namespace coffer::http
 

@@ -30,7 +30,7 @@ struct ServerOptions {
   absl::Duration read_timeout = absl::Seconds(30);
 };
 
-// A running HTTP(S) server. Thread-safe.
+// A running HTTP(S) server. Thread-safe. A backend starts it (http::beast::StartServer).
 class Server {
  public:
   virtual ~Server() = default;  // Shutdown(absl::ZeroDuration()) if still running
@@ -42,11 +42,6 @@ class Server {
   // connections, then closes the rest and joins the I/O threads. Idempotent.
   virtual void Shutdown(absl::Duration drain) = 0;
 };
-
-// Binds, starts the I/O threads and returns once the server accepts connections. The handler
-// must outlive the server. Errors: INVALID_ARGUMENT (bad options, unreadable certificate or key),
-// UNAVAILABLE (address in use or not bindable).
-absl::StatusOr<std::unique_ptr<Server>> StartServer(const ServerOptions& options, Handler& handler);
 
 }  // namespace coffer::http
 

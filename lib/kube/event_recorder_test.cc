@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/base/fake_clock.h"
 #include "lib/kube/fake_kube_client.h"
 #include "lib/testing/status_matchers.h"
 

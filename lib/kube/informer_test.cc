@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/kube/fake_kube_client.h"
+#include "lib/kube/forwarding_kube_client.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/subprocess.h"
 
@@ -24,37 +25,17 @@ json ConfigMap(const std::string& name, const std::string& value = "1") {
 
 // Forwards to a FakeKubeClient, counts lists, and can hold new watches at a gate so a test
 // decides what happens while the informer is between two watch streams.
-class GatedClient : public KubeClient {
+class GatedClient : public ForwardingKubeClient {
  public:
-  explicit GatedClient(FakeKubeClient& fake) : fake_(fake) {}
+  explicit GatedClient(FakeKubeClient& fake) : ForwardingKubeClient(fake) {}
 
-  absl::StatusOr<json> Get(const ResourceRef& r, std::string_view ns,
-                           std::string_view name) override {
-    return fake_.Get(r, ns, name);
-  }
   absl::StatusOr<ObjectList> List(const ResourceRef& r, std::string_view ns,
                                   const ListOptions& o) override {
-    absl::MutexLock lock(&mu_);
-    ++lists_;
-    return fake_.List(r, ns, o);
-  }
-  absl::StatusOr<json> Create(const ResourceRef& r, std::string_view ns, const json& o) override {
-    return fake_.Create(r, ns, o);
-  }
-  absl::StatusOr<json> Update(const ResourceRef& r, std::string_view ns, const json& o) override {
-    return fake_.Update(r, ns, o);
-  }
-  absl::StatusOr<json> UpdateStatus(const ResourceRef& r, std::string_view ns,
-                                    const json& o) override {
-    return fake_.UpdateStatus(r, ns, o);
-  }
-  absl::StatusOr<json> Patch(const ResourceRef& r, std::string_view ns, std::string_view name,
-                             PatchType type, const json& patch) override {
-    return fake_.Patch(r, ns, name, type, patch);
-  }
-  absl::Status Delete(const ResourceRef& r, std::string_view ns, std::string_view name,
-                      const DeleteOptions& o) override {
-    return fake_.Delete(r, ns, name, o);
+    {
+      absl::MutexLock lock(&mu_);
+      ++lists_;
+    }
+    return ForwardingKubeClient::List(r, ns, o);
   }
   absl::Status Watch(const ResourceRef& r, std::string_view ns, const WatchOptions& o,
                      const std::function<bool(const WatchEvent&)>& on_event,
@@ -66,10 +47,7 @@ class GatedClient : public KubeClient {
       while (!open()) mu_.AwaitWithTimeout(absl::Condition(&open), absl::Milliseconds(10));
       --waiting_;
     }
-    return fake_.Watch(r, ns, o, on_event, cancel);
-  }
-  absl::StatusOr<json> Raw(std::string_view m, std::string_view p, const json& b) override {
-    return fake_.Raw(m, p, b);
+    return ForwardingKubeClient::Watch(r, ns, o, on_event, cancel);
   }
 
   void SetGate(bool open) {
@@ -86,7 +64,6 @@ class GatedClient : public KubeClient {
   }
 
  private:
-  FakeKubeClient& fake_;
   absl::Mutex mu_;
   bool gate_open_ ABSL_GUARDED_BY(mu_) = true;
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;

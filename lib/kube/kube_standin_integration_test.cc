@@ -12,6 +12,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/clock.h"
+#include "lib/base/fake_clock.h"
+#include "lib/http/cpprest/client.h"
+#include "lib/kube/forwarding_kube_client.h"
 #include "lib/kube/http_kube_client.h"
 #include "lib/kube/informer.h"
 #include "lib/kube/kube_config.h"
@@ -38,38 +41,10 @@ constexpr int kWatchHistory = 1000;
 
 // Forwards to another client, but holds the first Watch call until Release() (or 60 s), so a
 // test can make the informer's list resourceVersion fall out of the server's history.
-class GatedWatchClient : public KubeClient {
+class GatedWatchClient : public ForwardingKubeClient {
  public:
-  explicit GatedWatchClient(KubeClient& inner) : inner_(inner) {}
+  explicit GatedWatchClient(KubeClient& inner) : ForwardingKubeClient(inner) {}
 
-  absl::StatusOr<json> Get(const ResourceRef& ref, std::string_view ns,
-                           std::string_view name) override {
-    return inner_.Get(ref, ns, name);
-  }
-  absl::StatusOr<ObjectList> List(const ResourceRef& ref, std::string_view ns,
-                                  const ListOptions& options) override {
-    return inner_.List(ref, ns, options);
-  }
-  absl::StatusOr<json> Create(const ResourceRef& ref, std::string_view ns,
-                              const json& object) override {
-    return inner_.Create(ref, ns, object);
-  }
-  absl::StatusOr<json> Update(const ResourceRef& ref, std::string_view ns,
-                              const json& object) override {
-    return inner_.Update(ref, ns, object);
-  }
-  absl::StatusOr<json> UpdateStatus(const ResourceRef& ref, std::string_view ns,
-                                    const json& object) override {
-    return inner_.UpdateStatus(ref, ns, object);
-  }
-  absl::StatusOr<json> Patch(const ResourceRef& ref, std::string_view ns, std::string_view name,
-                             PatchType type, const json& patch) override {
-    return inner_.Patch(ref, ns, name, type, patch);
-  }
-  absl::Status Delete(const ResourceRef& ref, std::string_view ns, std::string_view name,
-                      const DeleteOptions& options) override {
-    return inner_.Delete(ref, ns, name, options);
-  }
   absl::Status Watch(const ResourceRef& ref, std::string_view ns, const WatchOptions& options,
                      const std::function<bool(const WatchEvent&)>& on_event,
                      const http::Cancellation* cancel) override {
@@ -82,16 +57,11 @@ class GatedWatchClient : public KubeClient {
       first_watch_.Notify();
       released_.WaitForNotificationWithTimeout(absl::Seconds(60));
     }
-    absl::Status status = inner_.Watch(ref, ns, options, on_event, cancel);
+    absl::Status status = ForwardingKubeClient::Watch(ref, ns, options, on_event, cancel);
     absl::MutexLock lock(&mu_);
     results_.push_back(status.code());
     return status;
   }
-  absl::StatusOr<json> Raw(std::string_view method, std::string_view path,
-                           const json& body) override {
-    return inner_.Raw(method, path, body);
-  }
-
   void WaitForFirstWatch() { first_watch_.WaitForNotificationWithTimeout(absl::Seconds(30)); }
   void Release() {
     if (!released_.HasBeenNotified()) released_.Notify();
@@ -102,7 +72,6 @@ class GatedWatchClient : public KubeClient {
   }
 
  private:
-  KubeClient& inner_;
   absl::Notification first_watch_;
   absl::Notification released_;
   absl::Mutex mu_;
@@ -124,7 +93,7 @@ class KubeStandinTest : public ::testing::Test {
     COFFER_ASSERT_OK_AND_ASSIGN(KubeConfig config, LoadKubeconfig(kubeconfig));
     COFFER_ASSERT_OK_AND_ASSIGN(tls_, TlsFiles::Create(config));
     COFFER_ASSERT_OK_AND_ASSIGN(std::unique_ptr<http::Client> http,
-                                http::NewClient(tls_->options()));
+                                http::cpprest::NewClient(tls_->options()));
     COFFER_ASSERT_OK_AND_ASSIGN(client_, HttpKubeClient::Create(config, std::move(http)));
   }
   void TearDown() override {

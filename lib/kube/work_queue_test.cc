@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "lib/base/clock.h"
+#include "lib/base/fake_clock.h"
 
 namespace coffer::kube {
 namespace {

@@ -6,7 +6,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/http/server.h"
+#include "lib/http/beast/server.h"
+#include "lib/http/cpprest/client.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
 #include "lib/testing/test_certs.h"
@@ -51,7 +52,7 @@ class ConnectToTest : public ::testing::Test {
   void SetUp() override {
     http::ServerOptions options;
     options.tls = http::TlsFiles{pki_.server_cert, pki_.server_key};
-    COFFER_ASSERT_OK_AND_ASSIGN(server_, http::StartServer(options, coffer_));
+    COFFER_ASSERT_OK_AND_ASSIGN(server_, http::beast::StartServer(options, coffer_));
   }
 
   DataPlaneOptions Options(const std::string& vault_url) {
@@ -70,8 +71,9 @@ class ConnectToTest : public ::testing::Test {
 };
 
 TEST_F(ConnectToTest, VaultNamedByItsHostIsReachedAtTheGivenAddress) {
-  COFFER_ASSERT_OK_AND_ASSIGN(auto client,
-                              DataPlaneClient::Create(Options("https://prod.vault.coffer.test")));
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      auto client,
+      DataPlaneClient::Create(Options("https://prod.vault.coffer.test"), http::cpprest::NewClient));
   COFFER_ASSERT_OK_AND_ASSIGN(Secret secret, client->GetSecret("db"));
   EXPECT_EQ(secret.value.reveal(), "s3cret");
   EXPECT_THAT(coffer_.hosts(),
@@ -79,8 +81,9 @@ TEST_F(ConnectToTest, VaultNamedByItsHostIsReachedAtTheGivenAddress) {
 }
 
 TEST_F(ConnectToTest, CertificateMustMatchTheVaultsHostName) {
-  COFFER_ASSERT_OK_AND_ASSIGN(auto client,
-                              DataPlaneClient::Create(Options("https://prod.elsewhere.test")));
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      auto client,
+      DataPlaneClient::Create(Options("https://prod.elsewhere.test"), http::cpprest::NewClient));
   EXPECT_THAT(
       client->GetSecret("db"),
       StatusIs(absl::StatusCode::kUnavailable,
@@ -91,7 +94,8 @@ TEST_F(ConnectToTest, CertificateMustMatchTheVaultsHostName) {
 TEST_F(ConnectToTest, CertificateMustMatchTheAuthoritysHostName) {
   DataPlaneOptions options = Options("https://prod.vault.coffer.test");
   options.credentials.authority_host = "https://login.elsewhere.test";
-  COFFER_ASSERT_OK_AND_ASSIGN(auto client, DataPlaneClient::Create(options));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto client,
+                              DataPlaneClient::Create(options, http::cpprest::NewClient));
   EXPECT_THAT(client->GetSecret("db"),
               StatusIs(absl::StatusCode::kUnavailable,
                        ::testing::HasSubstr("cannot reach the token endpoint")));

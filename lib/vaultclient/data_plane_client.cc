@@ -50,7 +50,7 @@ absl::Status CheckCredentials(const DataPlaneCredentials& c) {
 
 absl::StatusOr<std::unique_ptr<TokenSource>> MakeTokenSource(const DataPlaneOptions& options,
                                                              const std::string& scope,
-                                                             const HttpClientFactory& factory,
+                                                             const http::ClientFactory& factory,
                                                              Clock& clock) {
   const DataPlaneCredentials& c = options.credentials;
   COFFER_ASSIGN_OR_RETURN(Url authority, ParseUrl(c.authority_host));
@@ -79,12 +79,7 @@ absl::StatusOr<std::unique_ptr<TokenSource>> MakeTokenSource(const DataPlaneOpti
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DataPlaneClient>> DataPlaneClient::Create(
-    const DataPlaneOptions& options) {
-  return Create(options, http::NewClient, Clock::Real());
-}
-
-absl::StatusOr<std::unique_ptr<DataPlaneClient>> DataPlaneClient::Create(
-    const DataPlaneOptions& options, const HttpClientFactory& factory, Clock& clock) {
+    const DataPlaneOptions& options, const http::ClientFactory& factory, Clock& clock) {
   COFFER_ASSIGN_OR_RETURN(Url url, ParseUrl(options.vault_url));
   if (!url.path_and_query.empty() && url.path_and_query != "/") {
     return absl::InvalidArgumentError("a vault URL has no path: '" + options.vault_url + "'");

@@ -39,9 +39,6 @@ struct DataPlaneOptions {
   absl::Duration timeout = absl::Seconds(30);
 };
 
-using HttpClientFactory =
-    std::function<absl::StatusOr<std::unique_ptr<http::Client>>(const http::ClientOptions&)>;
-
 // A client of one vault's secrets REST API (api-version 7.6), authenticated with a token from
 // the client-credentials grant, cached until 5 minutes before it expires. Thread-safe.
 //
@@ -54,13 +51,12 @@ class DataPlaneClient {
  public:
   static constexpr const char* kApiVersion = "7.6";
 
+  // Speaks HTTP through clients made by `factory` (the binary picks the backend; tests a fake).
   // INVALID_ARGUMENT for a bad URL, --connect-to, CA file or missing credentials. Does no I/O
   // beyond reading the CA file.
-  static absl::StatusOr<std::unique_ptr<DataPlaneClient>> Create(const DataPlaneOptions& options);
-  // The same over other HTTP clients (tests: a fake) and clock.
   static absl::StatusOr<std::unique_ptr<DataPlaneClient>> Create(const DataPlaneOptions& options,
-                                                                 const HttpClientFactory& factory,
-                                                                 Clock& clock);
+                                                                 const http::ClientFactory& factory,
+                                                                 Clock& clock = Clock::Real());
 
   // Creates a new version; the result carries the value.
   absl::StatusOr<Secret> SetSecret(std::string_view name, const SecretBytes& value,

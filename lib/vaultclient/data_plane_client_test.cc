@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/base/fake_clock.h"
 #include "lib/http/fake_client.h"
 #include "lib/testing/status_matchers.h"
 #include "nlohmann/json.hpp"
@@ -42,7 +43,7 @@ class FakeServer {
   std::string token_error;                              // answered with 401 when set
   std::map<std::string, http::ClientResponse> answers;  // by "METHOD path_and_query"
 
-  HttpClientFactory Factory() {
+  http::ClientFactory Factory() {
     return
         [this](
             const http::ClientOptions& options) -> absl::StatusOr<std::unique_ptr<http::Client>> {
@@ -225,7 +226,7 @@ TEST_F(DataPlaneClientTest, ConnectToDialsTheAddressAndNamesTheUrlsHost) {
 }
 
 TEST_F(DataPlaneClientTest, UnreachableVaultIsUnavailableAndNamesTheUrl) {
-  HttpClientFactory factory =
+  http::ClientFactory factory =
       [](const http::ClientOptions& options) -> absl::StatusOr<std::unique_ptr<http::Client>> {
     bool vault = options.base_url.find("prod.") != std::string::npos;
     return std::unique_ptr<http::Client>(std::make_unique<http::FakeClient>(

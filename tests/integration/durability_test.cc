@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "gmock/gmock.h"
+#include "lib/http/cpprest/client.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/vaultclient/admin_client.h"
 #include "lib/vaultclient/data_plane_client.h"
@@ -61,7 +62,7 @@ class DurabilityTest : public testing::VaultHarnessTest {
     options.connect_to = "127.0.0.1:" + std::to_string(port_);
     options.credentials = credentials;
     options.timeout = absl::Seconds(5);
-    auto client = vaultclient::DataPlaneClient::Create(options);
+    auto client = vaultclient::DataPlaneClient::Create(options, http::cpprest::NewClient);
     EXPECT_THAT(client, testing::IsOk());
     return client.ok() ? std::move(*client) : nullptr;
   }

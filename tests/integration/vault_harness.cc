@@ -1,5 +1,6 @@
 #include "tests/integration/vault_harness.h"
 
+#include "lib/http/cpprest/client.h"
 #include "lib/testing/status_matchers.h"
 
 namespace coffer::testing {
@@ -41,7 +42,7 @@ std::unique_ptr<http::Client> VaultHarnessTest::Client() {
   http::ClientOptions options;
   options.base_url = "https://127.0.0.1:" + std::to_string(port_);
   options.ca_file = pki_.ca_cert;
-  auto client = http::NewClient(options);
+  auto client = http::cpprest::NewClient(options);
   EXPECT_THAT(client, IsOk());
   return std::move(*client);
 }

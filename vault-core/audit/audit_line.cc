@@ -1,9 +1,6 @@
 #include "vault-core/audit/audit_line.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <cstdlib>
 #include <ctime>
 #include <string>
 
@@ -13,7 +10,7 @@
 #include "lib/base/absl_compat.h"
 #include "lib/base/json_writer.h"
 #include "nlohmann/json.hpp"
-#include "vault-core/crypto/openssl_algorithms.h"
+#include "vault-core/crypto/digest.h"
 
 namespace coffer::audit {
 namespace {
@@ -170,16 +167,13 @@ absl::StatusOr<ParsedAuditLine> ParseAuditLine(std::string_view line) {
 }
 
 std::string LineHash(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &size, crypto::Sha256Digest(), nullptr) != 1) {
-    std::abort();  // SHA-256 from the default provider does not fail; a chain must not skip it
-  }
+  const std::string digest = crypto::Sha256(bytes);
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex(2 * size, '0');
-  for (unsigned int i = 0; i < size; ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 0xF];
+  std::string hex(2 * digest.size(), '0');
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(digest[i]);
+    hex[2 * i] = kHex[byte >> 4];
+    hex[2 * i + 1] = kHex[byte & 0xF];
   }
   return hex;
 }

@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/base/fake_clock.h"
 #include "lib/testing/status_matchers.h"
 
 namespace coffer::audit {

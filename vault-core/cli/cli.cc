@@ -84,7 +84,8 @@ bool IsGlobalValueFlag(const std::string& token) {
   return false;
 }
 
-absl::Status Run(const std::vector<std::string>& argv, const Env& env, Io io) {
+absl::Status Run(const std::vector<std::string>& argv, const Env& env, Io io,
+                 const http::ClientFactory& http) {
   // Global flags may come before the command words; they are parsed with the rest.
   std::vector<std::string> rest;
   std::size_t i = 0;
@@ -130,7 +131,7 @@ absl::Status Run(const std::vector<std::string>& argv, const Env& env, Io io) {
   }
   auto format = ParseOutputFormat(args->Value("--output").value_or("table"));
   if (!format.ok()) return format.status();
-  Context context(*args, *format, env, io);
+  Context context(*args, *format, env, io, http);
   return command->run(context);
 }
 
@@ -154,12 +155,13 @@ const std::vector<FlagSpec>& GlobalFlags() {
   return *flags;
 }
 
-int RunCli(const std::vector<std::string>& argv, const Env& env, Io io) {
+int RunCli(const std::vector<std::string>& argv, const Env& env, Io io,
+           const http::ClientFactory& http) {
   if (argv.empty()) {
     PrintGroupHelp(io.err, {});
     return kExitUsage;
   }
-  absl::Status status = Run(argv, env, io);
+  absl::Status status = Run(argv, env, io, http);
   if (!status.ok() && !QuietExitCode(status).has_value()) {
     std::string message(status.message());
     std::replace_if(

@@ -11,8 +11,9 @@
 
 namespace coffer::cli {
 
-// `argv` without the program name.
-int RunCli(const std::vector<std::string>& argv, const Env& env, Io io);
+// `argv` without the program name. Data-plane commands speak HTTP through clients from `http`.
+int RunCli(const std::vector<std::string>& argv, const Env& env, Io io,
+           const http::ClientFactory& http);
 
 // Flags every command takes.
 const std::vector<FlagSpec>& GlobalFlags();

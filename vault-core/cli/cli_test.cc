@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/http/cpprest/client.h"
 
 namespace coffer::cli {
 namespace {
@@ -21,7 +22,7 @@ struct Result {
 Result Coffer(const std::vector<std::string>& argv, const Env& env = {}) {
   std::istringstream in;
   std::ostringstream out, err;
-  int code = RunCli(argv, env, {in, out, err, false});
+  int code = RunCli(argv, env, {in, out, err, false}, http::cpprest::NewClient);
   return {code, out.str(), err.str()};
 }
 

@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/clock.h"
+#include "lib/base/fake_clock.h"
 #include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
 #include "vault-core/audit/audit_line.h"

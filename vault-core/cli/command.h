@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "lib/http/client.h"
 #include "lib/vaultclient/admin_client.h"
 #include "lib/vaultclient/data_plane_client.h"
 #include "vault-core/cli/args.h"
@@ -32,8 +33,9 @@ struct Io {
 
 class Context {
  public:
-  Context(const Args& args, OutputFormat format, const Env& env, Io io)
-      : args_(args), format_(format), env_(env), io_(io) {}
+  Context(const Args& args, OutputFormat format, const Env& env, Io io,
+          const http::ClientFactory& http)
+      : args_(args), format_(format), env_(env), io_(io), http_(http) {}
 
   const Args& args() const { return args_; }
   // Positional word `i` (the command checked the count).
@@ -58,6 +60,7 @@ class Context {
   const OutputFormat format_;
   const Env& env_;
   Io io_;
+  const http::ClientFactory& http_;
 };
 
 using Handler = std::function<absl::Status(Context&)>;

@@ -61,7 +61,7 @@ absl::StatusOr<std::unique_ptr<vaultclient::DataPlaneClient>> Context::DataPlane
     return UsageError("the data plane needs a service principal's credentials: set " + missing +
                       " (`coffer installation show` prints the tenant id and authority)");
   }
-  auto client = vaultclient::DataPlaneClient::Create(options);
+  auto client = vaultclient::DataPlaneClient::Create(options, http_);
   if (!client.ok() && client.status().code() == absl::StatusCode::kInvalidArgument) {
     return UsageError(std::string(client.status().message()));
   }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/http/cpprest/client.h"
 #include "vault-core/cli/cli.h"
 
 extern char** environ;
@@ -19,5 +20,6 @@ int main(int argc, char** argv) {
     if (eq != std::string::npos) env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
   }
   std::vector<std::string> args(argv + 1, argv + argc);
-  return coffer::cli::RunCli(args, env, {std::cin, std::cout, std::cerr, isatty(1) == 1});
+  return coffer::cli::RunCli(args, env, {std::cin, std::cout, std::cerr, isatty(1) == 1},
+                             coffer::http::cpprest::NewClient);
 }

@@ -1,7 +1,5 @@
 #include "vault-core/identity/client_secret.h"
 
-#include <openssl/evp.h>
-
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +8,7 @@
 
 #include "lib/base/base64.h"
 #include "vault-core/crypto/random.h"
+#include "vault-core/crypto/scrypt.h"
 
 namespace coffer::identity {
 namespace {
@@ -22,11 +21,7 @@ constexpr char kSecretAlphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789~._-";
 constexpr size_t kAlphabetSize = sizeof(kSecretAlphabet) - 1;
 
-struct ScryptParams {
-  int log_n;
-  int r;
-  int p;
-};
+using crypto::ScryptParams;
 
 bool WithinBounds(const ScryptParams& params) {
   if (params.log_n < 1 || params.log_n > 20 || params.r < 1 || params.r > 32 || params.p < 1 ||
@@ -39,16 +34,7 @@ bool WithinBounds(const ScryptParams& params) {
 
 std::optional<std::string> Scrypt(const SecretBytes& secret, std::string_view salt,
                                   const ScryptParams& params, size_t size) {
-  std::string out(size, '\0');
-  // maxmem a little above the parameters' need: OpenSSL counts some overhead besides 128*r*N.
-  if (EVP_PBE_scrypt(reinterpret_cast<const char*>(secret.data()), secret.size(),
-                     reinterpret_cast<const unsigned char*>(salt.data()), salt.size(),
-                     uint64_t{1} << params.log_n, static_cast<uint64_t>(params.r),
-                     static_cast<uint64_t>(params.p), kMaxScryptMemory + (uint64_t{1} << 20),
-                     reinterpret_cast<unsigned char*>(out.data()), out.size()) != 1) {
-    return std::nullopt;
-  }
-  return out;
+  return crypto::Scrypt(secret, salt, params, size, kMaxScryptMemory);
 }
 
 std::vector<std::string_view> Split(std::string_view text, char separator) {

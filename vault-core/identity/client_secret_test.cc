@@ -1,7 +1,5 @@
 #include "vault-core/identity/client_secret.h"
 
-#include <chrono>
-#include <iostream>
 #include <set>
 #include <string>
 
@@ -105,18 +103,6 @@ TEST(ClientSecretTest, NewSecretIsFortyCharactersOfTheEntraAlphabet) {
   EXPECT_EQ(seen.size(), 200u);
   // 8000 draws from 66 characters: every one of them shows up.
   EXPECT_EQ(characters.size(), 66u);
-}
-
-TEST(ClientSecretTest, HashCostIsMeasured) {
-  const SecretBytes secret = NewClientSecret();
-  const std::string encoded = HashClientSecret(secret);
-  constexpr int kRuns = 5;
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < kRuns; ++i) ASSERT_TRUE(VerifyClientSecret(secret, encoded));
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "[ MEASURED ] VerifyClientSecret (scrypt ln=" << kScryptLogN << ",r=" << kScryptR
-            << ",p=" << kScryptP << "): " << ms / kRuns << " ms\n";
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include "lib/base/base64.h"
 #include "nlohmann/json.hpp"
-#include "vault-core/identity/digest.h"
+#include "vault-core/crypto/digest.h"
 
 namespace coffer::identity {
 namespace {
@@ -22,7 +22,7 @@ std::string JwkThumbprint(const EcPublicKey& key) {
   // values need no JSON escaping.
   const std::string canonical = R"({"crv":"P-256","kty":"EC","x":")" + Base64UrlEncode(key.x) +
                                 R"(","y":")" + Base64UrlEncode(key.y) + R"("})";
-  return Base64UrlEncode(Sha256(canonical));
+  return Base64UrlEncode(crypto::Sha256(canonical));
 }
 
 std::string JwksJson(const EcPublicKey& key, std::string_view kid) {

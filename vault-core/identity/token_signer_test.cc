@@ -12,10 +12,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/base64.h"
+#include "lib/base/fake_clock.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
-#include "vault-core/identity/digest.h"
+#include "vault-core/crypto/digest.h"
 #include "vault-core/identity/test_claims.h"
 #include "vault-core/keystore/software/software_keystore.h"
 
@@ -156,7 +157,7 @@ TEST_F(TokenSignerTest, KeyIdIsTheRfc7638Thumbprint) {
   const Json jwk = Json::parse(signer_->JwksJson())["keys"][0];
   const std::string canonical = R"({"crv":"P-256","kty":"EC","x":")" + jwk["x"].get<std::string>() +
                                 R"(","y":")" + jwk["y"].get<std::string>() + R"("})";
-  EXPECT_EQ(signer_->key_id(), Base64UrlEncode(Sha256(canonical)));
+  EXPECT_EQ(signer_->key_id(), Base64UrlEncode(crypto::Sha256(canonical)));
   EXPECT_EQ(signer_->key_id().size(), 43u);
 }
 

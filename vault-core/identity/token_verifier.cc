@@ -1,47 +1,22 @@
 #include "vault-core/identity/token_verifier.h"
 
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
-
 #include <optional>
 #include <utility>
 
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
 #include "nlohmann/json.hpp"
-#include "vault-core/crypto/openssl_algorithms.h"
-#include "vault-core/crypto/openssl_ptr.h"
 #include "vault-core/identity/claims_json.h"
 #include "vault-core/identity/jwk.h"
 
 namespace coffer::identity {
 namespace {
 
-constexpr size_t kCoordinateSize = 32;
-
 absl::Status Unauthenticated(const char* reason) { return absl::UnauthenticatedError(reason); }
 
-// Null unless `point` is an uncompressed point on P-256 (OpenSSL checks the curve equation).
-EVP_PKEY* LoadP256PublicKey(const std::string& point) {
-  if (!SplitP256Point(point)) return nullptr;
-  crypto::OpensslPtr<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
-  if (bld == nullptr ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
-          1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                       point.size()) != 1) {
-    return nullptr;
-  }
-  crypto::OpensslPtr<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
-  crypto::OpensslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* pkey = nullptr;
-  if (params == nullptr || ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-    return nullptr;
-  }
-  return pkey;
+std::unique_ptr<crypto::P256PublicKey> LoadP256PublicKey(const std::string& point) {
+  auto key = crypto::P256PublicKey::FromPoint(point);
+  return key.ok() ? *std::move(key) : nullptr;
 }
 
 std::string KeyIdOf(const std::string& point) {
@@ -96,8 +71,6 @@ absl::Status CheckAudienceAndTimes(const AccessTokenClaims& claims, std::string_
 
 }  // namespace
 
-void TokenVerifier::PkeyFree::operator()(EVP_PKEY* pkey) const { EVP_PKEY_free(pkey); }
-
 TokenVerifier::TokenVerifier(std::string public_point, std::string issuer, Clock& clock,
                              size_t cache_capacity)
     : key_(LoadP256PublicKey(public_point)),
@@ -131,7 +104,7 @@ absl::StatusOr<AccessTokenClaims> TokenVerifier::VerifyUncached(std::string_view
   if (!parts) return Unauthenticated("malformed token");
   COFFER_RETURN_IF_ERROR(CheckHeader(parts->header, key_id_));
   std::optional<std::string> signature = Base64UrlDecode(parts->signature);
-  if (!signature || !SignatureIsValid(parts->signing_input, *signature)) {
+  if (!signature || !key_->VerifyEs256(parts->signing_input, *signature)) {
     return Unauthenticated("bad signature");
   }
   std::optional<std::string> payload = Base64UrlDecode(parts->payload);
@@ -139,31 +112,6 @@ absl::StatusOr<AccessTokenClaims> TokenVerifier::VerifyUncached(std::string_view
   COFFER_ASSIGN_OR_RETURN(AccessTokenClaims claims, ClaimsFromJson(*payload));
   if (claims.issuer != issuer_) return Unauthenticated("token is from another issuer");
   return claims;
-}
-
-bool TokenVerifier::SignatureIsValid(std::string_view signing_input,
-                                     std::string_view signature) const {
-  if (signature.size() != 2 * kCoordinateSize) return false;
-  // JWS carries r || s; OpenSSL wants the DER SEQUENCE of two INTEGERs.
-  crypto::OpensslPtr<ECDSA_SIG> sig(ECDSA_SIG_new());
-  const auto* rs = reinterpret_cast<const unsigned char*>(signature.data());
-  BIGNUM* r = BN_bin2bn(rs, kCoordinateSize, nullptr);
-  BIGNUM* s = BN_bin2bn(rs + kCoordinateSize, kCoordinateSize, nullptr);
-  if (sig == nullptr || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return false;
-  }
-  unsigned char* der_raw = nullptr;
-  const int der_size = i2d_ECDSA_SIG(sig.get(), &der_raw);
-  crypto::OpensslPtr<unsigned char> der(der_raw);
-  crypto::OpensslPtr<EVP_MD_CTX> md(EVP_MD_CTX_new());
-  return der_size > 0 && md != nullptr &&
-         EVP_DigestVerifyInit(md.get(), nullptr, crypto::Sha256Digest(), nullptr, key_.get()) ==
-             1 &&
-         EVP_DigestVerify(md.get(), der.get(), static_cast<size_t>(der_size),
-                          reinterpret_cast<const unsigned char*>(signing_input.data()),
-                          signing_input.size()) == 1;
 }
 
 }  // namespace coffer::identity

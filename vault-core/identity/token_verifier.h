@@ -9,11 +9,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
+#include "vault-core/crypto/p256_public_key.h"
 #include "vault-core/identity/access_token.h"
 #include "vault-core/identity/token_cache.h"
-
-// OpenSSL's EVP_PKEY, declared here so that this header does not pull in OpenSSL.
-typedef struct evp_pkey_st EVP_PKEY;
 
 namespace coffer::identity {
 
@@ -46,15 +44,10 @@ class TokenVerifier {
   size_t cached_tokens() const { return cache_.size(); }
 
  private:
-  struct PkeyFree {
-    void operator()(EVP_PKEY* pkey) const;
-  };
-
   // Everything that depends on the token alone: structure, header, signature, issuer.
   absl::StatusOr<AccessTokenClaims> VerifyUncached(std::string_view token) const;
-  bool SignatureIsValid(std::string_view signing_input, std::string_view signature) const;
 
-  const std::unique_ptr<EVP_PKEY, PkeyFree> key_;  // null when the point was unusable
+  const std::unique_ptr<crypto::P256PublicKey> key_;  // null when the point was unusable
   const std::string key_id_;
   const std::string issuer_;
   Clock& clock_;

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/base64.h"
+#include "lib/base/fake_clock.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
 #include "vault-core/identity/test_claims.h"

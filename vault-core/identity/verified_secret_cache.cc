@@ -2,8 +2,8 @@
 
 #include <cstdint>
 
+#include "vault-core/crypto/digest.h"
 #include "vault-core/identity/client_secret.h"
-#include "vault-core/identity/digest.h"
 
 namespace coffer::identity {
 namespace {
@@ -15,7 +15,7 @@ std::string CacheKey(std::string_view client_id, const SecretBytes& secret) {
   for (int i = 7; i >= 0; --i, size >>= 8) input[i] = static_cast<char>(size & 0xff);
   input.append(client_id);
   input.append(secret.reveal());
-  std::string key = Sha256(input);
+  std::string key = crypto::Sha256(input);
   internal::ZeroMemory(input.data(), input.size());
   return key;
 }

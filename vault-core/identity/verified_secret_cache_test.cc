@@ -9,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/base/fake_clock.h"
 #include "vault-core/identity/client_secret.h"
 
 namespace coffer::identity {

@@ -3,22 +3,16 @@
 #include "lib/base/status.h"
 #include "vault-core/keystore/pin.h"
 #include "vault-core/keystore/pkcs11/pkcs11_keystore.h"
-#include "vault-core/keystore/software/software_keystore.h"
-#include "vault-core/storage/memory/memory_store.h"
 #include "vault-core/storage/sqlite/sqlite_store.h"
 
 namespace coffer::server {
 
 absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(const VaultConfig::Storage& config) {
-  if (config.backend == "memory") return std::make_unique<storage::MemoryStore>();
   COFFER_ASSIGN_OR_RETURN(auto store, storage::SqliteStore::Open({config.sqlite_path}));
   return std::unique_ptr<storage::Store>(std::move(store));
 }
 
 absl::StatusOr<std::unique_ptr<keystore::KeyStore>> OpenKeyStore(const VaultConfig::Hsm& config) {
-  if (config.backend == "software") {
-    return keystore::SoftwareKeyStore::Create({config.master_key_file, ""});
-  }
   keystore::Pkcs11Options options;
   options.module_path = config.module;
   options.token_label = config.token_label;

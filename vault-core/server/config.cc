@@ -32,15 +32,15 @@ void ReadHttp(MapReader& r, VaultConfig::Http& http) {
 }
 
 void ReadStorage(MapReader& r, VaultConfig::Storage& storage) {
-  r.ReadEnum("backend", &storage.backend, {"sqlite", "memory"});
+  r.ReadEnum("backend", &storage.backend, {"sqlite"});
   r.Map("sqlite", [&](MapReader& s) { s.Read("path", &storage.sqlite_path); });
-  if (storage.backend == "sqlite" && storage.sqlite_path.empty()) {
+  if (storage.sqlite_path.empty()) {
     r.Fail("sqlite.path", "is required for the sqlite backend");
   }
 }
 
 void ReadHsm(MapReader& r, VaultConfig::Hsm& hsm) {
-  r.ReadEnum("backend", &hsm.backend, {"pkcs11", "software"});
+  r.ReadEnum("backend", &hsm.backend, {"pkcs11"});
   r.Map("pkcs11", [&](MapReader& p) {
     p.Read("module", &hsm.module);
     p.Read("token_label", &hsm.token_label);
@@ -48,15 +48,10 @@ void ReadHsm(MapReader& r, VaultConfig::Hsm& hsm) {
     p.Read("pin_env", &hsm.pin_env);
     p.Read("session_pool_size", &hsm.session_pool_size, 1, 256);
   });
-  r.Map("software", [&](MapReader& s) { s.Read("master_key_file", &hsm.master_key_file); });
-  if (hsm.backend == "pkcs11") {
-    if (hsm.module.empty()) r.Fail("pkcs11.module", "is required");
-    if (hsm.token_label.empty()) r.Fail("pkcs11.token_label", "is required");
-    if (hsm.pin_file.empty() == hsm.pin_env.empty()) {
-      r.Fail("pkcs11", "set exactly one of pin_file and pin_env");
-    }
-  } else if (hsm.master_key_file.empty()) {
-    r.Fail("software.master_key_file", "is required for the software backend");
+  if (hsm.module.empty()) r.Fail("pkcs11.module", "is required");
+  if (hsm.token_label.empty()) r.Fail("pkcs11.token_label", "is required");
+  if (hsm.pin_file.empty() == hsm.pin_env.empty()) {
+    r.Fail("pkcs11", "set exactly one of pin_file and pin_env");
   }
 }
 

@@ -30,18 +30,17 @@ struct VaultConfig {
   } http;
 
   struct Storage {
-    std::string backend = "sqlite";  // sqlite | memory
+    std::string backend = "sqlite";  // the only one until etcd
     std::string sqlite_path = "coffer.db";
   } storage;
 
   struct Hsm {
-    std::string backend = "pkcs11";  // pkcs11 | software
+    std::string backend = "pkcs11";  // the only one: tests' software key store is not offered
     std::string module;              // path of the PKCS#11 module
     std::string token_label;
     std::string pin_file;  // the PIN comes from a file or an environment variable,
     std::string pin_env;   // never from this config
     int session_pool_size = 4;
-    std::string master_key_file;  // software backend only (tests)
   } hsm;
 
   struct Identity {

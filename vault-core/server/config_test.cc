@@ -66,6 +66,17 @@ TEST(VaultConfigTest, MistakesAreNamedByPath) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("path=value")));
 }
 
+// The in-memory store and the software key store are test doubles: a vault that loses every
+// secret on restart, or keeps its master key in a file, cannot be configured.
+TEST(VaultConfigTest, TestBackendsCannotBeConfigured) {
+  EXPECT_THAT(LoadText(kValid, {"storage.backend=memory"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("storage.backend")));
+  EXPECT_THAT(LoadText(kValid, {"hsm.backend=software"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hsm.backend")));
+  EXPECT_THAT(LoadText(std::string(kValid) + "  software: {master_key_file: /m.key}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hsm.software")));
+}
+
 TEST(VaultConfigTest, TlsIsRequiredUnlessPlaintextIsExplicit) {
   EXPECT_THAT(
       LoadVaultConfig(

@@ -2,6 +2,7 @@
 
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
+#include "lib/http/beast/server.h"
 #include "vault-core/audit/file_audit_log.h"
 #include "vault-core/server/admin_server.h"
 #include "vault-core/server/backends.h"
@@ -67,7 +68,7 @@ absl::Status VaultServer::StartFrontends() {
   }
   options.max_header_bytes = static_cast<std::size_t>(config_.http.max_header_bytes);
   options.max_body_bytes = static_cast<std::size_t>(config_.http.max_body_bytes);
-  COFFER_ASSIGN_OR_RETURN(http_, http::StartServer(options, *handler_));
+  COFFER_ASSIGN_OR_RETURN(http_, http::beast::StartServer(options, *handler_));
   COFFER_ASSIGN_OR_RETURN(
       admin_, AdminServer::Start(config_.admin, *vaults_, *principals_, *policies_, *audit_,
                                  authority_, http_->port()));

@@ -26,18 +26,8 @@ std::string PolicyService::Prefix(std::string_view vault_id) {
 }
 
 absl::StatusOr<std::unique_ptr<PolicyService>> PolicyService::Create(storage::Store& store) {
-  std::unique_ptr<PolicyService> service(new PolicyService(store));
-  PolicyService* self = service.get();
-  COFFER_ASSIGN_OR_RETURN(
-      service->watch_,
-      store.Watch("policies/", [self](const storage::WatchEvent&) { self->Invalidate(); }));
-  return service;
-}
-
-void PolicyService::Invalidate() {
-  absl::MutexLock lock(&mu_);
-  cache_.clear();
-  ++generation_;
+  COFFER_ASSIGN_OR_RETURN(auto cache, Cache::Create(store, {"policies/"}));
+  return std::unique_ptr<PolicyService>(new PolicyService(store, std::move(cache)));
 }
 
 absl::Status PolicyService::Set(std::string_view vault_id, const domain::AccessPolicy& policy) {
@@ -61,7 +51,7 @@ absl::Status PolicyService::Set(std::string_view vault_id, const domain::AccessP
                              .Put(absl::StrCat(Prefix(vault_id), policy.object_id),
                                   record.SerializeAsString(), std::nullopt)
                              .status());
-  Invalidate();
+  cache_->Clear();
   return absl::OkStatus();
 }
 
@@ -70,29 +60,22 @@ absl::Status PolicyService::Remove(std::string_view vault_id, std::string_view o
   if (absl::IsNotFound(deleted.status())) {
     return absl::NotFoundError(absl::StrCat("no access policy for ", AsAbsl(object_id)));
   }
-  if (deleted.ok()) Invalidate();
+  if (deleted.ok()) cache_->Clear();
   return deleted.status();
 }
 
 absl::StatusOr<std::shared_ptr<const PolicyService::VaultPolicies>> PolicyService::Load(
     std::string_view vault_id) {
-  std::uint64_t generation;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = cache_.find(vault_id);
-    if (it != cache_.end()) return it->second;
-    generation = generation_;
-  }
-  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({Prefix(vault_id), "", 0}));
-  auto policies = std::make_shared<VaultPolicies>();
-  for (const auto& entry : range.entries) {
-    AccessPolicyRecord record;
-    if (!record.ParseFromString(entry.value)) return absl::DataLossError("policy record corrupt");
-    (*policies)[record.object_id()] = FromRecord(record);
-  }
-  absl::MutexLock lock(&mu_);
-  if (generation == generation_) cache_[std::string(vault_id)] = policies;
-  return std::shared_ptr<const VaultPolicies>(policies);
+  return cache_->Get(vault_id, [&]() -> absl::StatusOr<std::shared_ptr<const VaultPolicies>> {
+    COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({Prefix(vault_id), "", 0}));
+    auto policies = std::make_shared<VaultPolicies>();
+    for (const auto& entry : range.entries) {
+      AccessPolicyRecord record;
+      if (!record.ParseFromString(entry.value)) return absl::DataLossError("policy record corrupt");
+      (*policies)[record.object_id()] = FromRecord(record);
+    }
+    return policies;
+  });
 }
 
 absl::StatusOr<std::vector<domain::AccessPolicy>> PolicyService::List(std::string_view vault_id) {

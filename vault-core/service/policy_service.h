@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "vault-core/domain/access_policy.h"
 #include "vault-core/storage/storage.h"
+#include "vault-core/storage/watched_cache.h"
 
 namespace coffer::service {
 
@@ -34,18 +34,16 @@ class PolicyService {
                                domain::ObjectKind kind, std::string_view permission);
 
  private:
-  explicit PolicyService(storage::Store& store) : store_(store) {}
-  // Called by the store watch, and right after this service's own writes.
-  void Invalidate();
   using VaultPolicies = std::map<std::string, domain::AccessPolicy, std::less<>>;
+  using Cache = storage::WatchedCache<VaultPolicies>;
+
+  PolicyService(storage::Store& store, std::unique_ptr<Cache> cache)
+      : store_(store), cache_(std::move(cache)) {}
   absl::StatusOr<std::shared_ptr<const VaultPolicies>> Load(std::string_view vault_id);
 
   storage::Store& store_;
-  absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<const VaultPolicies>, std::less<>> cache_
-      ABSL_GUARDED_BY(mu_);
-  std::uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
-  std::unique_ptr<storage::WatchHandle> watch_;
+  // By vault id; cleared by the store watch, and right after this service's own writes.
+  const std::unique_ptr<Cache> cache_;
 };
 
 }  // namespace coffer::service

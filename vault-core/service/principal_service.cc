@@ -59,12 +59,8 @@ absl::StatusOr<Loaded> Load(storage::Store& store, std::string_view object_id) {
 
 absl::StatusOr<std::unique_ptr<PrincipalService>> PrincipalService::Create(storage::Store& store,
                                                                            Clock& clock) {
-  std::unique_ptr<PrincipalService> service(new PrincipalService(store, clock));
-  PrincipalService* self = service.get();
-  COFFER_ASSIGN_OR_RETURN(
-      service->watch_,
-      store.Watch("principals/", [self](const storage::WatchEvent&) { self->Invalidate(); }));
-  return service;
+  COFFER_ASSIGN_OR_RETURN(auto existing, ExistsCache::Create(store, {"principals/"}));
+  return std::unique_ptr<PrincipalService>(new PrincipalService(store, clock, std::move(existing)));
 }
 
 absl::StatusOr<domain::Principal> PrincipalService::CreatePrincipal(std::string_view display_name) {
@@ -111,7 +107,7 @@ absl::Status PrincipalService::Delete(std::string_view object_id) {
                            {Write::Delete(PrincipalKey(object_id)),
                             Write::Delete(ClientKey(loaded.record.client_id()))})
                    .status());
-           Invalidate();
+           existing_->Clear();
            return true;
          })
       .status();
@@ -185,24 +181,13 @@ absl::StatusOr<domain::Principal> PrincipalService::Authenticate(std::string_vie
 }
 
 absl::StatusOr<bool> PrincipalService::Exists(std::string_view object_id) {
-  std::uint64_t generation;
-  {
-    absl::MutexLock lock(&mu_);
-    if (existing_.count(object_id) > 0) return true;
-    generation = generation_;
-  }
-  auto entry = store_.Get(PrincipalKey(object_id));
-  if (absl::IsNotFound(entry.status())) return false;
-  if (!entry.ok()) return entry.status();
-  absl::MutexLock lock(&mu_);
-  if (generation == generation_) existing_.emplace(object_id);
+  auto known = existing_->Get(object_id, [&]() -> absl::StatusOr<std::shared_ptr<const bool>> {
+    COFFER_RETURN_IF_ERROR(store_.Get(PrincipalKey(object_id)).status());
+    return std::make_shared<const bool>(true);
+  });
+  if (absl::IsNotFound(known.status())) return false;
+  if (!known.ok()) return known.status();
   return true;
-}
-
-void PrincipalService::Invalidate() {
-  absl::MutexLock lock(&mu_);
-  existing_.clear();
-  ++generation_;
 }
 
 }  // namespace coffer::service

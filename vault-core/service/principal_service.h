@@ -1,20 +1,18 @@
 #ifndef COFFER_VAULT_CORE_SERVICE_PRINCIPAL_SERVICE_H_
 #define COFFER_VAULT_CORE_SERVICE_PRINCIPAL_SERVICE_H_
 
-#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "lib/base/clock.h"
 #include "lib/base/secret_bytes.h"
 #include "vault-core/domain/principal.h"
 #include "vault-core/identity/verified_secret_cache.h"
 #include "vault-core/storage/storage.h"
+#include "vault-core/storage/watched_cache.h"
 
 namespace coffer::service {
 
@@ -50,20 +48,18 @@ class PrincipalService {
   absl::StatusOr<bool> Exists(std::string_view object_id);
 
  private:
-  PrincipalService(storage::Store& store, Clock& clock)
-      : store_(store), clock_(clock), secret_cache_(clock) {}
-  // Forgets what the cache knows; called by the store watch and, for changes made here, right
-  // after the commit so that a revocation never waits for the watch.
-  void Invalidate();
+  // Present for each principal known to exist (absent ones are never kept).
+  using ExistsCache = storage::WatchedCache<bool>;
+
+  PrincipalService(storage::Store& store, Clock& clock, std::unique_ptr<ExistsCache> existing)
+      : store_(store), clock_(clock), secret_cache_(clock), existing_(std::move(existing)) {}
 
   storage::Store& store_;
   Clock& clock_;
   identity::VerifiedSecretCache secret_cache_;
-  absl::Mutex mu_;
-  // Object ids known to exist; cleared whenever a principal changes.
-  std::set<std::string, std::less<>> existing_ ABSL_GUARDED_BY(mu_);
-  std::uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
-  std::unique_ptr<storage::WatchHandle> watch_;
+  // Cleared by the store watch and, for changes made here, right after the commit so that a
+  // revocation never waits for the watch.
+  const std::unique_ptr<ExistsCache> existing_;
 };
 
 }  // namespace coffer::service

@@ -1,6 +1,7 @@
 #include "vault-core/service/principal_service.h"
 
 #include "gmock/gmock.h"
+#include "lib/base/fake_clock.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/subprocess.h"
 #include "vault-core/storage/memory/memory_store.h"

@@ -3,11 +3,11 @@
 #include <thread>
 
 #include "gmock/gmock.h"
+#include "lib/base/fake_clock.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
 #include "vault-core/domain/errors.h"
-#include "vault-core/keystore/software/software_keystore.h"
-#include "vault-core/storage/memory/memory_store.h"
+#include "vault-core/service/testing/services_fixture.h"
 
 namespace coffer::service {
 namespace {
@@ -18,12 +18,9 @@ using ::coffer::testing::TempDir;
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 
-class SecretServiceTest : public ::testing::Test {
+class SecretServiceTest : public ServicesFixture {
  protected:
-  SecretServiceTest()
-      : hsm_(std::move(*keystore::SoftwareKeyStore::Create({dir_.File("master.key"), ""}))),
-        keys_(*hsm_, store_, clock_),
-        secrets_(store_, keys_, clock_) {
+  SecretServiceTest() {
     vault_.id = "0123abcd";
     vault_.name = "prod";
     vault_.soft_delete_retention_days = 7;
@@ -42,12 +39,6 @@ class SecretServiceTest : public ::testing::Test {
     return names;
   }
 
-  TempDir dir_;
-  FakeClock clock_;
-  storage::MemoryStore store_;
-  std::unique_ptr<keystore::KeyStore> hsm_;
-  envelope::VaultKeys keys_;
-  SecretService secrets_;
   domain::Vault vault_;
 };
 

@@ -76,21 +76,8 @@ struct VaultService::Loaded {
 absl::StatusOr<std::unique_ptr<VaultService>> VaultService::Create(storage::Store& store,
                                                                    envelope::VaultKeys& keys,
                                                                    Clock& clock) {
-  std::unique_ptr<VaultService> service(new VaultService(store, keys, clock));
-  VaultService* self = service.get();
-  for (const char* prefix : {"vaults/", "hosts/"}) {
-    COFFER_ASSIGN_OR_RETURN(auto watch, store.Watch(prefix, [self](const storage::WatchEvent&) {
-      self->InvalidateCache();
-    }));
-    service->watches_.push_back(std::move(watch));
-  }
-  return service;
-}
-
-void VaultService::InvalidateCache() {
-  absl::MutexLock lock(&mu_);
-  by_host_.clear();
-  ++generation_;
+  COFFER_ASSIGN_OR_RETURN(auto by_host, HostCache::Create(store, {"vaults/", "hosts/"}));
+  return std::unique_ptr<VaultService>(new VaultService(store, keys, clock, std::move(by_host)));
 }
 
 absl::StatusOr<VaultService::Loaded> VaultService::Load(std::string_view name) {
@@ -172,7 +159,7 @@ absl::Status VaultService::Save(const Loaded& before, const domain::Vault& after
     }
   }
   COFFER_RETURN_IF_ERROR(store_.Commit(preconditions, writes).status());
-  InvalidateCache();  // now, not when the watch gets to it: a deleted vault stops at once
+  by_host_->Clear();  // now, not when the watch gets to it: a deleted vault stops at once
   return absl::OkStatus();
 }
 
@@ -242,35 +229,26 @@ absl::Status VaultService::Purge(std::string_view name) {
   COFFER_RETURN_IF_ERROR(
       store_.Commit({Precondition{VaultKey(vault.id), loaded.revision}}, writes).status());
   keys_.Forget(vault.id);
-  InvalidateCache();
+  by_host_->Clear();
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<const domain::Vault>> VaultService::ResolveHost(
     std::string_view host) {
-  std::uint64_t generation;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = by_host_.find(host);
-    if (it != by_host_.end()) return it->second;
-    generation = generation_;
-  }
-  auto id = store_.Get(HostKey(host));
-  if (absl::IsNotFound(id.status())) {
-    return absl::NotFoundError(absl::StrCat("no vault is addressed as ", AsAbsl(host)));
-  }
-  if (!id.ok()) return id.status();
-  COFFER_ASSIGN_OR_RETURN(auto entry, store_.Get(VaultKey(id->value)));
-  VaultRecord record;
-  if (!record.ParseFromString(entry.value)) return absl::DataLossError("vault record corrupt");
-  if (record.deleted() != 0) {
-    return absl::NotFoundError(absl::StrCat("no vault is addressed as ", AsAbsl(host)));
-  }
-  auto vault = std::make_shared<const domain::Vault>(FromRecord(record));
-  absl::MutexLock lock(&mu_);
-  // Cache only if nothing changed while we read; otherwise the next call reads again.
-  if (generation == generation_) by_host_[std::string(host)] = vault;
-  return vault;
+  return by_host_->Get(host, [&]() -> absl::StatusOr<std::shared_ptr<const domain::Vault>> {
+    auto id = store_.Get(HostKey(host));
+    if (absl::IsNotFound(id.status())) {
+      return absl::NotFoundError(absl::StrCat("no vault is addressed as ", AsAbsl(host)));
+    }
+    if (!id.ok()) return id.status();
+    COFFER_ASSIGN_OR_RETURN(auto entry, store_.Get(VaultKey(id->value)));
+    VaultRecord record;
+    if (!record.ParseFromString(entry.value)) return absl::DataLossError("vault record corrupt");
+    if (record.deleted() != 0) {
+      return absl::NotFoundError(absl::StrCat("no vault is addressed as ", AsAbsl(host)));
+    }
+    return std::make_shared<const domain::Vault>(FromRecord(record));
+  });
 }
 
 }  // namespace coffer::service

@@ -1,18 +1,17 @@
 #ifndef COFFER_VAULT_CORE_SERVICE_VAULT_SERVICE_H_
 #define COFFER_VAULT_CORE_SERVICE_VAULT_SERVICE_H_
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "lib/base/clock.h"
 #include "vault-core/domain/vault.h"
 #include "vault-core/envelope/vault_keys.h"
 #include "vault-core/storage/storage.h"
+#include "vault-core/storage/watched_cache.h"
 
 namespace coffer::service {
 
@@ -58,22 +57,22 @@ class VaultService {
   absl::StatusOr<std::shared_ptr<const domain::Vault>> ResolveHost(std::string_view host);
 
  private:
-  VaultService(storage::Store& store, envelope::VaultKeys& keys, Clock& clock)
-      : store_(store), keys_(keys), clock_(clock) {}
+  using HostCache = storage::WatchedCache<domain::Vault>;
+
+  VaultService(storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
+               std::unique_ptr<HostCache> by_host)
+      : store_(store), keys_(keys), clock_(clock), by_host_(std::move(by_host)) {}
 
   struct Loaded;
   absl::StatusOr<Loaded> Load(std::string_view name);
   absl::Status Save(const Loaded& before, const domain::Vault& after);
-  void InvalidateCache();
 
   storage::Store& store_;
   envelope::VaultKeys& keys_;
   Clock& clock_;
-  absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<const domain::Vault>, std::less<>> by_host_
-      ABSL_GUARDED_BY(mu_);
-  std::uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<std::unique_ptr<storage::WatchHandle>> watches_;
+  // Live vaults by hostname; cleared by the store watch, and right after this service's writes
+  // so that a deleted vault stops answering at once.
+  const std::unique_ptr<HostCache> by_host_;
 };
 
 }  // namespace coffer::service

@@ -1,13 +1,13 @@
 #include "vault-core/service/vault_service.h"
 
 #include "gmock/gmock.h"
+#include "lib/base/fake_clock.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
-#include "vault-core/keystore/software/software_keystore.h"
 #include "vault-core/service/policy_service.h"
 #include "vault-core/service/secret_service.h"
-#include "vault-core/storage/memory/memory_store.h"
+#include "vault-core/service/testing/services_fixture.h"
 
 namespace coffer::service {
 namespace {
@@ -16,14 +16,8 @@ using ::coffer::testing::IsOk;
 using ::coffer::testing::StatusIs;
 using ::coffer::testing::TempDir;
 
-class VaultServiceTest : public ::testing::Test {
+class VaultServiceTest : public ServicesFixture {
  protected:
-  VaultServiceTest()
-      : hsm_(std::move(*keystore::SoftwareKeyStore::Create({dir_.File("master.key"), ""}))),
-        keys_(*hsm_, store_, clock_),
-        vaults_(std::move(*VaultService::Create(store_, keys_, clock_))),
-        policies_(std::move(*PolicyService::Create(store_))) {}
-
   domain::Vault Make(const std::string& name, std::vector<std::string> hosts) {
     VaultSpec spec;
     spec.name = name;
@@ -33,14 +27,6 @@ class VaultServiceTest : public ::testing::Test {
     EXPECT_THAT(vault, IsOk());
     return vault.ok() ? *vault : domain::Vault{};
   }
-
-  TempDir dir_;
-  FakeClock clock_;
-  storage::MemoryStore store_;
-  std::unique_ptr<keystore::KeyStore> hsm_;
-  envelope::VaultKeys keys_;
-  std::unique_ptr<VaultService> vaults_;
-  std::unique_ptr<PolicyService> policies_;
 };
 
 TEST_F(VaultServiceTest, HostnamesAddressTheirVault) {

@@ -1,13 +1,11 @@
 #ifndef COFFER_VAULT_CORE_STORAGE_CACHED_STORE_H_
 #define COFFER_VAULT_CORE_STORAGE_CACHED_STORE_H_
 
-#include <cstdint>
-#include <map>
+#include <cstddef>
 #include <memory>
-#include <string>
 
-#include "absl/synchronization/mutex.h"
 #include "vault-core/storage/storage.h"
+#include "vault-core/storage/watched_cache.h"
 
 namespace coffer::storage {
 
@@ -15,7 +13,11 @@ namespace coffer::storage {
 // version are read from memory instead of from SQLite (or etcd) on every request. It holds
 // exactly what the store holds (sealed records, never plaintext), and forgets a key when this
 // process writes it (before the write returns) or when the store's watch reports a change from
-// elsewhere. Range reads and writes go straight through. Thread-safe.
+// elsewhere. Range reads and writes go straight through.
+//
+// Caches layered on top of it (WatchedCache in the services) watch through it: each of their
+// watch events reaches them only after this cache has forgotten the key, so a service that
+// reloads on a change never reads the old record back from here. Thread-safe.
 class CachedStore : public Store {
  public:
   static absl::StatusOr<std::unique_ptr<CachedStore>> Create(Store& inner,
@@ -32,21 +34,16 @@ class CachedStore : public Store {
   absl::StatusOr<Revision> Commit(const std::vector<Precondition>& preconditions,
                                   const std::vector<Write>& writes) override;
   absl::StatusOr<std::unique_ptr<WatchHandle>> Watch(
-      std::string_view prefix, std::function<void(const WatchEvent&)> on_event) override {
-    return inner_.Watch(prefix, std::move(on_event));
-  }
+      std::string_view prefix, std::function<void(const WatchEvent&)> on_event) override;
   absl::Status CheckHealth() override { return inner_.CheckHealth(); }
 
  private:
-  CachedStore(Store& inner, std::size_t capacity) : inner_(inner), capacity_(capacity) {}
-  void Forget(std::string_view key);
+  CachedStore(Store& inner, std::unique_ptr<WatchedCache<Entry>> entries)
+      : inner_(inner), entries_(std::move(entries)) {}
 
   Store& inner_;
-  const std::size_t capacity_;
-  absl::Mutex mu_;
-  std::map<std::string, Entry, std::less<>> entries_ ABSL_GUARDED_BY(mu_);
-  // Bumped by every write and change: a read that raced one is not cached.
-  std::uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // Forgotten by key: by this store's writes, and by the watch below for changes from elsewhere.
+  const std::unique_ptr<WatchedCache<Entry>> entries_;
   std::unique_ptr<WatchHandle> watch_;
 };
 

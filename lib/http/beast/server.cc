@@ -4,7 +4,7 @@
 // since the kernel's hash of the peer address spreads a few dozen connections unevenly and the
 // busiest thread then bounds the whole server.
 
-#include "lib/http/server.h"
+#include "lib/http/beast/server.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -212,6 +212,8 @@ void BeastServer::Shutdown(absl::Duration drain) {
 
 }  // namespace
 
+namespace beast {
+
 absl::StatusOr<std::unique_ptr<Server>> StartServer(const ServerOptions& options,
                                                     Handler& handler) {
   if (options.threads < 1 || options.port < 0 || options.port > 65535) {
@@ -229,4 +231,5 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(const ServerOptions& options
   return std::unique_ptr<Server>(std::move(server));
 }
 
+}  // namespace beast
 }  // namespace coffer::http

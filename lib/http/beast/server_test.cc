@@ -1,7 +1,7 @@
 // The server over real sockets: HTTPS with the real client where it can say what we need, raw
 // plain-HTTP sockets where it cannot (malformed or pipelined requests).
 
-#include "lib/http/server.h"
+#include "lib/http/beast/server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,7 +18,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/http/client.h"
+#include "lib/http/cpprest/client.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
@@ -115,7 +115,7 @@ class ServerTest : public ::testing::Test {
  protected:
   void Start(ServerOptions options = {}, bool tls = true) {
     if (tls) options.tls = TlsFiles{pki_.server_cert, pki_.server_key};
-    COFFER_ASSERT_OK_AND_ASSIGN(server_, StartServer(options, handler_));
+    COFFER_ASSERT_OK_AND_ASSIGN(server_, beast::StartServer(options, handler_));
     if (tls) client_ = NewTestClient(pki_.ca_cert);
   }
 
@@ -123,7 +123,7 @@ class ServerTest : public ::testing::Test {
     ClientOptions options;
     options.base_url = "https://127.0.0.1:" + std::to_string(server_->port());
     options.ca_file = ca_file;
-    auto client = NewClient(options);
+    auto client = cpprest::NewClient(options);
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *std::move(client) : nullptr;
   }
@@ -530,7 +530,7 @@ TEST_F(ServerTest, ReplacedCertificateServesNewConnections) {
   std::filesystem::copy_file(pki_.server_key, files.key_file);
   ServerOptions options;
   options.tls = files;
-  COFFER_ASSERT_OK_AND_ASSIGN(server_, StartServer(options, handler_));
+  COFFER_ASSERT_OK_AND_ASSIGN(server_, beast::StartServer(options, handler_));
   ClientRequest request;
   request.path_and_query = "/";
   COFFER_ASSERT_OK(NewTestClient(pki_.ca_cert)->Send(request));
@@ -558,14 +558,14 @@ TEST_F(ServerTest, PortInUseIsUnavailable) {
   socklen_t len = sizeof(addr);
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   options.port = ntohs(addr.sin_port);
-  EXPECT_THAT(StartServer(options, other), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(beast::StartServer(options, other), StatusIs(absl::StatusCode::kUnavailable));
   close(fd);
 }
 
 TEST_F(ServerTest, MissingCertificateIsInvalidArgument) {
   ServerOptions options;
   options.tls = TlsFiles{dir_.File("nope.pem"), pki_.server_key};
-  EXPECT_THAT(StartServer(options, handler_), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(beast::StartServer(options, handler_), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

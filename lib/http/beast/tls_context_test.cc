@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "gtest/gtest.h"
+#include "lib/base/fake_clock.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
 #include "lib/testing/test_certs.h"

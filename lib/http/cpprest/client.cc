@@ -1,7 +1,7 @@
 // NewClient over cpprestsdk's http_client. This is the only file that includes cpprestsdk (one
 // inclusion costs ~14 s of compile time), so that swapping the library stays cheap.
 
-#include "lib/http/client.h"
+#include "lib/http/cpprest/client.h"
 
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
@@ -221,6 +221,8 @@ absl::Status CheckClientCertificate(const ClientOptions& options) {
 
 }  // namespace
 
+namespace cpprest {
+
 absl::StatusOr<std::unique_ptr<Client>> NewClient(const ClientOptions& options) {
   std::shared_ptr<const CertList> cas;
   if (!options.ca_file.empty()) {
@@ -244,4 +246,5 @@ absl::StatusOr<std::unique_ptr<Client>> NewClient(const ClientOptions& options) 
   return std::unique_ptr<Client>(std::make_unique<CpprestClient>(std::move(client)));
 }
 
+}  // namespace cpprest
 }  // namespace coffer::http

@@ -1,6 +1,6 @@
 // The client against the real server (lib/http/beast) and, for mutual TLS, `openssl s_server`.
 
-#include "lib/http/client.h"
+#include "lib/http/cpprest/client.h"
 
 #include <sys/socket.h>
 
@@ -10,7 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/http/server.h"
+#include "lib/http/beast/server.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
@@ -35,7 +35,7 @@ class ClientTest : public ::testing::Test {
   void StartTlsServer(const testing::TestPki& pki) {
     ServerOptions options;
     options.tls = TlsFiles{pki.server_cert, pki.server_key};
-    COFFER_ASSERT_OK_AND_ASSIGN(server_, StartServer(options, handler_));
+    COFFER_ASSERT_OK_AND_ASSIGN(server_, beast::StartServer(options, handler_));
   }
   ClientOptions Options(const std::string& ca_file) {
     ClientOptions options;
@@ -53,7 +53,7 @@ class ClientTest : public ::testing::Test {
 TEST_F(ClientTest, ServerWithCertificateFromAnotherCaIsUnavailable) {
   testing::TestPki other = testing::MakeTestPki(dir_, {}, "other");
   StartTlsServer(other);
-  COFFER_ASSERT_OK_AND_ASSIGN(auto client, NewClient(Options(pki_.ca_cert)));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto client, cpprest::NewClient(Options(pki_.ca_cert)));
   EXPECT_THAT(client->Send(ClientRequest()), StatusIs(absl::StatusCode::kUnavailable));
 }
 
@@ -62,10 +62,10 @@ TEST_F(ClientTest, HostnameIsVerified) {
   ServerOptions any_host;
   any_host.host = "0.0.0.0";
   any_host.tls = TlsFiles{pki_.server_cert, pki_.server_key};
-  COFFER_ASSERT_OK_AND_ASSIGN(auto wide, StartServer(any_host, handler_));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto wide, beast::StartServer(any_host, handler_));
   ClientOptions options = Options(pki_.ca_cert);
   options.base_url = "https://127.0.0.2:" + std::to_string(wide->port());
-  COFFER_ASSERT_OK_AND_ASSIGN(auto client, NewClient(options));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto client, cpprest::NewClient(options));
   EXPECT_THAT(client->Send(ClientRequest()), StatusIs(absl::StatusCode::kUnavailable));
 }
 
@@ -73,7 +73,7 @@ TEST_F(ClientTest, ClosedPortIsUnavailable) {
   int port = testing::PickFreePort();
   ClientOptions options;
   options.base_url = "http://127.0.0.1:" + std::to_string(port);
-  COFFER_ASSERT_OK_AND_ASSIGN(auto client, NewClient(options));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto client, cpprest::NewClient(options));
   EXPECT_THAT(client->Send(ClientRequest()), StatusIs(absl::StatusCode::kUnavailable));
 }
 
@@ -86,7 +86,7 @@ TEST_F(ClientTest, SlowServerGivesDeadlineExceeded) {
   StartTlsServer(pki_);
   ClientOptions options = Options(pki_.ca_cert);
   options.timeout = absl::Milliseconds(300);
-  COFFER_ASSERT_OK_AND_ASSIGN(auto client, NewClient(options));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto client, cpprest::NewClient(options));
   EXPECT_THAT(client->Send(ClientRequest()), StatusIs(absl::StatusCode::kDeadlineExceeded));
   release = true;
 }
@@ -120,7 +120,7 @@ class NeverEndingStream : public ClientTest {
 };
 
 TEST_F(NeverEndingStream, CancellationStopsStreamAndServerSeesPeerGone) {
-  COFFER_ASSERT_OK_AND_ASSIGN(auto client, NewClient(Options(pki_.ca_cert)));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto client, cpprest::NewClient(Options(pki_.ca_cert)));
   Cancellation cancel;
   std::atomic<int> pieces{0};
   std::thread canceller([&] {
@@ -143,7 +143,7 @@ TEST_F(NeverEndingStream, CancellationStopsStreamAndServerSeesPeerGone) {
 }
 
 TEST_F(NeverEndingStream, OnDataReturningFalseEndsStreamWithResponse) {
-  COFFER_ASSERT_OK_AND_ASSIGN(auto client, NewClient(Options(pki_.ca_cert)));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto client, cpprest::NewClient(Options(pki_.ca_cert)));
   std::string received;
   ClientRequest request;
   request.path_and_query = "/watch";
@@ -171,10 +171,10 @@ TEST_F(ClientTest, ClientCertificateIsSentForMutualTls) {
   ClientOptions options;
   options.base_url = "https://127.0.0.1:" + std::to_string(port);
   options.ca_file = pki_.ca_cert;
-  COFFER_ASSERT_OK_AND_ASSIGN(auto anonymous, NewClient(options));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto anonymous, cpprest::NewClient(options));
   options.client_cert_file = pki_.client_cert;
   options.client_key_file = pki_.client_key;
-  COFFER_ASSERT_OK_AND_ASSIGN(auto client, NewClient(options));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto client, cpprest::NewClient(options));
   absl::StatusOr<ClientResponse> response;
   ASSERT_TRUE(PollUntil([&] {
     response = client->Send(ClientRequest());
@@ -192,7 +192,7 @@ TEST_F(ClientTest, UnreadableCaFileIsInvalidArgument) {
   ClientOptions options;
   options.base_url = "https://127.0.0.1:1";
   options.ca_file = dir_.File("missing.pem");
-  EXPECT_THAT(NewClient(options), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(cpprest::NewClient(options), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ClientTest, ClientKeyNotMatchingCertificateIsInvalidArgument) {
@@ -200,13 +200,13 @@ TEST_F(ClientTest, ClientKeyNotMatchingCertificateIsInvalidArgument) {
   options.base_url = "https://127.0.0.1:1";
   options.client_cert_file = pki_.client_cert;
   options.client_key_file = pki_.server_key;
-  EXPECT_THAT(NewClient(options), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(cpprest::NewClient(options), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ClientTest, BadBaseUrlIsInvalidArgument) {
   ClientOptions options;
   options.base_url = "ftp://example";
-  EXPECT_THAT(NewClient(options), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(cpprest::NewClient(options), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/base64.h"
+#include "lib/base/fake_clock.h"
 #include "tests/kube-apiserver/server/kube_api_handler.h"
 
 namespace coffer::kube::standin {

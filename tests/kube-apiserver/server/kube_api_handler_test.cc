@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/base/fake_clock.h"
 
 namespace coffer::kube::standin {
 namespace {

@@ -10,7 +10,7 @@
 #include "absl/time/time.h"
 #include "lib/base/base64.h"
 #include "lib/base/clock.h"
-#include "lib/http/server.h"
+#include "lib/http/beast/server.h"
 #include "lib/testing/temp_dir.h"
 #include "lib/testing/test_certs.h"
 #include "tests/kube-apiserver/server/kube_api_handler.h"
@@ -100,11 +100,12 @@ int main(int argc, char** argv) {
 
   const std::string token = RandomToken();
   coffer::kube::standin::KubeApiHandler handler(coffer::Clock::Real(), token);
-  auto server = coffer::http::StartServer(options, handler);
+  auto server = coffer::http::beast::StartServer(options, handler);
   if (!server.ok()) return Fail(std::string(server.status().message()));
   std::string address = options.host + ":" + std::to_string((*server)->port());
   handler.set_server_address(address);
-  if (!WriteKubeconfig(kubeconfig, "https://" + address, coffer::testing::ReadFileOrDie(pki.ca_cert), token)) {
+  if (!WriteKubeconfig(kubeconfig, "https://" + address,
+                       coffer::testing::ReadFileOrDie(pki.ca_cert), token)) {
     return Fail("cannot write " + kubeconfig);
   }
   std::fprintf(stderr, "kube-standin: serving https://%s\n", address.c_str());

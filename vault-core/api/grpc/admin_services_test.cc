@@ -9,6 +9,7 @@
 
 #include "coffer/admin/v1/admin.grpc.pb.h"
 #include "gmock/gmock.h"
+#include "lib/base/fake_clock.h"
 #include "lib/grpcutil/grpc_server.h"
 #include "lib/grpcutil/grpc_status.h"
 #include "lib/testing/status_matchers.h"
@@ -17,8 +18,7 @@
 #include "lib/testing/test_certs.h"
 #include "vault-core/audit/memory_audit_log.h"
 #include "vault-core/envelope/vault_keys.h"
-#include "vault-core/keystore/software/software_keystore.h"
-#include "vault-core/storage/memory/memory_store.h"
+#include "vault-core/service/testing/services_fixture.h"
 
 namespace coffer::api::admin {
 namespace {
@@ -60,15 +60,10 @@ Request Named(const std::string& name) {
   return request;
 }
 
-class AdminServicesTest : public ::testing::Test {
+class AdminServicesTest : public service::ServicesFixture {
  protected:
   AdminServicesTest()
-      : hsm_(std::move(*keystore::SoftwareKeyStore::Create({dir_.File("m.key"), ""}))),
-        keys_(*hsm_, store_, clock_),
-        vaults_(std::move(*service::VaultService::Create(store_, keys_, clock_))),
-        policies_(std::move(*service::PolicyService::Create(store_))),
-        principals_(std::move(*service::PrincipalService::Create(store_, clock_))),
-        audit_(clock_),
+      : audit_(clock_),
         admin_(*vaults_, *principals_, *policies_, audit_,
                {kTenant, "https://login.coffer.test", "1.2.3"}, 8443) {}
 
@@ -136,14 +131,6 @@ class AdminServicesTest : public ::testing::Test {
                 pb::GetInstallationRequest());
   }
 
-  testing::TempDir dir_;
-  FakeClock clock_;
-  storage::MemoryStore store_;
-  std::unique_ptr<keystore::KeyStore> hsm_;
-  envelope::VaultKeys keys_;
-  std::unique_ptr<service::VaultService> vaults_;
-  std::unique_ptr<service::PolicyService> policies_;
-  std::unique_ptr<service::PrincipalService> principals_;
   audit::MemoryAuditLog audit_;
   AdminServices admin_;
   std::string socket_;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 
+#include "absl/strings/match.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
@@ -79,8 +80,7 @@ absl::StatusOr<std::string> DataPlane::Authenticate(const http::Request& request
   std::string_view header = request.headers.Get("Authorization").value_or("");
   constexpr std::string_view kBearer = "Bearer ";
   if (header.size() <= kBearer.size() ||
-      !std::equal(kBearer.begin(), kBearer.end(), header.begin(),
-                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      !absl::StartsWithIgnoreCase(AsAbsl(header), AsAbsl(kBearer))) {
     return absl::UnauthenticatedError("AKV10000: Request is missing a Bearer or PoP token.");
   }
   auto claims = deps_.verifier.Verify(header.substr(kBearer.size()), resource);

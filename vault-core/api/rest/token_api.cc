@@ -1,8 +1,11 @@
 #include "vault-core/api/rest/token_api.h"
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <string_view>
 
+#include "lib/base/logging.h"
 #include "nlohmann/json.hpp"
 #include "vault-core/api/rest/json_dump.h"
 
@@ -85,15 +88,23 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
   auto form = http::ParseQuery(request.body);
   // The client secret is scrubbed from the parsed form on every way out.
   struct Scrub {
-    std::string& secret;
-    ~Scrub() { internal::ZeroMemory(secret.data(), secret.size()); }
-  } scrub{form["client_secret"]};
-  if (form["grant_type"] != "client_credentials") {
+    std::map<std::string, std::string>& form;
+    ~Scrub() {
+      auto it = form.find("client_secret");
+      if (it != form.end()) internal::ZeroMemory(it->second.data(), it->second.size());
+    }
+  } scrub{form};
+  // Reads a field without inserting it (a missing field reads as empty).
+  auto field = [&form](const char* name) -> std::string_view {
+    auto it = form.find(name);
+    return it == form.end() ? std::string_view() : std::string_view(it->second);
+  };
+  if (field("grant_type") != "client_credentials") {
     return OAuthError(400, "unsupported_grant_type",
                       "AADSTS70003: Only the client_credentials grant is supported.");
   }
-  const std::string& client_id = form["client_id"];
-  const std::string& scope = form["scope"];
+  const std::string_view client_id = field("client_id");
+  const std::string_view scope = field("scope");
   if (client_id.empty() || scope.empty()) {
     return OAuthError(400, "invalid_request", "AADSTS900144: client_id and scope are required.");
   }
@@ -101,7 +112,7 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
     return OAuthError(400, "invalid_scope",
                       "AADSTS70011: The scope must be a vault resource followed by /.default.");
   }
-  std::string resource = scope.substr(0, scope.size() - std::string_view("/.default").size());
+  std::string resource(scope.substr(0, scope.size() - std::string_view("/.default").size()));
   if (!IsVaultResource(resource)) {
     return OAuthError(400, "invalid_scope",
                       "AADSTS500011: No vault of this installation is under " + resource + ".");
@@ -110,13 +121,17 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
     return OAuthError(400, "invalid_request",
                       "AADSTS700027: Client assertions are not supported yet; use a secret.");
   }
-  *principal = "client:" + client_id;  // until we know who it is
-  auto who = principals_.Authenticate(client_id, SecretBytes(scrub.secret));
+  *principal = "client:" + std::string(client_id);  // until we know who it is
+  auto who = principals_.Authenticate(client_id, SecretBytes(field("client_secret")));
   if (absl::IsUnauthenticated(who.status())) {
     return OAuthError(401, "invalid_client",
                       "AADSTS7000215: Invalid client secret provided, or unknown client.");
   }
-  if (!who.ok()) return OAuthError(503, "temporarily_unavailable", "Retry later.");
+  if (!who.ok()) {
+    COFFER_LOG(kVault, err, "token request failed: principals unreadable: {}",
+               who.status().ToString());
+    return OAuthError(503, "temporarily_unavailable", "Retry later.");
+  }
   *principal = who->object_id;
 
   identity::AccessTokenClaims claims;
@@ -129,7 +144,10 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
   claims.not_before = claims.issued_at;
   claims.expires = claims.issued_at + authority_.token_lifetime;
   auto token = signer_.Issue(claims);
-  if (!token.ok()) return OAuthError(503, "temporarily_unavailable", "Retry later.");
+  if (!token.ok()) {
+    COFFER_LOG(kHsm, err, "token request failed: cannot sign: {}", token.status().ToString());
+    return OAuthError(503, "temporarily_unavailable", "Retry later.");
+  }
   std::int64_t lifetime = absl::ToInt64Seconds(authority_.token_lifetime);
   return http::Response::Json(200, Dump(json{{"token_type", "Bearer"},
                                              {"expires_in", lifetime},

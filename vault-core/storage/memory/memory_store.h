@@ -11,8 +11,8 @@
 
 namespace coffer::storage {
 
-// A Store in process memory: for tests and `storage.backend: memory` in throwaway setups.
-// Nothing survives the process. Thread-safe.
+// A Store in process memory, for tests only (target coffer_storage_memory_testing): nothing
+// survives the process, so the vault server does not offer it. Thread-safe.
 class MemoryStore : public Store {
  public:
   MemoryStore() = default;
