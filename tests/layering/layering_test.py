@@ -42,6 +42,9 @@ class IncludeRulesTest(unittest.TestCase):
                               "components")
         self.assert_violation("lib/kube/a.cc", '#include "csi-driver/mount/mount.h"',
                               "components")
+        # Angle brackets compile too (the repo root is an include path).
+        self.assert_violation("lib/kube/a.cc", "#include <vault-core/domain/vault.h>",
+                              "components")
         # Not even a component's tests.
         self.assert_violation("vault-core/api/a_test.cc", '#include "operator/x.h"', "components")
 
@@ -72,6 +75,8 @@ class IncludeRulesTest(unittest.TestCase):
                               '#include "vault-core/audit/memory_audit_log.h"', "test-doubles")
         self.assert_violation("lib/base/a.cc", '#include "lib/testing/temp_dir.h"',
                               "test-doubles")
+        self.assert_violation("vault-core/api/rest/a.cc",
+                              "#include <vault-core/storage/memory/memory_store.h>", "test-doubles")
         self.assert_clean("lib/kube/informer_test.cc", '#include "lib/kube/fake_kube_client.h"')
 
     def test_only_assemblers_name_a_backend(self):
@@ -79,6 +84,8 @@ class IncludeRulesTest(unittest.TestCase):
                               "backend-choice")
         self.assert_violation("vault-core/service/a.cc",
                               '#include "vault-core/storage/sqlite/sqlite_store.h"',
+                              "backend-choice")
+        self.assert_violation("lib/vaultclient/a.cc", "#include <lib/http/cpprest/client.h>",
                               "backend-choice")
         self.assert_clean("vault-core/server/a.cc", '#include "lib/http/beast/server.h"')
         self.assert_clean("vault-core/cmd/a.cc", '#include "lib/http/cpprest/client.h"')

@@ -17,7 +17,8 @@ namespace coffer::storage {
 //
 // Caches layered on top of it (WatchedCache in the services) watch through it: each of their
 // watch events reaches them only after this cache has forgotten the key, so a service that
-// reloads on a change never reads the old record back from here. Thread-safe.
+// reloads on a change never reads the old record back from here. Such a watch uses this cache,
+// so its handle must be destroyed before the CachedStore is. Thread-safe.
 class CachedStore : public Store {
  public:
   static absl::StatusOr<std::unique_ptr<CachedStore>> Create(Store& inner,

@@ -65,7 +65,9 @@ struct WatchEvent {
   Revision revision = 0;
 };
 
-// Ends a watch when destroyed; after destruction the callback is not called again.
+// Ends a watch when destroyed. Destruction waits for a callback that is running (unless it is
+// called from inside that callback), and after it the callback is not called again: an owner
+// may free what its callback touches right after destroying the handle.
 class WatchHandle {
  public:
   virtual ~WatchHandle() = default;

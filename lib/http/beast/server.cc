@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "lib/base/clock.h"
 #include "lib/base/logging.h"
 #include "lib/base/status.h"

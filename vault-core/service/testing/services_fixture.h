@@ -1,9 +1,9 @@
 #ifndef COFFER_VAULT_CORE_SERVICE_TESTING_SERVICES_FIXTURE_H_
 #define COFFER_VAULT_CORE_SERVICE_TESTING_SERVICES_FIXTURE_H_
 
-// A test fixture holding the vault's services wired as the server wires them, over an
-// in-memory store, the software key store and a fake clock: for tests of the services and of
-// the APIs above them. Tests only (target coffer_service_testing).
+// A test fixture holding the vault's services wired as the server wires them (through a
+// CachedStore), over an in-memory store, the software key store and a fake clock: for tests of
+// the services and of the APIs above them. Tests only (target coffer_service_testing).
 
 #include <memory>
 #include <utility>
@@ -17,6 +17,7 @@
 #include "vault-core/service/principal_service.h"
 #include "vault-core/service/secret_service.h"
 #include "vault-core/service/vault_service.h"
+#include "vault-core/storage/cached_store.h"
 #include "vault-core/storage/memory/memory_store.h"
 
 namespace coffer::service {
@@ -24,16 +25,18 @@ namespace coffer::service {
 class ServicesFixture : public ::testing::Test {
  protected:
   ServicesFixture()
-      : hsm_(std::move(*keystore::SoftwareKeyStore::Create({dir_.File("master.key"), ""}))),
-        keys_(*hsm_, store_, clock_),
-        vaults_(std::move(*VaultService::Create(store_, keys_, clock_))),
-        secrets_(store_, keys_, clock_),
-        policies_(std::move(*PolicyService::Create(store_))),
-        principals_(std::move(*PrincipalService::Create(store_, clock_))) {}
+      : cached_(std::move(*storage::CachedStore::Create(store_))),
+        hsm_(std::move(*keystore::SoftwareKeyStore::Create({dir_.File("master.key"), ""}))),
+        keys_(*hsm_, *cached_, clock_),
+        vaults_(std::move(*VaultService::Create(*cached_, keys_, clock_))),
+        secrets_(*cached_, keys_, clock_),
+        policies_(std::move(*PolicyService::Create(*cached_))),
+        principals_(std::move(*PrincipalService::Create(*cached_, clock_))) {}
 
   testing::TempDir dir_;
   FakeClock clock_;
-  storage::MemoryStore store_;
+  storage::MemoryStore store_;  // what the services see goes through cached_
+  std::unique_ptr<storage::CachedStore> cached_;
   std::unique_ptr<keystore::KeyStore> hsm_;
   envelope::VaultKeys keys_;
   std::unique_ptr<VaultService> vaults_;
