@@ -38,7 +38,9 @@ void PruneNode(const json& s, json& v, bool root) {
   auto properties = s.find("properties");
   auto additional = s.find("additionalProperties");
   for (auto it = v.begin(); it != v.end();) {
-    if (properties != s.end() && properties->is_object() && properties->contains(it.key())) {
+    if (IsRootMeta(root, it.key()) && it.key() == "metadata") {
+      ++it;  // ObjectMeta is the server's, whatever the CRD's schema says of it
+    } else if (properties != s.end() && properties->is_object() && properties->contains(it.key())) {
       PruneNode((*properties)[it.key()], it.value(), false);
       ++it;
     } else if (additional != s.end() && additional->is_object()) {

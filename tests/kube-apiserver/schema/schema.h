@@ -22,9 +22,17 @@ struct Cause {
 // Validates `object` against a CRD version's openAPIV3Schema; returns every violation (empty =
 // valid). Supported keywords: type, nullable, required, properties, items, additionalProperties,
 // enum, pattern, minimum, maximum, exclusiveMinimum, exclusiveMaximum, minLength, maxLength,
-// minItems, maxItems, format (int32, int64), x-kubernetes-preserve-unknown-fields and
-// x-kubernetes-int-or-string. An invalid `pattern` is reported as a violation, never thrown.
-std::vector<Cause> Validate(const nlohmann::json& schema, const nlohmann::json& object);
+// minItems, maxItems, format (int32, int64), x-kubernetes-list-type: set (no duplicates),
+// x-kubernetes-preserve-unknown-fields,
+// x-kubernetes-int-or-string and x-kubernetes-validations (CEL rules, cel.h; transition rules
+// only when `old`, the object being replaced, is given). An invalid `pattern` is reported as a
+// violation, never thrown.
+std::vector<Cause> Validate(const nlohmann::json& schema, const nlohmann::json& object,
+                            const nlohmann::json* old = nullptr);
+
+// Fills in the `default` of every absent property the schema declares one for, at every level
+// (and inside defaulted values), as kube-apiserver does before validating.
+void ApplyDefaults(const nlohmann::json& schema, nlohmann::json& object);
 
 // Removes the fields the schema does not declare, except under
 // x-kubernetes-preserve-unknown-fields: true. metadata, apiVersion and kind are kept at the root.

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/kube-apiserver/schema/cel.h"
 #include "tests/kube-apiserver/schema/schema.h"
 
 namespace coffer::kube::schema {
@@ -105,7 +106,8 @@ std::string Subject(const std::string& path) { return path.empty() ? "body" : pa
 
 class Validator {
  public:
-  void Check(const json& s, const json& v, const std::string& path) {
+  // `old` is the same field in the object being replaced (updates only), for transition rules.
+  void Check(const json& s, const json& v, const std::string& path, const json* old) {
     if (!s.is_object()) {
       return;
     }
@@ -135,8 +137,9 @@ class Validator {
     } else if (v.is_array()) {
       CheckArray(s, v, path);
     } else if (v.is_object()) {
-      CheckObject(s, v, path);
+      CheckObject(s, v, path, old);
     }
+    CheckRules(s, v, path, old);
   }
 
   std::vector<Cause> TakeCauses() { return std::move(causes_); }
@@ -245,14 +248,26 @@ class Validator {
           "Too many: " + std::to_string(v.size()) + ": must have at most " + std::to_string(*n) +
               " items");
     }
+    if (s.value("x-kubernetes-list-type", std::string()) == "set") {
+      for (size_t i = 0; i < v.size(); ++i) {
+        for (size_t j = 0; j < i; ++j) {
+          if (v[j] == v[i]) {
+            Add(path + "[" + std::to_string(i) + "]", "FieldValueDuplicate",
+                "Duplicate value: " + FormatValue(v[i]));
+            break;
+          }
+        }
+      }
+    }
     if (auto it = s.find("items"); it != s.end()) {
       for (size_t i = 0; i < v.size(); ++i) {
-        Check(*it, v[i], path + "[" + std::to_string(i) + "]");
+        // Items have no oldSelf: only map-keyed lists correlate old and new items.
+        Check(*it, v[i], path + "[" + std::to_string(i) + "]", nullptr);
       }
     }
   }
 
-  void CheckObject(const json& s, const json& v, const std::string& path) {
+  void CheckObject(const json& s, const json& v, const std::string& path, const json* old) {
     if (auto it = s.find("required"); it != s.end() && it->is_array()) {
       for (const json& name : *it) {
         if (name.is_string() && !v.contains(name.get<std::string>())) {
@@ -266,14 +281,59 @@ class Validator {
         props_it != s.end() && props_it->is_object() ? *props_it : kNoProperties;
     auto additional = s.find("additionalProperties");
     for (const auto& [key, value] : v.items()) {
+      const json* old_value = nullptr;
+      if (old != nullptr && old->is_object()) {
+        if (auto o = old->find(key); o != old->end()) old_value = &*o;
+      }
       if (auto p = properties.find(key); p != properties.end()) {
-        Check(*p, value, Child(path, key));
+        Check(*p, value, Child(path, key), old_value);
       } else if (additional == s.end()) {
         continue;
       } else if (additional->is_object()) {
-        Check(*additional, value, Child(path, key));
+        Check(*additional, value, Child(path, key), old_value);
       } else if (additional->is_boolean() && !additional->get<bool>() && !IsRootMeta(path, key)) {
         Invalid(Child(path, key), value, Child(path, key) + " in body is a forbidden property");
+      }
+    }
+  }
+
+  // x-kubernetes-validations: CEL rules over this value (self) and, for transition rules, the
+  // value it replaces (oldSelf; skipped on create or when the field is new), as
+  // apiextensions-apiserver reports them.
+  void CheckRules(const json& s, const json& v, const std::string& path, const json* old) {
+    auto rules = s.find("x-kubernetes-validations");
+    if (rules == s.end() || !rules->is_array()) {
+      return;
+    }
+    const std::string type = s.value("type", std::string("object"));
+    for (const json& rule : *rules) {
+      const std::string expression = rule.value("rule", std::string());
+      if (IsTransitionRule(expression) && old == nullptr) {
+        continue;
+      }
+      absl::StatusOr<json> result = EvaluateCel(expression, v, old);
+      if (result.ok() && result->is_boolean() && result->get<bool>()) {
+        continue;
+      }
+      std::string field = path;
+      const std::string relative = rule.value("fieldPath", std::string());
+      if (!relative.empty()) {
+        field = path + (path.empty() && relative[0] == '.' ? relative.substr(1) : relative);
+      }
+      std::string message = rule.value("message", std::string());
+      if (message.empty()) {
+        message = "failed rule: " + expression;
+      }
+      if (!result.ok()) {
+        message = "failed rule: " + expression + ": " + std::string(result.status().message());
+      }
+      const std::string reason = rule.value("reason", std::string("FieldValueInvalid"));
+      if (reason == "FieldValueForbidden") {
+        Add(field, reason, "Forbidden: " + message);
+      } else if (reason == "FieldValueRequired") {
+        Add(field, reason, "Required value: " + message);
+      } else {
+        Add(field, "FieldValueInvalid", "Invalid value: " + Quote(type) + ": " + message);
       }
     }
   }
@@ -287,9 +347,9 @@ class Validator {
 
 }  // namespace
 
-std::vector<Cause> Validate(const json& schema, const json& object) {
+std::vector<Cause> Validate(const json& schema, const json& object, const json* old) {
   Validator validator;
-  validator.Check(schema, object, "");
+  validator.Check(schema, object, "", old);
   return validator.TakeCauses();
 }
 

@@ -13,7 +13,7 @@
 #include "absl/time/time.h"
 #include "lib/base/status.h"
 #include "tests/kube-apiserver/server/kube_api_handler.h"
-#include "tests/kube-apiserver/server/token_request_proto.h"
+#include "tests/kube-apiserver/server/protobuf_bodies.h"
 #include "tests/kube-apiserver/store/status_body.h"
 
 namespace coffer::kube::standin {

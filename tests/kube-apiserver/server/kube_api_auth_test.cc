@@ -139,7 +139,7 @@ TEST_F(KubeApiAuthTest, DecodesTheProtobufBodyKubectlSends) {
   EXPECT_EQ(Call("POST", kTokenPath, "junk", "application/vnd.kubernetes.protobuf").status, 400);
 }
 
-TEST_F(KubeApiAuthTest, CreatesAServiceAccountFromProtobufAndRefusesOtherProtobuf) {
+TEST_F(KubeApiAuthTest, CreatesAServiceAccountFromProtobufAndRefusesProtobufPods) {
   auto field = [](int number, const std::string& bytes) {
     return std::string(1, static_cast<char>(number << 3 | 2)) +
            std::string(1, static_cast<char>(bytes.size())) + bytes;
@@ -156,8 +156,10 @@ TEST_F(KubeApiAuthTest, CreatesAServiceAccountFromProtobufAndRefusesOtherProtobu
   EXPECT_EQ(sa["metadata"]["name"], "coffer");
   EXPECT_EQ(sa["metadata"]["labels"], json({{"a", "b"}}));
   EXPECT_EQ(sa["kind"], "ServiceAccount");
-  http::Response refused = Call("POST", "/api/v1/namespaces/default/configmaps", body,
-                                "application/vnd.kubernetes.protobuf");
+  std::string pod = field(1, field(1, "v1") + field(2, "Pod")) + field(2, field(1, meta));
+  http::Response refused =
+      Call("POST", "/api/v1/namespaces/default/pods", std::string("k8s\0", 4) + pod,
+           "application/vnd.kubernetes.protobuf");
   EXPECT_EQ(refused.status, 415) << refused.body;
 }
 

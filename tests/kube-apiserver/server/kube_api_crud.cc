@@ -3,11 +3,12 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "lib/base/base64.h"
 #include "lib/base/status.h"
 #include "lib/kube/label_selector.h"
 #include "tests/kube-apiserver/schema/schema.h"
 #include "tests/kube-apiserver/server/kube_api_handler.h"
-#include "tests/kube-apiserver/server/token_request_proto.h"
+#include "tests/kube-apiserver/server/protobuf_bodies.h"
 #include "tests/kube-apiserver/store/status_body.h"
 
 namespace coffer::kube::standin {
@@ -47,18 +48,25 @@ absl::StatusOr<json> ParseBody(const std::string& body) {
   return parsed;
 }
 
-// JSON, or the protobuf `kubectl create serviceaccount` sends (metadata is all a ServiceAccount
-// needs here); protobuf for other resources is 415.
-absl::StatusOr<json> ParseCreateBody(const http::Request& request, const std::string& store_key) {
+// What the real server does to every Secret it stores: `type` defaults to Opaque, and the
+// write-only stringData is merged into data (base64), where it wins over the same key.
+void DefaultSecret(json& secret) {
+  if (!secret.contains("type") || secret["type"] == "") secret["type"] = "Opaque";
+  auto string_data = secret.find("stringData");
+  if (string_data == secret.end()) return;
+  if (string_data->is_object()) {
+    for (const auto& [key, value] : string_data->items()) {
+      if (value.is_string()) secret["data"][key] = Base64Encode(value.get<std::string>());
+    }
+  }
+  secret.erase("stringData");
+}
+
+// JSON, or the protobuf kubectl's imperative creates send for core objects (others are 415).
+absl::StatusOr<json> ParseCreateBody(const http::Request& request) {
   std::string type(request.headers.Get("Content-Type").value_or(""));
   if (type.rfind("application/vnd.kubernetes.protobuf", 0) != 0) return ParseBody(request.body);
-  if (store_key == "v1/serviceaccounts") {
-    return DecodeMetadataOnlyProto(request.body);
-  }
-  return KubeError(absl::StatusCode::kInvalidArgument,
-                   "the body of the request was in an unknown format - accepted media types "
-                   "include: application/json",
-                   "UnsupportedMediaType", 415);
+  return DecodeObjectProto(request.body);
 }
 
 std::string QueryValue(const http::Request& request, const char* key) {
@@ -137,7 +145,7 @@ http::Response KubeApiHandler::Serve(const http::Request& request, const Target&
   } else if (method == "GET") {
     result = store_.Get(key, target.ns, target.name);
   } else if (method == "POST" && target.name.empty() && target.subresource.empty()) {
-    absl::StatusOr<json> body = ParseCreateBody(request, key);
+    absl::StatusOr<json> body = ParseCreateBody(request);
     result = body.ok() ? Create(target, *std::move(body)) : body.status();
     success = 201;
   } else if (method == "PUT" && !target.name.empty()) {
@@ -174,7 +182,7 @@ http::Response KubeApiHandler::List(const http::Request& request, const Target& 
                             {"items", list->items}});
 }
 
-absl::Status KubeApiHandler::Admit(const Target& target, json& object) {
+absl::Status KubeApiHandler::Admit(const Target& target, json& object, const json* old) {
   if (!object.is_object()) return BadRequestError("the object is not a JSON object");
   const ResourceInfo& info = target.resource;
   if (object.contains("metadata")) {
@@ -217,16 +225,18 @@ absl::Status KubeApiHandler::Admit(const Target& target, json& object) {
     COFFER_RETURN_IF_ERROR(scratch.AddCrd(object));
     if (target.subresource.empty()) MarkCrdEstablished(object);
   }
+  if (info.StoreKey() == "v1/secrets") DefaultSecret(object);
   if (info.custom && info.schema.is_object()) {
     schema::Prune(info.schema, object);
-    std::vector<schema::Cause> causes = schema::Validate(info.schema, object);
+    schema::ApplyDefaults(info.schema, object);
+    std::vector<schema::Cause> causes = schema::Validate(info.schema, object, old);
     if (!causes.empty()) return SchemaError(info, name, causes);
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<json> KubeApiHandler::Create(const Target& target, json object) {
-  COFFER_RETURN_IF_ERROR(Admit(target, object));
+  COFFER_RETURN_IF_ERROR(Admit(target, object, nullptr));
   COFFER_ASSIGN_OR_RETURN(json created,
                           store_.Create(target.resource.StoreKey(), target.ns, std::move(object)));
   if (target.resource.StoreKey() == kCrdResource) {
@@ -242,7 +252,12 @@ absl::StatusOr<json> KubeApiHandler::Create(const Target& target, json object) {
 }
 
 absl::StatusOr<json> KubeApiHandler::Update(const Target& target, json object) {
-  COFFER_RETURN_IF_ERROR(Admit(target, object));
+  std::string name = target.name;
+  if (name.empty() && object.is_object()) {
+    name = object.value("/metadata/name"_json_pointer, std::string());
+  }
+  absl::StatusOr<json> current = store_.Get(target.resource.StoreKey(), target.ns, name);
+  COFFER_RETURN_IF_ERROR(Admit(target, object, current.ok() ? &*current : nullptr));
   COFFER_ASSIGN_OR_RETURN(json updated,
                           store_.Update(target.resource.StoreKey(), target.ns, std::move(object),
                                         !target.subresource.empty()));

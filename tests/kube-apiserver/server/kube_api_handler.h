@@ -64,8 +64,9 @@ class KubeApiHandler : public http::Handler {
   absl::StatusOr<nlohmann::json> Update(const Target& target, nlohmann::json object);
   absl::StatusOr<nlohmann::json> Patch(const http::Request& request, const Target& target);
   absl::StatusOr<nlohmann::json> Delete(const Target& target);
-  // Validates and prunes CRD objects; registers CRDs.
-  absl::Status Admit(const Target& target, nlohmann::json& object);
+  // Defaults Secrets; prunes, defaults and validates CRD objects (transition rules against
+  // `old`, the object an update replaces); checks CRDs.
+  absl::Status Admit(const Target& target, nlohmann::json& object, const nlohmann::json* old);
   void ReapWatches();
   // kube_api_auth.cc: serviceaccounts/{name}/token, tokenreviews, OIDC discovery and JWKS;
   // nullopt for other paths.

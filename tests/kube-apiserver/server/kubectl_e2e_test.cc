@@ -139,6 +139,54 @@ TEST_F(KubectlTest, ApplyCrdAndObjectsThenGetAndRejectInvalid) {
                         "spec.replicas in body should be less than or equal to 5"));
 }
 
+// What a user types to set up a namespace: each sends a protobuf body (kubectl's default for
+// built-in types), and each object must come back as it was asked for.
+TEST_F(KubectlTest, ImperativeCreatesOfBuiltinObjects) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"create", "namespace", "team-a"},
+           {"create", "serviceaccount", "billing", "-n", "team-a"},
+           {"create", "secret", "generic", "db", "-n", "team-a", "--from-literal=user=app",
+            "--from-literal=password=s3cret"},
+           {"create", "configmap", "settings", "-n", "team-a", "--from-literal=mode=fast"}}) {
+    testing::RunResult created = Kubectl(args);
+    EXPECT_EQ(created.exit_code, 0) << created.output << standin_->Log();
+  }
+  EXPECT_THAT(Kubectl({"get", "namespaces"}).output, HasSubstr("team-a"));
+  EXPECT_THAT(Kubectl({"get", "sa", "billing", "-n", "team-a"}).output, HasSubstr("billing"));
+  testing::RunResult secret =
+      Kubectl({"get", "secret", "db", "-n", "team-a", "-o", "jsonpath={.type} {.data.password}"});
+  EXPECT_EQ(secret.output, "Opaque " + Base64Encode("s3cret")) << secret.output;
+  testing::RunResult config =
+      Kubectl({"get", "configmap", "settings", "-n", "team-a", "-o", "jsonpath={.data.mode}"});
+  EXPECT_EQ(config.output, "fast");
+}
+
+// Two kinds in one API group: discovery lists the group-version once, so kubectl finds each
+// kind by plural, short name and category.
+TEST_F(KubectlTest, SeveralCrdsInOneGroup) {
+  std::string second = kCrd;
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"vaults.coffer.io", "mounts.coffer.io"},
+           {"{plural: vaults, singular: vault, kind: Vault, shortNames: [vlt]}",
+            "{plural: mounts, singular: mount, kind: Mount, shortNames: [mnt], "
+            "categories: [cofferio]}"}}) {
+    second.replace(second.find(from), from.size(), to);
+  }
+  ASSERT_EQ(Kubectl({"apply", "-f", Manifest("crd.yaml", kCrd)}).exit_code, 0);
+  testing::RunResult applied = Kubectl({"apply", "-f", Manifest("crd2.yaml", second)});
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  ASSERT_EQ(Kubectl({"apply", "-f", Manifest("v1.yaml", VaultYaml("v1", 3))}).exit_code, 0);
+  testing::RunResult mount = Kubectl(
+      {"apply", "-f",
+       Manifest("m.yaml", "apiVersion: coffer.io/v1alpha1\nkind: Mount\nmetadata: {name: m1}\n")});
+  ASSERT_EQ(mount.exit_code, 0) << mount.output;
+  EXPECT_THAT(Kubectl({"get", "vaults"}).output, HasSubstr("v1"));
+  EXPECT_THAT(Kubectl({"get", "vlt"}).output, HasSubstr("v1"));
+  EXPECT_THAT(Kubectl({"get", "mnt"}).output, HasSubstr("m1"));
+  testing::RunResult category = Kubectl({"get", "cofferio", "-o", "name"});
+  EXPECT_EQ(category.output, "mount.coffer.io/m1\n") << category.output;
+}
+
 TEST_F(KubectlTest, WrongTokenIsRefused) {
   std::vector<std::string> argv = {KubectlPath(),      "--kubeconfig", kubeconfig_, "--cache-dir",
                                    dir_.File("cache"), "--token",      "wrong",     "get",

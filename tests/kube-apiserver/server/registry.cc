@@ -1,5 +1,6 @@
 #include "tests/kube-apiserver/server/registry.h"
 
+#include <algorithm>
 #include <functional>
 #include <utility>
 
@@ -26,6 +27,7 @@ ResourceInfo Builtin(std::string group, std::string version, std::string plural,
                       status,
                       nullptr,
                       false,
+                      {},
                       {}};
 }
 
@@ -52,6 +54,7 @@ json ResourceEntry(const ResourceInfo& info) {
                 {"kind", info.kind},
                 {"verbs", info.verbs.empty() ? kVerbs : info.verbs}};
   if (!info.short_names.empty()) entry["shortNames"] = info.short_names;
+  if (!info.categories.empty()) entry["categories"] = info.categories;
   return entry;
 }
 
@@ -124,6 +127,7 @@ absl::Status ResourceRegistry::AddCrd(const json& crd) {
     }
     info.namespaced = spec.value("scope", "Namespaced") != "Cluster";
     info.short_names = StringList(names.value("shortNames", json::array()));
+    info.categories = StringList(names.value("categories", json::array()));
     info.status_subresource = version.contains("/subresources/status"_json_pointer);
     info.schema = version.value("/schema/openAPIV3Schema"_json_pointer, json());
     added.push_back(std::move(info));
@@ -165,8 +169,13 @@ json ResourceRegistry::ApiGroupList() const {
       index[info.group] = groups.size();
       groups.push_back(
           {{"name", info.group}, {"versions", {version}}, {"preferredVersion", version}});
-    } else if (!groups[it->second]["versions"].contains(version)) {
-      groups[it->second]["versions"].push_back(version);
+    } else {
+      // One entry per group-version, however many resources it serves (json::contains looks
+      // for object keys, not array elements).
+      json& versions = groups[it->second]["versions"];
+      if (std::find(versions.begin(), versions.end(), version) == versions.end()) {
+        versions.push_back(version);
+      }
     }
   }
   return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};

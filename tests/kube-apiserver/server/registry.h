@@ -27,6 +27,7 @@ struct ResourceInfo {
   nlohmann::json schema;           // the CRD version's openAPIV3Schema; null for built-in types
   bool custom = false;             // served because of a CRD
   std::vector<std::string> verbs;  // discovery verbs; empty: the standard object verbs
+  std::vector<std::string> categories;  // `kubectl get CATEGORY` lists every resource in it
 
   // The ObjectStore key: "v1/pods", "coffer.io/v1alpha1/vaults".
   std::string StoreKey() const;

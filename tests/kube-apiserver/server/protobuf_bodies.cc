@@ -1,9 +1,10 @@
-#include "tests/kube-apiserver/server/token_request_proto.h"
+#include "tests/kube-apiserver/server/protobuf_bodies.h"
 
 #include <cstdint>
 #include <functional>
 #include <string>
 
+#include "lib/base/base64.h"
 #include "tests/kube-apiserver/store/status_body.h"
 
 namespace coffer::kube::standin {
@@ -84,8 +85,8 @@ absl::StatusOr<json> DecodeTokenRequestProto(std::string_view body) {
               {"spec", spec}};
 }
 
-absl::StatusOr<json> DecodeMetadataOnlyProto(std::string_view body) {
-  absl::Status bad = BadRequestError("the body of the request was in an unknown format");
+absl::StatusOr<json> DecodeObjectProto(std::string_view body) {
+  const absl::Status bad = BadRequestError("the body of the request was in an unknown format");
   constexpr std::string_view kMagic("k8s\0", 4);
   if (body.substr(0, 4) != kMagic) return bad;
   json object = {{"metadata", json::object()}};
@@ -98,25 +99,47 @@ absl::StatusOr<json> DecodeMetadataOnlyProto(std::string_view body) {
       if (type_field == 2) object["kind"] = std::string(text);
     });
   });
-  std::string_view meta_bytes;
-  ok = ok && ForEachField(raw, [&](int field, uint64_t, std::string_view bytes) {
-         if (field == 1) meta_bytes = bytes;
-       });
-  json& meta = object["metadata"];
-  auto map_entry = [&ok](std::string_view entry, json& into) {
+  if (!ok) return bad;
+  const std::string kind = object.value("kind", "");
+  if (kind != "Namespace" && kind != "ServiceAccount" && kind != "Secret" && kind != "ConfigMap") {
+    return MakeKubeError(absl::StatusCode::kInvalidArgument,
+                         "the body of the request was in an unknown format - accepted media "
+                         "types include: application/json",
+                         KubeErrorInfo{"UnsupportedMediaType", 415, "", "", "", nullptr});
+  }
+  // map<string, string|bytes> entries: key = 1, value = 2.
+  auto map_entry = [&ok](std::string_view entry, json& into, bool bytes_value) {
     std::string key;
     std::string value;
     ok = ok && ForEachField(entry, [&](int field, uint64_t, std::string_view text) {
            (field == 1 ? key : value) = std::string(text);
          });
-    into[key] = value;
+    into[key] = bytes_value ? Base64Encode(value) : value;
   };
+  // Secret: data = 2 (bytes), type = 3, stringData = 4, immutable = 5.
+  // ConfigMap: data = 2, binaryData = 3 (bytes), immutable = 4.
+  const bool secret = kind == "Secret";
+  const bool config_map = kind == "ConfigMap";
+  std::string_view meta_bytes;
+  ok = ForEachField(raw,
+                    [&](int field, uint64_t value, std::string_view bytes) {
+                      if (field == 1) meta_bytes = bytes;
+                      if (secret && field == 2) map_entry(bytes, object["data"], true);
+                      if (secret && field == 3) object["type"] = std::string(bytes);
+                      if (secret && field == 4) map_entry(bytes, object["stringData"], false);
+                      if (secret && field == 5) object["immutable"] = value != 0;
+                      if (config_map && field == 2) map_entry(bytes, object["data"], false);
+                      if (config_map && field == 3) map_entry(bytes, object["binaryData"], true);
+                      if (config_map && field == 4) object["immutable"] = value != 0;
+                    }) &&
+       ok;
+  json& meta = object["metadata"];
   ok = ok && ForEachField(meta_bytes, [&](int field, uint64_t, std::string_view bytes) {
          if (field == 1 && !bytes.empty()) meta["name"] = std::string(bytes);
          if (field == 2 && !bytes.empty()) meta["generateName"] = std::string(bytes);
          if (field == 3 && !bytes.empty()) meta["namespace"] = std::string(bytes);
-         if (field == 11) map_entry(bytes, meta["labels"]);
-         if (field == 12) map_entry(bytes, meta["annotations"]);
+         if (field == 11) map_entry(bytes, meta["labels"], false);
+         if (field == 12) map_entry(bytes, meta["annotations"], false);
        });
   if (!ok) return bad;
   return object;

@@ -1,0 +1,127 @@
+"""The CRDs in crds/ as a cluster user meets them: real kubectl against the Kubernetes API
+stand-in applies the CRDs and samples, and refuses every bad object in tests/crds/bad/ (each names
+the message it must get in its first line, "# expect: ...") and every forbidden change.
+
+  crds_test.py KUBE_STANDIN_BINARY
+"""
+
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+STANDIN = None  # set from argv
+
+
+def kubectl_binary():
+    # /usr/bin/kubectl is gcloud's dispatcher; the stand-in reports 1.32 (tests/kube-apiserver).
+    pinned = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32"
+    return pinned if os.path.exists(pinned) else "kubectl"
+
+
+class CrdTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp()
+        cls.kubeconfig = os.path.join(cls.dir, "kubeconfig")
+        cls.log = open(os.path.join(cls.dir, "standin.log"), "w")
+        cls.standin = subprocess.Popen(
+            [STANDIN, "--listen", "127.0.0.1:0", "--kubeconfig", cls.kubeconfig],
+            stdout=cls.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while not os.path.exists(cls.kubeconfig) and time.time() < deadline:
+            time.sleep(0.05)
+        assert os.path.exists(cls.kubeconfig), "kube-standin did not start"
+        cls.kubectl("apply", "-f", str(REPO / "crds"))
+        for namespace in ("team-a", "team-b"):
+            cls.kubectl("create", "namespace", namespace)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.standin.send_signal(signal.SIGTERM)
+        cls.standin.wait(timeout=30)
+        cls.log.close()
+        shutil.rmtree(cls.dir)
+
+    @classmethod
+    def kubectl(cls, *args, check=True, stdin=None):
+        result = subprocess.run(
+            [kubectl_binary(), "--kubeconfig", cls.kubeconfig, "--cache-dir",
+             os.path.join(cls.dir, "cache"), *args],
+            input=stdin, capture_output=True, text=True, env={**os.environ, "HOME": cls.dir})
+        if check and result.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)}: {result.stderr}")
+        return result
+
+    def test_crds_are_served_with_short_names_and_category(self):
+        self.kubectl("apply", "-f", str(REPO / "crds" / "samples"))
+        self.assertIn("prod", self.kubectl("get", "kv", "-n", "team-a").stdout)
+        self.assertIn("billing-reads-prod", self.kubectl("get", "kvap", "-n", "team-a").stdout)
+        everything = self.kubectl("get", "coffer", "-A").stdout
+        self.assertIn("keyvault.coffer.dev/prod", everything)
+        self.assertIn("accesspolicy.coffer.dev/ci-manages-prod", everything)
+
+    def test_defaults_are_filled_in(self):
+        self.kubectl("apply", "-f", "-", stdin="apiVersion: coffer.dev/v1alpha1\nkind: KeyVault\n"
+                     "metadata: {name: plain, namespace: team-b}\nspec: {}\n")
+        spec = self.kubectl("get", "kv", "plain", "-n", "team-b", "-o",
+                            "jsonpath={.spec.sku} {.spec.softDeleteRetentionInDays} "
+                            "{.spec.enablePurgeProtection} {.spec.recoverIfSoftDeleted}").stdout
+        self.assertEqual(spec, "standard 90 false false")
+
+    def test_every_bad_sample_is_refused_with_its_message(self):
+        samples = sorted((REPO / "tests" / "crds" / "bad").glob("*.yaml"))
+        self.assertGreaterEqual(len(samples), 12)
+        for sample in samples:
+            with self.subTest(sample=sample.name):
+                first = sample.read_text().splitlines()[0]
+                self.assertTrue(first.startswith("# expect: "), "first line names the error")
+                result = self.kubectl("apply", "-n", "team-b", "-f", str(sample), check=False)
+                self.assertNotEqual(result.returncode, 0, result.stdout)
+                self.assertIn(first[len("# expect: "):], result.stderr)
+                name = self.kubectl("get", "coffer", "-n", "team-b", "-o", "name").stdout
+                self.assertNotIn(sample.stem, name)  # nothing was stored
+
+    def patch_is_refused(self, name, patch, expect):
+        self.kubectl("apply", "-f", "-", stdin=(
+            "apiVersion: coffer.dev/v1alpha1\nkind: KeyVault\nmetadata: {name: " + name +
+            ", namespace: team-b}\nspec: {vaultName: " + name + ", enablePurgeProtection: true,"
+            " softDeleteRetentionInDays: 30}\n"))
+        result = self.kubectl("patch", "kv", name, "-n", "team-b", "--type", "merge", "-p", patch,
+                              check=False)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn(expect, result.stderr)
+
+    def test_purge_protection_cannot_be_turned_off(self):
+        self.patch_is_refused("locked", '{"spec":{"enablePurgeProtection":false}}',
+                              "enablePurgeProtection cannot be turned off once it is on")
+        spec = self.kubectl("get", "kv", "locked", "-n", "team-b", "-o",
+                            "jsonpath={.spec.enablePurgeProtection}").stdout
+        self.assertEqual(spec, "true")
+
+    def test_vault_name_and_retention_cannot_change(self):
+        self.patch_is_refused("named", '{"spec":{"vaultName":"renamed"}}',
+                              "vaultName cannot be changed")
+        self.patch_is_refused("kept", '{"spec":{"softDeleteRetentionInDays":60}}',
+                              "softDeleteRetentionInDays cannot be changed after creation")
+
+    def test_allowed_changes_go_through(self):
+        self.kubectl("apply", "-f", "-", stdin="apiVersion: coffer.dev/v1alpha1\nkind: KeyVault\n"
+                     "metadata: {name: growing, namespace: team-b}\nspec: {sku: standard}\n")
+        self.kubectl("patch", "kv", "growing", "-n", "team-b", "--type", "merge", "-p",
+                     '{"spec":{"sku":"premium","enablePurgeProtection":true,'
+                     '"hostnames":["growing.example.com"]}}')
+        spec = self.kubectl("get", "kv", "growing", "-n", "team-b", "-o",
+                            "jsonpath={.spec.sku} {.spec.enablePurgeProtection}").stdout
+        self.assertEqual(spec, "premium true")
+
+
+if __name__ == "__main__":
+    STANDIN = sys.argv.pop(1)
+    unittest.main()
