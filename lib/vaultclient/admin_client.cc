@@ -123,6 +123,10 @@ COFFER_ADMIN_CALL(vaults, v1::VaultAdmin, RecoverVault, v1::RecoverVaultRequest,
 COFFER_ADMIN_CALL(vaults, v1::VaultAdmin, PurgeVault, v1::PurgeVaultRequest, v1::PurgeVaultResponse)
 COFFER_ADMIN_CALL(principals, v1::PrincipalAdmin, CreatePrincipal, v1::CreatePrincipalRequest,
                   v1::Principal)
+COFFER_ADMIN_CALL(principals, v1::PrincipalAdmin, CreateManagedIdentity,
+                  v1::CreateManagedIdentityRequest, v1::Principal)
+COFFER_ADMIN_CALL(principals, v1::PrincipalAdmin, FindManagedIdentity,
+                  v1::FindManagedIdentityRequest, v1::Principal)
 COFFER_ADMIN_CALL(principals, v1::PrincipalAdmin, GetPrincipal, v1::GetPrincipalRequest,
                   v1::Principal)
 COFFER_ADMIN_CALL(principals, v1::PrincipalAdmin, ListPrincipals, v1::ListPrincipalsRequest,

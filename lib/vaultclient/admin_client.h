@@ -50,6 +50,10 @@ class AdminClient {
 
   absl::StatusOr<admin::v1::Principal> CreatePrincipal(
       const admin::v1::CreatePrincipalRequest& request);
+  absl::StatusOr<admin::v1::Principal> CreateManagedIdentity(
+      const admin::v1::CreateManagedIdentityRequest& request);
+  absl::StatusOr<admin::v1::Principal> FindManagedIdentity(
+      const admin::v1::FindManagedIdentityRequest& request);
   absl::StatusOr<admin::v1::Principal> GetPrincipal(const admin::v1::GetPrincipalRequest& request);
   absl::StatusOr<admin::v1::ListPrincipalsResponse> ListPrincipals(
       const admin::v1::ListPrincipalsRequest& request);

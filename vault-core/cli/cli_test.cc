@@ -30,7 +30,7 @@ TEST(CliTest, HelpListsEveryGroup) {
   Result r = Coffer({"--help"});
   EXPECT_EQ(r.code, 0);
   for (const char* command : {"vault create", "principal secret add", "policy set", "secret backup",
-                              "installation show", "audit verify"}) {
+                              "installation show", "audit verify", "identity create"}) {
     EXPECT_THAT(r.out, HasSubstr(command));
   }
 }

@@ -1,4 +1,5 @@
-// coffer principal create|list|show|delete, principal secret add|remove (PrincipalAdmin).
+// coffer principal create|list|show|delete, principal secret add|remove, and
+// coffer identity create|list|show|delete for managed identities (PrincipalAdmin).
 #include "absl/time/clock.h"
 #include "coffer/admin/v1/admin.pb.h"
 #include "lib/base/status.h"
@@ -20,11 +21,20 @@ json ClientSecretJson(const v1::ClientSecret& s) {
 json PrincipalJson(const v1::Principal& p) {
   json secrets = json::array();
   for (const v1::ClientSecret& s : p.secrets()) secrets.push_back(ClientSecretJson(s));
-  return {{"objectId", p.object_id()},
-          {"clientId", p.client_id()},
-          {"displayName", p.display_name()},
-          {"created", UnixTimeJson(p.created_unix())},
-          {"secrets", std::move(secrets)}};
+  json doc = {{"objectId", p.object_id()},
+              {"clientId", p.client_id()},
+              {"displayName", p.display_name()},
+              {"created", UnixTimeJson(p.created_unix())},
+              {"secrets", std::move(secrets)}};
+  if (p.kind() == v1::PRINCIPAL_KIND_MANAGED_IDENTITY) {
+    doc["kind"] = "managedIdentity";
+    doc["cluster"] = p.service_account().cluster();
+    doc["namespace"] = p.service_account().namespace_();
+    doc["serviceAccount"] = p.service_account().name();
+  } else {
+    doc["kind"] = "servicePrincipal";
+  }
+  return doc;
 }
 
 absl::Status ShowPrincipal(Context& ctx, const absl::StatusOr<v1::Principal>& principal) {
@@ -32,6 +42,16 @@ absl::Status ShowPrincipal(Context& ctx, const absl::StatusOr<v1::Principal>& pr
   json doc = PrincipalJson(*principal);
   if (ctx.format() == OutputFormat::kJson) {
     PrintObject(ctx.out(), ctx.format(), doc, {});
+    return absl::OkStatus();
+  }
+  if (doc["kind"] == "managedIdentity") {
+    PrintObject(ctx.out(), ctx.format(), doc,
+                {{"Cluster", "cluster"},
+                 {"Namespace", "namespace"},
+                 {"Service account", "serviceAccount"},
+                 {"Object id", "objectId"},
+                 {"Client id", "clientId"},
+                 {"Created", "created"}});
     return absl::OkStatus();
   }
   PrintObject(ctx.out(), ctx.format(), doc,
@@ -58,8 +78,9 @@ absl::Status Create(Context& ctx) {
 
 absl::Status List(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(auto admin, ctx.Admin());
-  COFFER_ASSIGN_OR_RETURN(v1::ListPrincipalsResponse response,
-                          admin->ListPrincipals(v1::ListPrincipalsRequest()));
+  v1::ListPrincipalsRequest request;
+  request.set_kind(v1::PRINCIPAL_KIND_SERVICE_PRINCIPAL);
+  COFFER_ASSIGN_OR_RETURN(v1::ListPrincipalsResponse response, admin->ListPrincipals(request));
   json items = json::array();
   for (const v1::Principal& p : response.principals()) {
     json item = PrincipalJson(p);
@@ -115,6 +136,38 @@ absl::Status AddSecret(Context& ctx) {
   return absl::OkStatus();
 }
 
+absl::Status CreateIdentity(Context& ctx) {
+  v1::CreateManagedIdentityRequest request;
+  v1::ServiceAccountSubject* sa = request.mutable_service_account();
+  for (auto [flag, field] : {std::pair{"--cluster", sa->mutable_cluster()},
+                             std::pair{"--namespace", sa->mutable_namespace_()},
+                             std::pair{"--service-account", sa->mutable_name()}}) {
+    auto value = ctx.args().Value(flag);
+    if (!value || value->empty()) {
+      return UsageError(std::string("name the ServiceAccount with --cluster, --namespace and ") +
+                        "--service-account (missing " + flag + ")");
+    }
+    *field = *value;
+  }
+  COFFER_ASSIGN_OR_RETURN(auto admin, ctx.Admin());
+  return ShowPrincipal(ctx, admin->CreateManagedIdentity(request));
+}
+
+absl::Status ListIdentities(Context& ctx) {
+  COFFER_ASSIGN_OR_RETURN(auto admin, ctx.Admin());
+  v1::ListPrincipalsRequest request;
+  request.set_kind(v1::PRINCIPAL_KIND_MANAGED_IDENTITY);
+  COFFER_ASSIGN_OR_RETURN(v1::ListPrincipalsResponse response, admin->ListPrincipals(request));
+  json items = json::array();
+  for (const v1::Principal& p : response.principals()) items.push_back(PrincipalJson(p));
+  PrintList(ctx.out(), ctx.format(), items,
+            {{"CLUSTER", "cluster"},
+             {"NAMESPACE", "namespace"},
+             {"SERVICE ACCOUNT", "serviceAccount"},
+             {"OBJECT ID", "objectId"}});
+  return absl::OkStatus();
+}
+
 absl::Status RemoveSecret(Context& ctx) {
   v1::RemoveClientSecretRequest request;
   request.set_object_id(ctx.arg(0));
@@ -156,6 +209,22 @@ std::vector<Command> PrincipalCommands() {
        "Remove a client secret.",
        {},
        RemoveSecret},
+      {{"identity", "create"},
+       {},
+       "--cluster NAME --namespace NS --service-account SA",
+       "Create (or show, if it exists) the managed identity of a Kubernetes ServiceAccount.",
+       {{"--cluster", "NAME", "the cluster's name, as its operator and CSI driver know it"},
+        {"--namespace", "NS", "the ServiceAccount's namespace"},
+        {"--service-account", "SA", "the ServiceAccount's name"}},
+       CreateIdentity},
+      {{"identity", "list"}, {}, "", "List managed identities.", {}, ListIdentities},
+      {{"identity", "show"}, {"OBJECT_ID"}, "", "Show a managed identity.", {}, Show},
+      {{"identity", "delete"},
+       {"OBJECT_ID"},
+       "",
+       "Delete a managed identity; its pods' tokens stop working.",
+       {},
+       Delete},
   };
 }
 

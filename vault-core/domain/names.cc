@@ -43,6 +43,25 @@ absl::Status ValidateVaultName(std::string_view name) {
   return ok ? absl::OkStatus() : Invalid("invalid vault name", name);
 }
 
+absl::Status ValidateDnsLabel(std::string_view what, std::string_view value) {
+  bool ok = !value.empty() && value.size() <= 63 && value.front() != '-' && value.back() != '-';
+  for (char c : value) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+  return ok ? absl::OkStatus() : Invalid(std::string("invalid ") + std::string(what), value);
+}
+
+absl::Status ValidateDnsSubdomain(std::string_view what, std::string_view value) {
+  const absl::Status invalid = Invalid(std::string("invalid ") + std::string(what), value);
+  if (value.empty() || value.size() > 253) return invalid;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = value.find('.', start);
+    std::string_view label = value.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (!ValidateDnsLabel(what, label).ok()) return invalid;
+    if (dot == std::string_view::npos) return absl::OkStatus();
+    start = dot + 1;
+  }
+}
+
 absl::Status ValidateHostname(std::string_view host) {
   if (host.empty() || host.size() > 253 || host.find('.') == std::string_view::npos) {
     return Invalid("invalid hostname", host);

@@ -22,6 +22,12 @@ absl::Status ValidateVaultName(std::string_view name);
 // at least two labels, 253 characters at most, lower case.
 absl::Status ValidateHostname(std::string_view host);
 
+// Kubernetes names: a DNS-1123 label ([a-z0-9-], 1-63, no dash at either end: namespaces,
+// cluster names) and a DNS-1123 subdomain (such labels joined by dots, 253 at most:
+// ServiceAccounts). `what` names the field in the error.
+absl::Status ValidateDnsLabel(std::string_view what, std::string_view value);
+absl::Status ValidateDnsSubdomain(std::string_view what, std::string_view value);
+
 }  // namespace coffer::domain
 
 #endif  // COFFER_VAULT_CORE_DOMAIN_NAMES_H_

@@ -18,12 +18,31 @@ struct ClientSecretInfo {
   std::optional<absl::Time> expires;
 };
 
+// A Kubernetes ServiceAccount of a named cluster: the identity its pods prove with their own
+// projected service-account tokens.
+struct ServiceAccountSubject {
+  std::string cluster;
+  std::string ns;
+  std::string name;
+
+  // "system:serviceaccount:NAMESPACE:NAME", as the cluster's tokens name it.
+  std::string Subject() const { return "system:serviceaccount:" + ns + ":" + name; }
+  bool operator==(const ServiceAccountSubject& o) const {
+    return cluster == o.cluster && ns == o.ns && name == o.name;
+  }
+};
+
+// A service principal (logs in with client secrets) or, when `service_account` is set, a
+// managed identity (logs in only with that ServiceAccount's tokens; it has no secrets).
 struct Principal {
   std::string object_id;  // what access policies name
   std::string client_id;  // what the token endpoint is given (the "application id")
   std::string display_name;
   std::vector<ClientSecretInfo> secrets;
   absl::Time created;
+  std::optional<ServiceAccountSubject> service_account;
+
+  bool managed() const { return service_account.has_value(); }
 };
 
 }  // namespace coffer::domain

@@ -7,6 +7,7 @@
 #include "lib/base/absl_compat.h"
 #include "lib/base/status.h"
 #include "vault-core/crypto/random.h"
+#include "vault-core/domain/names.h"
 #include "vault-core/identity/client_secret.h"
 #include "vault-core/service/retry.h"
 
@@ -20,6 +21,15 @@ using storage::v1::PrincipalRecord;
 
 std::string PrincipalKey(std::string_view id) { return absl::StrCat("principals/", AsAbsl(id)); }
 std::string ClientKey(std::string_view id) { return absl::StrCat("clientids/", AsAbsl(id)); }
+std::string ServiceAccountKey(const domain::ServiceAccountSubject& sa) {
+  return absl::StrCat("serviceaccounts/", sa.cluster, "/", sa.ns, "/", sa.name);
+}
+
+absl::Status ValidateServiceAccount(const domain::ServiceAccountSubject& sa) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateDnsLabel("cluster name", sa.cluster));
+  COFFER_RETURN_IF_ERROR(domain::ValidateDnsLabel("namespace", sa.ns));
+  return domain::ValidateDnsSubdomain("service account name", sa.name);
+}
 
 domain::Principal FromRecord(const PrincipalRecord& r) {
   domain::Principal p;
@@ -27,6 +37,10 @@ domain::Principal FromRecord(const PrincipalRecord& r) {
   p.client_id = r.client_id();
   p.display_name = r.display_name();
   p.created = absl::FromUnixSeconds(r.created());
+  if (r.has_service_account()) {
+    const auto& sa = r.service_account();
+    p.service_account = domain::ServiceAccountSubject{sa.cluster(), sa.namespace_(), sa.name()};
+  }
   for (const auto& s : r.secrets()) {
     domain::ClientSecretInfo info{s.id(), s.hint(), absl::FromUnixSeconds(s.created()), {}};
     if (s.expires() != 0) info.expires = absl::FromUnixSeconds(s.expires());
@@ -82,6 +96,45 @@ absl::StatusOr<domain::Principal> PrincipalService::CreatePrincipal(std::string_
   return FromRecord(record);
 }
 
+absl::StatusOr<domain::Principal> PrincipalService::CreateManagedIdentity(
+    const domain::ServiceAccountSubject& service_account) {
+  COFFER_RETURN_IF_ERROR(ValidateServiceAccount(service_account));
+  PrincipalRecord record;
+  record.set_object_id(crypto::RandomUuid());
+  record.set_client_id(crypto::RandomUuid());
+  record.set_display_name(absl::StrCat(service_account.Subject(), "@", service_account.cluster));
+  record.set_created(absl::ToUnixSeconds(clock_.Now()));
+  auto* sa = record.mutable_service_account();
+  sa->set_cluster(service_account.cluster);
+  sa->set_namespace_(service_account.ns);
+  sa->set_name(service_account.name);
+  absl::Status created =
+      store_
+          .Commit({Precondition{ServiceAccountKey(service_account), kMustNotExist},
+                   Precondition{PrincipalKey(record.object_id()), kMustNotExist},
+                   Precondition{ClientKey(record.client_id()), kMustNotExist}},
+                  {Write::Put(PrincipalKey(record.object_id()), record.SerializeAsString()),
+                   Write::Put(ClientKey(record.client_id()), record.object_id()),
+                   Write::Put(ServiceAccountKey(service_account), record.object_id())})
+          .status();
+  // Lost a race with another creator (or it existed): theirs is the identity.
+  if (absl::IsAborted(created)) return FindManagedIdentity(service_account);
+  COFFER_RETURN_IF_ERROR(created);
+  return FromRecord(record);
+}
+
+absl::StatusOr<domain::Principal> PrincipalService::FindManagedIdentity(
+    const domain::ServiceAccountSubject& service_account) {
+  COFFER_RETURN_IF_ERROR(ValidateServiceAccount(service_account));
+  auto object_id = store_.Get(ServiceAccountKey(service_account));
+  if (absl::IsNotFound(object_id.status())) {
+    return absl::NotFoundError(absl::StrCat("no managed identity for ", service_account.Subject(),
+                                            " of cluster ", service_account.cluster));
+  }
+  if (!object_id.ok()) return object_id.status();
+  return Get(object_id->value);
+}
+
 absl::StatusOr<domain::Principal> PrincipalService::Get(std::string_view object_id) {
   COFFER_ASSIGN_OR_RETURN(Loaded loaded, Load(store_, object_id));
   return FromRecord(loaded.record);
@@ -101,11 +154,15 @@ absl::StatusOr<std::vector<domain::Principal>> PrincipalService::List() {
 absl::Status PrincipalService::Delete(std::string_view object_id) {
   return RetryOnConflict([&]() -> absl::StatusOr<bool> {
            COFFER_ASSIGN_OR_RETURN(Loaded loaded, Load(store_, object_id));
+           std::vector<Write> writes = {Write::Delete(PrincipalKey(object_id)),
+                                        Write::Delete(ClientKey(loaded.record.client_id()))};
+           if (loaded.record.has_service_account()) {
+             const auto& sa = loaded.record.service_account();
+             writes.push_back(
+                 Write::Delete(ServiceAccountKey({sa.cluster(), sa.namespace_(), sa.name()})));
+           }
            COFFER_RETURN_IF_ERROR(
-               store_
-                   .Commit({Precondition{PrincipalKey(object_id), loaded.revision}},
-                           {Write::Delete(PrincipalKey(object_id)),
-                            Write::Delete(ClientKey(loaded.record.client_id()))})
+               store_.Commit({Precondition{PrincipalKey(object_id), loaded.revision}}, writes)
                    .status());
            existing_->Clear();
            return true;
@@ -126,6 +183,10 @@ absl::StatusOr<CreatedClientSecret> PrincipalService::AddSecret(std::string_view
                   absl::FromUnixSeconds(absl::ToUnixSeconds(now)), expires};
   auto saved = RetryOnConflict([&]() -> absl::StatusOr<bool> {
     COFFER_ASSIGN_OR_RETURN(Loaded loaded, Load(store_, object_id));
+    if (loaded.record.has_service_account()) {
+      return absl::FailedPreconditionError(
+          "a managed identity has no client secrets: its pods log in with their own tokens");
+    }
     auto* s = loaded.record.add_secrets();
     s->set_id(created.info.id);
     s->set_hint(created.info.hint);

@@ -22,9 +22,11 @@ struct CreatedClientSecret {
   SecretBytes value;
 };
 
-// Service principals and their client secrets (stored as salted scrypt hashes).
-//   principals/<object id>   PrincipalRecord
-//   clientids/<client id>    the object id
+// Service principals with their client secrets (stored as salted scrypt hashes), and managed
+// identities (Kubernetes ServiceAccounts, which have no secrets).
+//   principals/<object id>                         PrincipalRecord
+//   clientids/<client id>                          the object id
+//   serviceaccounts/<cluster>/<namespace>/<name>   the object id of its managed identity
 // Thread-safe. Errors: NOT_FOUND, INVALID_ARGUMENT, UNAUTHENTICATED (Authenticate: any failure,
 // never saying which part was wrong), the store's UNAVAILABLE.
 class PrincipalService {
@@ -33,6 +35,13 @@ class PrincipalService {
                                                                   Clock& clock);
 
   absl::StatusOr<domain::Principal> CreatePrincipal(std::string_view display_name);
+  // The managed identity of a Kubernetes ServiceAccount; the existing one when there is one
+  // (idempotent). INVALID_ARGUMENT for names Kubernetes would not allow.
+  absl::StatusOr<domain::Principal> CreateManagedIdentity(
+      const domain::ServiceAccountSubject& service_account);
+  // NOT_FOUND when that ServiceAccount has no managed identity.
+  absl::StatusOr<domain::Principal> FindManagedIdentity(
+      const domain::ServiceAccountSubject& service_account);
   absl::StatusOr<domain::Principal> Get(std::string_view object_id);
   absl::StatusOr<std::vector<domain::Principal>> List();
   absl::Status Delete(std::string_view object_id);

@@ -70,5 +70,44 @@ TEST_F(PrincipalServiceTest, DeletedPrincipalNoLongerExistsOrAuthenticates) {
   EXPECT_EQ(principals_->List()->size(), 0u);
 }
 
+TEST_F(PrincipalServiceTest, ManagedIdentityIsOnePerServiceAccountAndHasNoSecrets) {
+  const domain::ServiceAccountSubject billing{"prod-cluster", "team-a", "billing"};
+  COFFER_ASSERT_OK_AND_ASSIGN(auto identity, principals_->CreateManagedIdentity(billing));
+  ASSERT_TRUE(identity.managed());
+  EXPECT_EQ(*identity.service_account, billing);
+  EXPECT_EQ(identity.service_account->Subject(), "system:serviceaccount:team-a:billing");
+  COFFER_ASSERT_OK_AND_ASSIGN(auto again, principals_->CreateManagedIdentity(billing));
+  EXPECT_EQ(again.object_id, identity.object_id);  // idempotent: the operator may retry
+  COFFER_ASSERT_OK_AND_ASSIGN(auto found, principals_->FindManagedIdentity(billing));
+  EXPECT_EQ(found.object_id, identity.object_id);
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      auto other_cluster, principals_->CreateManagedIdentity({"dev-cluster", "team-a", "billing"}));
+  EXPECT_NE(other_cluster.object_id, identity.object_id);
+  EXPECT_THAT(principals_->AddSecret(identity.object_id, std::nullopt),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(principals_->Get(identity.object_id)->secrets.size(), 0u);
+
+  COFFER_ASSERT_OK(principals_->Delete(identity.object_id));
+  EXPECT_THAT(principals_->FindManagedIdentity(billing), StatusIs(absl::StatusCode::kNotFound));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto recreated, principals_->CreateManagedIdentity(billing));
+  EXPECT_NE(recreated.object_id, identity.object_id);
+}
+
+TEST_F(PrincipalServiceTest, ManagedIdentityNamesMustBeKubernetesNames) {
+  for (const domain::ServiceAccountSubject& bad :
+       std::vector<domain::ServiceAccountSubject>{{"", "team-a", "app"},
+                                                  {"Prod", "team-a", "app"},
+                                                  {"prod", "team_a", "app"},
+                                                  {"prod", "team-a", "app/.."},
+                                                  {"prod", "-team", "app"},
+                                                  {"prod", std::string(64, 'a'), "app"},
+                                                  {"prod", "team-a", "bad..dots"}}) {
+    EXPECT_THAT(principals_->CreateManagedIdentity(bad),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << bad.cluster << "/" << bad.ns << "/" << bad.name;
+  }
+  EXPECT_EQ(principals_->List()->size(), 0u);
+}
+
 }  // namespace
 }  // namespace coffer::service

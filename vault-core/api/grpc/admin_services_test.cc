@@ -264,6 +264,51 @@ TEST_F(AdminServicesTest, ClientSecretValueIsShownOnceAndNeverAgain) {
   EXPECT_THAT(AddClientSecret(app.object_id()), StatusIs(Code::kNotFound));
 }
 
+TEST_F(AdminServicesTest, ManagedIdentitiesAreCreatedOnceFoundListedAndDeleted) {
+  pb::CreateManagedIdentityRequest create;
+  create.mutable_service_account()->set_cluster("prod-cluster");
+  create.mutable_service_account()->set_namespace_("team-a");
+  create.mutable_service_account()->set_name("billing");
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      pb::Principal identity,
+      Call(*principal_admin_, &pb::PrincipalAdmin::Stub::CreateManagedIdentity, create));
+  EXPECT_EQ(identity.kind(), pb::PRINCIPAL_KIND_MANAGED_IDENTITY);
+  EXPECT_EQ(identity.service_account().namespace_(), "team-a");
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      pb::Principal again,
+      Call(*principal_admin_, &pb::PrincipalAdmin::Stub::CreateManagedIdentity, create));
+  EXPECT_EQ(again.object_id(), identity.object_id());
+  pb::FindManagedIdentityRequest find;
+  *find.mutable_service_account() = create.service_account();
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      pb::Principal found,
+      Call(*principal_admin_, &pb::PrincipalAdmin::Stub::FindManagedIdentity, find));
+  EXPECT_EQ(found.object_id(), identity.object_id());
+  COFFER_ASSERT_OK(CreatePrincipal("app").status());
+
+  pb::ListPrincipalsRequest managed_only;
+  managed_only.set_kind(pb::PRINCIPAL_KIND_MANAGED_IDENTITY);
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      auto listed,
+      Call(*principal_admin_, &pb::PrincipalAdmin::Stub::ListPrincipals, managed_only));
+  ASSERT_EQ(listed.principals_size(), 1);
+  EXPECT_EQ(listed.principals(0).object_id(), identity.object_id());
+  COFFER_ASSERT_OK_AND_ASSIGN(auto all,
+                              Call(*principal_admin_, &pb::PrincipalAdmin::Stub::ListPrincipals,
+                                   pb::ListPrincipalsRequest()));
+  EXPECT_EQ(all.principals_size(), 2);
+  EXPECT_THAT(AddClientSecret(identity.object_id()), StatusIs(Code::kFailedPrecondition));
+
+  pb::DeletePrincipalRequest del;
+  del.set_object_id(identity.object_id());
+  COFFER_ASSERT_OK(Call(*principal_admin_, &pb::PrincipalAdmin::Stub::DeletePrincipal, del));
+  EXPECT_THAT(Call(*principal_admin_, &pb::PrincipalAdmin::Stub::FindManagedIdentity, find),
+              StatusIs(Code::kNotFound));
+  create.mutable_service_account()->set_namespace_("Team_A");
+  EXPECT_THAT(Call(*principal_admin_, &pb::PrincipalAdmin::Stub::CreateManagedIdentity, create),
+              StatusIs(Code::kInvalidArgument));
+}
+
 TEST_F(AdminServicesTest, AccessPoliciesAreSetListedAndRemovedByVaultName) {
   COFFER_ASSERT_OK_AND_ASSIGN(pb::Vault vault,
                               CreateVault(NewVault("prod", "prod.vault.coffer.test")));

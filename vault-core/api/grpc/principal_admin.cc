@@ -25,6 +25,17 @@ void ToProto(const domain::Principal& principal, pb::Principal* out) {
   out->set_display_name(principal.display_name);
   for (const auto& secret : principal.secrets) ToProto(secret, out->add_secrets());
   out->set_created_unix(absl::ToUnixSeconds(principal.created));
+  out->set_kind(principal.managed() ? pb::PRINCIPAL_KIND_MANAGED_IDENTITY
+                                    : pb::PRINCIPAL_KIND_SERVICE_PRINCIPAL);
+  if (principal.managed()) {
+    out->mutable_service_account()->set_cluster(principal.service_account->cluster);
+    out->mutable_service_account()->set_namespace_(principal.service_account->ns);
+    out->mutable_service_account()->set_name(principal.service_account->name);
+  }
+}
+
+domain::ServiceAccountSubject FromProto(const pb::ServiceAccountSubject& sa) {
+  return {sa.cluster(), sa.namespace_(), sa.name()};
 }
 
 absl::Status Answer(const absl::StatusOr<domain::Principal>& principal, pb::Principal* out) {
@@ -46,6 +57,26 @@ grpc::Status PrincipalAdminService::CreatePrincipal(grpc::ServerContext* context
   return call.Finish(Answer(created, response));
 }
 
+grpc::Status PrincipalAdminService::CreateManagedIdentity(
+    grpc::ServerContext* context, const pb::CreateManagedIdentityRequest* request,
+    pb::Principal* response) {
+  AdminCall call(context, audit_, "AdminManagedIdentityCreate");
+  absl::StatusOr<domain::Principal> created =
+      principals_.CreateManagedIdentity(FromProto(request->service_account()));
+  if (created.ok()) call.set_object(PrincipalObject(created->object_id));
+  return call.Finish(Answer(created, response));
+}
+
+grpc::Status PrincipalAdminService::FindManagedIdentity(
+    grpc::ServerContext* context, const pb::FindManagedIdentityRequest* request,
+    pb::Principal* response) {
+  AdminCall call(context, audit_, "AdminManagedIdentityFind");
+  absl::StatusOr<domain::Principal> found =
+      principals_.FindManagedIdentity(FromProto(request->service_account()));
+  if (found.ok()) call.set_object(PrincipalObject(found->object_id));
+  return call.Finish(Answer(found, response));
+}
+
 grpc::Status PrincipalAdminService::GetPrincipal(grpc::ServerContext* context,
                                                  const pb::GetPrincipalRequest* request,
                                                  pb::Principal* response) {
@@ -55,12 +86,18 @@ grpc::Status PrincipalAdminService::GetPrincipal(grpc::ServerContext* context,
 }
 
 grpc::Status PrincipalAdminService::ListPrincipals(grpc::ServerContext* context,
-                                                   const pb::ListPrincipalsRequest*,
+                                                   const pb::ListPrincipalsRequest* request,
                                                    pb::ListPrincipalsResponse* response) {
   AdminCall call(context, audit_, "AdminPrincipalList");
   return call.Finish([&]() -> absl::Status {
     COFFER_ASSIGN_OR_RETURN(std::vector<domain::Principal> principals, principals_.List());
-    for (const auto& principal : principals) ToProto(principal, response->add_principals());
+    for (const auto& principal : principals) {
+      pb::Principal* out = response->add_principals();
+      ToProto(principal, out);
+      if (request->kind() != pb::PRINCIPAL_KIND_UNSPECIFIED && out->kind() != request->kind()) {
+        response->mutable_principals()->RemoveLast();
+      }
+    }
     return absl::OkStatus();
   }());
 }

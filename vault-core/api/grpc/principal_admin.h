@@ -17,6 +17,13 @@ class PrincipalAdminService final : public ::coffer::admin::v1::PrincipalAdmin::
   grpc::Status CreatePrincipal(grpc::ServerContext* context,
                                const ::coffer::admin::v1::CreatePrincipalRequest* request,
                                ::coffer::admin::v1::Principal* response) override;
+  grpc::Status CreateManagedIdentity(
+      grpc::ServerContext* context,
+      const ::coffer::admin::v1::CreateManagedIdentityRequest* request,
+      ::coffer::admin::v1::Principal* response) override;
+  grpc::Status FindManagedIdentity(grpc::ServerContext* context,
+                                   const ::coffer::admin::v1::FindManagedIdentityRequest* request,
+                                   ::coffer::admin::v1::Principal* response) override;
   grpc::Status GetPrincipal(grpc::ServerContext* context,
                             const ::coffer::admin::v1::GetPrincipalRequest* request,
                             ::coffer::admin::v1::Principal* response) override;
