@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "coffer/admin/v1/admin.pb.h"
+#include "lib/vaultclient/admin_api.h"
 
 namespace coffer::vaultclient {
 
@@ -24,55 +25,60 @@ struct AdminTarget {
 // A client of coffer.admin.v1 (proto/coffer/admin/v1/admin.proto). Thread-safe. Each call has
 // a 10 s deadline. Errors are the server's gRPC status, code for code, with its message; a
 // server that cannot be reached is UNAVAILABLE "cannot reach the admin API at ...".
-class AdminClient {
+class AdminClient : public AdminApi {
  public:
   static constexpr absl::Duration kDeadline = absl::Seconds(10);
 
   // Sets up the channel; connecting is lazy. INVALID_ARGUMENT for an incomplete target or an
   // unreadable TLS file; UNAVAILABLE when the unix socket does not exist.
   static absl::StatusOr<std::unique_ptr<AdminClient>> Connect(const AdminTarget& target);
-  ~AdminClient();
+  ~AdminClient() override;
   AdminClient(const AdminClient&) = delete;
   AdminClient& operator=(const AdminClient&) = delete;
 
   // "unix:PATH" or "host:port".
   const std::string& target() const { return target_; }
 
-  absl::StatusOr<admin::v1::Vault> CreateVault(const admin::v1::CreateVaultRequest& request);
-  absl::StatusOr<admin::v1::Vault> GetVault(const admin::v1::GetVaultRequest& request);
+  absl::StatusOr<admin::v1::Vault> CreateVault(
+      const admin::v1::CreateVaultRequest& request) override;
+  absl::StatusOr<admin::v1::Vault> GetVault(const admin::v1::GetVaultRequest& request) override;
   absl::StatusOr<admin::v1::ListVaultsResponse> ListVaults(
-      const admin::v1::ListVaultsRequest& request);
-  absl::StatusOr<admin::v1::Vault> UpdateVault(const admin::v1::UpdateVaultRequest& request);
-  absl::StatusOr<admin::v1::Vault> DeleteVault(const admin::v1::DeleteVaultRequest& request);
-  absl::StatusOr<admin::v1::Vault> RecoverVault(const admin::v1::RecoverVaultRequest& request);
+      const admin::v1::ListVaultsRequest& request) override;
+  absl::StatusOr<admin::v1::Vault> UpdateVault(
+      const admin::v1::UpdateVaultRequest& request) override;
+  absl::StatusOr<admin::v1::Vault> DeleteVault(
+      const admin::v1::DeleteVaultRequest& request) override;
+  absl::StatusOr<admin::v1::Vault> RecoverVault(
+      const admin::v1::RecoverVaultRequest& request) override;
   absl::StatusOr<admin::v1::PurgeVaultResponse> PurgeVault(
-      const admin::v1::PurgeVaultRequest& request);
+      const admin::v1::PurgeVaultRequest& request) override;
 
   absl::StatusOr<admin::v1::Principal> CreatePrincipal(
-      const admin::v1::CreatePrincipalRequest& request);
+      const admin::v1::CreatePrincipalRequest& request) override;
   absl::StatusOr<admin::v1::Principal> CreateManagedIdentity(
-      const admin::v1::CreateManagedIdentityRequest& request);
+      const admin::v1::CreateManagedIdentityRequest& request) override;
   absl::StatusOr<admin::v1::Principal> FindManagedIdentity(
-      const admin::v1::FindManagedIdentityRequest& request);
-  absl::StatusOr<admin::v1::Principal> GetPrincipal(const admin::v1::GetPrincipalRequest& request);
+      const admin::v1::FindManagedIdentityRequest& request) override;
+  absl::StatusOr<admin::v1::Principal> GetPrincipal(
+      const admin::v1::GetPrincipalRequest& request) override;
   absl::StatusOr<admin::v1::ListPrincipalsResponse> ListPrincipals(
-      const admin::v1::ListPrincipalsRequest& request);
+      const admin::v1::ListPrincipalsRequest& request) override;
   absl::StatusOr<admin::v1::DeletePrincipalResponse> DeletePrincipal(
-      const admin::v1::DeletePrincipalRequest& request);
+      const admin::v1::DeletePrincipalRequest& request) override;
   absl::StatusOr<admin::v1::AddClientSecretResponse> AddClientSecret(
-      const admin::v1::AddClientSecretRequest& request);
+      const admin::v1::AddClientSecretRequest& request) override;
   absl::StatusOr<admin::v1::RemoveClientSecretResponse> RemoveClientSecret(
-      const admin::v1::RemoveClientSecretRequest& request);
+      const admin::v1::RemoveClientSecretRequest& request) override;
 
   absl::StatusOr<admin::v1::AccessPolicy> SetAccessPolicy(
-      const admin::v1::SetAccessPolicyRequest& request);
+      const admin::v1::SetAccessPolicyRequest& request) override;
   absl::StatusOr<admin::v1::RemoveAccessPolicyResponse> RemoveAccessPolicy(
-      const admin::v1::RemoveAccessPolicyRequest& request);
+      const admin::v1::RemoveAccessPolicyRequest& request) override;
   absl::StatusOr<admin::v1::ListAccessPoliciesResponse> ListAccessPolicies(
-      const admin::v1::ListAccessPoliciesRequest& request);
+      const admin::v1::ListAccessPoliciesRequest& request) override;
 
   absl::StatusOr<admin::v1::Installation> GetInstallation(
-      const admin::v1::GetInstallationRequest& request);
+      const admin::v1::GetInstallationRequest& request) override;
 
  private:
   struct Stubs;  // the gRPC channel and stubs, kept out of this header

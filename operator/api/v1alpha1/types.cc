@@ -1,0 +1,196 @@
+#include "operator/api/v1alpha1/types.h"
+
+#include <utility>
+
+namespace coffer::op::v1alpha1 {
+namespace {
+
+using nlohmann::json;
+
+absl::Status Invalid(const std::string& field, const std::string& what) {
+  return absl::InvalidArgumentError(field + ": " + what);
+}
+
+// The string at `field` of `object`, or `fallback` when absent; an error when not a string.
+absl::StatusOr<std::string> String(const json& object, const char* field, const std::string& path,
+                                   std::string fallback = "") {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return fallback;
+  if (!it->is_string()) return Invalid(path + "." + field, "must be a string");
+  return it->get<std::string>();
+}
+
+std::vector<std::string> Strings(const json& object, const char* field) {
+  std::vector<std::string> out;
+  auto it = object.find(field);
+  if (it == object.end() || !it->is_array()) return out;
+  for (const json& item : *it) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+std::vector<Condition> ConditionsFromJson(const json& status) {
+  std::vector<Condition> out;
+  auto it = status.find("conditions");
+  if (it == status.end() || !it->is_array()) return out;
+  for (const json& c : *it) {
+    if (!c.is_object()) continue;
+    out.push_back({c.value("type", ""), c.value("status", ""), c.value("reason", ""),
+                   c.value("message", ""), c.value("lastTransitionTime", ""),
+                   c.value("observedGeneration", std::int64_t{0})});
+  }
+  return out;
+}
+
+json ConditionsToJson(const std::vector<Condition>& conditions) {
+  json out = json::array();
+  for (const Condition& c : conditions) {
+    out.push_back({{"type", c.type},
+                   {"status", c.status},
+                   {"reason", c.reason},
+                   {"message", c.message},
+                   {"lastTransitionTime", c.last_transition_time},
+                   {"observedGeneration", c.observed_generation}});
+  }
+  return out;
+}
+
+absl::StatusOr<Meta> ParseMeta(const json& object) {
+  if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) {
+    return Invalid("metadata", "missing");
+  }
+  const json& m = object["metadata"];
+  Meta meta;
+  meta.key = ObjectKey::Of(object);
+  if (meta.key.name.empty() || meta.key.ns.empty()) {
+    return Invalid("metadata", "name and namespace are required");
+  }
+  meta.uid = m.value("uid", "");
+  meta.resource_version = m.value("resourceVersion", "");
+  meta.generation = m.value("generation", std::int64_t{0});
+  meta.deleting = m.contains("deletionTimestamp") && !m["deletionTimestamp"].is_null();
+  meta.finalizers = Strings(m, "finalizers");
+  return meta;
+}
+
+const json& Section(const json& object, const char* name) {
+  static const json kEmpty = json::object();
+  auto it = object.find(name);
+  return it != object.end() && it->is_object() ? *it : kEmpty;
+}
+
+}  // namespace
+
+std::optional<ObjectKey> ObjectKey::Parse(const std::string& key) {
+  std::size_t slash = key.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == key.size()) return std::nullopt;
+  return ObjectKey{key.substr(0, slash), key.substr(slash + 1)};
+}
+
+ObjectKey ObjectKey::Of(const json& object) {
+  return {object.value("/metadata/namespace"_json_pointer, std::string()),
+          object.value("/metadata/name"_json_pointer, std::string())};
+}
+
+absl::StatusOr<KeyVault> ParseKeyVault(const json& object) {
+  KeyVault kv;
+  auto meta = ParseMeta(object);
+  if (!meta.ok()) return meta.status();
+  kv.meta = *std::move(meta);
+  const json& spec = Section(object, "spec");
+  auto vault_name = String(spec, "vaultName", "spec");
+  auto sku = String(spec, "sku", "spec", "standard");
+  if (!vault_name.ok()) return vault_name.status();
+  if (!sku.ok()) return sku.status();
+  if (*sku != "standard" && *sku != "premium") {
+    return Invalid("spec.sku", "must be standard or premium");
+  }
+  kv.spec.vault_name = *vault_name;
+  kv.spec.sku = *sku;
+  kv.spec.soft_delete_retention_days = spec.value("softDeleteRetentionInDays", 90);
+  kv.spec.enable_purge_protection = spec.value("enablePurgeProtection", false);
+  kv.spec.hostnames = Strings(spec, "hostnames");
+  kv.spec.allow_policy_from_namespaces = Strings(spec, "allowPolicyFromNamespaces");
+  kv.spec.recover_if_soft_deleted = spec.value("recoverIfSoftDeleted", false);
+  const json& status = Section(object, "status");
+  kv.status.vault_name = status.value("vaultName", "");
+  kv.status.vault_uri = status.value("vaultUri", "");
+  kv.status.vault_id = status.value("vaultId", "");
+  kv.status.observed_generation = status.value("observedGeneration", std::int64_t{0});
+  kv.status.conditions = ConditionsFromJson(status);
+  return kv;
+}
+
+Permissions PermissionsFromJson(const json& permissions) {
+  if (!permissions.is_object()) return {};
+  return {Strings(permissions, "secrets"), Strings(permissions, "keys"),
+          Strings(permissions, "certificates")};
+}
+
+absl::StatusOr<AccessPolicy> ParseAccessPolicy(const json& object) {
+  AccessPolicy ap;
+  auto meta = ParseMeta(object);
+  if (!meta.ok()) return meta.status();
+  ap.meta = *std::move(meta);
+  const json& spec = Section(object, "spec");
+  const json& vault_ref = Section(spec, "vaultRef");
+  auto vault_name = String(vault_ref, "name", "spec.vaultRef");
+  auto vault_ns = String(vault_ref, "namespace", "spec.vaultRef", ap.meta.key.ns);
+  if (!vault_name.ok()) return vault_name.status();
+  if (!vault_ns.ok()) return vault_ns.status();
+  if (vault_name->empty()) return Invalid("spec.vaultRef.name", "required");
+  ap.spec.vault = {vault_ns->empty() ? ap.meta.key.ns : *vault_ns, *vault_name};
+  const json& subject = Section(spec, "subject");
+  const bool has_sa = subject.contains("serviceAccount");
+  const bool has_principal = subject.contains("principal");
+  if (has_sa == has_principal) {
+    return Invalid("spec.subject", "set exactly one of serviceAccount and principal");
+  }
+  if (has_sa) {
+    const json& sa = Section(subject, "serviceAccount");
+    auto name = String(sa, "name", "spec.subject.serviceAccount");
+    auto ns = String(sa, "namespace", "spec.subject.serviceAccount", ap.meta.key.ns);
+    if (!name.ok()) return name.status();
+    if (!ns.ok()) return ns.status();
+    if (name->empty()) return Invalid("spec.subject.serviceAccount.name", "required");
+    ap.spec.service_account = ObjectKey{ns->empty() ? ap.meta.key.ns : *ns, *name};
+  } else {
+    auto id = String(Section(subject, "principal"), "objectId", "spec.subject.principal");
+    if (!id.ok()) return id.status();
+    if (id->empty()) return Invalid("spec.subject.principal.objectId", "required");
+    ap.spec.principal_object_id = *id;
+  }
+  ap.spec.permissions = PermissionsFromJson(Section(spec, "permissions"));
+  const json& status = Section(object, "status");
+  ap.status.principal_object_id = status.value("principalObjectId", "");
+  ap.status.vault_name = status.value("vaultName", "");
+  ap.status.granted = PermissionsFromJson(Section(status, "grantedPermissions"));
+  ap.status.observed_generation = status.value("observedGeneration", std::int64_t{0});
+  ap.status.conditions = ConditionsFromJson(status);
+  return ap;
+}
+
+json ToJson(const Permissions& p) {
+  return {{"secrets", p.secrets}, {"keys", p.keys}, {"certificates", p.certificates}};
+}
+
+json ToJson(const KeyVaultStatus& status) {
+  json out = {{"observedGeneration", status.observed_generation},
+              {"conditions", ConditionsToJson(status.conditions)}};
+  if (!status.vault_name.empty()) out["vaultName"] = status.vault_name;
+  if (!status.vault_uri.empty()) out["vaultUri"] = status.vault_uri;
+  if (!status.vault_id.empty()) out["vaultId"] = status.vault_id;
+  return out;
+}
+
+json ToJson(const AccessPolicyStatus& status) {
+  json out = {{"observedGeneration", status.observed_generation},
+              {"conditions", ConditionsToJson(status.conditions)}};
+  if (!status.principal_object_id.empty()) out["principalObjectId"] = status.principal_object_id;
+  if (!status.vault_name.empty()) out["vaultName"] = status.vault_name;
+  if (!(status.granted == Permissions())) out["grantedPermissions"] = ToJson(status.granted);
+  return out;
+}
+
+}  // namespace coffer::op::v1alpha1

@@ -1,0 +1,122 @@
+#ifndef COFFER_OPERATOR_API_V1ALPHA1_TYPES_H_
+#define COFFER_OPERATOR_API_V1ALPHA1_TYPES_H_
+
+// The coffer.dev/v1alpha1 custom resources (crds/) as C++ types, with their JSON codec. The
+// CRDs' schemas are the contract; the parsers check again what the operator relies on, so an
+// object that slipped past an older schema gets a clear error instead of a crash.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/kube/kube_client.h"
+#include "nlohmann/json.hpp"
+
+namespace coffer::op::v1alpha1 {
+
+inline const kube::ResourceRef kKeyVaults{"coffer.dev", "v1alpha1", "keyvaults", true};
+inline const kube::ResourceRef kAccessPolicies{"coffer.dev", "v1alpha1", "accesspolicies", true};
+
+// namespace/name, the work queue's key.
+struct ObjectKey {
+  std::string ns;
+  std::string name;
+
+  std::string String() const { return ns + "/" + name; }
+  static std::optional<ObjectKey> Parse(const std::string& key);
+  static ObjectKey Of(const nlohmann::json& object);
+  bool operator==(const ObjectKey& o) const { return ns == o.ns && name == o.name; }
+  bool operator<(const ObjectKey& o) const { return String() < o.String(); }
+};
+
+// A metav1.Condition.
+struct Condition {
+  std::string type;
+  std::string status;  // "True", "False", "Unknown"
+  std::string reason;
+  std::string message;
+  std::string last_transition_time;  // RFC 3339
+  std::int64_t observed_generation = 0;
+};
+
+// What every object carries that the reconcilers look at.
+struct Meta {
+  ObjectKey key;
+  std::string uid;
+  std::string resource_version;
+  std::int64_t generation = 0;
+  bool deleting = false;  // metadata.deletionTimestamp is set
+  std::vector<std::string> finalizers;
+};
+
+struct KeyVaultSpec {
+  std::string vault_name;  // empty: the operator picks NAMESPACE-NAME
+  std::string sku = "standard";
+  int soft_delete_retention_days = 90;
+  bool enable_purge_protection = false;
+  std::vector<std::string> hostnames;
+  std::vector<std::string> allow_policy_from_namespaces;
+  bool recover_if_soft_deleted = false;
+};
+
+struct KeyVaultStatus {
+  std::string vault_name;
+  std::string vault_uri;
+  std::string vault_id;
+  std::int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+};
+
+struct KeyVault {
+  Meta meta;
+  KeyVaultSpec spec;
+  KeyVaultStatus status;
+};
+
+struct Permissions {
+  std::vector<std::string> secrets;
+  std::vector<std::string> keys;
+  std::vector<std::string> certificates;
+
+  bool operator==(const Permissions& o) const {
+    return secrets == o.secrets && keys == o.keys && certificates == o.certificates;
+  }
+};
+
+struct AccessPolicySpec {
+  ObjectKey vault;  // namespace filled in (the policy's own when the spec leaves it empty)
+  // Exactly one of these.
+  std::optional<ObjectKey> service_account;  // namespace filled in likewise
+  std::string principal_object_id;
+  Permissions permissions;
+};
+
+struct AccessPolicyStatus {
+  std::string principal_object_id;
+  std::string vault_name;
+  Permissions granted;  // as the vault stored them (lower case, each once)
+  std::int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+};
+
+struct AccessPolicy {
+  Meta meta;
+  AccessPolicySpec spec;
+  AccessPolicyStatus status;
+};
+
+// Errors: INVALID_ARGUMENT naming the field that is missing or malformed.
+absl::StatusOr<KeyVault> ParseKeyVault(const nlohmann::json& object);
+absl::StatusOr<AccessPolicy> ParseAccessPolicy(const nlohmann::json& object);
+
+// The `status` objects, as written to the /status subresource.
+nlohmann::json ToJson(const KeyVaultStatus& status);
+nlohmann::json ToJson(const AccessPolicyStatus& status);
+nlohmann::json ToJson(const Permissions& permissions);
+Permissions PermissionsFromJson(const nlohmann::json& permissions);
+
+}  // namespace coffer::op::v1alpha1
+
+#endif  // COFFER_OPERATOR_API_V1ALPHA1_TYPES_H_

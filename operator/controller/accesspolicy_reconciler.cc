@@ -1,0 +1,225 @@
+#include "operator/controller/accesspolicy_reconciler.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "lib/base/status.h"
+#include "operator/controller/conditions.h"
+#include "operator/controller/object_writes.h"
+
+namespace coffer::op {
+namespace {
+
+namespace v1 = ::coffer::admin::v1;
+using nlohmann::json;
+using v1alpha1::AccessPolicy;
+
+std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::string>& in) {
+  return {in.begin(), in.end()};
+}
+
+std::string Join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
+
+std::string SubjectText(const AccessPolicy& ap) {
+  return ap.spec.service_account ? "ServiceAccount " + ap.spec.service_account->String()
+                                 : "principal " + ap.spec.principal_object_id;
+}
+
+}  // namespace
+
+struct AccessPolicyReconciler::Outcome {
+  bool ready = false;
+  bool revoked = false;  // the grant the status recorded was removed
+  std::string reason;
+  std::string message;
+  absl::Status error;
+  std::string principal_object_id;
+  std::string vault_name;
+  v1alpha1::Permissions granted;
+
+  static Outcome Waiting(std::string reason, std::string message) {
+    Outcome o;
+    o.reason = std::move(reason);
+    o.message = std::move(message);
+    return o;
+  }
+  static Outcome Retry(std::string reason, const absl::Status& error) {
+    Outcome o = Waiting(std::move(reason), std::string(error.message()));
+    o.error = error;
+    return o;
+  }
+};
+
+void AccessPolicyReconciler::MarkForRecheck(const v1alpha1::ObjectKey& key) {
+  absl::MutexLock lock(&mu_);
+  recheck_.insert(key.String());
+}
+
+bool AccessPolicyReconciler::TakeRecheck(const v1alpha1::ObjectKey& key) {
+  absl::MutexLock lock(&mu_);
+  return recheck_.erase(key.String()) > 0;
+}
+
+absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
+  std::optional<json> object = policies_(key);
+  if (!object) return absl::OkStatus();
+  absl::StatusOr<AccessPolicy> ap = v1alpha1::ParseAccessPolicy(*object);
+  if (!ap.ok()) {
+    AccessPolicy shell;
+    shell.meta.key = key;
+    shell.meta.generation = object->value("/metadata/generation"_json_pointer, std::int64_t{0});
+    return Report(*object, shell, Outcome::Waiting("InvalidSpec", std::string(ap.status().message())));
+  }
+  if (ap->meta.deleting) return Finalize(*object, *ap);
+  const bool recheck = TakeRecheck(key);
+  COFFER_ASSIGN_OR_RETURN(json current, AddFinalizer(ctx_.kube, v1alpha1::kAccessPolicies, *object,
+                                                     kAccessPolicyFinalizer));
+  const v1alpha1::ObjectKey& vault_key = ap->spec.vault;
+  std::optional<json> kv_object = keyvaults_(vault_key);
+  absl::StatusOr<v1alpha1::KeyVault> kv =
+      kv_object ? v1alpha1::ParseKeyVault(*kv_object) : absl::NotFoundError("no KeyVault");
+  Outcome outcome;
+  if (!kv.ok()) {
+    outcome = Outcome::Waiting("VaultNotFound", "KeyVault " + vault_key.String() +
+                                                    " does not exist; create it, or fix "
+                                                    "spec.vaultRef");
+    outcome.revoked = true;
+  } else if (vault_key.ns != key.ns &&
+             std::count(kv->spec.allow_policy_from_namespaces.begin(),
+                        kv->spec.allow_policy_from_namespaces.end(), key.ns) == 0) {
+    outcome = Outcome::Waiting("NamespaceNotAllowed",
+                               "KeyVault " + vault_key.String() + " does not list namespace " +
+                                   key.ns + " in spec.allowPolicyFromNamespaces");
+    outcome.revoked = true;
+  } else if (!ReadyAt(kv->status.conditions, kv->meta.generation) ||
+             kv->status.vault_name.empty()) {
+    const v1alpha1::Condition* why = FindCondition(kv->status.conditions, kReady);
+    outcome = Outcome::Waiting(
+        "VaultNotReady", "KeyVault " + vault_key.String() + " is not ready" +
+                             (why != nullptr && !why->message.empty() ? ": " + why->message : ""));
+  } else if (!recheck && ReadyAt(ap->status.conditions, ap->meta.generation) &&
+             ap->status.vault_name == kv->status.vault_name) {
+    outcome.ready = true;  // current: no admin call
+    outcome.principal_object_id = ap->status.principal_object_id;
+    outcome.vault_name = ap->status.vault_name;
+    outcome.granted = ap->status.granted;
+  } else {
+    outcome = Grant(*ap, kv->status.vault_name);
+  }
+  if (outcome.revoked) {
+    absl::Status revoked = Revoke(ap->status);
+    if (!revoked.ok()) outcome = Outcome::Retry("VaultUnreachable", revoked);
+  }
+  if (outcome.ready) {
+    outcome.reason = "PolicySet";
+    outcome.message = SubjectText(*ap) + " may use vault " + outcome.vault_name +
+                      " (secrets: " + Join(outcome.granted.secrets) +
+                      "; keys: " + Join(outcome.granted.keys) +
+                      "; certificates: " + Join(outcome.granted.certificates) + ")";
+  }
+  return Report(current, *ap, outcome);
+}
+
+absl::StatusOr<std::string> AccessPolicyReconciler::ResolveSubject(const AccessPolicy& ap) {
+  if (ap.spec.service_account) {
+    v1::CreateManagedIdentityRequest request;
+    request.mutable_service_account()->set_cluster(ctx_.settings.cluster_name);
+    request.mutable_service_account()->set_namespace_(ap.spec.service_account->ns);
+    request.mutable_service_account()->set_name(ap.spec.service_account->name);
+    COFFER_ASSIGN_OR_RETURN(v1::Principal identity, ctx_.admin.CreateManagedIdentity(request));
+    return identity.object_id();
+  }
+  v1::GetPrincipalRequest request;
+  request.set_object_id(ap.spec.principal_object_id);
+  COFFER_ASSIGN_OR_RETURN(v1::Principal principal, ctx_.admin.GetPrincipal(request));
+  return principal.object_id();
+}
+
+AccessPolicyReconciler::Outcome AccessPolicyReconciler::Grant(const AccessPolicy& ap,
+                                                              const std::string& vault_name) {
+  absl::StatusOr<std::string> object_id = ResolveSubject(ap);
+  if (absl::IsNotFound(object_id.status())) {
+    return Outcome::Waiting("PrincipalNotFound", "Coffer has no principal " +
+                                                     ap.spec.principal_object_id +
+                                                     " (see coffer principal list)");
+  }
+  if (absl::IsInvalidArgument(object_id.status())) {
+    return Outcome::Waiting("InvalidSubject", std::string(object_id.status().message()));
+  }
+  if (!object_id.ok()) return Outcome::Retry("VaultUnreachable", object_id.status());
+  if (!ap.status.principal_object_id.empty() &&
+      (ap.status.principal_object_id != *object_id || ap.status.vault_name != vault_name)) {
+    absl::Status revoked = Revoke(ap.status);  // the subject or vault changed: old grant first
+    if (!revoked.ok()) return Outcome::Retry("VaultUnreachable", revoked);
+  }
+  v1::SetAccessPolicyRequest request;
+  request.set_vault(vault_name);
+  v1::AccessPolicy* policy = request.mutable_policy();
+  policy->set_object_id(*object_id);
+  for (const std::string& p : ap.spec.permissions.secrets) policy->add_secrets(p);
+  for (const std::string& p : ap.spec.permissions.keys) policy->add_keys(p);
+  for (const std::string& p : ap.spec.permissions.certificates) policy->add_certificates(p);
+  absl::StatusOr<v1::AccessPolicy> set = ctx_.admin.SetAccessPolicy(request);
+  if (absl::IsNotFound(set.status()) || absl::IsFailedPrecondition(set.status())) {
+    return Outcome::Waiting("VaultNotReady", std::string(set.status().message()));
+  }
+  if (absl::IsInvalidArgument(set.status())) {
+    return Outcome::Waiting("InvalidPermissions", std::string(set.status().message()));
+  }
+  if (!set.ok()) return Outcome::Retry("VaultUnreachable", set.status());
+  Outcome ready;
+  ready.ready = true;
+  ready.principal_object_id = *object_id;
+  ready.vault_name = vault_name;
+  ready.granted = {Strings(set->secrets()), Strings(set->keys()), Strings(set->certificates())};
+  return ready;
+}
+
+absl::Status AccessPolicyReconciler::Revoke(const v1alpha1::AccessPolicyStatus& status) {
+  if (status.vault_name.empty() || status.principal_object_id.empty()) return absl::OkStatus();
+  v1::RemoveAccessPolicyRequest request;
+  request.set_vault(status.vault_name);
+  request.set_object_id(status.principal_object_id);
+  absl::Status removed = ctx_.admin.RemoveAccessPolicy(request).status();
+  // Gone already, or the vault is (soft-deleted vaults grant nothing).
+  if (absl::IsNotFound(removed) || absl::IsFailedPrecondition(removed)) return absl::OkStatus();
+  return removed;
+}
+
+absl::Status AccessPolicyReconciler::Report(const json& object, AccessPolicy ap,
+                                            const Outcome& outcome) {
+  if (outcome.ready) {
+    ap.status.principal_object_id = outcome.principal_object_id;
+    ap.status.vault_name = outcome.vault_name;
+    ap.status.granted = outcome.granted;
+  } else if (outcome.revoked && outcome.error.ok()) {
+    ap.status.principal_object_id.clear();
+    ap.status.vault_name.clear();
+    ap.status.granted = {};
+  }
+  ap.status.observed_generation = ap.meta.generation;
+  v1alpha1::Condition ready{kReady,         outcome.ready ? "True" : "False", outcome.reason,
+                            outcome.message, "",           ap.meta.generation};
+  if (SetCondition(ap.status.conditions, ready, ctx_.clock.Now())) {
+    ctx_.events
+        .Record(object, outcome.ready ? kube::EventType::kNormal : kube::EventType::kWarning,
+                ready.reason, "Reconcile", ready.message)
+        .IgnoreError();
+  }
+  absl::Status written =
+      WriteStatus(ctx_.kube, v1alpha1::kAccessPolicies, object, ToJson(ap.status));
+  if (!outcome.error.ok()) return outcome.error;
+  return written;
+}
+
+absl::Status AccessPolicyReconciler::Finalize(const json& object, const AccessPolicy& ap) {
+  if (!HasFinalizer(object, kAccessPolicyFinalizer)) return absl::OkStatus();
+  COFFER_RETURN_IF_ERROR(Revoke(ap.status));
+  return RemoveFinalizer(ctx_.kube, v1alpha1::kAccessPolicies, object, kAccessPolicyFinalizer);
+}
+
+}  // namespace coffer::op

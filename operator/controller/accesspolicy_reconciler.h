@@ -1,0 +1,58 @@
+#ifndef COFFER_OPERATOR_CONTROLLER_ACCESSPOLICY_RECONCILER_H_
+#define COFFER_OPERATOR_CONTROLLER_ACCESSPOLICY_RECONCILER_H_
+
+#include <set>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "nlohmann/json.hpp"
+#include "operator/api/v1alpha1/types.h"
+#include "operator/controller/context.h"
+
+namespace coffer::op {
+
+inline constexpr char kAccessPolicyFinalizer[] = "coffer.dev/accesspolicy";
+
+// Makes the vault of an AccessPolicy's KeyVault grant its subject exactly its permissions: a
+// ServiceAccount subject becomes the managed identity of that ServiceAccount of this cluster
+// (created when needed), a principal subject must exist in Coffer. Deleting the AccessPolicy
+// removes the grant (finalizer coffer.dev/accesspolicy); so does a KeyVault that stops allowing
+// the policy's namespace, or a subject or vault that changes (the old grant goes first).
+//
+// First pass: two admin calls (the subject, then the grant). A policy whose status already
+// describes its generation costs none, unless the drift sweep flagged it (the grant was changed
+// or removed behind the operator's back): then it is set again.
+//
+// Reconcile returns OK when the grant is in place or waiting for a person or for its KeyVault
+// (Ready says why; KeyVault changes requeue the policies that name it), and an error when
+// trying again later may help. Thread-safe.
+class AccessPolicyReconciler {
+ public:
+  AccessPolicyReconciler(ReconcilerContext context, Lister policies, Lister keyvaults)
+      : ctx_(context), policies_(std::move(policies)), keyvaults_(std::move(keyvaults)) {}
+
+  absl::Status Reconcile(const v1alpha1::ObjectKey& key);
+  void MarkForRecheck(const v1alpha1::ObjectKey& key);
+
+ private:
+  struct Outcome;
+  absl::Status Finalize(const nlohmann::json& object, const v1alpha1::AccessPolicy& ap);
+  Outcome Grant(const v1alpha1::AccessPolicy& ap, const std::string& vault_name);
+  absl::StatusOr<std::string> ResolveSubject(const v1alpha1::AccessPolicy& ap);
+  // Removes the grant the status records; OK when there is none (or the vault is gone).
+  absl::Status Revoke(const v1alpha1::AccessPolicyStatus& status);
+  absl::Status Report(const nlohmann::json& object, v1alpha1::AccessPolicy ap,
+                      const Outcome& outcome);
+  bool TakeRecheck(const v1alpha1::ObjectKey& key);
+
+  ReconcilerContext ctx_;
+  const Lister policies_;
+  const Lister keyvaults_;
+  absl::Mutex mu_;
+  std::set<std::string> recheck_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace coffer::op
+
+#endif  // COFFER_OPERATOR_CONTROLLER_ACCESSPOLICY_RECONCILER_H_

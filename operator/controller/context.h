@@ -1,0 +1,44 @@
+#ifndef COFFER_OPERATOR_CONTROLLER_CONTEXT_H_
+#define COFFER_OPERATOR_CONTROLLER_CONTEXT_H_
+
+// What the reconcilers share: the clients they act through and the operator's settings.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "lib/base/clock.h"
+#include "lib/kube/event_recorder.h"
+#include "lib/kube/kube_client.h"
+#include "lib/vaultclient/admin_api.h"
+#include "nlohmann/json.hpp"
+#include "operator/api/v1alpha1/types.h"
+
+namespace coffer::op {
+
+struct OperatorSettings {
+  // This cluster's name in Coffer: managed identities are ServiceAccounts of it.
+  std::string cluster_name = "kubernetes";
+  // The labels of the coffer-vault pods, which each KeyVault's Service selects.
+  std::map<std::string, std::string> vault_selector = {{"app.kubernetes.io/name", "coffer-vault"}};
+  int vault_port = 8443;  // the pods' HTTPS port; the Service listens on 443
+  // PEM of the CA that signs the vault's serving certificates, published as ConfigMap coffer-ca
+  // (key ca.crt) in each namespace with a KeyVault. Empty: not published.
+  std::string ca_pem;
+};
+
+// Reads an object from an informer's cache (nullopt when absent).
+using Lister = std::function<std::optional<nlohmann::json>(const v1alpha1::ObjectKey& key)>;
+
+struct ReconcilerContext {
+  kube::KubeClient& kube;
+  vaultclient::AdminApi& admin;
+  kube::EventRecorder& events;
+  Clock& clock;
+  const OperatorSettings& settings;
+};
+
+}  // namespace coffer::op
+
+#endif  // COFFER_OPERATOR_CONTROLLER_CONTEXT_H_
