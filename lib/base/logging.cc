@@ -14,8 +14,8 @@
 namespace coffer {
 namespace {
 
-constexpr std::array<const char*, 9> kComponentNames = {
-    "vault", "config", "http", "storage", "hsm", "crypto", "audit", "kube", "test"};
+constexpr std::array<const char*, 10> kComponentNames = {
+    "vault", "config", "http", "storage", "hsm", "crypto", "audit", "kube", "operator", "test"};
 
 void AppendJsonEscaped(std::string_view in, spdlog::memory_buf_t& out) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -12,7 +12,18 @@
 
 namespace coffer {
 
-enum class Component { kVault, kConfig, kHttp, kStorage, kHsm, kCrypto, kAudit, kKube, kTest };
+enum class Component {
+  kVault,
+  kConfig,
+  kHttp,
+  kStorage,
+  kHsm,
+  kCrypto,
+  kAudit,
+  kKube,
+  kOperator,
+  kTest
+};
 enum class LogFormat { kText, kJson };
 
 // Sets format and level for every component's logger; safe to call again (tests, reloads).

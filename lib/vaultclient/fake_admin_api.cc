@@ -85,9 +85,8 @@ absl::StatusOr<v1::Vault> FakeAdminApi::CreateVault(const v1::CreateVaultRequest
   vault.set_id(FakeUuid(next_id_++));
   *vault.mutable_hostnames() = r.hostnames();
   vault.set_sku(r.sku() == v1::SKU_UNSPECIFIED ? v1::SKU_STANDARD : r.sku());
-  vault.set_soft_delete_retention_days(r.soft_delete_retention_days() == 0
-                                           ? 90
-                                           : r.soft_delete_retention_days());
+  vault.set_soft_delete_retention_days(
+      r.soft_delete_retention_days() == 0 ? 90 : r.soft_delete_retention_days());
   vault.set_purge_protection(r.purge_protection());
   vault.set_created_unix(1767225600);
   if (!r.hostnames().empty()) vault.set_uri("https://" + r.hostnames(0));

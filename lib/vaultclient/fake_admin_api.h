@@ -66,7 +66,7 @@ class FakeAdminApi : public AdminApi {
   mutable absl::Mutex mu_;
   bool unreachable_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, int> calls_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, admin::v1::Vault> vaults_ ABSL_GUARDED_BY(mu_);        // by name
+  std::map<std::string, admin::v1::Vault> vaults_ ABSL_GUARDED_BY(mu_);          // by name
   std::map<std::string, admin::v1::Principal> principals_ ABSL_GUARDED_BY(mu_);  // by object id
   // vault name -> object id -> policy
   std::map<std::string, std::map<std::string, admin::v1::AccessPolicy>> policies_

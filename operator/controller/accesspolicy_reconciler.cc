@@ -72,7 +72,8 @@ absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
     AccessPolicy shell;
     shell.meta.key = key;
     shell.meta.generation = object->value("/metadata/generation"_json_pointer, std::int64_t{0});
-    return Report(*object, shell, Outcome::Waiting("InvalidSpec", std::string(ap.status().message())));
+    return Report(*object, shell,
+                  Outcome::Waiting("InvalidSpec", std::string(ap.status().message())));
   }
   if (ap->meta.deleting) return Finalize(*object, *ap);
   const bool recheck = TakeRecheck(key);
@@ -91,9 +92,9 @@ absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
   } else if (vault_key.ns != key.ns &&
              std::count(kv->spec.allow_policy_from_namespaces.begin(),
                         kv->spec.allow_policy_from_namespaces.end(), key.ns) == 0) {
-    outcome = Outcome::Waiting("NamespaceNotAllowed",
-                               "KeyVault " + vault_key.String() + " does not list namespace " +
-                                   key.ns + " in spec.allowPolicyFromNamespaces");
+    outcome = Outcome::Waiting("NamespaceNotAllowed", "KeyVault " + vault_key.String() +
+                                                          " does not list namespace " + key.ns +
+                                                          " in spec.allowPolicyFromNamespaces");
     outcome.revoked = true;
   } else if (!ReadyAt(kv->status.conditions, kv->meta.generation) ||
              kv->status.vault_name.empty()) {
@@ -143,9 +144,9 @@ AccessPolicyReconciler::Outcome AccessPolicyReconciler::Grant(const AccessPolicy
                                                               const std::string& vault_name) {
   absl::StatusOr<std::string> object_id = ResolveSubject(ap);
   if (absl::IsNotFound(object_id.status())) {
-    return Outcome::Waiting("PrincipalNotFound", "Coffer has no principal " +
-                                                     ap.spec.principal_object_id +
-                                                     " (see coffer principal list)");
+    return Outcome::Waiting(
+        "PrincipalNotFound",
+        "Coffer has no principal " + ap.spec.principal_object_id + " (see coffer principal list)");
   }
   if (absl::IsInvalidArgument(object_id.status())) {
     return Outcome::Waiting("InvalidSubject", std::string(object_id.status().message()));
@@ -202,8 +203,12 @@ absl::Status AccessPolicyReconciler::Report(const json& object, AccessPolicy ap,
     ap.status.granted = {};
   }
   ap.status.observed_generation = ap.meta.generation;
-  v1alpha1::Condition ready{kReady,         outcome.ready ? "True" : "False", outcome.reason,
-                            outcome.message, "",           ap.meta.generation};
+  v1alpha1::Condition ready{kReady,
+                            outcome.ready ? "True" : "False",
+                            outcome.reason,
+                            outcome.message,
+                            "",
+                            ap.meta.generation};
   if (SetCondition(ap.status.conditions, ready, ctx_.clock.Now())) {
     ctx_.events
         .Record(object, outcome.ready ? kube::EventType::kNormal : kube::EventType::kWarning,

@@ -10,8 +10,8 @@ namespace {
 
 namespace v1 = ::coffer::admin::v1;
 using ::coffer::testing::StatusIs;
-using ::testing::ElementsAre;
 using nlohmann::json;
+using ::testing::ElementsAre;
 using v1alpha1::kAccessPolicies;
 using v1alpha1::kKeyVaults;
 
@@ -22,7 +22,8 @@ class AccessPolicyReconcilerTest : public ReconcilerFixture {
     ASSERT_TRUE(vaults_.Reconcile({"team-a", "prod"}).ok());
     admin_.ResetCalls();
   }
-  void ApplyPolicy(const std::string& ns, json subject, json permissions = {{"secrets", {"Get", "list"}}},
+  void ApplyPolicy(const std::string& ns, json subject,
+                   json permissions = {{"secrets", {"Get", "list"}}},
                    json vault_ref = {{"name", "prod"}, {"namespace", "team-a"}}) {
     Apply(kAccessPolicies, ns, "app-reads",
           {{"vaultRef", vault_ref}, {"subject", subject}, {"permissions", permissions}});

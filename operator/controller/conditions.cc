@@ -10,15 +10,14 @@ bool SetCondition(std::vector<v1alpha1::Condition>& conditions, v1alpha1::Condit
     if (existing.type != condition.type) continue;
     const bool status_changed = existing.status != condition.status;
     const bool changed = status_changed || existing.reason != condition.reason;
-    condition.last_transition_time = status_changed || existing.last_transition_time.empty()
-                                         ? absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now,
-                                                            absl::UTCTimeZone())
-                                         : existing.last_transition_time;
+    condition.last_transition_time =
+        status_changed || existing.last_transition_time.empty()
+            ? absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone())
+            : existing.last_transition_time;
     existing = std::move(condition);
     return changed;
   }
-  condition.last_transition_time =
-      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone());
+  condition.last_transition_time = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone());
   conditions.push_back(std::move(condition));
   return true;
 }

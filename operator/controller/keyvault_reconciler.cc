@@ -87,12 +87,13 @@ absl::Status KeyVaultReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
     KeyVault shell;
     shell.meta.key = key;
     shell.meta.generation = object->value("/metadata/generation"_json_pointer, std::int64_t{0});
-    return Report(*object, shell, Outcome::Waiting("InvalidSpec", std::string(kv.status().message())));
+    return Report(*object, shell,
+                  Outcome::Waiting("InvalidSpec", std::string(kv.status().message())));
   }
   if (kv->meta.deleting) return Finalize(*object, *kv);
   const bool recheck = TakeRecheck(key);
-  COFFER_ASSIGN_OR_RETURN(json current,
-                          AddFinalizer(ctx_.kube, v1alpha1::kKeyVaults, *object, kKeyVaultFinalizer));
+  COFFER_ASSIGN_OR_RETURN(
+      json current, AddFinalizer(ctx_.kube, v1alpha1::kKeyVaults, *object, kKeyVaultFinalizer));
   const std::string vault_name = VaultNameFor(*kv);
   if (vault_name.empty()) {
     return Report(current, *kv,
@@ -148,22 +149,23 @@ KeyVaultReconciler::Outcome KeyVaultReconciler::EnsureVault(const KeyVault& kv,
     if (!kv.spec.recover_if_soft_deleted) {
       return Outcome::Waiting(
           "VaultSoftDeleted",
-          "a soft-deleted vault named " + vault_name + " exists; set spec.recoverIfSoftDeleted: "
-          "true to recover it with its contents, or purge it (coffer vault purge " + vault_name +
-          ") and its contents for a new one");
+          "a soft-deleted vault named " + vault_name +
+              " exists; set spec.recoverIfSoftDeleted: "
+              "true to recover it with its contents, or purge it (coffer vault purge " +
+              vault_name + ") and its contents for a new one");
     }
     v1::RecoverVaultRequest recover;
     recover.set_name(vault_name);
     vault = ctx_.admin.RecoverVault(recover);
     if (!vault.ok()) return Outcome::Retry("VaultUnreachable", vault.status());
   }
-  const bool ours = kv.status.vault_id.empty()
-                        ? std::count(vault->hostnames().begin(), vault->hostnames().end(),
-                                     hosts[0]) > 0
-                        : kv.status.vault_id == vault->id();
+  const bool ours = kv.status.vault_id.empty() ? std::count(vault->hostnames().begin(),
+                                                            vault->hostnames().end(), hosts[0]) > 0
+                                               : kv.status.vault_id == vault->id();
   if (!ours) {
     return Outcome::Waiting("VaultNameTaken", "Coffer already has another vault named " +
-                                                  vault_name + "; set spec.vaultName to another name");
+                                                  vault_name +
+                                                  "; set spec.vaultName to another name");
   }
   v1::UpdateVaultRequest update;
   update.set_name(vault_name);
@@ -203,9 +205,12 @@ absl::Status KeyVaultReconciler::EnsureService(const json& object, const KeyVaul
                   {"protocol", "TCP"},
                   {"targetPort", ctx_.settings.vault_port}}}}};
   const std::string uid = object.value("/metadata/uid"_json_pointer, std::string());
-  json owner = {{"apiVersion", "coffer.dev/v1alpha1"}, {"kind", "KeyVault"},
-                {"name", kv.meta.key.name},            {"uid", uid},
-                {"controller", true},                  {"blockOwnerDeletion", true}};
+  json owner = {{"apiVersion", "coffer.dev/v1alpha1"},
+                {"kind", "KeyVault"},
+                {"name", kv.meta.key.name},
+                {"uid", uid},
+                {"controller", true},
+                {"blockOwnerDeletion", true}};
   absl::StatusOr<json> existing = ctx_.kube.Get(kServices, kv.meta.key.ns, kv.meta.key.name);
   if (absl::IsNotFound(existing.status())) {
     json service = {{"apiVersion", "v1"},
@@ -259,8 +264,8 @@ absl::Status KeyVaultReconciler::EnsureCaConfigMap(const std::string& ns) {
 }
 
 absl::Status KeyVaultReconciler::Report(const json& object, KeyVault kv, const Outcome& outcome) {
-  v1alpha1::Condition ready{kReady, outcome.ready ? "True" : "False", "", "", "",
-                            kv.meta.generation};
+  v1alpha1::Condition ready{
+      kReady, outcome.ready ? "True" : "False", "", "", "", kv.meta.generation};
   if (outcome.ready) {
     kv.status.vault_name = outcome.vault.name();
     kv.status.vault_id = outcome.vault.id();

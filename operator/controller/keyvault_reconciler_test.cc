@@ -9,9 +9,9 @@ namespace {
 
 namespace v1 = ::coffer::admin::v1;
 using ::coffer::testing::StatusIs;
+using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using nlohmann::json;
 using v1alpha1::kKeyVaults;
 
 const kube::ResourceRef kServices{"", "v1", "services", true};
@@ -37,8 +37,8 @@ TEST_F(KeyVaultReconcilerTest, CreatesVaultServiceAndCaThenReportsReady) {
   COFFER_ASSERT_OK(Reconcile());
   EXPECT_EQ(admin_.total_calls(), 2);  // GetVault, CreateVault
   v1::Vault vault = Vault();
-  EXPECT_THAT(vault.hostnames(), ElementsAre("prod.team-a.svc", "prod.team-a.svc.cluster.local",
-                                             "prod.example.com"));
+  EXPECT_THAT(vault.hostnames(),
+              ElementsAre("prod.team-a.svc", "prod.team-a.svc.cluster.local", "prod.example.com"));
   EXPECT_EQ(vault.sku(), v1::SKU_PREMIUM);
   json kv = KeyVault();
   EXPECT_EQ(ReadyReason(kv), "True/VaultReady");

@@ -17,8 +17,8 @@ absl::StatusOr<json> PatchFinalizers(kube::KubeClient& kube, const kube::Resourc
                                      const json& object, json finalizers) {
   json patch = {{"metadata",
                  {{"finalizers", std::move(finalizers)},
-                  {"resourceVersion", object.value("/metadata/resourceVersion"_json_pointer,
-                                                   std::string())}}}};
+                  {"resourceVersion",
+                   object.value("/metadata/resourceVersion"_json_pointer, std::string())}}}};
   return kube.Patch(ref, object.value("/metadata/namespace"_json_pointer, std::string()),
                     object.value("/metadata/name"_json_pointer, std::string()),
                     kube::PatchType::kMerge, patch);

@@ -58,7 +58,8 @@ class ReconcilerFixture : public ::testing::Test {
 
   static std::string ReadyReason(const nlohmann::json& object) {
     for (const auto& c : object.value("/status/conditions"_json_pointer, nlohmann::json::array())) {
-      if (c.value("type", "") == "Ready") return c.value("status", "") + "/" + c.value("reason", "");
+      if (c.value("type", "") == "Ready")
+        return c.value("status", "") + "/" + c.value("reason", "");
     }
     return "none";
   }

@@ -1,0 +1,167 @@
+#include "operator/cmd/flags.h"
+
+#include <unistd.h>
+
+#include <functional>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "lib/base/absl_compat.h"
+
+namespace coffer::op {
+
+const char kUsage[] =
+    "usage: coffer-operator --vault-admin TARGET [flags]\n"
+    "\n"
+    "Reconciles KeyVault and AccessPolicy resources (coffer.dev/v1alpha1) against a Coffer\n"
+    "vault's admin API. See operator/README.md.\n"
+    "  --kubeconfig FILE        API server from a kubeconfig (default: in-cluster)\n"
+    "  --context NAME           kubeconfig context (default: its current-context)\n"
+    "  --vault-admin TARGET     unix:///PATH/admin.sock, or HOST:PORT with mutual TLS\n"
+    "  --admin-ca FILE          CA of the admin API's server certificate (TCP only)\n"
+    "  --admin-cert FILE        client certificate for the admin API (TCP only)\n"
+    "  --admin-key FILE         its private key\n"
+    "  --cluster-name NAME      this cluster's name in Coffer (default kubernetes)\n"
+    "  --vault-selector K=V,..  labels of the coffer-vault pods\n"
+    "                           (default app.kubernetes.io/name=coffer-vault)\n"
+    "  --vault-port N           the pods' HTTPS port behind each KeyVault Service (default 8443)\n"
+    "  --ca-file FILE           CA clients trust, published as ConfigMap coffer-ca (ca.crt)\n"
+    "  --leader-elect           only the holder of a Lease reconciles (for replicas > 1)\n"
+    "  --lease-namespace NS     the Lease's namespace (default: POD_NAMESPACE, else default)\n"
+    "  --lease-name NAME        the Lease's name (default coffer-operator)\n"
+    "  --identity ID            this replica's name (default: POD_NAME, else the host name)\n"
+    "  --resync-period DURATION requeue everything and sweep for drift (default 10m)\n"
+    "  --workers N              concurrent reconciles per kind (default 2)\n"
+    "  --metrics-address H:P    /healthz, /readyz, /metrics (default 127.0.0.1:8080; '' off)\n"
+    "  --log-level LEVEL        trace, debug, info, warn, error (default info)\n"
+    "  --log-format text|json\n"
+    "SIGTERM or SIGINT stops it: the lease is released and in-flight reconciles finish.\n";
+
+namespace {
+
+absl::Status Bad(const std::string& flag, const std::string& what) {
+  return absl::InvalidArgumentError(flag + ": " + what);
+}
+
+std::string Env(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+std::string HostName() {
+  char name[256] = {};
+  return gethostname(name, sizeof(name) - 1) == 0 ? name : "coffer-operator";
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParseSelector(const std::string& text) {
+  std::map<std::string, std::string> labels;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    std::string pair = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    std::size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) return Bad("--vault-selector", "want KEY=VALUE,...");
+    labels[pair.substr(0, eq)] = pair.substr(eq + 1);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return labels;
+}
+
+}  // namespace
+
+absl::StatusOr<OperatorFlags> ParseFlags(const std::vector<std::string>& args) {
+  OperatorFlags flags;
+  bool leader_elect = false;
+  kube::LeaderElectionConfig lease;
+  lease.lease_namespace = Env("POD_NAMESPACE", "default");
+  lease.lease_name = "coffer-operator";
+  lease.identity = Env("POD_NAME", HostName());
+  std::string vault_admin;
+  OperatorSettings& settings = flags.manager.settings;
+  const std::map<std::string, std::function<absl::Status(const std::string&)>> with_value = {
+      {"--kubeconfig",
+       [&](const std::string& v) { return flags.kubeconfig = v, absl::OkStatus(); }},
+      {"--context", [&](const std::string& v) { return flags.context = v, absl::OkStatus(); }},
+      {"--vault-admin", [&](const std::string& v) { return vault_admin = v, absl::OkStatus(); }},
+      {"--admin-ca",
+       [&](const std::string& v) { return flags.admin.ca_file = v, absl::OkStatus(); }},
+      {"--admin-cert",
+       [&](const std::string& v) { return flags.admin.cert_file = v, absl::OkStatus(); }},
+      {"--admin-key",
+       [&](const std::string& v) { return flags.admin.key_file = v, absl::OkStatus(); }},
+      {"--cluster-name",
+       [&](const std::string& v) { return settings.cluster_name = v, absl::OkStatus(); }},
+      {"--vault-selector",
+       [&](const std::string& v) -> absl::Status {
+         auto labels = ParseSelector(v);
+         if (!labels.ok()) return labels.status();
+         settings.vault_selector = *labels;
+         return absl::OkStatus();
+       }},
+      {"--vault-port",
+       [&](const std::string& v) {
+         return absl::SimpleAtoi(v, &settings.vault_port) && settings.vault_port > 0 &&
+                        settings.vault_port < 65536
+                    ? absl::OkStatus()
+                    : Bad("--vault-port", "want a port number");
+       }},
+      {"--ca-file", [&](const std::string& v) { return flags.ca_file = v, absl::OkStatus(); }},
+      {"--lease-namespace",
+       [&](const std::string& v) { return lease.lease_namespace = v, absl::OkStatus(); }},
+      {"--lease-name",
+       [&](const std::string& v) { return lease.lease_name = v, absl::OkStatus(); }},
+      {"--identity", [&](const std::string& v) { return lease.identity = v, absl::OkStatus(); }},
+      {"--resync-period",
+       [&](const std::string& v) {
+         return absl::ParseDuration(AsAbsl(v), &flags.manager.resync_period) &&
+                        flags.manager.resync_period >= absl::Seconds(1)
+                    ? absl::OkStatus()
+                    : Bad("--resync-period", "want a duration of 1s or more, such as 10m");
+       }},
+      {"--workers",
+       [&](const std::string& v) {
+         return absl::SimpleAtoi(v, &flags.manager.workers) && flags.manager.workers >= 1 &&
+                        flags.manager.workers <= 64
+                    ? absl::OkStatus()
+                    : Bad("--workers", "want 1 to 64");
+       }},
+      {"--metrics-address",
+       [&](const std::string& v) { return flags.metrics_address = v, absl::OkStatus(); }},
+      {"--log-level", [&](const std::string& v) { return flags.log_level = v, absl::OkStatus(); }},
+      {"--log-format",
+       [&](const std::string& v) {
+         flags.log_format = v;
+         return v == "text" || v == "json" ? absl::OkStatus() : Bad("--log-format", "text or json");
+       }},
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      flags.help = true;
+      return flags;
+    }
+    if (arg == "--leader-elect") {
+      leader_elect = true;
+      continue;
+    }
+    auto handler = with_value.find(arg);
+    if (handler == with_value.end()) return Bad(arg, "unknown flag (see --help)");
+    if (i + 1 >= args.size()) return Bad(arg, "needs a value");
+    absl::Status parsed = handler->second(args[++i]);
+    if (!parsed.ok()) return parsed;
+  }
+  if (vault_admin.empty()) return Bad("--vault-admin", "required");
+  if (vault_admin.rfind("unix://", 0) == 0) {
+    flags.admin.unix_socket = vault_admin.substr(7);
+  } else if (vault_admin.rfind("unix:", 0) == 0) {
+    flags.admin.unix_socket = vault_admin.substr(5);
+  } else {
+    flags.admin.tcp_address = vault_admin;
+  }
+  if (leader_elect) flags.manager.leader_election = lease;
+  flags.manager.instance = lease.identity;
+  return flags;
+}
+
+}  // namespace coffer::op

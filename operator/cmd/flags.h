@@ -1,0 +1,35 @@
+#ifndef COFFER_OPERATOR_CMD_FLAGS_H_
+#define COFFER_OPERATOR_CMD_FLAGS_H_
+
+// coffer-operator's command line (operator/README.md lists every flag).
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "lib/vaultclient/admin_client.h"
+#include "operator/runtime/manager.h"
+
+namespace coffer::op {
+
+struct OperatorFlags {
+  std::string kubeconfig;  // empty: in-cluster configuration
+  std::string context;
+  vaultclient::AdminTarget admin;
+  std::string ca_file;  // published as ConfigMap coffer-ca
+  std::string metrics_address = "127.0.0.1:8080";
+  std::string log_level = "info";
+  std::string log_format = "text";
+  bool help = false;
+  ManagerOptions manager;
+};
+
+// Errors: INVALID_ARGUMENT naming the flag (unknown, missing value, malformed).
+absl::StatusOr<OperatorFlags> ParseFlags(const std::vector<std::string>& args);
+
+extern const char kUsage[];
+
+}  // namespace coffer::op
+
+#endif  // COFFER_OPERATOR_CMD_FLAGS_H_

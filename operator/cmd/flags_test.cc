@@ -1,0 +1,49 @@
+#include "operator/cmd/flags.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/testing/status_matchers.h"
+
+namespace coffer::op {
+namespace {
+
+using ::coffer::testing::StatusIs;
+using ::testing::HasSubstr;
+
+TEST(FlagsTest, UnixSocketAndDefaults) {
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      OperatorFlags flags,
+      ParseFlags({"--kubeconfig", "/k", "--vault-admin", "unix:///run/a.sock"}));
+  EXPECT_EQ(flags.admin.unix_socket, "/run/a.sock");
+  EXPECT_EQ(flags.manager.settings.vault_port, 8443);
+  EXPECT_EQ(flags.manager.resync_period, absl::Minutes(10));
+  EXPECT_FALSE(flags.manager.leader_election.has_value());
+}
+
+TEST(FlagsTest, TcpLeaderElectionAndSelector) {
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      OperatorFlags flags,
+      ParseFlags({"--vault-admin", "vault:9444", "--admin-ca", "ca", "--leader-elect", "--identity",
+                  "pod-1", "--vault-selector", "app=v,tier=core", "--resync-period", "30s"}));
+  EXPECT_EQ(flags.admin.tcp_address, "vault:9444");
+  ASSERT_TRUE(flags.manager.leader_election.has_value());
+  EXPECT_EQ(flags.manager.leader_election->identity, "pod-1");
+  EXPECT_EQ(flags.manager.settings.vault_selector.size(), 2u);
+  EXPECT_EQ(flags.manager.resync_period, absl::Seconds(30));
+}
+
+TEST(FlagsTest, MistakesNameTheFlag) {
+  EXPECT_THAT(ParseFlags({}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--vault-admin")));
+  EXPECT_THAT(ParseFlags({"--vault-admin", "x:1", "--bogus"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--bogus")));
+  EXPECT_THAT(ParseFlags({"--vault-admin", "x:1", "--workers", "0"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--workers")));
+  EXPECT_THAT(ParseFlags({"--vault-admin", "x:1", "--vault-selector", "nolabel"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--vault-selector")));
+  EXPECT_THAT(ParseFlags({"--vault-admin"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("needs a value")));
+}
+
+}  // namespace
+}  // namespace coffer::op

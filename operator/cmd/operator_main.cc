@@ -1,0 +1,124 @@
+// coffer-operator: reconciles KeyVault and AccessPolicy resources against Coffer. See
+// operator/README.md.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "lib/base/clock.h"
+#include "lib/base/logging.h"
+#include "lib/http/beast/server.h"
+#include "lib/http/cpprest/client.h"
+#include "lib/kube/http_kube_client.h"
+#include "lib/kube/kube_config.h"
+#include "lib/metrics/metrics.h"
+#include "lib/vaultclient/admin_client.h"
+#include "operator/cmd/flags.h"
+#include "operator/runtime/manager.h"
+#include "operator/runtime/ops_handler.h"
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "coffer-operator: %s\n", message.c_str());
+  return 1;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// host:port -> ServerOptions; "" when metrics are off.
+absl::StatusOr<coffer::http::ServerOptions> MetricsServer(const std::string& address) {
+  coffer::http::ServerOptions options;
+  std::size_t colon = address.rfind(':');
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &options.port)) {
+    return absl::InvalidArgumentError("--metrics-address: want HOST:PORT");
+  }
+  options.host = address.substr(0, colon);
+  options.threads = 1;
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace coffer;  // NOLINT: main only
+  absl::StatusOr<op::OperatorFlags> flags =
+      op::ParseFlags(std::vector<std::string>(argv + 1, argv + argc));
+  if (!flags.ok()) return Fail(std::string(flags.status().message()));
+  if (flags->help) {
+    std::fputs(op::kUsage, stdout);
+    return 0;
+  }
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  InitLogging(flags->log_format == "json" ? LogFormat::kJson : LogFormat::kText, flags->log_level);
+
+  absl::StatusOr<kube::KubeConfig> config =
+      flags->kubeconfig.empty() ? kube::InClusterConfig(kube::ProcessEnvironment())
+                                : kube::LoadKubeconfig(flags->kubeconfig, flags->context);
+  if (!config.ok()) return Fail("Kubernetes API: " + std::string(config.status().message()));
+  auto tls = kube::TlsFiles::Create(*config);
+  if (!tls.ok()) return Fail(std::string(tls.status().message()));
+  http::ClientOptions http_options = (*tls)->options();
+  http_options.timeout = absl::Minutes(5);  // watch streams are quiet between events
+  auto http = http::cpprest::NewClient(http_options);
+  if (!http.ok()) return Fail(std::string(http.status().message()));
+  auto kube = kube::HttpKubeClient::Create(*config, *std::move(http));
+  if (!kube.ok()) return Fail(std::string(kube.status().message()));
+  auto admin = vaultclient::AdminClient::Connect(flags->admin);
+  if (!admin.ok()) return Fail("vault admin API: " + std::string(admin.status().message()));
+  if (!flags->ca_file.empty()) {
+    auto ca = ReadFile(flags->ca_file);
+    if (!ca.ok()) return Fail("--ca-file: " + std::string(ca.status().message()));
+    flags->manager.settings.ca_pem = *ca;
+  }
+
+  metrics::Registry metrics;
+  op::Manager manager(**kube, **admin, Clock::Real(), metrics, flags->manager);
+  op::OpsHandler ops(metrics, [&manager] { return manager.Ready(); });
+  std::unique_ptr<http::Server> ops_server;
+  if (!flags->metrics_address.empty()) {
+    auto options = MetricsServer(flags->metrics_address);
+    if (!options.ok()) return Fail(std::string(options.status().message()));
+    auto started = http::beast::StartServer(*options, ops);
+    if (!started.ok()) return Fail("--metrics-address: " + std::string(started.status().message()));
+    ops_server = *std::move(started);
+  }
+  COFFER_LOG(kOperator, info, "coffer-operator: Kubernetes {}, vault admin API {}, cluster {}",
+             config->server, (*admin)->target(), flags->manager.settings.cluster_name);
+
+  absl::Status result;
+  std::thread run([&] { result = manager.Run(); });
+  std::thread wait_signal([&] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    COFFER_LOG(kOperator, info, "received {}", strsignal(signal_number));
+    manager.Stop();
+  });
+  run.join();
+  if (!result.ok()) {
+    // Lost the lease: exit so that a fresh process stands for election with empty caches.
+    COFFER_LOG(kOperator, err, "{}", result.ToString());
+    if (ops_server) ops_server->Shutdown(absl::Seconds(1));
+    std::_Exit(2);
+  }
+  wait_signal.join();
+  if (ops_server) ops_server->Shutdown(absl::Seconds(1));
+  return 0;
+}

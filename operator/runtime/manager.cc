@@ -1,0 +1,154 @@
+#include "operator/runtime/manager.h"
+
+#include <utility>
+
+#include "lib/base/logging.h"
+#include "operator/runtime/drift_sweep.h"
+
+namespace coffer::op {
+namespace {
+
+using nlohmann::json;
+
+}  // namespace
+
+Manager::Manager(kube::KubeClient& kube, vaultclient::AdminApi& admin, Clock& clock,
+                 metrics::Registry& metrics, ManagerOptions options)
+    : kube_(kube),
+      admin_(admin, metrics),
+      clock_(clock),
+      options_(std::move(options)),
+      events_(kube, clock, "coffer.dev/operator", options_.instance),
+      keyvault_reconciler_({kube, admin_, events_, clock, options_.settings},
+                           [this](const v1alpha1::ObjectKey& key) { return keyvaults_.Get(key); }),
+      policy_reconciler_(
+          {kube, admin_, events_, clock, options_.settings},
+          [this](const v1alpha1::ObjectKey& key) { return policies_.Get(key); },
+          [this](const v1alpha1::ObjectKey& key) { return keyvaults_.Get(key); }),
+      keyvaults_(
+          kube, v1alpha1::kKeyVaults, clock, metrics,
+          {"KeyVault", options_.workers, absl::Milliseconds(200), absl::Minutes(5),
+           [this](const json& keyvault) { EnqueuePoliciesOf(keyvault); }},
+          [this](const v1alpha1::ObjectKey& key) { return keyvault_reconciler_.Reconcile(key); }),
+      policies_(
+          kube, v1alpha1::kAccessPolicies, clock, metrics,
+          {"AccessPolicy", options_.workers, absl::Milliseconds(200), absl::Minutes(5), {}},
+          [this](const v1alpha1::ObjectKey& key) { return policy_reconciler_.Reconcile(key); }) {
+  metrics.AddGauge("coffer_operator_leader", "1 while this replica holds the lease.", [this] {
+    absl::MutexLock lock(&mu_);
+    return leading_ ? 1.0 : 0.0;
+  });
+}
+
+Manager::~Manager() { Stop(); }
+
+void Manager::EnqueuePoliciesOf(const json& keyvault) {
+  const v1alpha1::ObjectKey key = v1alpha1::ObjectKey::Of(keyvault);
+  for (const json& object : policies_.List()) {
+    absl::StatusOr<v1alpha1::AccessPolicy> policy = v1alpha1::ParseAccessPolicy(object);
+    if (policy.ok() && policy->spec.vault == key) policies_.Enqueue(policy->meta.key);
+  }
+}
+
+absl::Status Manager::Run() {
+  if (options_.leader_election) {
+    kube::LeaderElectionConfig config = *options_.leader_election;
+    config.on_started_leading = [this] {
+      absl::MutexLock lock(&mu_);
+      leading_ = true;
+    };
+    config.on_stopped_leading = [this] {
+      absl::MutexLock lock(&mu_);
+      if (leading_ && !stopping_) lost_ = true;  // not when Stop() released the lease
+      leading_ = false;
+    };
+    elector_ = std::make_unique<kube::LeaderElector>(kube_, clock_, std::move(config));
+    elector_->Start();
+    COFFER_LOG(kOperator, info, "standing for election as {}", options_.leader_election->identity);
+    bool stop;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Manager* m)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(m->mu_) { return m->leading_ || m->stopping_; },
+          this));
+      stop = stopping_;
+    }
+    if (stop) {
+      elector_->Stop();
+      return absl::OkStatus();
+    }
+  } else {
+    absl::MutexLock lock(&mu_);
+    leading_ = true;
+  }
+  COFFER_LOG(kOperator, info, "leading: starting the KeyVault and AccessPolicy controllers");
+  RunControllers();
+  if (elector_ != nullptr) elector_->Stop();
+  absl::MutexLock lock(&mu_);
+  return lost_ ? absl::AbortedError("lost the leader lease") : absl::OkStatus();
+}
+
+void Manager::RunControllers() {
+  keyvaults_.StartInformer();
+  policies_.StartInformer();
+  bool synced;
+  {
+    absl::MutexLock lock(&mu_);
+    while (!stopping_ && !lost_ && !(keyvaults_.HasSynced() && policies_.HasSynced())) {
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(50));
+    }
+    synced = synced_ = !stopping_ && !lost_;
+  }
+  std::thread resync;
+  if (synced) {
+    keyvaults_.StartWorkers();
+    policies_.StartWorkers();
+    resync = std::thread([this] { Resync(); });
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](Manager* m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(m->mu_) { return m->stopping_ || m->lost_; },
+        this));
+    stopping_ = true;  // also when the lease was lost: the resync loop ends
+  }
+  if (resync.joinable()) resync.join();
+  keyvaults_.Stop();
+  policies_.Stop();
+}
+
+void Manager::Resync() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.resync_period)) return;
+    }
+    absl::StatusOr<int> drifted =
+        SweepDrift(admin_, keyvaults_, keyvault_reconciler_, policies_, policy_reconciler_);
+    if (!drifted.ok()) {
+      COFFER_LOG(kOperator, warn, "drift sweep failed: {}", drifted.status().ToString());
+    } else if (*drifted > 0) {
+      COFFER_LOG(kOperator, info, "drift sweep: {} objects differ from Coffer", *drifted);
+    }
+    keyvaults_.EnqueueAll();
+    policies_.EnqueueAll();
+  }
+}
+
+void Manager::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+}
+
+bool Manager::Leading() const {
+  absl::MutexLock lock(&mu_);
+  return leading_;
+}
+
+bool Manager::Ready() const {
+  absl::MutexLock lock(&mu_);
+  return !leading_ || synced_;
+}
+
+}  // namespace coffer::op

@@ -1,0 +1,231 @@
+// The operator end to end, as a cluster user meets it: the Kubernetes API stand-in, a real
+// coffer-vault (SQLite, SoftHSM2, TLS), real coffer-operator processes, and real kubectl applying
+// the CRDs and objects. A service principal's secret reads are granted and revoked through
+// AccessPolicies; KeyVault deletion soft-deletes; the operator is restarted mid-way and run as
+// two replicas whose leader is killed.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/http/cpprest/client.h"
+#include "lib/testing/status_matchers.h"
+#include "lib/testing/subprocess.h"
+#include "lib/vaultclient/admin_client.h"
+#include "lib/vaultclient/data_plane_client.h"
+#include "tests/integration/vault_harness.h"
+
+namespace coffer {
+namespace {
+
+namespace v1 = ::coffer::admin::v1;
+using ::coffer::testing::PollUntil;
+using ::testing::HasSubstr;
+
+std::string KubectlPath() {
+  const char* pinned = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
+  return std::filesystem::exists(pinned) ? pinned : "kubectl";
+}
+
+class OperatorE2eTest : public testing::VaultHarnessTest {
+ protected:
+  void SetUp() override {
+    vault_ = StartReadyVault();
+    kubeconfig_ = dir_.File("kubeconfig");
+    standin_ = std::make_unique<testing::Subprocess>(
+        std::vector<std::string>{KUBE_STANDIN_PATH, "--listen", "127.0.0.1:0", "--kubeconfig",
+                                 kubeconfig_},
+        dir_.File("standin.log"));
+    ASSERT_TRUE(standin_->Start());
+    ASSERT_TRUE(PollUntil([&] { return std::filesystem::exists(kubeconfig_); }));
+    ASSERT_EQ(Kubectl({"apply", "-f", CRDS_DIR}).exit_code, 0);
+    ASSERT_EQ(Kubectl({"create", "namespace", "team-a"}).exit_code, 0);
+    vaultclient::AdminTarget target;
+    target.unix_socket = admin_socket();
+    COFFER_ASSERT_OK_AND_ASSIGN(admin_, vaultclient::AdminClient::Connect(target));
+  }
+
+  testing::RunResult Kubectl(std::vector<std::string> args) {
+    std::vector<std::string> argv = {KubectlPath(), "--kubeconfig", kubeconfig_, "--cache-dir",
+                                     dir_.File("kubectl-cache")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::Run(argv, {{"HOME", dir_.path()}});
+  }
+  void Apply(const std::string& name, const std::string& yaml) {
+    std::string path = dir_.File(name + ".yaml");
+    std::ofstream(path) << yaml;
+    testing::RunResult applied = Kubectl({"apply", "-f", path});
+    ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  }
+  std::unique_ptr<testing::Subprocess> StartOperator(const std::string& identity,
+                                                     bool leader_elect = false) {
+    std::vector<std::string> argv = {OPERATOR_BINARY,
+                                     "--kubeconfig",
+                                     kubeconfig_,
+                                     "--vault-admin",
+                                     "unix://" + admin_socket(),
+                                     "--cluster-name",
+                                     "e2e",
+                                     "--vault-port",
+                                     std::to_string(port_),
+                                     "--ca-file",
+                                     pki_.ca_cert,
+                                     "--resync-period",
+                                     "2s",
+                                     "--identity",
+                                     identity,
+                                     "--metrics-address",
+                                     ""};
+    if (leader_elect) argv.insert(argv.end(), {"--leader-elect", "--lease-namespace", "team-a"});
+    auto op = std::make_unique<testing::Subprocess>(argv, dir_.File(identity + ".log"));
+    EXPECT_TRUE(op->Start());
+    return op;
+  }
+  std::string Jsonpath(const std::string& kind, const std::string& name, const std::string& path) {
+    testing::RunResult got = Kubectl({"get", kind, name, "-n", "team-a", "-o", "jsonpath=" + path});
+    return got.exit_code == 0 ? got.output : "<" + got.output + ">";
+  }
+  bool Ready(const std::string& kind, const std::string& name) {
+    return Jsonpath(kind, name, "{.status.conditions[?(@.type==\"Ready\")].status}") == "True";
+  }
+  bool Gone(const std::string& kind, const std::string& name) {
+    return Kubectl({"get", kind, name, "-n", "team-a"}).output.find("NotFound") !=
+           std::string::npos;
+  }
+
+  // A service principal the test reads secrets as, and what the SDKs would be configured with.
+  vaultclient::DataPlaneCredentials NewPrincipal() {
+    v1::CreatePrincipalRequest create;
+    create.set_display_name("reader");
+    auto principal = admin_->CreatePrincipal(create);
+    EXPECT_THAT(principal, testing::IsOk());
+    principal_id_ = principal->object_id();
+    v1::AddClientSecretRequest add;
+    add.set_object_id(principal->object_id());
+    auto secret = admin_->AddClientSecret(add);
+    EXPECT_THAT(secret, testing::IsOk());
+    auto installation = admin_->GetInstallation({});
+    EXPECT_THAT(installation, testing::IsOk());
+    return {installation->tenant_id(), principal->client_id(), SecretBytes(secret->value()),
+            installation->authority_url()};
+  }
+  std::unique_ptr<vaultclient::DataPlaneClient> DataPlane(
+      const vaultclient::DataPlaneCredentials& credentials) {
+    vaultclient::DataPlaneOptions options;
+    options.vault_url = "https://prod.vault.coffer.test:" + std::to_string(port_);
+    options.ca_file = pki_.ca_cert;
+    options.connect_to = "127.0.0.1:" + std::to_string(port_);
+    options.credentials = credentials;
+    options.timeout = absl::Seconds(5);
+    auto client = vaultclient::DataPlaneClient::Create(options, http::cpprest::NewClient);
+    EXPECT_THAT(client, testing::IsOk());
+    return client.ok() ? std::move(*client) : nullptr;
+  }
+  std::string KeyVaultYaml() {
+    return "apiVersion: coffer.dev/v1alpha1\nkind: KeyVault\nmetadata: {name: prod, namespace: "
+           "team-a}\nspec: {softDeleteRetentionInDays: 7, hostnames: [prod.vault.coffer.test]}\n";
+  }
+  std::string PolicyYaml(const std::string& name, const std::string& subject,
+                         const std::string& secrets) {
+    return "apiVersion: coffer.dev/v1alpha1\nkind: AccessPolicy\nmetadata: {name: " + name +
+           ", namespace: team-a}\nspec:\n  vaultRef: {name: prod}\n  subject: " + subject +
+           "\n  permissions: {secrets: [" + secrets + "]}\n";
+  }
+
+  std::unique_ptr<testing::Subprocess> vault_;
+  std::unique_ptr<testing::Subprocess> standin_;
+  std::string kubeconfig_;
+  std::unique_ptr<vaultclient::AdminClient> admin_;
+  std::string principal_id_;
+};
+
+TEST_F(OperatorE2eTest, GrantReadRevokeAndSoftDeleteThroughKubectl) {
+  auto op = StartOperator("op-1");
+  Apply("kv", KeyVaultYaml());
+  ASSERT_TRUE(PollUntil([&] { return Ready("kv", "prod"); })) << op->Log();
+  EXPECT_EQ(Jsonpath("kv", "prod", "{.status.vaultUri}"), "https://prod.team-a.svc");
+  v1::GetVaultRequest get;
+  get.set_name("team-a-prod");
+  COFFER_ASSERT_OK_AND_ASSIGN(v1::Vault vault, admin_->GetVault(get));
+  EXPECT_THAT(vault.hostnames(), ::testing::Contains("prod.team-a.svc"));
+  EXPECT_EQ(Jsonpath("svc", "prod", "{.spec.ports[0].targetPort}"), std::to_string(port_));
+  EXPECT_THAT(Jsonpath("configmap", "coffer-ca", "{.data.ca\\.crt}"), HasSubstr("BEGIN"));
+
+  vaultclient::DataPlaneCredentials reader = NewPrincipal();
+  auto client = DataPlane(reader);
+  ASSERT_NE(client, nullptr);
+  EXPECT_THAT(client->GetSecret("db"), testing::StatusIs(absl::StatusCode::kPermissionDenied));
+  Apply("grant",
+        PolicyYaml("reader", "{principal: {objectId: " + principal_id_ + "}}", "get, set"));
+  ASSERT_TRUE(PollUntil([&] { return Ready("kvap", "reader"); })) << op->Log();
+  COFFER_ASSERT_OK(client->SetSecret("db", SecretBytes("s3cret")).status());
+  COFFER_ASSERT_OK_AND_ASSIGN(vaultclient::Secret secret, client->GetSecret("db"));
+  EXPECT_EQ(secret.value.reveal(), "s3cret");
+
+  ASSERT_EQ(Kubectl({"delete", "kvap", "reader", "-n", "team-a"}).exit_code, 0);
+  ASSERT_TRUE(PollUntil([&] { return Gone("kvap", "reader"); })) << op->Log();
+  EXPECT_THAT(client->GetSecret("db"), testing::StatusIs(absl::StatusCode::kPermissionDenied));
+
+  ASSERT_EQ(Kubectl({"delete", "kv", "prod", "-n", "team-a"}).exit_code, 0);
+  ASSERT_TRUE(PollUntil([&] { return Gone("kv", "prod"); })) << op->Log();
+  COFFER_ASSERT_OK_AND_ASSIGN(vault, admin_->GetVault(get));
+  EXPECT_NE(vault.deleted_unix(), 0);  // soft-deleted: recoverable for 7 days
+  EXPECT_TRUE(PollUntil([&] { return Gone("svc", "prod"); }));  // owned, collected
+}
+
+TEST_F(OperatorE2eTest, ServiceAccountPolicyMakesAManagedIdentityAndSurvivesRestarts) {
+  auto op = StartOperator("op-1");
+  Apply("kv", KeyVaultYaml());
+  ASSERT_TRUE(PollUntil([&] { return Ready("kv", "prod"); })) << op->Log();
+  EXPECT_EQ(op->Stop(SIGKILL), -SIGKILL);
+  Apply("billing", PolicyYaml("billing", "{serviceAccount: {name: billing}}", "get"));
+  EXPECT_FALSE(Ready("kvap", "billing"));  // nobody is reconciling
+  op = StartOperator("op-1");
+  ASSERT_TRUE(PollUntil([&] { return Ready("kvap", "billing"); })) << op->Log();
+  v1::FindManagedIdentityRequest find;
+  find.mutable_service_account()->set_cluster("e2e");
+  find.mutable_service_account()->set_namespace_("team-a");
+  find.mutable_service_account()->set_name("billing");
+  COFFER_ASSERT_OK_AND_ASSIGN(v1::Principal identity, admin_->FindManagedIdentity(find));
+  EXPECT_EQ(Jsonpath("kvap", "billing", "{.status.principalObjectId}"), identity.object_id());
+
+  // A grant removed behind the operator's back comes back with the next resync.
+  v1::RemoveAccessPolicyRequest remove;
+  remove.set_vault("team-a-prod");
+  remove.set_object_id(identity.object_id());
+  COFFER_ASSERT_OK(admin_->RemoveAccessPolicy(remove).status());
+  v1::ListAccessPoliciesRequest list;
+  list.set_vault("team-a-prod");
+  EXPECT_TRUE(PollUntil([&] {
+    auto policies = admin_->ListAccessPolicies(list);
+    return policies.ok() && policies->policies_size() == 1;
+  })) << op->Log();
+}
+
+TEST_F(OperatorE2eTest, TwoReplicasOneLeaderAndTheOtherTakesOver) {
+  auto a = StartOperator("op-a", /*leader_elect=*/true);
+  ASSERT_TRUE(PollUntil([&] {
+    return Jsonpath("lease", "coffer-operator", "{.spec.holderIdentity}") == "op-a";
+  })) << a->Log();
+  auto b = StartOperator("op-b", /*leader_elect=*/true);
+  Apply("kv", KeyVaultYaml());
+  ASSERT_TRUE(PollUntil([&] { return Ready("kv", "prod"); })) << a->Log();
+  EXPECT_THAT(b->Log(), ::testing::Not(HasSubstr("leading")));
+  EXPECT_EQ(a->Stop(SIGKILL), -SIGKILL);  // no lease release: b waits for it to expire
+  ASSERT_TRUE(PollUntil(
+      [&] { return Jsonpath("lease", "coffer-operator", "{.spec.holderIdentity}") == "op-b"; },
+      std::chrono::seconds(40)))
+      << b->Log();
+  Apply("billing", PolicyYaml("billing", "{serviceAccount: {name: billing}}", "get"));
+  EXPECT_TRUE(PollUntil([&] { return Ready("kvap", "billing"); })) << b->Log();
+}
+
+}  // namespace
+}  // namespace coffer
