@@ -5,9 +5,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "lib/base/secret_bytes.h"
 #include "lib/http/http.h"
 
 namespace coffer::http {
@@ -17,6 +19,21 @@ struct TlsFiles {
   std::string key_file;   // PEM private key
 };
 
+// A certificate chain (leaf first) and its private key, in PEM.
+struct ServingCertificate {
+  std::string chain_pem;
+  SecretBytes key_pem;
+};
+
+// Certificates chosen by the name a TLS client asks for (SNI), e.g. one per vault hostname.
+// Called on I/O threads during handshakes: must answer from memory, and be thread-safe.
+class CertificateSource {
+ public:
+  virtual ~CertificateSource() = default;
+  // nullopt: the server presents its default certificate (ServerOptions::tls).
+  virtual std::optional<ServingCertificate> For(std::string_view server_name) = 0;
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0 picks a free port; see Server::port()
@@ -24,6 +41,9 @@ struct ServerOptions {
   // Without TLS the server speaks plain HTTP (tests, or behind a TLS-terminating proxy).
   // With TLS: TLS 1.2 or newer; the files are re-read when they change on disk.
   std::optional<TlsFiles> tls;
+  // With tls: names the configured certificate does not cover, and this source knows, get
+  // their own certificate. Must outlive the server.
+  CertificateSource* certificates = nullptr;
   std::size_t max_header_bytes = 16 * 1024;  // beyond: 431
   std::size_t max_body_bytes = 1024 * 1024;  // beyond: 413
   absl::Duration idle_timeout = absl::Seconds(60);

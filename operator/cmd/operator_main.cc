@@ -87,6 +87,13 @@ int main(int argc, char** argv) {
     auto ca = ReadFile(flags->ca_file);
     if (!ca.ok()) return Fail("--ca-file: " + std::string(ca.status().message()));
     flags->manager.settings.ca_pem = *ca;
+  } else {
+    // The CA that issues every vault hostname's certificate, from the vault itself.
+    auto installation = (*admin)->GetInstallation({});
+    if (!installation.ok()) {
+      return Fail("vault admin API: " + std::string(installation.status().message()));
+    }
+    flags->manager.settings.ca_pem = installation->ca_certificate_pem();
   }
 
   metrics::Registry metrics;

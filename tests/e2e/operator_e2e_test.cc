@@ -75,8 +75,6 @@ class OperatorE2eTest : public testing::VaultHarnessTest {
                                      "e2e",
                                      "--vault-port",
                                      std::to_string(port_),
-                                     "--ca-file",
-                                     pki_.ca_cert,
                                      "--resync-period",
                                      "2s",
                                      "--identity",
@@ -128,6 +126,31 @@ class OperatorE2eTest : public testing::VaultHarnessTest {
     EXPECT_THAT(client, testing::IsOk());
     return client.ok() ? std::move(*client) : nullptr;
   }
+  // What a pod trusting only ConfigMap coffer-ca sees at the vault's Service name: the
+  // certificate the vault issued for that name (chosen by SNI), and nothing for other names.
+  void ExpectServedWithCertificateFromCofferCa(const std::string& host) {
+    std::string ca = Jsonpath("configmap", "coffer-ca", "{.data.ca\\.crt}");
+    ASSERT_THAT(ca, HasSubstr("BEGIN CERTIFICATE"));
+    std::string ca_file = dir_.File("coffer-ca.pem");
+    std::ofstream(ca_file) << ca;
+    http::ClientOptions options;
+    options.base_url = "https://127.0.0.1:" + std::to_string(port_);
+    options.ca_file = ca_file;
+    COFFER_ASSERT_OK_AND_ASSIGN(auto client, http::cpprest::NewClient(options));
+    for (const std::string& name : {host, std::string("unknown.team-a.svc")}) {
+      http::ClientRequest request;
+      request.path_and_query = "/healthz";
+      request.headers.Add("Host", name);  // the client's SNI and the name it verifies
+      absl::StatusOr<http::ClientResponse> response = client->Send(request);
+      if (name == host) {
+        ASSERT_TRUE(response.ok()) << response.status();
+        EXPECT_EQ(response->status, 200);
+      } else {
+        EXPECT_FALSE(response.ok());  // the default certificate: not from coffer-ca
+      }
+    }
+  }
+
   std::string KeyVaultYaml() {
     return "apiVersion: coffer.dev/v1alpha1\nkind: KeyVault\nmetadata: {name: prod, namespace: "
            "team-a}\nspec: {softDeleteRetentionInDays: 7, hostnames: [prod.vault.coffer.test]}\n";
@@ -156,7 +179,7 @@ TEST_F(OperatorE2eTest, GrantReadRevokeAndSoftDeleteThroughKubectl) {
   COFFER_ASSERT_OK_AND_ASSIGN(v1::Vault vault, admin_->GetVault(get));
   EXPECT_THAT(vault.hostnames(), ::testing::Contains("prod.team-a.svc"));
   EXPECT_EQ(Jsonpath("svc", "prod", "{.spec.ports[0].targetPort}"), std::to_string(port_));
-  EXPECT_THAT(Jsonpath("configmap", "coffer-ca", "{.data.ca\\.crt}"), HasSubstr("BEGIN"));
+  ExpectServedWithCertificateFromCofferCa("prod.team-a.svc");
 
   vaultclient::DataPlaneCredentials reader = NewPrincipal();
   auto client = DataPlane(reader);

@@ -18,7 +18,8 @@ absl::Status InstallationShow(Context& ctx) {
       ctx.out(), ctx.format(),
       {{"tenantId", installation.tenant_id()},
        {"authorityUrl", installation.authority_url()},
-       {"version", installation.version()}},
+       {"version", installation.version()},
+       {"caCertificate", installation.ca_certificate_pem()}},
       {{"Tenant id", "tenantId"}, {"Authority URL", "authorityUrl"}, {"Version", "version"}});
   return absl::OkStatus();
 }

@@ -9,6 +9,8 @@
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <memory>
 
@@ -23,6 +25,7 @@ struct OpensslDeleter;
     void operator()(Type* p) const { free_fn(p); } \
   }
 
+COFFER_OPENSSL_DELETER(BIGNUM, BN_free);
 COFFER_OPENSSL_DELETER(BIO, BIO_free);
 COFFER_OPENSSL_DELETER(ECDSA_SIG, ECDSA_SIG_free);
 COFFER_OPENSSL_DELETER(EVP_CIPHER_CTX, EVP_CIPHER_CTX_free);
@@ -31,6 +34,8 @@ COFFER_OPENSSL_DELETER(EVP_PKEY, EVP_PKEY_free);
 COFFER_OPENSSL_DELETER(EVP_PKEY_CTX, EVP_PKEY_CTX_free);
 COFFER_OPENSSL_DELETER(OSSL_PARAM, OSSL_PARAM_free);
 COFFER_OPENSSL_DELETER(OSSL_PARAM_BLD, OSSL_PARAM_BLD_free);
+COFFER_OPENSSL_DELETER(X509, X509_free);
+COFFER_OPENSSL_DELETER(X509_EXTENSION, X509_EXTENSION_free);
 #undef COFFER_OPENSSL_DELETER
 
 // Memory OpenSSL allocated for us (e.g. a DER encoding).

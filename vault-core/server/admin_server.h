@@ -20,7 +20,8 @@ class AdminServer {
   static absl::StatusOr<std::unique_ptr<AdminServer>> Start(
       const VaultConfig::Admin& config, service::VaultService& vaults,
       service::PrincipalService& principals, service::PolicyService& policies,
-      audit::AuditLog& audit, const api::rest::Authority& authority, int https_port);
+      audit::AuditLog& audit, const api::rest::Authority& authority, int https_port,
+      std::string ca_certificate_pem);
   ~AdminServer();
 
   int tcp_port() const;

@@ -41,7 +41,12 @@ absl::Status VaultServer::BuildServices() {
   Clock& clock = Clock::Real();
   storage::Store& store = *cache_;
   keys_ = std::make_unique<envelope::VaultKeys>(*keystore_, store, clock);
-  COFFER_ASSIGN_OR_RETURN(vaults_, service::VaultService::Create(store, *keys_, clock));
+  COFFER_ASSIGN_OR_RETURN(certificates_,
+                          service::ServingCertificates::Create(store, *keys_, clock));
+  COFFER_ASSIGN_OR_RETURN(ca_certificate_pem_, certificates_->CaCertificate());
+  sni_ = std::make_unique<SniCertificates>(*certificates_);
+  COFFER_ASSIGN_OR_RETURN(vaults_,
+                          service::VaultService::Create(store, *keys_, clock, certificates_.get()));
   secrets_ = std::make_unique<service::SecretService>(store, *keys_, clock);
   COFFER_ASSIGN_OR_RETURN(policies_, service::PolicyService::Create(store));
   COFFER_ASSIGN_OR_RETURN(principals_, service::PrincipalService::Create(store, clock));
@@ -65,13 +70,14 @@ absl::Status VaultServer::StartFrontends() {
   options.threads = config_.http.threads;
   if (!config_.http.plaintext) {
     options.tls = http::TlsFiles{config_.http.cert_file, config_.http.key_file};
+    options.certificates = sni_.get();
   }
   options.max_header_bytes = static_cast<std::size_t>(config_.http.max_header_bytes);
   options.max_body_bytes = static_cast<std::size_t>(config_.http.max_body_bytes);
   COFFER_ASSIGN_OR_RETURN(http_, http::beast::StartServer(options, *handler_));
   COFFER_ASSIGN_OR_RETURN(
       admin_, AdminServer::Start(config_.admin, *vaults_, *principals_, *policies_, *audit_,
-                                 authority_, http_->port()));
+                                 authority_, http_->port(), ca_certificate_pem_));
   purger_ = std::make_unique<Purger>(*vaults_, *secrets_, Clock::Real(), config_.purge_interval);
   return absl::OkStatus();
 }

@@ -16,6 +16,7 @@
 #include "vault-core/server/config.h"
 #include "vault-core/server/ops_handler.h"
 #include "vault-core/server/purger.h"
+#include "vault-core/server/sni_certificates.h"
 #include "vault-core/service/policy_service.h"
 #include "vault-core/service/principal_service.h"
 #include "vault-core/service/secret_service.h"
@@ -54,6 +55,9 @@ class VaultServer {
   std::unique_ptr<storage::Store> cache_;  // in front of store_: what the services use
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<envelope::VaultKeys> keys_;
+  std::unique_ptr<service::ServingCertificates> certificates_;
+  std::unique_ptr<SniCertificates> sni_;
+  std::string ca_certificate_pem_;
   std::unique_ptr<service::VaultService> vaults_;
   std::unique_ptr<service::SecretService> secrets_;
   std::unique_ptr<service::PolicyService> policies_;

@@ -73,11 +73,16 @@ struct VaultService::Loaded {
   storage::Revision revision = 0;
 };
 
-absl::StatusOr<std::unique_ptr<VaultService>> VaultService::Create(storage::Store& store,
-                                                                   envelope::VaultKeys& keys,
-                                                                   Clock& clock) {
+absl::StatusOr<std::unique_ptr<VaultService>> VaultService::Create(
+    storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
+    ServingCertificates* certificates) {
   COFFER_ASSIGN_OR_RETURN(auto by_host, HostCache::Create(store, {"vaults/", "hosts/"}));
-  return std::unique_ptr<VaultService>(new VaultService(store, keys, clock, std::move(by_host)));
+  return std::unique_ptr<VaultService>(
+      new VaultService(store, keys, clock, certificates, std::move(by_host)));
+}
+
+absl::Status VaultService::EnsureCertificates(const std::vector<std::string>& hostnames) {
+  return certificates_ == nullptr ? absl::OkStatus() : certificates_->EnsureHosts(hostnames);
 }
 
 absl::StatusOr<VaultService::Loaded> VaultService::Load(std::string_view name) {
@@ -97,6 +102,7 @@ absl::StatusOr<domain::Vault> VaultService::CreateVault(const VaultSpec& spec) {
   if (spec.soft_delete_retention_days < 7 || spec.soft_delete_retention_days > 90) {
     return absl::InvalidArgumentError("soft-delete retention must be 7 to 90 days");
   }
+  COFFER_RETURN_IF_ERROR(EnsureCertificates(spec.hostnames));
   domain::Vault vault;
   vault.id = crypto::RandomHex(16);
   vault.name = spec.name;
@@ -165,7 +171,10 @@ absl::Status VaultService::Save(const Loaded& before, const domain::Vault& after
 
 absl::StatusOr<domain::Vault> VaultService::Update(std::string_view name,
                                                    const VaultUpdate& update) {
-  if (update.hostnames) COFFER_RETURN_IF_ERROR(ValidateHostnames(*update.hostnames));
+  if (update.hostnames) {
+    COFFER_RETURN_IF_ERROR(ValidateHostnames(*update.hostnames));
+    COFFER_RETURN_IF_ERROR(EnsureCertificates(*update.hostnames));
+  }
   return RetryOnConflict([&]() -> absl::StatusOr<domain::Vault> {
     COFFER_ASSIGN_OR_RETURN(Loaded loaded, Load(name));
     domain::Vault vault = loaded.vault;
@@ -201,6 +210,7 @@ absl::StatusOr<domain::Vault> VaultService::Recover(std::string_view name) {
     }
     domain::Vault vault = loaded.vault;
     vault.deleted.reset();
+    COFFER_RETURN_IF_ERROR(EnsureCertificates(vault.hostnames));
     COFFER_RETURN_IF_ERROR(Save(loaded, vault));
     return vault;
   });

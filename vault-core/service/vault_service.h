@@ -10,6 +10,7 @@
 #include "lib/base/clock.h"
 #include "vault-core/domain/vault.h"
 #include "vault-core/envelope/vault_keys.h"
+#include "vault-core/service/serving_certificates.h"
 #include "vault-core/storage/storage.h"
 #include "vault-core/storage/watched_cache.h"
 
@@ -39,9 +40,11 @@ struct VaultUpdate {
 // FAILED_PRECONDITION (purge protection; recover of a live vault), the store's UNAVAILABLE.
 class VaultService {
  public:
-  static absl::StatusOr<std::unique_ptr<VaultService>> Create(storage::Store& store,
-                                                              envelope::VaultKeys& keys,
-                                                              Clock& clock);
+  // With `certificates`, every hostname a vault gets has a serving certificate before the vault
+  // answers to it (issued before the vault is saved, so a failure changes nothing).
+  static absl::StatusOr<std::unique_ptr<VaultService>> Create(
+      storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
+      ServingCertificates* certificates = nullptr);
 
   absl::StatusOr<domain::Vault> CreateVault(const VaultSpec& spec);
   // Live or soft-deleted.
@@ -60,8 +63,13 @@ class VaultService {
   using HostCache = storage::WatchedCache<domain::Vault>;
 
   VaultService(storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
-               std::unique_ptr<HostCache> by_host)
-      : store_(store), keys_(keys), clock_(clock), by_host_(std::move(by_host)) {}
+               ServingCertificates* certificates, std::unique_ptr<HostCache> by_host)
+      : store_(store),
+        keys_(keys),
+        clock_(clock),
+        certificates_(certificates),
+        by_host_(std::move(by_host)) {}
+  absl::Status EnsureCertificates(const std::vector<std::string>& hostnames);
 
   struct Loaded;
   absl::StatusOr<Loaded> Load(std::string_view name);
@@ -70,6 +78,7 @@ class VaultService {
   storage::Store& store_;
   envelope::VaultKeys& keys_;
   Clock& clock_;
+  ServingCertificates* const certificates_;  // optional
   // Live vaults by hostname; cleared by the store watch, and right after this service's writes
   // so that a deleted vault stops answering at once.
   const std::unique_ptr<HostCache> by_host_;

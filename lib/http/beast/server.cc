@@ -222,7 +222,9 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(const ServerOptions& options
   }
   std::unique_ptr<beast::ReloadingTlsContext> tls;
   if (options.tls) {
-    COFFER_ASSIGN_OR_RETURN(tls, beast::ReloadingTlsContext::Create(*options.tls, Clock::Real()));
+    COFFER_ASSIGN_OR_RETURN(
+        tls, beast::ReloadingTlsContext::Create(*options.tls, Clock::Real(), absl::Seconds(1),
+                                                options.certificates));
   }
   auto server = std::make_unique<BeastServer>(options, handler, std::move(tls));
   COFFER_RETURN_IF_ERROR(server->Bind());

@@ -1,6 +1,7 @@
 #include "lib/http/beast/tls_context.h"
 
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/stat.h>
 
 #include <utility>
@@ -10,12 +11,28 @@
 namespace coffer::http::beast {
 namespace ssl = boost::asio::ssl;
 
+namespace {
+
+// TLS 1.2 or newer, and no renegotiation tricks: every context this server builds.
+std::shared_ptr<ssl::context> NewServerContext() {
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  return context;
+}
+
+constexpr std::size_t kMaxNamedContexts = 10000;
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<ReloadingTlsContext>> ReloadingTlsContext::Create(
-    TlsFiles files, const Clock& clock, absl::Duration recheck) {
+    TlsFiles files, const Clock& clock, absl::Duration recheck, CertificateSource* certificates) {
   std::unique_ptr<ReloadingTlsContext> tls(
-      new ReloadingTlsContext(std::move(files), clock, recheck));
+      new ReloadingTlsContext(std::move(files), clock, recheck, certificates));
   tls->stamps_ = tls->Stat();
-  auto context = Load(tls->files_);
+  auto context = tls->Load(tls->files_);
   if (!context.ok()) return context.status();
   tls->context_ = *std::move(context);
   tls->next_check_ = clock.Now() + recheck;
@@ -59,11 +76,11 @@ ReloadingTlsContext::Stamps ReloadingTlsContext::Stat() const {
 }
 
 absl::StatusOr<std::shared_ptr<ssl::context>> ReloadingTlsContext::Load(const TlsFiles& files) {
-  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
-  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                       ssl::context::single_dh_use);
-  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  auto context = NewServerContext();
+  if (certificates_ != nullptr) {
+    SSL_CTX_set_tlsext_servername_callback(context->native_handle(), &OnServerName);
+    SSL_CTX_set_tlsext_servername_arg(context->native_handle(), this);
+  }
   boost::system::error_code ec;
   context->use_certificate_chain_file(files.cert_file, ec);
   if (ec) {
@@ -80,6 +97,48 @@ absl::StatusOr<std::shared_ptr<ssl::context>> ReloadingTlsContext::Load(const Tl
                                       " does not match certificate " + files.cert_file);
   }
   return context;
+}
+
+int ReloadingTlsContext::OnServerName(SSL* ssl, int*, void* self) {
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (name == nullptr) return SSL_TLSEXT_ERR_OK;  // no SNI: the default certificate
+  // The configured certificate wins wherever it is valid for the name (a public certificate
+  // for *.vault.example.com, say); the source fills in the names it does not cover.
+  X509* configured = SSL_CTX_get0_certificate(SSL_get_SSL_CTX(ssl));
+  if (configured != nullptr && X509_check_host(configured, name, 0, 0, nullptr) == 1) {
+    return SSL_TLSEXT_ERR_OK;
+  }
+  SSL_CTX* context = static_cast<ReloadingTlsContext*>(self)->ContextFor(name);
+  // SSL_set_SSL_CTX takes its own reference, so the cache may drop the context later.
+  if (context != nullptr) SSL_set_SSL_CTX(ssl, context);
+  return SSL_TLSEXT_ERR_OK;
+}
+
+SSL_CTX* ReloadingTlsContext::ContextFor(std::string_view server_name) {
+  if (server_name.size() > 253) return nullptr;
+  std::optional<ServingCertificate> cert = certificates_->For(server_name);
+  if (!cert) return nullptr;
+  std::lock_guard<std::mutex> lock(named_mu_);
+  auto it = named_.find(server_name);
+  if (it != named_.end() && it->second.chain_pem == cert->chain_pem) {
+    return it->second.context->native_handle();
+  }
+  auto context = NewServerContext();
+  boost::system::error_code ec;
+  context->use_certificate_chain(boost::asio::buffer(cert->chain_pem), ec);
+  if (!ec) {
+    context->use_private_key(boost::asio::buffer(cert->key_pem.data(), cert->key_pem.size()),
+                             ssl::context::pem, ec);
+  }
+  if (ec || SSL_CTX_check_private_key(context->native_handle()) != 1) {
+    COFFER_LOG(kHttp, warn, "the certificate for {} does not load; serving the default one",
+               std::string(server_name.substr(0, 253)));
+    return nullptr;
+  }
+  if (named_.size() >= kMaxNamedContexts) named_.clear();
+  NamedContext& slot = named_[std::string(server_name)];
+  slot = {cert->chain_pem, std::move(context)};
+  return slot.context->native_handle();
 }
 
 }  // namespace coffer::http::beast

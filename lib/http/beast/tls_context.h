@@ -4,8 +4,11 @@
 #include <sys/types.h>
 
 #include <boost/asio/ssl/context.hpp>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -18,12 +21,15 @@ namespace coffer::http::beast {
 // looks at the files' metadata at most once per `recheck` and, when they changed, builds a new
 // context. A new file that does not load (half written, key not matching) keeps the previous
 // context and logs a warning. Connections hold the context they were started with.
-// Thread-safe.
+// With a CertificateSource, a client that names a server (SNI) that the configured certificate
+// does not cover, and that the source knows, is switched to a context with that name's
+// certificate, built once and kept until the source's certificate changes. Thread-safe.
 class ReloadingTlsContext {
  public:
   // Errors: INVALID_ARGUMENT (unreadable or unusable certificate or key).
   static absl::StatusOr<std::unique_ptr<ReloadingTlsContext>> Create(
-      TlsFiles files, const Clock& clock, absl::Duration recheck = absl::Seconds(1));
+      TlsFiles files, const Clock& clock, absl::Duration recheck = absl::Seconds(1),
+      CertificateSource* certificates = nullptr);
 
   std::shared_ptr<boost::asio::ssl::context> Current();
 
@@ -43,11 +49,20 @@ class ReloadingTlsContext {
     bool operator==(const Stamps& o) const { return cert == o.cert && key == o.key; }
   };
 
-  ReloadingTlsContext(TlsFiles files, const Clock& clock, absl::Duration recheck)
-      : files_(std::move(files)), clock_(clock), recheck_(recheck) {}
+  ReloadingTlsContext(TlsFiles files, const Clock& clock, absl::Duration recheck,
+                      CertificateSource* certificates)
+      : files_(std::move(files)), clock_(clock), recheck_(recheck), certificates_(certificates) {}
 
   Stamps Stat() const;
-  static absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> Load(const TlsFiles& files);
+  absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> Load(const TlsFiles& files);
+  // The context for an SNI name; null for the default one.
+  SSL_CTX* ContextFor(std::string_view server_name);
+  static int OnServerName(SSL* ssl, int* alert, void* self);
+
+  struct NamedContext {
+    std::string chain_pem;
+    std::shared_ptr<boost::asio::ssl::context> context;
+  };
 
   const TlsFiles files_;
   const Clock& clock_;
@@ -56,6 +71,9 @@ class ReloadingTlsContext {
   std::shared_ptr<boost::asio::ssl::context> context_;  // guarded by mu_
   Stamps stamps_;                                       // guarded by mu_
   absl::Time next_check_;                               // guarded by mu_
+  CertificateSource* const certificates_;               // optional
+  std::mutex named_mu_;
+  std::map<std::string, NamedContext, std::less<>> named_;  // guarded by named_mu_
 };
 
 }  // namespace coffer::http::beast

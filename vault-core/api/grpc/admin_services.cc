@@ -24,6 +24,7 @@ class InstallationAdminService final : public pb::InstallationAdmin::Service {
     response->set_tenant_id(installation_.tenant_id);
     response->set_authority_url(installation_.authority_url);
     response->set_version(installation_.version);
+    response->set_ca_certificate_pem(installation_.ca_certificate_pem);
     return call.Finish(absl::OkStatus());
   }
 

@@ -22,8 +22,9 @@ namespace coffer::api::admin {
 // What data-plane clients need to know about this installation.
 struct Installation {
   std::string tenant_id;
-  std::string authority_url;  // AZURE_AUTHORITY_HOST
-  std::string version;        // of coffer-vault
+  std::string authority_url;       // AZURE_AUTHORITY_HOST
+  std::string version;             // of coffer-vault
+  std::string ca_certificate_pem;  // of the vault hostnames' serving certificates
 };
 
 class VaultAdminService;

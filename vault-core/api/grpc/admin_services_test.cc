@@ -65,7 +65,8 @@ class AdminServicesTest : public service::ServicesFixture {
   AdminServicesTest()
       : audit_(clock_),
         admin_(*vaults_, *principals_, *policies_, audit_,
-               {kTenant, "https://login.coffer.test", "1.2.3"}, 8443) {}
+               {kTenant, "https://login.coffer.test", "1.2.3", "-----BEGIN CERTIFICATE-----"},
+               8443) {}
 
   void SetUp() override {
     socket_ = dir_.File("admin.sock");
@@ -349,6 +350,7 @@ TEST_F(AdminServicesTest, InstallationTellsClientsWhereToGetTokens) {
   EXPECT_EQ(installation.tenant_id(), kTenant);
   EXPECT_EQ(installation.authority_url(), "https://login.coffer.test");
   EXPECT_EQ(installation.version(), "1.2.3");
+  EXPECT_EQ(installation.ca_certificate_pem(), "-----BEGIN CERTIFICATE-----");
 }
 
 TEST_F(AdminServicesTest, EveryCallIsAuditedWithCallerOperationAndResult) {

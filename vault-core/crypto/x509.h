@@ -1,0 +1,39 @@
+#ifndef COFFER_VAULT_CORE_CRYPTO_X509_H_
+#define COFFER_VAULT_CORE_CRYPTO_X509_H_
+
+// X.509 for the installation's own CA: a self-signed CA certificate, and TLS server
+// certificates it issues for vault hostnames. Keys are EC P-256, signatures ECDSA with SHA-256.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "lib/base/secret_bytes.h"
+
+namespace coffer::crypto {
+
+struct CertificateAndKey {
+  std::string certificate_pem;
+  SecretBytes private_key_pem;  // PKCS#8
+};
+
+// A CA certificate valid from `now` (less a minute of clock skew) for `validity`, with
+// basicConstraints CA:TRUE (path length 0) and keyUsage keyCertSign, cRLSign.
+absl::StatusOr<CertificateAndKey> NewCertificateAuthority(std::string_view common_name,
+                                                          absl::Time now, absl::Duration validity);
+
+// A server certificate for `dns_names` (the first is also its common name), signed by `ca`:
+// subjectAltName DNS entries, extendedKeyUsage serverAuth, keyUsage digitalSignature.
+// INVALID_ARGUMENT when there are no names or the CA does not parse.
+absl::StatusOr<CertificateAndKey> IssueServerCertificate(const CertificateAndKey& ca,
+                                                         const std::vector<std::string>& dns_names,
+                                                         absl::Time now, absl::Duration validity);
+
+// The notAfter of a PEM certificate; INVALID_ARGUMENT when it does not parse.
+absl::StatusOr<absl::Time> CertificateNotAfter(std::string_view certificate_pem);
+
+}  // namespace coffer::crypto
+
+#endif  // COFFER_VAULT_CORE_CRYPTO_X509_H_

@@ -1,0 +1,106 @@
+#include "vault-core/service/serving_certificates.h"
+
+#include "coffer/storage/v1/records.pb.h"
+#include "lib/base/status.h"
+
+namespace coffer::service {
+namespace {
+
+using storage::v1::CertificateRecord;
+
+constexpr char kTlsKeyId[] = "_tls";  // the data key that seals these records
+constexpr char kCaKey[] = "tls/ca";
+constexpr char kHostPrefix[] = "tls/hosts/";
+
+const crypto::RecordAddress kCaAddress{kTlsKeyId, "tls/ca", ""};
+crypto::RecordAddress HostAddress(const std::string& host) { return {kTlsKeyId, "tls/host", host}; }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ServingCertificates>> ServingCertificates::Create(
+    storage::Store& store, envelope::VaultKeys& keys, Clock& clock) {
+  COFFER_ASSIGN_OR_RETURN(auto cache, Cache::Create(store, {kHostPrefix}, 10000));
+  return std::unique_ptr<ServingCertificates>(
+      new ServingCertificates(store, keys, clock, std::move(cache)));
+}
+
+absl::StatusOr<std::string> ServingCertificates::Seal(const crypto::RecordAddress& address,
+                                                      const crypto::CertificateAndKey& cert) {
+  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(kTlsKeyId));
+  CertificateRecord record;
+  record.set_certificate_pem(cert.certificate_pem);
+  record.set_private_key_pem(std::string(cert.private_key_pem.reveal()));
+  std::string plaintext = record.SerializeAsString();
+  absl::StatusOr<std::string> sealed = sealer->Seal(address, plaintext);
+  internal::ZeroMemory(plaintext.data(), plaintext.size());
+  internal::ZeroMemory(record.mutable_private_key_pem()->data(), record.private_key_pem().size());
+  return sealed;
+}
+
+absl::StatusOr<crypto::CertificateAndKey> ServingCertificates::Read(
+    const std::string& key, const crypto::RecordAddress& address) {
+  COFFER_ASSIGN_OR_RETURN(storage::Entry entry, store_.Get(key));
+  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(kTlsKeyId));
+  COFFER_ASSIGN_OR_RETURN(SecretBytes plaintext, sealer->Open(address, entry.value));
+  CertificateRecord record;
+  if (!record.ParseFromArray(plaintext.data(), static_cast<int>(plaintext.size()))) {
+    return absl::DataLossError("certificate record corrupt");
+  }
+  crypto::CertificateAndKey out{record.certificate_pem(), SecretBytes(record.private_key_pem())};
+  internal::ZeroMemory(record.mutable_private_key_pem()->data(), record.private_key_pem().size());
+  return out;
+}
+
+absl::StatusOr<crypto::CertificateAndKey> ServingCertificates::LoadCa() {
+  absl::StatusOr<crypto::CertificateAndKey> existing = Read(kCaKey, kCaAddress);
+  if (!absl::IsNotFound(existing.status())) return existing;
+  COFFER_ASSIGN_OR_RETURN(
+      crypto::CertificateAndKey ca,
+      crypto::NewCertificateAuthority("Coffer installation CA", clock_.Now(), kCaValidity));
+  COFFER_ASSIGN_OR_RETURN(std::string sealed, Seal(kCaAddress, ca));
+  auto put = store_.Put(kCaKey, sealed, storage::kMustNotExist);
+  if (absl::IsAborted(put.status())) return Read(kCaKey, kCaAddress);  // another replica's won
+  if (!put.ok()) return put.status();
+  return ca;
+}
+
+absl::StatusOr<std::string> ServingCertificates::CaCertificate() {
+  COFFER_ASSIGN_OR_RETURN(crypto::CertificateAndKey ca, LoadCa());
+  return ca.certificate_pem;
+}
+
+absl::Status ServingCertificates::EnsureHosts(const std::vector<std::string>& hostnames) {
+  std::optional<crypto::CertificateAndKey> ca;
+  for (const std::string& host : hostnames) {
+    absl::StatusOr<std::shared_ptr<const crypto::CertificateAndKey>> current = ForHost(host);
+    if (current.ok()) {
+      absl::StatusOr<absl::Time> ends = crypto::CertificateNotAfter((*current)->certificate_pem);
+      if (ends.ok() && *ends - clock_.Now() > kRenewBefore) continue;
+    } else if (!absl::IsNotFound(current.status())) {
+      return current.status();
+    }
+    if (!ca) {
+      COFFER_ASSIGN_OR_RETURN(ca, LoadCa());
+    }
+    COFFER_ASSIGN_OR_RETURN(
+        crypto::CertificateAndKey issued,
+        crypto::IssueServerCertificate(*ca, {host}, clock_.Now(), kServerValidity));
+    COFFER_ASSIGN_OR_RETURN(std::string sealed, Seal(HostAddress(host), issued));
+    COFFER_RETURN_IF_ERROR(store_.Put(kHostPrefix + host, sealed, std::nullopt).status());
+    cache_->Invalidate(host);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const crypto::CertificateAndKey>> ServingCertificates::ForHost(
+    std::string_view hostname) {
+  const std::string host(hostname);
+  return cache_->Get(host,
+                     [&]() -> absl::StatusOr<std::shared_ptr<const crypto::CertificateAndKey>> {
+                       COFFER_ASSIGN_OR_RETURN(crypto::CertificateAndKey cert,
+                                               Read(kHostPrefix + host, HostAddress(host)));
+                       return std::make_shared<const crypto::CertificateAndKey>(std::move(cert));
+                     });
+}
+
+}  // namespace coffer::service

@@ -1,0 +1,70 @@
+#ifndef COFFER_VAULT_CORE_SERVICE_SERVING_CERTIFICATES_H_
+#define COFFER_VAULT_CORE_SERVICE_SERVING_CERTIFICATES_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/base/clock.h"
+#include "vault-core/crypto/x509.h"
+#include "vault-core/envelope/vault_keys.h"
+#include "vault-core/storage/storage.h"
+#include "vault-core/storage/watched_cache.h"
+
+namespace coffer::service {
+
+// The installation's own CA, and a TLS server certificate it issues for every vault hostname,
+// so that a client reaching prod.team-a.svc sees a certificate for that name (chosen by SNI)
+// and needs to trust only the CA.
+//   tls/ca                CertificateRecord, sealed
+//   tls/hosts/<hostname>  CertificateRecord, sealed
+// Records are sealed under the installation's "_tls" data key like any vault record, so the
+// database holds no private key in the clear. Server certificates live 397 days and are
+// reissued when a vault's hostnames are set within 30 days of the end. Thread-safe.
+// Errors: the store's and key store's; INTERNAL when OpenSSL cannot make a certificate.
+class ServingCertificates {
+ public:
+  static constexpr absl::Duration kCaValidity = absl::Hours(24 * 3650);
+  static constexpr absl::Duration kServerValidity = absl::Hours(24 * 397);
+  static constexpr absl::Duration kRenewBefore = absl::Hours(24 * 30);
+
+  static absl::StatusOr<std::unique_ptr<ServingCertificates>> Create(storage::Store& store,
+                                                                     envelope::VaultKeys& keys,
+                                                                     Clock& clock);
+
+  // The CA certificate (PEM) clients should trust; the CA is made on first use (one per
+  // installation, shared by every replica).
+  absl::StatusOr<std::string> CaCertificate();
+
+  // Issues a certificate for each hostname that has none, or whose certificate ends within
+  // kRenewBefore.
+  absl::Status EnsureHosts(const std::vector<std::string>& hostnames);
+
+  // The certificate for `hostname`; NOT_FOUND when it has none. Served from memory after the
+  // first read, kept fresh by a store watch.
+  absl::StatusOr<std::shared_ptr<const crypto::CertificateAndKey>> ForHost(
+      std::string_view hostname);
+
+ private:
+  using Cache = storage::WatchedCache<crypto::CertificateAndKey>;
+  ServingCertificates(storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
+                      std::unique_ptr<Cache> cache)
+      : store_(store), keys_(keys), clock_(clock), cache_(std::move(cache)) {}
+
+  absl::StatusOr<crypto::CertificateAndKey> LoadCa();
+  absl::StatusOr<crypto::CertificateAndKey> Read(const std::string& key,
+                                                 const crypto::RecordAddress& address);
+  absl::StatusOr<std::string> Seal(const crypto::RecordAddress& address,
+                                   const crypto::CertificateAndKey& certificate);
+
+  storage::Store& store_;
+  envelope::VaultKeys& keys_;
+  Clock& clock_;
+  const std::unique_ptr<Cache> cache_;  // by hostname
+};
+
+}  // namespace coffer::service
+
+#endif  // COFFER_VAULT_CORE_SERVICE_SERVING_CERTIFICATES_H_

@@ -1,0 +1,65 @@
+#include "vault-core/service/serving_certificates.h"
+
+#include "gmock/gmock.h"
+#include "lib/testing/status_matchers.h"
+#include "vault-core/service/testing/services_fixture.h"
+
+namespace coffer::service {
+namespace {
+
+using ::coffer::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class ServingCertificatesTest : public ServicesFixture {
+ protected:
+  ServingCertificatesTest()
+      : certificates_(std::move(*ServingCertificates::Create(*cached_, keys_, clock_))),
+        vaults_with_certs_(
+            std::move(*VaultService::Create(*cached_, keys_, clock_, certificates_.get()))) {}
+
+  std::unique_ptr<ServingCertificates> certificates_;
+  std::unique_ptr<VaultService> vaults_with_certs_;
+};
+
+TEST_F(ServingCertificatesTest, EveryVaultHostnameGetsACertificateFromTheOneCa) {
+  VaultSpec spec{"prod", {"prod.team-a.svc", "prod.vault.example.com"}};
+  COFFER_ASSERT_OK(vaults_with_certs_->CreateVault(spec).status());
+  COFFER_ASSERT_OK_AND_ASSIGN(std::string ca, certificates_->CaCertificate());
+  for (const char* host : {"prod.team-a.svc", "prod.vault.example.com"}) {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto cert, certificates_->ForHost(host));
+    EXPECT_THAT(cert->certificate_pem, HasSubstr("BEGIN CERTIFICATE"));
+  }
+  EXPECT_THAT(certificates_->ForHost("elsewhere.example.com"),
+              StatusIs(absl::StatusCode::kNotFound));
+  COFFER_ASSERT_OK(
+      vaults_with_certs_
+          ->Update("prod", {std::vector<std::string>{"new.team-a.svc"}, std::nullopt, std::nullopt})
+          .status());
+  COFFER_EXPECT_OK(certificates_->ForHost("new.team-a.svc").status());
+  EXPECT_EQ(*certificates_->CaCertificate(), ca);  // one CA for the installation
+}
+
+TEST_F(ServingCertificatesTest, PrivateKeysNeverRestInTheClear) {
+  COFFER_ASSERT_OK(certificates_->EnsureHosts({"prod.team-a.svc"}));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto cert, certificates_->ForHost("prod.team-a.svc"));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto everything, store_.Range({"", "", 0}));
+  for (const auto& entry : everything.entries) {
+    EXPECT_THAT(entry.value, Not(HasSubstr("PRIVATE KEY"))) << entry.key;
+    EXPECT_THAT(entry.value, Not(HasSubstr("BEGIN CERTIFICATE"))) << entry.key;
+  }
+  EXPECT_THAT(std::string(cert->private_key_pem.reveal()), HasSubstr("PRIVATE KEY"));
+}
+
+TEST_F(ServingCertificatesTest, CertificatesAreReissuedNearTheirEndOnly) {
+  COFFER_ASSERT_OK(certificates_->EnsureHosts({"prod.team-a.svc"}));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto first, certificates_->ForHost("prod.team-a.svc"));
+  COFFER_ASSERT_OK(certificates_->EnsureHosts({"prod.team-a.svc"}));
+  EXPECT_EQ((*certificates_->ForHost("prod.team-a.svc"))->certificate_pem, first->certificate_pem);
+  clock_.Advance(ServingCertificates::kServerValidity - absl::Hours(24 * 10));
+  COFFER_ASSERT_OK(certificates_->EnsureHosts({"prod.team-a.svc"}));
+  EXPECT_NE((*certificates_->ForHost("prod.team-a.svc"))->certificate_pem, first->certificate_pem);
+}
+
+}  // namespace
+}  // namespace coffer::service
