@@ -61,7 +61,12 @@ class CrdTest(unittest.TestCase):
 
     def test_crds_are_served_with_short_names_and_category(self):
         self.kubectl("apply", "-f", str(REPO / "crds" / "samples"))
-        self.assertIn("prod", self.kubectl("get", "kv", "-n", "team-a").stdout)
+        table = self.kubectl("get", "kv", "-n", "team-a").stdout.splitlines()
+        # The printer columns, server-side, as kubectl shows them.
+        self.assertEqual(table[0].split(), ["NAME", "VAULT", "URI", "SKU", "READY", "AGE"])
+        self.assertEqual(table[1].split()[:2], ["prod", "premium"])
+        wide = self.kubectl("get", "kv", "-n", "team-a", "-o", "wide").stdout
+        self.assertIn("REASON", wide.splitlines()[0])
         self.assertIn("billing-reads-prod", self.kubectl("get", "kvap", "-n", "team-a").stdout)
         everything = self.kubectl("get", "coffer", "-A").stdout
         self.assertIn("keyvault.coffer.dev/prod", everything)

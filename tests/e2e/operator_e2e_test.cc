@@ -174,6 +174,8 @@ TEST_F(OperatorE2eTest, GrantReadRevokeAndSoftDeleteThroughKubectl) {
   Apply("kv", KeyVaultYaml());
   ASSERT_TRUE(PollUntil([&] { return Ready("kv", "prod"); })) << op->Log();
   EXPECT_EQ(Jsonpath("kv", "prod", "{.status.vaultUri}"), "https://prod.team-a.svc");
+  testing::RunResult table = Kubectl({"get", "kv", "-n", "team-a"});
+  EXPECT_THAT(table.output, HasSubstr("team-a-prod   https://prod.team-a.svc   standard   True"));
   v1::GetVaultRequest get;
   get.set_name("team-a-prod");
   COFFER_ASSERT_OK_AND_ASSIGN(v1::Vault vault, admin_->GetVault(get));

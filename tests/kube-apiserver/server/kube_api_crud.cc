@@ -9,6 +9,7 @@
 #include "tests/kube-apiserver/schema/schema.h"
 #include "tests/kube-apiserver/server/kube_api_handler.h"
 #include "tests/kube-apiserver/server/protobuf_bodies.h"
+#include "tests/kube-apiserver/server/table.h"
 #include "tests/kube-apiserver/store/status_body.h"
 
 namespace coffer::kube::standin {
@@ -159,6 +160,11 @@ http::Response KubeApiHandler::Serve(const http::Request& request, const Target&
     result = MethodNotAllowed();
   }
   if (!result.ok()) return ErrorResponse(result.status());
+  if (method == "GET" && target.resource.custom && WantsTable(request)) {
+    return JsonResponse(
+        200, ToTable(target.resource, {*result}, true,
+                     result->value("/metadata/resourceVersion"_json_pointer, std::string())));
+  }
   return JsonResponse(success, *result);
 }
 
@@ -174,6 +180,9 @@ http::Response KubeApiHandler::List(const http::Request& request, const Target& 
   options.continue_token = QueryValue(request, "continue");
   absl::StatusOr<ListResult> list = store_.List(target.resource.StoreKey(), target.ns, options);
   if (!list.ok()) return ErrorResponse(list.status());
+  if (target.resource.custom && WantsTable(request)) {
+    return JsonResponse(200, ToTable(target.resource, list->items, true, list->resource_version));
+  }
   json metadata = {{"resourceVersion", list->resource_version}};
   if (!list->continue_token.empty()) metadata["continue"] = list->continue_token;
   return JsonResponse(200, {{"kind", target.resource.kind + "List"},

@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "tests/kube-apiserver/server/table.h"
 #include "tests/kube-apiserver/store/status_body.h"
 
 namespace coffer::kube::standin {
@@ -221,7 +222,9 @@ http::Response KubeApiHandler::Watch(const http::Request& request, const Target&
   response.headers.Set("Content-Type", "application/json");
   std::string resource_version = query_value("resourceVersion");
   bool bookmarks = query_value("allowWatchBookmarks") == "true";
-  response.stream = [this, target, resource_version, timeout, bookmarks,
+  // kubectl get -w: each event's object is a Table of one row; the first carries the columns.
+  const bool table = target.resource.custom && WantsTable(request);
+  response.stream = [this, target, resource_version, timeout, bookmarks, table,
                      selector = *std::move(selector)](std::shared_ptr<http::ResponseStream> out) {
     auto session = std::make_shared<WatchSession>();
     session->stream = out;
@@ -230,9 +233,16 @@ http::Response KubeApiHandler::Watch(const http::Request& request, const Target&
     auto gone = session->gone;
     auto handle = store_.Watch(
         target.resource.StoreKey(), target.ns, resource_version,
-        [out, gone, bookmarks](const WatchEvent& event) {
+        [out, gone, bookmarks, table, info = target.resource,
+         first = std::make_shared<std::atomic<bool>>(true)](const WatchEvent& event) {
           if (gone->load() || (event.type == "BOOKMARK" && !bookmarks)) return;
-          json line = {{"type", event.type}, {"object", event.object}};
+          json object = event.object;
+          if (table && event.type != "BOOKMARK" && event.type != "ERROR") {
+            object = ToTable(
+                info, {event.object}, first->exchange(false),
+                event.object.value("/metadata/resourceVersion"_json_pointer, std::string()));
+          }
+          json line = {{"type", event.type}, {"object", object}};
           if (!out->Write(line.dump() + "\n")) gone->store(true);
         },
         selector);

@@ -28,7 +28,8 @@ ResourceInfo Builtin(std::string group, std::string version, std::string plural,
                       nullptr,
                       false,
                       {},
-                      {}};
+                      {},
+                      nullptr};
 }
 
 std::vector<std::string> StringList(const json& value) {
@@ -128,6 +129,7 @@ absl::Status ResourceRegistry::AddCrd(const json& crd) {
     info.namespaced = spec.value("scope", "Namespaced") != "Cluster";
     info.short_names = StringList(names.value("shortNames", json::array()));
     info.categories = StringList(names.value("categories", json::array()));
+    info.printer_columns = version.value("additionalPrinterColumns", json::array());
     info.status_subresource = version.contains("/subresources/status"_json_pointer);
     info.schema = version.value("/schema/openAPIV3Schema"_json_pointer, json());
     added.push_back(std::move(info));

@@ -28,6 +28,7 @@ struct ResourceInfo {
   bool custom = false;             // served because of a CRD
   std::vector<std::string> verbs;  // discovery verbs; empty: the standard object verbs
   std::vector<std::string> categories;  // `kubectl get CATEGORY` lists every resource in it
+  nlohmann::json printer_columns;       // the CRD version's additionalPrinterColumns
 
   // The ObjectStore key: "v1/pods", "coffer.io/v1alpha1/vaults".
   std::string StoreKey() const;
