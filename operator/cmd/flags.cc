@@ -33,7 +33,7 @@ const char kUsage[] =
     "  --resync-period DURATION requeue everything and sweep for drift (default 10m)\n"
     "  --workers N              concurrent reconciles per kind (default 2)\n"
     "  --metrics-address H:P    /healthz, /readyz, /metrics (default 127.0.0.1:8080; '' off)\n"
-    "  --log-level LEVEL        trace, debug, info, warn, error (default info)\n"
+    "  --log-level LEVEL        trace, debug, info, warn, err, critical, off (default info)\n"
     "  --log-format text|json\n"
     "SIGTERM or SIGINT stops it: the lease is released and in-flight reconciles finish.\n";
 
@@ -128,7 +128,14 @@ absl::StatusOr<OperatorFlags> ParseFlags(const std::vector<std::string>& args) {
        }},
       {"--metrics-address",
        [&](const std::string& v) { return flags.metrics_address = v, absl::OkStatus(); }},
-      {"--log-level", [&](const std::string& v) { return flags.log_level = v, absl::OkStatus(); }},
+      {"--log-level",
+       [&](const std::string& v) {
+         flags.log_level = v;
+         for (const char* level : {"trace", "debug", "info", "warn", "err", "critical", "off"}) {
+           if (v == level) return absl::OkStatus();
+         }
+         return Bad("--log-level", "trace, debug, info, warn, err, critical or off");
+       }},
       {"--log-format",
        [&](const std::string& v) {
          flags.log_format = v;

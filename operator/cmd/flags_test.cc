@@ -41,6 +41,8 @@ TEST(FlagsTest, MistakesNameTheFlag) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--workers")));
   EXPECT_THAT(ParseFlags({"--vault-admin", "x:1", "--vault-selector", "nolabel"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--vault-selector")));
+  EXPECT_THAT(ParseFlags({"--vault-admin", "x:1", "--log-level", "warning"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--log-level")));
   EXPECT_THAT(ParseFlags({"--vault-admin"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("needs a value")));
 }

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "lib/base/clock.h"
 #include "lib/base/logging.h"
+#include "lib/base/status.h"
 #include "lib/http/beast/server.h"
 #include "lib/http/cpprest/client.h"
 #include "lib/kube/http_kube_client.h"
@@ -42,10 +43,14 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 absl::StatusOr<coffer::http::ServerOptions> MetricsServer(const std::string& address) {
   coffer::http::ServerOptions options;
   std::size_t colon = address.rfind(':');
-  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &options.port)) {
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &options.port) ||
+      options.port < 0 || options.port > 65535) {
     return absl::InvalidArgumentError("--metrics-address: want HOST:PORT");
   }
   options.host = address.substr(0, colon);
+  if (options.host.size() >= 2 && options.host.front() == '[' && options.host.back() == ']') {
+    options.host = options.host.substr(1, options.host.size() - 2);  // [::1]:8080
+  }
   options.threads = 1;
   return options;
 }
@@ -75,12 +80,21 @@ int main(int argc, char** argv) {
   if (!config.ok()) return Fail("Kubernetes API: " + std::string(config.status().message()));
   auto tls = kube::TlsFiles::Create(*config);
   if (!tls.ok()) return Fail(std::string(tls.status().message()));
-  http::ClientOptions http_options = (*tls)->options();
-  http_options.timeout = absl::Minutes(5);  // watch streams are quiet between events
-  auto http = http::cpprest::NewClient(http_options);
-  if (!http.ok()) return Fail(std::string(http.status().message()));
-  auto kube = kube::HttpKubeClient::Create(*config, *std::move(http));
+  // Two clients: writes and Lease renewals time out well inside the 10 s renew deadline; list
+  // and watch streams may stay quiet for minutes.
+  auto make_kube =
+      [&](absl::Duration timeout) -> absl::StatusOr<std::unique_ptr<kube::KubeClient>> {
+    http::ClientOptions http_options = (*tls)->options();
+    http_options.timeout = timeout;
+    COFFER_ASSIGN_OR_RETURN(auto http, http::cpprest::NewClient(http_options));
+    COFFER_ASSIGN_OR_RETURN(auto client, kube::HttpKubeClient::Create(*config, std::move(http)));
+    return std::unique_ptr<kube::KubeClient>(std::move(client));
+  };
+  auto kube = make_kube(absl::Seconds(8));
+  auto watch_kube = make_kube(absl::Minutes(5));
   if (!kube.ok()) return Fail(std::string(kube.status().message()));
+  if (!watch_kube.ok()) return Fail(std::string(watch_kube.status().message()));
+  flags->manager.watch_client = watch_kube->get();
   auto admin = vaultclient::AdminClient::Connect(flags->admin);
   if (!admin.ok()) return Fail("vault admin API: " + std::string(admin.status().message()));
   if (!flags->ca_file.empty()) {

@@ -69,11 +69,14 @@ absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
   if (!object) return absl::OkStatus();
   absl::StatusOr<AccessPolicy> ap = v1alpha1::ParseAccessPolicy(*object);
   if (!ap.ok()) {
-    AccessPolicy shell;
-    shell.meta.key = key;
-    shell.meta.generation = object->value("/metadata/generation"_json_pointer, std::int64_t{0});
-    return Report(*object, shell,
-                  Outcome::Waiting("InvalidSpec", std::string(ap.status().message())));
+    // Status kept: the grant it records is revoked (or finalized), never orphaned.
+    AccessPolicy shell = v1alpha1::AccessPolicyWithoutSpec(*object);
+    if (shell.meta.deleting) return Finalize(*object, shell);
+    Outcome invalid = Outcome::Waiting("InvalidSpec", std::string(ap.status().message()));
+    invalid.revoked = true;
+    absl::Status revoked = Revoke(shell.status);
+    if (!revoked.ok()) invalid = Outcome::Retry("VaultUnreachable", revoked);
+    return Report(*object, shell, invalid);
   }
   if (ap->meta.deleting) return Finalize(*object, *ap);
   const bool recheck = TakeRecheck(key);
@@ -96,12 +99,20 @@ absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
                                                           " does not list namespace " + key.ns +
                                                           " in spec.allowPolicyFromNamespaces");
     outcome.revoked = true;
+  } else if (std::optional<v1alpha1::ObjectKey> winner = OlderDuplicate(*ap, current)) {
+    // Not revoked: the grant on record is the same (subject, vault) the older policy holds.
+    outcome = Outcome::Waiting("DuplicateSubject", "AccessPolicy " + winner->String() +
+                                                       " already grants this subject on KeyVault " +
+                                                       vault_key.String() +
+                                                       "; put the permissions in one policy");
   } else if (!ReadyAt(kv->status.conditions, kv->meta.generation) ||
              kv->status.vault_name.empty()) {
     const v1alpha1::Condition* why = FindCondition(kv->status.conditions, kReady);
     outcome = Outcome::Waiting(
         "VaultNotReady", "KeyVault " + vault_key.String() + " is not ready" +
                              (why != nullptr && !why->message.empty() ? ": " + why->message : ""));
+    // A grant on another vault (the spec moved) goes now; one on this vault waits with it.
+    outcome.revoked = ap->status.vault_name != kv->status.vault_name;
   } else if (!recheck && ReadyAt(ap->status.conditions, ap->meta.generation) &&
              ap->status.vault_name == kv->status.vault_name) {
     outcome.ready = true;  // current: no admin call
@@ -142,14 +153,19 @@ absl::StatusOr<std::string> AccessPolicyReconciler::ResolveSubject(const AccessP
 
 AccessPolicyReconciler::Outcome AccessPolicyReconciler::Grant(const AccessPolicy& ap,
                                                               const std::string& vault_name) {
+  // What cannot be granted revokes the grant on record: it no longer describes the spec.
+  auto revoking = [](Outcome o) {
+    o.revoked = true;
+    return o;
+  };
   absl::StatusOr<std::string> object_id = ResolveSubject(ap);
   if (absl::IsNotFound(object_id.status())) {
-    return Outcome::Waiting(
+    return revoking(Outcome::Waiting(
         "PrincipalNotFound",
-        "Coffer has no principal " + ap.spec.principal_object_id + " (see coffer principal list)");
+        "Coffer has no principal " + ap.spec.principal_object_id + " (see coffer principal list)"));
   }
   if (absl::IsInvalidArgument(object_id.status())) {
-    return Outcome::Waiting("InvalidSubject", std::string(object_id.status().message()));
+    return revoking(Outcome::Waiting("InvalidSubject", std::string(object_id.status().message())));
   }
   if (!object_id.ok()) return Outcome::Retry("VaultUnreachable", object_id.status());
   if (!ap.status.principal_object_id.empty() &&
@@ -166,10 +182,10 @@ AccessPolicyReconciler::Outcome AccessPolicyReconciler::Grant(const AccessPolicy
   for (const std::string& p : ap.spec.permissions.certificates) policy->add_certificates(p);
   absl::StatusOr<v1::AccessPolicy> set = ctx_.admin.SetAccessPolicy(request);
   if (absl::IsNotFound(set.status()) || absl::IsFailedPrecondition(set.status())) {
-    return Outcome::Waiting("VaultNotReady", std::string(set.status().message()));
+    return revoking(Outcome::Waiting("VaultNotReady", std::string(set.status().message())));
   }
   if (absl::IsInvalidArgument(set.status())) {
-    return Outcome::Waiting("InvalidPermissions", std::string(set.status().message()));
+    return revoking(Outcome::Waiting("InvalidPermissions", std::string(set.status().message())));
   }
   if (!set.ok()) return Outcome::Retry("VaultUnreachable", set.status());
   Outcome ready;
@@ -186,8 +202,9 @@ absl::Status AccessPolicyReconciler::Revoke(const v1alpha1::AccessPolicyStatus& 
   request.set_vault(status.vault_name);
   request.set_object_id(status.principal_object_id);
   absl::Status removed = ctx_.admin.RemoveAccessPolicy(request).status();
-  // Gone already, or the vault is (soft-deleted vaults grant nothing).
-  if (absl::IsNotFound(removed) || absl::IsFailedPrecondition(removed)) return absl::OkStatus();
+  // Gone already (the grant, or the vault with everything in it). A soft-deleted vault still
+  // has its grants, and removes them: a recovered vault must not bring this one back.
+  if (absl::IsNotFound(removed)) return absl::OkStatus();
   return removed;
 }
 
@@ -221,8 +238,36 @@ absl::Status AccessPolicyReconciler::Report(const json& object, AccessPolicy ap,
   return written;
 }
 
+std::optional<v1alpha1::ObjectKey> AccessPolicyReconciler::OlderDuplicate(const AccessPolicy& ap,
+                                                                          const json& object) {
+  auto age = [](const json& o) {
+    return std::make_pair(o.value("/metadata/creationTimestamp"_json_pointer, std::string()),
+                          v1alpha1::ObjectKey::Of(o).String());
+  };
+  const auto mine = age(object);
+  for (const json& other_object : all_policies_()) {
+    absl::StatusOr<AccessPolicy> other = v1alpha1::ParseAccessPolicy(other_object);
+    if (!other.ok() || other->meta.key == ap.meta.key || other->meta.deleting ||
+        !(other->spec.vault == ap.spec.vault) ||
+        other->spec.principal_object_id != ap.spec.principal_object_id ||
+        other->spec.service_account.has_value() != ap.spec.service_account.has_value() ||
+        (ap.spec.service_account && !(*other->spec.service_account == *ap.spec.service_account))) {
+      continue;
+    }
+    if (age(other_object) < mine) return other->meta.key;
+  }
+  return std::nullopt;
+}
+
 absl::Status AccessPolicyReconciler::Finalize(const json& object, const AccessPolicy& ap) {
   if (!HasFinalizer(object, kAccessPolicyFinalizer)) return absl::OkStatus();
+  if (v1alpha1::Abandoned(object)) {
+    ctx_.events
+        .Record(object, kube::EventType::kWarning, "Abandoned", "Delete",
+                "finalizer removed without revoking the grant in Coffer (coffer.dev/abandon)")
+        .IgnoreError();
+    return RemoveFinalizer(ctx_.kube, v1alpha1::kAccessPolicies, object, kAccessPolicyFinalizer);
+  }
   COFFER_RETURN_IF_ERROR(Revoke(ap.status));
   return RemoveFinalizer(ctx_.kube, v1alpha1::kAccessPolicies, object, kAccessPolicyFinalizer);
 }

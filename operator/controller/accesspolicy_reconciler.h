@@ -1,8 +1,11 @@
 #ifndef COFFER_OPERATOR_CONTROLLER_ACCESSPOLICY_RECONCILER_H_
 #define COFFER_OPERATOR_CONTROLLER_ACCESSPOLICY_RECONCILER_H_
 
+#include <functional>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -20,6 +23,11 @@ inline constexpr char kAccessPolicyFinalizer[] = "coffer.dev/accesspolicy";
 // removes the grant (finalizer coffer.dev/accesspolicy); so does a KeyVault that stops allowing
 // the policy's namespace, or a subject or vault that changes (the old grant goes first).
 //
+// Two AccessPolicies for the same subject and KeyVault would overwrite each other's grant: the
+// older one wins, the other reports Ready=False DuplicateSubject. A policy that stops
+// describing its recorded grant (a new subject or vault, permissions that cannot be granted,
+// an invalid spec) has that grant revoked rather than left in place.
+//
 // First pass: two admin calls (the subject, then the grant). A policy whose status already
 // describes its generation costs none, unless the drift sweep flagged it (the grant was changed
 // or removed behind the operator's back): then it is set again.
@@ -29,8 +37,13 @@ inline constexpr char kAccessPolicyFinalizer[] = "coffer.dev/accesspolicy";
 // trying again later may help. Thread-safe.
 class AccessPolicyReconciler {
  public:
-  AccessPolicyReconciler(ReconcilerContext context, Lister policies, Lister keyvaults)
-      : ctx_(context), policies_(std::move(policies)), keyvaults_(std::move(keyvaults)) {}
+  // `all_policies` lists every AccessPolicy (the informer's cache), to find duplicates.
+  AccessPolicyReconciler(ReconcilerContext context, Lister policies, Lister keyvaults,
+                         std::function<std::vector<nlohmann::json>()> all_policies)
+      : ctx_(context),
+        policies_(std::move(policies)),
+        keyvaults_(std::move(keyvaults)),
+        all_policies_(std::move(all_policies)) {}
 
   absl::Status Reconcile(const v1alpha1::ObjectKey& key);
   void MarkForRecheck(const v1alpha1::ObjectKey& key);
@@ -45,10 +58,15 @@ class AccessPolicyReconciler {
   absl::Status Report(const nlohmann::json& object, v1alpha1::AccessPolicy ap,
                       const Outcome& outcome);
   bool TakeRecheck(const v1alpha1::ObjectKey& key);
+  // The older AccessPolicy for the same subject and KeyVault, if there is one: it wins, since
+  // two would overwrite each other's grant.
+  std::optional<v1alpha1::ObjectKey> OlderDuplicate(const v1alpha1::AccessPolicy& ap,
+                                                    const nlohmann::json& object);
 
   ReconcilerContext ctx_;
   const Lister policies_;
   const Lister keyvaults_;
+  const std::function<std::vector<nlohmann::json>()> all_policies_;
   absl::Mutex mu_;
   std::set<std::string> recheck_ ABSL_GUARDED_BY(mu_);
 };

@@ -48,7 +48,8 @@ class AccessPolicyReconcilerTest : public ReconcilerFixture {
   }
 
   KeyVaultReconciler vaults_{ctx_, ListerOf(kKeyVaults)};
-  AccessPolicyReconciler policies_{ctx_, ListerOf(kAccessPolicies), ListerOf(kKeyVaults)};
+  AccessPolicyReconciler policies_{ctx_, ListerOf(kAccessPolicies), ListerOf(kKeyVaults),
+                                   [this] { return kube_.List(kAccessPolicies, "", {})->items; }};
 };
 
 TEST_F(AccessPolicyReconcilerTest, ServiceAccountGetsAManagedIdentityAndTheGrant) {
@@ -144,6 +145,56 @@ TEST_F(AccessPolicyReconcilerTest, DeletionRevokesTheGrant) {
   EXPECT_TRUE(Granted().empty());
   json finalizers = Policy()["metadata"].value("finalizers", json::array());
   EXPECT_TRUE(finalizers.empty());
+}
+
+TEST_F(AccessPolicyReconcilerTest, SecondPolicyForTheSameSubjectIsADuplicate) {
+  ApplyPolicy("team-a", ServiceAccount("billing"));
+  COFFER_ASSERT_OK(Reconcile());
+  Apply(kAccessPolicies, "team-a", "zz-also-billing",
+        {{"vaultRef", {{"name", "prod"}}},
+         {"subject", ServiceAccount("billing")},
+         {"permissions", {{"secrets", {"all"}}}}});
+  COFFER_ASSERT_OK(policies_.Reconcile({"team-a", "zz-also-billing"}));
+  EXPECT_EQ(ReadyReason(Get(kAccessPolicies, "team-a", "zz-also-billing")),
+            "False/DuplicateSubject");
+  const std::string object_id = Policy()["status"]["principalObjectId"];
+  EXPECT_THAT(Granted()[object_id].secrets(), ElementsAre("get", "list"));  // the first's
+}
+
+TEST_F(AccessPolicyReconcilerTest, SubjectThatCannotBeGrantedRevokesTheOldGrant) {
+  ApplyPolicy("team-a", ServiceAccount("billing"));
+  COFFER_ASSERT_OK(Reconcile());
+  ASSERT_EQ(Granted().size(), 1u);
+  ApplyPolicy("team-a", {{"principal", {{"objectId", "5f0c2a9e-3b7d-4c1e-9a42-7d3e8b6f1a20"}}}});
+  COFFER_ASSERT_OK(Reconcile());
+  EXPECT_EQ(ReadyReason(Policy()), "False/PrincipalNotFound");
+  EXPECT_TRUE(Granted().empty());
+  EXPECT_FALSE(Policy()["status"].contains("principalObjectId"));
+}
+
+TEST_F(AccessPolicyReconcilerTest, InvalidSpecRevokesAndStillDeletes) {
+  ApplyPolicy("team-a", ServiceAccount("billing"));
+  COFFER_ASSERT_OK(Reconcile());
+  Apply(kAccessPolicies, "team-a", "app-reads", {{"vaultRef", {{"name", "prod"}}}});  // no subject
+  COFFER_ASSERT_OK(Reconcile());
+  EXPECT_EQ(ReadyReason(Policy()), "False/InvalidSpec");
+  EXPECT_TRUE(Granted().empty());
+  MarkDeleted(kAccessPolicies, "team-a", "app-reads");
+  COFFER_ASSERT_OK(Reconcile());
+  EXPECT_TRUE(Policy()["metadata"].value("finalizers", json::array()).empty());
+}
+
+TEST_F(AccessPolicyReconcilerTest, AbandonLetsDeletionFinishWithoutTheVaultCore) {
+  ApplyPolicy("team-a", ServiceAccount("billing"));
+  COFFER_ASSERT_OK(Reconcile());
+  MarkDeleted(kAccessPolicies, "team-a", "app-reads");
+  admin_.SetUnreachable(true);
+  EXPECT_FALSE(Reconcile().ok());  // blocked, retrying
+  json policy = Policy();
+  policy["metadata"]["annotations"]["coffer.dev/abandon"] = "true";
+  ASSERT_TRUE(kube_.Update(kAccessPolicies, "team-a", policy).ok());
+  COFFER_ASSERT_OK(Reconcile());
+  EXPECT_TRUE(Policy()["metadata"].value("finalizers", json::array()).empty());
 }
 
 TEST_F(AccessPolicyReconcilerTest, UnreachableVaultCoreIsAnErrorToRetry) {

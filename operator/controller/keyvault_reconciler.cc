@@ -84,9 +84,9 @@ absl::Status KeyVaultReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
   if (!object) return absl::OkStatus();  // gone: nothing to do
   absl::StatusOr<KeyVault> kv = v1alpha1::ParseKeyVault(*object);
   if (!kv.ok()) {
-    KeyVault shell;
-    shell.meta.key = key;
-    shell.meta.generation = object->value("/metadata/generation"_json_pointer, std::int64_t{0});
+    // Status kept, so the vault it records can still be found and soft-deleted.
+    KeyVault shell = v1alpha1::KeyVaultWithoutSpec(*object);
+    if (shell.meta.deleting) return Finalize(*object, shell);
     return Report(*object, shell,
                   Outcome::Waiting("InvalidSpec", std::string(kv.status().message())));
   }
@@ -291,6 +291,14 @@ absl::Status KeyVaultReconciler::Report(const json& object, KeyVault kv, const O
 
 absl::Status KeyVaultReconciler::Finalize(const json& object, const KeyVault& kv) {
   if (!HasFinalizer(object, kKeyVaultFinalizer)) return absl::OkStatus();
+  if (v1alpha1::Abandoned(object)) {
+    ctx_.events
+        .Record(object, kube::EventType::kWarning, "Abandoned", "Delete",
+                "finalizer removed without deleting vault " + kv.status.vault_name +
+                    " in Coffer (coffer.dev/abandon)")
+        .IgnoreError();
+    return RemoveFinalizer(ctx_.kube, v1alpha1::kKeyVaults, object, kKeyVaultFinalizer);
+  }
   std::string vault_name = kv.status.vault_id.empty() ? "" : kv.status.vault_name;
   if (vault_name.empty() && !VaultNameFor(kv).empty()) {
     // Created, but the status never said so (the write failed): ours if it carries our host.

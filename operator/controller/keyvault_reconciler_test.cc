@@ -151,6 +151,14 @@ TEST_F(KeyVaultReconcilerTest, DeletionSoftDeletesTheVaultAndReleasesTheFinalize
                !KeyVault()["metadata"]["finalizers"].empty());
 }
 
+TEST_F(KeyVaultReconcilerTest, ServiceNamesOfOtherKeyVaultsCannotBeClaimed) {
+  Apply(kKeyVaults, "team-a", "squatter",
+        {{"vaultName", "team-b-victim"}, {"hostnames", {"victim.team-b.svc"}}});
+  COFFER_ASSERT_OK(Reconcile("squatter"));
+  EXPECT_EQ(ReadyReason(KeyVault("squatter")), "False/InvalidSpec");
+  EXPECT_EQ(admin_.total_calls(), 0);
+}
+
 TEST_F(KeyVaultReconcilerTest, NamesThatDoNotFitAskForVaultName) {
   Apply(kKeyVaults, "team-a", "a-rather-long-keyvault-name", json::object());
   COFFER_ASSERT_OK(Reconcile("a-rather-long-keyvault-name"));

@@ -75,6 +75,7 @@ void Controller::StartWorkers() {
 }
 
 void Controller::Stop() {
+  stopping_ = true;
   queue_.ShutDown();
   for (std::thread& worker : workers_) {
     if (worker.joinable()) worker.join();
@@ -93,6 +94,10 @@ void Controller::EnqueueAll() {
 
 void Controller::Work() {
   while (std::optional<std::string> key = queue_.Get()) {
+    if (stopping_) {
+      queue_.Done(*key);
+      continue;
+    }
     std::optional<v1alpha1::ObjectKey> parsed = v1alpha1::ObjectKey::Parse(*key);
     const auto start = std::chrono::steady_clock::now();
     absl::Status status = parsed ? reconcile_(*parsed) : absl::OkStatus();

@@ -1,6 +1,7 @@
 #ifndef COFFER_OPERATOR_RUNTIME_CONTROLLER_H_
 #define COFFER_OPERATOR_RUNTIME_CONTROLLER_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -71,6 +72,9 @@ class Controller {
   metrics::Counter& retries_;
   metrics::Histogram& seconds_;
   std::vector<std::thread> workers_;
+  // Set by Stop(): keys still queued are dropped, not reconciled (after a lost lease the new
+  // leader does that work).
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace coffer::op

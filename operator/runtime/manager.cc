@@ -24,14 +24,17 @@ Manager::Manager(kube::KubeClient& kube, vaultclient::AdminApi& admin, Clock& cl
       policy_reconciler_(
           {kube, admin_, events_, clock, options_.settings},
           [this](const v1alpha1::ObjectKey& key) { return policies_.Get(key); },
-          [this](const v1alpha1::ObjectKey& key) { return keyvaults_.Get(key); }),
+          [this](const v1alpha1::ObjectKey& key) { return keyvaults_.Get(key); },
+          [this] { return policies_.List(); }),
       keyvaults_(
-          kube, v1alpha1::kKeyVaults, clock, metrics,
+          options_.watch_client != nullptr ? *options_.watch_client : kube, v1alpha1::kKeyVaults,
+          clock, metrics,
           {"KeyVault", options_.workers, absl::Milliseconds(200), absl::Minutes(5),
            [this](const json& keyvault) { EnqueuePoliciesOf(keyvault); }},
           [this](const v1alpha1::ObjectKey& key) { return keyvault_reconciler_.Reconcile(key); }),
       policies_(
-          kube, v1alpha1::kAccessPolicies, clock, metrics,
+          options_.watch_client != nullptr ? *options_.watch_client : kube,
+          v1alpha1::kAccessPolicies, clock, metrics,
           {"AccessPolicy", options_.workers, absl::Milliseconds(200), absl::Minutes(5), {}},
           [this](const v1alpha1::ObjectKey& key) { return policy_reconciler_.Reconcile(key); }) {
   metrics.AddGauge("coffer_operator_leader", "1 while this replica holds the lease.", [this] {
@@ -148,7 +151,7 @@ bool Manager::Leading() const {
 
 bool Manager::Ready() const {
   absl::MutexLock lock(&mu_);
-  return !leading_ || synced_;
+  return !lost_ && (!leading_ || synced_);
 }
 
 }  // namespace coffer::op

@@ -31,6 +31,10 @@ struct ManagerOptions {
   // Set: only the holder of this Lease reconciles; others stand by.
   std::optional<kube::LeaderElectionConfig> leader_election;
   std::string instance = "coffer-operator";  // this replica, for Events (the pod name)
+  // The client the informers list and watch with, when it must differ from the one for
+  // writes and the Lease (a long timeout for quiet watch streams; writes and renewals need a
+  // short one, so that a hung request cannot outlast the renew deadline). Null: the same.
+  kube::KubeClient* watch_client = nullptr;
 };
 
 // The operator's wiring: a controller per kind (KeyVault, AccessPolicy) over informers of every

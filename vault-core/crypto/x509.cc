@@ -47,11 +47,16 @@ absl::StatusOr<OpensslPtr<X509>> NewCertificate(std::string_view common_name, EV
   X509_NAME* subject = X509_get_subject_name(cert.get());
   if (ASN1_TIME_set(X509_getm_notBefore(cert.get()), not_before) == nullptr ||
       ASN1_TIME_set(X509_getm_notAfter(cert.get()), not_after) == nullptr ||
-      X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>(common_name.data()),
-                                 static_cast<int>(common_name.size()), -1, 0) != 1 ||
       X509_set_pubkey(cert.get(), key) != 1) {
     return Failed("fields");
+  }
+  // X.509 caps a common name at 64 characters; clients match the SAN, so a longer name is
+  // left out of the subject rather than refused.
+  if (common_name.size() <= 64 &&
+      X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(common_name.data()),
+                                 static_cast<int>(common_name.size()), -1, 0) != 1) {
+    return Failed("subject");
   }
   return cert;
 }

@@ -58,6 +58,17 @@ TEST(X509Test, IssuedServerCertificateVerifiesForItsNamesOnly) {
   EXPECT_LE(absl::AbsDuration(not_after - (now + absl::Hours(1))), absl::Seconds(1));
 }
 
+TEST(X509Test, NamesLongerThanACommonNameStillGetACertificate) {
+  const absl::Time now = absl::Now();
+  COFFER_ASSERT_OK_AND_ASSIGN(CertificateAndKey ca,
+                              NewCertificateAuthority("CA", now, absl::Hours(1)));
+  const std::string host = "a-rather-long-keyvault-name.some-team-namespace.svc.cluster.local";
+  ASSERT_GT(host.size(), 64u);
+  COFFER_ASSERT_OK_AND_ASSIGN(CertificateAndKey leaf,
+                              IssueServerCertificate(ca, {host}, now, absl::Hours(1)));
+  EXPECT_TRUE(Verifies(ca.certificate_pem, leaf.certificate_pem, host));
+}
+
 TEST(X509Test, BadInputIsRefused) {
   COFFER_ASSERT_OK_AND_ASSIGN(CertificateAndKey ca,
                               NewCertificateAuthority("CA", absl::Now(), absl::Hours(1)));

@@ -5,8 +5,12 @@
 namespace coffer::server {
 
 Purger::Purger(service::VaultService& vaults, service::SecretService& secrets, Clock& clock,
-               absl::Duration interval)
-    : vaults_(vaults), secrets_(secrets), clock_(clock), interval_(interval) {
+               absl::Duration interval, service::ServingCertificates* certificates)
+    : vaults_(vaults),
+      secrets_(secrets),
+      certificates_(certificates),
+      clock_(clock),
+      interval_(interval) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -46,6 +50,13 @@ int Purger::PurgeOnce() {
       COFFER_LOG(kVault, info, "retention ended: vault {} purged: {}", vault.name,
                  status.ToString());
       continue;
+    }
+    if (certificates_ != nullptr) {
+      absl::Status renewed = certificates_->EnsureHosts(vault.hostnames);  // near their end only
+      if (!renewed.ok()) {
+        COFFER_LOG(kVault, warn, "serving certificates of vault {}: {}", vault.name,
+                   renewed.ToString());
+      }
     }
     auto count = secrets_.PurgeDue(vault);
     if (count.ok()) purged += *count;

@@ -6,16 +6,18 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "vault-core/service/secret_service.h"
+#include "vault-core/service/serving_certificates.h"
 #include "vault-core/service/vault_service.h"
 
 namespace coffer::server {
 
-// Purges, every `interval`, the soft-deleted secrets and vaults whose retention has run out.
+// Purges, every `interval`, the soft-deleted secrets and vaults whose retention has run out,
+// and (with `certificates`) reissues live vaults' serving certificates near their end.
 // Owns one thread; the destructor stops it and waits.
 class Purger {
  public:
   Purger(service::VaultService& vaults, service::SecretService& secrets, Clock& clock,
-         absl::Duration interval);
+         absl::Duration interval, service::ServingCertificates* certificates = nullptr);
   ~Purger();
 
   // One pass; what the thread runs. Returns how many objects and vaults went.
@@ -26,6 +28,7 @@ class Purger {
 
   service::VaultService& vaults_;
   service::SecretService& secrets_;
+  service::ServingCertificates* const certificates_;
   Clock& clock_;
   const absl::Duration interval_;
   absl::Mutex mu_;

@@ -78,7 +78,8 @@ absl::Status VaultServer::StartFrontends() {
   COFFER_ASSIGN_OR_RETURN(
       admin_, AdminServer::Start(config_.admin, *vaults_, *principals_, *policies_, *audit_,
                                  authority_, http_->port(), ca_certificate_pem_));
-  purger_ = std::make_unique<Purger>(*vaults_, *secrets_, Clock::Real(), config_.purge_interval);
+  purger_ = std::make_unique<Purger>(*vaults_, *secrets_, Clock::Real(), config_.purge_interval,
+                                     certificates_.get());
   return absl::OkStatus();
 }
 

@@ -21,8 +21,9 @@ namespace coffer::service {
 //   tls/ca                CertificateRecord, sealed
 //   tls/hosts/<hostname>  CertificateRecord, sealed
 // Records are sealed under the installation's "_tls" data key like any vault record, so the
-// database holds no private key in the clear. Server certificates live 397 days and are
-// reissued when a vault's hostnames are set within 30 days of the end. Thread-safe.
+// database holds no private key in the clear. Server certificates live 397 days; EnsureHosts
+// reissues those within 30 days of their end (the vault server calls it when hostnames are set
+// and on its periodic pass). Thread-safe.
 // Errors: the store's and key store's; INTERNAL when OpenSSL cannot make a certificate.
 class ServingCertificates {
  public:

@@ -4,6 +4,9 @@
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
+#include <string>
 #include <utility>
 
 #include "lib/base/logging.h"
@@ -108,21 +111,22 @@ int ReloadingTlsContext::OnServerName(SSL* ssl, int*, void* self) {
   if (configured != nullptr && X509_check_host(configured, name, 0, 0, nullptr) == 1) {
     return SSL_TLSEXT_ERR_OK;
   }
-  SSL_CTX* context = static_cast<ReloadingTlsContext*>(self)->ContextFor(name);
-  // SSL_set_SSL_CTX takes its own reference, so the cache may drop the context later.
-  if (context != nullptr) SSL_set_SSL_CTX(ssl, context);
+  std::string host(name);
+  if (host.size() > 253) return SSL_TLSEXT_ERR_OK;
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::shared_ptr<ssl::context> context = static_cast<ReloadingTlsContext*>(self)->ContextFor(host);
+  // SSL_set_SSL_CTX takes its own reference; ours keeps it alive until then.
+  if (context != nullptr) SSL_set_SSL_CTX(ssl, context->native_handle());
   return SSL_TLSEXT_ERR_OK;
 }
 
-SSL_CTX* ReloadingTlsContext::ContextFor(std::string_view server_name) {
-  if (server_name.size() > 253) return nullptr;
+std::shared_ptr<ssl::context> ReloadingTlsContext::ContextFor(const std::string& server_name) {
   std::optional<ServingCertificate> cert = certificates_->For(server_name);
   if (!cert) return nullptr;
   std::lock_guard<std::mutex> lock(named_mu_);
   auto it = named_.find(server_name);
-  if (it != named_.end() && it->second.chain_pem == cert->chain_pem) {
-    return it->second.context->native_handle();
-  }
+  if (it != named_.end() && it->second.chain_pem == cert->chain_pem) return it->second.context;
   auto context = NewServerContext();
   boost::system::error_code ec;
   context->use_certificate_chain(boost::asio::buffer(cert->chain_pem), ec);
@@ -132,13 +136,12 @@ SSL_CTX* ReloadingTlsContext::ContextFor(std::string_view server_name) {
   }
   if (ec || SSL_CTX_check_private_key(context->native_handle()) != 1) {
     COFFER_LOG(kHttp, warn, "the certificate for {} does not load; serving the default one",
-               std::string(server_name.substr(0, 253)));
+               server_name);
     return nullptr;
   }
   if (named_.size() >= kMaxNamedContexts) named_.clear();
-  NamedContext& slot = named_[std::string(server_name)];
-  slot = {cert->chain_pem, std::move(context)};
-  return slot.context->native_handle();
+  named_[server_name] = {cert->chain_pem, context};
+  return context;
 }
 
 }  // namespace coffer::http::beast

@@ -55,8 +55,9 @@ class ReloadingTlsContext {
 
   Stamps Stat() const;
   absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> Load(const TlsFiles& files);
-  // The context for an SNI name; null for the default one.
-  SSL_CTX* ContextFor(std::string_view server_name);
+  // The context for an SNI name (lower-cased); null for the default one. Shared, so that the
+  // cache may drop it while a handshake switches to it.
+  std::shared_ptr<boost::asio::ssl::context> ContextFor(const std::string& server_name);
   static int OnServerName(SSL* ssl, int* alert, void* self);
 
   struct NamedContext {

@@ -56,21 +56,28 @@ json ConditionsToJson(const std::vector<Condition>& conditions) {
   return out;
 }
 
+Meta MetaOf(const json& object) {
+  Meta meta;
+  meta.key = ObjectKey::Of(object);
+  meta.uid = object.value("/metadata/uid"_json_pointer, std::string());
+  meta.resource_version = object.value("/metadata/resourceVersion"_json_pointer, std::string());
+  meta.generation = object.value("/metadata/generation"_json_pointer, std::int64_t{0});
+  json deletion = object.value("/metadata/deletionTimestamp"_json_pointer, json());
+  meta.deleting = !deletion.is_null();
+  if (object.contains("metadata") && object["metadata"].is_object()) {
+    meta.finalizers = Strings(object["metadata"], "finalizers");
+  }
+  return meta;
+}
+
 absl::StatusOr<Meta> ParseMeta(const json& object) {
   if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) {
     return Invalid("metadata", "missing");
   }
-  const json& m = object["metadata"];
-  Meta meta;
-  meta.key = ObjectKey::Of(object);
+  Meta meta = MetaOf(object);
   if (meta.key.name.empty() || meta.key.ns.empty()) {
     return Invalid("metadata", "name and namespace are required");
   }
-  meta.uid = m.value("uid", "");
-  meta.resource_version = m.value("resourceVersion", "");
-  meta.generation = m.value("generation", std::int64_t{0});
-  meta.deleting = m.contains("deletionTimestamp") && !m["deletionTimestamp"].is_null();
-  meta.finalizers = Strings(m, "finalizers");
   return meta;
 }
 
@@ -93,6 +100,51 @@ ObjectKey ObjectKey::Of(const json& object) {
           object.value("/metadata/name"_json_pointer, std::string())};
 }
 
+namespace {
+
+KeyVaultStatus KeyVaultStatusOf(const json& object) {
+  const json& status = Section(object, "status");
+  KeyVaultStatus out;
+  out.vault_name = status.value("vaultName", "");
+  out.vault_uri = status.value("vaultUri", "");
+  out.vault_id = status.value("vaultId", "");
+  out.observed_generation = status.value("observedGeneration", std::int64_t{0});
+  out.conditions = ConditionsFromJson(status);
+  return out;
+}
+
+AccessPolicyStatus AccessPolicyStatusOf(const json& object) {
+  const json& status = Section(object, "status");
+  AccessPolicyStatus out;
+  out.principal_object_id = status.value("principalObjectId", "");
+  out.vault_name = status.value("vaultName", "");
+  out.granted = PermissionsFromJson(Section(status, "grantedPermissions"));
+  out.observed_generation = status.value("observedGeneration", std::int64_t{0});
+  out.conditions = ConditionsFromJson(status);
+  return out;
+}
+
+}  // namespace
+
+KeyVault KeyVaultWithoutSpec(const json& object) {
+  KeyVault kv;
+  kv.meta = MetaOf(object);
+  kv.status = KeyVaultStatusOf(object);
+  return kv;
+}
+
+AccessPolicy AccessPolicyWithoutSpec(const json& object) {
+  AccessPolicy ap;
+  ap.meta = MetaOf(object);
+  ap.status = AccessPolicyStatusOf(object);
+  return ap;
+}
+
+bool Abandoned(const json& object) {
+  json annotations = object.value("/metadata/annotations"_json_pointer, json::object());
+  return annotations.is_object() && annotations.value(kAbandonAnnotation, "") == "true";
+}
+
 absl::StatusOr<KeyVault> ParseKeyVault(const json& object) {
   KeyVault kv;
   auto meta = ParseMeta(object);
@@ -113,12 +165,13 @@ absl::StatusOr<KeyVault> ParseKeyVault(const json& object) {
   kv.spec.hostnames = Strings(spec, "hostnames");
   kv.spec.allow_policy_from_namespaces = Strings(spec, "allowPolicyFromNamespaces");
   kv.spec.recover_if_soft_deleted = spec.value("recoverIfSoftDeleted", false);
-  const json& status = Section(object, "status");
-  kv.status.vault_name = status.value("vaultName", "");
-  kv.status.vault_uri = status.value("vaultUri", "");
-  kv.status.vault_id = status.value("vaultId", "");
-  kv.status.observed_generation = status.value("observedGeneration", std::int64_t{0});
-  kv.status.conditions = ConditionsFromJson(status);
+  for (const std::string& host : kv.spec.hostnames) {
+    if (host.size() >= 4 && (host.compare(host.size() - 4, 4, ".svc") == 0 ||
+                             host.find(".svc.cluster.local") != std::string::npos)) {
+      return Invalid("spec.hostnames", "cluster Service names are not allowed: " + host);
+    }
+  }
+  kv.status = KeyVaultStatusOf(object);
   return kv;
 }
 
@@ -162,12 +215,7 @@ absl::StatusOr<AccessPolicy> ParseAccessPolicy(const json& object) {
     ap.spec.principal_object_id = *id;
   }
   ap.spec.permissions = PermissionsFromJson(Section(spec, "permissions"));
-  const json& status = Section(object, "status");
-  ap.status.principal_object_id = status.value("principalObjectId", "");
-  ap.status.vault_name = status.value("vaultName", "");
-  ap.status.granted = PermissionsFromJson(Section(status, "grantedPermissions"));
-  ap.status.observed_generation = status.value("observedGeneration", std::int64_t{0});
-  ap.status.conditions = ConditionsFromJson(status);
+  ap.status = AccessPolicyStatusOf(object);
   return ap;
 }
 

@@ -111,6 +111,16 @@ struct AccessPolicy {
 absl::StatusOr<KeyVault> ParseKeyVault(const nlohmann::json& object);
 absl::StatusOr<AccessPolicy> ParseAccessPolicy(const nlohmann::json& object);
 
+// Metadata and status only, whatever the spec holds: what a reconciler still needs to report on,
+// or finish deleting, an object whose spec does not parse. Never fails.
+KeyVault KeyVaultWithoutSpec(const nlohmann::json& object);
+AccessPolicy AccessPolicyWithoutSpec(const nlohmann::json& object);
+
+// The annotation that lets a deletion finish without cleaning up in Coffer (the vault core is
+// gone for good): the finalizer is removed and a Warning event says what was left behind.
+inline constexpr char kAbandonAnnotation[] = "coffer.dev/abandon";
+bool Abandoned(const nlohmann::json& object);
+
 // The `status` objects, as written to the /status subresource.
 nlohmann::json ToJson(const KeyVaultStatus& status);
 nlohmann::json ToJson(const AccessPolicyStatus& status);

@@ -335,14 +335,18 @@ TEST_F(AdminServicesTest, AccessPoliciesAreSetListedAndRemovedByVaultName) {
   EXPECT_EQ(ListPolicies("prod")->policies_size(), 0);
 }
 
-TEST_F(AdminServicesTest, PoliciesOfADeletedVaultCannotChange) {
+// A deleted vault takes no new grant, but a grant withdrawn while it is deleted stays withdrawn
+// when it is recovered (the operator revokes the grants of deleted AccessPolicies this way).
+TEST_F(AdminServicesTest, DeletedVaultTakesNoGrantButLosesWithdrawnOnes) {
   COFFER_ASSERT_OK(CreateVault(NewVault("prod", "prod.vault.coffer.test")));
   COFFER_ASSERT_OK(SetPolicy("prod", "app", {"get"}));
   COFFER_ASSERT_OK(Call(*vault_admin_, &pb::VaultAdmin::Stub::DeleteVault,
                         Named<pb::DeleteVaultRequest>("prod")));
   EXPECT_THAT(SetPolicy("prod", "app", {"all"}), StatusIs(Code::kFailedPrecondition));
-  EXPECT_THAT(RemovePolicy("prod", "app"), StatusIs(Code::kFailedPrecondition));
-  EXPECT_EQ(ListPolicies("prod")->policies_size(), 1);
+  COFFER_ASSERT_OK(RemovePolicy("prod", "app"));
+  COFFER_ASSERT_OK(Call(*vault_admin_, &pb::VaultAdmin::Stub::RecoverVault,
+                        Named<pb::RecoverVaultRequest>("prod")));
+  EXPECT_EQ(ListPolicies("prod")->policies_size(), 0);
 }
 
 TEST_F(AdminServicesTest, InstallationTellsClientsWhereToGetTokens) {

@@ -74,7 +74,9 @@ grpc::Status PolicyAdminService::RemoveAccessPolicy(grpc::ServerContext* context
   call.set_vault(request->vault());
   call.set_object(PrincipalObject(request->object_id()));
   return call.Finish([&]() -> absl::Status {
-    COFFER_ASSIGN_OR_RETURN(std::string vault_id, VaultId(request->vault(), /*live=*/true));
+    // Allowed on a soft-deleted vault too: a grant withdrawn meanwhile must not come back when
+    // the vault is recovered.
+    COFFER_ASSIGN_OR_RETURN(std::string vault_id, VaultId(request->vault(), /*live=*/false));
     return policies_.Remove(vault_id, request->object_id());
   }());
 }
