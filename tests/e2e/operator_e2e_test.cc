@@ -98,34 +98,6 @@ class OperatorE2eTest : public testing::VaultHarnessTest {
            std::string::npos;
   }
 
-  // A service principal the test reads secrets as, and what the SDKs would be configured with.
-  vaultclient::DataPlaneCredentials NewPrincipal() {
-    v1::CreatePrincipalRequest create;
-    create.set_display_name("reader");
-    auto principal = admin_->CreatePrincipal(create);
-    EXPECT_THAT(principal, testing::IsOk());
-    principal_id_ = principal->object_id();
-    v1::AddClientSecretRequest add;
-    add.set_object_id(principal->object_id());
-    auto secret = admin_->AddClientSecret(add);
-    EXPECT_THAT(secret, testing::IsOk());
-    auto installation = admin_->GetInstallation({});
-    EXPECT_THAT(installation, testing::IsOk());
-    return {installation->tenant_id(), principal->client_id(), SecretBytes(secret->value()),
-            installation->authority_url()};
-  }
-  std::unique_ptr<vaultclient::DataPlaneClient> DataPlane(
-      const vaultclient::DataPlaneCredentials& credentials) {
-    vaultclient::DataPlaneOptions options;
-    options.vault_url = "https://prod.vault.coffer.test:" + std::to_string(port_);
-    options.ca_file = pki_.ca_cert;
-    options.connect_to = "127.0.0.1:" + std::to_string(port_);
-    options.credentials = credentials;
-    options.timeout = absl::Seconds(5);
-    auto client = vaultclient::DataPlaneClient::Create(options, http::cpprest::NewClient);
-    EXPECT_THAT(client, testing::IsOk());
-    return client.ok() ? std::move(*client) : nullptr;
-  }
   // What a pod trusting only ConfigMap coffer-ca sees at the vault's Service name: the
   // certificate the vault issued for that name (chosen by SNI), and nothing for other names.
   void ExpectServedWithCertificateFromCofferCa(const std::string& host) {
@@ -183,8 +155,8 @@ TEST_F(OperatorE2eTest, GrantReadRevokeAndSoftDeleteThroughKubectl) {
   EXPECT_EQ(Jsonpath("svc", "prod", "{.spec.ports[0].targetPort}"), std::to_string(port_));
   ExpectServedWithCertificateFromCofferCa("prod.team-a.svc");
 
-  vaultclient::DataPlaneCredentials reader = NewPrincipal();
-  auto client = DataPlane(reader);
+  vaultclient::DataPlaneCredentials reader = NewPrincipal(*admin_, "reader", &principal_id_);
+  auto client = DataPlane("prod.vault.coffer.test", reader);
   ASSERT_NE(client, nullptr);
   EXPECT_THAT(client->GetSecret("db"), testing::StatusIs(absl::StatusCode::kPermissionDenied));
   Apply("grant",

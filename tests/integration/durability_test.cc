@@ -35,43 +35,21 @@ class DurabilityTest : public testing::VaultHarnessTest {
     vault.set_name("durable");
     vault.add_hostnames("durable.vault.coffer.test");
     EXPECT_THAT(admin->CreateVault(vault), testing::IsOk());
-    admin::v1::CreatePrincipalRequest create;
-    create.set_display_name("writer");
-    auto principal = admin->CreatePrincipal(create);
-    EXPECT_THAT(principal, testing::IsOk());
-    admin::v1::AddClientSecretRequest add;
-    add.set_object_id(principal->object_id());
-    auto secret = admin->AddClientSecret(add);
-    EXPECT_THAT(secret, testing::IsOk());
+    std::string object_id;
+    vaultclient::DataPlaneCredentials credentials = NewPrincipal(*admin, "writer", &object_id);
     admin::v1::SetAccessPolicyRequest policy;
     policy.set_vault("durable");
-    policy.mutable_policy()->set_object_id(principal->object_id());
+    policy.mutable_policy()->set_object_id(object_id);
     policy.mutable_policy()->add_secrets("all");
     EXPECT_THAT(admin->SetAccessPolicy(policy), testing::IsOk());
-    auto installation = admin->GetInstallation({});
-    EXPECT_THAT(installation, testing::IsOk());
-    return {installation->tenant_id(), principal->client_id(), SecretBytes(secret->value()),
-            installation->authority_url()};
-  }
-
-  std::unique_ptr<vaultclient::DataPlaneClient> DataPlane(
-      const vaultclient::DataPlaneCredentials& credentials) {
-    vaultclient::DataPlaneOptions options;
-    options.vault_url = "https://durable.vault.coffer.test:" + std::to_string(port_);
-    options.ca_file = pki_.ca_cert;
-    options.connect_to = "127.0.0.1:" + std::to_string(port_);
-    options.credentials = credentials;
-    options.timeout = absl::Seconds(5);
-    auto client = vaultclient::DataPlaneClient::Create(options, http::cpprest::NewClient);
-    EXPECT_THAT(client, testing::IsOk());
-    return client.ok() ? std::move(*client) : nullptr;
+    return credentials;
   }
 };
 
 TEST_F(DurabilityTest, EveryAcknowledgedVersionSurvivesSigkill) {
   auto vault = StartReadyVault();
   vaultclient::DataPlaneCredentials credentials = Bootstrap();
-  auto client = DataPlane(credentials);
+  auto client = DataPlane("durable.vault.coffer.test", credentials);
   ASSERT_NE(client, nullptr);
 
   std::mutex mu;
@@ -96,7 +74,7 @@ TEST_F(DurabilityTest, EveryAcknowledgedVersionSurvivesSigkill) {
   writer.join();
 
   auto restarted = StartReadyVault();
-  auto reader = DataPlane(credentials);
+  auto reader = DataPlane("durable.vault.coffer.test", credentials);
   ASSERT_NE(reader, nullptr);
   COFFER_ASSERT_OK_AND_ASSIGN(auto versions, reader->ListVersions("stream"));
   std::set<std::string> stored;
@@ -119,13 +97,13 @@ TEST_F(DurabilityTest, SecretsPersistAcrossACleanRestart) {
   auto vault = StartReadyVault();
   vaultclient::DataPlaneCredentials credentials = Bootstrap();
   {
-    auto client = DataPlane(credentials);
+    auto client = DataPlane("durable.vault.coffer.test", credentials);
     ASSERT_NE(client, nullptr);
     COFFER_ASSERT_OK(client->SetSecret("kept", SecretBytes("across restarts")));
   }
   EXPECT_EQ(vault->Stop(SIGTERM), 0);
   auto again = StartReadyVault();
-  auto client = DataPlane(credentials);
+  auto client = DataPlane("durable.vault.coffer.test", credentials);
   ASSERT_NE(client, nullptr);
   COFFER_ASSERT_OK_AND_ASSIGN(auto secret, client->GetSecret("kept"));
   EXPECT_EQ(secret.value.reveal(), "across restarts");

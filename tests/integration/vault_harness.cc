@@ -47,6 +47,39 @@ std::unique_ptr<http::Client> VaultHarnessTest::Client() {
   return std::move(*client);
 }
 
+vaultclient::DataPlaneCredentials VaultHarnessTest::NewPrincipal(vaultclient::AdminClient& admin,
+                                                                 const std::string& display_name,
+                                                                 std::string* object_id) {
+  admin::v1::CreatePrincipalRequest create;
+  create.set_display_name(display_name);
+  auto principal = admin.CreatePrincipal(create);
+  EXPECT_THAT(principal, IsOk());
+  if (!principal.ok()) return {};
+  if (object_id != nullptr) *object_id = principal->object_id();
+  admin::v1::AddClientSecretRequest add;
+  add.set_object_id(principal->object_id());
+  auto secret = admin.AddClientSecret(add);
+  auto installation = admin.GetInstallation({});
+  EXPECT_THAT(secret, IsOk());
+  EXPECT_THAT(installation, IsOk());
+  if (!secret.ok() || !installation.ok()) return {};
+  return {installation->tenant_id(), principal->client_id(), SecretBytes(secret->value()),
+          installation->authority_url()};
+}
+
+std::unique_ptr<vaultclient::DataPlaneClient> VaultHarnessTest::DataPlane(
+    const std::string& vault_host, const vaultclient::DataPlaneCredentials& credentials) {
+  vaultclient::DataPlaneOptions options;
+  options.vault_url = "https://" + vault_host + ":" + std::to_string(port_);
+  options.ca_file = pki_.ca_cert;
+  options.connect_to = "127.0.0.1:" + std::to_string(port_);
+  options.credentials = credentials;
+  options.timeout = absl::Seconds(5);
+  auto client = vaultclient::DataPlaneClient::Create(options, http::cpprest::NewClient);
+  EXPECT_THAT(client, IsOk());
+  return client.ok() ? std::move(*client) : nullptr;
+}
+
 http::ClientResponse VaultHarnessTest::Get(http::Client& client, const std::string& path) {
   http::ClientRequest request;
   request.path_and_query = path;

@@ -15,6 +15,8 @@
 #include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
 #include "lib/testing/test_certs.h"
+#include "lib/vaultclient/admin_client.h"
+#include "lib/vaultclient/data_plane_client.h"
 
 namespace coffer::testing {
 
@@ -32,6 +34,16 @@ class VaultHarnessTest : public ::testing::Test {
 
   // A client of https://127.0.0.1:<port> trusting the test CA.
   std::unique_ptr<http::Client> Client();
+
+  // A new service principal with a client secret, as the Azure SDK would be configured with it
+  // (tenant and authority from the admin API). Fails the test on error.
+  vaultclient::DataPlaneCredentials NewPrincipal(vaultclient::AdminClient& admin,
+                                                 const std::string& display_name,
+                                                 std::string* object_id = nullptr);
+  // A data-plane client of https://<vault_host>:<port>, dialled at 127.0.0.1, trusting the
+  // test CA. Null (and a test failure) on error.
+  std::unique_ptr<vaultclient::DataPlaneClient> DataPlane(
+      const std::string& vault_host, const vaultclient::DataPlaneCredentials& credentials);
   // GET path; status 0 when nothing answers.
   http::ClientResponse Get(http::Client& client, const std::string& path);
 
