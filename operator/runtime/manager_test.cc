@@ -2,6 +2,7 @@
 // informers, work queues, workers, the drift sweep and leader election, on the real clock.
 #include "operator/runtime/manager.h"
 
+#include <cstdlib>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -69,6 +70,29 @@ TEST_F(ManagerTest, BringsPolicyToReadyThroughItsVault) {
   manager.Stop();
   run.join();
   EXPECT_THAT(metrics_.Render(), ::testing::HasSubstr("coffer_operator_admin_calls_total"));
+}
+
+// Vault core down: the objects say why, and the retries back off, visibly in the metrics.
+TEST_F(ManagerTest, UnreachableVaultCoreIsReportedAndRetriedWithBackoff) {
+  admin_.SetUnreachable(true);
+  Manager manager(kube_, admin_, Clock::Real(), metrics_, Options());
+  std::thread run([&] { EXPECT_TRUE(manager.Run().ok()); });
+  EXPECT_TRUE(testing::PollUntil([&] {
+    auto kv = kube_.Get(v1alpha1::kKeyVaults, "team-a", "prod");
+    return kv.ok() && kv->dump().find("VaultUnreachable") != std::string::npos;
+  }));
+  auto retries = [&] {
+    const std::string text = metrics_.Render();
+    const std::string series = "coffer_operator_retries_total{kind=\"KeyVault\"} ";
+    std::size_t at = text.find(series);
+    return at == std::string::npos ? 0 : std::atoi(text.c_str() + at + series.size());
+  };
+  EXPECT_TRUE(testing::PollUntil([&] { return retries() >= 2; }));
+  EXPECT_EQ(PolicyReady(), "False");  // waiting for its KeyVault, not hammering the vault
+  admin_.SetUnreachable(false);
+  EXPECT_TRUE(testing::PollUntil([&] { return PolicyReady() == "True"; }));
+  manager.Stop();
+  run.join();
 }
 
 TEST_F(ManagerTest, ResyncRepairsAGrantRemovedBehindItsBack) {
