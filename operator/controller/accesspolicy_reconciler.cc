@@ -38,6 +38,7 @@ struct AccessPolicyReconciler::Outcome {
   std::string message;
   absl::Status error;
   std::string principal_object_id;
+  std::string client_id;
   std::string vault_name;
   v1alpha1::Permissions granted;
 
@@ -117,6 +118,7 @@ absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
              ap->status.vault_name == kv->status.vault_name) {
     outcome.ready = true;  // current: no admin call
     outcome.principal_object_id = ap->status.principal_object_id;
+    outcome.client_id = ap->status.client_id;
     outcome.vault_name = ap->status.vault_name;
     outcome.granted = ap->status.granted;
   } else {
@@ -136,19 +138,17 @@ absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
   return Report(current, *ap, outcome);
 }
 
-absl::StatusOr<std::string> AccessPolicyReconciler::ResolveSubject(const AccessPolicy& ap) {
+absl::StatusOr<v1::Principal> AccessPolicyReconciler::ResolveSubject(const AccessPolicy& ap) {
   if (ap.spec.service_account) {
     v1::CreateManagedIdentityRequest request;
     request.mutable_service_account()->set_cluster(ctx_.settings.cluster_name);
     request.mutable_service_account()->set_namespace_(ap.spec.service_account->ns);
     request.mutable_service_account()->set_name(ap.spec.service_account->name);
-    COFFER_ASSIGN_OR_RETURN(v1::Principal identity, ctx_.admin.CreateManagedIdentity(request));
-    return identity.object_id();
+    return ctx_.admin.CreateManagedIdentity(request);
   }
   v1::GetPrincipalRequest request;
   request.set_object_id(ap.spec.principal_object_id);
-  COFFER_ASSIGN_OR_RETURN(v1::Principal principal, ctx_.admin.GetPrincipal(request));
-  return principal.object_id();
+  return ctx_.admin.GetPrincipal(request);
 }
 
 AccessPolicyReconciler::Outcome AccessPolicyReconciler::Grant(const AccessPolicy& ap,
@@ -158,25 +158,26 @@ AccessPolicyReconciler::Outcome AccessPolicyReconciler::Grant(const AccessPolicy
     o.revoked = true;
     return o;
   };
-  absl::StatusOr<std::string> object_id = ResolveSubject(ap);
-  if (absl::IsNotFound(object_id.status())) {
+  absl::StatusOr<v1::Principal> principal = ResolveSubject(ap);
+  if (absl::IsNotFound(principal.status())) {
     return revoking(Outcome::Waiting(
         "PrincipalNotFound",
         "Coffer has no principal " + ap.spec.principal_object_id + " (see coffer principal list)"));
   }
-  if (absl::IsInvalidArgument(object_id.status())) {
-    return revoking(Outcome::Waiting("InvalidSubject", std::string(object_id.status().message())));
+  if (absl::IsInvalidArgument(principal.status())) {
+    return revoking(Outcome::Waiting("InvalidSubject", std::string(principal.status().message())));
   }
-  if (!object_id.ok()) return Outcome::Retry("VaultUnreachable", object_id.status());
+  if (!principal.ok()) return Outcome::Retry("VaultUnreachable", principal.status());
+  const std::string object_id = principal->object_id();
   if (!ap.status.principal_object_id.empty() &&
-      (ap.status.principal_object_id != *object_id || ap.status.vault_name != vault_name)) {
+      (ap.status.principal_object_id != object_id || ap.status.vault_name != vault_name)) {
     absl::Status revoked = Revoke(ap.status);  // the subject or vault changed: old grant first
     if (!revoked.ok()) return Outcome::Retry("VaultUnreachable", revoked);
   }
   v1::SetAccessPolicyRequest request;
   request.set_vault(vault_name);
   v1::AccessPolicy* policy = request.mutable_policy();
-  policy->set_object_id(*object_id);
+  policy->set_object_id(object_id);
   for (const std::string& p : ap.spec.permissions.secrets) policy->add_secrets(p);
   for (const std::string& p : ap.spec.permissions.keys) policy->add_keys(p);
   for (const std::string& p : ap.spec.permissions.certificates) policy->add_certificates(p);
@@ -190,7 +191,8 @@ AccessPolicyReconciler::Outcome AccessPolicyReconciler::Grant(const AccessPolicy
   if (!set.ok()) return Outcome::Retry("VaultUnreachable", set.status());
   Outcome ready;
   ready.ready = true;
-  ready.principal_object_id = *object_id;
+  ready.principal_object_id = object_id;
+  ready.client_id = principal->client_id();
   ready.vault_name = vault_name;
   ready.granted = {Strings(set->secrets()), Strings(set->keys()), Strings(set->certificates())};
   return ready;
@@ -212,10 +214,12 @@ absl::Status AccessPolicyReconciler::Report(const json& object, AccessPolicy ap,
                                             const Outcome& outcome) {
   if (outcome.ready) {
     ap.status.principal_object_id = outcome.principal_object_id;
+    ap.status.client_id = outcome.client_id;
     ap.status.vault_name = outcome.vault_name;
     ap.status.granted = outcome.granted;
   } else if (outcome.revoked && outcome.error.ok()) {
     ap.status.principal_object_id.clear();
+    ap.status.client_id.clear();
     ap.status.vault_name.clear();
     ap.status.granted = {};
   }

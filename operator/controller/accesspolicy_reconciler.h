@@ -52,7 +52,7 @@ class AccessPolicyReconciler {
   struct Outcome;
   absl::Status Finalize(const nlohmann::json& object, const v1alpha1::AccessPolicy& ap);
   Outcome Grant(const v1alpha1::AccessPolicy& ap, const std::string& vault_name);
-  absl::StatusOr<std::string> ResolveSubject(const v1alpha1::AccessPolicy& ap);
+  absl::StatusOr<admin::v1::Principal> ResolveSubject(const v1alpha1::AccessPolicy& ap);
   // Removes the grant the status records; OK when there is none (or the vault is gone).
   absl::Status Revoke(const v1alpha1::AccessPolicyStatus& status);
   absl::Status Report(const nlohmann::json& object, v1alpha1::AccessPolicy ap,

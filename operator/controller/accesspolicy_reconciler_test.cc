@@ -65,6 +65,7 @@ TEST_F(AccessPolicyReconcilerTest, ServiceAccountGetsAManagedIdentityAndTheGrant
   EXPECT_EQ(identity.service_account().cluster(), settings_.cluster_name);
   EXPECT_EQ(identity.service_account().namespace_(), "team-a");
   EXPECT_EQ(identity.service_account().name(), "billing");
+  EXPECT_EQ(policy["status"]["clientId"], identity.client_id());  // AZURE_CLIENT_ID for its pods
   EXPECT_THAT(Granted()[object_id].secrets(), ElementsAre("get", "list"));
   EXPECT_EQ(policy["status"]["grantedPermissions"]["secrets"], json({"get", "list"}));
 }

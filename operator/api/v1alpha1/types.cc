@@ -117,6 +117,7 @@ AccessPolicyStatus AccessPolicyStatusOf(const json& object) {
   const json& status = Section(object, "status");
   AccessPolicyStatus out;
   out.principal_object_id = status.value("principalObjectId", "");
+  out.client_id = status.value("clientId", "");
   out.vault_name = status.value("vaultName", "");
   out.granted = PermissionsFromJson(Section(status, "grantedPermissions"));
   out.observed_generation = status.value("observedGeneration", std::int64_t{0});
@@ -236,6 +237,7 @@ json ToJson(const AccessPolicyStatus& status) {
   json out = {{"observedGeneration", status.observed_generation},
               {"conditions", ConditionsToJson(status.conditions)}};
   if (!status.principal_object_id.empty()) out["principalObjectId"] = status.principal_object_id;
+  if (!status.client_id.empty()) out["clientId"] = status.client_id;
   if (!status.vault_name.empty()) out["vaultName"] = status.vault_name;
   if (!(status.granted == Permissions())) out["grantedPermissions"] = ToJson(status.granted);
   return out;

@@ -95,6 +95,7 @@ struct AccessPolicySpec {
 
 struct AccessPolicyStatus {
   std::string principal_object_id;
+  std::string client_id;  // what AZURE_CLIENT_ID holds for the subject
   std::string vault_name;
   Permissions granted;  // as the vault stored them (lower case, each once)
   std::int64_t observed_generation = 0;
