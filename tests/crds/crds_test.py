@@ -71,6 +71,10 @@ class CrdTest(unittest.TestCase):
         everything = self.kubectl("get", "coffer", "-A").stdout
         self.assertIn("keyvault.coffer.dev/prod", everything)
         self.assertIn("accesspolicy.coffer.dev/ci-manages-prod", everything)
+        self.assertIn("vaultmount.coffer.dev/billing-files", everything)
+        mode = self.kubectl("get", "kvm", "billing-files", "-n", "team-a", "-o",
+                            "jsonpath={.spec.rotation.interval} {.spec.objects[1].optional}").stdout
+        self.assertEqual(mode, "2m false")  # defaults
 
     def test_defaults_are_filled_in(self):
         self.kubectl("apply", "-f", "-", stdin="apiVersion: coffer.dev/v1alpha1\nkind: KeyVault\n"
