@@ -125,6 +125,20 @@ void MapReader::Map(std::string_view key, const std::function<void(MapReader&)>&
   if (status_.ok() && !status.ok()) status_ = status;
 }
 
+void MapReader::Entries(std::string_view key,
+                        const std::function<void(const std::string& name, MapReader&)>& read) {
+  seen_.emplace(key);
+  const ConfigNode* child = node_.Find(key);
+  if (child == nullptr || child->kind == ConfigNode::Kind::kNull) return;
+  if (child->kind != ConfigNode::Kind::kMap) return Fail(key, "must be a map of named entries");
+  for (const auto& [name, value] : child->map) {
+    MapReader nested(value, PathOf(key) + "." + name);
+    if (nested.status_.ok()) read(name, nested);
+    absl::Status status = nested.Finish();
+    if (status_.ok() && !status.ok()) status_ = status;
+  }
+}
+
 absl::Status MapReader::Finish() {
   if (!status_.ok()) return status_;
   for (const auto& [key, value] : node_.map) {

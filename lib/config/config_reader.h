@@ -42,6 +42,10 @@ class MapReader {
   // A nested map. `read` runs even when the key is absent (on an empty map), so that checks
   // on a section's defaults run too.
   void Map(std::string_view key, const std::function<void(MapReader&)>& read);
+  // A map of named maps (`clusters: {prod: {...}, dev: {...}}`): `read` runs once per entry, in
+  // document order, with the entry's name.
+  void Entries(std::string_view key,
+               const std::function<void(const std::string& name, MapReader&)>& read);
 
   // Records an error at this map's `key` (for checks across fields).
   void Fail(std::string_view key, std::string_view message);

@@ -241,6 +241,22 @@ absl::StatusOr<domain::Principal> PrincipalService::Authenticate(std::string_vie
   return FromRecord(loaded->record);
 }
 
+absl::StatusOr<domain::Principal> PrincipalService::AuthenticateManagedIdentity(
+    std::string_view client_id, const domain::ServiceAccountSubject& service_account) {
+  const absl::Status denied = absl::UnauthenticatedError("no such managed identity");
+  auto object_id = store_.Get(ClientKey(client_id));
+  if (absl::IsNotFound(object_id.status())) return denied;
+  if (!object_id.ok()) return object_id.status();
+  auto loaded = Load(store_, object_id->value);
+  if (absl::IsNotFound(loaded.status())) return denied;
+  if (!loaded.ok()) return loaded.status();
+  domain::Principal principal = FromRecord(loaded->record);
+  if (!principal.service_account || !(*principal.service_account == service_account)) {
+    return denied;
+  }
+  return principal;
+}
+
 absl::StatusOr<bool> PrincipalService::Exists(std::string_view object_id) {
   auto known = existing_->Get(object_id, [&]() -> absl::StatusOr<std::shared_ptr<const bool>> {
     COFFER_RETURN_IF_ERROR(store_.Get(PrincipalKey(object_id)).status());

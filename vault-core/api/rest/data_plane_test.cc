@@ -3,6 +3,7 @@
 #include "vault-core/api/rest/data_plane.h"
 
 #include "gmock/gmock.h"
+#include "lib/base/base64.h"
 #include "lib/base/fake_clock.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
@@ -27,7 +28,8 @@ class DataPlaneTest : public service::ServicesFixture {
         authority_{"https://login.coffer.test", kTenant, absl::Hours(1)},
         verifier_(hsm_->signing_public_key(), authority_.issuer(), clock_),
         audit_(clock_),
-        tokens_(authority_, signer_, *principals_, *vaults_, audit_, clock_),
+        tokens_(authority_, signer_, *principals_, *vaults_, audit_, clock_,
+                {{"prod-cluster", "https://kubernetes.default.svc", "api://coffer", &reviewer_}}),
         plane_(
             DataPlaneDeps{*vaults_, secrets_, *policies_, *principals_, verifier_, tokens_, audit_},
             authority_, "https") {
@@ -65,6 +67,36 @@ class DataPlaneTest : public service::ServicesFixture {
     return r.status == 200 ? json::parse(r.body)["access_token"].get<std::string>() : "";
   }
 
+  // Plays the cluster's TokenReview: a token is the text "sa:NS:NAME", "expired" or "down".
+  class FakeReviewer : public identity::ServiceAccountTokenReviewer {
+   public:
+    absl::StatusOr<identity::ReviewedServiceAccount> Review(std::string_view token,
+                                                            std::string_view audience) override {
+      EXPECT_EQ(audience, "api://coffer");
+      std::string subject(token.substr(token.rfind('.') + 1));
+      if (subject == "down") return absl::UnavailableError("cluster unreachable");
+      if (subject.rfind("sa:", 0) != 0) return absl::UnauthenticatedError("token has expired");
+      std::size_t colon = subject.find(':', 3);
+      return identity::ReviewedServiceAccount{subject.substr(3, colon - 3),
+                                              subject.substr(colon + 1), "pod-1"};
+    }
+  };
+  // A JWT whose payload claims `issuer`; the signature part carries the fake review's answer.
+  static std::string PodToken(const std::string& issuer, const std::string& review) {
+    return Base64UrlEncode(R"({"alg":"RS256"})") + "." +
+           Base64UrlEncode(json{{"iss", issuer}}.dump()) + "." + review;
+  }
+  http::Response AssertionLogin(const std::string& client_id, const std::string& assertion,
+                                const std::string& type =
+                                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+    return Send("POST", std::string("/") + kTenant + "/oauth2/v2.0/token",
+                "grant_type=client_credentials&client_id=" + client_id +
+                    "&client_assertion_type=" + type + "&client_assertion=" + assertion +
+                    "&scope=https://vault.coffer.test/.default",
+                "", "login.coffer.test");
+  }
+
+  FakeReviewer reviewer_;
   identity::TokenSigner signer_;
   Authority authority_;
   identity::TokenVerifier verifier_;
@@ -136,6 +168,52 @@ TEST_F(DataPlaneTest, BadCredentialsAndScopesGetOAuthErrors) {
                               "", "login.coffer.test");
   EXPECT_EQ(scope.status, 400);
   EXPECT_EQ(json::parse(scope.body)["error"], "invalid_scope");
+}
+
+TEST_F(DataPlaneTest, ManagedIdentityLogsInWithItsPodsToken) {
+  COFFER_ASSERT_OK_AND_ASSIGN(domain::Principal billing,
+                              principals_->CreateManagedIdentity({"prod-cluster", "team-a", "billing"}));
+  ASSERT_TRUE(policies_->Set(vault_.id, {billing.object_id, {"get"}, {}, {}}).ok());
+  ASSERT_EQ(Send("PUT", "/secrets/db?api-version=7.4", R"({"value":"s3cret"})", Token()).status,
+            200);
+  http::Response login = AssertionLogin(
+      billing.client_id, PodToken("https://kubernetes.default.svc", "sa:team-a:billing"));
+  ASSERT_EQ(login.status, 200) << login.body;
+  std::string token = json::parse(login.body)["access_token"];
+  http::Response got = Send("GET", "/secrets/db/?api-version=7.4", "", token);
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(json::parse(got.body)["value"], "s3cret");
+}
+
+TEST_F(DataPlaneTest, PodTokensThatDoNotProveTheIdentityAreRefused) {
+  COFFER_ASSERT_OK_AND_ASSIGN(domain::Principal billing,
+                              principals_->CreateManagedIdentity({"prod-cluster", "team-a", "billing"}));
+  auto description = [](const http::Response& r) {
+    return r.status == 200 ? std::string("200") : json::parse(r.body).value("error_description", "");
+  };
+  http::Response untrusted =
+      AssertionLogin(billing.client_id, PodToken("https://evil.example", "sa:team-a:billing"));
+  EXPECT_EQ(untrusted.status, 401);
+  EXPECT_THAT(description(untrusted), HasSubstr("AADSTS700211"));
+  http::Response expired =
+      AssertionLogin(billing.client_id, PodToken("https://kubernetes.default.svc", "expired"));
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_THAT(description(expired), HasSubstr("token has expired"));
+  http::Response other_account = AssertionLogin(
+      billing.client_id, PodToken("https://kubernetes.default.svc", "sa:team-a:intruder"));
+  EXPECT_EQ(other_account.status, 401);
+  EXPECT_THAT(description(other_account), HasSubstr("system:serviceaccount:team-a:intruder"));
+  http::Response service_principal = AssertionLogin(
+      app_.client_id, PodToken("https://kubernetes.default.svc", "sa:team-a:billing"));
+  EXPECT_EQ(service_principal.status, 401);  // a client secret's principal is no pod's
+  EXPECT_EQ(AssertionLogin(billing.client_id, "not-a-jwt").status, 401);
+  EXPECT_EQ(AssertionLogin(billing.client_id, PodToken("https://kubernetes.default.svc", "x"),
+                           "urn:other")
+                .status,
+            400);
+  http::Response down =
+      AssertionLogin(billing.client_id, PodToken("https://kubernetes.default.svc", "down"));
+  EXPECT_EQ(down.status, 503);
 }
 
 TEST_F(DataPlaneTest, BadTokensAreChallenged) {

@@ -14,6 +14,12 @@ namespace {
 
 using nlohmann::json;
 
+// What a client sent, shortened before it reaches a message or an audit line.
+std::string Cap(std::string_view text) {
+  constexpr std::size_t kMax = 256;
+  return std::string(text.substr(0, kMax)) + (text.size() > kMax ? "..." : "");
+}
+
 http::Response OAuthError(int status, const std::string& error, const std::string& description) {
   return http::Response::Json(status,
                               Dump(json{{"error", error}, {"error_description", description}}));
@@ -117,21 +123,13 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
     return OAuthError(400, "invalid_scope",
                       "AADSTS500011: No vault of this installation is under " + resource + ".");
   }
-  if (form.count("client_assertion") > 0) {
-    return OAuthError(400, "invalid_request",
-                      "AADSTS700027: Client assertions are not supported yet; use a secret.");
-  }
-  *principal = "client:" + std::string(client_id);  // until we know who it is
-  auto who = principals_.Authenticate(client_id, SecretBytes(field("client_secret")));
-  if (absl::IsUnauthenticated(who.status())) {
-    return OAuthError(401, "invalid_client",
-                      "AADSTS7000215: Invalid client secret provided, or unknown client.");
-  }
-  if (!who.ok()) {
-    COFFER_LOG(kVault, err, "token request failed: principals unreadable: {}",
-               who.status().ToString());
-    return OAuthError(503, "temporarily_unavailable", "Retry later.");
-  }
+  *principal = "client:" + Cap(client_id);  // until we know who it is
+  Login login = form.count("client_assertion") > 0
+                    ? AssertionLogin(client_id, field("client_assertion_type"),
+                                     field("client_assertion"))
+                    : SecretLogin(client_id, SecretBytes(field("client_secret")));
+  if (!login.principal) return login.refusal;
+  const domain::Principal* who = &*login.principal;
   *principal = who->object_id;
 
   identity::AccessTokenClaims claims;
@@ -153,6 +151,74 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
                                              {"expires_in", lifetime},
                                              {"ext_expires_in", lifetime},
                                              {"access_token", *token}}));
+}
+
+TokenApi::Login TokenApi::SecretLogin(std::string_view client_id, const SecretBytes& secret) {
+  auto who = principals_.Authenticate(client_id, secret);
+  if (absl::IsUnauthenticated(who.status())) {
+    return {std::nullopt,
+            OAuthError(401, "invalid_client",
+                       "AADSTS7000215: Invalid client secret provided, or unknown client.")};
+  }
+  if (!who.ok()) {
+    COFFER_LOG(kVault, err, "token request failed: principals unreadable: {}",
+               who.status().ToString());
+    return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
+  }
+  return {*std::move(who), {}};
+}
+
+// A managed identity's login: its pod's service-account token, checked by the cluster that
+// issued it (TokenReview: signature, expiry, audience, the service account and bound pod still
+// there), then matched against the managed identity that client_id names.
+TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string_view type,
+                                         std::string_view assertion) {
+  auto refuse = [](std::string description) {
+    return Login{std::nullopt, OAuthError(401, "invalid_client", description)};
+  };
+  if (type != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+    return {std::nullopt,
+            OAuthError(400, "invalid_request",
+                       "AADSTS700023: client_assertion_type must be "
+                       "urn:ietf:params:oauth:client-assertion-type:jwt-bearer.")};
+  }
+  if (assertion.size() > kMaxAssertionSize) {
+    return {std::nullopt, OAuthError(400, "invalid_request", "AADSTS50027: Assertion too large.")};
+  }
+  std::optional<std::string> issuer = identity::UnverifiedIssuer(assertion);
+  if (!issuer) return refuse("AADSTS50027: The client assertion is not a valid JWT.");
+  const identity::TrustedCluster* cluster = nullptr;
+  for (const identity::TrustedCluster& c : clusters_) {
+    if (c.issuer == *issuer) cluster = &c;
+  }
+  if (cluster == nullptr) {
+    return refuse("AADSTS700211: No matching federated identity record found for presented "
+                  "assertion issuer '" + Cap(*issuer) + "'.");
+  }
+  absl::StatusOr<identity::ReviewedServiceAccount> reviewed =
+      cluster->reviewer->Review(assertion, cluster->audience);
+  if (absl::IsUnauthenticated(reviewed.status())) {
+    return refuse("AADSTS700213: Cluster " + cluster->name + " refused the service account token: " +
+                  Cap(std::string(reviewed.status().message())) + ".");
+  }
+  if (!reviewed.ok()) {
+    COFFER_LOG(kVault, err, "token request failed: cluster {} cannot review tokens: {}",
+               cluster->name, reviewed.status().ToString());
+    return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
+  }
+  const domain::ServiceAccountSubject subject{cluster->name, reviewed->ns, reviewed->name};
+  auto who = principals_.AuthenticateManagedIdentity(client_id, subject);
+  if (absl::IsUnauthenticated(who.status())) {
+    return refuse("AADSTS70021: No matching federated identity record found for presented "
+                  "assertion subject '" + Cap(subject.Subject()) + "' and client id '" +
+                  Cap(client_id) + "'.");
+  }
+  if (!who.ok()) {
+    COFFER_LOG(kVault, err, "token request failed: principals unreadable: {}",
+               who.status().ToString());
+    return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
+  }
+  return {*std::move(who), {}};
 }
 
 bool TokenApi::IsVaultResource(std::string_view resource) {

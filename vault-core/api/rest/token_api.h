@@ -3,12 +3,15 @@
 
 #include <functional>
 #include <string>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 #include "lib/base/clock.h"
 #include "lib/base/worker_pool.h"
 #include "lib/http/http.h"
 #include "vault-core/audit/audit_log.h"
+#include "vault-core/identity/federated.h"
 #include "vault-core/identity/token_signer.h"
 #include "vault-core/service/principal_service.h"
 #include "vault-core/service/vault_service.h"
@@ -29,15 +32,19 @@ struct Authority {
 // disableInstanceDiscovery (docs/azure-secrets-wire.md section 4):
 //   GET  /{tenant}/v2.0/.well-known/openid-configuration
 //   GET  /{tenant}/discovery/v2.0/keys
-//   POST /{tenant}/oauth2/v2.0/token   (client_credentials + client_secret)
+//   POST /{tenant}/oauth2/v2.0/token   (client_credentials + client_secret, or + a
+//                                        Kubernetes service-account token as client_assertion)
 // Errors use OAuth's {"error":..,"error_description":..}. Every token request is audited.
 // Thread-safe.
 class TokenApi {
  public:
+  // `clusters`: whose service-account tokens managed identities may log in with.
   TokenApi(Authority authority, identity::TokenSigner& signer,
            service::PrincipalService& principals, service::VaultService& vaults,
-           audit::AuditLog& audit, Clock& clock)
+           audit::AuditLog& audit, Clock& clock,
+           std::vector<identity::TrustedCluster> clusters = {})
       : authority_(std::move(authority)),
+        clusters_(std::move(clusters)),
         signer_(signer),
         principals_(principals),
         vaults_(vaults),
@@ -56,10 +63,20 @@ class TokenApi {
  private:
   http::Response OpenIdConfiguration() const;
   http::Response Token(const http::Request& request, std::string* principal);
+  // Who logged in, or the OAuth2 error to answer with.
+  struct Login {
+    std::optional<domain::Principal> principal;
+    http::Response refusal;
+  };
+  static constexpr std::size_t kMaxAssertionSize = 16 * 1024;
+  Login SecretLogin(std::string_view client_id, const SecretBytes& secret);
+  Login AssertionLogin(std::string_view client_id, std::string_view type,
+                       std::string_view assertion);
   // Whether some vault is addressed by a hostname under `resource` ("https://vault.example").
   bool IsVaultResource(std::string_view resource);
 
   const Authority authority_;
+  const std::vector<identity::TrustedCluster> clusters_;
   identity::TokenSigner& signer_;
   service::PrincipalService& principals_;
   service::VaultService& vaults_;
