@@ -206,6 +206,82 @@ TEST_F(OperatorE2eTest, ServiceAccountPolicyMakesAManagedIdentityAndSurvivesRest
   })) << op->Log();
 }
 
+// What WorkloadIdentityCredential does: the pod's projected token (here minted by kubectl
+// create token, as kubelet would) as client_assertion, the managed identity's client id.
+TEST_F(OperatorE2eTest, ManagedIdentityLogsInWithItsServiceAccountToken) {
+  EXPECT_EQ(vault_->Stop(SIGTERM), 0);
+  vault_ = StartVault({"--config", WriteConfig(), "--set",
+                       "identity.clusters.e2e.issuer=https://kubernetes.default.svc.cluster.local",
+                       "--set", "identity.clusters.e2e.kubeconfig=" + kubeconfig_});
+  auto probe = Client();
+  ASSERT_TRUE(PollUntil([&] { return Get(*probe, "/readyz").status == 200; })) << vault_->Log();
+  vaultclient::AdminTarget target;
+  target.unix_socket = admin_socket();
+  COFFER_ASSERT_OK_AND_ASSIGN(admin_, vaultclient::AdminClient::Connect(target));
+
+  v1::CreateVaultRequest create;
+  create.set_name("idvault");
+  create.add_hostnames("id.vault.coffer.test");
+  COFFER_ASSERT_OK(admin_->CreateVault(create).status());
+  std::string writer_id;
+  vaultclient::DataPlaneCredentials writer = NewPrincipal(*admin_, "writer", &writer_id);
+  v1::SetAccessPolicyRequest grant;
+  grant.set_vault("idvault");
+  grant.mutable_policy()->set_object_id(writer_id);
+  grant.mutable_policy()->add_secrets("set");
+  COFFER_ASSERT_OK(admin_->SetAccessPolicy(grant).status());
+  COFFER_ASSERT_OK(
+      DataPlane("id.vault.coffer.test", writer)->SetSecret("db", SecretBytes("s3cret")).status());
+  ASSERT_EQ(Kubectl({"create", "serviceaccount", "billing", "-n", "team-a"}).exit_code, 0);
+  v1::CreateManagedIdentityRequest identity;
+  identity.mutable_service_account()->set_cluster("e2e");
+  identity.mutable_service_account()->set_namespace_("team-a");
+  identity.mutable_service_account()->set_name("billing");
+  COFFER_ASSERT_OK_AND_ASSIGN(v1::Principal billing, admin_->CreateManagedIdentity(identity));
+  grant.mutable_policy()->set_object_id(billing.object_id());
+  grant.mutable_policy()->clear_secrets();
+  grant.mutable_policy()->add_secrets("get");
+  COFFER_ASSERT_OK(admin_->SetAccessPolicy(grant).status());
+  testing::RunResult minted =
+      Kubectl({"create", "token", "billing", "-n", "team-a", "--audience", "api://coffer"});
+  ASSERT_EQ(minted.exit_code, 0) << minted.output;
+  std::string pod_token = minted.output.substr(0, minted.output.find_first_of("\r\n"));
+
+  auto tenant = admin_->GetInstallation({});
+  ASSERT_TRUE(tenant.ok());
+  auto login = [&]() {
+    http::ClientRequest request;
+    request.method = "POST";
+    request.path_and_query = "/" + tenant->tenant_id() + "/oauth2/v2.0/token";
+    request.headers.Add("Content-Type", "application/x-www-form-urlencoded");
+    request.body = "grant_type=client_credentials&client_id=" + billing.client_id() +
+                   "&client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+                   "&client_assertion=" +
+                   pod_token + "&scope=https://vault.coffer.test/.default";
+    return probe->Send(request);
+  };
+  absl::StatusOr<http::ClientResponse> issued = login();
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  ASSERT_EQ(issued->status, 200) << issued->body;
+  std::string access = issued->body.substr(issued->body.find("\"access_token\":\"") + 16);
+  access = access.substr(0, access.find('"'));
+  http::ClientRequest read;
+  read.path_and_query = "/secrets/db/?api-version=7.6";
+  read.headers.Add("Host", "id.vault.coffer.test");
+  read.headers.Add("Authorization", "Bearer " + access);
+  absl::StatusOr<http::ClientResponse> secret = probe->Send(read);
+  ASSERT_TRUE(secret.ok()) << secret.status();
+  EXPECT_EQ(secret->status, 200) << secret->body;
+  EXPECT_THAT(secret->body, HasSubstr("s3cret"));
+
+  // The service account goes: its tokens stop working at the next exchange.
+  ASSERT_EQ(Kubectl({"delete", "serviceaccount", "billing", "-n", "team-a"}).exit_code, 0);
+  issued = login();
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->status, 401) << issued->body;
+  EXPECT_THAT(issued->body, HasSubstr("AADSTS700213"));
+}
+
 TEST_F(OperatorE2eTest, TwoReplicasOneLeaderAndTheOtherTakesOver) {
   auto a = StartOperator("op-a", /*leader_elect=*/true);
   ASSERT_TRUE(PollUntil([&] {

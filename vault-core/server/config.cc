@@ -64,6 +64,18 @@ void ReadIdentity(MapReader& r, VaultConfig::Identity& identity) {
   if (identity.token_lifetime < absl::Minutes(10) || identity.token_lifetime > absl::Hours(24)) {
     r.Fail("token_lifetime", "must be between 10m and 24h");
   }
+  r.Entries("clusters", [&](const std::string& name, MapReader& c) {
+    VaultConfig::Identity::Cluster& cluster = identity.clusters[name];
+    c.Read("issuer", &cluster.issuer);
+    c.Read("audience", &cluster.audience);
+    c.Read("kubeconfig", &cluster.kubeconfig);
+    c.Read("in_cluster", &cluster.in_cluster);
+    if (cluster.issuer.empty()) c.Fail("issuer", "is required");
+    if (cluster.audience.empty()) c.Fail("audience", "must not be empty");
+    if (cluster.kubeconfig.empty() == !cluster.in_cluster) {
+      c.Fail("kubeconfig", "set exactly one of kubeconfig and in_cluster: true");
+    }
+  });
 }
 
 void ReadAdmin(MapReader& r, VaultConfig::Admin& admin) {

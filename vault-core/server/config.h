@@ -1,6 +1,7 @@
 #ifndef COFFER_VAULT_CORE_SERVER_CONFIG_H_
 #define COFFER_VAULT_CORE_SERVER_CONFIG_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,15 @@ struct VaultConfig {
     // Empty: https://<http.host>:<http.port>.
     std::string authority_url;
     absl::Duration token_lifetime = absl::Hours(1);
+    // Kubernetes clusters whose service-account tokens managed identities log in with, by the
+    // cluster name their managed identities carry.
+    struct Cluster {
+      std::string issuer;                     // the tokens' "iss"
+      std::string audience = "api://coffer";  // the "aud" they must carry
+      std::string kubeconfig;                 // how to reach its API server for TokenReview...
+      bool in_cluster = false;                // ...or this pod's own in-cluster configuration
+    };
+    std::map<std::string, Cluster> clusters;
   } identity;
 
   struct Audit {

@@ -77,6 +77,22 @@ TEST(VaultConfigTest, TestBackendsCannotBeConfigured) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hsm.software")));
 }
 
+TEST(VaultConfigTest, TrustedClustersAreNamedMaps) {
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      VaultConfig cfg,
+      LoadText(std::string(kValid) + "identity:\n  clusters:\n    prod:\n      issuer: "
+                                     "https://kubernetes.default.svc\n      in_cluster: true\n"));
+  ASSERT_EQ(cfg.identity.clusters.count("prod"), 1u);
+  EXPECT_EQ(cfg.identity.clusters["prod"].audience, "api://coffer");
+  EXPECT_THAT(
+      LoadText(kValid, {"identity.clusters.dev.kubeconfig=/k"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("identity.clusters.dev.issuer")));
+  EXPECT_THAT(LoadText(kValid, {"identity.clusters.dev.issuer=https://x",
+                                "identity.clusters.dev.in_cluster=true",
+                                "identity.clusters.dev.kubeconfig=/k"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exactly one")));
+}
+
 TEST(VaultConfigTest, TlsIsRequiredUnlessPlaintextIsExplicit) {
   EXPECT_THAT(
       LoadVaultConfig(

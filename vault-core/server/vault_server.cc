@@ -53,8 +53,18 @@ absl::Status VaultServer::BuildServices() {
   signer_ = std::make_unique<identity::TokenSigner>(*keystore_, clock);
   verifier_ = std::make_unique<identity::TokenVerifier>(keystore_->signing_public_key(),
                                                         authority_.issuer(), clock);
+  std::vector<identity::TrustedCluster> clusters;
+  for (const auto& [name, cluster] : config_.identity.clusters) {
+    auto reviewer = KubeTokenReviewer::Create(cluster);
+    if (!reviewer.ok()) {
+      return absl::InvalidArgumentError("identity.clusters." + name + ": " +
+                                        std::string(reviewer.status().message()));
+    }
+    clusters.push_back({name, cluster.issuer, cluster.audience, reviewer->get()});
+    reviewers_.push_back(*std::move(reviewer));
+  }
   tokens_ = std::make_unique<api::rest::TokenApi>(authority_, *signer_, *principals_, *vaults_,
-                                                  *audit_, clock);
+                                                  *audit_, clock, std::move(clusters));
   data_plane_ = std::make_unique<api::rest::DataPlane>(
       api::rest::DataPlaneDeps{*vaults_, *secrets_, *policies_, *principals_, *verifier_, *tokens_,
                                *audit_},

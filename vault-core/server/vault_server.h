@@ -14,6 +14,7 @@
 #include "vault-core/identity/token_verifier.h"
 #include "vault-core/keystore/keystore.h"
 #include "vault-core/server/config.h"
+#include "vault-core/server/kube_token_reviewer.h"
 #include "vault-core/server/ops_handler.h"
 #include "vault-core/server/purger.h"
 #include "vault-core/server/sni_certificates.h"
@@ -57,6 +58,7 @@ class VaultServer {
   std::unique_ptr<envelope::VaultKeys> keys_;
   std::unique_ptr<service::ServingCertificates> certificates_;
   std::unique_ptr<SniCertificates> sni_;
+  std::vector<std::unique_ptr<KubeTokenReviewer>> reviewers_;  // one per trusted cluster
   std::string ca_certificate_pem_;
   std::unique_ptr<service::VaultService> vaults_;
   std::unique_ptr<service::SecretService> secrets_;

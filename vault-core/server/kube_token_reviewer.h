@@ -1,0 +1,37 @@
+#ifndef COFFER_VAULT_CORE_SERVER_KUBE_TOKEN_REVIEWER_H_
+#define COFFER_VAULT_CORE_SERVER_KUBE_TOKEN_REVIEWER_H_
+
+#include <memory>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "lib/kube/kube_client.h"
+#include "lib/kube/kube_config.h"
+#include "vault-core/identity/federated.h"
+#include "vault-core/server/config.h"
+
+namespace coffer::server {
+
+// ServiceAccountTokenReviewer over a cluster's TokenReview API (lib/kube), reached with a
+// kubeconfig or the pod's in-cluster configuration. Coffer's own credentials there need only
+// `create` on tokenreviews (the system:auth-delegator role). Thread-safe.
+class KubeTokenReviewer : public identity::ServiceAccountTokenReviewer {
+ public:
+  // INVALID_ARGUMENT / NOT_FOUND when the kubeconfig or in-cluster configuration is unusable.
+  static absl::StatusOr<std::unique_ptr<KubeTokenReviewer>> Create(
+      const VaultConfig::Identity::Cluster& cluster);
+
+  absl::StatusOr<identity::ReviewedServiceAccount> Review(std::string_view token,
+                                                          std::string_view audience) override;
+
+ private:
+  KubeTokenReviewer(std::unique_ptr<kube::TlsFiles> tls, std::unique_ptr<kube::KubeClient> client)
+      : tls_(std::move(tls)), client_(std::move(client)) {}
+
+  const std::unique_ptr<kube::TlsFiles> tls_;  // before client_: it reads these files
+  const std::unique_ptr<kube::KubeClient> client_;
+};
+
+}  // namespace coffer::server
+
+#endif  // COFFER_VAULT_CORE_SERVER_KUBE_TOKEN_REVIEWER_H_
