@@ -151,7 +151,8 @@ absl::StatusOr<http::ClientRequest> HttpKubeClient::NewRequest(std::string metho
   request.headers.Add("Accept", kJson);
   if (!body.is_null()) {
     request.headers.Add("Content-Type", std::string(content_type));
-    request.body = body.dump();
+    // Strings from outside (a token under review) may hold any bytes: never throw on them.
+    request.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   if (token_file_ != nullptr) {
     COFFER_ASSIGN_OR_RETURN(SecretBytes token, token_file_->Token());

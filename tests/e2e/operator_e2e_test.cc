@@ -274,12 +274,21 @@ TEST_F(OperatorE2eTest, ManagedIdentityLogsInWithItsServiceAccountToken) {
   EXPECT_EQ(secret->status, 200) << secret->body;
   EXPECT_THAT(secret->body, HasSubstr("s3cret"));
 
+  // A token for another audience (kubectl's default: the cluster's own) is refused.
+  const std::string good_token = pod_token;
+  testing::RunResult default_audience = Kubectl({"create", "token", "billing", "-n", "team-a"});
+  ASSERT_EQ(default_audience.exit_code, 0);
+  pod_token = default_audience.output.substr(0, default_audience.output.find_first_of("\r\n"));
+  issued = login();
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->status, 401) << issued->body;
   // The service account goes: its tokens stop working at the next exchange.
+  pod_token = good_token;
   ASSERT_EQ(Kubectl({"delete", "serviceaccount", "billing", "-n", "team-a"}).exit_code, 0);
   issued = login();
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_EQ(issued->status, 401) << issued->body;
-  EXPECT_THAT(issued->body, HasSubstr("AADSTS700213"));
+  EXPECT_THAT(issued->body, HasSubstr("AADSTS70021"));
 }
 
 TEST_F(OperatorE2eTest, TwoReplicasOneLeaderAndTheOtherTakesOver) {

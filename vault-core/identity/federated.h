@@ -40,8 +40,9 @@ struct TrustedCluster {
   ServiceAccountTokenReviewer* reviewer = nullptr;  // not owned
 };
 
-// The "iss" a JWT claims, read without checking anything (to pick the cluster to ask); nullopt
-// when it is not a JWT with a string issuer.
+// The "iss" a JWT claims, read without checking its signature (to pick the cluster to ask);
+// nullopt unless `jwt` is three base64url parts (nothing else: no stray bytes reach a cluster)
+// whose payload has a string issuer.
 std::optional<std::string> UnverifiedIssuer(std::string_view jwt);
 
 }  // namespace coffer::identity

@@ -75,6 +75,14 @@ void ReadIdentity(MapReader& r, VaultConfig::Identity& identity) {
     if (cluster.kubeconfig.empty() == !cluster.in_cluster) {
       c.Fail("kubeconfig", "set exactly one of kubeconfig and in_cluster: true");
     }
+    if (cluster.audience == cluster.issuer) {
+      c.Fail("audience", "must differ from the issuer (every pod's default token carries that)");
+    }
+    for (const auto& [other, known] : identity.clusters) {
+      if (other != name && known.issuer == cluster.issuer) {
+        c.Fail("issuer", "is also cluster " + other + "'s: a token must name one cluster");
+      }
+    }
   });
 }
 

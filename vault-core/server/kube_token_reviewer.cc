@@ -1,5 +1,6 @@
 #include "vault-core/server/kube_token_reviewer.h"
 
+#include <algorithm>
 #include <string>
 
 #include "lib/base/status.h"
@@ -34,14 +35,29 @@ absl::StatusOr<identity::ReviewedServiceAccount> KubeTokenReviewer::Review(
     return absl::UnauthenticatedError(review->error.empty() ? "the token is not valid"
                                                             : review->error);
   }
+  // As the TokenReview API asks of its clients: the audience granted is the one asked for, and
+  // the user is a service account (by the authenticator's groups, not only its name).
+  if (std::find(review->audiences.begin(), review->audiences.end(), audience) ==
+      review->audiences.end()) {
+    return absl::UnauthenticatedError("the token is not for audience " + std::string(audience));
+  }
   constexpr std::string_view kPrefix = "system:serviceaccount:";
   const std::string& user = review->username;
   const std::size_t colon = user.find(':', kPrefix.size());
   if (user.rfind(kPrefix, 0) != 0 || colon == std::string::npos) {
     return absl::UnauthenticatedError("not a service account's token");
   }
-  return identity::ReviewedServiceAccount{user.substr(kPrefix.size(), colon - kPrefix.size()),
-                                          user.substr(colon + 1), review->pod_name};
+  identity::ReviewedServiceAccount account{user.substr(kPrefix.size(), colon - kPrefix.size()),
+                                           user.substr(colon + 1), review->pod_name};
+  const auto& groups = review->groups;
+  auto in_group = [&](const std::string& group) {
+    return std::find(groups.begin(), groups.end(), group) != groups.end();
+  };
+  if (account.ns.empty() || account.name.empty() || !in_group("system:serviceaccounts") ||
+      !in_group("system:serviceaccounts:" + account.ns)) {
+    return absl::UnauthenticatedError("not a service account's token");
+  }
+  return account;
 }
 
 }  // namespace coffer::server

@@ -21,6 +21,11 @@ class KubeTokenReviewer : public identity::ServiceAccountTokenReviewer {
   static absl::StatusOr<std::unique_ptr<KubeTokenReviewer>> Create(
       const VaultConfig::Identity::Cluster& cluster);
 
+  // Over a client already made (tests: a fake).
+  static std::unique_ptr<KubeTokenReviewer> ForClient(std::unique_ptr<kube::KubeClient> client) {
+    return std::unique_ptr<KubeTokenReviewer>(new KubeTokenReviewer(nullptr, std::move(client)));
+  }
+
   absl::StatusOr<identity::ReviewedServiceAccount> Review(std::string_view token,
                                                           std::string_view audience) override;
 

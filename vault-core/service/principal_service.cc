@@ -241,8 +241,7 @@ absl::StatusOr<domain::Principal> PrincipalService::Authenticate(std::string_vie
   return FromRecord(loaded->record);
 }
 
-absl::StatusOr<domain::Principal> PrincipalService::AuthenticateManagedIdentity(
-    std::string_view client_id, const domain::ServiceAccountSubject& service_account) {
+absl::StatusOr<domain::Principal> PrincipalService::ManagedIdentityOf(std::string_view client_id) {
   const absl::Status denied = absl::UnauthenticatedError("no such managed identity");
   auto object_id = store_.Get(ClientKey(client_id));
   if (absl::IsNotFound(object_id.status())) return denied;
@@ -251,8 +250,15 @@ absl::StatusOr<domain::Principal> PrincipalService::AuthenticateManagedIdentity(
   if (absl::IsNotFound(loaded.status())) return denied;
   if (!loaded.ok()) return loaded.status();
   domain::Principal principal = FromRecord(loaded->record);
-  if (!principal.service_account || !(*principal.service_account == service_account)) {
-    return denied;
+  if (!principal.managed()) return denied;
+  return principal;
+}
+
+absl::StatusOr<domain::Principal> PrincipalService::AuthenticateManagedIdentity(
+    std::string_view client_id, const domain::ServiceAccountSubject& service_account) {
+  COFFER_ASSIGN_OR_RETURN(domain::Principal principal, ManagedIdentityOf(client_id));
+  if (!(*principal.service_account == service_account)) {
+    return absl::UnauthenticatedError("no such managed identity");
   }
   return principal;
 }

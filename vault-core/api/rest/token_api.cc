@@ -124,10 +124,10 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
                       "AADSTS500011: No vault of this installation is under " + resource + ".");
   }
   *principal = "client:" + Cap(client_id);  // until we know who it is
-  Login login = form.count("client_assertion") > 0
-                    ? AssertionLogin(client_id, field("client_assertion_type"),
-                                     field("client_assertion"))
-                    : SecretLogin(client_id, SecretBytes(field("client_secret")));
+  Login login =
+      form.count("client_assertion") > 0
+          ? AssertionLogin(client_id, field("client_assertion_type"), field("client_assertion"))
+          : SecretLogin(client_id, SecretBytes(field("client_secret")));
   if (!login.principal) return login.refusal;
   const domain::Principal* who = &*login.principal;
   *principal = who->object_id;
@@ -177,29 +177,38 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
     return Login{std::nullopt, OAuthError(401, "invalid_client", description)};
   };
   if (type != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
-    return {std::nullopt,
-            OAuthError(400, "invalid_request",
-                       "AADSTS700023: client_assertion_type must be "
-                       "urn:ietf:params:oauth:client-assertion-type:jwt-bearer.")};
+    return {std::nullopt, OAuthError(400, "invalid_request",
+                                     "AADSTS700023: client_assertion_type must be "
+                                     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer.")};
   }
   if (assertion.size() > kMaxAssertionSize) {
     return {std::nullopt, OAuthError(400, "invalid_request", "AADSTS50027: Assertion too large.")};
   }
   std::optional<std::string> issuer = identity::UnverifiedIssuer(assertion);
   if (!issuer) return refuse("AADSTS50027: The client assertion is not a valid JWT.");
+  // One answer for every way an assertion fails to prove the identity, so that nobody learns
+  // which issuers are trusted or what a cluster said; the detail goes to the log (debug).
+  const std::string no_match =
+      "AADSTS70021: No matching federated identity record found for presented assertion.";
   const identity::TrustedCluster* cluster = nullptr;
   for (const identity::TrustedCluster& c : clusters_) {
     if (c.issuer == *issuer) cluster = &c;
   }
-  if (cluster == nullptr) {
-    return refuse("AADSTS700211: No matching federated identity record found for presented "
-                  "assertion issuer '" + Cap(*issuer) + "'.");
+  if (cluster == nullptr) return refuse(no_match);
+  // The identity first: only a real managed identity of this cluster costs a TokenReview.
+  auto named = principals_.ManagedIdentityOf(client_id);
+  if (!named.ok() && !absl::IsUnauthenticated(named.status())) {
+    COFFER_LOG(kVault, err, "token request failed: principals unreadable: {}",
+               named.status().ToString());
+    return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
   }
+  if (!named.ok() || named->service_account->cluster != cluster->name) return refuse(no_match);
   absl::StatusOr<identity::ReviewedServiceAccount> reviewed =
       cluster->reviewer->Review(assertion, cluster->audience);
   if (absl::IsUnauthenticated(reviewed.status())) {
-    return refuse("AADSTS700213: Cluster " + cluster->name + " refused the service account token: " +
-                  Cap(std::string(reviewed.status().message())) + ".");
+    COFFER_LOG(kVault, debug, "cluster {} refused a token for client {}: {}", cluster->name,
+               Cap(client_id), Cap(std::string(reviewed.status().message())));
+    return refuse(no_match);
   }
   if (!reviewed.ok()) {
     COFFER_LOG(kVault, err, "token request failed: cluster {} cannot review tokens: {}",
@@ -208,11 +217,7 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
   }
   const domain::ServiceAccountSubject subject{cluster->name, reviewed->ns, reviewed->name};
   auto who = principals_.AuthenticateManagedIdentity(client_id, subject);
-  if (absl::IsUnauthenticated(who.status())) {
-    return refuse("AADSTS70021: No matching federated identity record found for presented "
-                  "assertion subject '" + Cap(subject.Subject()) + "' and client id '" +
-                  Cap(client_id) + "'.");
-  }
+  if (absl::IsUnauthenticated(who.status())) return refuse(no_match);
   if (!who.ok()) {
     COFFER_LOG(kVault, err, "token request failed: principals unreadable: {}",
                who.status().ToString());
