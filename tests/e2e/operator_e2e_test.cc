@@ -210,11 +210,10 @@ TEST_F(OperatorE2eTest, ServiceAccountPolicyMakesAManagedIdentityAndSurvivesRest
 // create token, as kubelet would) as client_assertion, the managed identity's client id.
 TEST_F(OperatorE2eTest, ManagedIdentityLogsInWithItsServiceAccountToken) {
   EXPECT_EQ(vault_->Stop(SIGTERM), 0);
-  vault_ = StartVault({"--config", WriteConfig(), "--set",
-                       "identity.clusters.e2e.issuer=https://kubernetes.default.svc.cluster.local",
-                       "--set", "identity.clusters.e2e.kubeconfig=" + kubeconfig_});
+  vault_ = StartReadyVault(
+      {"--set", "identity.clusters.e2e.issuer=https://kubernetes.default.svc.cluster.local",
+       "--set", "identity.clusters.e2e.kubeconfig=" + kubeconfig_});
   auto probe = Client();
-  ASSERT_TRUE(PollUntil([&] { return Get(*probe, "/readyz").status == 200; })) << vault_->Log();
   vaultclient::AdminTarget target;
   target.unix_socket = admin_socket();
   COFFER_ASSERT_OK_AND_ASSIGN(admin_, vaultclient::AdminClient::Connect(target));

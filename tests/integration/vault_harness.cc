@@ -1,5 +1,7 @@
 #include "tests/integration/vault_harness.h"
 
+#include <filesystem>
+
 #include "lib/http/cpprest/client.h"
 #include "lib/testing/status_matchers.h"
 
@@ -31,10 +33,15 @@ std::unique_ptr<Subprocess> VaultHarnessTest::StartVault(
   return vault;
 }
 
-std::unique_ptr<Subprocess> VaultHarnessTest::StartReadyVault() {
-  auto vault = StartVault({"--config", WriteConfig()});
+std::unique_ptr<Subprocess> VaultHarnessTest::StartReadyVault(
+    const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args = {"--config", WriteConfig()};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  auto vault = StartVault(args);
   auto client = Client();
   EXPECT_TRUE(PollUntil([&] { return Get(*client, "/readyz").status == 200; })) << vault->Log();
+  // The admin API starts after the data plane answers.
+  EXPECT_TRUE(PollUntil([&] { return std::filesystem::exists(admin_socket()); })) << vault->Log();
   return vault;
 }
 

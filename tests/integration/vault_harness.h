@@ -29,8 +29,9 @@ class VaultHarnessTest : public ::testing::Test {
   std::string WriteConfig() { return WriteConfig(token_.label(), token_.pin_file()); }
 
   std::unique_ptr<Subprocess> StartVault(const std::vector<std::string>& extra_args);
-  // Starts with the default config and waits for /readyz; fails the test if it never is.
-  std::unique_ptr<Subprocess> StartReadyVault();
+  // Starts with the default config (plus `extra_args`, e.g. --set overrides) and waits for
+  // /readyz and the admin socket; fails the test if they never come.
+  std::unique_ptr<Subprocess> StartReadyVault(const std::vector<std::string>& extra_args = {});
 
   // A client of https://127.0.0.1:<port> trusting the test CA.
   std::unique_ptr<http::Client> Client();

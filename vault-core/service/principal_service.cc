@@ -69,6 +69,18 @@ absl::StatusOr<Loaded> Load(storage::Store& store, std::string_view object_id) {
   return loaded;
 }
 
+// The principal a client id names; `denied` when it names none (a caller refusing a login
+// must not say which part was wrong), the store's errors otherwise.
+absl::StatusOr<Loaded> LoadByClientId(storage::Store& store, std::string_view client_id,
+                                      const absl::Status& denied) {
+  auto object_id = store.Get(ClientKey(client_id));
+  if (absl::IsNotFound(object_id.status())) return denied;
+  if (!object_id.ok()) return object_id.status();
+  auto loaded = Load(store, object_id->value);
+  if (absl::IsNotFound(loaded.status())) return denied;
+  return loaded;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PrincipalService>> PrincipalService::Create(storage::Store& store,
@@ -226,11 +238,7 @@ absl::Status PrincipalService::RemoveSecret(std::string_view object_id,
 absl::StatusOr<domain::Principal> PrincipalService::Authenticate(std::string_view client_id,
                                                                  const SecretBytes& secret) {
   const absl::Status denied = absl::UnauthenticatedError("invalid client id or secret");
-  auto object_id = store_.Get(ClientKey(client_id));
-  if (absl::IsNotFound(object_id.status())) return denied;
-  if (!object_id.ok()) return object_id.status();
-  auto loaded = Load(store_, object_id->value);
-  if (absl::IsNotFound(loaded.status())) return denied;
+  auto loaded = LoadByClientId(store_, client_id, denied);
   if (!loaded.ok()) return loaded.status();
   std::int64_t now = absl::ToUnixSeconds(clock_.Now());
   std::vector<std::string> candidates;
@@ -243,13 +251,8 @@ absl::StatusOr<domain::Principal> PrincipalService::Authenticate(std::string_vie
 
 absl::StatusOr<domain::Principal> PrincipalService::ManagedIdentityOf(std::string_view client_id) {
   const absl::Status denied = absl::UnauthenticatedError("no such managed identity");
-  auto object_id = store_.Get(ClientKey(client_id));
-  if (absl::IsNotFound(object_id.status())) return denied;
-  if (!object_id.ok()) return object_id.status();
-  auto loaded = Load(store_, object_id->value);
-  if (absl::IsNotFound(loaded.status())) return denied;
-  if (!loaded.ok()) return loaded.status();
-  domain::Principal principal = FromRecord(loaded->record);
+  COFFER_ASSIGN_OR_RETURN(Loaded loaded, LoadByClientId(store_, client_id, denied));
+  domain::Principal principal = FromRecord(loaded.record);
   if (!principal.managed()) return denied;
   return principal;
 }

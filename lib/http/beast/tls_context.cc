@@ -124,7 +124,7 @@ int ReloadingTlsContext::OnServerName(SSL* ssl, int*, void* self) {
 std::shared_ptr<ssl::context> ReloadingTlsContext::ContextFor(const std::string& server_name) {
   std::optional<ServingCertificate> cert = certificates_->For(server_name);
   if (!cert) return nullptr;
-  std::lock_guard<std::mutex> lock(named_mu_);
+  absl::MutexLock lock(&named_mu_);
   auto it = named_.find(server_name);
   if (it != named_.end() && it->second.chain_pem == cert->chain_pem) return it->second.context;
   auto context = NewServerContext();

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
 #include "lib/http/server.h"
@@ -73,8 +74,8 @@ class ReloadingTlsContext {
   Stamps stamps_;                                       // guarded by mu_
   absl::Time next_check_;                               // guarded by mu_
   CertificateSource* const certificates_;               // optional
-  std::mutex named_mu_;
-  std::map<std::string, NamedContext, std::less<>> named_;  // guarded by named_mu_
+  absl::Mutex named_mu_;
+  std::map<std::string, NamedContext, std::less<>> named_ ABSL_GUARDED_BY(named_mu_);
 };
 
 }  // namespace coffer::http::beast
