@@ -100,12 +100,6 @@ absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
                                                           " does not list namespace " + key.ns +
                                                           " in spec.allowPolicyFromNamespaces");
     outcome.revoked = true;
-  } else if (std::optional<v1alpha1::ObjectKey> winner = OlderDuplicate(*ap, current)) {
-    // Not revoked: the grant on record is the same (subject, vault) the older policy holds.
-    outcome = Outcome::Waiting("DuplicateSubject", "AccessPolicy " + winner->String() +
-                                                       " already grants this subject on KeyVault " +
-                                                       vault_key.String() +
-                                                       "; put the permissions in one policy");
   } else if (!ReadyAt(kv->status.conditions, kv->meta.generation) ||
              kv->status.vault_name.empty()) {
     const v1alpha1::Condition* why = FindCondition(kv->status.conditions, kReady);
@@ -121,6 +115,12 @@ absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
     outcome.client_id = ap->status.client_id;
     outcome.vault_name = ap->status.vault_name;
     outcome.granted = ap->status.granted;
+  } else if (std::optional<v1alpha1::ObjectKey> winner = OlderDuplicate(*ap, current)) {
+    // Not revoked: the grant on record is the same (subject, vault) the older policy holds.
+    outcome = Outcome::Waiting("DuplicateSubject", "AccessPolicy " + winner->String() +
+                                                       " already grants this subject on KeyVault " +
+                                                       vault_key.String() +
+                                                       "; put the permissions in one policy");
   } else {
     outcome = Grant(*ap, kv->status.vault_name);
   }
@@ -242,14 +242,29 @@ absl::Status AccessPolicyReconciler::Report(const json& object, AccessPolicy ap,
   return written;
 }
 
+std::string AccessPolicyReconciler::SubjectName(const json& object) {
+  auto spec = object.find("spec");
+  if (spec == object.end() || !spec->is_object()) return "";
+  auto subject = spec->find("subject");
+  if (subject == spec->end() || !subject->is_object()) return "";
+  for (const auto& [kind, field] :
+       {std::pair{"serviceAccount", "name"}, std::pair{"principal", "objectId"}}) {
+    auto it = subject->find(kind);
+    if (it != subject->end() && it->is_object()) return it->value(field, "");
+  }
+  return "";
+}
+
 std::optional<v1alpha1::ObjectKey> AccessPolicyReconciler::OlderDuplicate(const AccessPolicy& ap,
                                                                           const json& object) {
   auto age = [](const json& o) {
     return std::make_pair(o.value("/metadata/creationTimestamp"_json_pointer, std::string()),
                           v1alpha1::ObjectKey::Of(o).String());
   };
+  const std::string want =
+      ap.spec.service_account ? ap.spec.service_account->name : ap.spec.principal_object_id;
   const auto mine = age(object);
-  for (const json& other_object : all_policies_()) {
+  for (const json& other_object : same_subject_(want)) {
     absl::StatusOr<AccessPolicy> other = v1alpha1::ParseAccessPolicy(other_object);
     if (!other.ok() || other->meta.key == ap.meta.key || other->meta.deleting ||
         !(other->spec.vault == ap.spec.vault) ||

@@ -37,13 +37,19 @@ inline constexpr char kAccessPolicyFinalizer[] = "coffer.dev/accesspolicy";
 // trying again later may help. Thread-safe.
 class AccessPolicyReconciler {
  public:
-  // `all_policies` lists every AccessPolicy (the informer's cache), to find duplicates.
+  // The AccessPolicies whose subject is named `name` (a ServiceAccount's name or a principal's
+  // object id; more may be returned), to find duplicates without scanning every policy.
+  using SameSubject = std::function<std::vector<nlohmann::json>(const std::string& name)>;
+
   AccessPolicyReconciler(ReconcilerContext context, Lister policies, Lister keyvaults,
-                         std::function<std::vector<nlohmann::json>()> all_policies)
+                         SameSubject same_subject)
       : ctx_(context),
         policies_(std::move(policies)),
         keyvaults_(std::move(keyvaults)),
-        all_policies_(std::move(all_policies)) {}
+        same_subject_(std::move(same_subject)) {}
+
+  // The name SameSubject is keyed by, read from an AccessPolicy object without parsing it all.
+  static std::string SubjectName(const nlohmann::json& object);
 
   absl::Status Reconcile(const v1alpha1::ObjectKey& key);
   void MarkForRecheck(const v1alpha1::ObjectKey& key);
@@ -66,7 +72,7 @@ class AccessPolicyReconciler {
   ReconcilerContext ctx_;
   const Lister policies_;
   const Lister keyvaults_;
-  const std::function<std::vector<nlohmann::json>()> all_policies_;
+  const SameSubject same_subject_;
   absl::Mutex mu_;
   std::set<std::string> recheck_ ABSL_GUARDED_BY(mu_);
 };

@@ -48,8 +48,9 @@ class AccessPolicyReconcilerTest : public ReconcilerFixture {
   }
 
   KeyVaultReconciler vaults_{ctx_, ListerOf(kKeyVaults)};
-  AccessPolicyReconciler policies_{ctx_, ListerOf(kAccessPolicies), ListerOf(kKeyVaults),
-                                   [this] { return kube_.List(kAccessPolicies, "", {})->items; }};
+  AccessPolicyReconciler policies_{
+      ctx_, ListerOf(kAccessPolicies), ListerOf(kKeyVaults),
+      [this](const std::string&) { return kube_.List(kAccessPolicies, "", {})->items; }};
 };
 
 TEST_F(AccessPolicyReconcilerTest, ServiceAccountGetsAManagedIdentityAndTheGrant) {

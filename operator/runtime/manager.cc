@@ -25,7 +25,7 @@ Manager::Manager(kube::KubeClient& kube, vaultclient::AdminApi& admin, Clock& cl
           {kube, admin_, events_, clock, options_.settings},
           [this](const v1alpha1::ObjectKey& key) { return policies_.Get(key); },
           [this](const v1alpha1::ObjectKey& key) { return keyvaults_.Get(key); },
-          [this] { return policies_.List(); }),
+          [this](const std::string& name) { return PoliciesWithSubject(name); }),
       keyvaults_(
           options_.watch_client != nullptr ? *options_.watch_client : kube, v1alpha1::kKeyVaults,
           clock, metrics,
@@ -35,7 +35,8 @@ Manager::Manager(kube::KubeClient& kube, vaultclient::AdminApi& admin, Clock& cl
       policies_(
           options_.watch_client != nullptr ? *options_.watch_client : kube,
           v1alpha1::kAccessPolicies, clock, metrics,
-          {"AccessPolicy", options_.workers, absl::Milliseconds(200), absl::Minutes(5), {}},
+          {"AccessPolicy", options_.workers, absl::Milliseconds(200), absl::Minutes(5),
+           [this](const json& policy) { IndexPolicy(policy); }},
           [this](const v1alpha1::ObjectKey& key) { return policy_reconciler_.Reconcile(key); }) {
   metrics.AddGauge("coffer_operator_leader", "1 while this replica holds the lease.", [this] {
     absl::MutexLock lock(&mu_);
@@ -51,6 +52,39 @@ void Manager::EnqueuePoliciesOf(const json& keyvault) {
     absl::StatusOr<v1alpha1::AccessPolicy> policy = v1alpha1::ParseAccessPolicy(object);
     if (policy.ok() && policy->spec.vault == key) policies_.Enqueue(policy->meta.key);
   }
+}
+
+void Manager::IndexPolicy(const json& policy) {
+  const v1alpha1::ObjectKey key = v1alpha1::ObjectKey::Of(policy);
+  const bool present = policies_.Get(key).has_value();  // a delete leaves the cache first
+  const std::string name = AccessPolicyReconciler::SubjectName(policy);
+  absl::MutexLock lock(&index_mu_);
+  auto old = subject_of_.find(key.String());
+  if (old != subject_of_.end()) {
+    by_subject_[old->second].erase(key.String());
+    if (by_subject_[old->second].empty()) by_subject_.erase(old->second);
+    subject_of_.erase(old);
+  }
+  if (present) {
+    subject_of_[key.String()] = name;
+    by_subject_[name].insert(key.String());
+  }
+}
+
+std::vector<json> Manager::PoliciesWithSubject(const std::string& name) {
+  std::vector<std::string> keys;
+  {
+    absl::MutexLock lock(&index_mu_);
+    auto it = by_subject_.find(name);
+    if (it != by_subject_.end()) keys.assign(it->second.begin(), it->second.end());
+  }
+  std::vector<json> out;
+  for (const std::string& key : keys) {
+    std::optional<v1alpha1::ObjectKey> parsed = v1alpha1::ObjectKey::Parse(key);
+    if (!parsed) continue;
+    if (std::optional<json> policy = policies_.Get(*parsed)) out.push_back(*std::move(policy));
+  }
+  return out;
 }
 
 absl::Status Manager::Run() {

@@ -1,8 +1,10 @@
 #ifndef COFFER_OPERATOR_RUNTIME_MANAGER_H_
 #define COFFER_OPERATOR_RUNTIME_MANAGER_H_
 
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -62,6 +64,8 @@ class Manager {
   void RunControllers();
   void Resync();
   void EnqueuePoliciesOf(const nlohmann::json& keyvault);
+  void IndexPolicy(const nlohmann::json& policy);
+  std::vector<nlohmann::json> PoliciesWithSubject(const std::string& name);
 
   kube::KubeClient& kube_;
   CountingAdminApi admin_;
@@ -79,6 +83,11 @@ class Manager {
   bool lost_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool synced_ ABSL_GUARDED_BY(mu_) = false;
+
+  // AccessPolicy keys by subject name, and each key's name: duplicates found without a scan.
+  absl::Mutex index_mu_;
+  std::map<std::string, std::set<std::string>> by_subject_ ABSL_GUARDED_BY(index_mu_);
+  std::map<std::string, std::string> subject_of_ ABSL_GUARDED_BY(index_mu_);
 };
 
 }  // namespace coffer::op

@@ -95,6 +95,27 @@ TEST_F(ManagerTest, UnreachableVaultCoreIsReportedAndRetriedWithBackoff) {
   run.join();
 }
 
+TEST_F(ManagerTest, SecondPolicyForTheSameServiceAccountIsReportedAsADuplicate) {
+  Manager manager(kube_, admin_, Clock::Real(), metrics_, Options());
+  std::thread run([&] { EXPECT_TRUE(manager.Run().ok()); });
+  ASSERT_TRUE(testing::PollUntil([&] { return PolicyReady() == "True"; }));
+  ASSERT_TRUE(kube_
+                  .Create(v1alpha1::kAccessPolicies, "team-a",
+                          {{"metadata", {{"name", "billing-again"}, {"namespace", "team-a"}}},
+                           {"spec",
+                            {{"vaultRef", {{"name", "prod"}}},
+                             {"subject", {{"serviceAccount", {{"name", "billing"}}}}},
+                             {"permissions", {{"secrets", {"all"}}}}}}})
+                  .ok());
+  EXPECT_TRUE(testing::PollUntil([&] {
+    auto policy = kube_.Get(v1alpha1::kAccessPolicies, "team-a", "billing-again");
+    return policy.ok() && policy->dump().find("DuplicateSubject") != std::string::npos;
+  }));
+  EXPECT_EQ(Grants(), 1);
+  manager.Stop();
+  run.join();
+}
+
 TEST_F(ManagerTest, ResyncRepairsAGrantRemovedBehindItsBack) {
   Manager manager(kube_, admin_, Clock::Real(), metrics_, Options(absl::Milliseconds(200)));
   std::thread run([&] { EXPECT_TRUE(manager.Run().ok()); });
