@@ -281,6 +281,26 @@ TEST_F(OperatorE2eTest, ManagedIdentityLogsInWithItsServiceAccountToken) {
   issued = login();
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_EQ(issued->status, 401) << issued->body;
+  // A token bound to a pod (what kubelet projects) works while the pod lives, and not after.
+  Apply("web", R"(apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: team-a}
+spec:
+  serviceAccountName: billing
+  containers: [{name: app, image: registry.invalid/app}]
+)");
+  testing::RunResult bound =
+      Kubectl({"create", "token", "billing", "-n", "team-a", "--audience", "api://coffer",
+               "--bound-object-kind", "Pod", "--bound-object-name", "web"});
+  ASSERT_EQ(bound.exit_code, 0) << bound.output;
+  pod_token = bound.output.substr(0, bound.output.find_first_of("\r\n"));
+  issued = login();
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->status, 200) << issued->body;
+  ASSERT_EQ(Kubectl({"delete", "pod", "web", "-n", "team-a"}).exit_code, 0);
+  issued = login();
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->status, 401) << issued->body;
   // The service account goes: its tokens stop working at the next exchange.
   pod_token = good_token;
   ASSERT_EQ(Kubectl({"delete", "serviceaccount", "billing", "-n", "team-a"}).exit_code, 0);
