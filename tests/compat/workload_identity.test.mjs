@@ -45,5 +45,5 @@ test("another ServiceAccount's token does not log in as this identity", async ()
   const credential = workloadCredential(process.env.COFFER_WI_CLIENT_ID,
                                         process.env.COFFER_WI_NOBODY_TOKEN_FILE);
   await assert.rejects(credential.getToken("https://vault.coffer.test/.default"),
-                       /AADSTS70021/);
+                       /AADSTS70021: No matching federated identity record found for presented assertion\. Assertion Issuer/);
 });

@@ -281,6 +281,7 @@ TEST_F(OperatorE2eTest, ManagedIdentityLogsInWithItsServiceAccountToken) {
   issued = login();
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_EQ(issued->status, 401) << issued->body;
+  EXPECT_THAT(issued->body, HasSubstr("AADSTS700212"));
   // A token bound to a pod (what kubelet projects) works while the pod lives, and not after.
   Apply("web", R"(apiVersion: v1
 kind: Pod
@@ -301,6 +302,7 @@ spec:
   issued = login();
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_EQ(issued->status, 401) << issued->body;
+  EXPECT_THAT(issued->body, HasSubstr("no longer accepts"));
   // The service account goes: its tokens stop working at the next exchange.
   pod_token = good_token;
   ASSERT_EQ(Kubectl({"delete", "serviceaccount", "billing", "-n", "team-a"}).exit_code, 0);

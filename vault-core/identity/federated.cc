@@ -1,11 +1,13 @@
 #include "vault-core/identity/federated.h"
 
+#include <algorithm>
+
 #include "lib/base/base64.h"
 #include "nlohmann/json.hpp"
 
 namespace coffer::identity {
 
-std::optional<std::string> UnverifiedIssuer(std::string_view jwt) {
+std::optional<UnverifiedClaims> ReadUnverifiedClaims(std::string_view jwt) {
   int dots = 0;
   for (char c : jwt) {
     const bool base64url = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -26,7 +28,21 @@ std::optional<std::string> UnverifiedIssuer(std::string_view jwt) {
   if (!claims.is_object() || !claims.contains("iss") || !claims["iss"].is_string()) {
     return std::nullopt;
   }
-  return claims["iss"].get<std::string>();
+  UnverifiedClaims read;
+  read.issuer = claims["iss"].get<std::string>();
+  if (claims.contains("sub") && claims["sub"].is_string()) read.subject = claims["sub"].get<std::string>();
+  const nlohmann::json aud = claims.value("aud", nlohmann::json());
+  for (const nlohmann::json& a : aud.is_array() ? aud : nlohmann::json::array({aud})) {
+    if (a.is_string()) read.audiences.push_back(a.get<std::string>());
+  }
+  auto seconds = [&](const char* name) -> std::optional<int64_t> {
+    if (!claims.contains(name) || !claims[name].is_number()) return std::nullopt;
+    // Clamped: a cast of 1e300 to an integer is undefined.
+    return static_cast<int64_t>(std::clamp(claims[name].get<double>(), -1e15, 1e15));
+  };
+  read.expiry = seconds("exp");
+  read.not_before = seconds("nbf");
+  return read;
 }
 
 }  // namespace coffer::identity

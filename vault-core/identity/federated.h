@@ -5,9 +5,11 @@
 // (what @azure/identity's WorkloadIdentityCredential sends): Coffer trusts named clusters by
 // their token issuer and asks the cluster itself whether a token is valid.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -40,10 +42,19 @@ struct TrustedCluster {
   ServiceAccountTokenReviewer* reviewer = nullptr;  // not owned
 };
 
-// The "iss" a JWT claims, read without checking its signature (to pick the cluster to ask);
+// What a JWT says of itself, read without checking its signature: to pick the cluster to ask
+// and to tell the caller precisely why its assertion cannot work. Never a reason to accept.
+struct UnverifiedClaims {
+  std::string issuer;                  // "iss"
+  std::string subject;                 // "sub", or empty
+  std::vector<std::string> audiences;  // "aud", a string or an array of strings
+  std::optional<int64_t> expiry;       // "exp", Unix seconds
+  std::optional<int64_t> not_before;   // "nbf", Unix seconds
+};
+
 // nullopt unless `jwt` is three base64url parts (nothing else: no stray bytes reach a cluster)
-// whose payload has a string issuer.
-std::optional<std::string> UnverifiedIssuer(std::string_view jwt);
+// whose payload is an object with a string "iss".
+std::optional<UnverifiedClaims> ReadUnverifiedClaims(std::string_view jwt);
 
 }  // namespace coffer::identity
 

@@ -1,10 +1,13 @@
 #include "vault-core/api/rest/token_api.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <string_view>
 
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "lib/base/logging.h"
 #include "nlohmann/json.hpp"
 #include "vault-core/api/rest/json_dump.h"
@@ -184,17 +187,42 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
   if (assertion.size() > kMaxAssertionSize) {
     return {std::nullopt, OAuthError(400, "invalid_request", "AADSTS50027: Assertion too large.")};
   }
-  std::optional<std::string> issuer = identity::UnverifiedIssuer(assertion);
-  if (!issuer) return refuse("AADSTS50027: The client assertion is not a valid JWT.");
-  // One answer for every way an assertion fails to prove the identity, so that nobody learns
-  // which issuers are trusted or what a cluster said; the detail goes to the log (debug).
-  const std::string no_match =
-      "AADSTS70021: No matching federated identity record found for presented assertion.";
+  std::optional<identity::UnverifiedClaims> claims = identity::ReadUnverifiedClaims(assertion);
+  if (!claims) return refuse("AADSTS50027: The client assertion is not a valid JWT.");
+  // The caller holds the assertion, so telling it what the assertion says of itself (and which
+  // part of it cannot work) gives nothing away; what a cluster said goes to the log only.
+  const absl::Time now = clock_.Now();
+  if (!claims->expiry || absl::FromUnixSeconds(*claims->expiry) <= now ||
+      (claims->not_before && absl::FromUnixSeconds(*claims->not_before) > now + kClockSkew)) {
+    auto at = [](std::optional<int64_t> t) {
+      return t ? absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(*t), absl::UTCTimeZone())
+               : std::string("(none)");
+    };
+    return refuse("AADSTS700024: Client assertion is not within its valid time range. Current "
+                  "time: " + absl::FormatTime(absl::RFC3339_sec, now, absl::UTCTimeZone()) +
+                  ", valid from: " + at(claims->not_before) + ", expires: " + at(claims->expiry) +
+                  ".");
+  }
   const identity::TrustedCluster* cluster = nullptr;
   for (const identity::TrustedCluster& c : clusters_) {
-    if (c.issuer == *issuer) cluster = &c;
+    if (c.issuer == claims->issuer) cluster = &c;
   }
-  if (cluster == nullptr) return refuse(no_match);
+  if (cluster == nullptr) {
+    return refuse("AADSTS700211: No matching federated identity record found for presented "
+                  "assertion issuer '" + Cap(claims->issuer) + "'.");
+  }
+  if (std::find(claims->audiences.begin(), claims->audiences.end(), cluster->audience) ==
+      claims->audiences.end()) {
+    return refuse("AADSTS700212: No matching federated identity record found for presented "
+                  "assertion audience '" + Cap(absl::StrJoin(claims->audiences, ",")) +
+                  "'; this cluster's tokens must carry '" + cluster->audience + "'.");
+  }
+  // An unknown client id and a token of another service account get the same answer: it names
+  // what the assertion claims, never whose identity client_id is.
+  const std::string no_match =
+      "AADSTS70021: No matching federated identity record found for presented assertion. "
+      "Assertion Issuer: '" + Cap(claims->issuer) + "'. Assertion Subject: '" +
+      Cap(claims->subject) + "'.";
   // The identity first: only a real managed identity of this cluster costs a TokenReview.
   auto named = principals_.ManagedIdentityOf(client_id);
   if (!named.ok() && !absl::IsUnauthenticated(named.status())) {
@@ -208,7 +236,8 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
   if (absl::IsUnauthenticated(reviewed.status())) {
     COFFER_LOG(kVault, debug, "cluster {} refused a token for client {}: {}", cluster->name,
                Cap(client_id), Cap(std::string(reviewed.status().message())));
-    return refuse(no_match);
+    return refuse("AADSTS70021: The cluster that issued the assertion no longer accepts it: its "
+                  "service account or the pod it is bound to is gone, or it was revoked.");
   }
   if (!reviewed.ok()) {
     COFFER_LOG(kVault, err, "token request failed: cluster {} cannot review tokens: {}",

@@ -69,6 +69,8 @@ class TokenApi {
     http::Response refusal;
   };
   static constexpr std::size_t kMaxAssertionSize = 16 * 1024;
+  // How far in the future an assertion's "nbf" may be (clocks of cluster and vault differ).
+  static constexpr absl::Duration kClockSkew = absl::Minutes(5);
   Login SecretLogin(std::string_view client_id, const SecretBytes& secret);
   Login AssertionLogin(std::string_view client_id, std::string_view type,
                        std::string_view assertion);
