@@ -6,6 +6,7 @@
 #include <memory>
 #include <string_view>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "lib/base/logging.h"
@@ -146,7 +147,7 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
   claims.expires = claims.issued_at + authority_.token_lifetime;
   auto token = signer_.Issue(claims);
   if (!token.ok()) {
-    COFFER_LOG(kHsm, err, "token request failed: cannot sign: {}", token.status().ToString());
+    LogFailure(absl::StrCat("cannot sign (HSM): ", token.status().ToString()));
     return OAuthError(503, "temporarily_unavailable", "Retry later.");
   }
   std::int64_t lifetime = absl::ToInt64Seconds(authority_.token_lifetime);
@@ -164,8 +165,7 @@ TokenApi::Login TokenApi::SecretLogin(std::string_view client_id, const SecretBy
                        "AADSTS7000215: Invalid client secret provided, or unknown client.")};
   }
   if (!who.ok()) {
-    COFFER_LOG(kVault, err, "token request failed: principals unreadable: {}",
-               who.status().ToString());
+    LogFailure(absl::StrCat("principals unreadable: ", who.status().ToString()));
     return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
   }
   return {*std::move(who), {}};
@@ -226,8 +226,7 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
   // The identity first: only a real managed identity of this cluster costs a TokenReview.
   auto named = principals_.ManagedIdentityOf(client_id);
   if (!named.ok() && !absl::IsUnauthenticated(named.status())) {
-    COFFER_LOG(kVault, err, "token request failed: principals unreadable: {}",
-               named.status().ToString());
+    LogFailure(absl::StrCat("principals unreadable: ", named.status().ToString()));
     return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
   }
   if (!named.ok() || named->service_account->cluster != cluster->name) return refuse(no_match);
@@ -240,19 +239,29 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
                   "service account or the pod it is bound to is gone, or it was revoked.");
   }
   if (!reviewed.ok()) {
-    COFFER_LOG(kVault, err, "token request failed: cluster {} cannot review tokens: {}",
-               cluster->name, reviewed.status().ToString());
+    LogFailure(absl::StrCat("cluster ", cluster->name,
+                            " cannot review tokens: ", reviewed.status().ToString()));
     return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
   }
   const domain::ServiceAccountSubject subject{cluster->name, reviewed->ns, reviewed->name};
   auto who = principals_.AuthenticateManagedIdentity(client_id, subject);
   if (absl::IsUnauthenticated(who.status())) return refuse(no_match);
   if (!who.ok()) {
-    COFFER_LOG(kVault, err, "token request failed: principals unreadable: {}",
-               who.status().ToString());
+    LogFailure(absl::StrCat("principals unreadable: ", who.status().ToString()));
     return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
   }
   return {*std::move(who), {}};
+}
+
+void TokenApi::LogFailure(const std::string& cause) {
+  int64_t held_back = 0;
+  if (!failure_log_.Admit(&held_back)) return;
+  if (held_back == 0) {
+    COFFER_LOG(kVault, err, "token request failed: {}", cause);
+  } else {
+    COFFER_LOG(kVault, err, "token request failed: {} ({} more failed since the last line)",
+               cause, held_back);
+  }
 }
 
 bool TokenApi::IsVaultResource(std::string_view resource) {

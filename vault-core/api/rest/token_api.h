@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lib/base/clock.h"
+#include "lib/base/log_throttle.h"
 #include "lib/base/worker_pool.h"
 #include "lib/http/http.h"
 #include "vault-core/audit/audit_log.h"
@@ -74,6 +75,9 @@ class TokenApi {
   Login SecretLogin(std::string_view client_id, const SecretBytes& secret);
   Login AssertionLogin(std::string_view client_id, std::string_view type,
                        std::string_view assertion);
+  // Logs why a token request got a 503, at most once in 10 s: the requests that
+  // meet a failure (a cluster down) must not decide how much is logged.
+  void LogFailure(const std::string& cause);
   // Whether some vault is addressed by a hostname under `resource` ("https://vault.example").
   bool IsVaultResource(std::string_view resource);
 
@@ -84,6 +88,7 @@ class TokenApi {
   service::VaultService& vaults_;
   audit::AuditLog& audit_;
   Clock& clock_;
+  LogThrottle failure_log_{clock_, absl::Seconds(10)};
   WorkerPool workers_{2};
 };
 
