@@ -302,7 +302,7 @@ spec:
   issued = login();
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_EQ(issued->status, 401) << issued->body;
-  EXPECT_THAT(issued->body, HasSubstr("no longer accepts"));
+  EXPECT_THAT(issued->body, HasSubstr("AADSTS70021"));
   // The service account goes: its tokens stop working at the next exchange.
   pod_token = good_token;
   ASSERT_EQ(Kubectl({"delete", "serviceaccount", "billing", "-n", "team-a"}).exit_code, 0);

@@ -34,6 +34,13 @@ TEST(ReadUnverifiedClaimsTest, AudienceMayBeOneStringAndTimesMayBeMissing) {
   EXPECT_EQ(claims->subject, "");
 }
 
+TEST(ReadUnverifiedClaimsTest, AudiencesThatAreNotStringsAreLeftOut) {
+  std::optional<UnverifiedClaims> claims =
+      ReadUnverifiedClaims(Jwt(R"({"iss":"i","aud":[7,"api://coffer",null,{"a":1}]})"));
+  ASSERT_TRUE(claims.has_value());
+  EXPECT_THAT(claims->audiences, ElementsAre("api://coffer"));
+}
+
 TEST(ReadUnverifiedClaimsTest, AbsurdTimesAreClampedNotUndefined) {
   std::optional<UnverifiedClaims> claims =
       ReadUnverifiedClaims(Jwt(R"({"iss":"i","exp":1e300,"nbf":-1e300})"));

@@ -29,6 +29,21 @@ http::Response OAuthError(int status, const std::string& error, const std::strin
                               Dump(json{{"error", error}, {"error_description", description}}));
 }
 
+// Logs why a token request got a 503, once per throttle period per `cause`: a fixed word or a
+// configured cluster, never a value from the request.
+void LogFailure(LogThrottle& throttle, Component component, std::string_view cause,
+                const std::string& message) {
+  int64_t held_back = 0;
+  if (!throttle.Admit(cause, &held_back)) return;
+  spdlog::logger& logger = Logger(component);
+  if (held_back == 0) {
+    logger.error("token request failed: {}", message);
+  } else {
+    logger.error("token request failed: {} ({} more like it since the last line)", message,
+                 held_back);
+  }
+}
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -147,7 +162,8 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
   claims.expires = claims.issued_at + authority_.token_lifetime;
   auto token = signer_.Issue(claims);
   if (!token.ok()) {
-    LogFailure(absl::StrCat("cannot sign (HSM): ", token.status().ToString()));
+    LogFailure(failure_log_, Component::kHsm, "hsm",
+               absl::StrCat("cannot sign: ", token.status().ToString()));
     return OAuthError(503, "temporarily_unavailable", "Retry later.");
   }
   std::int64_t lifetime = absl::ToInt64Seconds(authority_.token_lifetime);
@@ -165,7 +181,8 @@ TokenApi::Login TokenApi::SecretLogin(std::string_view client_id, const SecretBy
                        "AADSTS7000215: Invalid client secret provided, or unknown client.")};
   }
   if (!who.ok()) {
-    LogFailure(absl::StrCat("principals unreadable: ", who.status().ToString()));
+    LogFailure(failure_log_, Component::kVault, "storage",
+               absl::StrCat("principals unreadable: ", who.status().ToString()));
     return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
   }
   return {*std::move(who), {}};
@@ -192,7 +209,7 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
   // The caller holds the assertion, so telling it what the assertion says of itself (and which
   // part of it cannot work) gives nothing away; what a cluster said goes to the log only.
   const absl::Time now = clock_.Now();
-  if (!claims->expiry || absl::FromUnixSeconds(*claims->expiry) <= now ||
+  if (!claims->expiry || absl::FromUnixSeconds(*claims->expiry) <= now - kClockSkew ||
       (claims->not_before && absl::FromUnixSeconds(*claims->not_before) > now + kClockSkew)) {
     auto at = [](std::optional<int64_t> t) {
       return t ? absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(*t), absl::UTCTimeZone())
@@ -214,11 +231,11 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
   if (std::find(claims->audiences.begin(), claims->audiences.end(), cluster->audience) ==
       claims->audiences.end()) {
     return refuse("AADSTS700212: No matching federated identity record found for presented "
-                  "assertion audience '" + Cap(absl::StrJoin(claims->audiences, ",")) +
-                  "'; this cluster's tokens must carry '" + cluster->audience + "'.");
+                  "assertion audience '" + Cap(absl::StrJoin(claims->audiences, ",")) + "'.");
   }
-  // An unknown client id and a token of another service account get the same answer: it names
-  // what the assertion claims, never whose identity client_id is.
+  // An unknown client id, a token of another service account and a token its cluster refuses
+  // (the cluster is asked only for a real identity) get the same answer: it repeats what the
+  // assertion claims, and nobody learns whether client_id is a managed identity.
   const std::string no_match =
       "AADSTS70021: No matching federated identity record found for presented assertion. "
       "Assertion Issuer: '" + Cap(claims->issuer) + "'. Assertion Subject: '" +
@@ -226,7 +243,8 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
   // The identity first: only a real managed identity of this cluster costs a TokenReview.
   auto named = principals_.ManagedIdentityOf(client_id);
   if (!named.ok() && !absl::IsUnauthenticated(named.status())) {
-    LogFailure(absl::StrCat("principals unreadable: ", named.status().ToString()));
+    LogFailure(failure_log_, Component::kVault, "storage",
+               absl::StrCat("principals unreadable: ", named.status().ToString()));
     return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
   }
   if (!named.ok() || named->service_account->cluster != cluster->name) return refuse(no_match);
@@ -235,33 +253,23 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
   if (absl::IsUnauthenticated(reviewed.status())) {
     COFFER_LOG(kVault, debug, "cluster {} refused a token for client {}: {}", cluster->name,
                Cap(client_id), Cap(std::string(reviewed.status().message())));
-    return refuse("AADSTS70021: The cluster that issued the assertion no longer accepts it: its "
-                  "service account or the pod it is bound to is gone, or it was revoked.");
+    return refuse(no_match);
   }
   if (!reviewed.ok()) {
-    LogFailure(absl::StrCat("cluster ", cluster->name,
-                            " cannot review tokens: ", reviewed.status().ToString()));
+    LogFailure(failure_log_, Component::kVault, "cluster " + cluster->name,
+               absl::StrCat("cluster ", cluster->name, " cannot review tokens: ",
+                            reviewed.status().ToString()));
     return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
   }
   const domain::ServiceAccountSubject subject{cluster->name, reviewed->ns, reviewed->name};
   auto who = principals_.AuthenticateManagedIdentity(client_id, subject);
   if (absl::IsUnauthenticated(who.status())) return refuse(no_match);
   if (!who.ok()) {
-    LogFailure(absl::StrCat("principals unreadable: ", who.status().ToString()));
+    LogFailure(failure_log_, Component::kVault, "storage",
+               absl::StrCat("principals unreadable: ", who.status().ToString()));
     return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
   }
   return {*std::move(who), {}};
-}
-
-void TokenApi::LogFailure(const std::string& cause) {
-  int64_t held_back = 0;
-  if (!failure_log_.Admit(&held_back)) return;
-  if (held_back == 0) {
-    COFFER_LOG(kVault, err, "token request failed: {}", cause);
-  } else {
-    COFFER_LOG(kVault, err, "token request failed: {} ({} more failed since the last line)",
-               cause, held_back);
-  }
 }
 
 bool TokenApi::IsVaultResource(std::string_view resource) {

@@ -70,14 +70,12 @@ class TokenApi {
     http::Response refusal;
   };
   static constexpr std::size_t kMaxAssertionSize = 16 * 1024;
-  // How far in the future an assertion's "nbf" may be (clocks of cluster and vault differ).
+  // How far an assertion's "nbf" and "exp" may be off (clocks of cluster and vault differ);
+  // the cluster's TokenReview has the last word.
   static constexpr absl::Duration kClockSkew = absl::Minutes(5);
   Login SecretLogin(std::string_view client_id, const SecretBytes& secret);
   Login AssertionLogin(std::string_view client_id, std::string_view type,
                        std::string_view assertion);
-  // Logs why a token request got a 503, at most once in 10 s: the requests that
-  // meet a failure (a cluster down) must not decide how much is logged.
-  void LogFailure(const std::string& cause);
   // Whether some vault is addressed by a hostname under `resource` ("https://vault.example").
   bool IsVaultResource(std::string_view resource);
 
@@ -88,6 +86,8 @@ class TokenApi {
   service::VaultService& vaults_;
   audit::AuditLog& audit_;
   Clock& clock_;
+  // Why token requests got a 503, logged at most once in 10 s per cause: the requests that
+  // meet a failure must not decide how much is logged.
   LogThrottle failure_log_{clock_, absl::Seconds(10)};
   WorkerPool workers_{2};
 };
