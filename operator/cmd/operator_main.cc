@@ -1,7 +1,5 @@
 // coffer-operator: reconciles KeyVault and AccessPolicy resources against Coffer. See
 // operator/README.md.
-#include <signal.h>
-
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -14,6 +12,7 @@
 #include "lib/base/clock.h"
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
+#include "lib/base/stop_signals.h"
 #include "lib/http/beast/server.h"
 #include "lib/http/cpprest/client.h"
 #include "lib/kube/http_kube_client.h"
@@ -66,12 +65,7 @@ int main(int argc, char** argv) {
     std::fputs(op::kUsage, stdout);
     return 0;
   }
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const StopSignals stop_signals;  // before any thread starts
   InitLogging(flags->log_format == "json" ? LogFormat::kJson : LogFormat::kText, flags->log_level);
 
   absl::StatusOr<kube::KubeConfig> config =
@@ -127,8 +121,7 @@ int main(int argc, char** argv) {
   absl::Status result;
   std::thread run([&] { result = manager.Run(); });
   std::thread wait_signal([&] {
-    int signal_number = 0;
-    sigwait(&stop_signals, &signal_number);
+    const int signal_number = stop_signals.Wait();
     COFFER_LOG(kOperator, info, "received {}", strsignal(signal_number));
     manager.Stop();
   });

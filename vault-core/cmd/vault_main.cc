@@ -1,6 +1,4 @@
 // coffer-vault: the vault server. See docs/configuration.md.
-#include <signal.h>
-
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -8,6 +6,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "lib/base/logging.h"
+#include "lib/base/stop_signals.h"
 #include "vault-core/server/config.h"
 #include "vault-core/server/vault_server.h"
 
@@ -51,13 +50,7 @@ int main(int argc, char** argv) {
   // graph lock taken on every Lock(). Tests keep it; the server does not pay for it.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
-  // Blocked before any thread starts, so every thread inherits the mask and sigwait sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const coffer::StopSignals stop_signals;  // before any thread starts
 
   auto config = coffer::server::LoadVaultConfig(config_path, overrides, environ);
   if (!config.ok()) return Fail(std::string(config.status().message()));
@@ -68,8 +61,7 @@ int main(int argc, char** argv) {
   auto server = coffer::server::VaultServer::Start(*config);
   if (!server.ok()) return Fail(std::string(server.status().message()));
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = stop_signals.Wait();
   COFFER_LOG(kVault, info, "received {}", strsignal(signal_number));
   (*server)->Shutdown();
   return 0;

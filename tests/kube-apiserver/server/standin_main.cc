@@ -1,6 +1,4 @@
 // kube-standin: the Kubernetes API server stand-in for tests. See tests/kube-apiserver/README.md.
-#include <signal.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +8,7 @@
 #include "absl/time/time.h"
 #include "lib/base/base64.h"
 #include "lib/base/clock.h"
+#include "lib/base/stop_signals.h"
 #include "lib/http/beast/server.h"
 #include "lib/testing/temp_dir.h"
 #include "lib/testing/test_certs.h"
@@ -83,12 +82,7 @@ int main(int argc, char** argv) {
   options.threads = 4;
   options.idle_timeout = absl::Hours(2);
 
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const coffer::StopSignals stop_signals;  // before any thread starts
 
   // A throwaway CA and serving certificate (localhost, 127.0.0.1), removed on exit.
   coffer::testing::TempDir dir;
@@ -110,8 +104,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "kube-standin: serving https://%s\n", address.c_str());
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  stop_signals.Wait();
   (*server)->Shutdown(absl::Seconds(1));
   return 0;
 }
