@@ -55,16 +55,6 @@ struct AccessPolicyReconciler::Outcome {
   }
 };
 
-void AccessPolicyReconciler::MarkForRecheck(const v1alpha1::ObjectKey& key) {
-  absl::MutexLock lock(&mu_);
-  recheck_.insert(key.String());
-}
-
-bool AccessPolicyReconciler::TakeRecheck(const v1alpha1::ObjectKey& key) {
-  absl::MutexLock lock(&mu_);
-  return recheck_.erase(key.String()) > 0;
-}
-
 absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
   std::optional<json> object = policies_(key);
   if (!object) return absl::OkStatus();
@@ -80,7 +70,7 @@ absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
     return Report(*object, shell, invalid);
   }
   if (ap->meta.deleting) return Finalize(*object, *ap);
-  const bool recheck = TakeRecheck(key);
+  const bool recheck = recheck_.Take(key);
   COFFER_ASSIGN_OR_RETURN(json current, AddFinalizer(ctx_.kube, v1alpha1::kAccessPolicies, *object,
                                                      kAccessPolicyFinalizer));
   const v1alpha1::ObjectKey& vault_key = ap->spec.vault;

@@ -3,15 +3,14 @@
 
 #include <functional>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
 #include "operator/api/v1alpha1/types.h"
 #include "operator/controller/context.h"
+#include "operator/controller/recheck_set.h"
 
 namespace coffer::op {
 
@@ -52,7 +51,7 @@ class AccessPolicyReconciler {
   static std::string SubjectName(const nlohmann::json& object);
 
   absl::Status Reconcile(const v1alpha1::ObjectKey& key);
-  void MarkForRecheck(const v1alpha1::ObjectKey& key);
+  void MarkForRecheck(const v1alpha1::ObjectKey& key) { recheck_.Mark(key); }
 
  private:
   struct Outcome;
@@ -63,7 +62,6 @@ class AccessPolicyReconciler {
   absl::Status Revoke(const v1alpha1::AccessPolicyStatus& status);
   absl::Status Report(const nlohmann::json& object, v1alpha1::AccessPolicy ap,
                       const Outcome& outcome);
-  bool TakeRecheck(const v1alpha1::ObjectKey& key);
   // The older AccessPolicy for the same subject and KeyVault, if there is one: it wins, since
   // two would overwrite each other's grant.
   std::optional<v1alpha1::ObjectKey> OlderDuplicate(const v1alpha1::AccessPolicy& ap,
@@ -73,8 +71,7 @@ class AccessPolicyReconciler {
   const Lister policies_;
   const Lister keyvaults_;
   const SameSubject same_subject_;
-  absl::Mutex mu_;
-  std::set<std::string> recheck_ ABSL_GUARDED_BY(mu_);
+  RecheckSet recheck_;
 };
 
 }  // namespace coffer::op

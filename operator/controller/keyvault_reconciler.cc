@@ -69,16 +69,6 @@ std::vector<std::string> KeyVaultReconciler::HostnamesFor(const KeyVault& kv) {
   return hosts;
 }
 
-void KeyVaultReconciler::MarkForRecheck(const v1alpha1::ObjectKey& key) {
-  absl::MutexLock lock(&mu_);
-  recheck_.insert(key.String());
-}
-
-bool KeyVaultReconciler::TakeRecheck(const v1alpha1::ObjectKey& key) {
-  absl::MutexLock lock(&mu_);
-  return recheck_.erase(key.String()) > 0;
-}
-
 absl::Status KeyVaultReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
   std::optional<json> object = keyvaults_(key);
   if (!object) return absl::OkStatus();  // gone: nothing to do
@@ -91,7 +81,7 @@ absl::Status KeyVaultReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
                   Outcome::Waiting("InvalidSpec", std::string(kv.status().message())));
   }
   if (kv->meta.deleting) return Finalize(*object, *kv);
-  const bool recheck = TakeRecheck(key);
+  const bool recheck = recheck_.Take(key);
   COFFER_ASSIGN_OR_RETURN(
       json current, AddFinalizer(ctx_.kube, v1alpha1::kKeyVaults, *object, kKeyVaultFinalizer));
   const std::string vault_name = VaultNameFor(*kv);
@@ -112,7 +102,7 @@ absl::Status KeyVaultReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
     outcome = EnsureVault(*kv, vault_name);
   }
   if (outcome.ready) {
-    absl::Status kube_side = EnsureService(current, *kv);
+    absl::Status kube_side = EnsureService(*kv);
     if (kube_side.ok()) kube_side = EnsureCaConfigMap(key.ns);
     if (!kube_side.ok()) outcome = Outcome::Retry("KubernetesError", kube_side);
   }
@@ -195,7 +185,7 @@ KeyVaultReconciler::Outcome KeyVaultReconciler::EnsureVault(const KeyVault& kv,
   return ready;
 }
 
-absl::Status KeyVaultReconciler::EnsureService(const json& object, const KeyVault& kv) {
+absl::Status KeyVaultReconciler::EnsureService(const KeyVault& kv) {
   json selector = json::object();
   for (const auto& [k, v] : ctx_.settings.vault_selector) selector[k] = v;
   json spec = {{"selector", selector},
@@ -204,11 +194,10 @@ absl::Status KeyVaultReconciler::EnsureService(const json& object, const KeyVaul
                   {"port", 443},
                   {"protocol", "TCP"},
                   {"targetPort", ctx_.settings.vault_port}}}}};
-  const std::string uid = object.value("/metadata/uid"_json_pointer, std::string());
   json owner = {{"apiVersion", "coffer.dev/v1alpha1"},
                 {"kind", "KeyVault"},
                 {"name", kv.meta.key.name},
-                {"uid", uid},
+                {"uid", kv.meta.uid},
                 {"controller", true},
                 {"blockOwnerDeletion", true}};
   absl::StatusOr<json> existing = ctx_.kube.Get(kServices, kv.meta.key.ns, kv.meta.key.name);
@@ -226,7 +215,7 @@ absl::Status KeyVaultReconciler::EnsureService(const json& object, const KeyVaul
   if (!existing.ok()) return existing.status();
   const json owners = existing->value("/metadata/ownerReferences"_json_pointer, json::array());
   const bool owned = std::any_of(owners.begin(), owners.end(), [&](const json& o) {
-    return o.is_object() && o.value("uid", "") == uid;
+    return o.is_object() && o.value("uid", "") == kv.meta.uid;
   });
   if (!owned) {
     return absl::FailedPreconditionError("Service " + kv.meta.key.String() +

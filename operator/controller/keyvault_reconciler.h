@@ -1,14 +1,13 @@
 #ifndef COFFER_OPERATOR_CONTROLLER_KEYVAULT_RECONCILER_H_
 #define COFFER_OPERATOR_CONTROLLER_KEYVAULT_RECONCILER_H_
 
-#include <set>
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
 #include "operator/api/v1alpha1/types.h"
 #include "operator/controller/context.h"
+#include "operator/controller/recheck_set.h"
 
 namespace coffer::op {
 
@@ -37,7 +36,7 @@ class KeyVaultReconciler {
 
   // Makes the next Reconcile of `key` check the vault even if the status looks current (the
   // drift sweep found a difference).
-  void MarkForRecheck(const v1alpha1::ObjectKey& key);
+  void MarkForRecheck(const v1alpha1::ObjectKey& key) { recheck_.Mark(key); }
 
   // The vault name a KeyVault gets: spec.vaultName, else NAMESPACE-NAME; empty when that is
   // not a valid vault name (too long), which the status then reports.
@@ -49,15 +48,13 @@ class KeyVaultReconciler {
   struct Outcome;
   absl::Status Finalize(const nlohmann::json& object, const v1alpha1::KeyVault& kv);
   Outcome EnsureVault(const v1alpha1::KeyVault& kv, const std::string& vault_name);
-  absl::Status EnsureService(const nlohmann::json& object, const v1alpha1::KeyVault& kv);
+  absl::Status EnsureService(const v1alpha1::KeyVault& kv);
   absl::Status EnsureCaConfigMap(const std::string& ns);
   absl::Status Report(const nlohmann::json& object, v1alpha1::KeyVault kv, const Outcome& outcome);
-  bool TakeRecheck(const v1alpha1::ObjectKey& key);
 
   ReconcilerContext ctx_;
   const Lister keyvaults_;
-  absl::Mutex mu_;
-  std::set<std::string> recheck_ ABSL_GUARDED_BY(mu_);
+  RecheckSet recheck_;
 };
 
 }  // namespace coffer::op

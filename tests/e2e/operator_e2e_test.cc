@@ -37,7 +37,6 @@ std::string KubectlPath() {
 class OperatorE2eTest : public testing::VaultHarnessTest {
  protected:
   void SetUp() override {
-    vault_ = StartReadyVault();
     kubeconfig_ = dir_.File("kubeconfig");
     standin_ = std::make_unique<testing::Subprocess>(
         std::vector<std::string>{KUBE_STANDIN_PATH, "--listen", "127.0.0.1:0", "--kubeconfig",
@@ -47,9 +46,12 @@ class OperatorE2eTest : public testing::VaultHarnessTest {
     ASSERT_TRUE(PollUntil([&] { return std::filesystem::exists(kubeconfig_); }));
     ASSERT_EQ(Kubectl({"apply", "-f", CRDS_DIR}).exit_code, 0);
     ASSERT_EQ(Kubectl({"create", "namespace", "team-a"}).exit_code, 0);
-    vaultclient::AdminTarget target;
-    target.unix_socket = admin_socket();
-    COFFER_ASSERT_OK_AND_ASSIGN(admin_, vaultclient::AdminClient::Connect(target));
+    // The vault trusts the stand-in's service-account tokens (it reads the kubeconfig).
+    vault_ = StartReadyVault(
+        {"--set", "identity.clusters.e2e.issuer=https://kubernetes.default.svc.cluster.local",
+         "--set", "identity.clusters.e2e.kubeconfig=" + kubeconfig_});
+    admin_ = ConnectAdmin();
+    ASSERT_NE(admin_, nullptr);
   }
 
   testing::RunResult Kubectl(std::vector<std::string> args) {
@@ -138,7 +140,6 @@ class OperatorE2eTest : public testing::VaultHarnessTest {
   std::unique_ptr<testing::Subprocess> standin_;
   std::string kubeconfig_;
   std::unique_ptr<vaultclient::AdminClient> admin_;
-  std::string principal_id_;
 };
 
 TEST_F(OperatorE2eTest, GrantReadRevokeAndSoftDeleteThroughKubectl) {
@@ -155,12 +156,13 @@ TEST_F(OperatorE2eTest, GrantReadRevokeAndSoftDeleteThroughKubectl) {
   EXPECT_EQ(Jsonpath("svc", "prod", "{.spec.ports[0].targetPort}"), std::to_string(port_));
   ExpectServedWithCertificateFromCofferCa("prod.team-a.svc");
 
-  vaultclient::DataPlaneCredentials reader = NewPrincipal(*admin_, "reader", &principal_id_);
+  std::string principal_id;
+  vaultclient::DataPlaneCredentials reader = NewPrincipal(*admin_, "reader", &principal_id);
   auto client = DataPlane("prod.vault.coffer.test", reader);
   ASSERT_NE(client, nullptr);
   EXPECT_THAT(client->GetSecret("db"), testing::StatusIs(absl::StatusCode::kPermissionDenied));
   Apply("grant",
-        PolicyYaml("reader", "{principal: {objectId: " + principal_id_ + "}}", "get, set"));
+        PolicyYaml("reader", "{principal: {objectId: " + principal_id + "}}", "get, set"));
   ASSERT_TRUE(PollUntil([&] { return Ready("kvap", "reader"); })) << op->Log();
   COFFER_ASSERT_OK(client->SetSecret("db", SecretBytes("s3cret")).status());
   COFFER_ASSERT_OK_AND_ASSIGN(vaultclient::Secret secret, client->GetSecret("db"));
@@ -209,14 +211,7 @@ TEST_F(OperatorE2eTest, ServiceAccountPolicyMakesAManagedIdentityAndSurvivesRest
 // What WorkloadIdentityCredential does: the pod's projected token (here minted by kubectl
 // create token, as kubelet would) as client_assertion, the managed identity's client id.
 TEST_F(OperatorE2eTest, ManagedIdentityLogsInWithItsServiceAccountToken) {
-  EXPECT_EQ(vault_->Stop(SIGTERM), 0);
-  vault_ = StartReadyVault(
-      {"--set", "identity.clusters.e2e.issuer=https://kubernetes.default.svc.cluster.local",
-       "--set", "identity.clusters.e2e.kubeconfig=" + kubeconfig_});
   auto probe = Client();
-  vaultclient::AdminTarget target;
-  target.unix_socket = admin_socket();
-  COFFER_ASSERT_OK_AND_ASSIGN(admin_, vaultclient::AdminClient::Connect(target));
 
   v1::CreateVaultRequest create;
   create.set_name("idvault");

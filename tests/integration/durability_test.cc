@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "gmock/gmock.h"
-#include "lib/http/cpprest/client.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/vaultclient/admin_client.h"
 #include "lib/vaultclient/data_plane_client.h"
@@ -21,19 +20,17 @@ namespace {
 
 using ::coffer::testing::PollUntil;
 
+constexpr char kHost[] = "durable.vault.coffer.test";
+
 class DurabilityTest : public testing::VaultHarnessTest {
  protected:
   // A vault, and a principal that may do everything with secrets in it.
   vaultclient::DataPlaneCredentials Bootstrap() {
-    vaultclient::AdminTarget target;
-    target.unix_socket = admin_socket();
-    auto connected = vaultclient::AdminClient::Connect(target);
-    EXPECT_THAT(connected, testing::IsOk());
-    if (!connected.ok()) return {};
-    auto& admin = *connected;
+    std::unique_ptr<vaultclient::AdminClient> admin = ConnectAdmin();
+    if (admin == nullptr) return {};
     admin::v1::CreateVaultRequest vault;
     vault.set_name("durable");
-    vault.add_hostnames("durable.vault.coffer.test");
+    vault.add_hostnames(kHost);
     EXPECT_THAT(admin->CreateVault(vault), testing::IsOk());
     std::string object_id;
     vaultclient::DataPlaneCredentials credentials = NewPrincipal(*admin, "writer", &object_id);
@@ -49,7 +46,7 @@ class DurabilityTest : public testing::VaultHarnessTest {
 TEST_F(DurabilityTest, EveryAcknowledgedVersionSurvivesSigkill) {
   auto vault = StartReadyVault();
   vaultclient::DataPlaneCredentials credentials = Bootstrap();
-  auto client = DataPlane("durable.vault.coffer.test", credentials);
+  auto client = DataPlane(kHost, credentials);
   ASSERT_NE(client, nullptr);
 
   std::mutex mu;
@@ -74,7 +71,7 @@ TEST_F(DurabilityTest, EveryAcknowledgedVersionSurvivesSigkill) {
   writer.join();
 
   auto restarted = StartReadyVault();
-  auto reader = DataPlane("durable.vault.coffer.test", credentials);
+  auto reader = DataPlane(kHost, credentials);
   ASSERT_NE(reader, nullptr);
   COFFER_ASSERT_OK_AND_ASSIGN(auto versions, reader->ListVersions("stream"));
   std::set<std::string> stored;
@@ -97,13 +94,13 @@ TEST_F(DurabilityTest, SecretsPersistAcrossACleanRestart) {
   auto vault = StartReadyVault();
   vaultclient::DataPlaneCredentials credentials = Bootstrap();
   {
-    auto client = DataPlane("durable.vault.coffer.test", credentials);
+    auto client = DataPlane(kHost, credentials);
     ASSERT_NE(client, nullptr);
     COFFER_ASSERT_OK(client->SetSecret("kept", SecretBytes("across restarts")));
   }
   EXPECT_EQ(vault->Stop(SIGTERM), 0);
   auto again = StartReadyVault();
-  auto client = DataPlane("durable.vault.coffer.test", credentials);
+  auto client = DataPlane(kHost, credentials);
   ASSERT_NE(client, nullptr);
   COFFER_ASSERT_OK_AND_ASSIGN(auto secret, client->GetSecret("kept"));
   EXPECT_EQ(secret.value.reveal(), "across restarts");

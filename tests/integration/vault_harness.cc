@@ -45,6 +45,14 @@ std::unique_ptr<Subprocess> VaultHarnessTest::StartReadyVault(
   return vault;
 }
 
+std::unique_ptr<vaultclient::AdminClient> VaultHarnessTest::ConnectAdmin() {
+  vaultclient::AdminTarget target;
+  target.unix_socket = admin_socket();
+  auto connected = vaultclient::AdminClient::Connect(target);
+  EXPECT_TRUE(connected.ok()) << connected.status();
+  return connected.ok() ? *std::move(connected) : nullptr;
+}
+
 std::unique_ptr<http::Client> VaultHarnessTest::Client() {
   http::ClientOptions options;
   options.base_url = "https://127.0.0.1:" + std::to_string(port_);

@@ -33,6 +33,8 @@ class VaultHarnessTest : public ::testing::Test {
   // /readyz and the admin socket; fails the test if they never come.
   std::unique_ptr<Subprocess> StartReadyVault(const std::vector<std::string>& extra_args = {});
 
+  // The admin API over the harness's unix socket. Null (and a test failure) on error.
+  std::unique_ptr<vaultclient::AdminClient> ConnectAdmin();
   // A client of https://127.0.0.1:<port> trusting the test CA.
   std::unique_ptr<http::Client> Client();
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "lib/base/absl_compat.h"
@@ -167,15 +168,7 @@ absl::StatusOr<ParsedAuditLine> ParseAuditLine(std::string_view line) {
 }
 
 std::string LineHash(std::string_view bytes) {
-  const std::string digest = crypto::Sha256(bytes);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex(2 * digest.size(), '0');
-  for (std::size_t i = 0; i < digest.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(digest[i]);
-    hex[2 * i] = kHex[byte >> 4];
-    hex[2 * i + 1] = kHex[byte & 0xF];
-  }
-  return hex;
+  return absl::BytesToHexString(crypto::Sha256(bytes));
 }
 
 }  // namespace coffer::audit

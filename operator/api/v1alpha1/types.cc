@@ -60,13 +60,9 @@ Meta MetaOf(const json& object) {
   Meta meta;
   meta.key = ObjectKey::Of(object);
   meta.uid = object.value("/metadata/uid"_json_pointer, std::string());
-  meta.resource_version = object.value("/metadata/resourceVersion"_json_pointer, std::string());
   meta.generation = object.value("/metadata/generation"_json_pointer, std::int64_t{0});
   json deletion = object.value("/metadata/deletionTimestamp"_json_pointer, json());
   meta.deleting = !deletion.is_null();
-  if (object.contains("metadata") && object["metadata"].is_object()) {
-    meta.finalizers = Strings(object["metadata"], "finalizers");
-  }
   return meta;
 }
 

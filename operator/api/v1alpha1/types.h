@@ -28,7 +28,6 @@ struct ObjectKey {
   static std::optional<ObjectKey> Parse(const std::string& key);
   static ObjectKey Of(const nlohmann::json& object);
   bool operator==(const ObjectKey& o) const { return ns == o.ns && name == o.name; }
-  bool operator<(const ObjectKey& o) const { return String() < o.String(); }
 };
 
 // A metav1.Condition.
@@ -45,10 +44,8 @@ struct Condition {
 struct Meta {
   ObjectKey key;
   std::string uid;
-  std::string resource_version;
   std::int64_t generation = 0;
   bool deleting = false;  // metadata.deletionTimestamp is set
-  std::vector<std::string> finalizers;
 };
 
 struct KeyVaultSpec {
