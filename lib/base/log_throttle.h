@@ -27,7 +27,9 @@ class LogThrottle {
   bool Admit(std::string_view cause, int64_t* held_back) {
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_.Now();
-    State& state = causes_[std::string(cause)];
+    auto it = causes_.find(cause);
+    if (it == causes_.end()) it = causes_.emplace(std::string(cause), State()).first;
+    State& state = it->second;
     // A clock stepped back must not silence a cause for as long as it stepped.
     if (now < state.next && now >= state.next - period_) {
       ++state.held_back;

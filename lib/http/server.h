@@ -30,7 +30,8 @@ struct ServingCertificate {
 class CertificateSource {
  public:
   virtual ~CertificateSource() = default;
-  // nullopt: the server presents its default certificate (ServerOptions::tls).
+  // `server_name` arrives lower-cased and at most 253 bytes long. nullopt: the server
+  // presents its default certificate (ServerOptions::tls).
   virtual std::optional<ServingCertificate> For(std::string_view server_name) = 0;
 };
 

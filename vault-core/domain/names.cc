@@ -50,38 +50,21 @@ absl::Status ValidateDnsLabel(std::string_view what, std::string_view value) {
 }
 
 absl::Status ValidateDnsSubdomain(std::string_view what, std::string_view value) {
-  const absl::Status invalid = Invalid(std::string("invalid ") + std::string(what), value);
-  if (value.empty() || value.size() > 253) return invalid;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t dot = value.find('.', start);
-    std::string_view label = value.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    if (!ValidateDnsLabel(what, label).ok()) return invalid;
-    if (dot == std::string_view::npos) return absl::OkStatus();
+  bool ok = !value.empty() && value.size() <= 253;
+  for (std::size_t start = 0; ok;) {
+    const std::size_t dot = value.find('.', start);
+    const std::size_t length = dot == std::string_view::npos ? dot : dot - start;
+    ok = ValidateDnsLabel(what, value.substr(start, length)).ok();
+    if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
+  return ok ? absl::OkStatus() : Invalid(std::string("invalid ") + std::string(what), value);
 }
 
 absl::Status ValidateHostname(std::string_view host) {
-  if (host.empty() || host.size() > 253 || host.find('.') == std::string_view::npos) {
-    return Invalid("invalid hostname", host);
-  }
-  std::size_t label = 0;
-  for (std::size_t i = 0; i <= host.size(); ++i) {
-    if (i == host.size() || host[i] == '.') {
-      if (label == 0 || label > 63 || host[i - 1] == '-' || host[i - label] == '-') {
-        return Invalid("invalid hostname", host);
-      }
-      label = 0;
-      continue;
-    }
-    char c = host[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-      return Invalid("invalid hostname", host);
-    }
-    ++label;
-  }
-  return absl::OkStatus();
+  // A hostname is a DNS subdomain of at least two labels.
+  if (host.find('.') == std::string_view::npos) return Invalid("invalid hostname", host);
+  return ValidateDnsSubdomain("hostname", host);
 }
 
 }  // namespace coffer::domain

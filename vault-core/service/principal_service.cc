@@ -257,15 +257,6 @@ absl::StatusOr<domain::Principal> PrincipalService::ManagedIdentityOf(std::strin
   return principal;
 }
 
-absl::StatusOr<domain::Principal> PrincipalService::AuthenticateManagedIdentity(
-    std::string_view client_id, const domain::ServiceAccountSubject& service_account) {
-  COFFER_ASSIGN_OR_RETURN(domain::Principal principal, ManagedIdentityOf(client_id));
-  if (!(*principal.service_account == service_account)) {
-    return absl::UnauthenticatedError("no such managed identity");
-  }
-  return principal;
-}
-
 absl::StatusOr<bool> PrincipalService::Exists(std::string_view object_id) {
   auto known = existing_->Get(object_id, [&]() -> absl::StatusOr<std::shared_ptr<const bool>> {
     COFFER_RETURN_IF_ERROR(store_.Get(PrincipalKey(object_id)).status());

@@ -52,14 +52,10 @@ class PrincipalService {
   // The principal whose client id and (unexpired) secret these are.
   absl::StatusOr<domain::Principal> Authenticate(std::string_view client_id,
                                                  const SecretBytes& secret);
-  // The managed identity that `client_id` names, if it is the one of `service_account` (whose
-  // token the caller has already had its cluster verify). UNAUTHENTICATED otherwise, never
-  // saying which part did not match.
   // The managed identity `client_id` names; UNAUTHENTICATED when it names none (or a service
-  // principal), so that the caller can refuse before any costly check.
+  // principal), so that the caller can refuse before any costly check. The caller then matches
+  // its service account against the one the cluster vouched for.
   absl::StatusOr<domain::Principal> ManagedIdentityOf(std::string_view client_id);
-  absl::StatusOr<domain::Principal> AuthenticateManagedIdentity(
-      std::string_view client_id, const domain::ServiceAccountSubject& service_account);
   // Whether the principal still exists; tokens of deleted principals stop working at once.
   // Errors: the store's (UNAVAILABLE), never a guess either way.
   absl::StatusOr<bool> Exists(std::string_view object_id);

@@ -261,11 +261,11 @@ absl::StatusOr<json> KubeApiHandler::Create(const Target& target, json object) {
 }
 
 absl::StatusOr<json> KubeApiHandler::Update(const Target& target, json object) {
-  std::string name = target.name;
-  if (name.empty() && object.is_object()) {
-    name = object.value("/metadata/name"_json_pointer, std::string());
+  // Only a custom resource's schema (its transition rules) looks at the object being replaced.
+  absl::StatusOr<json> current = absl::NotFoundError("not read");
+  if (target.resource.custom && target.resource.schema.is_object()) {
+    current = store_.Get(target.resource.StoreKey(), target.ns, target.name);
   }
-  absl::StatusOr<json> current = store_.Get(target.resource.StoreKey(), target.ns, name);
   COFFER_RETURN_IF_ERROR(Admit(target, object, current.ok() ? &*current : nullptr));
   COFFER_ASSIGN_OR_RETURN(json updated,
                           store_.Update(target.resource.StoreKey(), target.ns, std::move(object),

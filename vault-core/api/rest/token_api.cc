@@ -261,15 +261,10 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
                             reviewed.status().ToString()));
     return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
   }
+  // A token of another service account than the one client_id names proves nothing.
   const domain::ServiceAccountSubject subject{cluster->name, reviewed->ns, reviewed->name};
-  auto who = principals_.AuthenticateManagedIdentity(client_id, subject);
-  if (absl::IsUnauthenticated(who.status())) return refuse(no_match);
-  if (!who.ok()) {
-    LogFailure(failure_log_, Component::kVault, "storage",
-               absl::StrCat("principals unreadable: ", who.status().ToString()));
-    return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
-  }
-  return {*std::move(who), {}};
+  if (!(*named->service_account == subject)) return refuse(no_match);
+  return {*std::move(named), {}};
 }
 
 bool TokenApi::IsVaultResource(std::string_view resource) {
