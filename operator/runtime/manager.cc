@@ -47,36 +47,37 @@ Manager::Manager(kube::KubeClient& kube, vaultclient::AdminApi& admin, Clock& cl
 Manager::~Manager() { Stop(); }
 
 void Manager::EnqueuePoliciesOf(const json& keyvault) {
-  const v1alpha1::ObjectKey key = v1alpha1::ObjectKey::Of(keyvault);
-  for (const json& object : policies_.List()) {
-    absl::StatusOr<v1alpha1::AccessPolicy> policy = v1alpha1::ParseAccessPolicy(object);
-    if (policy.ok() && policy->spec.vault == key) policies_.Enqueue(policy->meta.key);
+  std::vector<std::string> keys;
+  {
+    absl::MutexLock lock(&index_mu_);
+    keys = by_vault_.KeysOf(v1alpha1::ObjectKey::Of(keyvault).String());
+  }
+  for (const std::string& key : keys) {
+    if (std::optional<v1alpha1::ObjectKey> parsed = v1alpha1::ObjectKey::Parse(key)) {
+      policies_.Enqueue(*parsed);
+    }
   }
 }
 
 void Manager::IndexPolicy(const json& policy) {
   const v1alpha1::ObjectKey key = v1alpha1::ObjectKey::Of(policy);
   const bool present = policies_.Get(key).has_value();  // a delete leaves the cache first
-  const std::string name = AccessPolicyReconciler::SubjectName(policy);
-  absl::MutexLock lock(&index_mu_);
-  auto old = subject_of_.find(key.String());
-  if (old != subject_of_.end()) {
-    by_subject_[old->second].erase(key.String());
-    if (by_subject_[old->second].empty()) by_subject_.erase(old->second);
-    subject_of_.erase(old);
-  }
+  std::optional<std::string> subject, vault;
   if (present) {
-    subject_of_[key.String()] = name;
-    by_subject_[name].insert(key.String());
+    subject = AccessPolicyReconciler::SubjectName(policy);
+    absl::StatusOr<v1alpha1::AccessPolicy> parsed = v1alpha1::ParseAccessPolicy(policy);
+    if (parsed.ok()) vault = parsed->spec.vault.String();
   }
+  absl::MutexLock lock(&index_mu_);
+  by_subject_.Set(key.String(), subject);
+  by_vault_.Set(key.String(), vault);
 }
 
 std::vector<json> Manager::PoliciesWithSubject(const std::string& name) {
   std::vector<std::string> keys;
   {
     absl::MutexLock lock(&index_mu_);
-    auto it = by_subject_.find(name);
-    if (it != by_subject_.end()) keys.assign(it->second.begin(), it->second.end());
+    keys = by_subject_.KeysOf(name);
   }
   std::vector<json> out;
   for (const std::string& key : keys) {

@@ -1,10 +1,8 @@
 #ifndef COFFER_OPERATOR_RUNTIME_MANAGER_H_
 #define COFFER_OPERATOR_RUNTIME_MANAGER_H_
 
-#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 
@@ -22,6 +20,7 @@
 #include "operator/controller/keyvault_reconciler.h"
 #include "operator/runtime/controller.h"
 #include "operator/runtime/counting_admin_api.h"
+#include "operator/runtime/reverse_index.h"
 
 namespace coffer::op {
 
@@ -84,10 +83,11 @@ class Manager {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool synced_ ABSL_GUARDED_BY(mu_) = false;
 
-  // AccessPolicy keys by subject name, and each key's name: duplicates found without a scan.
+  // AccessPolicy keys by subject name (duplicates found without a scan) and by KeyVault (a
+  // KeyVault's change requeues its policies without parsing every policy).
   absl::Mutex index_mu_;
-  std::map<std::string, std::set<std::string>> by_subject_ ABSL_GUARDED_BY(index_mu_);
-  std::map<std::string, std::string> subject_of_ ABSL_GUARDED_BY(index_mu_);
+  ReverseIndex by_subject_ ABSL_GUARDED_BY(index_mu_);
+  ReverseIndex by_vault_ ABSL_GUARDED_BY(index_mu_);
 };
 
 }  // namespace coffer::op
