@@ -14,10 +14,6 @@ namespace v1 = ::coffer::admin::v1;
 using nlohmann::json;
 using v1alpha1::AccessPolicy;
 
-std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::string>& in) {
-  return {in.begin(), in.end()};
-}
-
 std::string Join(const std::vector<std::string>& words) {
   std::string out;
   for (const std::string& w : words) out += (out.empty() ? "" : ", ") + w;
@@ -54,6 +50,12 @@ struct AccessPolicyReconciler::Outcome {
     return o;
   }
 };
+
+v1alpha1::Permissions AccessPolicyReconciler::GrantedBy(const v1::AccessPolicy& policy) {
+  return {{policy.secrets().begin(), policy.secrets().end()},
+          {policy.keys().begin(), policy.keys().end()},
+          {policy.certificates().begin(), policy.certificates().end()}};
+}
 
 absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
   std::optional<json> object = policies_(key);
@@ -184,7 +186,7 @@ AccessPolicyReconciler::Outcome AccessPolicyReconciler::Grant(const AccessPolicy
   ready.principal_object_id = object_id;
   ready.client_id = principal->client_id();
   ready.vault_name = vault_name;
-  ready.granted = {Strings(set->secrets()), Strings(set->keys()), Strings(set->certificates())};
+  ready.granted = GrantedBy(*set);
   return ready;
 }
 

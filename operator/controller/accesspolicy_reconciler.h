@@ -50,6 +50,9 @@ class AccessPolicyReconciler {
   // The name SameSubject is keyed by, read from an AccessPolicy object without parsing it all.
   static std::string SubjectName(const nlohmann::json& object);
 
+  // The permissions a vault's access policy grants, as the status records them.
+  static v1alpha1::Permissions GrantedBy(const admin::v1::AccessPolicy& policy);
+
   absl::Status Reconcile(const v1alpha1::ObjectKey& key);
   void MarkForRecheck(const v1alpha1::ObjectKey& key) { recheck_.Mark(key); }
 

@@ -157,21 +157,7 @@ KeyVaultReconciler::Outcome KeyVaultReconciler::EnsureVault(const KeyVault& kv,
                                                   vault_name +
                                                   "; set spec.vaultName to another name");
   }
-  v1::UpdateVaultRequest update;
-  update.set_name(vault_name);
-  if (!std::equal(vault->hostnames().begin(), vault->hostnames().end(), hosts.begin(),
-                  hosts.end())) {
-    for (const std::string& h : hosts) update.add_hostnames(h);
-    update.add_update_mask("hostnames");
-  }
-  if (vault->sku() != SkuOf(kv.spec.sku)) {
-    update.set_sku(SkuOf(kv.spec.sku));
-    update.add_update_mask("sku");
-  }
-  if (kv.spec.enable_purge_protection && !vault->purge_protection()) {
-    update.set_purge_protection(true);
-    update.add_update_mask("purge_protection");
-  }
+  const v1::UpdateVaultRequest update = UpdateFor(kv, *vault);
   if (update.update_mask_size() > 0) {
     vault = ctx_.admin.UpdateVault(update);
     if (absl::IsAlreadyExists(vault.status()) || absl::IsInvalidArgument(vault.status())) {
@@ -183,6 +169,26 @@ KeyVaultReconciler::Outcome KeyVaultReconciler::EnsureVault(const KeyVault& kv,
   ready.ready = true;
   ready.vault = *vault;
   return ready;
+}
+
+v1::UpdateVaultRequest KeyVaultReconciler::UpdateFor(const KeyVault& kv, const v1::Vault& vault) {
+  const std::vector<std::string> hosts = HostnamesFor(kv);
+  v1::UpdateVaultRequest update;
+  update.set_name(vault.name());
+  if (!std::equal(vault.hostnames().begin(), vault.hostnames().end(), hosts.begin(),
+                  hosts.end())) {
+    for (const std::string& h : hosts) update.add_hostnames(h);
+    update.add_update_mask("hostnames");
+  }
+  if (vault.sku() != SkuOf(kv.spec.sku)) {
+    update.set_sku(SkuOf(kv.spec.sku));
+    update.add_update_mask("sku");
+  }
+  if (kv.spec.enable_purge_protection && !vault.purge_protection()) {
+    update.set_purge_protection(true);
+    update.add_update_mask("purge_protection");
+  }
+  return update;
 }
 
 absl::Status KeyVaultReconciler::EnsureService(const KeyVault& kv) {

@@ -43,6 +43,10 @@ class KeyVaultReconciler {
   static std::string VaultNameFor(const v1alpha1::KeyVault& kv);
   // NAME.NAMESPACE.svc, NAME.NAMESPACE.svc.cluster.local, then spec.hostnames.
   static std::vector<std::string> HostnamesFor(const v1alpha1::KeyVault& kv);
+  // What to change in `vault` so that it is what `kv` describes; an empty update mask when it
+  // already is (the drift sweep asks the same question).
+  static admin::v1::UpdateVaultRequest UpdateFor(const v1alpha1::KeyVault& kv,
+                                                 const admin::v1::Vault& vault);
 
  private:
   struct Outcome;

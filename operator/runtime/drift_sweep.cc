@@ -1,6 +1,5 @@
 #include "operator/runtime/drift_sweep.h"
 
-#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,23 +13,12 @@ namespace {
 namespace v1 = ::coffer::admin::v1;
 
 bool VaultDrifted(const v1alpha1::KeyVault& kv, const v1::Vault* vault) {
-  if (vault == nullptr || vault->deleted_unix() != 0 || vault->id() != kv.status.vault_id) {
-    return true;
-  }
-  const std::vector<std::string> hosts = KeyVaultReconciler::HostnamesFor(kv);
-  const bool premium = kv.spec.sku == "premium";
-  return !std::equal(vault->hostnames().begin(), vault->hostnames().end(), hosts.begin(),
-                     hosts.end()) ||
-         (vault->sku() == v1::SKU_PREMIUM) != premium ||
-         (kv.spec.enable_purge_protection && !vault->purge_protection());
+  return vault == nullptr || vault->deleted_unix() != 0 || vault->id() != kv.status.vault_id ||
+         KeyVaultReconciler::UpdateFor(kv, *vault).update_mask_size() > 0;
 }
 
 bool GrantDrifted(const v1alpha1::AccessPolicyStatus& status, const v1::AccessPolicy* granted) {
-  if (granted == nullptr) return true;
-  v1alpha1::Permissions actual{{granted->secrets().begin(), granted->secrets().end()},
-                               {granted->keys().begin(), granted->keys().end()},
-                               {granted->certificates().begin(), granted->certificates().end()}};
-  return !(actual == status.granted);
+  return granted == nullptr || !(AccessPolicyReconciler::GrantedBy(*granted) == status.granted);
 }
 
 }  // namespace
