@@ -1,7 +1,6 @@
 // Runs the HTTP client, the informer, the leader elector and the conflict retry against the
 // kube-standin API server (a child process on loopback, real TLS and bearer token).
 #include <csignal>
-#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
@@ -22,6 +21,7 @@
 #include "lib/kube/retry.h"
 #include "lib/kube/token_calls.h"
 #include "lib/testing/status_matchers.h"
+#include "lib/testing/kube_standin.h"
 #include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
 
@@ -83,13 +83,8 @@ class KubeStandinTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string kubeconfig = dir_.File("kubeconfig");
-    standin_ = std::make_unique<testing::Subprocess>(
-        std::vector<std::string>{KUBE_STANDIN_PATH, "--listen", "127.0.0.1:0", "--kubeconfig",
-                                 kubeconfig},
-        dir_.File("standin.log"));
-    ASSERT_TRUE(standin_->Start());
-    ASSERT_TRUE(testing::PollUntil([&] { return std::filesystem::exists(kubeconfig); }))
-        << standin_->Log();
+    standin_ = testing::StartKubeStandin(KUBE_STANDIN_PATH, kubeconfig, dir_.File("standin.log"));
+    ASSERT_NE(standin_, nullptr);
     COFFER_ASSERT_OK_AND_ASSIGN(KubeConfig config, LoadKubeconfig(kubeconfig));
     COFFER_ASSERT_OK_AND_ASSIGN(tls_, TlsFiles::Create(config));
     COFFER_ASSERT_OK_AND_ASSIGN(std::unique_ptr<http::Client> http,

@@ -5,7 +5,6 @@
 // two replicas whose leader is killed.
 #include <signal.h>
 
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -17,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "lib/http/cpprest/client.h"
 #include "lib/testing/status_matchers.h"
+#include "lib/testing/kube_standin.h"
 #include "lib/testing/subprocess.h"
 #include "lib/vaultclient/admin_client.h"
 #include "lib/vaultclient/data_plane_client.h"
@@ -29,21 +29,12 @@ namespace v1 = ::coffer::admin::v1;
 using ::coffer::testing::PollUntil;
 using ::testing::HasSubstr;
 
-std::string KubectlPath() {
-  const char* pinned = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
-  return std::filesystem::exists(pinned) ? pinned : "kubectl";
-}
-
 class OperatorE2eTest : public testing::VaultHarnessTest {
  protected:
   void SetUp() override {
     kubeconfig_ = dir_.File("kubeconfig");
-    standin_ = std::make_unique<testing::Subprocess>(
-        std::vector<std::string>{KUBE_STANDIN_PATH, "--listen", "127.0.0.1:0", "--kubeconfig",
-                                 kubeconfig_},
-        dir_.File("standin.log"));
-    ASSERT_TRUE(standin_->Start());
-    ASSERT_TRUE(PollUntil([&] { return std::filesystem::exists(kubeconfig_); }));
+    standin_ = testing::StartKubeStandin(KUBE_STANDIN_PATH, kubeconfig_, dir_.File("standin.log"));
+    ASSERT_NE(standin_, nullptr);
     ASSERT_EQ(Kubectl({"apply", "-f", CRDS_DIR}).exit_code, 0);
     ASSERT_EQ(Kubectl({"create", "namespace", "team-a"}).exit_code, 0);
     // The vault trusts the stand-in's service-account tokens (it reads the kubeconfig).
@@ -55,10 +46,8 @@ class OperatorE2eTest : public testing::VaultHarnessTest {
   }
 
   testing::RunResult Kubectl(std::vector<std::string> args) {
-    std::vector<std::string> argv = {KubectlPath(), "--kubeconfig", kubeconfig_, "--cache-dir",
-                                     dir_.File("kubectl-cache")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::Run(argv, {{"HOME", dir_.path()}});
+    return testing::Run(testing::KubectlArgv(kubeconfig_, dir_.File("kubectl-cache"), args),
+                        {{"HOME", dir_.path()}});
   }
   void Apply(const std::string& name, const std::string& yaml) {
     std::string path = dir_.File(name + ".yaml");

@@ -1,7 +1,6 @@
 // Drives a real kube-standin process with real kubectl (issue 4).
 #include <signal.h>
 
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -15,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/base64.h"
+#include "lib/testing/kube_standin.h"
 #include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
 
@@ -51,24 +51,12 @@ std::string VaultYaml(const std::string& name, int replicas) {
          "\nspec:\n  replicas: " + std::to_string(replicas) + "\n";
 }
 
-// The kubectl 1.32 binary itself: /usr/bin/kubectl is gcloud's dispatcher, which picks a
-// version by the server's /version (docs/kube-standin-notes.md).
-std::string KubectlPath() {
-  const char* pinned = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
-  return std::filesystem::exists(pinned) ? pinned : "kubectl";
-}
-
 class KubectlTest : public ::testing::Test {
  protected:
   void SetUp() override {
     kubeconfig_ = dir_.File("kubeconfig");
-    standin_ = std::make_unique<testing::Subprocess>(
-        std::vector<std::string>{KUBE_STANDIN_PATH, "--listen", "127.0.0.1:0", "--kubeconfig",
-                                 kubeconfig_},
-        dir_.File("standin.log"));
-    ASSERT_TRUE(standin_->Start());
-    ASSERT_TRUE(testing::PollUntil([&] { return std::filesystem::exists(kubeconfig_); }))
-        << standin_->Log();
+    standin_ = testing::StartKubeStandin(KUBE_STANDIN_PATH, kubeconfig_, dir_.File("standin.log"));
+    ASSERT_NE(standin_, nullptr);
   }
   void TearDown() override {
     if (standin_ && standin_->running()) {
@@ -77,10 +65,7 @@ class KubectlTest : public ::testing::Test {
   }
 
   std::vector<std::string> KubectlArgv(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {KubectlPath(), "--kubeconfig", kubeconfig_, "--cache-dir",
-                                     dir_.File("cache")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
+    return testing::KubectlArgv(kubeconfig_, dir_.File("cache"), args);
   }
   testing::RunResult Kubectl(std::vector<std::string> args) {
     return testing::Run(KubectlArgv(args), {{"HOME", dir_.path()}});
@@ -188,10 +173,7 @@ TEST_F(KubectlTest, SeveralCrdsInOneGroup) {
 }
 
 TEST_F(KubectlTest, WrongTokenIsRefused) {
-  std::vector<std::string> argv = {KubectlPath(),      "--kubeconfig", kubeconfig_, "--cache-dir",
-                                   dir_.File("cache"), "--token",      "wrong",     "get",
-                                   "namespaces"};
-  testing::RunResult result = testing::Run(argv, {{"HOME", dir_.path()}});
+  testing::RunResult result = Kubectl({"--token", "wrong", "get", "namespaces"});
   EXPECT_NE(result.exit_code, 0);
   EXPECT_THAT(result.output, HasSubstr("You must be logged in to the server"));
 }
