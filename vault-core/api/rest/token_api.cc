@@ -29,19 +29,21 @@ http::Response OAuthError(int status, const std::string& error, const std::strin
                               Dump(json{{"error", error}, {"error_description", description}}));
 }
 
-// Logs why a token request got a 503, once per throttle period per `cause`: a fixed word or a
-// configured cluster, never a value from the request.
-void LogFailure(LogThrottle& throttle, Component component, std::string_view cause,
-                const std::string& message) {
+// The 503 for a token request that cannot be served now; why is logged once per throttle
+// period per `cause`: a fixed word or a configured cluster, never a value from the request.
+http::Response Unavailable(LogThrottle& throttle, Component component, std::string_view cause,
+                           const std::string& message) {
   int64_t held_back = 0;
-  if (!throttle.Admit(cause, &held_back)) return;
-  spdlog::logger& logger = Logger(component);
-  if (held_back == 0) {
-    logger.error("token request failed: {}", message);
-  } else {
-    logger.error("token request failed: {} ({} more like it since the last line)", message,
-                 held_back);
+  if (throttle.Admit(cause, &held_back)) {
+    spdlog::logger& logger = Logger(component);
+    if (held_back == 0) {
+      logger.error("token request failed: {}", message);
+    } else {
+      logger.error("token request failed: {} ({} more like it since the last line)", message,
+                   held_back);
+    }
   }
+  return OAuthError(503, "temporarily_unavailable", "Retry later.");
 }
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
@@ -162,9 +164,8 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
   claims.expires = claims.issued_at + authority_.token_lifetime;
   auto token = signer_.Issue(claims);
   if (!token.ok()) {
-    LogFailure(failure_log_, Component::kHsm, "hsm",
-               absl::StrCat("cannot sign: ", token.status().ToString()));
-    return OAuthError(503, "temporarily_unavailable", "Retry later.");
+    return Unavailable(failure_log_, Component::kHsm, "hsm",
+                       absl::StrCat("cannot sign: ", token.status().ToString()));
   }
   std::int64_t lifetime = absl::ToInt64Seconds(authority_.token_lifetime);
   return http::Response::Json(200, Dump(json{{"token_type", "Bearer"},
@@ -181,9 +182,9 @@ TokenApi::Login TokenApi::SecretLogin(std::string_view client_id, const SecretBy
                        "AADSTS7000215: Invalid client secret provided, or unknown client.")};
   }
   if (!who.ok()) {
-    LogFailure(failure_log_, Component::kVault, "storage",
-               absl::StrCat("principals unreadable: ", who.status().ToString()));
-    return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
+    return {std::nullopt,
+            Unavailable(failure_log_, Component::kVault, "storage",
+                        absl::StrCat("principals unreadable: ", who.status().ToString()))};
   }
   return {*std::move(who), {}};
 }
@@ -243,9 +244,9 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
   // The identity first: only a real managed identity of this cluster costs a TokenReview.
   auto named = principals_.ManagedIdentityOf(client_id);
   if (!named.ok() && !absl::IsUnauthenticated(named.status())) {
-    LogFailure(failure_log_, Component::kVault, "storage",
-               absl::StrCat("principals unreadable: ", named.status().ToString()));
-    return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
+    return {std::nullopt,
+            Unavailable(failure_log_, Component::kVault, "storage",
+                        absl::StrCat("principals unreadable: ", named.status().ToString()))};
   }
   if (!named.ok() || named->service_account->cluster != cluster->name) return refuse(no_match);
   absl::StatusOr<identity::ReviewedServiceAccount> reviewed =
@@ -256,10 +257,10 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
     return refuse(no_match);
   }
   if (!reviewed.ok()) {
-    LogFailure(failure_log_, Component::kVault, "cluster " + cluster->name,
-               absl::StrCat("cluster ", cluster->name, " cannot review tokens: ",
-                            reviewed.status().ToString()));
-    return {std::nullopt, OAuthError(503, "temporarily_unavailable", "Retry later.")};
+    return {std::nullopt, Unavailable(failure_log_, Component::kVault, "cluster " + cluster->name,
+                                      absl::StrCat("cluster ", cluster->name,
+                                                   " cannot review tokens: ",
+                                                   reviewed.status().ToString()))};
   }
   // A token of another service account than the one client_id names proves nothing.
   const domain::ServiceAccountSubject subject{cluster->name, reviewed->ns, reviewed->name};
