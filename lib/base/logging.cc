@@ -14,8 +14,8 @@
 namespace coffer {
 namespace {
 
-constexpr std::array<const char*, 10> kComponentNames = {
-    "vault", "config", "http", "storage", "hsm", "crypto", "audit", "kube", "operator", "test"};
+constexpr std::array<const char*, 11> kComponentNames = {
+    "vault", "config", "http", "storage", "hsm", "crypto", "audit", "kube", "operator", "csi", "test"};
 
 void AppendJsonEscaped(std::string_view in, spdlog::memory_buf_t& out) {
   static constexpr char kHex[] = "0123456789abcdef";

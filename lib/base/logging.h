@@ -22,6 +22,7 @@ enum class Component {
   kAudit,
   kKube,
   kOperator,
+  kCsi,
   kTest
 };
 enum class LogFormat { kText, kJson };

@@ -51,6 +51,10 @@ struct ServerOptions {
   absl::Duration read_timeout = absl::Seconds(30);
 };
 
+// A plain-HTTP listener on "HOST:PORT" or "[IPV6]:PORT" (an ops endpoint such as /metrics),
+// one thread. INVALID_ARGUMENT for anything else.
+absl::StatusOr<ServerOptions> ListenOn(std::string_view address);
+
 // A running HTTP(S) server. Thread-safe. A backend starts it (http::beast::StartServer).
 class Server {
  public:

@@ -60,7 +60,8 @@ class ConnectToTest : public ::testing::Test {
     options.vault_url = vault_url;
     options.ca_file = pki_.ca_cert;
     options.connect_to = "127.0.0.1:" + std::to_string(server_->port());
-    options.credentials = {"tenant-1", "app", SecretBytes("pw"), "https://login.coffer.test"};
+    options.credentials = {"tenant-1", "app", SecretBytes("pw"), "https://login.coffer.test",
+                           SecretBytes()};
     return options;
   }
 

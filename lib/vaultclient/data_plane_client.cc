@@ -35,10 +35,11 @@ std::string WithApiVersion(std::string path_and_query) {
 }
 
 absl::Status CheckCredentials(const DataPlaneCredentials& c) {
-  if (c.tenant_id.empty() || c.client_id.empty() || c.client_secret.empty() ||
-      c.authority_host.empty()) {
+  if (c.tenant_id.empty() || c.client_id.empty() || c.authority_host.empty() ||
+      c.client_secret.empty() == c.client_assertion.empty()) {
     return absl::InvalidArgumentError(
-        "the data plane needs a tenant id, client id, client secret and authority host");
+        "the data plane needs a tenant id, client id, authority host, and either a client secret "
+        "or a client assertion");
   }
   for (char ch : c.tenant_id) {
     if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '.') {
@@ -72,6 +73,7 @@ absl::StatusOr<std::unique_ptr<TokenSource>> MakeTokenSource(const DataPlaneOpti
   if (!options.connect_to.empty()) request.host_header = authority.host;
   request.client_id = c.client_id;
   request.client_secret = c.client_secret;
+  request.client_assertion = c.client_assertion;
   request.scope = scope + "/.default";
   return std::make_unique<TokenSource>(std::move(http), std::move(request), clock);
 }
@@ -99,6 +101,8 @@ absl::StatusOr<std::unique_ptr<DataPlaneClient>> DataPlaneClient::Create(
       new DataPlaneClient(url.Origin(), url.host, std::move(host_header), std::move(via),
                           std::move(vault), std::move(tokens)));
 }
+
+absl::Status DataPlaneClient::SignIn() { return tokens_->Token().status(); }
 
 absl::StatusOr<http::ClientResponse> DataPlaneClient::SendOnce(std::string_view method,
                                                                const std::string& path_and_query,

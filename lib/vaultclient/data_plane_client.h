@@ -19,12 +19,15 @@
 
 namespace coffer::vaultclient {
 
-// A service principal's client secret, as the Azure SDKs take it (AZURE_TENANT_ID, ...).
+// How the client logs in, as the Azure SDKs take it (AZURE_TENANT_ID, ...): a service
+// principal's client secret, or a signed assertion (a pod's service-account token for its
+// managed identity, as WorkloadIdentityCredential sends it). Exactly one of the two.
 struct DataPlaneCredentials {
   std::string tenant_id;
   std::string client_id;
   SecretBytes client_secret;
   std::string authority_host;  // "https://login.example.com[:port]"; Coffer's token service
+  SecretBytes client_assertion;
 };
 
 struct DataPlaneOptions {
@@ -57,6 +60,10 @@ class DataPlaneClient {
   static absl::StatusOr<std::unique_ptr<DataPlaneClient>> Create(const DataPlaneOptions& options,
                                                                  const http::ClientFactory& factory,
                                                                  Clock& clock = Clock::Real());
+
+  // Gets an access token now, when none is cached: the credentials are checked at the token
+  // service even when no vault call follows.
+  absl::Status SignIn();
 
   // Creates a new version; the result carries the value.
   absl::StatusOr<Secret> SetSecret(std::string_view name, const SecretBytes& value,

@@ -121,6 +121,23 @@ TEST_F(DataPlaneClientTest, GetSendsABearerFromTheClientCredentialsGrant) {
   EXPECT_EQ(Header(server_.vault_requests[0], "Host"), "");  // the HTTP client's own
 }
 
+TEST_F(DataPlaneClientTest, SignInSendsTheClientAssertionInsteadOfASecret) {
+  DataPlaneOptions options = Options();
+  options.credentials.client_secret = SecretBytes();
+  options.credentials.client_assertion = SecretBytes("eyJ.pod-token.sig");
+  auto client = Make(options);
+  COFFER_ASSERT_OK(client->SignIn());
+  ASSERT_EQ(server_.token_requests.size(), 1u);
+  EXPECT_EQ(server_.token_requests[0].body,
+            "grant_type=client_credentials&client_id=app-client-id"
+            "&scope=https%3A%2F%2Fvault.coffer.test%2F.default"
+            "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+            "&client_assertion=eyJ.pod-token.sig");
+  EXPECT_TRUE(server_.vault_requests.empty());
+  COFFER_ASSERT_OK(client->SignIn());  // the token is kept
+  EXPECT_EQ(server_.token_count, 1);
+}
+
 TEST_F(DataPlaneClientTest, TokenIsReusedUntilFiveMinutesBeforeItExpires) {
   server_.answers["GET /secrets?api-version=7.6"] = Reply(200, R"({"value":[]})");
   auto client = Make();
@@ -247,6 +264,10 @@ TEST_F(DataPlaneClientTest, BadOptionsAreRefusedUpFront) {
   DataPlaneOptions no_secret = Options();
   no_secret.credentials.client_secret = SecretBytes();
   EXPECT_THAT(DataPlaneClient::Create(no_secret, server_.Factory(), clock_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  DataPlaneOptions both = Options();
+  both.credentials.client_assertion = SecretBytes("eyJ.pod-token.sig");
+  EXPECT_THAT(DataPlaneClient::Create(both, server_.Factory(), clock_),
               StatusIs(absl::StatusCode::kInvalidArgument));
   DataPlaneOptions single_label = Options();
   single_label.vault_url = "https://localhost:8443";

@@ -48,8 +48,15 @@ absl::Status TokenSource::Fetch() {
   request.headers.Add("Accept", "application/json");
   if (!request_.host_header.empty()) request.headers.Add("Host", request_.host_header);
   request.body = "grant_type=client_credentials&client_id=" + PercentEncode(request_.client_id) +
-                 "&scope=" + PercentEncode(request_.scope) + "&client_secret=";
-  request.body += PercentEncode(request_.client_secret.reveal());
+                 "&scope=" + PercentEncode(request_.scope);
+  if (request_.client_assertion.empty()) {
+    request.body += "&client_secret=" + PercentEncode(request_.client_secret.reveal());
+  } else {
+    request.body +=
+        "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+        "&client_assertion=" +
+        PercentEncode(request_.client_assertion.reveal());
+  }
   absl::Time asked = clock_.Now();
   auto response = authority_->Send(request);
   Wipe(request.body);

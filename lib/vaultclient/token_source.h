@@ -15,13 +15,16 @@
 namespace coffer::vaultclient {
 
 // A client-credentials grant: POST {authority}/{tenant}/oauth2/v2.0/token with the form
-// grant_type=client_credentials, client_id, client_secret, scope.
+// grant_type=client_credentials, client_id, scope, and client_secret or (RFC 7523)
+// client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer with
+// client_assertion.
 struct TokenRequest {
   std::string endpoint;     // the token URL as people know it, for messages
   std::string token_path;   // "/" + tenant + "/oauth2/v2.0/token", after the authority's base
   std::string host_header;  // sent as Host when not empty (for --connect-to)
   std::string client_id;
-  SecretBytes client_secret;
+  SecretBytes client_secret;     // or
+  SecretBytes client_assertion;  // a signed JWT
   std::string scope;  // "https://RESOURCE/.default"
 };
 

@@ -8,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "lib/base/clock.h"
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
@@ -21,7 +20,7 @@
 #include "lib/vaultclient/admin_client.h"
 #include "operator/cmd/flags.h"
 #include "operator/runtime/manager.h"
-#include "operator/runtime/ops_handler.h"
+#include "lib/metrics/ops_handler.h"
 
 namespace {
 
@@ -36,22 +35,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// host:port -> ServerOptions; "" when metrics are off.
-absl::StatusOr<coffer::http::ServerOptions> MetricsServer(const std::string& address) {
-  coffer::http::ServerOptions options;
-  std::size_t colon = address.rfind(':');
-  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &options.port) ||
-      options.port < 0 || options.port > 65535) {
-    return absl::InvalidArgumentError("--metrics-address: want HOST:PORT");
-  }
-  options.host = address.substr(0, colon);
-  if (options.host.size() >= 2 && options.host.front() == '[' && options.host.back() == ']') {
-    options.host = options.host.substr(1, options.host.size() - 2);  // [::1]:8080
-  }
-  options.threads = 1;
-  return options;
 }
 
 }  // namespace
@@ -106,11 +89,11 @@ int main(int argc, char** argv) {
 
   metrics::Registry metrics;
   op::Manager manager(**kube, **admin, Clock::Real(), metrics, flags->manager);
-  op::OpsHandler ops(metrics, [&manager] { return manager.Ready(); });
+  metrics::OpsHandler ops(metrics, [&manager] { return manager.Ready(); });
   std::unique_ptr<http::Server> ops_server;
   if (!flags->metrics_address.empty()) {
-    auto options = MetricsServer(flags->metrics_address);
-    if (!options.ok()) return Fail(std::string(options.status().message()));
+    auto options = http::ListenOn(flags->metrics_address);
+    if (!options.ok()) return Fail("--metrics-address: " + std::string(options.status().message()));
     auto started = http::beast::StartServer(*options, ops);
     if (!started.ok()) return Fail("--metrics-address: " + std::string(started.status().message()));
     ops_server = *std::move(started);

@@ -5,6 +5,7 @@ the message it must get in its first line, "# expect: ...") and every forbidden 
   crds_test.py KUBE_STANDIN_BINARY
 """
 
+import json
 import os
 import pathlib
 import shutil
@@ -75,6 +76,15 @@ class CrdTest(unittest.TestCase):
         mode = self.kubectl("get", "kvm", "billing-files", "-n", "team-a", "-o",
                             "jsonpath={.spec.rotation.interval} {.spec.objects[1].optional}").stdout
         self.assertEqual(mode, "2m false")  # defaults
+
+    def test_csidriver_asks_kubelet_for_pod_info_a_token_and_republish(self):
+        spec = json.loads(self.kubectl("get", "csidriver", "secrets.coffer.dev", "-o",
+                                       "json").stdout)["spec"]
+        self.assertFalse(spec["attachRequired"])
+        self.assertTrue(spec["podInfoOnMount"])
+        self.assertTrue(spec["requiresRepublish"])
+        self.assertEqual(spec["volumeLifecycleModes"], ["Ephemeral"])
+        self.assertEqual([t["audience"] for t in spec["tokenRequests"]], ["api://coffer"])
 
     def test_defaults_are_filled_in(self):
         self.kubectl("apply", "-f", "-", stdin="apiVersion: coffer.dev/v1alpha1\nkind: KeyVault\n"

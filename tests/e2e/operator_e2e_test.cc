@@ -16,11 +16,10 @@
 #include "gtest/gtest.h"
 #include "lib/http/cpprest/client.h"
 #include "lib/testing/status_matchers.h"
-#include "lib/testing/kube_standin.h"
 #include "lib/testing/subprocess.h"
 #include "lib/vaultclient/admin_client.h"
 #include "lib/vaultclient/data_plane_client.h"
-#include "tests/integration/vault_harness.h"
+#include "tests/e2e/cluster_harness.h"
 
 namespace coffer {
 namespace {
@@ -29,66 +28,8 @@ namespace v1 = ::coffer::admin::v1;
 using ::coffer::testing::PollUntil;
 using ::testing::HasSubstr;
 
-class OperatorE2eTest : public testing::VaultHarnessTest {
+class OperatorE2eTest : public testing::ClusterHarnessTest {
  protected:
-  void SetUp() override {
-    kubeconfig_ = dir_.File("kubeconfig");
-    standin_ = testing::StartKubeStandin(KUBE_STANDIN_PATH, kubeconfig_, dir_.File("standin.log"));
-    ASSERT_NE(standin_, nullptr);
-    ASSERT_EQ(Kubectl({"apply", "-f", CRDS_DIR}).exit_code, 0);
-    ASSERT_EQ(Kubectl({"create", "namespace", "team-a"}).exit_code, 0);
-    // The vault trusts the stand-in's service-account tokens (it reads the kubeconfig).
-    vault_ = StartReadyVault(
-        {"--set", "identity.clusters.e2e.issuer=https://kubernetes.default.svc.cluster.local",
-         "--set", "identity.clusters.e2e.kubeconfig=" + kubeconfig_});
-    admin_ = ConnectAdmin();
-    ASSERT_NE(admin_, nullptr);
-  }
-
-  testing::RunResult Kubectl(std::vector<std::string> args) {
-    return testing::Run(testing::KubectlArgv(kubeconfig_, dir_.File("kubectl-cache"), args),
-                        {{"HOME", dir_.path()}});
-  }
-  void Apply(const std::string& name, const std::string& yaml) {
-    std::string path = dir_.File(name + ".yaml");
-    std::ofstream(path) << yaml;
-    testing::RunResult applied = Kubectl({"apply", "-f", path});
-    ASSERT_EQ(applied.exit_code, 0) << applied.output;
-  }
-  std::unique_ptr<testing::Subprocess> StartOperator(const std::string& identity,
-                                                     bool leader_elect = false) {
-    std::vector<std::string> argv = {OPERATOR_BINARY,
-                                     "--kubeconfig",
-                                     kubeconfig_,
-                                     "--vault-admin",
-                                     "unix://" + admin_socket(),
-                                     "--cluster-name",
-                                     "e2e",
-                                     "--vault-port",
-                                     std::to_string(port_),
-                                     "--resync-period",
-                                     "2s",
-                                     "--identity",
-                                     identity,
-                                     "--metrics-address",
-                                     ""};
-    if (leader_elect) argv.insert(argv.end(), {"--leader-elect", "--lease-namespace", "team-a"});
-    auto op = std::make_unique<testing::Subprocess>(argv, dir_.File(identity + ".log"));
-    EXPECT_TRUE(op->Start());
-    return op;
-  }
-  std::string Jsonpath(const std::string& kind, const std::string& name, const std::string& path) {
-    testing::RunResult got = Kubectl({"get", kind, name, "-n", "team-a", "-o", "jsonpath=" + path});
-    return got.exit_code == 0 ? got.output : "<" + got.output + ">";
-  }
-  bool Ready(const std::string& kind, const std::string& name) {
-    return Jsonpath(kind, name, "{.status.conditions[?(@.type==\"Ready\")].status}") == "True";
-  }
-  bool Gone(const std::string& kind, const std::string& name) {
-    return Kubectl({"get", kind, name, "-n", "team-a"}).output.find("NotFound") !=
-           std::string::npos;
-  }
-
   // What a pod trusting only ConfigMap coffer-ca sees at the vault's Service name: the
   // certificate the vault issued for that name (chosen by SNI), and nothing for other names.
   void ExpectServedWithCertificateFromCofferCa(const std::string& host) {
@@ -113,22 +54,6 @@ class OperatorE2eTest : public testing::VaultHarnessTest {
       }
     }
   }
-
-  std::string KeyVaultYaml() {
-    return "apiVersion: coffer.dev/v1alpha1\nkind: KeyVault\nmetadata: {name: prod, namespace: "
-           "team-a}\nspec: {softDeleteRetentionInDays: 7, hostnames: [prod.vault.coffer.test]}\n";
-  }
-  std::string PolicyYaml(const std::string& name, const std::string& subject,
-                         const std::string& secrets) {
-    return "apiVersion: coffer.dev/v1alpha1\nkind: AccessPolicy\nmetadata: {name: " + name +
-           ", namespace: team-a}\nspec:\n  vaultRef: {name: prod}\n  subject: " + subject +
-           "\n  permissions: {secrets: [" + secrets + "]}\n";
-  }
-
-  std::unique_ptr<testing::Subprocess> vault_;
-  std::unique_ptr<testing::Subprocess> standin_;
-  std::string kubeconfig_;
-  std::unique_ptr<vaultclient::AdminClient> admin_;
 };
 
 TEST_F(OperatorE2eTest, GrantReadRevokeAndSoftDeleteThroughKubectl) {

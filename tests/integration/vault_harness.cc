@@ -79,7 +79,7 @@ vaultclient::DataPlaneCredentials VaultHarnessTest::NewPrincipal(vaultclient::Ad
   EXPECT_THAT(installation, IsOk());
   if (!secret.ok() || !installation.ok()) return {};
   return {installation->tenant_id(), principal->client_id(), SecretBytes(secret->value()),
-          installation->authority_url()};
+          installation->authority_url(), SecretBytes()};
 }
 
 std::unique_ptr<vaultclient::DataPlaneClient> VaultHarnessTest::DataPlane(

@@ -1,18 +1,18 @@
-#ifndef COFFER_OPERATOR_RUNTIME_OPS_HANDLER_H_
-#define COFFER_OPERATOR_RUNTIME_OPS_HANDLER_H_
+#ifndef COFFER_LIB_METRICS_OPS_HANDLER_H_
+#define COFFER_LIB_METRICS_OPS_HANDLER_H_
 
 #include <functional>
 
 #include "lib/http/http.h"
 #include "lib/metrics/metrics.h"
 
-namespace coffer::op {
+namespace coffer::metrics {
 
 // /healthz (the process answers), /readyz (`ready()`), /metrics (Prometheus text); 404 for the
 // rest. Thread-safe.
 class OpsHandler : public http::Handler {
  public:
-  OpsHandler(metrics::Registry& metrics, std::function<bool()> ready)
+  OpsHandler(Registry& metrics, std::function<bool()> ready)
       : metrics_(metrics), ready_(std::move(ready)) {}
 
   http::Response Handle(const http::Request& request) override {
@@ -29,10 +29,10 @@ class OpsHandler : public http::Handler {
   }
 
  private:
-  metrics::Registry& metrics_;
+  Registry& metrics_;
   const std::function<bool()> ready_;
 };
 
-}  // namespace coffer::op
+}  // namespace coffer::metrics
 
-#endif  // COFFER_OPERATOR_RUNTIME_OPS_HANDLER_H_
+#endif  // COFFER_LIB_METRICS_OPS_HANDLER_H_

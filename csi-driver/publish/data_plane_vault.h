@@ -1,0 +1,53 @@
+#ifndef COFFER_CSI_DRIVER_PUBLISH_DATA_PLANE_VAULT_H_
+#define COFFER_CSI_DRIVER_PUBLISH_DATA_PLANE_VAULT_H_
+
+// Vault over the vault's REST API (lib/vaultclient): the tenant and token service are learnt
+// from each vault's login challenge (once per vault URL), and HTTP connections are shared by
+// every pod's session, so a publish costs requests, not TLS handshakes.
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "csi-driver/publish/backends.h"
+#include "lib/base/clock.h"
+#include "lib/http/client.h"
+#include "lib/vaultclient/challenge.h"
+
+namespace coffer::csi {
+
+struct DataPlaneVaultOptions {
+  // "HOST:PORT" every vault request is sent to, whatever the vault URL's host (which is still
+  // sent as Host and checked against the certificate); empty: the vault URL's own address.
+  std::string connect_to;
+  std::string ca_file;  // trust this CA bundle instead of the system's
+  absl::Duration timeout = absl::Seconds(10);
+};
+
+class DataPlaneVault : public Vault {
+ public:
+  DataPlaneVault(DataPlaneVaultOptions options, http::ClientFactory factory, Clock& clock);
+  ~DataPlaneVault() override;
+
+  absl::StatusOr<std::unique_ptr<VaultSession>> SignIn(const std::string& vault_url,
+                                                       const std::string& client_id,
+                                                       const SecretBytes& assertion) override;
+
+ private:
+  absl::StatusOr<vaultclient::VaultAuthority> Authority(const std::string& vault_url);
+  // Hands out borrowed views of one long-lived client per origin.
+  absl::StatusOr<std::unique_ptr<http::Client>> SharedClient(const http::ClientOptions& options);
+
+  const DataPlaneVaultOptions options_;
+  const http::ClientFactory factory_;
+  Clock& clock_;
+  absl::Mutex mu_;
+  std::map<std::string, vaultclient::VaultAuthority> authorities_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<http::Client>> clients_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace coffer::csi
+
+#endif  // COFFER_CSI_DRIVER_PUBLISH_DATA_PLANE_VAULT_H_

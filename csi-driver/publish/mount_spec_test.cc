@@ -1,0 +1,105 @@
+// VaultMount parsing and the volume context kubelet hands over.
+#include "csi-driver/publish/mount_spec.h"
+
+#include "csi-driver/publish/volume.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/testing/status_matchers.h"
+#include "nlohmann/json.hpp"
+
+namespace coffer::csi {
+namespace {
+
+using ::coffer::testing::StatusIs;
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+json Mount(json objects) {
+  return json{{"spec", {{"vaultRef", {{"name", "prod"}}}, {"objects", objects}}}};
+}
+
+TEST(MountSpecTest, DefaultsFileNameModeAndRotation) {
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      MountSpec spec,
+      ParseVaultMount(Mount(json::array({{{"name", "db"}, {"type", "secret"}},
+                                         {{"name", "tls"},
+                                          {"type", "certificate"},
+                                          {"fileName", "tls.pem"},
+                                          {"mode", 0400},
+                                          {"optional", true}}})),
+                      "team-a"));
+  EXPECT_EQ(spec.vault_namespace, "team-a");
+  EXPECT_EQ(spec.vault_name, "prod");
+  ASSERT_EQ(spec.objects.size(), 2u);
+  EXPECT_EQ(spec.objects[0].file_name, "db");
+  EXPECT_EQ(spec.objects[0].mode, 0644u);
+  EXPECT_EQ(spec.objects[1].file_name, "tls.pem");
+  EXPECT_EQ(spec.objects[1].mode, 0400u);
+  EXPECT_TRUE(spec.objects[1].optional);
+  EXPECT_TRUE(spec.rotation_enabled);
+  EXPECT_EQ(spec.rotation_interval, absl::Minutes(2));
+}
+
+TEST(MountSpecTest, RefusesWhatCouldEscapeOrCollide) {
+  for (const json& objects : {
+           json::array({{{"name", "db"}, {"type", "secret"}, {"fileName", "../etc/passwd"}}}),
+           json::array({{{"name", "db"}, {"type", "secret"}, {"fileName", "..data"}}}),
+           json::array({{{"name", "db"}, {"type", "secret"}},
+                        {{"name", "x"}, {"type", "secret"}, {"fileName", "db"}}}),
+           json::array({{{"name", "db"}, {"type", "blob"}}}),
+           json::array({{{"name", "db"}, {"type", "secret"}, {"mode", 01777}}}),
+           json::array({{{"name", "db"}, {"type", "secret"}, {"version", "latest"}}}),
+           json::array(),
+       }) {
+    EXPECT_THAT(ParseVaultMount(Mount(objects), "team-a"),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << objects.dump();
+  }
+  json too_fast = Mount(json::array({{{"name", "db"}, {"type", "secret"}}}));
+  too_fast["spec"]["rotation"] = {{"interval", "500ms"}};
+  EXPECT_THAT(ParseVaultMount(too_fast, "team-a"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("rotation.interval")));
+}
+
+std::map<std::string, std::string> Context() {
+  return {{"vaultMount", "files"},
+          {"csi.storage.k8s.io/pod.name", "web"},
+          {"csi.storage.k8s.io/pod.namespace", "team-a"},
+          {"csi.storage.k8s.io/pod.uid", "u-1"},
+          {"csi.storage.k8s.io/serviceAccount.name", "billing"},
+          {"csi.storage.k8s.io/ephemeral", "true"},
+          {"csi.storage.k8s.io/serviceAccount.tokens",
+           R"({"api://coffer":{"token":"eyJ.a.b","expirationTimestamp":"2026-12-02T20:00:00Z"}})"}};
+}
+
+TEST(VolumeContextTest, ReadsPodAndTheTokenForCoffersAudience) {
+  PublishRequest request;
+  COFFER_ASSERT_OK(ReadVolumeContext(Context(), "api://coffer", &request));
+  EXPECT_EQ(request.vault_mount, "files");
+  EXPECT_EQ(request.pod.ns, "team-a");
+  EXPECT_EQ(request.pod.uid, "u-1");
+  EXPECT_EQ(request.pod.service_account, "billing");
+  EXPECT_EQ(request.pod_token.reveal(), "eyJ.a.b");
+}
+
+TEST(VolumeContextTest, SaysWhichCSIDriverSettingIsMissing) {
+  PublishRequest request;
+  auto context = Context();
+  context.erase("vaultMount");
+  EXPECT_THAT(ReadVolumeContext(context, "api://coffer", &request),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("vaultMount")));
+  context = Context();
+  context.erase("csi.storage.k8s.io/pod.uid");
+  EXPECT_THAT(ReadVolumeContext(context, "api://coffer", &request),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("podInfoOnMount")));
+  context = Context();
+  EXPECT_THAT(ReadVolumeContext(context, "api://other", &request),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tokenRequests")));
+  context["csi.storage.k8s.io/serviceAccount.tokens"] = "not json";
+  auto refused = ReadVolumeContext(context, "api://coffer", &request);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(refused.message(), ::testing::Not(HasSubstr("eyJ")));
+}
+
+}  // namespace
+}  // namespace coffer::csi

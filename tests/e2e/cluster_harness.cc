@@ -1,0 +1,83 @@
+#include "tests/e2e/cluster_harness.h"
+
+#include <fstream>
+
+#include "lib/testing/kube_standin.h"
+
+namespace coffer::testing {
+
+void ClusterHarnessTest::SetUp() {
+  kubeconfig_ = dir_.File("kubeconfig");
+  standin_ = StartKubeStandin(KUBE_STANDIN_PATH, kubeconfig_, dir_.File("standin.log"));
+  ASSERT_NE(standin_, nullptr);
+  ASSERT_EQ(Kubectl({"apply", "-f", CRDS_DIR}).exit_code, 0);
+  ASSERT_EQ(Kubectl({"create", "namespace", "team-a"}).exit_code, 0);
+  // The vault trusts the stand-in's service-account tokens (it reads the kubeconfig).
+  vault_ = StartReadyVault(
+      {"--set", "identity.clusters.e2e.issuer=https://kubernetes.default.svc.cluster.local",
+       "--set", "identity.clusters.e2e.kubeconfig=" + kubeconfig_});
+  admin_ = ConnectAdmin();
+  ASSERT_NE(admin_, nullptr);
+}
+
+RunResult ClusterHarnessTest::Kubectl(std::vector<std::string> args) {
+  return testing::Run(KubectlArgv(kubeconfig_, dir_.File("kubectl-cache"), args), {{"HOME", dir_.path()}});
+}
+
+void ClusterHarnessTest::Apply(const std::string& name, const std::string& yaml) {
+  std::string path = dir_.File(name + ".yaml");
+  std::ofstream(path) << yaml;
+  RunResult applied = Kubectl({"apply", "-f", path});
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+}
+
+std::unique_ptr<Subprocess> ClusterHarnessTest::StartOperator(const std::string& identity,
+                                                              bool leader_elect) {
+  std::vector<std::string> argv = {OPERATOR_BINARY,
+                                   "--kubeconfig",
+                                   kubeconfig_,
+                                   "--vault-admin",
+                                   "unix://" + admin_socket(),
+                                   "--cluster-name",
+                                   "e2e",
+                                   "--vault-port",
+                                   std::to_string(port_),
+                                   "--resync-period",
+                                   "2s",
+                                   "--identity",
+                                   identity,
+                                   "--metrics-address",
+                                   ""};
+  if (leader_elect) argv.insert(argv.end(), {"--leader-elect", "--lease-namespace", "team-a"});
+  auto op = std::make_unique<Subprocess>(argv, dir_.File(identity + ".log"));
+  EXPECT_TRUE(op->Start());
+  return op;
+}
+
+std::string ClusterHarnessTest::Jsonpath(const std::string& kind, const std::string& name,
+                                         const std::string& path) {
+  RunResult got = Kubectl({"get", kind, name, "-n", "team-a", "-o", "jsonpath=" + path});
+  return got.exit_code == 0 ? got.output : "<" + got.output + ">";
+}
+
+bool ClusterHarnessTest::Ready(const std::string& kind, const std::string& name) {
+  return Jsonpath(kind, name, "{.status.conditions[?(@.type==\"Ready\")].status}") == "True";
+}
+
+bool ClusterHarnessTest::Gone(const std::string& kind, const std::string& name) {
+  return Kubectl({"get", kind, name, "-n", "team-a"}).output.find("NotFound") != std::string::npos;
+}
+
+std::string ClusterHarnessTest::KeyVaultYaml() {
+  return "apiVersion: coffer.dev/v1alpha1\nkind: KeyVault\nmetadata: {name: prod, namespace: "
+         "team-a}\nspec: {softDeleteRetentionInDays: 7, hostnames: [prod.vault.coffer.test]}\n";
+}
+
+std::string ClusterHarnessTest::PolicyYaml(const std::string& name, const std::string& subject,
+                                           const std::string& secrets) {
+  return "apiVersion: coffer.dev/v1alpha1\nkind: AccessPolicy\nmetadata: {name: " + name +
+         ", namespace: team-a}\nspec:\n  vaultRef: {name: prod}\n  subject: " + subject +
+         "\n  permissions: {secrets: [" + secrets + "]}\n";
+}
+
+}  // namespace coffer::testing

@@ -1,0 +1,46 @@
+#ifndef COFFER_TESTS_E2E_CLUSTER_HARNESS_H_
+#define COFFER_TESTS_E2E_CLUSTER_HARNESS_H_
+
+// A cluster as the end-to-end tests meet it: the Kubernetes API stand-in with Coffer's CRDs
+// and namespace team-a, a real coffer-vault that trusts the stand-in's service-account tokens
+// (cluster "e2e"), coffer-operator processes on demand, and real kubectl.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/testing/subprocess.h"
+#include "lib/vaultclient/admin_client.h"
+#include "tests/integration/vault_harness.h"
+
+namespace coffer::testing {
+
+class ClusterHarnessTest : public VaultHarnessTest {
+ protected:
+  void SetUp() override;
+
+  RunResult Kubectl(std::vector<std::string> args);
+  // kubectl apply of `yaml`, saved as NAME.yaml; fails the test if kubectl does.
+  void Apply(const std::string& name, const std::string& yaml);
+  // coffer-operator for cluster "e2e", resyncing every 2 s.
+  std::unique_ptr<Subprocess> StartOperator(const std::string& identity,
+                                            bool leader_elect = false);
+  // kubectl get KIND NAME -n team-a -o jsonpath=PATH; "<kubectl's output>" on failure.
+  std::string Jsonpath(const std::string& kind, const std::string& name, const std::string& path);
+  bool Ready(const std::string& kind, const std::string& name);
+  bool Gone(const std::string& kind, const std::string& name);
+
+  // KeyVault prod (hostname prod.vault.coffer.test) and an AccessPolicy on it for `subject`.
+  static std::string KeyVaultYaml();
+  static std::string PolicyYaml(const std::string& name, const std::string& subject,
+                                const std::string& secrets);
+
+  std::unique_ptr<Subprocess> vault_;
+  std::unique_ptr<Subprocess> standin_;
+  std::string kubeconfig_;
+  std::unique_ptr<vaultclient::AdminClient> admin_;
+};
+
+}  // namespace coffer::testing
+
+#endif  // COFFER_TESTS_E2E_CLUSTER_HARNESS_H_
