@@ -9,7 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "csi-driver/publish/mount_spec.h"
+#include "lib/crd/vault_mount.h"
 #include "csi-driver/publish/volume.h"
 #include "lib/base/secret_bytes.h"
 
@@ -18,7 +18,7 @@ namespace coffer::csi {
 class Cluster {
  public:
   virtual ~Cluster() = default;
-  virtual absl::StatusOr<MountSpec> GetVaultMount(const std::string& ns,
+  virtual absl::StatusOr<crd::MountSpec> GetVaultMount(const std::string& ns,
                                                   const std::string& name) = 0;
   // The KeyVault's status.vaultUri ("https://prod.vault.example.com"); FAILED_PRECONDITION while
   // the operator has not set it.

@@ -33,11 +33,11 @@ std::string StringAt(const json& object, const char* section, const char* key) {
 KubeCluster::KubeCluster(kube::KubeClient& client, Clock& clock, std::string node_id)
     : client_(client), events_(client, clock, "secrets.coffer.dev/coffer-csi", std::move(node_id)) {}
 
-absl::StatusOr<MountSpec> KubeCluster::GetVaultMount(const std::string& ns,
+absl::StatusOr<crd::MountSpec> KubeCluster::GetVaultMount(const std::string& ns,
                                                      const std::string& name) {
   auto object = client_.Get(kVaultMounts, ns, name);
   if (!object.ok()) return Missing(object.status(), "VaultMount " + ns + "/" + name);
-  return ParseVaultMount(*object, ns);
+  return crd::ParseVaultMount(*object, ns);
 }
 
 absl::StatusOr<std::string> KubeCluster::VaultUrl(const std::string& ns, const std::string& name) {

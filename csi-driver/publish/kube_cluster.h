@@ -18,7 +18,7 @@ class KubeCluster : public Cluster {
  public:
   KubeCluster(kube::KubeClient& client, Clock& clock, std::string node_id);
 
-  absl::StatusOr<MountSpec> GetVaultMount(const std::string& ns, const std::string& name) override;
+  absl::StatusOr<crd::MountSpec> GetVaultMount(const std::string& ns, const std::string& name) override;
   absl::StatusOr<std::string> VaultUrl(const std::string& ns, const std::string& name) override;
   absl::StatusOr<std::string> ClientId(const std::string& ns,
                                        const std::string& service_account) override;

@@ -22,13 +22,13 @@ namespace {
 
 constexpr std::size_t kParallelReads = 8;
 
-const char* KindName(ObjectType type) {
+const char* KindName(crd::ObjectType type) {
   switch (type) {
-    case ObjectType::kSecret:
+    case crd::ObjectType::kSecret:
       return "secret";
-    case ObjectType::kKey:
+    case crd::ObjectType::kKey:
       return "key";
-    case ObjectType::kCertificate:
+    case crd::ObjectType::kCertificate:
       return "certificate";
   }
   return "object";
@@ -36,7 +36,7 @@ const char* KindName(ObjectType type) {
 
 // A vault error about one object, said for the pod's owner: which object, of which KeyVault,
 // and why. NOT_FOUND becomes FAILED_PRECONDITION: to CSI, NOT_FOUND means "no such volume".
-absl::Status ObjectError(const MountObject& object, const MountSpec& spec, const PodInfo& pod,
+absl::Status ObjectError(const crd::MountObject& object, const crd::MountSpec& spec, const PodInfo& pod,
                          const absl::Status& status) {
   std::string what = std::string(KindName(object.type)) + " '" + object.name + "' of KeyVault " +
                      spec.vault_namespace + "/" + spec.vault_name;
@@ -168,7 +168,7 @@ absl::Status Publisher::Publish(const PublishRequest& request) {
 
 absl::StatusOr<Publisher::FetchedSet> Publisher::FetchSet(const PublishRequest& request) {
   const PodInfo& pod = request.pod;
-  COFFER_ASSIGN_OR_RETURN(MountSpec spec, cluster_.GetVaultMount(pod.ns, request.vault_mount));
+  COFFER_ASSIGN_OR_RETURN(crd::MountSpec spec, cluster_.GetVaultMount(pod.ns, request.vault_mount));
   COFFER_ASSIGN_OR_RETURN(std::string vault_url,
                           cluster_.VaultUrl(spec.vault_namespace, spec.vault_name));
   COFFER_ASSIGN_OR_RETURN(std::string client_id, cluster_.ClientId(pod.ns, pod.service_account));
@@ -181,8 +181,8 @@ absl::StatusOr<Publisher::FetchedSet> Publisher::FetchSet(const PublishRequest& 
   // Reads go out a few at a time: a publish waits for the vault's latency, not its CPU.
   std::vector<absl::StatusOr<FetchedObject>> results(spec.objects.size());
   auto read = [&](std::size_t i) {
-    const MountObject& object = spec.objects[i];
-    if (object.type != ObjectType::kSecret) {
+    const crd::MountObject& object = spec.objects[i];
+    if (object.type != crd::ObjectType::kSecret) {
       results[i] = absl::FailedPreconditionError(
           "only secrets can be mounted so far: this vault does not serve keys and certificates");
       return;
@@ -200,7 +200,7 @@ absl::StatusOr<Publisher::FetchedSet> Publisher::FetchSet(const PublishRequest& 
     for (auto& r : reads) r.get();
   }
   for (std::size_t i = 0; i < results.size(); ++i) {
-    const MountObject& object = spec.objects[i];
+    const crd::MountObject& object = spec.objects[i];
     absl::StatusOr<FetchedObject>& got = results[i];
     if (!got.ok()) {
       absl::Status error = ObjectError(object, spec, pod, got.status());

@@ -32,12 +32,12 @@ std::string Read(const std::string& path) {
 
 class FakeCluster : public Cluster {
  public:
-  std::map<std::string, MountSpec> mounts;  // by name, namespace team-a
+  std::map<std::string, crd::MountSpec> mounts;  // by name, namespace team-a
   std::string vault_url = "https://prod.vault.coffer.test";
   std::map<std::string, std::string> client_ids = {{"billing", "client-billing"}};
   std::vector<std::string> warnings;
 
-  absl::StatusOr<MountSpec> GetVaultMount(const std::string& ns, const std::string& name) override {
+  absl::StatusOr<crd::MountSpec> GetVaultMount(const std::string& ns, const std::string& name) override {
     auto it = mounts.find(name);
     if (ns != "team-a" || it == mounts.end()) {
       return absl::FailedPreconditionError("VaultMount " + ns + "/" + name + " does not exist");
@@ -114,8 +114,8 @@ class FakeVault : public Vault {
   };
 };
 
-MountObject Secret(const std::string& name, bool optional = false) {
-  MountObject o;
+crd::MountObject Secret(const std::string& name, bool optional = false) {
+  crd::MountObject o;
   o.name = name;
   o.file_name = name;
   o.mode = 0440;
@@ -126,7 +126,7 @@ MountObject Secret(const std::string& name, bool optional = false) {
 class PublisherTest : public ::testing::Test {
  protected:
   PublisherTest() {
-    MountSpec spec;
+    crd::MountSpec spec;
     spec.vault_namespace = "team-a";
     spec.vault_name = "prod";
     spec.objects = {Secret("db"), Secret("api")};

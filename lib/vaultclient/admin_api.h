@@ -28,6 +28,8 @@ class AdminApi {
       const admin::v1::RecoverVaultRequest& request) = 0;
   virtual absl::StatusOr<admin::v1::PurgeVaultResponse> PurgeVault(
       const admin::v1::PurgeVaultRequest& request) = 0;
+  virtual absl::StatusOr<admin::v1::ResolveObjectsResponse> ResolveObjects(
+      const admin::v1::ResolveObjectsRequest& request) = 0;
 
   virtual absl::StatusOr<admin::v1::Principal> CreatePrincipal(
       const admin::v1::CreatePrincipalRequest& request) = 0;
@@ -45,6 +47,10 @@ class AdminApi {
       const admin::v1::AddClientSecretRequest& request) = 0;
   virtual absl::StatusOr<admin::v1::RemoveClientSecretResponse> RemoveClientSecret(
       const admin::v1::RemoveClientSecretRequest& request) = 0;
+  virtual absl::StatusOr<admin::v1::AddClientCertificateResponse> AddClientCertificate(
+      const admin::v1::AddClientCertificateRequest& request) = 0;
+  virtual absl::StatusOr<admin::v1::RemoveClientCertificateResponse> RemoveClientCertificate(
+      const admin::v1::RemoveClientCertificateRequest& request) = 0;
 
   virtual absl::StatusOr<admin::v1::AccessPolicy> SetAccessPolicy(
       const admin::v1::SetAccessPolicyRequest& request) = 0;

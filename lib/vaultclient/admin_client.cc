@@ -121,6 +121,8 @@ COFFER_ADMIN_CALL(vaults, v1::VaultAdmin, UpdateVault, v1::UpdateVaultRequest, v
 COFFER_ADMIN_CALL(vaults, v1::VaultAdmin, DeleteVault, v1::DeleteVaultRequest, v1::Vault)
 COFFER_ADMIN_CALL(vaults, v1::VaultAdmin, RecoverVault, v1::RecoverVaultRequest, v1::Vault)
 COFFER_ADMIN_CALL(vaults, v1::VaultAdmin, PurgeVault, v1::PurgeVaultRequest, v1::PurgeVaultResponse)
+COFFER_ADMIN_CALL(vaults, v1::VaultAdmin, ResolveObjects, v1::ResolveObjectsRequest,
+                  v1::ResolveObjectsResponse)
 COFFER_ADMIN_CALL(principals, v1::PrincipalAdmin, CreatePrincipal, v1::CreatePrincipalRequest,
                   v1::Principal)
 COFFER_ADMIN_CALL(principals, v1::PrincipalAdmin, CreateManagedIdentity,
@@ -137,6 +139,10 @@ COFFER_ADMIN_CALL(principals, v1::PrincipalAdmin, AddClientSecret, v1::AddClient
                   v1::AddClientSecretResponse)
 COFFER_ADMIN_CALL(principals, v1::PrincipalAdmin, RemoveClientSecret, v1::RemoveClientSecretRequest,
                   v1::RemoveClientSecretResponse)
+COFFER_ADMIN_CALL(principals, v1::PrincipalAdmin, AddClientCertificate,
+                  v1::AddClientCertificateRequest, v1::AddClientCertificateResponse)
+COFFER_ADMIN_CALL(principals, v1::PrincipalAdmin, RemoveClientCertificate,
+                  v1::RemoveClientCertificateRequest, v1::RemoveClientCertificateResponse)
 COFFER_ADMIN_CALL(policies, v1::PolicyAdmin, SetAccessPolicy, v1::SetAccessPolicyRequest,
                   v1::AccessPolicy)
 COFFER_ADMIN_CALL(policies, v1::PolicyAdmin, RemoveAccessPolicy, v1::RemoveAccessPolicyRequest,

@@ -52,6 +52,8 @@ class AdminClient : public AdminApi {
       const admin::v1::RecoverVaultRequest& request) override;
   absl::StatusOr<admin::v1::PurgeVaultResponse> PurgeVault(
       const admin::v1::PurgeVaultRequest& request) override;
+  absl::StatusOr<admin::v1::ResolveObjectsResponse> ResolveObjects(
+      const admin::v1::ResolveObjectsRequest& request) override;
 
   absl::StatusOr<admin::v1::Principal> CreatePrincipal(
       const admin::v1::CreatePrincipalRequest& request) override;
@@ -69,6 +71,10 @@ class AdminClient : public AdminApi {
       const admin::v1::AddClientSecretRequest& request) override;
   absl::StatusOr<admin::v1::RemoveClientSecretResponse> RemoveClientSecret(
       const admin::v1::RemoveClientSecretRequest& request) override;
+  absl::StatusOr<admin::v1::AddClientCertificateResponse> AddClientCertificate(
+      const admin::v1::AddClientCertificateRequest& request) override;
+  absl::StatusOr<admin::v1::RemoveClientCertificateResponse> RemoveClientCertificate(
+      const admin::v1::RemoveClientCertificateRequest& request) override;
 
   absl::StatusOr<admin::v1::AccessPolicy> SetAccessPolicy(
       const admin::v1::SetAccessPolicyRequest& request) override;

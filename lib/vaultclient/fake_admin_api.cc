@@ -173,6 +173,37 @@ absl::StatusOr<v1::PurgeVaultResponse> FakeAdminApi::PurgeVault(const v1::PurgeV
   return v1::PurgeVaultResponse();
 }
 
+absl::StatusOr<v1::ResolveObjectsResponse> FakeAdminApi::ResolveObjects(
+    const v1::ResolveObjectsRequest& r) {
+  absl::MutexLock lock(&mu_);
+  COFFER_RETURN_IF_ERROR(Enter("ResolveObjects"));
+  auto vault = vaults_.find(r.vault());
+  if (vault == vaults_.end()) return absl::NotFoundError("no vault " + r.vault());
+  if (vault->second.deleted_unix() != 0) {
+    return absl::FailedPreconditionError("vault " + r.vault() + " is deleted");
+  }
+  v1::ResolveObjectsResponse response;
+  for (const v1::ObjectRef& ref : r.objects()) {
+    v1::ObjectResolution* out = response.add_objects();
+    *out->mutable_object() = ref;
+    auto secret = secrets_[r.vault()].find(ref.name());
+    if (ref.type() != "secret" || secret == secrets_[r.vault()].end() ||
+        (!ref.version().empty() && ref.version() != secret->second)) {
+      out->set_reason(ref.type() + " '" + ref.name() + "' does not exist");
+      continue;
+    }
+    out->set_resolvable(true);
+    out->set_version(secret->second);
+  }
+  return response;
+}
+
+void FakeAdminApi::PutSecret(const std::string& vault, const std::string& name,
+                             const std::string& version) {
+  absl::MutexLock lock(&mu_);
+  secrets_[vault][name] = version;
+}
+
 absl::StatusOr<v1::Principal> FakeAdminApi::CreatePrincipal(const v1::CreatePrincipalRequest& r) {
   absl::MutexLock lock(&mu_);
   COFFER_RETURN_IF_ERROR(Enter("CreatePrincipal"));
@@ -260,6 +291,20 @@ absl::StatusOr<v1::RemoveClientSecretResponse> FakeAdminApi::RemoveClientSecret(
   absl::MutexLock lock(&mu_);
   COFFER_RETURN_IF_ERROR(Enter("RemoveClientSecret"));
   return absl::UnimplementedError("the fake admin API keeps no client secrets");
+}
+
+absl::StatusOr<v1::AddClientCertificateResponse> FakeAdminApi::AddClientCertificate(
+    const v1::AddClientCertificateRequest&) {
+  absl::MutexLock lock(&mu_);
+  COFFER_RETURN_IF_ERROR(Enter("AddClientCertificate"));
+  return absl::UnimplementedError("the fake admin API keeps no certificates");
+}
+
+absl::StatusOr<v1::RemoveClientCertificateResponse> FakeAdminApi::RemoveClientCertificate(
+    const v1::RemoveClientCertificateRequest&) {
+  absl::MutexLock lock(&mu_);
+  COFFER_RETURN_IF_ERROR(Enter("RemoveClientCertificate"));
+  return absl::UnimplementedError("the fake admin API keeps no certificates");
 }
 
 absl::StatusOr<v1::AccessPolicy> FakeAdminApi::SetAccessPolicy(

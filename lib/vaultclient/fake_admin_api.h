@@ -28,6 +28,9 @@ class FakeAdminApi : public AdminApi {
   absl::StatusOr<admin::v1::Vault> RecoverVault(const admin::v1::RecoverVaultRequest& r) override;
   absl::StatusOr<admin::v1::PurgeVaultResponse> PurgeVault(
       const admin::v1::PurgeVaultRequest& r) override;
+  // Secrets resolve when PutSecret named them; other kinds never do.
+  absl::StatusOr<admin::v1::ResolveObjectsResponse> ResolveObjects(
+      const admin::v1::ResolveObjectsRequest& r) override;
   absl::StatusOr<admin::v1::Principal> CreatePrincipal(
       const admin::v1::CreatePrincipalRequest& r) override;
   absl::StatusOr<admin::v1::Principal> CreateManagedIdentity(
@@ -44,6 +47,10 @@ class FakeAdminApi : public AdminApi {
       const admin::v1::AddClientSecretRequest& r) override;
   absl::StatusOr<admin::v1::RemoveClientSecretResponse> RemoveClientSecret(
       const admin::v1::RemoveClientSecretRequest& r) override;
+  absl::StatusOr<admin::v1::AddClientCertificateResponse> AddClientCertificate(
+      const admin::v1::AddClientCertificateRequest& r) override;
+  absl::StatusOr<admin::v1::RemoveClientCertificateResponse> RemoveClientCertificate(
+      const admin::v1::RemoveClientCertificateRequest& r) override;
   absl::StatusOr<admin::v1::AccessPolicy> SetAccessPolicy(
       const admin::v1::SetAccessPolicyRequest& r) override;
   absl::StatusOr<admin::v1::RemoveAccessPolicyResponse> RemoveAccessPolicy(
@@ -53,6 +60,8 @@ class FakeAdminApi : public AdminApi {
   absl::StatusOr<admin::v1::Installation> GetInstallation(
       const admin::v1::GetInstallationRequest& r) override;
 
+  // A secret `name` of vault `vault` whose usable version is `version`.
+  void PutSecret(const std::string& vault, const std::string& name, const std::string& version);
   // Every call fails with UNAVAILABLE while set.
   void SetUnreachable(bool unreachable);
   // Calls of one method ("SetAccessPolicy"), or of all, failed ones included.
@@ -71,6 +80,8 @@ class FakeAdminApi : public AdminApi {
   // vault name -> object id -> policy
   std::map<std::string, std::map<std::string, admin::v1::AccessPolicy>> policies_
       ABSL_GUARDED_BY(mu_);
+  // vault name -> secret name -> version
+  std::map<std::string, std::map<std::string, std::string>> secrets_ ABSL_GUARDED_BY(mu_);
   int next_id_ ABSL_GUARDED_BY(mu_) = 1;
 };
 

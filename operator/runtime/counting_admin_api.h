@@ -29,6 +29,7 @@ class CountingAdminApi : public vaultclient::AdminApi {
   COFFER_COUNTED(DeleteVault, DeleteVaultRequest, Vault)
   COFFER_COUNTED(RecoverVault, RecoverVaultRequest, Vault)
   COFFER_COUNTED(PurgeVault, PurgeVaultRequest, PurgeVaultResponse)
+  COFFER_COUNTED(ResolveObjects, ResolveObjectsRequest, ResolveObjectsResponse)
   COFFER_COUNTED(CreatePrincipal, CreatePrincipalRequest, Principal)
   COFFER_COUNTED(CreateManagedIdentity, CreateManagedIdentityRequest, Principal)
   COFFER_COUNTED(FindManagedIdentity, FindManagedIdentityRequest, Principal)
@@ -37,6 +38,9 @@ class CountingAdminApi : public vaultclient::AdminApi {
   COFFER_COUNTED(DeletePrincipal, DeletePrincipalRequest, DeletePrincipalResponse)
   COFFER_COUNTED(AddClientSecret, AddClientSecretRequest, AddClientSecretResponse)
   COFFER_COUNTED(RemoveClientSecret, RemoveClientSecretRequest, RemoveClientSecretResponse)
+  COFFER_COUNTED(AddClientCertificate, AddClientCertificateRequest, AddClientCertificateResponse)
+  COFFER_COUNTED(RemoveClientCertificate, RemoveClientCertificateRequest,
+                 RemoveClientCertificateResponse)
   COFFER_COUNTED(SetAccessPolicy, SetAccessPolicyRequest, AccessPolicy)
   COFFER_COUNTED(RemoveAccessPolicy, RemoveAccessPolicyRequest, RemoveAccessPolicyResponse)
   COFFER_COUNTED(ListAccessPolicies, ListAccessPoliciesRequest, ListAccessPoliciesResponse)

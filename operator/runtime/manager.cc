@@ -26,6 +26,10 @@ Manager::Manager(kube::KubeClient& kube, vaultclient::AdminApi& admin, Clock& cl
           [this](const v1alpha1::ObjectKey& key) { return policies_.Get(key); },
           [this](const v1alpha1::ObjectKey& key) { return keyvaults_.Get(key); },
           [this](const std::string& name) { return PoliciesWithSubject(name); }),
+      mount_reconciler_(
+          {kube, admin_, events_, clock, options_.settings},
+          [this](const v1alpha1::ObjectKey& key) { return mounts_.Get(key); },
+          [this](const v1alpha1::ObjectKey& key) { return keyvaults_.Get(key); }),
       keyvaults_(
           options_.watch_client != nullptr ? *options_.watch_client : kube, v1alpha1::kKeyVaults,
           clock, metrics,
@@ -37,7 +41,13 @@ Manager::Manager(kube::KubeClient& kube, vaultclient::AdminApi& admin, Clock& cl
           v1alpha1::kAccessPolicies, clock, metrics,
           {"AccessPolicy", options_.workers, absl::Milliseconds(200), absl::Minutes(5),
            [this](const json& policy) { IndexPolicy(policy); }},
-          [this](const v1alpha1::ObjectKey& key) { return policy_reconciler_.Reconcile(key); }) {
+          [this](const v1alpha1::ObjectKey& key) { return policy_reconciler_.Reconcile(key); }),
+      mounts_(
+          options_.watch_client != nullptr ? *options_.watch_client : kube,
+          v1alpha1::kVaultMounts, clock, metrics,
+          {"VaultMount", options_.workers, absl::Milliseconds(200), absl::Minutes(5),
+           [this](const json& mount) { IndexMount(mount); }},
+          [this](const v1alpha1::ObjectKey& key) { return mount_reconciler_.Reconcile(key); }) {
   metrics.AddGauge("coffer_operator_leader", "1 while this replica holds the lease.", [this] {
     absl::MutexLock lock(&mu_);
     return leading_ ? 1.0 : 0.0;
@@ -47,16 +57,35 @@ Manager::Manager(kube::KubeClient& kube, vaultclient::AdminApi& admin, Clock& cl
 Manager::~Manager() { Stop(); }
 
 void Manager::EnqueuePoliciesOf(const json& keyvault) {
-  std::vector<std::string> keys;
+  std::vector<std::string> policies, mounts;
   {
     absl::MutexLock lock(&index_mu_);
-    keys = by_vault_.KeysOf(v1alpha1::ObjectKey::Of(keyvault).String());
+    policies = by_vault_.KeysOf(v1alpha1::ObjectKey::Of(keyvault).String());
+    mounts = mounts_by_vault_.KeysOf(v1alpha1::ObjectKey::Of(keyvault).String());
   }
-  for (const std::string& key : keys) {
+  for (const std::string& key : policies) {
     if (std::optional<v1alpha1::ObjectKey> parsed = v1alpha1::ObjectKey::Parse(key)) {
       policies_.Enqueue(*parsed);
     }
   }
+  for (const std::string& key : mounts) {
+    if (std::optional<v1alpha1::ObjectKey> parsed = v1alpha1::ObjectKey::Parse(key)) {
+      mounts_.Enqueue(*parsed);
+    }
+  }
+}
+
+void Manager::IndexMount(const json& mount) {
+  const v1alpha1::ObjectKey key = v1alpha1::ObjectKey::Of(mount);
+  std::optional<std::string> vault;
+  if (mounts_.Get(key).has_value()) {  // a delete leaves the cache first
+    absl::StatusOr<v1alpha1::VaultMount> parsed = v1alpha1::ParseVaultMount(mount);
+    if (parsed.ok()) {
+      vault = v1alpha1::ObjectKey{parsed->spec.vault_namespace, parsed->spec.vault_name}.String();
+    }
+  }
+  absl::MutexLock lock(&index_mu_);
+  mounts_by_vault_.Set(key.String(), vault);
 }
 
 void Manager::IndexPolicy(const json& policy) {
@@ -120,7 +149,8 @@ absl::Status Manager::Run() {
     absl::MutexLock lock(&mu_);
     leading_ = true;
   }
-  COFFER_LOG(kOperator, info, "leading: starting the KeyVault and AccessPolicy controllers");
+  COFFER_LOG(kOperator, info,
+             "leading: starting the KeyVault, AccessPolicy and VaultMount controllers");
   RunControllers();
   if (elector_ != nullptr) elector_->Stop();
   absl::MutexLock lock(&mu_);
@@ -130,10 +160,12 @@ absl::Status Manager::Run() {
 void Manager::RunControllers() {
   keyvaults_.StartInformer();
   policies_.StartInformer();
+  mounts_.StartInformer();
   bool synced;
   {
     absl::MutexLock lock(&mu_);
-    while (!stopping_ && !lost_ && !(keyvaults_.HasSynced() && policies_.HasSynced())) {
+    while (!stopping_ && !lost_ &&
+           !(keyvaults_.HasSynced() && policies_.HasSynced() && mounts_.HasSynced())) {
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(50));
     }
     synced = synced_ = !stopping_ && !lost_;
@@ -142,6 +174,7 @@ void Manager::RunControllers() {
   if (synced) {
     keyvaults_.StartWorkers();
     policies_.StartWorkers();
+    mounts_.StartWorkers();
     resync = std::thread([this] { Resync(); });
   }
   {
@@ -154,6 +187,7 @@ void Manager::RunControllers() {
   if (resync.joinable()) resync.join();
   keyvaults_.Stop();
   policies_.Stop();
+  mounts_.Stop();
 }
 
 void Manager::Resync() {
@@ -171,6 +205,7 @@ void Manager::Resync() {
     }
     keyvaults_.EnqueueAll();
     policies_.EnqueueAll();
+    mounts_.EnqueueAll();
   }
 }
 

@@ -18,6 +18,7 @@
 #include "operator/controller/accesspolicy_reconciler.h"
 #include "operator/controller/context.h"
 #include "operator/controller/keyvault_reconciler.h"
+#include "operator/controller/vaultmount_reconciler.h"
 #include "operator/runtime/controller.h"
 #include "operator/runtime/counting_admin_api.h"
 #include "operator/runtime/reverse_index.h"
@@ -38,8 +39,9 @@ struct ManagerOptions {
   kube::KubeClient* watch_client = nullptr;
 };
 
-// The operator's wiring: a controller per kind (KeyVault, AccessPolicy) over informers of every
-// namespace, KeyVault changes requeueing the AccessPolicies that name them, the periodic
+// The operator's wiring: a controller per kind (KeyVault, AccessPolicy, VaultMount) over
+// informers of every namespace, KeyVault changes requeueing the AccessPolicies and VaultMounts
+// that name them, the periodic
 // resync with its drift sweep, and leader election. Workers start only once both caches have
 // synced, so no reconcile ever acts on a half-read cluster (a policy must not be revoked because
 // its KeyVault was not listed yet). Thread-safe.
@@ -64,6 +66,7 @@ class Manager {
   void Resync();
   void EnqueuePoliciesOf(const nlohmann::json& keyvault);
   void IndexPolicy(const nlohmann::json& policy);
+  void IndexMount(const nlohmann::json& mount);
   std::vector<nlohmann::json> PoliciesWithSubject(const std::string& name);
 
   kube::KubeClient& kube_;
@@ -73,8 +76,10 @@ class Manager {
   kube::EventRecorder events_;
   KeyVaultReconciler keyvault_reconciler_;
   AccessPolicyReconciler policy_reconciler_;
+  VaultMountReconciler mount_reconciler_;
   Controller keyvaults_;
   Controller policies_;
+  Controller mounts_;
   std::unique_ptr<kube::LeaderElector> elector_;
 
   mutable absl::Mutex mu_;
@@ -88,6 +93,7 @@ class Manager {
   absl::Mutex index_mu_;
   ReverseIndex by_subject_ ABSL_GUARDED_BY(index_mu_);
   ReverseIndex by_vault_ ABSL_GUARDED_BY(index_mu_);
+  ReverseIndex mounts_by_vault_ ABSL_GUARDED_BY(index_mu_);  // VaultMount keys by KeyVault
 };
 
 }  // namespace coffer::op

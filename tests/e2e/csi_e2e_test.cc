@@ -254,6 +254,10 @@ TEST_F(CsiE2eTest, IdentityAndNodeCallsCheckTheirArguments) {
 }
 
 TEST_F(CsiE2eTest, PublishRotateAtomicallyAndRefuseAGonePod) {
+  // The operator has checked the VaultMount: its secrets resolve, the optional one is named.
+  ASSERT_TRUE(PollUntil([&] { return Ready("kvm", "files"); })) << operator_->Log();
+  EXPECT_THAT(Jsonpath("kvm", "files", "{.status.conditions[?(@.type==\"Ready\")].message}"),
+              HasSubstr("optional, would be skipped: secret 'payroll' does not exist"));
   ::csi::v1::NodePublishVolumeRequest request = PublishRequest("web");
   grpc::Status published = Publish(request);
   ASSERT_TRUE(published.ok()) << published.error_message() << driver_->Log();

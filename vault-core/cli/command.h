@@ -65,6 +65,9 @@ class Context {
 
 using Handler = std::function<absl::Status(Context&)>;
 
+// A whole file, for --file flags; INVALID_ARGUMENT naming the path when it cannot be read.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
 struct Command {
   std::vector<std::string> path;         // {"vault", "create"}
   std::vector<std::string> positionals;  // {"NAME"}: exactly these, in order

@@ -1,5 +1,10 @@
 #include "vault-core/cli/command.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
 namespace coffer::cli {
 
 std::string Context::FlagOrEnv(std::string_view flag, const char* env_name) const {
@@ -66,6 +71,12 @@ absl::StatusOr<std::unique_ptr<vaultclient::DataPlaneClient>> Context::DataPlane
     return UsageError(std::string(client.status().message()));
   }
   return client;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError("cannot read " + path + ": " + std::strerror(errno));
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace coffer::cli

@@ -1,4 +1,4 @@
-// coffer principal create|list|show|delete, principal secret add|remove, and
+// coffer principal create|list|show|delete, principal secret|certificate add|remove, and
 // coffer identity create|list|show|delete for managed identities (PrincipalAdmin).
 #include "absl/time/clock.h"
 #include "coffer/admin/v1/admin.pb.h"
@@ -18,14 +18,27 @@ json ClientSecretJson(const v1::ClientSecret& s) {
           {"expires", UnixTimeJson(s.expires_unix())}};
 }
 
+json CertificateJson(const v1::ClientCertificate& c) {
+  return {{"id", c.id()},
+          {"thumbprint", c.thumbprint()},
+          {"thumbprintSha256", c.thumbprint_sha256()},
+          {"subject", c.subject()},
+          {"notBefore", UnixTimeJson(c.not_before_unix())},
+          {"notAfter", UnixTimeJson(c.not_after_unix())},
+          {"created", UnixTimeJson(c.created_unix())}};
+}
+
 json PrincipalJson(const v1::Principal& p) {
   json secrets = json::array();
   for (const v1::ClientSecret& s : p.secrets()) secrets.push_back(ClientSecretJson(s));
+  json certificates = json::array();
+  for (const v1::ClientCertificate& c : p.certificates()) certificates.push_back(CertificateJson(c));
   json doc = {{"objectId", p.object_id()},
               {"clientId", p.client_id()},
               {"displayName", p.display_name()},
               {"created", UnixTimeJson(p.created_unix())},
-              {"secrets", std::move(secrets)}};
+              {"secrets", std::move(secrets)},
+              {"certificates", std::move(certificates)}};
   if (p.kind() == v1::PRINCIPAL_KIND_MANAGED_IDENTITY) {
     doc["kind"] = "managedIdentity";
     doc["cluster"] = p.service_account().cluster();
@@ -64,6 +77,12 @@ absl::Status ShowPrincipal(Context& ctx, const absl::StatusOr<v1::Principal>& pr
     PrintList(ctx.out(), ctx.format(), doc["secrets"],
               {{"ID", "id"}, {"HINT", "hint"}, {"CREATED", "created"}, {"EXPIRES", "expires"}});
   }
+  if (!doc["certificates"].empty()) {
+    ctx.out() << "\nClient certificates:\n";
+    PrintList(ctx.out(), ctx.format(), doc["certificates"],
+              {{"ID", "id"}, {"THUMBPRINT", "thumbprint"}, {"NOT AFTER", "notAfter"},
+               {"SUBJECT", "subject"}});
+  }
   return absl::OkStatus();
 }
 
@@ -85,13 +104,15 @@ absl::Status List(Context& ctx) {
   for (const v1::Principal& p : response.principals()) {
     json item = PrincipalJson(p);
     item["secretCount"] = p.secrets_size();
+    item["certificateCount"] = p.certificates_size();
     items.push_back(std::move(item));
   }
   PrintList(ctx.out(), ctx.format(), items,
             {{"DISPLAY NAME", "displayName"},
              {"OBJECT ID", "objectId"},
              {"CLIENT ID", "clientId"},
-             {"SECRETS", "secretCount"}});
+             {"SECRETS", "secretCount"},
+             {"CERTIFICATES", "certificateCount"}});
   return absl::OkStatus();
 }
 
@@ -133,6 +154,51 @@ absl::Status AddSecret(Context& ctx) {
               << "  " << response.value() << "\n\n";
   }
   response.mutable_value()->assign(response.value().size(), '\0');
+  return absl::OkStatus();
+}
+
+// The first certificate of a PEM file. ClientCertificateCredential reads one file holding the
+// private key and the certificate; only the certificate is sent, the key never leaves here.
+absl::StatusOr<std::string> FirstCertificate(const std::string& pem) {
+  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  std::size_t begin = pem.find(kBegin);
+  std::size_t end = begin == std::string::npos ? begin : pem.find(kEnd, begin);
+  if (end == std::string::npos) return UsageError("the --file holds no PEM certificate");
+  return pem.substr(begin, end + kEnd.size() - begin) + "\n";
+}
+
+absl::Status AddCertificate(Context& ctx) {
+  auto file = ctx.args().Value("--file");
+  if (!file || file->empty()) return UsageError("give the certificate's PEM --file");
+  COFFER_ASSIGN_OR_RETURN(std::string pem, ReadFile(*file));
+  v1::AddClientCertificateRequest request;
+  request.set_object_id(ctx.arg(0));
+  absl::StatusOr<std::string> certificate = FirstCertificate(pem);
+  pem.assign(pem.size(), '\0');  // it may hold the private key
+  if (!certificate.ok()) return certificate.status();
+  request.set_certificate_pem(*certificate);
+  COFFER_ASSIGN_OR_RETURN(auto admin, ctx.Admin());
+  COFFER_ASSIGN_OR_RETURN(v1::AddClientCertificateResponse response,
+                          admin->AddClientCertificate(request));
+  json doc = CertificateJson(response.certificate());
+  doc["objectId"] = ctx.arg(0);
+  PrintMessage(ctx.out(), ctx.format(),
+               "Certificate " + response.certificate().id() + " added to " + ctx.arg(0) +
+                   " (thumbprint " + response.certificate().thumbprint() +
+                   ", expires " + CellText(doc["notAfter"]) + ").",
+               doc);
+  return absl::OkStatus();
+}
+
+absl::Status RemoveCertificate(Context& ctx) {
+  v1::RemoveClientCertificateRequest request;
+  request.set_object_id(ctx.arg(0));
+  request.set_certificate_id(ctx.arg(1));
+  COFFER_ASSIGN_OR_RETURN(auto admin, ctx.Admin());
+  COFFER_RETURN_IF_ERROR(admin->RemoveClientCertificate(request).status());
+  PrintMessage(ctx.out(), ctx.format(), "removed certificate " + ctx.arg(1),
+               {{"removed", ctx.arg(1)}, {"objectId", ctx.arg(0)}});
   return absl::OkStatus();
 }
 
@@ -190,7 +256,7 @@ std::vector<Command> PrincipalCommands() {
        {{"--display-name", "NAME", "a name for people"}},
        Create},
       {{"principal", "list"}, {}, "", "List service principals.", {}, List},
-      {{"principal", "show"}, {"OBJECT_ID"}, "", "Show a principal and its secrets.", {}, Show},
+      {{"principal", "show"}, {"OBJECT_ID"}, "", "Show a principal, its secrets and certificates.", {}, Show},
       {{"principal", "delete"},
        {"OBJECT_ID"},
        "",
@@ -209,6 +275,19 @@ std::vector<Command> PrincipalCommands() {
        "Remove a client secret.",
        {},
        RemoveSecret},
+      {{"principal", "certificate", "add"},
+       {"OBJECT_ID"},
+       "--file CERT.pem",
+       "Register a certificate the principal signs client assertions with.",
+       {{"--file", "CERT.pem", "its certificate (RSA, 2048 bits or more); a private key in "
+                               "the same file is left out and never sent"}},
+       AddCertificate},
+      {{"principal", "certificate", "remove"},
+       {"OBJECT_ID", "CERTIFICATE_ID"},
+       "",
+       "Remove a certificate.",
+       {},
+       RemoveCertificate},
       {{"identity", "create"},
        {},
        "--cluster NAME --namespace NS --service-account SA",

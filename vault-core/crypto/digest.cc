@@ -7,17 +7,25 @@
 #include "vault-core/crypto/openssl_algorithms.h"
 
 namespace coffer::crypto {
+namespace {
 
-std::string Sha256(std::string_view data) {
-  std::string out(32, '\0');
-  unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &size,
-                 Sha256Digest(), nullptr) != 1 ||
-      size != out.size()) {
-    // Without a working SHA-256 no token or secret can be checked; carrying on would be worse.
+std::string Digest(const EVP_MD* md, std::size_t size, std::string_view data) {
+  std::string out(size, '\0');
+  unsigned int written = 0;
+  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &written,
+                 md, nullptr) != 1 ||
+      written != out.size()) {
+    // Without a working digest no token, secret or certificate can be checked; carrying on
+    // would be worse.
     std::abort();
   }
   return out;
 }
+
+}  // namespace
+
+std::string Sha256(std::string_view data) { return Digest(Sha256Digest(), 32, data); }
+
+std::string Sha1(std::string_view data) { return Digest(Sha1Digest(), 20, data); }
 
 }  // namespace coffer::crypto

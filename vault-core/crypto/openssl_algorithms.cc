@@ -24,4 +24,9 @@ const EVP_MD* Sha256Digest() {
   return md;
 }
 
+const EVP_MD* Sha1Digest() {
+  static const EVP_MD* md = OrAbort(EVP_MD_fetch(nullptr, "SHA1", nullptr));
+  return md;
+}
+
 }  // namespace coffer::crypto

@@ -12,6 +12,8 @@ namespace coffer::crypto {
 
 const EVP_CIPHER* Aes256Gcm();
 const EVP_MD* Sha256Digest();
+// For X.509 thumbprints only: SHA-1 is broken for anything that must resist collisions.
+const EVP_MD* Sha1Digest();
 
 }  // namespace coffer::crypto
 

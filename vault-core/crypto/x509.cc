@@ -4,10 +4,13 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include <climits>
 #include <ctime>
 
 #include "lib/base/status.h"
+#include "vault-core/crypto/digest.h"
 #include "vault-core/crypto/openssl_ptr.h"
+#include "vault-core/crypto/rsa_public_key.h"
 
 namespace coffer::crypto {
 namespace {
@@ -77,6 +80,66 @@ absl::StatusOr<CertificateAndKey> Encode(X509* cert, EVP_PKEY* key) {
   return out;
 }
 
+absl::StatusOr<absl::Time> TimeOf(const ASN1_TIME* time, const char* name) {
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(time, &tm) != 1) {
+    return absl::InvalidArgumentError(std::string("the certificate's ") + name + " does not parse");
+  }
+  return absl::FromTimeT(timegm(&tm));
+}
+
+// Only the first certificate block is handed to OpenSSL: a private key ahead of it in the input
+// (`cat key.pem cert.pem`, as @azure/identity's PEM file is often made) is never read, and one
+// after it is never reached.
+absl::StatusOr<OpensslPtr<X509>> ReadFirstCertificate(std::string_view pem) {
+  const std::size_t begin = pem.find("-----BEGIN CERTIFICATE-----");
+  if (begin == std::string_view::npos) {
+    return absl::InvalidArgumentError("no -----BEGIN CERTIFICATE----- block in the input");
+  }
+  pem.remove_prefix(begin);
+  if (pem.size() > INT_MAX) return absl::InvalidArgumentError("the certificate is too large");
+  OpensslPtr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  OpensslPtr<X509> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (cert == nullptr) return absl::InvalidArgumentError("the certificate does not parse");
+  return cert;
+}
+
+// The key's size, when it is one that RS256 and PS256 clients can sign with.
+absl::StatusOr<int> ClientRsaBits(X509* cert) {
+  EVP_PKEY* key = X509_get0_pubkey(cert);
+  if (key == nullptr || !EVP_PKEY_is_a(key, "RSA")) {
+    return absl::InvalidArgumentError(
+        "the certificate's key is not an RSA key (client assertions are signed with RS256 or "
+        "PS256)");
+  }
+  const int bits = EVP_PKEY_get_bits(key);
+  if (bits < RsaPublicKey::kMinBits || bits > RsaPublicKey::kMaxBits) {
+    return absl::InvalidArgumentError("the certificate's RSA key has " + std::to_string(bits) +
+                                      " bits; " + std::to_string(RsaPublicKey::kMinBits) + " to " +
+                                      std::to_string(RsaPublicKey::kMaxBits) + " are accepted");
+  }
+  return bits;
+}
+
+absl::StatusOr<std::string> SubjectOf(X509* cert) {
+  OpensslPtr<BIO> bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr ||
+      X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) < 0) {
+    return absl::InvalidArgumentError("the certificate's subject does not print");
+  }
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(size));
+}
+
+absl::StatusOr<std::string> DerOf(X509* cert) {
+  unsigned char* raw = nullptr;
+  const int size = i2d_X509(cert, &raw);
+  OpensslPtr<unsigned char> der(raw);
+  if (size <= 0) return absl::InvalidArgumentError("the certificate does not encode");
+  return std::string(reinterpret_cast<const char*>(der.get()), static_cast<std::size_t>(size));
+}
+
 }  // namespace
 
 absl::StatusOr<CertificateAndKey> NewCertificateAuthority(std::string_view common_name,
@@ -135,11 +198,20 @@ absl::StatusOr<absl::Time> CertificateNotAfter(std::string_view certificate_pem)
       BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size())));
   OpensslPtr<X509> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (cert == nullptr) return absl::InvalidArgumentError("the certificate does not parse");
-  struct tm tm {};
-  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &tm) != 1) {
-    return absl::InvalidArgumentError("the certificate's notAfter does not parse");
-  }
-  return absl::FromTimeT(timegm(&tm));
+  return TimeOf(X509_get0_notAfter(cert.get()), "notAfter");
+}
+
+absl::StatusOr<ClientCertificate> ParseClientCertificate(std::string_view certificate_pem) {
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<X509> cert, ReadFirstCertificate(certificate_pem));
+  ClientCertificate out;
+  COFFER_ASSIGN_OR_RETURN(out.rsa_bits, ClientRsaBits(cert.get()));
+  COFFER_ASSIGN_OR_RETURN(out.der, DerOf(cert.get()));
+  COFFER_ASSIGN_OR_RETURN(out.subject, SubjectOf(cert.get()));
+  COFFER_ASSIGN_OR_RETURN(out.not_before, TimeOf(X509_get0_notBefore(cert.get()), "notBefore"));
+  COFFER_ASSIGN_OR_RETURN(out.not_after, TimeOf(X509_get0_notAfter(cert.get()), "notAfter"));
+  out.sha1 = Sha1(out.der);
+  out.sha256 = Sha256(out.der);
+  return out;
 }
 
 }  // namespace coffer::crypto

@@ -3,6 +3,7 @@
 
 // X.509 for the installation's own CA: a self-signed CA certificate, and TLS server
 // certificates it issues for vault hostnames. Keys are EC P-256, signatures ECDSA with SHA-256.
+// Also the reading of certificates that service principals register to log in with.
 
 #include <string>
 #include <string_view>
@@ -33,6 +34,25 @@ absl::StatusOr<CertificateAndKey> IssueServerCertificate(const CertificateAndKey
 
 // The notAfter of a PEM certificate; INVALID_ARGUMENT when it does not parse.
 absl::StatusOr<absl::Time> CertificateNotAfter(std::string_view certificate_pem);
+
+// What Coffer keeps of a certificate a service principal logs in with: clients name it by a
+// thumbprint (the SHA-1 or SHA-256 of its DER) and sign with the RSA key it holds.
+struct ClientCertificate {
+  std::string der;
+  std::string sha1;     // raw SHA-1 of `der`, 20 bytes ("x5t")
+  std::string sha256;   // raw SHA-256 of `der`, 32 bytes ("x5t#S256")
+  std::string subject;  // RFC 2253, e.g. "CN=app,O=Contoso"
+  absl::Time not_before;
+  absl::Time not_after;
+  int rsa_bits = 0;
+};
+
+// The first "-----BEGIN CERTIFICATE-----" block of `certificate_pem`; anything else in the
+// input (a chain, or the private key that @azure/identity's PEM file also holds) is ignored and
+// never parsed. INVALID_ARGUMENT when there is no such block, it does not parse, or its key is
+// not RSA of RsaPublicKey::kMinBits to kMaxBits (all that RS256/PS256 clients can sign with).
+// Validity dates are reported, not checked.
+absl::StatusOr<ClientCertificate> ParseClientCertificate(std::string_view certificate_pem);
 
 }  // namespace coffer::crypto
 

@@ -8,11 +8,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/testing/status_matchers.h"
+#include "vault-core/crypto/testing/test_rsa_certificate.h"
 
 namespace coffer::crypto {
 namespace {
 
 using ::coffer::testing::StatusIs;
+using ::testing::HasSubstr;
 
 X509* Parse(const std::string& pem) {
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
@@ -78,6 +80,100 @@ TEST(X509Test, BadInputIsRefused) {
   EXPECT_THAT(IssueServerCertificate(broken, {"a.b"}, absl::Now(), absl::Hours(1)),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(CertificateNotAfter("garbage"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// The thumbprint as OpenSSL's own X509_digest computes it (what `openssl x509 -fingerprint` shows).
+std::string Thumbprint(const std::string& pem, const EVP_MD* md) {
+  X509* cert = Parse(pem);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  X509_digest(cert, md, digest, &size);
+  X509_free(cert);
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+class ClientCertificateTest : public ::testing::Test {
+ protected:
+  // RSA key generation takes a while: one certificate for the whole suite.
+  static void SetUpTestSuite() {
+    certificate_ = new TestRsaCertificate(MakeTestRsaCertificate(2048, absl::Hours(48)));
+  }
+  static void TearDownTestSuite() { delete certificate_; }
+
+  static TestRsaCertificate* certificate_;
+};
+
+TestRsaCertificate* ClientCertificateTest::certificate_ = nullptr;
+
+TEST_F(ClientCertificateTest, ReadsWhatClientsNameTheCertificateBy) {
+  const absl::Time now = absl::Now();
+  COFFER_ASSERT_OK_AND_ASSIGN(ClientCertificate read,
+                              ParseClientCertificate(certificate_->certificate_pem));
+  EXPECT_EQ(read.der, certificate_->certificate_der);
+  EXPECT_EQ(read.sha1, Thumbprint(certificate_->certificate_pem, EVP_sha1()));
+  EXPECT_EQ(read.sha256, Thumbprint(certificate_->certificate_pem, EVP_sha256()));
+  EXPECT_EQ(read.sha1.size(), 20u);
+  EXPECT_EQ(read.sha256.size(), 32u);
+  EXPECT_EQ(read.subject, "CN=coffer-test-client");
+  EXPECT_EQ(read.rsa_bits, 2048);
+  EXPECT_LE(absl::AbsDuration(read.not_after - (now + absl::Hours(48))), absl::Minutes(1));
+  EXPECT_LE(absl::AbsDuration(read.not_before - now), absl::Minutes(2));
+  EXPECT_LT(read.not_before, now);
+}
+
+TEST_F(ClientCertificateTest, ThePrivateKeyBesideTheCertificateIsIgnored) {
+  // @azure/identity's PEM file holds the key and the certificate, in either order.
+  COFFER_ASSERT_OK_AND_ASSIGN(ClientCertificate alone,
+                              ParseClientCertificate(certificate_->certificate_pem));
+  for (const std::string& file : {certificate_->key_pem + certificate_->certificate_pem,
+                                  certificate_->certificate_pem + certificate_->key_pem}) {
+    COFFER_ASSERT_OK_AND_ASSIGN(ClientCertificate read, ParseClientCertificate(file));
+    EXPECT_EQ(read.der, alone.der);
+    EXPECT_EQ(read.sha256, alone.sha256);
+  }
+  // A key block ahead of the certificate is not even read: a broken one changes nothing.
+  const std::string broken_key = "-----BEGIN PRIVATE KEY-----\n!!\n-----END PRIVATE KEY-----\n";
+  COFFER_ASSERT_OK_AND_ASSIGN(ClientCertificate read,
+                              ParseClientCertificate(broken_key + certificate_->certificate_pem));
+  EXPECT_EQ(read.der, alone.der);
+}
+
+TEST_F(ClientCertificateTest, OnlyTheFirstCertificateCounts) {
+  const TestRsaCertificate other = MakeTestRsaCertificate();
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      ClientCertificate read,
+      ParseClientCertificate(certificate_->certificate_pem + other.certificate_pem));
+  EXPECT_EQ(read.der, certificate_->certificate_der);
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      read, ParseClientCertificate(other.certificate_pem + certificate_->certificate_pem));
+  EXPECT_EQ(read.der, other.certificate_der);
+}
+
+TEST_F(ClientCertificateTest, ExpiredCertificatesAreReadAndTheirDatesReported) {
+  const TestRsaCertificate expired = MakeTestRsaCertificate(2048, -absl::Hours(1));
+  COFFER_ASSERT_OK_AND_ASSIGN(ClientCertificate read,
+                              ParseClientCertificate(expired.certificate_pem));
+  EXPECT_LT(read.not_after, absl::Now());
+  EXPECT_LT(read.not_before, read.not_after);
+}
+
+TEST_F(ClientCertificateTest, InputWithoutAUsableRsaCertificateIsRefused) {
+  EXPECT_THAT(ParseClientCertificate(""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no -----BEGIN CERTIFICATE")));
+  EXPECT_THAT(ParseClientCertificate("garbage"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no -----BEGIN CERTIFICATE")));
+  EXPECT_THAT(ParseClientCertificate(certificate_->key_pem),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no -----BEGIN CERTIFICATE")));
+  EXPECT_THAT(
+      ParseClientCertificate("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("does not parse")));
+  COFFER_ASSERT_OK_AND_ASSIGN(CertificateAndKey ec,
+                              NewCertificateAuthority("EC", absl::Now(), absl::Hours(1)));
+  EXPECT_THAT(ParseClientCertificate(ec.certificate_pem),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an RSA key")));
+  EXPECT_THAT(ParseClientCertificate(MakeTestRsaCertificate(1024).certificate_pem),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("has 1024 bits; 2048 to 8192 are accepted")));
 }
 
 }  // namespace

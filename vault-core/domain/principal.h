@@ -18,6 +18,18 @@ struct ClientSecretInfo {
   std::optional<absl::Time> expires;
 };
 
+// A certificate whose private key signs a service principal's client assertions. Public
+// material only: the key never reaches the vault.
+struct ClientCertificateInfo {
+  std::string id;
+  std::string thumbprint;         // upper-case hex SHA-1 of the DER (x5t)
+  std::string thumbprint_sha256;  // upper-case hex SHA-256 (x5t#S256)
+  std::string subject;
+  absl::Time not_before;
+  absl::Time not_after;
+  absl::Time created;
+};
+
 // A Kubernetes ServiceAccount of a named cluster: the identity its pods prove with their own
 // projected service-account tokens.
 struct ServiceAccountSubject {
@@ -32,13 +44,14 @@ struct ServiceAccountSubject {
   }
 };
 
-// A service principal (logs in with client secrets) or, when `service_account` is set, a
+// A service principal (logs in with client secrets or certificates) or, when `service_account` is set, a
 // managed identity (logs in only with that ServiceAccount's tokens; it has no secrets).
 struct Principal {
   std::string object_id;  // what access policies name
   std::string client_id;  // what the token endpoint is given (the "application id")
   std::string display_name;
   std::vector<ClientSecretInfo> secrets;
+  std::vector<ClientCertificateInfo> certificates;
   absl::Time created;
   std::optional<ServiceAccountSubject> service_account;
 

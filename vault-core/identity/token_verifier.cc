@@ -8,6 +8,7 @@
 #include "nlohmann/json.hpp"
 #include "vault-core/identity/claims_json.h"
 #include "vault-core/identity/jwk.h"
+#include "vault-core/identity/unverified_jwt.h"
 
 namespace coffer::identity {
 namespace {
@@ -24,29 +25,10 @@ std::string KeyIdOf(const std::string& point) {
   return key ? JwkThumbprint(*key) : std::string();
 }
 
-struct JwsParts {
-  std::string_view header;     // base64url
-  std::string_view payload;    // base64url
-  std::string_view signature;  // base64url
-  std::string_view signing_input;
-};
-
-std::optional<JwsParts> SplitJws(std::string_view token) {
-  const size_t first = token.find('.');
-  if (first == std::string_view::npos) return std::nullopt;
-  const size_t second = token.find('.', first + 1);
-  if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
-    return std::nullopt;
-  }
-  return JwsParts{token.substr(0, first), token.substr(first + 1, second - first - 1),
-                  token.substr(second + 1), token.substr(0, second)};
-}
-
 absl::Status CheckHeader(std::string_view encoded_header, const std::string& key_id) {
-  std::optional<std::string> text = Base64UrlDecode(encoded_header);
-  if (!text) return Unauthenticated("malformed token");
-  const nlohmann::json header = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (!header.is_object()) return Unauthenticated("malformed token");
+  const std::optional<nlohmann::json> decoded = DecodeJsonObject(encoded_header);
+  if (!decoded) return Unauthenticated("malformed token");
+  const nlohmann::json& header = *decoded;
   auto alg = header.find("alg");
   if (alg == header.end() || !alg->is_string()) return Unauthenticated("malformed token");
   if (alg->get<std::string>() != "ES256") return Unauthenticated("unsupported token algorithm");

@@ -15,11 +15,11 @@ struct AdminServer::Impl {
 
 absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
     const VaultConfig::Admin& config, service::VaultService& vaults,
-    service::PrincipalService& principals, service::PolicyService& policies, audit::AuditLog& audit,
+    service::SecretService& secrets, service::PrincipalService& principals, service::PolicyService& policies, audit::AuditLog& audit,
     const api::rest::Authority& authority, int https_port, std::string ca_certificate_pem) {
   auto impl = std::make_unique<Impl>();
   impl->services = std::make_unique<api::admin::AdminServices>(
-      vaults, principals, policies, audit,
+      vaults, secrets, principals, policies, audit,
       api::admin::Installation{authority.tenant_id, authority.url, kVersion,
                                std::move(ca_certificate_pem)},
       https_port);

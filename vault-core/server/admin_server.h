@@ -9,6 +9,7 @@
 #include "vault-core/server/config.h"
 #include "vault-core/service/policy_service.h"
 #include "vault-core/service/principal_service.h"
+#include "vault-core/service/secret_service.h"
 #include "vault-core/service/vault_service.h"
 
 namespace coffer::server {
@@ -19,7 +20,7 @@ class AdminServer {
  public:
   static absl::StatusOr<std::unique_ptr<AdminServer>> Start(
       const VaultConfig::Admin& config, service::VaultService& vaults,
-      service::PrincipalService& principals, service::PolicyService& policies,
+      service::SecretService& secrets, service::PrincipalService& principals, service::PolicyService& policies,
       audit::AuditLog& audit, const api::rest::Authority& authority, int https_port,
       std::string ca_certificate_pem);
   ~AdminServer();

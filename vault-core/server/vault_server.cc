@@ -86,7 +86,7 @@ absl::Status VaultServer::StartFrontends() {
   options.max_body_bytes = static_cast<std::size_t>(config_.http.max_body_bytes);
   COFFER_ASSIGN_OR_RETURN(http_, http::beast::StartServer(options, *handler_));
   COFFER_ASSIGN_OR_RETURN(
-      admin_, AdminServer::Start(config_.admin, *vaults_, *principals_, *policies_, *audit_,
+      admin_, AdminServer::Start(config_.admin, *vaults_, *secrets_, *principals_, *policies_, *audit_,
                                  authority_, http_->port(), ca_certificate_pem_));
   purger_ = std::make_unique<Purger>(*vaults_, *secrets_, Clock::Real(), config_.purge_interval,
                                      certificates_.get());

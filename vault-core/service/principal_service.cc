@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "coffer/storage/v1/records.pb.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/status.h"
 #include "vault-core/crypto/random.h"
+#include "vault-core/crypto/x509.h"
 #include "vault-core/domain/names.h"
 #include "vault-core/identity/client_secret.h"
 #include "vault-core/service/retry.h"
@@ -31,6 +34,20 @@ absl::Status ValidateServiceAccount(const domain::ServiceAccountSubject& sa) {
   return domain::ValidateDnsSubdomain("service account name", sa.name);
 }
 
+std::string UpperHex(const std::string& bytes) {
+  return absl::AsciiStrToUpper(absl::BytesToHexString(bytes));
+}
+
+domain::ClientCertificateInfo CertificateFromRecord(const storage::v1::ClientCertificateRecord& c) {
+  return {c.id(),
+          UpperHex(c.sha1()),
+          UpperHex(c.sha256()),
+          c.subject(),
+          absl::FromUnixSeconds(c.not_before()),
+          absl::FromUnixSeconds(c.not_after()),
+          absl::FromUnixSeconds(c.created())};
+}
+
 domain::Principal FromRecord(const PrincipalRecord& r) {
   domain::Principal p;
   p.object_id = r.object_id();
@@ -46,6 +63,7 @@ domain::Principal FromRecord(const PrincipalRecord& r) {
     if (s.expires() != 0) info.expires = absl::FromUnixSeconds(s.expires());
     p.secrets.push_back(std::move(info));
   }
+  for (const auto& c : r.certificates()) p.certificates.push_back(CertificateFromRecord(c));
   return p;
 }
 
@@ -79,6 +97,30 @@ absl::StatusOr<Loaded> LoadByClientId(storage::Store& store, std::string_view cl
   auto loaded = Load(store, object_id->value);
   if (absl::IsNotFound(loaded.status())) return denied;
   return loaded;
+}
+
+// Removes the credential `id` (a client secret or a certificate: what `list` returns) from a
+// principal, retrying on a concurrent change.
+template <typename GetList>
+absl::Status RemoveCredential(storage::Store& store, std::string_view object_id,
+                              std::string_view what, std::string_view id, GetList list) {
+  return RetryOnConflict([&]() -> absl::StatusOr<bool> {
+           COFFER_ASSIGN_OR_RETURN(Loaded loaded, Load(store, object_id));
+           auto* items = list(loaded.record);
+           auto it = std::find_if(items->begin(), items->end(),
+                                  [&](const auto& item) { return item.id() == id; });
+           if (it == items->end()) {
+             return absl::NotFoundError(absl::StrCat("principal has no ", AsAbsl(what), " ",
+                                                     AsAbsl(id)));
+           }
+           items->erase(it);
+           COFFER_RETURN_IF_ERROR(
+               store.Put(PrincipalKey(object_id), loaded.record.SerializeAsString(),
+                         loaded.revision)
+                   .status());
+           return true;
+         })
+      .status();
 }
 
 }  // namespace
@@ -216,23 +258,76 @@ absl::StatusOr<CreatedClientSecret> PrincipalService::AddSecret(std::string_view
 
 absl::Status PrincipalService::RemoveSecret(std::string_view object_id,
                                             std::string_view secret_id) {
-  return RetryOnConflict([&]() -> absl::StatusOr<bool> {
-           COFFER_ASSIGN_OR_RETURN(Loaded loaded, Load(store_, object_id));
-           auto* secrets = loaded.record.mutable_secrets();
-           auto it = std::find_if(secrets->begin(), secrets->end(),
-                                  [&](const auto& s) { return s.id() == secret_id; });
-           if (it == secrets->end()) {
-             return absl::NotFoundError(
-                 absl::StrCat("principal has no client secret ", AsAbsl(secret_id)));
-           }
-           secrets->erase(it);
-           COFFER_RETURN_IF_ERROR(
-               store_
-                   .Put(PrincipalKey(object_id), loaded.record.SerializeAsString(), loaded.revision)
-                   .status());
-           return true;
-         })
-      .status();
+  return RemoveCredential(store_, object_id, "client secret", secret_id,
+                          [](PrincipalRecord& r) { return r.mutable_secrets(); });
+}
+
+absl::StatusOr<domain::ClientCertificateInfo> PrincipalService::AddCertificate(
+    std::string_view object_id, std::string_view certificate_pem) {
+  if (certificate_pem.size() > 16 * 1024) {
+    return absl::InvalidArgumentError("a certificate is at most 16 KiB of PEM");
+  }
+  if (certificate_pem.find("PRIVATE KEY") != std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        "send the certificate only: its private key must never leave the client");
+  }
+  COFFER_ASSIGN_OR_RETURN(crypto::ClientCertificate cert,
+                          crypto::ParseClientCertificate(certificate_pem));
+  const absl::Time now = clock_.Now();
+  if (cert.not_after <= now) return absl::InvalidArgumentError("the certificate has expired");
+  storage::v1::ClientCertificateRecord record;
+  record.set_id(crypto::RandomUuid());
+  record.set_der(cert.der);
+  record.set_sha1(cert.sha1);
+  record.set_sha256(cert.sha256);
+  record.set_subject(cert.subject);
+  record.set_not_before(absl::ToUnixSeconds(cert.not_before));
+  record.set_not_after(absl::ToUnixSeconds(cert.not_after));
+  record.set_created(absl::ToUnixSeconds(now));
+  auto saved = RetryOnConflict([&]() -> absl::StatusOr<bool> {
+    COFFER_ASSIGN_OR_RETURN(Loaded loaded, Load(store_, object_id));
+    if (loaded.record.has_service_account()) {
+      return absl::FailedPreconditionError(
+          "a managed identity has no certificates: its pods log in with their own tokens");
+    }
+    for (const auto& c : loaded.record.certificates()) {
+      if (c.sha256() == cert.sha256) {
+        return absl::AlreadyExistsError("this certificate is registered already as " + c.id());
+      }
+    }
+    if (loaded.record.certificates_size() >= kMaxCertificates) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "a principal has at most ", kMaxCertificates, " certificates: remove one first"));
+    }
+    *loaded.record.add_certificates() = record;
+    COFFER_RETURN_IF_ERROR(
+        store_.Put(PrincipalKey(object_id), loaded.record.SerializeAsString(), loaded.revision)
+            .status());
+    return true;
+  });
+  if (!saved.ok()) return saved.status();
+  return CertificateFromRecord(record);
+}
+
+absl::Status PrincipalService::RemoveCertificate(std::string_view object_id,
+                                                 std::string_view certificate_id) {
+  return RemoveCredential(store_, object_id, "certificate", certificate_id,
+                          [](PrincipalRecord& r) { return r.mutable_certificates(); });
+}
+
+absl::StatusOr<CertificateMatch> PrincipalService::FindCertificate(
+    std::string_view client_id, const std::optional<std::string>& sha1,
+    const std::optional<std::string>& sha256) {
+  const absl::Status denied = absl::UnauthenticatedError("no such certificate");
+  if (!sha1 && !sha256) return denied;
+  COFFER_ASSIGN_OR_RETURN(Loaded loaded, LoadByClientId(store_, client_id, denied));
+  if (loaded.record.has_service_account()) return denied;
+  for (const auto& c : loaded.record.certificates()) {
+    if ((!sha1 || c.sha1() == *sha1) && (!sha256 || c.sha256() == *sha256)) {
+      return CertificateMatch{FromRecord(loaded.record), CertificateFromRecord(c), c.der()};
+    }
+  }
+  return denied;
 }
 
 absl::StatusOr<domain::Principal> PrincipalService::Authenticate(std::string_view client_id,

@@ -22,8 +22,17 @@ struct CreatedClientSecret {
   SecretBytes value;
 };
 
-// Service principals with their client secrets (stored as salted scrypt hashes), and managed
-// identities (Kubernetes ServiceAccounts, which have no secrets).
+// A registered certificate that an assertion's thumbprints name, with what checking its
+// signature needs.
+struct CertificateMatch {
+  domain::Principal principal;
+  domain::ClientCertificateInfo certificate;
+  std::string der;
+};
+
+// Service principals with their client secrets (stored as salted scrypt hashes) and
+// certificates (public parts only), and managed identities (Kubernetes ServiceAccounts, which
+// have neither).
 //   principals/<object id>                         PrincipalRecord
 //   clientids/<client id>                          the object id
 //   serviceaccounts/<cluster>/<namespace>/<name>   the object id of its managed identity
@@ -48,10 +57,24 @@ class PrincipalService {
   absl::StatusOr<CreatedClientSecret> AddSecret(std::string_view object_id,
                                                 std::optional<absl::Time> expires);
   absl::Status RemoveSecret(std::string_view object_id, std::string_view secret_id);
+  // Registers the certificate in `certificate_pem`: RSA, 2048 bits or more, not expired.
+  // INVALID_ARGUMENT for anything else, or for a PEM that carries a private key (which must
+  // never leave the client); ALREADY_EXISTS for one registered already; FAILED_PRECONDITION
+  // for a managed identity or a principal with kMaxCertificates.
+  absl::StatusOr<domain::ClientCertificateInfo> AddCertificate(std::string_view object_id,
+                                                               std::string_view certificate_pem);
+  absl::Status RemoveCertificate(std::string_view object_id, std::string_view certificate_id);
+  static constexpr int kMaxCertificates = 16;
 
   // The principal whose client id and (unexpired) secret these are.
   absl::StatusOr<domain::Principal> Authenticate(std::string_view client_id,
                                                  const SecretBytes& secret);
+  // The service principal `client_id` names and its registered certificate whose thumbprints
+  // (raw digests) are the given ones; UNAUTHENTICATED when there is no such pair, whatever the
+  // reason (unknown client id, a managed identity, another certificate).
+  absl::StatusOr<CertificateMatch> FindCertificate(std::string_view client_id,
+                                                   const std::optional<std::string>& sha1,
+                                                   const std::optional<std::string>& sha256);
   // The managed identity `client_id` names; UNAUTHENTICATED when it names none (or a service
   // principal), so that the caller can refuse before any costly check. The caller then matches
   // its service account against the one the cluster vouched for.

@@ -4,6 +4,8 @@
 #include "lib/base/fake_clock.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/subprocess.h"
+#include "vault-core/crypto/digest.h"
+#include "vault-core/crypto/testing/test_rsa_certificate.h"
 #include "vault-core/storage/memory/memory_store.h"
 
 namespace coffer::service {
@@ -107,6 +109,56 @@ TEST_F(PrincipalServiceTest, ManagedIdentityNamesMustBeKubernetesNames) {
         << bad.cluster << "/" << bad.ns << "/" << bad.name;
   }
   EXPECT_EQ(principals_->List()->size(), 0u);
+}
+
+TEST_F(PrincipalServiceTest, CertificatesAreRegisteredFoundByThumbprintAndRemoved) {
+  clock_.Set(absl::Now());  // the certificate is valid from a minute ago
+  const crypto::TestRsaCertificate cert = crypto::MakeTestRsaCertificate();
+  const std::string sha1 = crypto::Sha1(cert.certificate_der);
+  const std::string sha256 = crypto::Sha256(cert.certificate_der);
+  COFFER_ASSERT_OK_AND_ASSIGN(domain::Principal app, principals_->CreatePrincipal("app"));
+  COFFER_ASSERT_OK_AND_ASSIGN(domain::ClientCertificateInfo info,
+                              principals_->AddCertificate(app.object_id, cert.certificate_pem));
+  EXPECT_EQ(info.thumbprint.size(), 40u);
+  EXPECT_EQ(info.thumbprint_sha256.size(), 64u);
+  EXPECT_THAT(info.subject, ::testing::HasSubstr("coffer-test-client"));
+  EXPECT_THAT(principals_->AddCertificate(app.object_id, cert.certificate_pem),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  // The key must never travel: a PEM holding one is refused, whatever else it holds.
+  EXPECT_THAT(principals_->AddCertificate(app.object_id, cert.key_pem + cert.certificate_pem),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("private key")));
+  EXPECT_EQ(principals_->Get(app.object_id)->certificates.size(), 1u);
+
+  COFFER_ASSERT_OK_AND_ASSIGN(CertificateMatch by_sha1,
+                              principals_->FindCertificate(app.client_id, sha1, std::nullopt));
+  EXPECT_EQ(by_sha1.der, cert.certificate_der);
+  EXPECT_EQ(by_sha1.principal.object_id, app.object_id);
+  EXPECT_THAT(principals_->FindCertificate(app.client_id, std::nullopt, sha256), IsOk());
+  EXPECT_THAT(principals_->FindCertificate(app.client_id, sha1, std::string(32, 'x')),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(principals_->FindCertificate("unknown", sha1, std::nullopt),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+
+  EXPECT_THAT(principals_->RemoveCertificate(app.object_id, info.id), IsOk());
+  EXPECT_THAT(principals_->FindCertificate(app.client_id, sha1, std::nullopt),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(principals_->RemoveCertificate(app.object_id, info.id),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(PrincipalServiceTest, ExpiredCertificatesAndManagedIdentitiesAreRefused) {
+  clock_.Set(absl::Now());
+  COFFER_ASSERT_OK_AND_ASSIGN(domain::Principal app, principals_->CreatePrincipal("app"));
+  EXPECT_THAT(principals_->AddCertificate(
+                  app.object_id, crypto::MakeTestRsaCertificate(2048, -absl::Hours(1)).certificate_pem),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("expired")));
+  COFFER_ASSERT_OK_AND_ASSIGN(domain::Principal identity,
+                              principals_->CreateManagedIdentity({"prod", "team-a", "billing"}));
+  const crypto::TestRsaCertificate cert = crypto::MakeTestRsaCertificate();
+  EXPECT_THAT(principals_->AddCertificate(identity.object_id, cert.certificate_pem),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(principals_->AddCertificate(app.object_id, "not a certificate"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -121,7 +121,39 @@ AccessPolicyStatus AccessPolicyStatusOf(const json& object) {
   return out;
 }
 
+VaultMountStatus VaultMountStatusOf(const json& object) {
+  const json& status = Section(object, "status");
+  VaultMountStatus out;
+  out.observed_generation = status.value("observedGeneration", std::int64_t{0});
+  out.conditions = ConditionsFromJson(status);
+  return out;
+}
+
 }  // namespace
+
+VaultMount VaultMountWithoutSpec(const json& object) {
+  VaultMount vm;
+  vm.meta = MetaOf(object);
+  vm.status = VaultMountStatusOf(object);
+  return vm;
+}
+
+absl::StatusOr<VaultMount> ParseVaultMount(const json& object) {
+  auto meta = ParseMeta(object);
+  if (!meta.ok()) return meta.status();
+  auto spec = crd::ParseVaultMount(object, meta->key.ns);
+  if (!spec.ok()) return spec.status();
+  VaultMount vm;
+  vm.meta = *std::move(meta);
+  vm.spec = *std::move(spec);
+  vm.status = VaultMountStatusOf(object);
+  return vm;
+}
+
+json ToJson(const VaultMountStatus& status) {
+  return {{"observedGeneration", status.observed_generation},
+          {"conditions", ConditionsToJson(status.conditions)}};
+}
 
 KeyVault KeyVaultWithoutSpec(const json& object) {
   KeyVault kv;

@@ -12,12 +12,14 @@
 
 #include "absl/status/statusor.h"
 #include "lib/kube/kube_client.h"
+#include "lib/crd/vault_mount.h"
 #include "nlohmann/json.hpp"
 
 namespace coffer::op::v1alpha1 {
 
 inline const kube::ResourceRef kKeyVaults{"coffer.dev", "v1alpha1", "keyvaults", true};
 inline const kube::ResourceRef kAccessPolicies{"coffer.dev", "v1alpha1", "accesspolicies", true};
+inline const kube::ResourceRef kVaultMounts{"coffer.dev", "v1alpha1", "vaultmounts", true};
 
 // namespace/name, the work queue's key.
 struct ObjectKey {
@@ -104,6 +106,23 @@ struct AccessPolicy {
   AccessPolicySpec spec;
   AccessPolicyStatus status;
 };
+
+struct VaultMountStatus {
+  std::int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+};
+
+// The spec is lib/crd's, which the CSI driver mounts from.
+struct VaultMount {
+  Meta meta;
+  crd::MountSpec spec;
+  VaultMountStatus status;
+};
+
+// Errors: INVALID_ARGUMENT naming the field that is missing or malformed.
+absl::StatusOr<VaultMount> ParseVaultMount(const nlohmann::json& object);
+VaultMount VaultMountWithoutSpec(const nlohmann::json& object);
+nlohmann::json ToJson(const VaultMountStatus& status);
 
 // Errors: INVALID_ARGUMENT naming the field that is missing or malformed.
 absl::StatusOr<KeyVault> ParseKeyVault(const nlohmann::json& object);

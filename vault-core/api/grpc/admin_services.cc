@@ -33,10 +33,11 @@ class InstallationAdminService final : public pb::InstallationAdmin::Service {
   audit::AuditLog& audit_;
 };
 
-AdminServices::AdminServices(service::VaultService& vaults, service::PrincipalService& principals,
+AdminServices::AdminServices(service::VaultService& vaults, service::SecretService& secrets,
+                             service::PrincipalService& principals,
                              service::PolicyService& policies, audit::AuditLog& audit,
                              Installation installation, int https_port)
-    : vault_admin_(std::make_unique<VaultAdminService>(vaults, audit, https_port)),
+    : vault_admin_(std::make_unique<VaultAdminService>(vaults, secrets, audit, https_port)),
       principal_admin_(std::make_unique<PrincipalAdminService>(principals, audit)),
       policy_admin_(std::make_unique<PolicyAdminService>(vaults, policies, audit)),
       installation_admin_(

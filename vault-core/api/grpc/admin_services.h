@@ -11,6 +11,7 @@
 #include "vault-core/audit/audit_log.h"
 #include "vault-core/service/policy_service.h"
 #include "vault-core/service/principal_service.h"
+#include "vault-core/service/secret_service.h"
 #include "vault-core/service/vault_service.h"
 
 namespace grpc {
@@ -42,7 +43,8 @@ class InstallationAdminService;
 class AdminServices {
  public:
   // `https_port` is the data plane's, for vault URIs (443 is left out of them).
-  AdminServices(service::VaultService& vaults, service::PrincipalService& principals,
+  AdminServices(service::VaultService& vaults, service::SecretService& secrets,
+                service::PrincipalService& principals,
                 service::PolicyService& policies, audit::AuditLog& audit, Installation installation,
                 int https_port);
   ~AdminServices();

@@ -19,11 +19,22 @@ void ToProto(const domain::ClientSecretInfo& secret, pb::ClientSecret* out) {
   out->set_expires_unix(secret.expires ? absl::ToUnixSeconds(*secret.expires) : 0);
 }
 
+void ToProto(const domain::ClientCertificateInfo& cert, pb::ClientCertificate* out) {
+  out->set_id(cert.id);
+  out->set_thumbprint(cert.thumbprint);
+  out->set_thumbprint_sha256(cert.thumbprint_sha256);
+  out->set_subject(cert.subject);
+  out->set_not_before_unix(absl::ToUnixSeconds(cert.not_before));
+  out->set_not_after_unix(absl::ToUnixSeconds(cert.not_after));
+  out->set_created_unix(absl::ToUnixSeconds(cert.created));
+}
+
 void ToProto(const domain::Principal& principal, pb::Principal* out) {
   out->set_object_id(principal.object_id);
   out->set_client_id(principal.client_id);
   out->set_display_name(principal.display_name);
   for (const auto& secret : principal.secrets) ToProto(secret, out->add_secrets());
+  for (const auto& cert : principal.certificates) ToProto(cert, out->add_certificates());
   out->set_created_unix(absl::ToUnixSeconds(principal.created));
   out->set_kind(principal.managed() ? pb::PRINCIPAL_KIND_MANAGED_IDENTITY
                                     : pb::PRINCIPAL_KIND_SERVICE_PRINCIPAL);
@@ -139,6 +150,30 @@ grpc::Status PrincipalAdminService::RemoveClientSecret(grpc::ServerContext* cont
   AdminCall call(context, audit_, "AdminClientSecretRemove");
   call.set_object(PrincipalObject(request->object_id()) + "/secrets/" + request->secret_id());
   return call.Finish(principals_.RemoveSecret(request->object_id(), request->secret_id()));
+}
+
+grpc::Status PrincipalAdminService::AddClientCertificate(
+    grpc::ServerContext* context, const pb::AddClientCertificateRequest* request,
+    pb::AddClientCertificateResponse* response) {
+  AdminCall call(context, audit_, "AdminClientCertificateAdd");
+  call.set_object(PrincipalObject(request->object_id()));
+  absl::StatusOr<domain::ClientCertificateInfo> added =
+      principals_.AddCertificate(request->object_id(), request->certificate_pem());
+  if (added.ok()) {
+    call.set_object(PrincipalObject(request->object_id()) + "/certificates/" + added->id);
+    ToProto(*added, response->mutable_certificate());
+  }
+  return call.Finish(added.status());
+}
+
+grpc::Status PrincipalAdminService::RemoveClientCertificate(
+    grpc::ServerContext* context, const pb::RemoveClientCertificateRequest* request,
+    pb::RemoveClientCertificateResponse*) {
+  AdminCall call(context, audit_, "AdminClientCertificateRemove");
+  call.set_object(PrincipalObject(request->object_id()) + "/certificates/" +
+                  request->certificate_id());
+  return call.Finish(
+      principals_.RemoveCertificate(request->object_id(), request->certificate_id()));
 }
 
 }  // namespace coffer::api::admin

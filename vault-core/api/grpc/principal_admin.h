@@ -39,6 +39,13 @@ class PrincipalAdminService final : public ::coffer::admin::v1::PrincipalAdmin::
   grpc::Status RemoveClientSecret(
       grpc::ServerContext* context, const ::coffer::admin::v1::RemoveClientSecretRequest* request,
       ::coffer::admin::v1::RemoveClientSecretResponse* response) override;
+  grpc::Status AddClientCertificate(
+      grpc::ServerContext* context, const ::coffer::admin::v1::AddClientCertificateRequest* request,
+      ::coffer::admin::v1::AddClientCertificateResponse* response) override;
+  grpc::Status RemoveClientCertificate(
+      grpc::ServerContext* context,
+      const ::coffer::admin::v1::RemoveClientCertificateRequest* request,
+      ::coffer::admin::v1::RemoveClientCertificateResponse* response) override;
 
  private:
   service::PrincipalService& principals_;

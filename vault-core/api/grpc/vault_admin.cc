@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "lib/base/status.h"
 #include "vault-core/api/grpc/admin_call.h"
 
@@ -145,6 +146,75 @@ grpc::Status VaultAdminService::PurgeVault(grpc::ServerContext* context,
   AdminCall call(context, audit_, "AdminVaultPurge");
   call.set_vault(request->name());
   return call.Finish(vaults_.Purge(request->name()));
+}
+
+namespace {
+
+// Whether `ref` (a secret) could be read now, and which version a reader would get: the one
+// named, or the newest enabled one inside its validity window.
+void Resolve(service::SecretService& secrets, const domain::Vault& vault, absl::Time now,
+             pb::ObjectResolution* out) {
+  const pb::ObjectRef& ref = out->object();
+  auto refuse = [out](std::string reason) {
+    out->set_resolvable(false);
+    out->set_reason(std::move(reason));
+  };
+  if (ref.type() != "secret") return refuse("this vault does not serve " + ref.type() + "s yet");
+  const domain::SecretProperties* best = nullptr;
+  std::vector<domain::SecretProperties> versions;
+  std::string continuation;
+  do {
+    auto page = secrets.ListVersions(vault, ref.name(), continuation, 100);
+    if (absl::IsNotFound(page.status())) return refuse("secret '" + ref.name() + "' does not exist");
+    if (!page.ok()) return refuse(std::string(page.status().message()));
+    versions.insert(versions.end(), page->items.begin(), page->items.end());
+    continuation = page->continuation;
+  } while (!continuation.empty() && versions.size() < 10000);
+  for (const domain::SecretProperties& v : versions) {
+    const domain::ObjectAttributes& a = v.attributes;
+    if (!ref.version().empty()) {
+      if (v.version != ref.version()) continue;
+      if (!a.enabled) return refuse("version " + ref.version() + " is disabled");
+      best = &v;
+      break;
+    }
+    bool usable = a.enabled && (!a.not_before || *a.not_before <= now) &&
+                  (!a.expires || now < *a.expires);
+    if (usable && (best == nullptr || a.created > best->attributes.created)) best = &v;
+  }
+  if (best == nullptr) {
+    return refuse(ref.version().empty()
+                      ? "secret '" + ref.name() + "' has no enabled version inside its validity "
+                        "window"
+                      : "secret '" + ref.name() + "' has no version " + ref.version());
+  }
+  out->set_resolvable(true);
+  out->set_version(best->version);
+}
+
+}  // namespace
+
+grpc::Status VaultAdminService::ResolveObjects(grpc::ServerContext* context,
+                                               const pb::ResolveObjectsRequest* request,
+                                               pb::ResolveObjectsResponse* response) {
+  AdminCall call(context, audit_, "AdminObjectsResolve");
+  call.set_vault(request->vault());
+  return call.Finish([&]() -> absl::Status {
+    if (request->objects_size() > 64) {
+      return absl::InvalidArgumentError("at most 64 objects per call");
+    }
+    COFFER_ASSIGN_OR_RETURN(domain::Vault vault, vaults_.Get(request->vault()));
+    if (vault.deleted) {
+      return absl::FailedPreconditionError("vault " + request->vault() + " is deleted");
+    }
+    const absl::Time now = absl::Now();
+    for (const pb::ObjectRef& ref : request->objects()) {
+      pb::ObjectResolution* out = response->add_objects();
+      *out->mutable_object() = ref;
+      Resolve(secrets_, vault, now, out);
+    }
+    return absl::OkStatus();
+  }());
 }
 
 }  // namespace coffer::api::admin

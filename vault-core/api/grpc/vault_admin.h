@@ -3,15 +3,18 @@
 
 #include "coffer/admin/v1/admin.grpc.pb.h"
 #include "vault-core/audit/audit_log.h"
+#include "vault-core/service/secret_service.h"
 #include "vault-core/service/vault_service.h"
 
 namespace coffer::api::admin {
 
-// coffer.admin.v1.VaultAdmin over service::VaultService. See AdminServices.
+// coffer.admin.v1.VaultAdmin over service::VaultService (and SecretService for
+// ResolveObjects). See AdminServices.
 class VaultAdminService final : public ::coffer::admin::v1::VaultAdmin::Service {
  public:
-  VaultAdminService(service::VaultService& vaults, audit::AuditLog& audit, int https_port)
-      : vaults_(vaults), audit_(audit), https_port_(https_port) {}
+  VaultAdminService(service::VaultService& vaults, service::SecretService& secrets,
+                    audit::AuditLog& audit, int https_port)
+      : vaults_(vaults), secrets_(secrets), audit_(audit), https_port_(https_port) {}
 
   grpc::Status CreateVault(grpc::ServerContext* context,
                            const ::coffer::admin::v1::CreateVaultRequest* request,
@@ -34,6 +37,9 @@ class VaultAdminService final : public ::coffer::admin::v1::VaultAdmin::Service 
   grpc::Status PurgeVault(grpc::ServerContext* context,
                           const ::coffer::admin::v1::PurgeVaultRequest* request,
                           ::coffer::admin::v1::PurgeVaultResponse* response) override;
+  grpc::Status ResolveObjects(grpc::ServerContext* context,
+                              const ::coffer::admin::v1::ResolveObjectsRequest* request,
+                              ::coffer::admin::v1::ResolveObjectsResponse* response) override;
 
  private:
   // Writes `vault` to `out` when it is OK.
@@ -41,6 +47,7 @@ class VaultAdminService final : public ::coffer::admin::v1::VaultAdmin::Service 
                       ::coffer::admin::v1::Vault* out) const;
 
   service::VaultService& vaults_;
+  service::SecretService& secrets_;
   audit::AuditLog& audit_;
   const int https_port_;
 };

@@ -11,6 +11,9 @@
 #include "lib/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 #include "vault-core/audit/memory_audit_log.h"
+#include "vault-core/crypto/digest.h"
+#include "vault-core/crypto/random.h"
+#include "vault-core/crypto/testing/test_rsa_certificate.h"
 #include "vault-core/service/testing/services_fixture.h"
 
 namespace coffer::api::rest {
@@ -108,6 +111,31 @@ class DataPlaneTest : public service::ServicesFixture {
                 "", "login.coffer.test");
   }
 
+  // What ClientCertificateCredential sends (PS256, x5t#S256), or RS256 with x5t; `changes`
+  // are merged into the claims.
+  std::string CertAssertion(const crypto::TestRsaCertificate& cert, const std::string& client_id,
+                            const std::string& alg = "PS256",
+                            const json& changes = json::object()) {
+    json header = {{"alg", alg}, {"typ", "JWT"}};
+    if (alg == "RS256") {
+      header["x5t"] = Base64UrlEncode(crypto::Sha1(cert.certificate_der));
+    } else {
+      header["x5t#S256"] = Base64UrlEncode(crypto::Sha256(cert.certificate_der));
+    }
+    int64_t now = absl::ToUnixSeconds(clock_.Now());
+    json claims = {{"aud", authority_.token_endpoint()},
+                   {"iss", client_id},
+                   {"sub", client_id},
+                   {"jti", crypto::RandomUuid()},
+                   {"nbf", now},
+                   {"iat", now},
+                   {"exp", now + 600}};
+    claims.merge_patch(changes);
+    std::string input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());
+    return input + "." +
+           Base64UrlEncode(alg == "RS256" ? cert.SignRs256(input) : cert.SignPs256(input));
+  }
+
   FakeReviewer reviewer_;
   identity::TokenSigner signer_;
   Authority authority_;
@@ -149,6 +177,7 @@ TEST_F(DataPlaneTest, OpenIdConfigurationHasTenantFirstEndpoints) {
   EXPECT_EQ(config["token_endpoint"], tenant_url + "/oauth2/v2.0/token");
   EXPECT_EQ(config["authorization_endpoint"], tenant_url + "/oauth2/v2.0/authorize");
   EXPECT_EQ(config["jwks_uri"], tenant_url + "/discovery/v2.0/keys");
+  EXPECT_THAT(config["token_endpoint_auth_methods_supported"].dump(), HasSubstr("private_key_jwt"));
 }
 
 TEST_F(DataPlaneTest, TokenThenSetAndGetWithAbsoluteIds) {
@@ -284,6 +313,66 @@ TEST_F(DataPlaneTest, PodTokensThatDoNotProveTheIdentityAreRefused) {
   http::Response down =
       AssertionLogin(billing.client_id, PodToken("https://kubernetes.default.svc", "down"));
   EXPECT_EQ(down.status, 503);
+}
+
+TEST_F(DataPlaneTest, ServicePrincipalLogsInWithItsCertificate) {
+  clock_.Set(absl::Now());  // test certificates are valid from a minute ago
+  ASSERT_EQ(Send("PUT", "/secrets/db?api-version=7.4", R"({"value":"s3cret"})", Token()).status,
+            200);
+  const crypto::TestRsaCertificate cert = crypto::MakeTestRsaCertificate();
+  COFFER_ASSERT_OK(principals_->AddCertificate(app_.object_id, cert.certificate_pem).status());
+  const std::string assertion = CertAssertion(cert, app_.client_id);
+  http::Response login = AssertionLogin(app_.client_id, assertion);
+  ASSERT_EQ(login.status, 200) << login.body;
+  http::Response got = Send("GET", "/secrets/db/?api-version=7.4", "",
+                            json::parse(login.body)["access_token"].get<std::string>());
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(json::parse(got.body)["value"], "s3cret");
+  // MSAL sends the same assertion again for a second token: accepted.
+  EXPECT_EQ(AssertionLogin(app_.client_id, assertion).status, 200);
+  EXPECT_EQ(AssertionLogin(app_.client_id, CertAssertion(cert, app_.client_id, "RS256")).status,
+            200);
+}
+
+TEST_F(DataPlaneTest, CertificateAssertionsThatDoNotProveTheClientAreRefused) {
+  clock_.Set(absl::Now());
+  const crypto::TestRsaCertificate cert = crypto::MakeTestRsaCertificate();
+  const crypto::TestRsaCertificate stranger = crypto::MakeTestRsaCertificate();
+  COFFER_ASSERT_OK(principals_->AddCertificate(app_.object_id, cert.certificate_pem).status());
+  auto description = [](const http::Response& r) {
+    EXPECT_EQ(r.status, 401) << r.body;
+    return json::parse(r.body).value("error_description", "");
+  };
+  const std::string id = app_.client_id;
+  EXPECT_THAT(description(AssertionLogin(id, CertAssertion(stranger, id))),
+              HasSubstr("AADSTS700027: The certificate with identifier used to sign the client "
+                        "assertion is not registered"));
+  std::string tampered = CertAssertion(cert, id);
+  tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+  EXPECT_THAT(description(AssertionLogin(id, tampered)),
+              HasSubstr("AADSTS700027: Client assertion failed signature validation"));
+  EXPECT_THAT(description(AssertionLogin(id, CertAssertion(cert, id, "PS256",
+                                                           {{"aud", "https://elsewhere"}}))),
+              HasSubstr("AADSTS700023"));
+  int64_t past = absl::ToUnixSeconds(clock_.Now() - absl::Hours(1));
+  EXPECT_THAT(description(AssertionLogin(
+                  id, CertAssertion(cert, id, "PS256", {{"nbf", past - 600}, {"exp", past}}))),
+              HasSubstr("AADSTS700024"));
+  EXPECT_THAT(description(AssertionLogin(id, CertAssertion(cert, id, "PS256", {{"sub", "x"}}))),
+              HasSubstr("AADSTS50027"));
+  EXPECT_THAT(description(AssertionLogin(id, CertAssertion(cert, id, "HS256"))),
+              HasSubstr("AADSTS50027"));
+  // A second, different assertion with an accepted jti: someone learnt the id, not the key.
+  ASSERT_EQ(AssertionLogin(id, CertAssertion(cert, id, "PS256", {{"jti", "j-1"}})).status, 200);
+  EXPECT_THAT(description(AssertionLogin(id, CertAssertion(cert, id, "RS256", {{"jti", "j-1"}}))),
+              HasSubstr("jti"));
+  // A managed identity's client id with a certificate gets what an unknown client id gets.
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      domain::Principal billing,
+      principals_->CreateManagedIdentity({"prod-cluster", "team-a", "billing"}));
+  EXPECT_EQ(description(AssertionLogin(billing.client_id, CertAssertion(cert, billing.client_id))),
+            description(AssertionLogin("unknown-client", CertAssertion(cert, "unknown-client"))));
+  EXPECT_EQ(reviewer_.calls.load(), 0);  // none of this asked a cluster
 }
 
 TEST_F(DataPlaneTest, BadTokensAreChallenged) {

@@ -12,6 +12,8 @@
 #include "lib/base/logging.h"
 #include "nlohmann/json.hpp"
 #include "vault-core/api/rest/json_dump.h"
+#include "vault-core/crypto/digest.h"
+#include "vault-core/identity/client_assertion.h"
 
 namespace coffer::api::rest {
 namespace {
@@ -62,13 +64,14 @@ http::Response TokenApi::OpenIdConfiguration() const {
   json config = {
       {"issuer", authority_.issuer()},
       {"authorization_endpoint", t + "/oauth2/v2.0/authorize"},
-      {"token_endpoint", t + "/oauth2/v2.0/token"},
+      {"token_endpoint", authority_.token_endpoint()},
       {"jwks_uri", t + "/discovery/v2.0/keys"},
       {"end_session_endpoint", t + "/oauth2/v2.0/logout"},
       {"response_types_supported", {"token"}},
       {"subject_types_supported", {"pairwise"}},
       {"id_token_signing_alg_values_supported", {"ES256"}},
-      {"token_endpoint_auth_methods_supported", {"client_secret_post"}},
+      {"token_endpoint_auth_methods_supported", {"client_secret_post", "private_key_jwt"}},
+      {"token_endpoint_auth_signing_alg_values_supported", {"RS256", "PS256"}},
       {"grant_types_supported", {"client_credentials"}},
       {"tenant_region_scope", nullptr},
   };
@@ -189,9 +192,10 @@ TokenApi::Login TokenApi::SecretLogin(std::string_view client_id, const SecretBy
   return {*std::move(who), {}};
 }
 
-// A managed identity's login: its pod's service-account token, checked by the cluster that
-// issued it (TokenReview: signature, expiry, audience, the service account and bound pod still
-// there), then matched against the managed identity that client_id names.
+// A login with a client assertion: a service principal's own certificate-signed JWT
+// (CertificateLogin), or a managed identity's pod service-account token, checked by the cluster
+// that issued it (TokenReview: signature, expiry, audience, the service account and bound pod
+// still there), then matched against the managed identity that client_id names.
 TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string_view type,
                                          std::string_view assertion) {
   auto refuse = [](std::string description) {
@@ -221,6 +225,10 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
                   ", valid from: " + at(claims->not_before) + ", expires: " + at(claims->expiry) +
                   ".");
   }
+  // A service principal signs its own assertion (iss = sub = its client id); a cluster's token
+  // names the cluster. Routing on that keeps a client id's kind unsaid: a managed identity's
+  // client id with a self-signed assertion finds no certificate, as an unknown one does.
+  if (claims->issuer == client_id) return CertificateLogin(client_id, assertion);
   const identity::TrustedCluster* cluster = nullptr;
   for (const identity::TrustedCluster& c : clusters_) {
     if (c.issuer == claims->issuer) cluster = &c;
@@ -266,6 +274,55 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
   const domain::ServiceAccountSubject subject{cluster->name, reviewed->ns, reviewed->name};
   if (!(*named->service_account == subject)) return refuse(no_match);
   return {*std::move(named), {}};
+}
+
+// Checks cost nothing until the assertion names a registered certificate of this client: only
+// then is an RSA signature verified, and only then is its jti remembered.
+TokenApi::Login TokenApi::CertificateLogin(std::string_view client_id,
+                                           std::string_view assertion) {
+  auto refuse = [](std::string description) {
+    return Login{std::nullopt, OAuthError(401, "invalid_client", description)};
+  };
+  absl::StatusOr<identity::CertificateAssertion> parsed =
+      identity::ReadCertificateAssertion(assertion);
+  if (!parsed.ok()) return refuse(std::string(parsed.status().message()));
+  const std::vector<std::string>& audiences = parsed->audiences;
+  if (std::find(audiences.begin(), audiences.end(), authority_.token_endpoint()) ==
+          audiences.end() &&
+      std::find(audiences.begin(), audiences.end(), authority_.issuer()) == audiences.end()) {
+    return refuse("AADSTS700023: Client assertion audience claim does not match Realm issuer.");
+  }
+  const std::string thumbprint = identity::ThumbprintHex(*parsed);
+  absl::StatusOr<service::CertificateMatch> match =
+      principals_.FindCertificate(client_id, parsed->sha1, parsed->sha256);
+  if (absl::IsUnauthenticated(match.status())) {
+    return refuse("AADSTS700027: The certificate with identifier used to sign the client "
+                  "assertion is not registered on application. [Reason - The key was not found., "
+                  "Thumbprint of key used by client: '" + thumbprint + "']");
+  }
+  if (!match.ok()) {
+    return {std::nullopt,
+            Unavailable(failure_log_, Component::kVault, "storage",
+                        absl::StrCat("principals unreadable: ", match.status().ToString()))};
+  }
+  const absl::Time now = clock_.Now();
+  if (now < match->certificate.not_before || now >= match->certificate.not_after) {
+    return refuse("AADSTS700027: Client assertion contains an invalid signature. [Reason - The "
+                  "key used is expired., Thumbprint of key used by client: '" + thumbprint + "']");
+  }
+  const std::string digest = crypto::Sha256(assertion);
+  if (replays_.Conflicts(client_id, parsed->jti, digest)) {
+    return refuse("AADSTS50027: Invalid JWT token. The jti was already used by another "
+                  "assertion.");
+  }
+  if (!identity::VerifyAssertionSignature(*parsed, match->der)) {
+    return refuse("AADSTS700027: Client assertion failed signature validation. [Reason - The "
+                  "provided signature value did not match the expected signature value., "
+                  "Thumbprint of key used by client: '" + thumbprint + "']");
+  }
+  replays_.Remember(client_id, parsed->jti, digest,
+                    absl::FromUnixSeconds(parsed->expiry.value_or(0)) + kClockSkew, now);
+  return {std::move(match->principal), {}};
 }
 
 bool TokenApi::IsVaultResource(std::string_view resource) {

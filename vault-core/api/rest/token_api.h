@@ -12,6 +12,7 @@
 #include "lib/base/worker_pool.h"
 #include "lib/http/http.h"
 #include "vault-core/audit/audit_log.h"
+#include "vault-core/identity/assertion_replay_cache.h"
 #include "vault-core/identity/federated.h"
 #include "vault-core/identity/token_signer.h"
 #include "vault-core/service/principal_service.h"
@@ -27,6 +28,7 @@ struct Authority {
 
   std::string issuer() const { return url + "/" + tenant_id + "/v2.0"; }
   std::string tenant_url() const { return url + "/" + tenant_id; }
+  std::string token_endpoint() const { return tenant_url() + "/oauth2/v2.0/token"; }
 };
 
 // OAuth2 as Microsoft Entra ID speaks it, enough for @azure/identity with authorityHost and
@@ -76,6 +78,8 @@ class TokenApi {
   Login SecretLogin(std::string_view client_id, const SecretBytes& secret);
   Login AssertionLogin(std::string_view client_id, std::string_view type,
                        std::string_view assertion);
+  // A service principal's assertion signed with a registered certificate's key.
+  Login CertificateLogin(std::string_view client_id, std::string_view assertion);
   // Whether some vault is addressed by a hostname under `resource` ("https://vault.example").
   bool IsVaultResource(std::string_view resource);
 
@@ -89,6 +93,9 @@ class TokenApi {
   // Why token requests got a 503, logged at most once in 10 s per cause: the requests that
   // meet a failure must not decide how much is logged.
   LogThrottle failure_log_{clock_, absl::Seconds(10)};
+  // Accepted certificate assertions by (client, jti): another assertion with the same jti is a
+  // replay of a stolen id, the same assertion again is MSAL reusing it (docs/decisions.md).
+  identity::AssertionReplayCache replays_;
   WorkerPool workers_{2};
 };
 

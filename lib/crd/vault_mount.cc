@@ -1,11 +1,11 @@
-#include "csi-driver/publish/mount_spec.h"
+#include "lib/crd/vault_mount.h"
 
 #include <set>
 
 #include "lib/base/absl_compat.h"
 #include "nlohmann/json.hpp"
 
-namespace coffer::csi {
+namespace coffer::crd {
 namespace {
 
 using nlohmann::json;
@@ -125,4 +125,4 @@ absl::StatusOr<MountSpec> ParseVaultMount(const json& object, const std::string&
   return out;
 }
 
-}  // namespace coffer::csi
+}  // namespace coffer::crd

@@ -1,7 +1,8 @@
-#ifndef COFFER_CSI_DRIVER_PUBLISH_MOUNT_SPEC_H_
-#define COFFER_CSI_DRIVER_PUBLISH_MOUNT_SPEC_H_
+#ifndef COFFER_LIB_CRD_VAULT_MOUNT_H_
+#define COFFER_LIB_CRD_VAULT_MOUNT_H_
 
-// A VaultMount's spec (crds/coffer.dev_vaultmounts.yaml), as the driver uses it.
+// A VaultMount's spec (crds/coffer.dev_vaultmounts.yaml), as the CSI driver mounts it and the
+// operator checks it.
 
 #include <sys/types.h>
 
@@ -12,7 +13,7 @@
 #include "absl/time/time.h"
 #include "nlohmann/json_fwd.hpp"
 
-namespace coffer::csi {
+namespace coffer::crd {
 
 enum class ObjectType { kSecret, kKey, kCertificate };
 
@@ -39,6 +40,6 @@ struct MountSpec {
 // distinct file names), since a CRD can be edited. INVALID_ARGUMENT naming the field.
 absl::StatusOr<MountSpec> ParseVaultMount(const nlohmann::json& object, const std::string& ns);
 
-}  // namespace coffer::csi
+}  // namespace coffer::crd
 
-#endif  // COFFER_CSI_DRIVER_PUBLISH_MOUNT_SPEC_H_
+#endif  // COFFER_LIB_CRD_VAULT_MOUNT_H_
