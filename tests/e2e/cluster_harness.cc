@@ -13,9 +13,11 @@ void ClusterHarnessTest::SetUp() {
   ASSERT_EQ(Kubectl({"apply", "-f", CRDS_DIR}).exit_code, 0);
   ASSERT_EQ(Kubectl({"create", "namespace", "team-a"}).exit_code, 0);
   // The vault trusts the stand-in's service-account tokens (it reads the kubeconfig).
-  vault_ = StartReadyVault(
-      {"--set", "identity.clusters.e2e.issuer=https://kubernetes.default.svc.cluster.local",
-       "--set", "identity.clusters.e2e.kubeconfig=" + kubeconfig_});
+  std::vector<std::string> args = {
+      "--set", "identity.clusters.e2e.issuer=https://kubernetes.default.svc.cluster.local",
+      "--set", "identity.clusters.e2e.kubeconfig=" + kubeconfig_};
+  for (std::string& arg : ExtraVaultArgs()) args.push_back(std::move(arg));
+  vault_ = StartReadyVault(args);
   admin_ = ConnectAdmin();
   ASSERT_NE(admin_, nullptr);
 }

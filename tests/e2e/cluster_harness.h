@@ -18,6 +18,8 @@ namespace coffer::testing {
 class ClusterHarnessTest : public VaultHarnessTest {
  protected:
   void SetUp() override;
+  // More coffer-vault flags (--set overrides) for a fixture's own configuration.
+  virtual std::vector<std::string> ExtraVaultArgs() { return {}; }
 
   RunResult Kubectl(std::vector<std::string> args);
   // kubectl apply of `yaml`, saved as NAME.yaml; fails the test if kubectl does.

@@ -122,9 +122,21 @@ TEST_F(OperatorE2eTest, ServiceAccountPolicyMakesAManagedIdentityAndSurvivesRest
   })) << op->Log();
 }
 
+// Both ways of checking a cluster's tokens: its TokenReview, or its published keys and lookups.
+class ManagedIdentityE2eTest : public testing::ClusterHarnessTest,
+                               public ::testing::WithParamInterface<std::string> {
+ protected:
+  std::vector<std::string> ExtraVaultArgs() override {
+    return {"--set", "identity.clusters.e2e.verify=" + GetParam()};
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Verify, ManagedIdentityE2eTest,
+                         ::testing::Values("tokenreview", "jwks"));
+
 // What WorkloadIdentityCredential does: the pod's projected token (here minted by kubectl
 // create token, as kubelet would) as client_assertion, the managed identity's client id.
-TEST_F(OperatorE2eTest, ManagedIdentityLogsInWithItsServiceAccountToken) {
+TEST_P(ManagedIdentityE2eTest, LogsInWithItsServiceAccountToken) {
   auto probe = Client();
 
   v1::CreateVaultRequest create;
@@ -207,6 +219,14 @@ spec:
   issued = login();
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_EQ(issued->status, 200) << issued->body;
+  // The same token with its signature changed: not the cluster's.
+  const std::string bound_token = pod_token;
+  pod_token[pod_token.size() - 4] = pod_token[pod_token.size() - 4] == 'A' ? 'B' : 'A';
+  issued = login();
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->status, 401) << issued->body;
+  EXPECT_THAT(issued->body, HasSubstr("AADSTS70021"));
+  pod_token = bound_token;
   ASSERT_EQ(Kubectl({"delete", "pod", "web", "-n", "team-a"}).exit_code, 0);
   issued = login();
   ASSERT_TRUE(issued.ok()) << issued.status();
@@ -219,6 +239,9 @@ spec:
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_EQ(issued->status, 401) << issued->body;
   EXPECT_THAT(issued->body, HasSubstr("AADSTS70021"));
+  if (GetParam() == "jwks") {  // the keys came from the cluster's discovery document
+    EXPECT_THAT(vault_->Log(), HasSubstr("signing key(s) of issuer"));
+  }
 }
 
 TEST_F(OperatorE2eTest, TwoReplicasOneLeaderAndTheOtherTakesOver) {

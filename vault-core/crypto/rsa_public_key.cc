@@ -1,6 +1,8 @@
 #include "vault-core/crypto/rsa_public_key.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
@@ -28,10 +30,42 @@ absl::StatusOr<std::unique_ptr<RsaPublicKey>> RsaPublicKey::FromCertificateDer(
   if (key == nullptr || !EVP_PKEY_is_a(key.get(), "RSA")) {
     return absl::InvalidArgumentError("the certificate's key is not an RSA key");
   }
+  return Checked(key.release());
+}
+
+absl::StatusOr<std::unique_ptr<RsaPublicKey>> RsaPublicKey::FromComponents(
+    std::string_view modulus, std::string_view exponent) {
+  if (modulus.empty() || exponent.empty() || modulus.size() > kMaxBits / 8 + 1 ||
+      exponent.size() > 8) {
+    return absl::InvalidArgumentError("not an RSA public key");
+  }
+  auto bn = [](std::string_view bytes) {
+    return OpensslPtr<BIGNUM>(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
+                                        static_cast<int>(bytes.size()), nullptr));
+  };
+  OpensslPtr<BIGNUM> n = bn(modulus), e = bn(exponent);
+  OpensslPtr<OSSL_PARAM_BLD> build(OSSL_PARAM_BLD_new());
+  if (n == nullptr || e == nullptr || build == nullptr ||
+      OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
+    return absl::InternalError("cannot build an RSA key");
+  }
+  OpensslPtr<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(build.get()));
+  OpensslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  EVP_PKEY* key = nullptr;
+  if (params == nullptr || ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    return absl::InvalidArgumentError("not an RSA public key");
+  }
+  return Checked(key);
+}
+
+absl::StatusOr<std::unique_ptr<RsaPublicKey>> RsaPublicKey::Checked(EVP_PKEY* owned) {
+  OpensslPtr<EVP_PKEY> key(owned);
   const int bits = EVP_PKEY_get_bits(key.get());
   if (bits < kMinBits || bits > kMaxBits) {
-    return absl::InvalidArgumentError("the certificate's RSA key has " + std::to_string(bits) +
-                                      " bits; " + std::to_string(kMinBits) + " to " +
+    return absl::InvalidArgumentError("the RSA key has " + std::to_string(bits) + " bits; " +
+                                      std::to_string(kMinBits) + " to " +
                                       std::to_string(kMaxBits) + " are accepted");
   }
   return std::unique_ptr<RsaPublicKey>(new RsaPublicKey(key.release()));

@@ -24,6 +24,10 @@ class RsaPublicKey {
   // `der` is one DER-encoded X.509 certificate, nothing after it, with an RSA key of kMinBits to
   // kMaxBits. INVALID_ARGUMENT otherwise. The certificate's own validity is not looked at.
   static absl::StatusOr<std::unique_ptr<RsaPublicKey>> FromCertificateDer(std::string_view der);
+  // From a JWK's "n" and "e" (big-endian unsigned bytes, already base64url-decoded): the keys a
+  // Kubernetes cluster publishes for its service-account tokens. Same size limits.
+  static absl::StatusOr<std::unique_ptr<RsaPublicKey>> FromComponents(std::string_view modulus,
+                                                                       std::string_view exponent);
   ~RsaPublicKey();
 
   // Whether `signature` is this key's RSASSA-PKCS1-v1_5 SHA-256 signature of `message`.
@@ -37,6 +41,8 @@ class RsaPublicKey {
 
  private:
   explicit RsaPublicKey(EVP_PKEY* key) : key_(key) {}
+  // Takes `key` (an RSA key) when its size is within the limits.
+  static absl::StatusOr<std::unique_ptr<RsaPublicKey>> Checked(EVP_PKEY* key);
 
   bool Verify(std::string_view message, std::string_view signature, bool pss) const;
 

@@ -1,5 +1,7 @@
 #include "vault-core/crypto/rsa_public_key.h"
 
+#include <openssl/bn.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -132,6 +134,33 @@ TEST(RsaPublicKeyFromCertificateTest, OnlyOneCertificateWithAUsableRsaKeyIsAccep
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an RSA key")));
   EXPECT_THAT(RsaPublicKey::FromCertificateDer(MakeTestRsaCertificate(1024).certificate_der),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("1024 bits")));
+}
+
+// A JWK's "n" and "e", as a cluster's JWKS publishes the key of a certificate's owner.
+TEST(RsaPublicKeyFromComponentsTest, JwkModulusAndExponentMakeTheSameKey) {
+  const TestRsaCertificate cert = MakeTestRsaCertificate();
+  const auto* cursor = reinterpret_cast<const unsigned char*>(cert.certificate_der.data());
+  X509* x509 = d2i_X509(nullptr, &cursor, static_cast<long>(cert.certificate_der.size()));
+  ASSERT_NE(x509, nullptr);
+  EVP_PKEY* pkey = X509_get0_pubkey(x509);
+  auto component = [&](const char* name) {
+    BIGNUM* bn = nullptr;
+    EXPECT_EQ(EVP_PKEY_get_bn_param(pkey, name, &bn), 1);
+    std::string bytes(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
+    BN_bn2bin(bn, reinterpret_cast<unsigned char*>(bytes.data()));
+    BN_free(bn);
+    return bytes;
+  };
+  const std::string n = component("n"), e = component("e");
+  X509_free(x509);
+  COFFER_ASSERT_OK_AND_ASSIGN(std::unique_ptr<RsaPublicKey> key,
+                              RsaPublicKey::FromComponents(n, e));
+  EXPECT_TRUE(key->VerifyRs256("signed", cert.SignRs256("signed")));
+  EXPECT_FALSE(key->VerifyRs256("other", cert.SignRs256("signed")));
+  EXPECT_THAT(RsaPublicKey::FromComponents(n.substr(0, 128), e),  // 1024 bits
+              coffer::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(RsaPublicKey::FromComponents("", e),
+              coffer::testing::StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -70,6 +70,10 @@ void ReadIdentity(MapReader& r, VaultConfig::Identity& identity) {
     c.Read("audience", &cluster.audience);
     c.Read("kubeconfig", &cluster.kubeconfig);
     c.Read("in_cluster", &cluster.in_cluster);
+    c.Read("verify", &cluster.verify);
+    if (cluster.verify != "tokenreview" && cluster.verify != "jwks") {
+      c.Fail("verify", "must be tokenreview or jwks");
+    }
     if (cluster.issuer.empty()) c.Fail("issuer", "is required");
     if (cluster.audience.empty()) c.Fail("audience", "must not be empty");
     if (cluster.kubeconfig.empty() == !cluster.in_cluster) {

@@ -56,6 +56,9 @@ struct VaultConfig {
       std::string audience = "api://coffer";  // the "aud" they must carry
       std::string kubeconfig;                 // how to reach its API server for TokenReview...
       bool in_cluster = false;                // ...or this pod's own in-cluster configuration
+      // How tokens are checked: "tokenreview" (the API server's TokenReview) or "jwks" (the
+      // cluster's published keys here, then GETs of the ServiceAccount and bound pod).
+      std::string verify = "tokenreview";
     };
     std::map<std::string, Cluster> clusters;
   } identity;

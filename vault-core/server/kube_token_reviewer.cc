@@ -5,12 +5,29 @@
 
 #include "lib/base/status.h"
 #include "lib/http/cpprest/client.h"
+#include "lib/kube/forwarding_kube_client.h"
 #include "lib/kube/http_kube_client.h"
 #include "lib/kube/token_calls.h"
+#include "vault-core/server/jwks_token_reviewer.h"
 
 namespace coffer::server {
 
-absl::StatusOr<std::unique_ptr<KubeTokenReviewer>> KubeTokenReviewer::Create(
+namespace {
+
+// Keeps the TLS files alive as long as the client that reads them.
+class ClusterClient : public kube::ForwardingKubeClient {
+ public:
+  ClusterClient(std::unique_ptr<kube::TlsFiles> tls, std::unique_ptr<kube::KubeClient> client)
+      : ForwardingKubeClient(*client), tls_(std::move(tls)), client_(std::move(client)) {}
+
+ private:
+  const std::unique_ptr<kube::TlsFiles> tls_;
+  const std::unique_ptr<kube::KubeClient> client_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<kube::KubeClient>> ConnectToCluster(
     const VaultConfig::Identity::Cluster& cluster) {
   COFFER_ASSIGN_OR_RETURN(kube::KubeConfig config,
                           cluster.in_cluster ? kube::InClusterConfig(kube::ProcessEnvironment())
@@ -20,8 +37,25 @@ absl::StatusOr<std::unique_ptr<KubeTokenReviewer>> KubeTokenReviewer::Create(
   options.timeout = absl::Seconds(5);  // a token request waits for this; keep it short
   COFFER_ASSIGN_OR_RETURN(auto http, http::cpprest::NewClient(options));
   COFFER_ASSIGN_OR_RETURN(auto client, kube::HttpKubeClient::Create(config, std::move(http)));
-  return std::unique_ptr<KubeTokenReviewer>(
-      new KubeTokenReviewer(std::move(tls), std::unique_ptr<kube::KubeClient>(std::move(client))));
+  return std::unique_ptr<kube::KubeClient>(std::make_unique<ClusterClient>(
+      std::move(tls), std::unique_ptr<kube::KubeClient>(std::move(client))));
+}
+
+absl::StatusOr<std::unique_ptr<KubeTokenReviewer>> KubeTokenReviewer::Create(
+    const VaultConfig::Identity::Cluster& cluster) {
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<kube::KubeClient> client, ConnectToCluster(cluster));
+  return ForClient(std::move(client));
+}
+
+absl::StatusOr<std::unique_ptr<identity::ServiceAccountTokenReviewer>> NewTokenReviewer(
+    const VaultConfig::Identity::Cluster& cluster, Clock& clock) {
+  if (cluster.verify == "jwks") {
+    COFFER_ASSIGN_OR_RETURN(std::unique_ptr<kube::KubeClient> client, ConnectToCluster(cluster));
+    return std::unique_ptr<identity::ServiceAccountTokenReviewer>(
+        std::make_unique<JwksTokenReviewer>(std::move(client), cluster.issuer, clock));
+  }
+  COFFER_ASSIGN_OR_RETURN(auto reviewer, KubeTokenReviewer::Create(cluster));
+  return std::unique_ptr<identity::ServiceAccountTokenReviewer>(std::move(reviewer));
 }
 
 absl::StatusOr<identity::ReviewedServiceAccount> KubeTokenReviewer::Review(

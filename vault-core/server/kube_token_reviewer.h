@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "lib/base/clock.h"
 #include "lib/kube/kube_client.h"
 #include "lib/kube/kube_config.h"
 #include "vault-core/identity/federated.h"
@@ -23,19 +24,28 @@ class KubeTokenReviewer : public identity::ServiceAccountTokenReviewer {
 
   // Over a client already made (tests: a fake).
   static std::unique_ptr<KubeTokenReviewer> ForClient(std::unique_ptr<kube::KubeClient> client) {
-    return std::unique_ptr<KubeTokenReviewer>(new KubeTokenReviewer(nullptr, std::move(client)));
+    return std::unique_ptr<KubeTokenReviewer>(new KubeTokenReviewer(std::move(client)));
   }
 
   absl::StatusOr<identity::ReviewedServiceAccount> Review(std::string_view token,
                                                           std::string_view audience) override;
 
  private:
-  KubeTokenReviewer(std::unique_ptr<kube::TlsFiles> tls, std::unique_ptr<kube::KubeClient> client)
-      : tls_(std::move(tls)), client_(std::move(client)) {}
+  explicit KubeTokenReviewer(std::unique_ptr<kube::KubeClient> client)
+      : client_(std::move(client)) {}
 
-  const std::unique_ptr<kube::TlsFiles> tls_;  // before client_: it reads these files
   const std::unique_ptr<kube::KubeClient> client_;
 };
+
+// A client of a trusted cluster's API server, from its kubeconfig or in-cluster configuration;
+// it owns the certificate files its TLS settings read. Requests time out after 5 s: a token
+// request waits for them.
+absl::StatusOr<std::unique_ptr<kube::KubeClient>> ConnectToCluster(
+    const VaultConfig::Identity::Cluster& cluster);
+
+// The reviewer `cluster.verify` asks for: TokenReview, or JWKS plus lookups.
+absl::StatusOr<std::unique_ptr<identity::ServiceAccountTokenReviewer>> NewTokenReviewer(
+    const VaultConfig::Identity::Cluster& cluster, Clock& clock);
 
 }  // namespace coffer::server
 

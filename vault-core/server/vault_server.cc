@@ -55,7 +55,7 @@ absl::Status VaultServer::BuildServices() {
                                                         authority_.issuer(), clock);
   std::vector<identity::TrustedCluster> clusters;
   for (const auto& [name, cluster] : config_.identity.clusters) {
-    auto reviewer = KubeTokenReviewer::Create(cluster);
+    auto reviewer = NewTokenReviewer(cluster, clock);
     if (!reviewer.ok()) {
       return absl::InvalidArgumentError("identity.clusters." + name + ": " +
                                         std::string(reviewer.status().message()));

@@ -58,7 +58,7 @@ class VaultServer {
   std::unique_ptr<envelope::VaultKeys> keys_;
   std::unique_ptr<service::ServingCertificates> certificates_;
   std::unique_ptr<SniCertificates> sni_;
-  std::vector<std::unique_ptr<KubeTokenReviewer>> reviewers_;  // one per trusted cluster
+  std::vector<std::unique_ptr<identity::ServiceAccountTokenReviewer>> reviewers_;  // per cluster
   std::string ca_certificate_pem_;
   std::unique_ptr<service::VaultService> vaults_;
   std::unique_ptr<service::SecretService> secrets_;

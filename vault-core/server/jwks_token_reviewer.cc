@@ -1,0 +1,109 @@
+#include "vault-core/server/jwks_token_reviewer.h"
+
+#include "lib/base/logging.h"
+#include "lib/base/status.h"
+#include "nlohmann/json.hpp"
+
+namespace coffer::server {
+namespace {
+
+using nlohmann::json;
+
+constexpr absl::Duration kMinRefetch = absl::Seconds(30);
+const kube::ResourceRef kServiceAccounts{"", "v1", "serviceaccounts", true};
+const kube::ResourceRef kPods{"", "v1", "pods", true};
+
+}  // namespace
+
+JwksTokenReviewer::JwksTokenReviewer(std::unique_ptr<kube::KubeClient> client, std::string issuer,
+                                     Clock& clock, absl::Duration refresh)
+    : client_(std::move(client)), issuer_(std::move(issuer)), clock_(clock), refresh_(refresh) {}
+
+absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> JwksTokenReviewer::Fetch() {
+  // The API server serves both documents (ServiceAccountIssuerDiscovery); the jwks_uri it names
+  // may use an address only pods can reach, so only its path is taken.
+  auto config = client_->Raw("GET", "/.well-known/openid-configuration", json());
+  if (!config.ok()) {
+    return absl::UnavailableError("cannot read the cluster's OIDC discovery document: " +
+                                  std::string(config.status().message()));
+  }
+  if (config->value("issuer", "") != issuer_) {
+    return absl::UnavailableError("the cluster's issuer is '" + config->value("issuer", "") +
+                                  "', not the configured '" + issuer_ + "'");
+  }
+  std::string jwks_uri = config->value("jwks_uri", "");
+  std::size_t path = jwks_uri.find('/', jwks_uri.find("://") == std::string::npos
+                                            ? 0
+                                            : jwks_uri.find("://") + 3);
+  auto jwks = client_->Raw("GET", path == std::string::npos ? "/openid/v1/jwks"
+                                                            : jwks_uri.substr(path),
+                           json());
+  if (!jwks.ok()) {
+    return absl::UnavailableError("cannot read the cluster's JWKS: " +
+                                  std::string(jwks.status().message()));
+  }
+  auto keys = identity::ClusterKeySet::Parse(*jwks);
+  if (!keys.ok()) return absl::UnavailableError(std::string(keys.status().message()));
+  COFFER_LOG(kVault, info, "{} signing key(s) of issuer {} fetched", (*keys)->size(), issuer_);
+  return std::shared_ptr<const identity::ClusterKeySet>(*std::move(keys));
+}
+
+absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> JwksTokenReviewer::Keys(
+    bool stale) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = clock_.Now();
+  const bool due = keys_ == nullptr || now >= fetched_ + refresh_ ||
+                   (stale && now >= fetched_ + kMinRefetch);
+  if (!due) return keys_;
+  absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> fetched = Fetch();
+  fetched_ = now;  // a failed fetch is not retried by every request either
+  if (!fetched.ok()) {
+    if (keys_ != nullptr) return keys_;  // keep checking with the keys we had
+    return fetched.status();
+  }
+  keys_ = *std::move(fetched);
+  return keys_;
+}
+
+absl::Status JwksTokenReviewer::StillThere(const kube::ResourceRef& ref, const std::string& ns,
+                                           const std::string& name, const std::string& uid) {
+  auto object = client_->Get(ref, ns, name);
+  if (absl::IsNotFound(object.status())) {
+    return absl::UnauthenticatedError(ref.resource + " " + ns + "/" + name + " no longer exists");
+  }
+  if (!object.ok()) {
+    return absl::UnavailableError("cannot read " + ref.resource + " " + ns + "/" + name + ": " +
+                                  std::string(object.status().message()));
+  }
+  if (object->value("/metadata/uid"_json_pointer, std::string()) != uid) {
+    return absl::UnauthenticatedError(ref.resource + " " + ns + "/" + name +
+                                      " was deleted and created again");
+  }
+  if (!object->value("/metadata/deletionTimestamp"_json_pointer, json()).is_null()) {
+    return absl::UnauthenticatedError(ref.resource + " " + ns + "/" + name + " is being deleted");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<identity::ReviewedServiceAccount> JwksTokenReviewer::Review(
+    std::string_view token, std::string_view audience) {
+  COFFER_ASSIGN_OR_RETURN(auto keys, Keys(/*stale=*/false));
+  absl::StatusOr<identity::ClusterTokenClaims> claims =
+      keys->Verify(token, issuer_, audience, clock_.Now());
+  if (absl::IsNotFound(claims.status())) {
+    COFFER_ASSIGN_OR_RETURN(keys, Keys(/*stale=*/true));
+    claims = keys->Verify(token, issuer_, audience, clock_.Now());
+  }
+  if (absl::IsNotFound(claims.status())) {
+    return absl::UnauthenticatedError(std::string(claims.status().message()));
+  }
+  if (!claims.ok()) return claims.status();
+  COFFER_RETURN_IF_ERROR(StillThere(kServiceAccounts, claims->ns, claims->service_account,
+                                    claims->service_account_uid));
+  if (!claims->pod.empty()) {
+    COFFER_RETURN_IF_ERROR(StillThere(kPods, claims->ns, claims->pod, claims->pod_uid));
+  }
+  return identity::ReviewedServiceAccount{claims->ns, claims->service_account, claims->pod};
+}
+
+}  // namespace coffer::server
