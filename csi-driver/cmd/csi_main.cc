@@ -50,14 +50,8 @@ int main(int argc, char** argv) {
       flags->kubeconfig.empty() ? kube::InClusterConfig(kube::ProcessEnvironment())
                                 : kube::LoadKubeconfig(flags->kubeconfig, flags->context);
   if (!config.ok()) return Fail("Kubernetes API: " + std::string(config.status().message()));
-  auto tls = kube::TlsFiles::Create(*config);
-  if (!tls.ok()) return Fail(std::string(tls.status().message()));
-  http::ClientOptions kube_http = (*tls)->options();
-  kube_http.timeout = absl::Seconds(10);
-  auto kube_transport = http::cpprest::NewClient(kube_http);
-  if (!kube_transport.ok()) return Fail(std::string(kube_transport.status().message()));
-  auto kube = kube::HttpKubeClient::Create(*config, *std::move(kube_transport));
-  if (!kube.ok()) return Fail(std::string(kube.status().message()));
+  auto kube = kube::ConnectKube(*config, absl::Seconds(10), http::cpprest::NewClient);
+  if (!kube.ok()) return Fail("Kubernetes API: " + std::string(kube.status().message()));
 
   metrics::Registry metrics;
   Clock& clock = Clock::Real();

@@ -6,6 +6,8 @@
 
 #include "absl/strings/numbers.h"
 #include "lib/base/absl_compat.h"
+#include "lib/base/command_line.h"
+#include "lib/base/status.h"
 #include "lib/vaultclient/url.h"
 
 namespace coffer::csi {
@@ -66,7 +68,7 @@ absl::StatusOr<CsiFlags> ParseFlags(const std::vector<std::string>& args) {
   if (const char* node = std::getenv("NODE_NAME"); node != nullptr) flags.node_id = node;
   std::string endpoint;
   std::string vault_url;
-  const std::map<std::string, std::function<absl::Status(const std::string&)>> with_value = {
+  std::map<std::string, std::function<absl::Status(const std::string&)>> with_value = {
       {"--endpoint", [&](const std::string& v) { return Set(endpoint, v); }},
       {"--node-id", [&](const std::string& v) { return Set(flags.node_id, v); }},
       {"--kubeconfig", [&](const std::string& v) { return Set(flags.kubeconfig, v); }},
@@ -90,36 +92,11 @@ absl::StatusOr<CsiFlags> ParseFlags(const std::vector<std::string>& args) {
                     : Bad("--cache-ttl", "want a duration from 0s to 10m");
        }},
       {"--metrics-address", [&](const std::string& v) { return Set(flags.metrics_address, v); }},
-      {"--log-level",
-       [&](const std::string& v) {
-         flags.log_level = v;
-         for (const char* level : {"trace", "debug", "info", "warn", "err", "critical", "off"}) {
-           if (v == level) return absl::OkStatus();
-         }
-         return Bad("--log-level", "trace, debug, info, warn, err, critical or off");
-       }},
-      {"--log-format",
-       [&](const std::string& v) {
-         flags.log_format = v;
-         return v == "text" || v == "json" ? absl::OkStatus() : Bad("--log-format", "text or json");
-       }},
   };
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      return flags;
-    }
-    if (arg == "--no-tmpfs") {
-      flags.no_tmpfs = true;
-      continue;
-    }
-    auto handler = with_value.find(arg);
-    if (handler == with_value.end()) return Bad(arg, "unknown flag (see --help)");
-    if (i + 1 >= args.size()) return Bad(arg, "needs a value");
-    absl::Status parsed = handler->second(args[++i]);
-    if (!parsed.ok()) return parsed;
-  }
+  COFFER_RETURN_IF_ERROR(ParseCommandLine(
+      args, {with_value, {{"--no-tmpfs", &flags.no_tmpfs}}, &flags.log_level, &flags.log_format},
+      &flags.help));
+  if (flags.help) return flags;
   if (endpoint.rfind("unix://", 0) == 0) {
     flags.socket_path = endpoint.substr(7);
   } else if (endpoint.rfind("unix:", 0) == 0) {

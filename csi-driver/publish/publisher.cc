@@ -22,23 +22,11 @@ namespace {
 
 constexpr std::size_t kParallelReads = 8;
 
-const char* KindName(crd::ObjectType type) {
-  switch (type) {
-    case crd::ObjectType::kSecret:
-      return "secret";
-    case crd::ObjectType::kKey:
-      return "key";
-    case crd::ObjectType::kCertificate:
-      return "certificate";
-  }
-  return "object";
-}
-
 // A vault error about one object, said for the pod's owner: which object, of which KeyVault,
 // and why. NOT_FOUND becomes FAILED_PRECONDITION: to CSI, NOT_FOUND means "no such volume".
 absl::Status ObjectError(const crd::MountObject& object, const crd::MountSpec& spec, const PodInfo& pod,
                          const absl::Status& status) {
-  std::string what = std::string(KindName(object.type)) + " '" + object.name + "' of KeyVault " +
+  std::string what = std::string(crd::ObjectTypeName(object.type)) + " '" + object.name + "' of KeyVault " +
                      spec.vault_namespace + "/" + spec.vault_name;
   std::string why(status.message());
   switch (status.code()) {

@@ -82,6 +82,18 @@ absl::StatusOr<MountObject> ParseObject(const json& item, const std::string& fie
 
 }  // namespace
 
+const char* ObjectTypeName(ObjectType type) {
+  switch (type) {
+    case ObjectType::kKey:
+      return "key";
+    case ObjectType::kCertificate:
+      return "certificate";
+    case ObjectType::kSecret:
+      break;
+  }
+  return "secret";
+}
+
 absl::StatusOr<MountSpec> ParseVaultMount(const json& object, const std::string& ns) {
   const json* spec = object.is_object() && object.contains("spec") ? &object["spec"] : nullptr;
   if (spec == nullptr || !spec->is_object()) return Bad("spec", "missing");

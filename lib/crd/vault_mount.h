@@ -16,6 +16,8 @@
 namespace coffer::crd {
 
 enum class ObjectType { kSecret, kKey, kCertificate };
+// "secret", "key" or "certificate", as the VaultMount spells it.
+const char* ObjectTypeName(ObjectType type);
 
 struct MountObject {
   std::string name;

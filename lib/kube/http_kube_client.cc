@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "lib/base/status.h"
+#include "lib/kube/forwarding_kube_client.h"
 
 namespace coffer::kube {
 namespace {
@@ -273,6 +274,34 @@ absl::Status HttpKubeClient::Watch(const ResourceRef& ref, std::string_view ns,
 absl::StatusOr<json> HttpKubeClient::Raw(std::string_view method, std::string_view path,
                                          const json& body) {
   return Call(std::string(method), std::string(path), kJson, body);
+}
+
+namespace {
+
+// Keeps the TLS files alive as long as the client that reads them.
+class OwningKubeClient : public ForwardingKubeClient {
+ public:
+  OwningKubeClient(std::unique_ptr<TlsFiles> tls, std::unique_ptr<KubeClient> client)
+      : ForwardingKubeClient(*client), tls_(std::move(tls)), client_(std::move(client)) {}
+
+ private:
+  const std::unique_ptr<TlsFiles> tls_;
+  const std::unique_ptr<KubeClient> client_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<KubeClient>> ConnectKube(const KubeConfig& config,
+                                                        absl::Duration timeout,
+                                                        const http::ClientFactory& factory) {
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<TlsFiles> tls, TlsFiles::Create(config));
+  http::ClientOptions options = tls->options();
+  options.timeout = timeout;
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<http::Client> http, factory(options));
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<HttpKubeClient> client,
+                          HttpKubeClient::Create(config, std::move(http)));
+  return std::unique_ptr<KubeClient>(
+      std::make_unique<OwningKubeClient>(std::move(tls), std::move(client)));
 }
 
 }  // namespace coffer::kube

@@ -62,6 +62,14 @@ std::string ResourcePath(const ResourceRef& ref, std::string_view ns, std::strin
 // Percent-encodes a query parameter value (RFC 3986 unreserved characters pass).
 std::string QueryEscape(std::string_view value);
 
+// A client of the API server `config` names, over an HTTP client that `factory` makes (the
+// binary picks the backend) with `timeout`. It owns the TLS files its options point at (inline
+// PEM from the config, written to a private temporary directory). Errors: the config's and the
+// factory's.
+absl::StatusOr<std::unique_ptr<KubeClient>> ConnectKube(const KubeConfig& config,
+                                                        absl::Duration timeout,
+                                                        const http::ClientFactory& factory);
+
 }  // namespace coffer::kube
 
 #endif  // COFFER_LIB_KUBE_HTTP_KUBE_CLIENT_H_

@@ -7,6 +7,8 @@
 
 #include "absl/strings/numbers.h"
 #include "lib/base/absl_compat.h"
+#include "lib/base/command_line.h"
+#include "lib/base/status.h"
 
 namespace coffer::op {
 
@@ -79,7 +81,7 @@ absl::StatusOr<OperatorFlags> ParseFlags(const std::vector<std::string>& args) {
   lease.identity = Env("POD_NAME", HostName());
   std::string vault_admin;
   OperatorSettings& settings = flags.manager.settings;
-  const std::map<std::string, std::function<absl::Status(const std::string&)>> with_value = {
+  std::map<std::string, std::function<absl::Status(const std::string&)>> with_value = {
       {"--kubeconfig",
        [&](const std::string& v) { return flags.kubeconfig = v, absl::OkStatus(); }},
       {"--context", [&](const std::string& v) { return flags.context = v, absl::OkStatus(); }},
@@ -128,36 +130,11 @@ absl::StatusOr<OperatorFlags> ParseFlags(const std::vector<std::string>& args) {
        }},
       {"--metrics-address",
        [&](const std::string& v) { return flags.metrics_address = v, absl::OkStatus(); }},
-      {"--log-level",
-       [&](const std::string& v) {
-         flags.log_level = v;
-         for (const char* level : {"trace", "debug", "info", "warn", "err", "critical", "off"}) {
-           if (v == level) return absl::OkStatus();
-         }
-         return Bad("--log-level", "trace, debug, info, warn, err, critical or off");
-       }},
-      {"--log-format",
-       [&](const std::string& v) {
-         flags.log_format = v;
-         return v == "text" || v == "json" ? absl::OkStatus() : Bad("--log-format", "text or json");
-       }},
   };
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      return flags;
-    }
-    if (arg == "--leader-elect") {
-      leader_elect = true;
-      continue;
-    }
-    auto handler = with_value.find(arg);
-    if (handler == with_value.end()) return Bad(arg, "unknown flag (see --help)");
-    if (i + 1 >= args.size()) return Bad(arg, "needs a value");
-    absl::Status parsed = handler->second(args[++i]);
-    if (!parsed.ok()) return parsed;
-  }
+  COFFER_RETURN_IF_ERROR(ParseCommandLine(
+      args, {with_value, {{"--leader-elect", &leader_elect}}, &flags.log_level, &flags.log_format},
+      &flags.help));
+  if (flags.help) return flags;
   if (vault_admin.empty()) return Bad("--vault-admin", "required");
   if (vault_admin.rfind("unix://", 0) == 0) {
     flags.admin.unix_socket = vault_admin.substr(7);

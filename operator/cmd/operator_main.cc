@@ -55,20 +55,10 @@ int main(int argc, char** argv) {
       flags->kubeconfig.empty() ? kube::InClusterConfig(kube::ProcessEnvironment())
                                 : kube::LoadKubeconfig(flags->kubeconfig, flags->context);
   if (!config.ok()) return Fail("Kubernetes API: " + std::string(config.status().message()));
-  auto tls = kube::TlsFiles::Create(*config);
-  if (!tls.ok()) return Fail(std::string(tls.status().message()));
   // Two clients: writes and Lease renewals time out well inside the 10 s renew deadline; list
   // and watch streams may stay quiet for minutes.
-  auto make_kube =
-      [&](absl::Duration timeout) -> absl::StatusOr<std::unique_ptr<kube::KubeClient>> {
-    http::ClientOptions http_options = (*tls)->options();
-    http_options.timeout = timeout;
-    COFFER_ASSIGN_OR_RETURN(auto http, http::cpprest::NewClient(http_options));
-    COFFER_ASSIGN_OR_RETURN(auto client, kube::HttpKubeClient::Create(*config, std::move(http)));
-    return std::unique_ptr<kube::KubeClient>(std::move(client));
-  };
-  auto kube = make_kube(absl::Seconds(8));
-  auto watch_kube = make_kube(absl::Minutes(5));
+  auto kube = kube::ConnectKube(*config, absl::Seconds(8), http::cpprest::NewClient);
+  auto watch_kube = kube::ConnectKube(*config, absl::Minutes(5), http::cpprest::NewClient);
   if (!kube.ok()) return Fail(std::string(kube.status().message()));
   if (!watch_kube.ok()) return Fail(std::string(watch_kube.status().message()));
   flags->manager.watch_client = watch_kube->get();

@@ -13,18 +13,6 @@ namespace {
 using nlohmann::json;
 namespace v1 = ::coffer::admin::v1;
 
-const char* TypeName(crd::ObjectType type) {
-  switch (type) {
-    case crd::ObjectType::kSecret:
-      return "secret";
-    case crd::ObjectType::kKey:
-      return "key";
-    case crd::ObjectType::kCertificate:
-      return "certificate";
-  }
-  return "secret";
-}
-
 v1alpha1::Condition Make(const char* type, bool ok, std::string reason, std::string message,
                          std::int64_t generation) {
   return {type, ok ? "True" : "False", std::move(reason), std::move(message), "", generation};
@@ -64,7 +52,7 @@ VaultMountReconciler::Checks VaultMountReconciler::Check(const v1alpha1::VaultMo
   request.set_vault(kv.status.vault_name);
   for (const crd::MountObject& o : vm.spec.objects) {
     v1::ObjectRef* ref = request.add_objects();
-    ref->set_type(TypeName(o.type));
+    ref->set_type(crd::ObjectTypeName(o.type));
     ref->set_name(o.name);
     ref->set_version(o.version);
   }

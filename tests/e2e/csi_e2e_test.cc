@@ -2,7 +2,6 @@
 // API, with pod-bound tokens the stand-in mints (TokenRequest), against a real coffer-vault and
 // coffer-operator. Needs root: NodePublishVolume mounts a real tmpfs (CI runs as root).
 #include <fcntl.h>
-#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -13,12 +12,10 @@
 #include <sstream>
 #include <thread>
 
-#include "csi/v1/csi.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/http/cpprest/client.h"
 #include "lib/testing/status_matchers.h"
-#include "tests/e2e/cluster_harness.h"
+#include "tests/e2e/csi_harness.h"
 
 namespace coffer {
 namespace {
@@ -26,13 +23,6 @@ namespace {
 namespace v1 = ::coffer::admin::v1;
 using ::coffer::testing::PollUntil;
 using ::testing::HasSubstr;
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return in ? text.str() : "<missing>";
-}
 
 // The mountinfo line of `target`, "" when it is not a mount point.
 std::string MountOf(const std::string& target) {
@@ -44,28 +34,11 @@ std::string MountOf(const std::string& target) {
   return "";
 }
 
-class CsiE2eTest : public testing::ClusterHarnessTest {
+class CsiE2eTest : public testing::CsiHarnessTest {
  protected:
   void SetUp() override {
-    ASSERT_EQ(geteuid(), 0u) << "this test mounts a real tmpfs and needs root (CI runs as root)";
-    ClusterHarnessTest::SetUp();
+    CsiHarnessTest::SetUp();
     if (HasFatalFailure()) return;
-    operator_ = StartOperator("op-1");
-    Apply("kv", KeyVaultYaml());
-    ASSERT_EQ(Kubectl({"create", "serviceaccount", "billing", "-n", "team-a"}).exit_code, 0);
-    Apply("billing", PolicyYaml("billing", "{serviceAccount: {name: billing}}", "get, list"));
-    ASSERT_TRUE(PollUntil([&] { return Ready("kv", "prod") && Ready("kvap", "billing"); }))
-        << operator_->Log();
-    // A writer for the test's own changes to the secrets.
-    std::string writer_id;
-    vaultclient::DataPlaneCredentials writer = NewPrincipal(*admin_, "writer", &writer_id);
-    v1::SetAccessPolicyRequest grant;
-    grant.set_vault("team-a-prod");
-    grant.mutable_policy()->set_object_id(writer_id);
-    grant.mutable_policy()->add_secrets("set");
-    COFFER_ASSERT_OK(admin_->SetAccessPolicy(grant).status());
-    writer_ = DataPlane("prod.vault.coffer.test", writer);
-    ASSERT_NE(writer_, nullptr);
     SetBoth("1");
     Apply("files", R"(apiVersion: coffer.dev/v1alpha1
 kind: VaultMount
@@ -78,27 +51,8 @@ spec:
     - {name: payroll, type: secret, optional: true}
   rotation: {enabled: true, interval: 1s}
 )");
-    Apply("web", PodYaml("web"));
-    // The vault's Service names carry certificates from the vault's own CA (ConfigMap
-    // coffer-ca); its token service answers with the test PKI's.
-    ca_bundle_ = dir_.File("ca-bundle.pem");
-    std::ofstream(ca_bundle_) << Jsonpath("configmap", "coffer-ca", "{.data.ca\\.crt}") << "\n"
-                              << Read(pki_.ca_cert);
-    metrics_port_ = testing::PickFreePort();
-    driver_ = StartDriver();
-  }
-
-  void TearDown() override {
-    // Whatever a failed test left mounted goes, so the temp dir can.
-    for (const std::string& target : {Target("web"), Target("web-2")}) {
-      if (!MountOf(target).empty()) umount2(target.c_str(), MNT_DETACH);
-    }
-  }
-
-  static std::string PodYaml(const std::string& name) {
-    return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
-           ", namespace: team-a}\nspec:\n  serviceAccountName: billing\n  containers: [{name: "
-           "app, image: registry.invalid/app}]\n";
+    NewPod("web");
+    StartDriver({"--cache-ttl", "0s"});
   }
 
   void SetBoth(const std::string& generation) {
@@ -106,84 +60,10 @@ spec:
     COFFER_ASSERT_OK(writer_->SetSecret("api-key", SecretBytes("api@" + generation)).status());
   }
 
-  std::unique_ptr<testing::Subprocess> StartDriver() {
-    auto driver = std::make_unique<testing::Subprocess>(
-        std::vector<std::string>{CSI_BINARY, "--endpoint", "unix://" + socket_, "--node-id",
-                                 "node-1", "--kubeconfig", kubeconfig_, "--vault-url",
-                                 "https://127.0.0.1:" + std::to_string(port_), "--ca-file",
-                                 ca_bundle_, "--state-dir", dir_.File("csi-state"),
-                                 "--cache-ttl", "0s", "--metrics-address",
-                                 "127.0.0.1:" + std::to_string(metrics_port_)},
-        dir_.File("csi.log"));
-    EXPECT_TRUE(driver->Start());
-    channel_ = grpc::CreateChannel("unix://" + socket_, grpc::InsecureChannelCredentials());
-    identity_ = ::csi::v1::Identity::NewStub(channel_);
-    node_ = ::csi::v1::Node::NewStub(channel_);
-    EXPECT_TRUE(PollUntil([&] {
-      grpc::ClientContext context;
-      ::csi::v1::ProbeResponse probe;
-      return identity_->Probe(&context, {}, &probe).ok() && probe.ready().value();
-    })) << driver->Log();
-    return driver;
+  // What kubelet sends for pod `pod`'s volume of VaultMount files, with a fresh bound token.
+  ::csi::v1::NodePublishVolumeRequest Request(const std::string& pod) {
+    return PublishRequest(pod, PodToken(pod), "files", "csi-" + pod);
   }
-
-  std::string Target(const std::string& pod) { return dir_.File("pods-" + pod + "-volume"); }
-
-  // What kubelet sends for pod `pod`'s inline volume, with a token bound to the pod.
-  ::csi::v1::NodePublishVolumeRequest PublishRequest(const std::string& pod) {
-    testing::RunResult minted =
-        Kubectl({"create", "token", "billing", "-n", "team-a", "--audience", "api://coffer",
-                 "--bound-object-kind", "Pod", "--bound-object-name", pod});
-    EXPECT_EQ(minted.exit_code, 0) << minted.output;
-    std::string token = minted.output.substr(0, minted.output.find_first_of("\r\n"));
-    ::csi::v1::NodePublishVolumeRequest request;
-    request.set_volume_id("csi-" + pod);
-    request.set_target_path(Target(pod));
-    request.mutable_volume_capability()->mutable_mount();
-    request.mutable_volume_capability()->mutable_access_mode()->set_mode(
-        ::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_READER_ONLY);
-    request.set_readonly(true);
-    auto& context = *request.mutable_volume_context();
-    context["vaultMount"] = "files";
-    context["csi.storage.k8s.io/pod.name"] = pod;
-    context["csi.storage.k8s.io/pod.namespace"] = "team-a";
-    context["csi.storage.k8s.io/pod.uid"] = Jsonpath("pod", pod, "{.metadata.uid}");
-    context["csi.storage.k8s.io/serviceAccount.name"] = "billing";
-    context["csi.storage.k8s.io/ephemeral"] = "true";
-    context["csi.storage.k8s.io/serviceAccount.tokens"] =
-        R"({"api://coffer":{"token":")" + token + R"(","expirationTimestamp":"2030-01-01T00:00:00Z"}})";
-    return request;
-  }
-
-  grpc::Status Publish(const ::csi::v1::NodePublishVolumeRequest& request) {
-    grpc::ClientContext context;
-    ::csi::v1::NodePublishVolumeResponse response;
-    return node_->NodePublishVolume(&context, request, &response);
-  }
-  grpc::Status Unpublish(const std::string& volume_id, const std::string& target) {
-    grpc::ClientContext context;
-    ::csi::v1::NodeUnpublishVolumeRequest request;
-    request.set_volume_id(volume_id);
-    request.set_target_path(target);
-    ::csi::v1::NodeUnpublishVolumeResponse response;
-    return node_->NodeUnpublishVolume(&context, request, &response);
-  }
-  std::string Metrics() {
-    http::ClientOptions options;
-    options.base_url = "http://127.0.0.1:" + std::to_string(metrics_port_);
-    auto client = http::cpprest::NewClient(options);
-    return client.ok() ? Get(**client, "/metrics").body : "";
-  }
-
-  std::unique_ptr<testing::Subprocess> operator_;
-  std::unique_ptr<testing::Subprocess> driver_;
-  std::unique_ptr<vaultclient::DataPlaneClient> writer_;
-  std::string socket_ = dir_.File("csi.sock");
-  std::string ca_bundle_;
-  int metrics_port_ = 0;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<::csi::v1::Identity::Stub> identity_;
-  std::unique_ptr<::csi::v1::Node::Stub> node_;
 };
 
 TEST_F(CsiE2eTest, IdentityAndNodeCallsCheckTheirArguments) {
@@ -205,7 +85,7 @@ TEST_F(CsiE2eTest, IdentityAndNodeCallsCheckTheirArguments) {
   ASSERT_TRUE(node_->NodeGetCapabilities(&c4, {}, &node_caps).ok());
   EXPECT_EQ(node_caps.capabilities_size(), 0);
 
-  ::csi::v1::NodePublishVolumeRequest good = PublishRequest("web");
+  ::csi::v1::NodePublishVolumeRequest good = Request("web");
   auto expect_invalid = [&](::csi::v1::NodePublishVolumeRequest request, const char* says) {
     grpc::Status status = Publish(request);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << says;
@@ -233,9 +113,9 @@ TEST_F(CsiE2eTest, IdentityAndNodeCallsCheckTheirArguments) {
   request = good;
   request.mutable_volume_context()->erase("csi.storage.k8s.io/serviceAccount.tokens");
   expect_invalid(request, "tokenRequests");
-  EXPECT_EQ(Unpublish("", Target("web")).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Unpublish("", Target("csi-web")).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Unpublish("csi-web", "").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_TRUE(MountOf(Target("web")).empty());  // nothing was mounted along the way
+  EXPECT_TRUE(MountOf(Target("csi-web")).empty());  // nothing was mounted along the way
 
   // What a node-only plugin does not offer.
   grpc::ClientContext c5;
@@ -258,14 +138,14 @@ TEST_F(CsiE2eTest, PublishRotateAtomicallyAndRefuseAGonePod) {
   ASSERT_TRUE(PollUntil([&] { return Ready("kvm", "files"); })) << operator_->Log();
   EXPECT_THAT(Jsonpath("kvm", "files", "{.status.conditions[?(@.type==\"Ready\")].message}"),
               HasSubstr("optional, would be skipped: secret 'payroll' does not exist"));
-  ::csi::v1::NodePublishVolumeRequest request = PublishRequest("web");
+  ::csi::v1::NodePublishVolumeRequest request = Request("web");
   grpc::Status published = Publish(request);
   ASSERT_TRUE(published.ok()) << published.error_message() << driver_->Log();
-  const std::string target = Target("web");
+  const std::string target = Target("csi-web");
   EXPECT_THAT(MountOf(target), HasSubstr(" - tmpfs coffer-csi "));
-  EXPECT_EQ(Read(target + "/db-password"), "db@1");
-  EXPECT_EQ(Read(target + "/api.key"), "api@1");
-  EXPECT_EQ(Read(target + "/payroll"), "<missing>");  // optional, and never created
+  EXPECT_EQ(testing::ReadOrMissing(target + "/db-password"), "db@1");
+  EXPECT_EQ(testing::ReadOrMissing(target + "/api.key"), "api@1");
+  EXPECT_EQ(testing::ReadOrMissing(target + "/payroll"), "<missing>");  // optional, and never created
   struct stat st;
   ASSERT_EQ(stat((target + "/db-password").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0400u);
@@ -303,27 +183,27 @@ TEST_F(CsiE2eTest, PublishRotateAtomicallyAndRefuseAGonePod) {
   });
   SetBoth("2");
   bool rotated = PollUntil([&] {
-    Publish(PublishRequest("web")).ok();
+    Publish(Request("web")).ok();
     absl::SleepFor(absl::Milliseconds(200));
-    return Read(target + "/db-password") == "db@2";
+    return testing::ReadOrMissing(target + "/db-password") == "db@2";
   });
   done = true;
   reader.join();
   ASSERT_TRUE(rotated) << driver_->Log();
-  EXPECT_EQ(Read(target + "/api.key"), "api@2");
+  EXPECT_EQ(testing::ReadOrMissing(target + "/api.key"), "api@2");
   EXPECT_GT(whole.load(), 0);
   EXPECT_EQ(mixed.load(), 0);
   EXPECT_THAT(Metrics(), HasSubstr("coffer_csi_rotations_total 1"));
 
   // The pod goes: the next exchange of its token is refused, and the files stay as they were.
-  request = PublishRequest("web");
+  request = Request("web");
   ASSERT_EQ(Kubectl({"delete", "pod", "web", "-n", "team-a"}).exit_code, 0);
   absl::SleepFor(absl::Milliseconds(1100));  // past the rotation interval
   SetBoth("3");
   grpc::Status refused = Publish(request);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED) << refused.error_message();
   EXPECT_THAT(refused.error_message(), HasSubstr("AADSTS70021"));
-  EXPECT_EQ(Read(target + "/db-password"), "db@2");
+  EXPECT_EQ(testing::ReadOrMissing(target + "/db-password"), "db@2");
 
   ASSERT_TRUE(Unpublish("csi-web", target).ok());
   EXPECT_TRUE(MountOf(target).empty());
@@ -331,24 +211,24 @@ TEST_F(CsiE2eTest, PublishRotateAtomicallyAndRefuseAGonePod) {
 }
 
 TEST_F(CsiE2eTest, KilledDriverRecoversItsVolumes) {
-  ASSERT_TRUE(Publish(PublishRequest("web")).ok()) << driver_->Log();
-  Apply("web-2", PodYaml("web-2"));
+  ASSERT_TRUE(Publish(Request("web")).ok()) << driver_->Log();
+  NewPod("web-2");
   // Cut off mid-way: killed while volumes are live.
   EXPECT_EQ(driver_->Stop(SIGKILL), -SIGKILL);
-  driver_ = StartDriver();
+  StartDriver({"--cache-ttl", "0s"});
   EXPECT_THAT(Metrics(), HasSubstr("coffer_csi_volumes 1"));
   EXPECT_THAT(driver_->Log(), HasSubstr("recovered 1 volume(s)"));
-  EXPECT_EQ(Read(Target("web") + "/db-password"), "db@1");
-  ASSERT_TRUE(Publish(PublishRequest("web-2")).ok()) << driver_->Log();
+  EXPECT_EQ(testing::ReadOrMissing(Target("csi-web") + "/db-password"), "db@1");
+  ASSERT_TRUE(Publish(Request("web-2")).ok()) << driver_->Log();
   SetBoth("2");
   EXPECT_TRUE(PollUntil([&] {
-    Publish(PublishRequest("web")).ok();
-    return Read(Target("web") + "/db-password") == "db@2";
+    Publish(Request("web")).ok();
+    return testing::ReadOrMissing(Target("csi-web") + "/db-password") == "db@2";
   })) << driver_->Log();
-  ASSERT_TRUE(Unpublish("csi-web", Target("web")).ok());
-  ASSERT_TRUE(Unpublish("csi-web-2", Target("web-2")).ok());
-  EXPECT_TRUE(MountOf(Target("web")).empty());
-  EXPECT_TRUE(MountOf(Target("web-2")).empty());
+  ASSERT_TRUE(Unpublish("csi-web", Target("csi-web")).ok());
+  ASSERT_TRUE(Unpublish("csi-web-2", Target("csi-web-2")).ok());
+  EXPECT_TRUE(MountOf(Target("csi-web")).empty());
+  EXPECT_TRUE(MountOf(Target("csi-web-2")).empty());
   EXPECT_THAT(Metrics(), HasSubstr("coffer_csi_volumes 0"));
 }
 

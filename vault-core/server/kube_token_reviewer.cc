@@ -5,40 +5,19 @@
 
 #include "lib/base/status.h"
 #include "lib/http/cpprest/client.h"
-#include "lib/kube/forwarding_kube_client.h"
 #include "lib/kube/http_kube_client.h"
 #include "lib/kube/token_calls.h"
 #include "vault-core/server/jwks_token_reviewer.h"
 
 namespace coffer::server {
 
-namespace {
-
-// Keeps the TLS files alive as long as the client that reads them.
-class ClusterClient : public kube::ForwardingKubeClient {
- public:
-  ClusterClient(std::unique_ptr<kube::TlsFiles> tls, std::unique_ptr<kube::KubeClient> client)
-      : ForwardingKubeClient(*client), tls_(std::move(tls)), client_(std::move(client)) {}
-
- private:
-  const std::unique_ptr<kube::TlsFiles> tls_;
-  const std::unique_ptr<kube::KubeClient> client_;
-};
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<kube::KubeClient>> ConnectToCluster(
     const VaultConfig::Identity::Cluster& cluster) {
   COFFER_ASSIGN_OR_RETURN(kube::KubeConfig config,
                           cluster.in_cluster ? kube::InClusterConfig(kube::ProcessEnvironment())
                                              : kube::LoadKubeconfig(cluster.kubeconfig));
-  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<kube::TlsFiles> tls, kube::TlsFiles::Create(config));
-  http::ClientOptions options = tls->options();
-  options.timeout = absl::Seconds(5);  // a token request waits for this; keep it short
-  COFFER_ASSIGN_OR_RETURN(auto http, http::cpprest::NewClient(options));
-  COFFER_ASSIGN_OR_RETURN(auto client, kube::HttpKubeClient::Create(config, std::move(http)));
-  return std::unique_ptr<kube::KubeClient>(std::make_unique<ClusterClient>(
-      std::move(tls), std::unique_ptr<kube::KubeClient>(std::move(client))));
+  // A token request waits for this cluster: keep it short.
+  return kube::ConnectKube(config, absl::Seconds(5), http::cpprest::NewClient);
 }
 
 absl::StatusOr<std::unique_ptr<KubeTokenReviewer>> KubeTokenReviewer::Create(
