@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "lib/base/secret_bytes.h"
 #include "lib/grpcutil/grpc_status.h"
 
 namespace coffer::csi {
@@ -38,6 +39,7 @@ grpc::Status NodeServer::NodePublishVolume(grpc::ServerContext*,
   std::map<std::string, std::string> context(request->volume_context().begin(),
                                              request->volume_context().end());
   absl::Status read = ReadVolumeContext(context, audience_, &publish);
+  for (auto& [key, value] : context) internal::ZeroMemory(value.data(), value.size());  // tokens
   if (!read.ok()) return grpcutil::ToGrpcStatus(read);
   return grpcutil::ToGrpcStatus(publisher_.Publish(publish));
 }

@@ -12,6 +12,10 @@
 #include "absl/strings/str_format.h"
 #include "lib/base/scoped_fd.h"
 
+// Every step works relative to a descriptor of the volume directory and never follows a
+// symbolic link: whatever a pod may have put into its volume, the driver (root, in the host's
+// mount namespace) only ever touches entries of that directory and of its own set directories.
+
 namespace coffer::csi {
 namespace {
 
@@ -32,10 +36,19 @@ std::string SetDirName(absl::Time now) {
   return absl::FormatTime("..%Y_%m_%d_%H_%M_%E9S", now, absl::UTCTimeZone());
 }
 
-std::vector<std::string> Entries(const std::string& dir) {
+ScopedFd OpenDir(int at, const std::string& name) {
+  return ScopedFd(openat(at, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+}
+
+std::vector<std::string> Entries(int dir) {
   std::vector<std::string> names;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return names;
+  int fd = dup(dir);
+  DIR* d = fd < 0 ? nullptr : fdopendir(fd);
+  if (d == nullptr) {
+    if (fd >= 0) close(fd);
+    return names;
+  }
+  rewinddir(d);
   while (dirent* e = readdir(d)) {
     std::string name = e->d_name;
     if (name != "." && name != "..") names.push_back(name);
@@ -44,19 +57,30 @@ std::vector<std::string> Entries(const std::string& dir) {
   return names;
 }
 
-std::string LinkTarget(const std::string& path) {
+std::string LinkTarget(int dir, const std::string& name) {
   char buffer[4096];
-  ssize_t n = readlink(path.c_str(), buffer, sizeof(buffer));
+  ssize_t n = readlinkat(dir, name.c_str(), buffer, sizeof(buffer));
   return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
 }
 
-void RemoveSetDir(const std::string& path) {
-  for (const std::string& name : Entries(path)) unlink((path + "/" + name).c_str());
-  rmdir(path.c_str());
+// Empties the set directory `name` and removes it; a link of that name is removed itself.
+void RemoveEntry(int dir, const std::string& name) {
+  struct stat st;
+  if (fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;
+  if (!S_ISDIR(st.st_mode)) {
+    unlinkat(dir, name.c_str(), 0);
+    return;
+  }
+  if (ScopedFd set = OpenDir(dir, name); set.get() >= 0) {
+    for (const std::string& entry : Entries(set.get())) unlinkat(set.get(), entry.c_str(), 0);
+  }
+  unlinkat(dir, name.c_str(), AT_REMOVEDIR);
 }
 
-absl::Status WriteFile(const std::string& path, const FileToWrite& file) {
-  ScopedFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+absl::Status WriteFile(int set, const std::string& dir, const FileToWrite& file) {
+  const std::string path = dir + "/" + file.name;
+  ScopedFd fd(
+      openat(set, file.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd.get() < 0) return Failed("cannot create", path);
   std::string_view data = file.content.reveal();
   while (!data.empty()) {
@@ -81,74 +105,65 @@ absl::Status WriteAtomically(const std::string& dir, const std::vector<FileToWri
       return absl::InvalidArgumentError("two objects would be written to file '" + file.name + "'");
     }
   }
-  const std::string previous = LinkTarget(dir + "/" + kData);
+  ScopedFd root(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (root.get() < 0) return Failed("cannot open", dir);
+  const int at = root.get();
+  const std::string previous = LinkTarget(at, kData);
   std::string set_name = SetDirName(now);
   if (set_name == previous) set_name += "_";  // two writes within a nanosecond's tick
   const std::string set_path = dir + "/" + set_name;
-  if (mkdir(set_path.c_str(), 0755) != 0) return Failed("cannot create", set_path);
-  // mkdir's mode is cut by the umask; readers of any uid need to enter it.
-  if (chmod(set_path.c_str(), 0755) != 0) {
-    absl::Status failed = Failed("cannot chmod", set_path);
-    RemoveSetDir(set_path);
-    return failed;
-  }
-  for (const FileToWrite& file : files) {
-    absl::Status written = WriteFile(set_path + "/" + file.name, file);
-    if (!written.ok()) {
-      RemoveSetDir(set_path);
-      return written;
+  if (mkdirat(at, set_name.c_str(), 0755) != 0) return Failed("cannot create", set_path);
+  absl::Status written;
+  {
+    ScopedFd set = OpenDir(at, set_name);
+    // mkdir's mode is cut by the umask; readers of any uid need to enter it.
+    if (set.get() < 0 || fchmod(set.get(), 0755) != 0) {
+      written = Failed("cannot open", set_path);
+    }
+    for (const FileToWrite& file : files) {
+      if (!written.ok()) break;
+      written = WriteFile(set.get(), set_path, file);
     }
   }
+  if (!written.ok()) {
+    RemoveEntry(at, set_name);
+    return written;
+  }
   // The switch: a new link under a temporary name, renamed over the old one (rename is atomic).
-  const std::string tmp = dir + "/" + kDataTmp;
-  unlink(tmp.c_str());
-  if (symlink(set_name.c_str(), tmp.c_str()) != 0 ||
-      rename(tmp.c_str(), (dir + "/" + kData).c_str()) != 0) {
+  unlinkat(at, kDataTmp, 0);
+  if (symlinkat(set_name.c_str(), at, kDataTmp) != 0 || renameat(at, kDataTmp, at, kData) != 0) {
     absl::Status failed = Failed("cannot switch", dir + "/" + kData);
-    unlink(tmp.c_str());
-    RemoveSetDir(set_path);
+    unlinkat(at, kDataTmp, 0);
+    RemoveEntry(at, set_name);
     return failed;
   }
   // From here on the new set is live; what follows only tidies up.
   for (const std::string& name : names) {
-    std::string link = dir + "/" + name;
-    std::string want = std::string(kData) + "/" + name;
-    if (LinkTarget(link) == want) continue;
-    unlink(link.c_str());
-    if (symlink(want.c_str(), link.c_str()) != 0) return Failed("cannot link", link);
+    const std::string want = std::string(kData) + "/" + name;
+    if (LinkTarget(at, name) == want) continue;
+    unlinkat(at, name.c_str(), 0);
+    if (symlinkat(want.c_str(), at, name.c_str()) != 0) return Failed("cannot link", dir + "/" + name);
   }
-  for (const std::string& entry : Entries(dir)) {
-    std::string path = dir + "/" + entry;
+  for (const std::string& entry : Entries(at)) {
     if (entry.rfind("..", 0) == 0) {
-      // Earlier sets, and any left by a write that was cut off. Only real directories are
-      // emptied: opendir on a stray link would follow it into the live set.
-      struct stat st;
-      if (entry == kData || entry == set_name || lstat(path.c_str(), &st) != 0) continue;
-      if (S_ISDIR(st.st_mode)) {
-        RemoveSetDir(path);
-      } else {
-        unlink(path.c_str());
-      }
-    } else if (names.count(entry) == 0 && LinkTarget(path).rfind(std::string(kData) + "/", 0) == 0) {
-      unlink(path.c_str());
+      // Earlier sets, and any left by a write that was cut off.
+      if (entry != kData && entry != set_name) RemoveEntry(at, entry);
+    } else if (names.count(entry) == 0 &&
+               LinkTarget(at, entry).rfind(std::string(kData) + "/", 0) == 0) {
+      unlinkat(at, entry.c_str(), 0);
     }
   }
   return absl::OkStatus();
 }
 
 void RemoveSets(const std::string& dir) {
-  for (const std::string& entry : Entries(dir)) {
-    std::string path = dir + "/" + entry;
-    struct stat st;
-    if (lstat(path.c_str(), &st) != 0) continue;
+  ScopedFd root(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (root.get() < 0) return;
+  for (const std::string& entry : Entries(root.get())) {
     if (entry.rfind("..", 0) == 0) {
-      if (S_ISDIR(st.st_mode)) {
-        RemoveSetDir(path);
-      } else {
-        unlink(path.c_str());
-      }
-    } else if (S_ISLNK(st.st_mode) && LinkTarget(path).rfind(std::string(kData) + "/", 0) == 0) {
-      unlink(path.c_str());
+      RemoveEntry(root.get(), entry);
+    } else if (LinkTarget(root.get(), entry).rfind(std::string(kData) + "/", 0) == 0) {
+      unlinkat(root.get(), entry.c_str(), 0);
     }
   }
 }

@@ -104,6 +104,24 @@ TEST(AtomicWriterTest, BadNamesAreRefusedAndTheLiveSetStays) {
   EXPECT_EQ(Read(dir.File("a")), "a@1");
 }
 
+// What a pod could plant in its volume never leads the driver (root, on the host) outside it.
+TEST(AtomicWriterTest, PlantedLinksAreRemovedNotFollowed) {
+  testing::TempDir dir;
+  testing::TempDir outside;
+  std::ofstream(outside.File("precious")) << "host file";
+  COFFER_ASSERT_OK(WriteAtomically(dir.path(), Set("1", {"a"}), absl::Now()));
+  ASSERT_EQ(symlink(outside.path().c_str(), dir.File("..planted").c_str()), 0);
+  ASSERT_EQ(symlink(outside.File("precious").c_str(), dir.File("b").c_str()), 0);
+  COFFER_ASSERT_OK(WriteAtomically(dir.path(), Set("2", {"a", "b"}), absl::Now()));
+  EXPECT_EQ(Read(outside.File("precious")), "host file");
+  EXPECT_EQ(Read(dir.File("b")), "b@2");  // the planted link was replaced, not written through
+  struct stat st;
+  EXPECT_NE(lstat(dir.File("..planted").c_str(), &st), 0);
+  ASSERT_EQ(symlink(outside.path().c_str(), dir.File("..again").c_str()), 0);
+  RemoveSets(dir.path());
+  EXPECT_EQ(Read(outside.File("precious")), "host file");
+}
+
 // A reader that resolves ..data once and reads every file beneath it sees one generation,
 // however the writer's swaps fall between its reads.
 TEST(AtomicWriterTest, ConcurrentReaderNeverSeesAMixOfTwoSets) {

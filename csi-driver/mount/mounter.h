@@ -17,8 +17,12 @@ class Mounter {
  public:
   virtual ~Mounter() = default;
 
-  // Makes the existing directory `target` the root of a new tmpfs of at most `size_bytes`.
+  // Makes the existing directory `target` the root of a new tmpfs of at most `size_bytes`,
+  // writable until SetWritable(target, false).
   virtual absl::Status MountTmpfs(const std::string& target, std::int64_t size_bytes) = 0;
+  // Remounts this driver's tmpfs at `target` read-write or read-only: pods only ever see it
+  // read-only, so nothing in it is theirs to change.
+  virtual absl::Status SetWritable(const std::string& target, bool writable) = 0;
   // Undoes MountTmpfs; OK when `target` is no mount of this driver (already undone).
   virtual absl::Status Unmount(const std::string& target) = 0;
   // Whether `target` is a mount this driver made.

@@ -8,19 +8,17 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <future>
 #include <optional>
 #include <sstream>
 
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "lib/base/logging.h"
 #include "lib/base/scoped_fd.h"
 #include "lib/base/status.h"
 
 namespace coffer::csi {
 namespace {
-
-constexpr std::size_t kParallelReads = 8;
 
 // A vault error about one object, said for the pod's owner: which object, of which KeyVault,
 // and why. NOT_FOUND becomes FAILED_PRECONDITION: to CSI, NOT_FOUND means "no such volume".
@@ -166,7 +164,8 @@ absl::StatusOr<Publisher::FetchedSet> Publisher::FetchSet(const PublishRequest& 
   FetchedSet set;
   set.rotation_enabled = spec.rotation_enabled;
   set.rotation_interval = spec.rotation_interval;
-  // Reads go out a few at a time: a publish waits for the vault's latency, not its CPU.
+  // Reads go out side by side (the first on this thread, the rest on the shared readers): a
+  // publish waits for the vault's latency, not its CPU.
   std::vector<absl::StatusOr<FetchedObject>> results(spec.objects.size());
   auto read = [&](std::size_t i) {
     const crd::MountObject& object = spec.objects[i];
@@ -179,13 +178,16 @@ absl::StatusOr<Publisher::FetchedSet> Publisher::FetchSet(const PublishRequest& 
         vault_url + "\n" + client_id + "\nsecret/" + object.name + "\n" + object.version;
     results[i] = cache_.Get(key, [&] { return session->ReadSecret(object.name, object.version); });
   };
-  for (std::size_t wave = 0; wave < results.size(); wave += kParallelReads) {
-    std::vector<std::future<void>> reads;
-    for (std::size_t i = wave + 1; i < std::min(results.size(), wave + kParallelReads); ++i) {
-      reads.push_back(std::async(std::launch::async, read, i));
+  if (!results.empty()) {
+    absl::BlockingCounter done(static_cast<int>(results.size()) - 1);
+    for (std::size_t i = 1; i < results.size(); ++i) {
+      readers_.Post([&read, &done, i] {
+        read(i);
+        done.DecrementCount();
+      });
     }
-    read(wave);
-    for (auto& r : reads) r.get();
+    read(0);
+    done.Wait();
   }
   for (std::size_t i = 0; i < results.size(); ++i) {
     const crd::MountObject& object = spec.objects[i];
@@ -212,13 +214,17 @@ absl::Status Publisher::FirstPublish(const PublishRequest& request) {
   if (!created && errno != EEXIST) {
     return absl::InternalError("cannot create " + target + ": " + std::strerror(errno));
   }
-  // A mount of ours may be there already: a driver that died between mounting and saving.
-  COFFER_ASSIGN_OR_RETURN(bool mounted, mounter_.IsMounted(target));
-  bool mounted_now = false;
-  absl::Status status;
-  if (!mounted) {
+  // A mount of ours without a record is a driver that died between mounting and saving: it is
+  // reused, and taken away if this attempt fails too.
+  bool ours = false;
+  absl::StatusOr<bool> mounted = mounter_.IsMounted(target);
+  absl::Status status = mounted.status();
+  if (status.ok() && *mounted) {
+    ours = true;
+    status = mounter_.SetWritable(target, true);
+  } else if (status.ok()) {
     status = mounter_.MountTmpfs(target, options_.tmpfs_size);
-    mounted_now = status.ok();
+    ours = status.ok();
   }
   VolumeRecord record;
   record.volume_id = request.volume_id;
@@ -231,11 +237,12 @@ absl::Status Publisher::FirstPublish(const PublishRequest& request) {
   record.rotation_interval = set.rotation_interval;
   record.refreshed = clock_.Now();
   if (status.ok()) status = WriteAtomically(target, set.files, record.refreshed);
+  if (status.ok()) status = mounter_.SetWritable(target, false);
   if (status.ok()) status = SaveRecord(record);
   if (!status.ok()) {  // leave nothing behind
-    RemoveSets(target);
-    if (mounted_now) mounter_.Unmount(target).IgnoreError();
-    if (created) rmdir(target.c_str());
+    if (ours) mounter_.Unmount(target).IgnoreError();
+    RemoveSets(target);  // what --no-tmpfs wrote
+    if (created || ours) rmdir(target.c_str());
     return status;
   }
   COFFER_LOG(kCsi, info, "published volume {} ({} file(s) of VaultMount {}/{}) for pod {}/{}",
@@ -254,7 +261,11 @@ absl::Status Publisher::Refresh(const PublishRequest& request, VolumeRecord reco
   // On any error the files stay as they are: a live mount is never emptied.
   COFFER_ASSIGN_OR_RETURN(FetchedSet set, FetchSet(request));
   if (set.written != record.written) {
-    COFFER_RETURN_IF_ERROR(WriteAtomically(record.target_path, set.files, now));
+    COFFER_RETURN_IF_ERROR(mounter_.SetWritable(record.target_path, true));
+    absl::Status written = WriteAtomically(record.target_path, set.files, now);
+    absl::Status sealed = mounter_.SetWritable(record.target_path, false);
+    COFFER_RETURN_IF_ERROR(written);
+    COFFER_RETURN_IF_ERROR(sealed);
     rotations_.Increment();
     COFFER_LOG(kCsi, info, "volume {} of pod {}/{}: new versions swapped in", record.volume_id,
                record.pod.ns, record.pod.name);

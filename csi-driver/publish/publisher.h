@@ -21,6 +21,7 @@
 #include "csi-driver/publish/object_cache.h"
 #include "csi-driver/publish/volume.h"
 #include "lib/base/clock.h"
+#include "lib/base/worker_pool.h"
 #include "lib/metrics/metrics.h"
 
 namespace coffer::csi {
@@ -80,6 +81,9 @@ class Publisher {
   metrics::Counter& failures_;
   metrics::Counter& rotations_;
   metrics::Histogram& fetch_seconds_;
+
+  // Reads objects beside each publish's own thread; bounded, whatever the number of publishes.
+  WorkerPool readers_{7};
 
   mutable absl::Mutex mu_;
   std::set<std::string> busy_ ABSL_GUARDED_BY(mu_);  // volume ids with a call in progress

@@ -45,7 +45,7 @@ TEST(VolumeContextTest, SaysWhichCSIDriverSettingIsMissing) {
   context = Context();
   EXPECT_THAT(ReadVolumeContext(context, "api://other", &request),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tokenRequests")));
-  context["csi.storage.k8s.io/serviceAccount.tokens"] = "not json";
+  context["csi.storage.k8s.io/serviceAccount.tokens"] = R"({"api://coffer":"eyJ.not.an.object"})";
   auto refused = ReadVolumeContext(context, "api://coffer", &request);
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(refused.message(), ::testing::Not(HasSubstr("eyJ")));

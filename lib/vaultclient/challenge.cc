@@ -37,8 +37,9 @@ absl::StatusOr<VaultAuthority> ParseChallenge(std::string_view header) {
   while (!authorization.empty() && authorization.back() == '/') authorization.remove_suffix(1);
   std::size_t slash = authorization.rfind('/');
   auto url = ParseUrl(authorization);
-  if (!url.ok() || slash == std::string_view::npos || slash + 1 == authorization.size() ||
-      url->path.empty()) {
+  // The caller sends credentials there (a pod's token): only over TLS.
+  if (!url.ok() || url->scheme != "https" || slash == std::string_view::npos ||
+      slash + 1 == authorization.size() || url->path.empty()) {
     return absl::InvalidArgumentError("the vault's challenge names no authority and tenant");
   }
   VaultAuthority result;

@@ -20,7 +20,7 @@ struct VaultAuthority {
 };
 
 // Parses the challenge header. INVALID_ARGUMENT when it is not a Bearer challenge with an
-// http(s) authorization URL ending in a tenant.
+// https authorization URL ending in a tenant (credentials will be sent there).
 absl::StatusOr<VaultAuthority> ParseChallenge(std::string_view www_authenticate);
 
 // Sends an unauthenticated GET /secrets to `vault_url` (dialing `connect_to` as curl's

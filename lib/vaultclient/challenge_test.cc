@@ -29,6 +29,7 @@ TEST(ParseChallengeTest, RefusesWhatNamesNoTenant) {
   for (const char* header :
        {"Basic realm=\"x\"", "Bearer resource=\"https://vault.coffer.test\"",
         "Bearer authorization=\"https://login.coffer.test\"", "Bearer authorization=\"ftp://a/t\"",
+        "Bearer authorization=\"http://login.coffer.test/t\"",
         "Bearer authorization=\"https://login.coffer.test/t", "Bearer xauthorization=\"https://a/t\""}) {
     EXPECT_THAT(ParseChallenge(header), StatusIs(absl::StatusCode::kInvalidArgument)) << header;
   }

@@ -1,5 +1,6 @@
 #include "operator/controller/vaultmount_reconciler.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,16 @@ VaultMountReconciler::Checks VaultMountReconciler::Check(const v1alpha1::VaultMo
     std::string why = "KeyVault " + kv_key.String() + " does not exist";
     return {Make(kVaultReady, false, "KeyVaultNotFound", why, gen), unknown(why), {}};
   }
+  absl::StatusOr<v1alpha1::KeyVault> parsed_kv = v1alpha1::ParseKeyVault(*object);
+  // What is in another namespace's vault is not this namespace's to learn, unless it allows.
+  if (kv_key.ns != vm.meta.key.ns &&
+      (!parsed_kv.ok() ||
+       std::count(parsed_kv->spec.allow_policy_from_namespaces.begin(),
+                  parsed_kv->spec.allow_policy_from_namespaces.end(), vm.meta.key.ns) == 0)) {
+    std::string why = "KeyVault " + kv_key.String() + " does not list namespace " +
+                      vm.meta.key.ns + " in spec.allowPolicyFromNamespaces";
+    return {Make(kVaultReady, false, "NamespaceNotAllowed", why, gen), unknown(why), {}};
+  }
   v1alpha1::KeyVault kv = v1alpha1::KeyVaultWithoutSpec(*object);
   const v1alpha1::Condition* ready = FindCondition(kv.status.conditions, kReady);
   if (ready == nullptr || ready->status != "True" || kv.status.vault_name.empty()) {
@@ -63,9 +74,16 @@ VaultMountReconciler::Checks VaultMountReconciler::Check(const v1alpha1::VaultMo
     checks.error = resolved.status();
     return checks;
   }
+  if (resolved->objects_size() != static_cast<int>(vm.spec.objects.size())) {
+    checks.error = absl::InternalError("the vault resolved " +
+                                       std::to_string(resolved->objects_size()) + " objects of " +
+                                       std::to_string(vm.spec.objects.size()));
+    checks.objects = Make(kObjectsResolvable, false, "VaultUnreachable",
+                          std::string(checks.error.message()), gen);
+    return checks;
+  }
   std::vector<std::string> missing, skipped;
-  for (int i = 0; i < resolved->objects_size() && i < static_cast<int>(vm.spec.objects.size());
-       ++i) {
+  for (int i = 0; i < resolved->objects_size(); ++i) {
     const v1::ObjectResolution& r = resolved->objects(i);
     if (r.resolvable()) continue;
     (vm.spec.objects[i].optional ? skipped : missing).push_back(r.reason());

@@ -89,5 +89,21 @@ TEST_F(VaultMountReconcilerTest, InvalidSpecAndUnreachableVault) {
   EXPECT_THAT(Condition("Ready"), HasSubstr("False/VaultUnreachable"));
 }
 
+TEST_F(VaultMountReconcilerTest, AnotherNamespacesVaultIsNotAskedUnlessItAllows) {
+  ReadyKeyVault();
+  admin_.PutSecret("team-a-prod", "db", "v1");
+  Apply(kVaultMounts, "team-b", "peek",
+        {{"vaultRef", {{"name", "prod"}, {"namespace", "team-a"}}},
+         {"objects", json::array({{{"name", "db"}, {"type", "secret"}}})}});
+  admin_.ResetCalls();
+  COFFER_ASSERT_OK(reconciler_.Reconcile({"team-b", "peek"}));
+  EXPECT_EQ(admin_.calls("ResolveObjects"), 0);
+  EXPECT_EQ(ReadyReason(Get(kVaultMounts, "team-b", "peek")), "False/NamespaceNotAllowed");
+  Apply(kKeyVaults, "team-a", "prod", {{"allowPolicyFromNamespaces", {"team-b"}}});
+  COFFER_ASSERT_OK(keyvaults_.Reconcile({"team-a", "prod"}));
+  COFFER_ASSERT_OK(reconciler_.Reconcile({"team-b", "peek"}));
+  EXPECT_EQ(ReadyReason(Get(kVaultMounts, "team-b", "peek")), "True/Ready");
+}
+
 }  // namespace
 }  // namespace coffer::op

@@ -1,6 +1,7 @@
 // coffer-csi end to end, called as kubelet calls it: over its unix socket with the CSI gRPC
 // API, with pod-bound tokens the stand-in mints (TokenRequest), against a real coffer-vault and
 // coffer-operator. Needs root: NodePublishVolume mounts a real tmpfs (CI runs as root).
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -143,6 +144,9 @@ TEST_F(CsiE2eTest, PublishRotateAtomicallyAndRefuseAGonePod) {
   ASSERT_TRUE(published.ok()) << published.error_message() << driver_->Log();
   const std::string target = Target("csi-web");
   EXPECT_THAT(MountOf(target), HasSubstr(" - tmpfs coffer-csi "));
+  // Read-only for everyone in the pod, root included; nothing in it is theirs to change.
+  EXPECT_EQ(open((target + "/planted").c_str(), O_CREAT | O_WRONLY, 0600), -1);
+  EXPECT_EQ(errno, EROFS);
   EXPECT_EQ(testing::ReadOrMissing(target + "/db-password"), "db@1");
   EXPECT_EQ(testing::ReadOrMissing(target + "/api.key"), "api@1");
   EXPECT_EQ(testing::ReadOrMissing(target + "/payroll"), "<missing>");  // optional, and never created

@@ -50,18 +50,30 @@ absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> JwksTokenReviewer
 
 absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> JwksTokenReviewer::Keys(
     bool stale) {
-  absl::MutexLock lock(&mu_);
-  const absl::Time now = clock_.Now();
-  const bool due = keys_ == nullptr || now >= fetched_ + refresh_ ||
-                   (stale && now >= fetched_ + kMinRefetch);
-  if (!due) return keys_;
-  absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> fetched = Fetch();
-  fetched_ = now;  // a failed fetch is not retried by every request either
-  if (!fetched.ok()) {
-    if (keys_ != nullptr) return keys_;  // keep checking with the keys we had
-    return fetched.status();
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
+    // One fetch at a time, none within 30 s of the last (however it went): a stream of tokens
+    // with made-up key ids, or a cluster that is down, costs the cluster one call per 30 s.
+    const bool wanted = keys_ == nullptr || stale || now >= fetched_ + refresh_;
+    if (!wanted || fetching_ || now < fetched_ + kMinRefetch) {
+      if (keys_ != nullptr) return keys_;
+      return absl::UnavailableError(last_error_.empty() ? "the cluster's keys are being fetched"
+                                                        : last_error_);
+    }
+    fetching_ = true;
+    fetched_ = now;
   }
-  keys_ = *std::move(fetched);
+  // Outside the lock: logins go on with the keys at hand while the cluster answers.
+  absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> fetched = Fetch();
+  absl::MutexLock lock(&mu_);
+  fetching_ = false;
+  if (fetched.ok()) {
+    keys_ = *std::move(fetched);
+  } else {
+    last_error_ = std::string(fetched.status().message());
+    if (keys_ == nullptr) return fetched.status();  // keep checking with the keys we had
+  }
   return keys_;
 }
 

@@ -33,7 +33,7 @@ class JwksTokenReviewer : public identity::ServiceAccountTokenReviewer {
 
  private:
   // The key set, fetched when there is none, it is older than `refresh_`, or `stale` (a kid
-  // was not found) and the last fetch is 30 s old. UNAVAILABLE when it cannot be fetched.
+  // was not found), and the last fetch is 30 s old. UNAVAILABLE while there are no keys.
   absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> Keys(bool stale);
   absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> Fetch();
   // OK when the object exists with `uid`; UNAUTHENTICATED when it does not.
@@ -46,7 +46,9 @@ class JwksTokenReviewer : public identity::ServiceAccountTokenReviewer {
   const absl::Duration refresh_;
   absl::Mutex mu_;
   std::shared_ptr<const identity::ClusterKeySet> keys_ ABSL_GUARDED_BY(mu_);
-  absl::Time fetched_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time fetched_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();  // the last fetch began
+  bool fetching_ ABSL_GUARDED_BY(mu_) = false;
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace coffer::server

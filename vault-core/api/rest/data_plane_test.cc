@@ -332,6 +332,13 @@ TEST_F(DataPlaneTest, ServicePrincipalLogsInWithItsCertificate) {
   EXPECT_EQ(AssertionLogin(app_.client_id, assertion).status, 200);
   EXPECT_EQ(AssertionLogin(app_.client_id, CertAssertion(cert, app_.client_id, "RS256")).status,
             200);
+  // Without a jti there is no replay to tell: two such assertions both log in.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(AssertionLogin(app_.client_id,
+                             CertAssertion(cert, app_.client_id, "PS256", {{"jti", nullptr}}))
+                  .status,
+              200);
+  }
 }
 
 TEST_F(DataPlaneTest, CertificateAssertionsThatDoNotProveTheClientAreRefused) {
@@ -360,6 +367,9 @@ TEST_F(DataPlaneTest, CertificateAssertionsThatDoNotProveTheClientAreRefused) {
               HasSubstr("AADSTS700024"));
   EXPECT_THAT(description(AssertionLogin(id, CertAssertion(cert, id, "PS256", {{"sub", "x"}}))),
               HasSubstr("AADSTS50027"));
+  const int64_t far = absl::ToUnixSeconds(clock_.Now() + absl::Hours(24 * 365));
+  EXPECT_THAT(description(AssertionLogin(id, CertAssertion(cert, id, "PS256", {{"exp", far}}))),
+              HasSubstr("too far in the future"));
   EXPECT_THAT(description(AssertionLogin(id, CertAssertion(cert, id, "HS256"))),
               HasSubstr("AADSTS50027"));
   // A second, different assertion with an accepted jti: someone learnt the id, not the key.

@@ -310,8 +310,15 @@ TokenApi::Login TokenApi::CertificateLogin(std::string_view client_id,
     return refuse("AADSTS700027: Client assertion contains an invalid signature. [Reason - The "
                   "key used is expired., Thumbprint of key used by client: '" + thumbprint + "']");
   }
+  // MSAL signs for 10 minutes: an assertion meant to last longer is a password in disguise,
+  // and would hold a replay entry as long.
+  if (!parsed->expiry ||
+      absl::FromUnixSeconds(*parsed->expiry) > now + kMaxAssertionLifetime + kClockSkew) {
+    return refuse("AADSTS700024: Client assertion expires too far in the future: at most " +
+                  absl::FormatDuration(kMaxAssertionLifetime) + " ahead.");
+  }
   const std::string digest = crypto::Sha256(assertion);
-  if (replays_.Conflicts(client_id, parsed->jti, digest)) {
+  if (!parsed->jti.empty() && replays_.Conflicts(client_id, parsed->jti, digest)) {
     return refuse("AADSTS50027: Invalid JWT token. The jti was already used by another "
                   "assertion.");
   }
@@ -320,8 +327,10 @@ TokenApi::Login TokenApi::CertificateLogin(std::string_view client_id,
                   "provided signature value did not match the expected signature value., "
                   "Thumbprint of key used by client: '" + thumbprint + "']");
   }
-  replays_.Remember(client_id, parsed->jti, digest,
-                    absl::FromUnixSeconds(parsed->expiry.value_or(0)) + kClockSkew, now);
+  if (!parsed->jti.empty()) {  // without a jti there is nothing to tell a replay by
+    replays_.Remember(client_id, parsed->jti, digest,
+                      absl::FromUnixSeconds(*parsed->expiry) + kClockSkew, now);
+  }
   return {std::move(match->principal), {}};
 }
 

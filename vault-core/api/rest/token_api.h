@@ -75,6 +75,8 @@ class TokenApi {
   // How far an assertion's "nbf" and "exp" may be off (clocks of cluster and vault differ);
   // the cluster's TokenReview has the last word.
   static constexpr absl::Duration kClockSkew = absl::Minutes(5);
+  // The furthest a certificate-signed assertion's "exp" may lie ahead.
+  static constexpr absl::Duration kMaxAssertionLifetime = absl::Hours(1);
   Login SecretLogin(std::string_view client_id, const SecretBytes& secret);
   Login AssertionLogin(std::string_view client_id, std::string_view type,
                        std::string_view assertion);
