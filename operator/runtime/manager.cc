@@ -164,8 +164,7 @@ void Manager::RunControllers() {
   bool synced;
   {
     absl::MutexLock lock(&mu_);
-    while (!stopping_ && !lost_ &&
-           !(keyvaults_.HasSynced() && policies_.HasSynced() && mounts_.HasSynced())) {
+    while (!stopping_ && !lost_ && !(keyvaults_.HasSynced() && policies_.HasSynced())) {
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(50));
     }
     synced = synced_ = !stopping_ && !lost_;
@@ -174,9 +173,17 @@ void Manager::RunControllers() {
   if (synced) {
     keyvaults_.StartWorkers();
     policies_.StartWorkers();
-    mounts_.StartWorkers();
     resync = std::thread([this] { Resync(); });
   }
+  // VaultMounts only report: their controller waits for its own cache, so that one that
+  // cannot sync (say, a role without list on vaultmounts) holds nothing else up.
+  std::thread mounts([this, synced] {
+    absl::MutexLock lock(&mu_);
+    while (synced && !stopping_ && !lost_ && !mounts_.HasSynced()) {
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(50));
+    }
+    if (synced && !stopping_ && !lost_) mounts_.StartWorkers();
+  });
   {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
@@ -185,6 +192,7 @@ void Manager::RunControllers() {
     stopping_ = true;  // also when the lease was lost: the resync loop ends
   }
   if (resync.joinable()) resync.join();
+  mounts.join();
   keyvaults_.Stop();
   policies_.Stop();
   mounts_.Stop();

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <tuple>
 
 #include "coffer/admin/v1/admin.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -226,6 +227,40 @@ TEST_F(AdminServicesTest, VaultUriLeavesOutPort443) {
   COFFER_ASSERT_OK_AND_ASSIGN(pb::Vault vault, Call(*stub, &pb::VaultAdmin::Stub::CreateVault,
                                                     NewVault("prod", "prod.vault.coffer.test")));
   EXPECT_EQ(vault.uri(), "https://prod.vault.coffer.test");
+}
+
+TEST_F(AdminServicesTest, ResolveObjectsSaysWhatAReaderWouldGetWithoutValues) {
+  COFFER_ASSERT_OK(CreateVault(NewVault("prod", "prod.vault.coffer.test")).status());
+  COFFER_ASSERT_OK_AND_ASSIGN(domain::Vault vault, vaults_->Get("prod"));
+  COFFER_ASSERT_OK_AND_ASSIGN(domain::Secret v1, secrets_.Set(vault, "db", SecretBytes("one"), {}));
+  COFFER_ASSERT_OK_AND_ASSIGN(domain::Secret v2, secrets_.Set(vault, "db", SecretBytes("two"), {}));
+  domain::SecretUpdate disable;
+  disable.enabled = false;
+  COFFER_ASSERT_OK(secrets_.Update(vault, "db", v2.properties.version, disable).status());
+  pb::ResolveObjectsRequest request;
+  request.set_vault("prod");
+  for (auto [type, name, version] :
+       {std::tuple{"secret", "db", ""}, std::tuple{"secret", "db", v2.properties.version.c_str()},
+        std::tuple{"secret", "nope", ""}, std::tuple{"certificate", "tls", ""}}) {
+    pb::ObjectRef* ref = request.add_objects();
+    ref->set_type(type);
+    ref->set_name(name);
+    ref->set_version(version);
+  }
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      pb::ResolveObjectsResponse resolved,
+      Call(*vault_admin_, &pb::VaultAdmin::Stub::ResolveObjects, request));
+  ASSERT_EQ(resolved.objects_size(), 4);
+  EXPECT_TRUE(resolved.objects(0).resolvable());  // latest is disabled: the one before it
+  EXPECT_EQ(resolved.objects(0).version(), v1.properties.version);
+  EXPECT_FALSE(resolved.objects(1).resolvable());
+  EXPECT_THAT(resolved.objects(1).reason(), HasSubstr("is disabled"));
+  EXPECT_THAT(resolved.objects(2).reason(), HasSubstr("does not exist"));
+  EXPECT_THAT(resolved.objects(3).reason(), HasSubstr("does not serve certificates"));
+  EXPECT_EQ(resolved.DebugString().find("one"), std::string::npos);  // never a value
+  request.set_vault("elsewhere");
+  EXPECT_THAT(Call(*vault_admin_, &pb::VaultAdmin::Stub::ResolveObjects, request),
+              StatusIs(Code::kNotFound));
 }
 
 TEST_F(AdminServicesTest, ClientSecretValueIsShownOnceAndNeverAgain) {

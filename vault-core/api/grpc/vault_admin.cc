@@ -1,5 +1,6 @@
 #include "vault-core/api/grpc/vault_admin.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -150,6 +151,8 @@ grpc::Status VaultAdminService::PurgeVault(grpc::ServerContext* context,
 
 namespace {
 
+constexpr std::size_t kMaxVersionsChecked = 1000;
+
 // Whether `ref` (a secret) could be read now, and which version a reader would get: the one
 // named, or the newest enabled one inside its validity window.
 void Resolve(service::SecretService& secrets, const domain::Vault& vault, absl::Time now,
@@ -163,13 +166,23 @@ void Resolve(service::SecretService& secrets, const domain::Vault& vault, absl::
   const domain::SecretProperties* best = nullptr;
   std::vector<domain::SecretProperties> versions;
   std::string continuation;
+  auto named = [&] {
+    return std::any_of(versions.begin(), versions.end(),
+                       [&](const auto& v) { return v.version == ref.version(); });
+  };
   do {
     auto page = secrets.ListVersions(vault, ref.name(), continuation, 100);
     if (absl::IsNotFound(page.status())) return refuse("secret '" + ref.name() + "' does not exist");
     if (!page.ok()) return refuse(std::string(page.status().message()));
     versions.insert(versions.end(), page->items.begin(), page->items.end());
     continuation = page->continuation;
-  } while (!continuation.empty() && versions.size() < 10000);
+    if (!ref.version().empty() && named()) break;
+    // A check, not an audit of every version: past this many, say so rather than guess.
+    if (!continuation.empty() && versions.size() >= kMaxVersionsChecked) {
+      return refuse("secret '" + ref.name() + "' has more than " +
+                    std::to_string(kMaxVersionsChecked) + " versions; not checked");
+    }
+  } while (!continuation.empty());
   for (const domain::SecretProperties& v : versions) {
     const domain::ObjectAttributes& a = v.attributes;
     if (!ref.version().empty()) {
