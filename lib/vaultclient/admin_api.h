@@ -59,6 +59,12 @@ class AdminApi {
   virtual absl::StatusOr<admin::v1::ListAccessPoliciesResponse> ListAccessPolicies(
       const admin::v1::ListAccessPoliciesRequest& request) = 0;
 
+  virtual absl::StatusOr<admin::v1::TrustedCluster> SetTrustedCluster(
+      const admin::v1::SetTrustedClusterRequest& request) = 0;
+  virtual absl::StatusOr<admin::v1::ListTrustedClustersResponse> ListTrustedClusters(
+      const admin::v1::ListTrustedClustersRequest& request) = 0;
+  virtual absl::StatusOr<admin::v1::RemoveTrustedClusterResponse> RemoveTrustedCluster(
+      const admin::v1::RemoveTrustedClusterRequest& request) = 0;
   virtual absl::StatusOr<admin::v1::Installation> GetInstallation(
       const admin::v1::GetInstallationRequest& request) = 0;
 };

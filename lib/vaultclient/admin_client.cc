@@ -20,6 +20,7 @@ struct AdminClient::Stubs {
   std::unique_ptr<v1::VaultAdmin::Stub> vaults;
   std::unique_ptr<v1::PrincipalAdmin::Stub> principals;
   std::unique_ptr<v1::PolicyAdmin::Stub> policies;
+  std::unique_ptr<v1::ClusterAdmin::Stub> clusters;
   std::unique_ptr<v1::InstallationAdmin::Stub> installation;
 };
 
@@ -80,6 +81,7 @@ absl::StatusOr<std::unique_ptr<AdminClient>> AdminClient::Connect(const AdminTar
   stubs->principals = v1::PrincipalAdmin::NewStub(stubs->channel);
   stubs->policies = v1::PolicyAdmin::NewStub(stubs->channel);
   stubs->installation = v1::InstallationAdmin::NewStub(stubs->channel);
+  stubs->clusters = v1::ClusterAdmin::NewStub(stubs->channel);
   return std::unique_ptr<AdminClient>(new AdminClient(address, std::move(stubs)));
 }
 
@@ -114,6 +116,12 @@ absl::StatusOr<Response> Invoke(grpc::Status (Stub::*method)(grpc::ClientContext
     return Invoke(&Service::Stub::Method, *stubs_->stub, *stubs_->channel, target_, request); \
   }
 
+COFFER_ADMIN_CALL(clusters, v1::ClusterAdmin, SetTrustedCluster, v1::SetTrustedClusterRequest,
+                  v1::TrustedCluster)
+COFFER_ADMIN_CALL(clusters, v1::ClusterAdmin, ListTrustedClusters,
+                  v1::ListTrustedClustersRequest, v1::ListTrustedClustersResponse)
+COFFER_ADMIN_CALL(clusters, v1::ClusterAdmin, RemoveTrustedCluster,
+                  v1::RemoveTrustedClusterRequest, v1::RemoveTrustedClusterResponse)
 COFFER_ADMIN_CALL(vaults, v1::VaultAdmin, CreateVault, v1::CreateVaultRequest, v1::Vault)
 COFFER_ADMIN_CALL(vaults, v1::VaultAdmin, GetVault, v1::GetVaultRequest, v1::Vault)
 COFFER_ADMIN_CALL(vaults, v1::VaultAdmin, ListVaults, v1::ListVaultsRequest, v1::ListVaultsResponse)

@@ -83,6 +83,12 @@ class AdminClient : public AdminApi {
   absl::StatusOr<admin::v1::ListAccessPoliciesResponse> ListAccessPolicies(
       const admin::v1::ListAccessPoliciesRequest& request) override;
 
+  absl::StatusOr<admin::v1::TrustedCluster> SetTrustedCluster(
+      const admin::v1::SetTrustedClusterRequest& request) override;
+  absl::StatusOr<admin::v1::ListTrustedClustersResponse> ListTrustedClusters(
+      const admin::v1::ListTrustedClustersRequest& request) override;
+  absl::StatusOr<admin::v1::RemoveTrustedClusterResponse> RemoveTrustedCluster(
+      const admin::v1::RemoveTrustedClusterRequest& request) override;
   absl::StatusOr<admin::v1::Installation> GetInstallation(
       const admin::v1::GetInstallationRequest& request) override;
 

@@ -345,6 +345,27 @@ absl::StatusOr<v1::ListAccessPoliciesResponse> FakeAdminApi::ListAccessPolicies(
   return response;
 }
 
+absl::StatusOr<v1::TrustedCluster> FakeAdminApi::SetTrustedCluster(
+    const v1::SetTrustedClusterRequest&) {
+  absl::MutexLock lock(&mu_);
+  COFFER_RETURN_IF_ERROR(Enter("SetTrustedCluster"));
+  return absl::UnimplementedError("the fake admin API keeps no clusters");
+}
+
+absl::StatusOr<v1::ListTrustedClustersResponse> FakeAdminApi::ListTrustedClusters(
+    const v1::ListTrustedClustersRequest&) {
+  absl::MutexLock lock(&mu_);
+  COFFER_RETURN_IF_ERROR(Enter("ListTrustedClusters"));
+  return v1::ListTrustedClustersResponse();
+}
+
+absl::StatusOr<v1::RemoveTrustedClusterResponse> FakeAdminApi::RemoveTrustedCluster(
+    const v1::RemoveTrustedClusterRequest&) {
+  absl::MutexLock lock(&mu_);
+  COFFER_RETURN_IF_ERROR(Enter("RemoveTrustedCluster"));
+  return absl::UnimplementedError("the fake admin API keeps no clusters");
+}
+
 absl::StatusOr<v1::Installation> FakeAdminApi::GetInstallation(const v1::GetInstallationRequest&) {
   absl::MutexLock lock(&mu_);
   COFFER_RETURN_IF_ERROR(Enter("GetInstallation"));

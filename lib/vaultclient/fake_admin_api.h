@@ -57,6 +57,12 @@ class FakeAdminApi : public AdminApi {
       const admin::v1::RemoveAccessPolicyRequest& r) override;
   absl::StatusOr<admin::v1::ListAccessPoliciesResponse> ListAccessPolicies(
       const admin::v1::ListAccessPoliciesRequest& r) override;
+  absl::StatusOr<admin::v1::TrustedCluster> SetTrustedCluster(
+      const admin::v1::SetTrustedClusterRequest& r) override;
+  absl::StatusOr<admin::v1::ListTrustedClustersResponse> ListTrustedClusters(
+      const admin::v1::ListTrustedClustersRequest& r) override;
+  absl::StatusOr<admin::v1::RemoveTrustedClusterResponse> RemoveTrustedCluster(
+      const admin::v1::RemoveTrustedClusterRequest& r) override;
   absl::StatusOr<admin::v1::Installation> GetInstallation(
       const admin::v1::GetInstallationRequest& r) override;
 

@@ -44,6 +44,9 @@ class CountingAdminApi : public vaultclient::AdminApi {
   COFFER_COUNTED(SetAccessPolicy, SetAccessPolicyRequest, AccessPolicy)
   COFFER_COUNTED(RemoveAccessPolicy, RemoveAccessPolicyRequest, RemoveAccessPolicyResponse)
   COFFER_COUNTED(ListAccessPolicies, ListAccessPoliciesRequest, ListAccessPoliciesResponse)
+  COFFER_COUNTED(SetTrustedCluster, SetTrustedClusterRequest, TrustedCluster)
+  COFFER_COUNTED(ListTrustedClusters, ListTrustedClustersRequest, ListTrustedClustersResponse)
+  COFFER_COUNTED(RemoveTrustedCluster, RemoveTrustedClusterRequest, RemoveTrustedClusterResponse)
   COFFER_COUNTED(GetInstallation, GetInstallationRequest, Installation)
 #undef COFFER_COUNTED
 

@@ -2,9 +2,16 @@
 
 #include <fstream>
 
+#include "lib/kube/kube_config.h"
 #include "lib/testing/kube_standin.h"
+#include "lib/testing/temp_dir.h"
 
 namespace coffer::testing {
+namespace {
+
+constexpr char kIssuer[] = "https://kubernetes.default.svc.cluster.local";
+
+}  // namespace
 
 void ClusterHarnessTest::SetUp() {
   kubeconfig_ = dir_.File("kubeconfig");
@@ -13,13 +20,32 @@ void ClusterHarnessTest::SetUp() {
   ASSERT_EQ(Kubectl({"apply", "-f", CRDS_DIR}).exit_code, 0);
   ASSERT_EQ(Kubectl({"create", "namespace", "team-a"}).exit_code, 0);
   // The vault trusts the stand-in's service-account tokens (it reads the kubeconfig).
-  std::vector<std::string> args = {
-      "--set", "identity.clusters.e2e.issuer=https://kubernetes.default.svc.cluster.local",
-      "--set", "identity.clusters.e2e.kubeconfig=" + kubeconfig_};
+  std::vector<std::string> args;
+  if (TrustClusterInConfig()) {
+    args = {"--set", "identity.clusters.e2e.issuer=" + std::string(kIssuer), "--set",
+            "identity.clusters.e2e.kubeconfig=" + kubeconfig_};
+  }
   for (std::string& arg : ExtraVaultArgs()) args.push_back(std::move(arg));
   vault_ = StartReadyVault(args);
   admin_ = ConnectAdmin();
   ASSERT_NE(admin_, nullptr);
+}
+
+void ClusterHarnessTest::TrustClusterThroughAdminApi(const std::string& verify) {
+  absl::StatusOr<kube::KubeConfig> config = kube::LoadKubeconfig(kubeconfig_);
+  ASSERT_TRUE(config.ok()) << config.status();
+  admin::v1::SetTrustedClusterRequest request;
+  admin::v1::TrustedCluster& cluster = *request.mutable_cluster();
+  cluster.set_name("e2e");
+  cluster.set_issuer(kIssuer);
+  cluster.set_verify(verify);
+  cluster.set_api_server(config->server);
+  cluster.set_ca_certificate_pem(config->ca_data.empty() ? ReadFileOrDie(config->ca_file)
+                                                         : config->ca_data);
+  request.set_token(config->token_file.empty() ? std::string(config->token.reveal())
+                                               : ReadFileOrDie(config->token_file));
+  auto set = admin_->SetTrustedCluster(request);
+  ASSERT_TRUE(set.ok()) << set.status();
 }
 
 RunResult ClusterHarnessTest::Kubectl(std::vector<std::string> args) {

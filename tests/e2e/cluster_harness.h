@@ -20,6 +20,10 @@ class ClusterHarnessTest : public VaultHarnessTest {
   void SetUp() override;
   // More coffer-vault flags (--set overrides) for a fixture's own configuration.
   virtual std::vector<std::string> ExtraVaultArgs() { return {}; }
+  // Whether the vault's configuration file trusts the stand-in as cluster "e2e" (else a test
+  // may trust it through the admin API: TrustClusterThroughAdminApi).
+  virtual bool TrustClusterInConfig() { return true; }
+  void TrustClusterThroughAdminApi(const std::string& verify);
 
   RunResult Kubectl(std::vector<std::string> args);
   // kubectl apply of `yaml`, saved as NAME.yaml; fails the test if kubectl does.

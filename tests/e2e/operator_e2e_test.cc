@@ -122,17 +122,28 @@ TEST_F(OperatorE2eTest, ServiceAccountPolicyMakesAManagedIdentityAndSurvivesRest
   })) << op->Log();
 }
 
-// Both ways of checking a cluster's tokens: its TokenReview, or its published keys and lookups.
+// Both ways of checking a cluster's tokens (its TokenReview, or its published keys and
+// lookups), for a cluster trusted in the configuration file and one trusted through the admin
+// API ("admin-...").
 class ManagedIdentityE2eTest : public testing::ClusterHarnessTest,
                                public ::testing::WithParamInterface<std::string> {
  protected:
+  bool ThroughAdminApi() const { return GetParam().rfind("admin-", 0) == 0; }
+  std::string Verify() const { return ThroughAdminApi() ? GetParam().substr(6) : GetParam(); }
+  bool TrustClusterInConfig() override { return !ThroughAdminApi(); }
   std::vector<std::string> ExtraVaultArgs() override {
-    return {"--set", "identity.clusters.e2e.verify=" + GetParam()};
+    if (ThroughAdminApi()) return {};
+    return {"--set", "identity.clusters.e2e.verify=" + Verify()};
+  }
+  void SetUp() override {
+    ClusterHarnessTest::SetUp();
+    if (!HasFatalFailure() && ThroughAdminApi()) TrustClusterThroughAdminApi(Verify());
   }
 };
 
 INSTANTIATE_TEST_SUITE_P(Verify, ManagedIdentityE2eTest,
-                         ::testing::Values("tokenreview", "jwks"));
+                         ::testing::Values("tokenreview", "jwks", "admin-tokenreview",
+                                           "admin-jwks"));
 
 // What WorkloadIdentityCredential does: the pod's projected token (here minted by kubectl
 // create token, as kubelet would) as client_assertion, the managed identity's client id.
@@ -239,8 +250,20 @@ spec:
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_EQ(issued->status, 401) << issued->body;
   EXPECT_THAT(issued->body, HasSubstr("AADSTS70021"));
-  if (GetParam() == "jwks") {  // the keys came from the cluster's discovery document
+  if (Verify() == "jwks") {  // the keys came from the cluster's discovery document
     EXPECT_THAT(vault_->Log(), HasSubstr("signing key(s) of issuer"));
+  }
+  if (GetParam() == "admin-tokenreview") {
+    // Untrusted through the admin API: within the vault's 5 s reload, the issuer is unknown.
+    pod_token = good_token;
+    ASSERT_EQ(Kubectl({"create", "serviceaccount", "billing", "-n", "team-a"}).exit_code, 0);
+    admin::v1::RemoveTrustedClusterRequest remove;
+    remove.set_name("e2e");
+    COFFER_ASSERT_OK(admin_->RemoveTrustedCluster(remove).status());
+    EXPECT_TRUE(PollUntil([&] {
+      absl::StatusOr<http::ClientResponse> refused = login();
+      return refused.ok() && refused->body.find("AADSTS700211") != std::string::npos;
+    }));
   }
 }
 

@@ -9,7 +9,8 @@ const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = [] {
     auto* all = new std::vector<Command>();
     for (auto group :
-         {VaultCommands, PrincipalCommands, PolicyCommands, SecretCommands, OtherCommands}) {
+         {VaultCommands, PrincipalCommands, PolicyCommands, ClusterCommands, SecretCommands,
+          OtherCommands}) {
       for (Command& c : group()) all->push_back(std::move(c));
     }
     return all;

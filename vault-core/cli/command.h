@@ -81,6 +81,7 @@ struct Command {
 std::vector<Command> VaultCommands();
 std::vector<Command> PrincipalCommands();
 std::vector<Command> PolicyCommands();
+std::vector<Command> ClusterCommands();
 std::vector<Command> SecretCommands();
 std::vector<Command> OtherCommands();  // installation, audit
 

@@ -6,6 +6,7 @@
 // their token issuer and asks the cluster itself whether a token is valid.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,15 @@ struct TrustedCluster {
   std::string issuer;    // the tokens' "iss"
   std::string audience;  // the "aud" they must carry
   ServiceAccountTokenReviewer* reviewer = nullptr;  // not owned
+};
+
+// Clusters trusted at run time (through the admin API), looked up by issuer. Thread-safe.
+class TrustedClusterSource {
+ public:
+  virtual ~TrustedClusterSource() = default;
+  // Null when no cluster of that issuer is trusted. The result, reviewer included, stays valid
+  // while it is held, even if the cluster is changed or removed meanwhile.
+  virtual std::shared_ptr<const TrustedCluster> Find(std::string_view issuer) = 0;
 };
 
 // What a JWT says of itself, read without checking its signature: to pick the cluster to ask

@@ -7,6 +7,7 @@
 #include "vault-core/api/rest/token_api.h"
 #include "vault-core/audit/audit_log.h"
 #include "vault-core/server/config.h"
+#include "vault-core/service/cluster_service.h"
 #include "vault-core/service/policy_service.h"
 #include "vault-core/service/principal_service.h"
 #include "vault-core/service/secret_service.h"
@@ -20,7 +21,8 @@ class AdminServer {
  public:
   static absl::StatusOr<std::unique_ptr<AdminServer>> Start(
       const VaultConfig::Admin& config, service::VaultService& vaults,
-      service::SecretService& secrets, service::PrincipalService& principals, service::PolicyService& policies,
+      service::SecretService& secrets, service::PrincipalService& principals,
+      service::ClusterService& clusters, service::PolicyService& policies,
       audit::AuditLog& audit, const api::rest::Authority& authority, int https_port,
       std::string ca_certificate_pem);
   ~AdminServer();

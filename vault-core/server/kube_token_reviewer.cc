@@ -11,30 +11,32 @@
 
 namespace coffer::server {
 
-absl::StatusOr<std::unique_ptr<kube::KubeClient>> ConnectToCluster(
-    const VaultConfig::Identity::Cluster& cluster) {
-  COFFER_ASSIGN_OR_RETURN(kube::KubeConfig config,
-                          cluster.in_cluster ? kube::InClusterConfig(kube::ProcessEnvironment())
-                                             : kube::LoadKubeconfig(cluster.kubeconfig));
-  // A token request waits for this cluster: keep it short.
-  return kube::ConnectKube(config, absl::Seconds(5), http::cpprest::NewClient);
+namespace {
+
+absl::StatusOr<kube::KubeConfig> ConfigOf(const VaultConfig::Identity::Cluster& cluster) {
+  return cluster.in_cluster ? kube::InClusterConfig(kube::ProcessEnvironment())
+                            : kube::LoadKubeconfig(cluster.kubeconfig);
 }
 
-absl::StatusOr<std::unique_ptr<KubeTokenReviewer>> KubeTokenReviewer::Create(
-    const VaultConfig::Identity::Cluster& cluster) {
-  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<kube::KubeClient> client, ConnectToCluster(cluster));
-  return ForClient(std::move(client));
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<identity::ServiceAccountTokenReviewer>> NewTokenReviewer(
+    const VaultConfig::Identity::Cluster& cluster, const kube::KubeConfig& kube, Clock& clock) {
+  // A token request waits for this cluster: keep it short.
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<kube::KubeClient> client,
+                          kube::ConnectKube(kube, absl::Seconds(5), http::cpprest::NewClient));
+  if (cluster.verify == "jwks") {
+    return std::unique_ptr<identity::ServiceAccountTokenReviewer>(
+        std::make_unique<JwksTokenReviewer>(std::move(client), cluster.issuer, clock));
+  }
+  return std::unique_ptr<identity::ServiceAccountTokenReviewer>(
+      KubeTokenReviewer::ForClient(std::move(client)));
 }
 
 absl::StatusOr<std::unique_ptr<identity::ServiceAccountTokenReviewer>> NewTokenReviewer(
     const VaultConfig::Identity::Cluster& cluster, Clock& clock) {
-  if (cluster.verify == "jwks") {
-    COFFER_ASSIGN_OR_RETURN(std::unique_ptr<kube::KubeClient> client, ConnectToCluster(cluster));
-    return std::unique_ptr<identity::ServiceAccountTokenReviewer>(
-        std::make_unique<JwksTokenReviewer>(std::move(client), cluster.issuer, clock));
-  }
-  COFFER_ASSIGN_OR_RETURN(auto reviewer, KubeTokenReviewer::Create(cluster));
-  return std::unique_ptr<identity::ServiceAccountTokenReviewer>(std::move(reviewer));
+  COFFER_ASSIGN_OR_RETURN(kube::KubeConfig config, ConfigOf(cluster));
+  return NewTokenReviewer(cluster, config, clock);
 }
 
 absl::StatusOr<identity::ReviewedServiceAccount> KubeTokenReviewer::Review(

@@ -18,11 +18,7 @@ namespace coffer::server {
 // `create` on tokenreviews (the system:auth-delegator role). Thread-safe.
 class KubeTokenReviewer : public identity::ServiceAccountTokenReviewer {
  public:
-  // INVALID_ARGUMENT / NOT_FOUND when the kubeconfig or in-cluster configuration is unusable.
-  static absl::StatusOr<std::unique_ptr<KubeTokenReviewer>> Create(
-      const VaultConfig::Identity::Cluster& cluster);
-
-  // Over a client already made (tests: a fake).
+  // Over a client of the cluster's API server (NewTokenReviewer makes it; tests pass a fake).
   static std::unique_ptr<KubeTokenReviewer> ForClient(std::unique_ptr<kube::KubeClient> client) {
     return std::unique_ptr<KubeTokenReviewer>(new KubeTokenReviewer(std::move(client)));
   }
@@ -37,13 +33,11 @@ class KubeTokenReviewer : public identity::ServiceAccountTokenReviewer {
   const std::unique_ptr<kube::KubeClient> client_;
 };
 
-// A client of a trusted cluster's API server, from its kubeconfig or in-cluster configuration;
-// it owns the certificate files its TLS settings read. Requests time out after 5 s: a token
-// request waits for them.
-absl::StatusOr<std::unique_ptr<kube::KubeClient>> ConnectToCluster(
-    const VaultConfig::Identity::Cluster& cluster);
-
-// The reviewer `cluster.verify` asks for: TokenReview, or JWKS plus lookups.
+// The reviewer `cluster.verify` asks for (TokenReview, or JWKS plus lookups), reaching the
+// cluster's API server as `kube` says.
+absl::StatusOr<std::unique_ptr<identity::ServiceAccountTokenReviewer>> NewTokenReviewer(
+    const VaultConfig::Identity::Cluster& cluster, const kube::KubeConfig& kube, Clock& clock);
+// The same, with the kubeconfig or in-cluster configuration that `cluster` names.
 absl::StatusOr<std::unique_ptr<identity::ServiceAccountTokenReviewer>> NewTokenReviewer(
     const VaultConfig::Identity::Cluster& cluster, Clock& clock);
 

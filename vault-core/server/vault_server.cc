@@ -54,7 +54,9 @@ absl::Status VaultServer::BuildServices() {
   verifier_ = std::make_unique<identity::TokenVerifier>(keystore_->signing_public_key(),
                                                         authority_.issuer(), clock);
   std::vector<identity::TrustedCluster> clusters;
+  std::vector<service::ClusterService::Reserved> configured;
   for (const auto& [name, cluster] : config_.identity.clusters) {
+    configured.push_back({name, cluster.issuer});
     auto reviewer = NewTokenReviewer(cluster, clock);
     if (!reviewer.ok()) {
       return absl::InvalidArgumentError("identity.clusters." + name + ": " +
@@ -63,8 +65,12 @@ absl::Status VaultServer::BuildServices() {
     clusters.push_back({name, cluster.issuer, cluster.audience, reviewer->get()});
     reviewers_.push_back(*std::move(reviewer));
   }
+  clusters_ =
+      std::make_unique<service::ClusterService>(store, *keys_, clock, std::move(configured));
+  stored_clusters_ = std::make_unique<StoredClusters>(*clusters_, clock);
   tokens_ = std::make_unique<api::rest::TokenApi>(authority_, *signer_, *principals_, *vaults_,
-                                                  *audit_, clock, std::move(clusters));
+                                                  *audit_, clock, std::move(clusters),
+                                                  stored_clusters_.get());
   data_plane_ = std::make_unique<api::rest::DataPlane>(
       api::rest::DataPlaneDeps{*vaults_, *secrets_, *policies_, *principals_, *verifier_, *tokens_,
                                *audit_},
@@ -86,7 +92,7 @@ absl::Status VaultServer::StartFrontends() {
   options.max_body_bytes = static_cast<std::size_t>(config_.http.max_body_bytes);
   COFFER_ASSIGN_OR_RETURN(http_, http::beast::StartServer(options, *handler_));
   COFFER_ASSIGN_OR_RETURN(
-      admin_, AdminServer::Start(config_.admin, *vaults_, *secrets_, *principals_, *policies_, *audit_,
+      admin_, AdminServer::Start(config_.admin, *vaults_, *secrets_, *principals_, *clusters_, *policies_, *audit_,
                                  authority_, http_->port(), ca_certificate_pem_));
   purger_ = std::make_unique<Purger>(*vaults_, *secrets_, Clock::Real(), config_.purge_interval,
                                      certificates_.get());

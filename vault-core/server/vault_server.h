@@ -16,6 +16,7 @@
 #include "vault-core/server/config.h"
 #include "vault-core/server/kube_token_reviewer.h"
 #include "vault-core/server/ops_handler.h"
+#include "vault-core/server/stored_clusters.h"
 #include "vault-core/server/purger.h"
 #include "vault-core/server/sni_certificates.h"
 #include "vault-core/service/policy_service.h"
@@ -64,6 +65,8 @@ class VaultServer {
   std::unique_ptr<service::SecretService> secrets_;
   std::unique_ptr<service::PolicyService> policies_;
   std::unique_ptr<service::PrincipalService> principals_;
+  std::unique_ptr<service::ClusterService> clusters_;
+  std::unique_ptr<StoredClusters> stored_clusters_;
   std::unique_ptr<identity::TokenSigner> signer_;
   std::unique_ptr<identity::TokenVerifier> verifier_;
   std::unique_ptr<api::rest::TokenApi> tokens_;

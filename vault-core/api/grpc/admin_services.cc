@@ -4,6 +4,7 @@
 
 #include "coffer/admin/v1/admin.grpc.pb.h"
 #include "vault-core/api/grpc/admin_call.h"
+#include "vault-core/api/grpc/cluster_admin.h"
 #include "vault-core/api/grpc/policy_admin.h"
 #include "vault-core/api/grpc/principal_admin.h"
 #include "vault-core/api/grpc/vault_admin.h"
@@ -35,10 +36,12 @@ class InstallationAdminService final : public pb::InstallationAdmin::Service {
 
 AdminServices::AdminServices(service::VaultService& vaults, service::SecretService& secrets,
                              service::PrincipalService& principals,
+                             service::ClusterService& clusters,
                              service::PolicyService& policies, audit::AuditLog& audit,
                              Installation installation, int https_port)
     : vault_admin_(std::make_unique<VaultAdminService>(vaults, secrets, audit, https_port)),
       principal_admin_(std::make_unique<PrincipalAdminService>(principals, audit)),
+      cluster_admin_(std::make_unique<ClusterAdminService>(clusters, audit)),
       policy_admin_(std::make_unique<PolicyAdminService>(vaults, policies, audit)),
       installation_admin_(
           std::make_unique<InstallationAdminService>(std::move(installation), audit)) {}
@@ -46,7 +49,7 @@ AdminServices::AdminServices(service::VaultService& vaults, service::SecretServi
 AdminServices::~AdminServices() = default;
 
 std::vector<grpc::Service*> AdminServices::services() {
-  return {vault_admin_.get(), principal_admin_.get(), policy_admin_.get(),
+  return {vault_admin_.get(), principal_admin_.get(), cluster_admin_.get(), policy_admin_.get(),
           installation_admin_.get()};
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "vault-core/audit/audit_log.h"
+#include "vault-core/service/cluster_service.h"
 #include "vault-core/service/policy_service.h"
 #include "vault-core/service/principal_service.h"
 #include "vault-core/service/secret_service.h"
@@ -30,6 +31,7 @@ struct Installation {
 
 class VaultAdminService;
 class PrincipalAdminService;
+class ClusterAdminService;
 class PolicyAdminService;
 class InstallationAdminService;
 
@@ -44,7 +46,7 @@ class AdminServices {
  public:
   // `https_port` is the data plane's, for vault URIs (443 is left out of them).
   AdminServices(service::VaultService& vaults, service::SecretService& secrets,
-                service::PrincipalService& principals,
+                service::PrincipalService& principals, service::ClusterService& clusters,
                 service::PolicyService& policies, audit::AuditLog& audit, Installation installation,
                 int https_port);
   ~AdminServices();
@@ -57,6 +59,7 @@ class AdminServices {
  private:
   const std::unique_ptr<VaultAdminService> vault_admin_;
   const std::unique_ptr<PrincipalAdminService> principal_admin_;
+  const std::unique_ptr<ClusterAdminService> cluster_admin_;
   const std::unique_ptr<PolicyAdminService> policy_admin_;
   const std::unique_ptr<InstallationAdminService> installation_admin_;
 };

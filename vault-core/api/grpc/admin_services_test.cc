@@ -65,7 +65,7 @@ class AdminServicesTest : public service::ServicesFixture {
  protected:
   AdminServicesTest()
       : audit_(clock_),
-        admin_(*vaults_, secrets_, *principals_, *policies_, audit_,
+        admin_(*vaults_, secrets_, *principals_, clusters_, *policies_, audit_,
                {kTenant, "https://login.coffer.test", "1.2.3", "-----BEGIN CERTIFICATE-----"},
                8443) {}
 
@@ -133,6 +133,7 @@ class AdminServicesTest : public service::ServicesFixture {
                 pb::GetInstallationRequest());
   }
 
+  service::ClusterService clusters_{*cached_, keys_, clock_, {}};
   audit::MemoryAuditLog audit_;
   AdminServices admin_;
   std::string socket_;
@@ -218,7 +219,7 @@ TEST_F(AdminServicesTest, UpdateVaultChangesOnlyTheMaskedFields) {
 }
 
 TEST_F(AdminServicesTest, VaultUriLeavesOutPort443) {
-  AdminServices on_443(*vaults_, secrets_, *principals_, *policies_, audit_, {}, 443);
+  AdminServices on_443(*vaults_, secrets_, *principals_, clusters_, *policies_, audit_, {}, 443);
   grpcutil::GrpcServerOptions options;
   options.unix_socket = dir_.File("443.sock");
   COFFER_ASSERT_OK_AND_ASSIGN(auto server, grpcutil::StartGrpcServer(options, on_443.services()));

@@ -233,6 +233,11 @@ TokenApi::Login TokenApi::AssertionLogin(std::string_view client_id, std::string
   for (const identity::TrustedCluster& c : clusters_) {
     if (c.issuer == claims->issuer) cluster = &c;
   }
+  std::shared_ptr<const identity::TrustedCluster> added;  // holds `cluster` while in use
+  if (cluster == nullptr && more_clusters_ != nullptr) {
+    added = more_clusters_->Find(claims->issuer);
+    cluster = added.get();
+  }
   if (cluster == nullptr) {
     return refuse("AADSTS700211: No matching federated identity record found for presented "
                   "assertion issuer '" + Cap(claims->issuer) + "'.");

@@ -45,9 +45,11 @@ class TokenApi {
   TokenApi(Authority authority, identity::TokenSigner& signer,
            service::PrincipalService& principals, service::VaultService& vaults,
            audit::AuditLog& audit, Clock& clock,
-           std::vector<identity::TrustedCluster> clusters = {})
+           std::vector<identity::TrustedCluster> clusters = {},
+           identity::TrustedClusterSource* more_clusters = nullptr)
       : authority_(std::move(authority)),
         clusters_(std::move(clusters)),
+        more_clusters_(more_clusters),
         signer_(signer),
         principals_(principals),
         vaults_(vaults),
@@ -86,7 +88,8 @@ class TokenApi {
   bool IsVaultResource(std::string_view resource);
 
   const Authority authority_;
-  const std::vector<identity::TrustedCluster> clusters_;
+  const std::vector<identity::TrustedCluster> clusters_;  // configured
+  identity::TrustedClusterSource* const more_clusters_;   // added at run time; may be null
   identity::TokenSigner& signer_;
   service::PrincipalService& principals_;
   service::VaultService& vaults_;
