@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/fake_clock.h"
@@ -68,6 +69,7 @@ class FakeVault : public Vault {
   std::set<std::string> readable = {"db", "api"};       // by client-billing
   std::set<std::string> refused_tokens;
   bool down = false;
+  absl::Notification* hold = nullptr;  // when set, reads wait for it
   int sign_ins = 0;
   int reads = 0;
 
@@ -95,6 +97,7 @@ class FakeVault : public Vault {
     absl::StatusOr<FetchedObject> ReadSecret(const std::string& name,
                                              const std::string& version) override {
       absl::SleepFor(absl::Milliseconds(2));  // lets concurrent publishes overlap
+      if (vault_.hold != nullptr) vault_.hold->WaitForNotification();
       absl::MutexLock lock(&vault_.mu);
       ++vault_.reads;
       if (client_id_ != "client-billing" || !vault_.readable.count(name)) {
@@ -258,6 +261,26 @@ TEST_F(PublisherTest, SameVolumeWithOtherArgumentsIsAlreadyExists) {
   PublishRequest readonly = Request();
   readonly.readonly = true;
   EXPECT_THAT(publisher->Publish(readonly), StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(PublisherTest, ASecondCallOnAVolumeInProgressIsAborted) {
+  auto publisher = Make();
+  absl::Notification release;
+  vault_.hold = &release;
+  absl::Status first;
+  std::thread kubelet([&] { first = publisher->Publish(Request()); });
+  auto signed_in = [&] {
+    absl::MutexLock lock(&vault_.mu);
+    return vault_.sign_ins > 0;
+  };
+  while (!signed_in()) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_THAT(publisher->Publish(Request()), StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(publisher->Unpublish("csi-web-1", targets_.File("web-1")),
+              StatusIs(absl::StatusCode::kAborted));
+  release.Notify();
+  kubelet.join();
+  COFFER_EXPECT_OK(first);
+  COFFER_EXPECT_OK(publisher->Publish(Request()));  // and once it is done, the same call is OK
 }
 
 TEST_F(PublisherTest, HundredPodsOfOneIdentityCostOneReadPerObject) {
