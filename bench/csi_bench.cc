@@ -34,6 +34,7 @@ double Percentile(std::vector<double> v, double p) {
 class CsiBench : public testing::CsiHarnessTest {
  protected:
   void SetUp() override {
+    resync_period_ = "10m";  // the default: the operator's resyncs must not weigh on the figures
     CsiHarnessTest::SetUp();
     if (HasFatalFailure()) return;
     for (int i = 0; i < 50; ++i) {

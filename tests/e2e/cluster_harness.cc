@@ -71,7 +71,7 @@ std::unique_ptr<Subprocess> ClusterHarnessTest::StartOperator(const std::string&
                                    "--vault-port",
                                    std::to_string(port_),
                                    "--resync-period",
-                                   "2s",
+                                   resync_period_,
                                    "--identity",
                                    identity,
                                    "--metrics-address",

@@ -28,7 +28,7 @@ class ClusterHarnessTest : public VaultHarnessTest {
   RunResult Kubectl(std::vector<std::string> args);
   // kubectl apply of `yaml`, saved as NAME.yaml; fails the test if kubectl does.
   void Apply(const std::string& name, const std::string& yaml);
-  // coffer-operator for cluster "e2e", resyncing every 2 s.
+  // coffer-operator for cluster "e2e", resyncing every `resync_period_`.
   std::unique_ptr<Subprocess> StartOperator(const std::string& identity,
                                             bool leader_elect = false);
   // kubectl get KIND NAME -n team-a -o jsonpath=PATH; "<kubectl's output>" on failure.
@@ -45,6 +45,7 @@ class ClusterHarnessTest : public VaultHarnessTest {
   std::unique_ptr<Subprocess> standin_;
   std::string kubeconfig_;
   std::unique_ptr<vaultclient::AdminClient> admin_;
+  std::string resync_period_ = "2s";  // tests see drift repaired fast
 };
 
 }  // namespace coffer::testing
