@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "lib/base/fake_clock.h"
 #include "lib/testing/status_matchers.h"
+#include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
 
 namespace coffer::csi {
@@ -273,7 +274,11 @@ TEST_F(PublisherTest, ASecondCallOnAVolumeInProgressIsAborted) {
     absl::MutexLock lock(&vault_.mu);
     return vault_.sign_ins > 0;
   };
-  while (!signed_in()) absl::SleepFor(absl::Milliseconds(1));
+  if (!coffer::testing::PollUntil(signed_in)) {
+    release.Notify();
+    kubelet.join();
+    FAIL() << "the first publish never reached the vault";
+  }
   EXPECT_THAT(publisher->Publish(Request()), StatusIs(absl::StatusCode::kAborted));
   EXPECT_THAT(publisher->Unpublish("csi-web-1", targets_.File("web-1")),
               StatusIs(absl::StatusCode::kAborted));
