@@ -1,10 +1,6 @@
 // Service-account tokens checked against a cluster's published keys.
 #include "vault-core/identity/cluster_key_set.h"
 
-#include <openssl/bn.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/base64.h"
@@ -20,24 +16,6 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 
 constexpr char kIssuer[] = "https://kubernetes.default.svc.cluster.local";
-
-// The JWK of the certificate's RSA key, as a cluster's /openid/v1/jwks lists it.
-json Jwk(const crypto::TestRsaCertificate& cert, const std::string& kid) {
-  const auto* cursor = reinterpret_cast<const unsigned char*>(cert.certificate_der.data());
-  X509* x509 = d2i_X509(nullptr, &cursor, static_cast<long>(cert.certificate_der.size()));
-  auto component = [&](const char* name) {
-    BIGNUM* bn = nullptr;
-    EVP_PKEY_get_bn_param(X509_get0_pubkey(x509), name, &bn);
-    std::string bytes(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
-    BN_bn2bin(bn, reinterpret_cast<unsigned char*>(bytes.data()));
-    BN_free(bn);
-    return Base64UrlEncode(bytes);
-  };
-  json jwk = {{"use", "sig"}, {"kty", "RSA"}, {"kid", kid}, {"alg", "RS256"},
-              {"n", component("n")}, {"e", component("e")}};
-  X509_free(x509);
-  return jwk;
-}
 
 class ClusterKeySetTest : public ::testing::Test {
  protected:
@@ -64,8 +42,8 @@ class ClusterKeySetTest : public ::testing::Test {
 
   absl::Time now_ = absl::Now();
   crypto::TestRsaCertificate cert_ = crypto::MakeTestRsaCertificate();
-  std::unique_ptr<ClusterKeySet> keys_ = *ClusterKeySet::Parse(
-      json{{"keys", {Jwk(cert_, "k1"), {{"kty", "oct"}, {"kid", "secret"}, {"k", "AAAA"}}}}});
+  std::unique_ptr<ClusterKeySet> keys_ = *ClusterKeySet::Parse(json{
+      {"keys", {json::parse(cert_.JwkJson("k1")), {{"kty", "oct"}, {"kid", "secret"}, {"k", "AAAA"}}}}});
 };
 
 TEST_F(ClusterKeySetTest, PodBoundTokenVerifies) {

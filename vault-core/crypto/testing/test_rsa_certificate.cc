@@ -1,5 +1,6 @@
 #include "vault-core/crypto/testing/test_rsa_certificate.h"
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "lib/base/base64.h"
 #include "vault-core/crypto/openssl_ptr.h"
 
 namespace coffer::crypto {
@@ -107,6 +109,19 @@ std::string TestRsaCertificate::SignRs256(std::string_view input) const {
 
 std::string TestRsaCertificate::SignPs256(std::string_view input, int salt) const {
   return Sign(key->pkey.get(), input, /*pss=*/true, salt);
+}
+
+std::string TestRsaCertificate::JwkJson(const std::string& kid) const {
+  auto component = [&](const char* name) {
+    BIGNUM* bn = nullptr;
+    if (EVP_PKEY_get_bn_param(key->pkey.get(), name, &bn) != 1) std::abort();
+    std::string bytes(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
+    BN_bn2bin(bn, reinterpret_cast<unsigned char*>(bytes.data()));
+    BN_free(bn);
+    return Base64UrlEncode(bytes);
+  };
+  return R"({"use":"sig","kty":"RSA","alg":"RS256","kid":")" + kid + R"(","n":")" +
+         component("n") + R"(","e":")" + component("e") + R"("})";
 }
 
 TestRsaCertificate MakeTestRsaCertificate(int bits, absl::Duration valid_for) {

@@ -22,6 +22,9 @@ struct TestRsaCertificate {
   // The raw RSASSA-PSS signature of `input` with SHA-256 and MGF1-SHA-256 (PS256 when `salt` is
   // 32, the digest's length; other salts make signatures that PS256 must refuse).
   std::string SignPs256(std::string_view input, int salt = 32) const;
+  // The public key as a JWK ({"kty":"RSA","kid":KID,"n":..,"e":..}), as a Kubernetes cluster
+  // publishes its service-account signing keys.
+  std::string JwkJson(const std::string& kid) const;
 
   // The signing key, opaque so that this header does not pull in OpenSSL; shared by copies.
   struct Key;
