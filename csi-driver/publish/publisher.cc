@@ -255,8 +255,16 @@ absl::Status Publisher::FirstPublish(const PublishRequest& request) {
 
 absl::Status Publisher::Refresh(const PublishRequest& request, VolumeRecord record) {
   const absl::Time now = clock_.Now();
-  if (!record.rotation_enabled || now < record.refreshed + record.rotation_interval) {
-    return absl::OkStatus();
+  if (now < record.refreshed + record.rotation_interval) return absl::OkStatus();
+  if (!record.rotation_enabled) {
+    // Rotation may have been turned on since: ask the VaultMount alone, not the vault.
+    absl::StatusOr<crd::MountSpec> spec =
+        cluster_.GetVaultMount(record.pod.ns, record.vault_mount);
+    if (!spec.ok() || !spec->rotation_enabled) {
+      if (spec.ok()) record.rotation_interval = spec->rotation_interval;
+      record.refreshed = now;
+      return Keep(std::move(record));
+    }
   }
   // On any error the files stay as they are: a live mount is never emptied.
   COFFER_ASSIGN_OR_RETURN(FetchedSet set, FetchSet(request));
@@ -274,6 +282,10 @@ absl::Status Publisher::Refresh(const PublishRequest& request, VolumeRecord reco
   record.rotation_enabled = set.rotation_enabled;
   record.rotation_interval = set.rotation_interval;
   record.refreshed = now;
+  return Keep(std::move(record));
+}
+
+absl::Status Publisher::Keep(VolumeRecord record) {
   COFFER_RETURN_IF_ERROR(SaveRecord(record));
   absl::MutexLock lock(&mu_);
   volumes_[record.volume_id] = std::move(record);

@@ -68,6 +68,8 @@ class Publisher {
   absl::Status FirstPublish(const PublishRequest& request);
   absl::Status Refresh(const PublishRequest& request, VolumeRecord record);
   absl::Status SaveRecord(const VolumeRecord& record);
+  // Saves the record and remembers it.
+  absl::Status Keep(VolumeRecord record);
   void DropRecord(const std::string& volume_id);
   std::string RecordPath(const std::string& volume_id) const;
 

@@ -202,6 +202,21 @@ TEST_F(PublisherTest, RepublishChangesNothingBeforeTheIntervalAndSwapsOnlyNewVer
   EXPECT_EQ(metrics_.GetCounter("coffer_csi_rotations_total", "").value(), 1u);
 }
 
+TEST_F(PublisherTest, RotationTurnedOnAgainReachesLiveVolumes) {
+  cluster_.mounts["files"].rotation_enabled = false;
+  auto publisher = Make();
+  COFFER_ASSERT_OK(publisher->Publish(Request()));
+  vault_.Put("db", "v2", "db-2");
+  clock_.Advance(absl::Minutes(3));
+  COFFER_ASSERT_OK(publisher->Publish(Request()));  // off: the VaultMount is asked, not the vault
+  EXPECT_EQ(vault_.sign_ins, 1);
+  EXPECT_EQ(Read(targets_.File("web-1/db")), "db-1");
+  cluster_.mounts["files"].rotation_enabled = true;
+  clock_.Advance(absl::Minutes(3));
+  COFFER_ASSERT_OK(publisher->Publish(Request()));
+  EXPECT_EQ(Read(targets_.File("web-1/db")), "db-2");
+}
+
 TEST_F(PublisherTest, FailedRefreshKeepsTheLiveFiles) {
   auto publisher = Make();
   COFFER_ASSERT_OK(publisher->Publish(Request()));
