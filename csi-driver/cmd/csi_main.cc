@@ -46,9 +46,7 @@ int main(int argc, char** argv) {
   const StopSignals stop_signals;  // before any thread starts
   InitLogging(flags->log_format == "json" ? LogFormat::kJson : LogFormat::kText, flags->log_level);
 
-  absl::StatusOr<kube::KubeConfig> config =
-      flags->kubeconfig.empty() ? kube::InClusterConfig(kube::ProcessEnvironment())
-                                : kube::LoadKubeconfig(flags->kubeconfig, flags->context);
+  absl::StatusOr<kube::KubeConfig> config = kube::LoadConfig(flags->kubeconfig, flags->context);
   if (!config.ok()) return Fail("Kubernetes API: " + std::string(config.status().message()));
   auto kube = kube::ConnectKube(*config, absl::Seconds(10), http::cpprest::NewClient);
   if (!kube.ok()) return Fail("Kubernetes API: " + std::string(kube.status().message()));

@@ -7,8 +7,15 @@ absl::StatusOr<FetchedObject> ObjectCache::Get(const std::string& key, const Fet
   {
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_.Now();
-    DropExpired(now);
+    if (now >= next_sweep_) {  // once per TTL, not on every read
+      DropExpired(now);
+      next_sweep_ = now + ttl_;
+    }
     auto it = entries_.find(key);
+    if (it != entries_.end() && !it->second->loading && it->second->expires <= now) {
+      entries_.erase(it);  // expired, not yet swept
+      it = entries_.end();
+    }
     if (it != entries_.end()) {
       entry = it->second;
       // Another caller is fetching this key: wait for its answer, good or bad.

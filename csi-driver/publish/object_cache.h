@@ -45,6 +45,7 @@ class ObjectCache {
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> entries_ ABSL_GUARDED_BY(mu_);
   std::uint64_t fetches_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time next_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace coffer::csi

@@ -97,7 +97,6 @@ class FakeVault : public Vault {
     Session(FakeVault& vault, std::string client_id) : vault_(vault), client_id_(client_id) {}
     absl::StatusOr<FetchedObject> ReadSecret(const std::string& name,
                                              const std::string& version) override {
-      absl::SleepFor(absl::Milliseconds(2));  // lets concurrent publishes overlap
       if (vault_.hold != nullptr) vault_.hold->WaitForNotification();
       absl::MutexLock lock(&vault_.mu);
       ++vault_.reads;
@@ -305,6 +304,9 @@ TEST_F(PublisherTest, ASecondCallOnAVolumeInProgressIsAborted) {
 
 TEST_F(PublisherTest, HundredPodsOfOneIdentityCostOneReadPerObject) {
   auto publisher = Make();
+  // Every pod signs in while the first reads are held: all of them want the objects at once.
+  absl::Notification release;
+  vault_.hold = &release;
   std::vector<std::thread> pods;
   std::atomic<int> failed{0};
   for (int i = 0; i < 100; ++i) {
@@ -312,6 +314,12 @@ TEST_F(PublisherTest, HundredPodsOfOneIdentityCostOneReadPerObject) {
       if (!publisher->Publish(Request("pod-" + std::to_string(i))).ok()) ++failed;
     });
   }
+  auto all_signed_in = [&] {
+    absl::MutexLock lock(&vault_.mu);
+    return vault_.sign_ins == 100;
+  };
+  EXPECT_TRUE(coffer::testing::PollUntil(all_signed_in));
+  release.Notify();
   for (std::thread& pod : pods) pod.join();
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(vault_.sign_ins, 100);  // every pod's own token is checked

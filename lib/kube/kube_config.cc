@@ -255,4 +255,9 @@ TlsFiles::~TlsFiles() {
   rmdir(dir_.c_str());
 }
 
+absl::StatusOr<KubeConfig> LoadConfig(const std::string& kubeconfig, std::string_view context) {
+  return kubeconfig.empty() ? InClusterConfig(ProcessEnvironment())
+                            : LoadKubeconfig(kubeconfig, context);
+}
+
 }  // namespace coffer::kube

@@ -46,6 +46,10 @@ absl::StatusOr<KubeConfig> InClusterConfig(
 // The process environment as a map, for InClusterConfig.
 std::map<std::string, std::string> ProcessEnvironment();
 
+// What a binary's --kubeconfig/--context flags name: that kubeconfig, or with an empty path the
+// pod's in-cluster configuration. The errors of LoadKubeconfig and InClusterConfig.
+absl::StatusOr<KubeConfig> LoadConfig(const std::string& kubeconfig, std::string_view context = "");
+
 // A bearer token file that kubelet rotates: re-read whenever its inode, size or mtime
 // changes. Thread-safe.
 class TokenFile {

@@ -51,9 +51,7 @@ int main(int argc, char** argv) {
   const StopSignals stop_signals;  // before any thread starts
   InitLogging(flags->log_format == "json" ? LogFormat::kJson : LogFormat::kText, flags->log_level);
 
-  absl::StatusOr<kube::KubeConfig> config =
-      flags->kubeconfig.empty() ? kube::InClusterConfig(kube::ProcessEnvironment())
-                                : kube::LoadKubeconfig(flags->kubeconfig, flags->context);
+  absl::StatusOr<kube::KubeConfig> config = kube::LoadConfig(flags->kubeconfig, flags->context);
   if (!config.ok()) return Fail("Kubernetes API: " + std::string(config.status().message()));
   // Two clients: writes and Lease renewals time out well inside the 10 s renew deadline; list
   // and watch streams may stay quiet for minutes.

@@ -14,8 +14,7 @@ namespace coffer::server {
 namespace {
 
 absl::StatusOr<kube::KubeConfig> ConfigOf(const VaultConfig::Identity::Cluster& cluster) {
-  return cluster.in_cluster ? kube::InClusterConfig(kube::ProcessEnvironment())
-                            : kube::LoadKubeconfig(cluster.kubeconfig);
+  return kube::LoadConfig(cluster.in_cluster ? "" : cluster.kubeconfig);
 }
 
 }  // namespace
