@@ -15,6 +15,7 @@
 #include "lib/base/clock.h"
 #include "lib/base/logging.h"
 #include "lib/base/stop_signals.h"
+#include "lib/base/version.h"
 #include "lib/grpcutil/grpc_server.h"
 #include "lib/http/beast/server.h"
 #include "lib/http/cpprest/client.h"
@@ -35,6 +36,7 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (coffer::PrintVersionIfAsked(argc, argv, "coffer-csi")) return 0;
   using namespace coffer;  // NOLINT: main only
   absl::StatusOr<coffer::csi::CsiFlags> flags =
       coffer::csi::ParseFlags(std::vector<std::string>(argv + 1, argv + argc));

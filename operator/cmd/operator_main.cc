@@ -12,6 +12,7 @@
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
 #include "lib/base/stop_signals.h"
+#include "lib/base/version.h"
 #include "lib/http/beast/server.h"
 #include "lib/http/cpprest/client.h"
 #include "lib/kube/http_kube_client.h"
@@ -40,6 +41,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (coffer::PrintVersionIfAsked(argc, argv, "coffer-operator")) return 0;
   using namespace coffer;  // NOLINT: main only
   absl::StatusOr<op::OperatorFlags> flags =
       op::ParseFlags(std::vector<std::string>(argv + 1, argv + argc));

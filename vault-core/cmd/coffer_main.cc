@@ -6,12 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "lib/base/version.h"
 #include "lib/http/cpprest/client.h"
 #include "vault-core/cli/cli.h"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
+  if (coffer::PrintVersionIfAsked(argc, argv, "coffer")) return 0;
   signal(SIGPIPE, SIG_IGN);  // `coffer secret list | head` must not die mid-write
   coffer::cli::Env env;
   for (char** e = environ; *e != nullptr; ++e) {

@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "lib/base/logging.h"
 #include "lib/base/stop_signals.h"
+#include "lib/base/version.h"
 #include "vault-core/server/config.h"
 #include "vault-core/server/vault_server.h"
 
@@ -31,6 +32,7 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (coffer::PrintVersionIfAsked(argc, argv, "coffer-vault")) return 0;
   std::string config_path;
   std::vector<std::string> overrides;
   for (int i = 1; i < argc; ++i) {
