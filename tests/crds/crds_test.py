@@ -6,59 +6,29 @@ the message it must get in its first line, "# expect: ...") and every forbidden 
 """
 
 import json
-import os
 import pathlib
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 import unittest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "kube-apiserver"))
+from standin import Standin  # noqa: E402
+
 STANDIN = None  # set from argv
-
-
-def kubectl_binary():
-    # /usr/bin/kubectl is gcloud's dispatcher; the stand-in reports 1.32 (tests/kube-apiserver).
-    pinned = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32"
-    return pinned if os.path.exists(pinned) else "kubectl"
 
 
 class CrdTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp()
-        cls.kubeconfig = os.path.join(cls.dir, "kubeconfig")
-        cls.log = open(os.path.join(cls.dir, "standin.log"), "w")
-        cls.standin = subprocess.Popen(
-            [STANDIN, "--listen", "127.0.0.1:0", "--kubeconfig", cls.kubeconfig],
-            stdout=cls.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while not os.path.exists(cls.kubeconfig) and time.time() < deadline:
-            time.sleep(0.05)
-        assert os.path.exists(cls.kubeconfig), "kube-standin did not start"
+        cls.cluster = Standin(STANDIN)
+        cls.kubectl = cls.cluster.kubectl
         cls.kubectl("apply", "-f", str(REPO / "crds"))
         for namespace in ("team-a", "team-b"):
             cls.kubectl("create", "namespace", namespace)
 
     @classmethod
     def tearDownClass(cls):
-        cls.standin.send_signal(signal.SIGTERM)
-        cls.standin.wait(timeout=30)
-        cls.log.close()
-        shutil.rmtree(cls.dir)
-
-    @classmethod
-    def kubectl(cls, *args, check=True, stdin=None):
-        result = subprocess.run(
-            [kubectl_binary(), "--kubeconfig", cls.kubeconfig, "--cache-dir",
-             os.path.join(cls.dir, "cache"), *args],
-            input=stdin, capture_output=True, text=True, env={**os.environ, "HOME": cls.dir})
-        if check and result.returncode != 0:
-            raise AssertionError(f"kubectl {' '.join(args)}: {result.stderr}")
-        return result
+        cls.cluster.stop()
 
     def test_crds_are_served_with_short_names_and_category(self):
         self.kubectl("apply", "-f", str(REPO / "crds" / "samples"))

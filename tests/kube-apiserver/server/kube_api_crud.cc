@@ -63,8 +63,9 @@ void DefaultSecret(json& secret) {
   secret.erase("stringData");
 }
 
-// JSON, or the protobuf kubectl's imperative creates send for core objects (others are 415).
-absl::StatusOr<json> ParseCreateBody(const http::Request& request) {
+// JSON, or the protobuf that client-go sends for core objects in creates (kubectl's imperative
+// commands) and updates (helm's release records); others are 415.
+absl::StatusOr<json> ParseObjectBody(const http::Request& request) {
   std::string type(request.headers.Get("Content-Type").value_or(""));
   if (type.rfind("application/vnd.kubernetes.protobuf", 0) != 0) return ParseBody(request.body);
   return DecodeObjectProto(request.body);
@@ -146,11 +147,11 @@ http::Response KubeApiHandler::Serve(const http::Request& request, const Target&
   } else if (method == "GET") {
     result = store_.Get(key, target.ns, target.name);
   } else if (method == "POST" && target.name.empty() && target.subresource.empty()) {
-    absl::StatusOr<json> body = ParseCreateBody(request);
+    absl::StatusOr<json> body = ParseObjectBody(request);
     result = body.ok() ? Create(target, *std::move(body)) : body.status();
     success = 201;
   } else if (method == "PUT" && !target.name.empty()) {
-    absl::StatusOr<json> body = ParseBody(request.body);
+    absl::StatusOr<json> body = ParseObjectBody(request);
     result = body.ok() ? Update(target, *std::move(body)) : body.status();
   } else if (method == "PATCH" && !target.name.empty()) {
     result = Patch(request, target);
