@@ -24,7 +24,10 @@ const char kUsage[] =
     "  --admin-cert FILE        client certificate for the admin API (TCP only)\n"
     "  --admin-key FILE         its private key\n"
     "  --cluster-name NAME      this cluster's name in Coffer (default kubernetes)\n"
-    "  --vault-selector K=V,..  labels of the coffer-vault pods\n"
+    "  --vault-service HOST     each KeyVault's Service is an ExternalName for HOST, the\n"
+    "                           vault's own Service (coffer-vault.NS.svc.cluster.local)\n"
+    "  --vault-selector K=V,..  or: labels of the coffer-vault pods each KeyVault's Service\n"
+    "                           selects, in its own namespace\n"
     "                           (default app.kubernetes.io/name=coffer-vault)\n"
     "  --vault-port N           the pods' HTTPS port behind each KeyVault Service (default 8443)\n"
     "  --ca-file FILE           CA clients trust, published as ConfigMap coffer-ca (ca.crt)\n"
@@ -94,6 +97,12 @@ absl::StatusOr<OperatorFlags> ParseFlags(const std::vector<std::string>& args) {
        [&](const std::string& v) { return flags.admin.key_file = v, absl::OkStatus(); }},
       {"--cluster-name",
        [&](const std::string& v) { return settings.cluster_name = v, absl::OkStatus(); }},
+      {"--vault-service",
+       [&](const std::string& v) {
+         return v.empty() || v.find_first_of(" /:") != std::string::npos
+                    ? Bad("--vault-service", "want a DNS name")
+                    : (settings.vault_service = v, absl::OkStatus());
+       }},
       {"--vault-selector",
        [&](const std::string& v) -> absl::Status {
          auto labels = ParseSelector(v);

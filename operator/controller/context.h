@@ -20,6 +20,11 @@ namespace coffer::op {
 struct OperatorSettings {
   // This cluster's name in Coffer: managed identities are ServiceAccounts of it.
   std::string cluster_name = "kubernetes";
+  // The DNS name of the vault's own Service (coffer-vault.coffer-system.svc.cluster.local):
+  // each KeyVault's Service is then an ExternalName for it, which reaches the vault from any
+  // namespace. Empty: each KeyVault's Service selects the vault pods by `vault_selector`, which
+  // only finds pods in the KeyVault's own namespace (a vault run beside its KeyVaults).
+  std::string vault_service;
   // The labels of the coffer-vault pods, which each KeyVault's Service selects.
   std::map<std::string, std::string> vault_selector = {{"app.kubernetes.io/name", "coffer-vault"}};
   int vault_port = 8443;  // the pods' HTTPS port; the Service listens on 443

@@ -175,8 +175,7 @@ v1::UpdateVaultRequest KeyVaultReconciler::UpdateFor(const KeyVault& kv, const v
   const std::vector<std::string> hosts = HostnamesFor(kv);
   v1::UpdateVaultRequest update;
   update.set_name(vault.name());
-  if (!std::equal(vault.hostnames().begin(), vault.hostnames().end(), hosts.begin(),
-                  hosts.end())) {
+  if (!std::equal(vault.hostnames().begin(), vault.hostnames().end(), hosts.begin(), hosts.end())) {
     for (const std::string& h : hosts) update.add_hostnames(h);
     update.add_update_mask("hostnames");
   }
@@ -192,14 +191,21 @@ v1::UpdateVaultRequest KeyVaultReconciler::UpdateFor(const KeyVault& kv, const v
 }
 
 absl::Status KeyVaultReconciler::EnsureService(const KeyVault& kv) {
-  json selector = json::object();
-  for (const auto& [k, v] : ctx_.settings.vault_selector) selector[k] = v;
-  json spec = {{"selector", selector},
-               {"ports",
-                {{{"name", "https"},
-                  {"port", 443},
-                  {"protocol", "TCP"},
-                  {"targetPort", ctx_.settings.vault_port}}}}};
+  const json ports = {{{"name", "https"},
+                       {"port", 443},
+                       {"protocol", "TCP"},
+                       {"targetPort", ctx_.settings.vault_port}}};
+  json spec;
+  if (!ctx_.settings.vault_service.empty()) {
+    // A DNS alias: clients of prod.team-a.svc reach the vault's Service wherever it runs, and
+    // still name prod.team-a.svc in SNI and Host, which picks the vault.
+    spec = {
+        {"type", "ExternalName"}, {"externalName", ctx_.settings.vault_service}, {"ports", ports}};
+  } else {
+    json selector = json::object();
+    for (const auto& [k, v] : ctx_.settings.vault_selector) selector[k] = v;
+    spec = {{"selector", selector}, {"ports", ports}};
+  }
   json owner = {{"apiVersion", "coffer.dev/v1alpha1"},
                 {"kind", "KeyVault"},
                 {"name", kv.meta.key.name},
@@ -228,13 +234,13 @@ absl::Status KeyVaultReconciler::EnsureService(const KeyVault& kv) {
                                          " exists and belongs to something else");
   }
   const json& current = existing->value("spec", json::object());
-  if (current.value("selector", json()) == spec["selector"] &&
-      current.value("ports", json()) == spec["ports"]) {
-    return absl::OkStatus();
-  }
+  const bool same = std::all_of(spec.items().begin(), spec.items().end(), [&](const auto& field) {
+    return current.value(field.key(), json()) == field.value();
+  });
+  if (same && current.contains("selector") == spec.contains("selector")) return absl::OkStatus();
   json updated = *existing;
-  updated["spec"]["selector"] = spec["selector"];
-  updated["spec"]["ports"] = spec["ports"];
+  // The whole spec: a Service turning into an ExternalName must lose its cluster IP.
+  updated["spec"] = spec;
   return ctx_.kube.Update(kServices, kv.meta.key.ns, updated).status();
 }
 

@@ -53,6 +53,22 @@ TEST_F(KeyVaultReconcilerTest, CreatesVaultServiceAndCaThenReportsReady) {
   EXPECT_EQ(Get(kConfigMaps, "team-a", "coffer-ca")["data"]["ca.crt"], settings_.ca_pem);
 }
 
+// As the Helm chart runs it: the vault in its own namespace, KeyVaults everywhere.
+TEST_F(KeyVaultReconcilerTest, WithAVaultServiceEachKeyVaultServiceIsAnAliasForIt) {
+  Apply(kKeyVaults, "team-a", "prod", json::object());
+  COFFER_ASSERT_OK(Reconcile());  // first as a selector Service
+  settings_.vault_service = "coffer-vault.coffer-system.svc.cluster.local";
+  COFFER_ASSERT_OK(Reconcile());
+  json service = Get(kServices, "team-a", "prod");
+  EXPECT_EQ(service["spec"]["type"], "ExternalName");
+  EXPECT_EQ(service["spec"]["externalName"], "coffer-vault.coffer-system.svc.cluster.local");
+  EXPECT_FALSE(service["spec"].contains("selector"));
+  EXPECT_EQ(service["spec"]["ports"][0]["port"], 443);
+  const std::string version = service["metadata"]["resourceVersion"];
+  COFFER_ASSERT_OK(Reconcile());
+  EXPECT_EQ(Get(kServices, "team-a", "prod")["metadata"]["resourceVersion"], version);
+}
+
 TEST_F(KeyVaultReconcilerTest, ReconcilingAgainChangesNothing) {
   Apply(kKeyVaults, "team-a", "prod", json::object());
   COFFER_ASSERT_OK(Reconcile());

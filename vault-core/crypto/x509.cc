@@ -3,6 +3,7 @@
 #include <openssl/bn.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509v3.h>
 
 #include <climits>
 #include <ctime>
@@ -191,6 +192,41 @@ absl::StatusOr<CertificateAndKey> IssueServerCertificate(const CertificateAndKey
       AddExtension(cert.get(), ca_cert.get(), NID_authority_key_identifier, "keyid:always"));
   if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) == 0) return Failed("signature");
   return Encode(cert.get(), key.get());
+}
+
+namespace {
+
+OpensslPtr<X509> ReadCertificate(std::string_view pem) {
+  OpensslPtr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return OpensslPtr<X509>(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+}
+
+}  // namespace
+
+absl::StatusOr<CertificateAndKey> ReadCertificateAuthority(std::string_view certificate_pem,
+                                                           const SecretBytes& private_key_pem) {
+  OpensslPtr<X509> cert = ReadCertificate(certificate_pem);
+  if (cert == nullptr) return absl::InvalidArgumentError("the CA certificate does not parse");
+  if (X509_check_ca(cert.get()) < 1) {
+    return absl::InvalidArgumentError("the certificate is not a CA (basicConstraints CA:TRUE)");
+  }
+  OpensslPtr<BIO> key_bio(
+      BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
+  OpensslPtr<EVP_PKEY> key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  if (key == nullptr) return absl::InvalidArgumentError("the CA private key does not parse");
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    return absl::InvalidArgumentError("the private key is not the CA certificate's key");
+  }
+  return Encode(cert.get(), key.get());
+}
+
+bool IsIssuedBy(std::string_view certificate_pem, std::string_view ca_certificate_pem) {
+  OpensslPtr<X509> cert = ReadCertificate(certificate_pem);
+  OpensslPtr<X509> ca = ReadCertificate(ca_certificate_pem);
+  if (cert == nullptr || ca == nullptr) return false;
+  EVP_PKEY* ca_key = X509_get0_pubkey(ca.get());
+  return X509_check_issued(ca.get(), cert.get()) == X509_V_OK && ca_key != nullptr &&
+         X509_verify(cert.get(), ca_key) == 1;
 }
 
 absl::StatusOr<absl::Time> CertificateNotAfter(std::string_view certificate_pem) {

@@ -32,6 +32,17 @@ absl::StatusOr<CertificateAndKey> IssueServerCertificate(const CertificateAndKey
                                                          const std::vector<std::string>& dns_names,
                                                          absl::Time now, absl::Duration validity);
 
+// A CA brought from outside (the Helm chart's, or an organisation's) to issue the vault
+// hostnames' certificates with: the PEM certificate must be a CA (basicConstraints CA:TRUE) and
+// the PEM private key (PKCS#1, SEC1 or PKCS#8; RSA or EC) must be its key. INVALID_ARGUMENT
+// naming what is wrong otherwise. The key comes back as PKCS#8.
+absl::StatusOr<CertificateAndKey> ReadCertificateAuthority(std::string_view certificate_pem,
+                                                           const SecretBytes& private_key_pem);
+
+// Whether `certificate_pem` was signed by the CA `ca_certificate_pem` (false when either does
+// not parse).
+bool IsIssuedBy(std::string_view certificate_pem, std::string_view ca_certificate_pem);
+
 // The notAfter of a PEM certificate; INVALID_ARGUMENT when it does not parse.
 absl::StatusOr<absl::Time> CertificateNotAfter(std::string_view certificate_pem);
 

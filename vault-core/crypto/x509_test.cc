@@ -82,6 +82,29 @@ TEST(X509Test, BadInputIsRefused) {
   EXPECT_THAT(CertificateNotAfter("garbage"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(X509Test, ABroughtCaIsTakenOnlyWithItsOwnKey) {
+  COFFER_ASSERT_OK_AND_ASSIGN(CertificateAndKey ca,
+                              NewCertificateAuthority("Org CA", absl::Now(), absl::Hours(1)));
+  COFFER_ASSERT_OK_AND_ASSIGN(CertificateAndKey read,
+                              ReadCertificateAuthority(ca.certificate_pem, ca.private_key_pem));
+  COFFER_ASSERT_OK_AND_ASSIGN(CertificateAndKey issued,
+                              IssueServerCertificate(read, {"a.b"}, absl::Now(), absl::Hours(1)));
+  EXPECT_TRUE(IsIssuedBy(issued.certificate_pem, ca.certificate_pem));
+
+  COFFER_ASSERT_OK_AND_ASSIGN(CertificateAndKey other,
+                              NewCertificateAuthority("Org CA", absl::Now(), absl::Hours(1)));
+  EXPECT_FALSE(IsIssuedBy(issued.certificate_pem, other.certificate_pem));  // same name
+  EXPECT_FALSE(IsIssuedBy("garbage", ca.certificate_pem));
+  EXPECT_THAT(ReadCertificateAuthority(ca.certificate_pem, other.private_key_pem),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not the CA certificate's")));
+  EXPECT_THAT(ReadCertificateAuthority(issued.certificate_pem, issued.private_key_pem),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a CA")));
+  EXPECT_THAT(ReadCertificateAuthority(ca.certificate_pem, SecretBytes("garbage")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("key does not parse")));
+  EXPECT_THAT(ReadCertificateAuthority("garbage", ca.private_key_pem),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("does not parse")));
+}
+
 // The thumbprint as OpenSSL's own X509_digest computes it (what `openssl x509 -fingerprint` shows).
 std::string Thumbprint(const std::string& pem, const EVP_MD* md) {
   X509* cert = Parse(pem);

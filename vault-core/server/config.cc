@@ -17,6 +17,8 @@ void ReadHttp(MapReader& r, VaultConfig::Http& http) {
   r.Map("tls", [&](MapReader& tls) {
     tls.Read("cert_file", &http.cert_file);
     tls.Read("key_file", &http.key_file);
+    tls.Read("ca_cert_file", &http.ca_cert_file);
+    tls.Read("ca_key_file", &http.ca_key_file);
   });
   r.Read("plaintext", &http.plaintext);
   r.Read("max_header_bytes", &http.max_header_bytes, 1024, 1 << 20);
@@ -28,6 +30,8 @@ void ReadHttp(MapReader& r, VaultConfig::Http& http) {
     r.Fail("tls", "set cert_file and key_file, or plaintext: true to serve without TLS");
   } else if (!http.cert_file.empty() && http.plaintext) {
     r.Fail("plaintext", "cannot be true when tls is configured");
+  } else if (http.ca_cert_file.empty() != http.ca_key_file.empty()) {
+    r.Fail("tls", "ca_cert_file and ca_key_file go together");
   }
 }
 

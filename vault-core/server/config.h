@@ -24,6 +24,10 @@ struct VaultConfig {
     int threads = 2;
     std::string cert_file;  // PEM; both or neither
     std::string key_file;
+    // A CA of the installation's choosing that issues the vault hostnames' certificates (PEM
+    // certificate and key, both or neither); otherwise the installation makes its own.
+    std::string ca_cert_file;
+    std::string ca_key_file;
     bool plaintext = false;  // serve without TLS: only behind a TLS-terminating proxy or in tests
     int max_header_bytes = 16 * 1024;
     int max_body_bytes = 1024 * 1024;

@@ -106,6 +106,15 @@ TEST(VaultConfigTest, TlsIsRequiredUnlessPlaintextIsExplicit) {
               IsOk());
 }
 
+TEST(VaultConfigTest, ABroughtCaNeedsItsKey) {
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      VaultConfig cfg,
+      LoadText(kValid, {"http.tls.ca_cert_file=/ca/tls.crt", "http.tls.ca_key_file=/ca/tls.key"}));
+  EXPECT_EQ(cfg.http.ca_cert_file, "/ca/tls.crt");
+  EXPECT_THAT(LoadText(kValid, {"http.tls.ca_cert_file=/ca/tls.crt"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ca_key_file go together")));
+}
+
 TEST(VaultConfigTest, PinMustComeFromExactlyOneSource) {
   EXPECT_THAT(LoadText(kValid, {"hsm.pkcs11.pin_env=COFFER_PIN"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exactly one")));

@@ -1,15 +1,45 @@
 #include "vault-core/server/vault_server.h"
 
+#include <fstream>
+#include <iterator>
+
 #include "lib/base/logging.h"
+#include "lib/base/secret_bytes.h"
 #include "lib/base/status.h"
 #include "lib/http/beast/server.h"
 #include "vault-core/audit/file_audit_log.h"
+#include "vault-core/crypto/x509.h"
 #include "vault-core/server/admin_server.h"
 #include "vault-core/server/backends.h"
 #include "vault-core/server/installation.h"
 #include "vault-core/storage/cached_store.h"
 
 namespace coffer::server {
+namespace {
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::FailedPreconditionError("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The CA named by http.tls.ca_cert_file and ca_key_file, if any (read once, at start).
+absl::StatusOr<std::optional<crypto::CertificateAndKey>> LoadIssuer(const VaultConfig::Http& http) {
+  if (http.ca_cert_file.empty()) return std::nullopt;
+  COFFER_ASSIGN_OR_RETURN(std::string cert, ReadWholeFile(http.ca_cert_file));
+  absl::StatusOr<std::string> key_pem = ReadWholeFile(http.ca_key_file);
+  if (!key_pem.ok()) return key_pem.status();
+  SecretBytes key(*key_pem);
+  internal::ZeroMemory(key_pem->data(), key_pem->size());
+  absl::StatusOr<crypto::CertificateAndKey> ca = crypto::ReadCertificateAuthority(cert, key);
+  if (!ca.ok()) {
+    return absl::InvalidArgumentError("http.tls.ca_cert_file, ca_key_file: " +
+                                      std::string(ca.status().message()));
+  }
+  return *std::move(ca);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(const VaultConfig& config) {
   std::unique_ptr<VaultServer> server(new VaultServer());
@@ -41,8 +71,10 @@ absl::Status VaultServer::BuildServices() {
   Clock& clock = Clock::Real();
   storage::Store& store = *cache_;
   keys_ = std::make_unique<envelope::VaultKeys>(*keystore_, store, clock);
-  COFFER_ASSIGN_OR_RETURN(certificates_,
-                          service::ServingCertificates::Create(store, *keys_, clock));
+  COFFER_ASSIGN_OR_RETURN(std::optional<crypto::CertificateAndKey> issuer,
+                          LoadIssuer(config_.http));
+  COFFER_ASSIGN_OR_RETURN(
+      certificates_, service::ServingCertificates::Create(store, *keys_, clock, std::move(issuer)));
   COFFER_ASSIGN_OR_RETURN(ca_certificate_pem_, certificates_->CaCertificate());
   sni_ = std::make_unique<SniCertificates>(*certificates_);
   COFFER_ASSIGN_OR_RETURN(vaults_,
@@ -68,9 +100,9 @@ absl::Status VaultServer::BuildServices() {
   clusters_ =
       std::make_unique<service::ClusterService>(store, *keys_, clock, std::move(configured));
   stored_clusters_ = std::make_unique<StoredClusters>(*clusters_, clock);
-  tokens_ = std::make_unique<api::rest::TokenApi>(authority_, *signer_, *principals_, *vaults_,
-                                                  *audit_, clock, std::move(clusters),
-                                                  stored_clusters_.get());
+  tokens_ =
+      std::make_unique<api::rest::TokenApi>(authority_, *signer_, *principals_, *vaults_, *audit_,
+                                            clock, std::move(clusters), stored_clusters_.get());
   data_plane_ = std::make_unique<api::rest::DataPlane>(
       api::rest::DataPlaneDeps{*vaults_, *secrets_, *policies_, *principals_, *verifier_, *tokens_,
                                *audit_},
@@ -92,8 +124,9 @@ absl::Status VaultServer::StartFrontends() {
   options.max_body_bytes = static_cast<std::size_t>(config_.http.max_body_bytes);
   COFFER_ASSIGN_OR_RETURN(http_, http::beast::StartServer(options, *handler_));
   COFFER_ASSIGN_OR_RETURN(
-      admin_, AdminServer::Start(config_.admin, *vaults_, *secrets_, *principals_, *clusters_, *policies_, *audit_,
-                                 authority_, http_->port(), ca_certificate_pem_));
+      admin_,
+      AdminServer::Start(config_.admin, *vaults_, *secrets_, *principals_, *clusters_, *policies_,
+                         *audit_, authority_, http_->port(), ca_certificate_pem_));
   purger_ = std::make_unique<Purger>(*vaults_, *secrets_, Clock::Real(), config_.purge_interval,
                                      certificates_.get());
   return absl::OkStatus();

@@ -18,10 +18,11 @@ crypto::RecordAddress HostAddress(const std::string& host) { return {kTlsKeyId, 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ServingCertificates>> ServingCertificates::Create(
-    storage::Store& store, envelope::VaultKeys& keys, Clock& clock) {
+    storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
+    std::optional<crypto::CertificateAndKey> issuer) {
   COFFER_ASSIGN_OR_RETURN(auto cache, Cache::Create(store, {kHostPrefix}, 10000));
   return std::unique_ptr<ServingCertificates>(
-      new ServingCertificates(store, keys, clock, std::move(cache)));
+      new ServingCertificates(store, keys, clock, std::move(cache), std::move(issuer)));
 }
 
 absl::StatusOr<std::string> ServingCertificates::Seal(const crypto::RecordAddress& address,
@@ -52,6 +53,7 @@ absl::StatusOr<crypto::CertificateAndKey> ServingCertificates::Read(
 }
 
 absl::StatusOr<crypto::CertificateAndKey> ServingCertificates::LoadCa() {
+  if (issuer_) return *issuer_;
   absl::StatusOr<crypto::CertificateAndKey> existing = Read(kCaKey, kCaAddress);
   if (!absl::IsNotFound(existing.status())) return existing;
   COFFER_ASSIGN_OR_RETURN(
@@ -70,21 +72,22 @@ absl::StatusOr<std::string> ServingCertificates::CaCertificate() {
 }
 
 absl::Status ServingCertificates::EnsureHosts(const std::vector<std::string>& hostnames) {
-  std::optional<crypto::CertificateAndKey> ca;
+  if (hostnames.empty()) return absl::OkStatus();
+  COFFER_ASSIGN_OR_RETURN(const crypto::CertificateAndKey ca, LoadCa());
   for (const std::string& host : hostnames) {
     absl::StatusOr<std::shared_ptr<const crypto::CertificateAndKey>> current = ForHost(host);
     if (current.ok()) {
       absl::StatusOr<absl::Time> ends = crypto::CertificateNotAfter((*current)->certificate_pem);
-      if (ends.ok() && *ends - clock_.Now() > kRenewBefore) continue;
+      if (ends.ok() && *ends - clock_.Now() > kRenewBefore &&
+          crypto::IsIssuedBy((*current)->certificate_pem, ca.certificate_pem)) {
+        continue;
+      }
     } else if (!absl::IsNotFound(current.status())) {
       return current.status();
     }
-    if (!ca) {
-      COFFER_ASSIGN_OR_RETURN(ca, LoadCa());
-    }
     COFFER_ASSIGN_OR_RETURN(
         crypto::CertificateAndKey issued,
-        crypto::IssueServerCertificate(*ca, {host}, clock_.Now(), kServerValidity));
+        crypto::IssueServerCertificate(ca, {host}, clock_.Now(), kServerValidity));
     COFFER_ASSIGN_OR_RETURN(std::string sealed, Seal(HostAddress(host), issued));
     COFFER_RETURN_IF_ERROR(store_.Put(kHostPrefix + host, sealed, std::nullopt).status());
     cache_->Invalidate(host);

@@ -2,6 +2,7 @@
 #define COFFER_VAULT_CORE_SERVICE_SERVING_CERTIFICATES_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,8 +23,10 @@ namespace coffer::service {
 //   tls/hosts/<hostname>  CertificateRecord, sealed
 // Records are sealed under the installation's "_tls" data key like any vault record, so the
 // database holds no private key in the clear. Server certificates live 397 days; EnsureHosts
-// reissues those within 30 days of their end (the vault server calls it when hostnames are set
-// and on its periodic pass). Thread-safe.
+// reissues those within 30 days of their end, or issued by another CA (the vault server calls it
+// when hostnames are set and on its periodic pass). Thread-safe.
+// An installation may bring its own CA instead (`issuer`, e.g. the Helm chart's): then nothing
+// is generated, and certificates the previous CA issued are replaced at the next pass.
 // Errors: the store's and key store's; INTERNAL when OpenSSL cannot make a certificate.
 class ServingCertificates {
  public:
@@ -31,12 +34,12 @@ class ServingCertificates {
   static constexpr absl::Duration kServerValidity = absl::Hours(24 * 397);
   static constexpr absl::Duration kRenewBefore = absl::Hours(24 * 30);
 
-  static absl::StatusOr<std::unique_ptr<ServingCertificates>> Create(storage::Store& store,
-                                                                     envelope::VaultKeys& keys,
-                                                                     Clock& clock);
+  static absl::StatusOr<std::unique_ptr<ServingCertificates>> Create(
+      storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
+      std::optional<crypto::CertificateAndKey> issuer = std::nullopt);
 
-  // The CA certificate (PEM) clients should trust; the CA is made on first use (one per
-  // installation, shared by every replica).
+  // The CA certificate (PEM) clients should trust: the one brought, or the installation's own,
+  // made on first use (one per installation, shared by every replica).
   absl::StatusOr<std::string> CaCertificate();
 
   // Issues a certificate for each hostname that has none, or whose certificate ends within
@@ -51,8 +54,12 @@ class ServingCertificates {
  private:
   using Cache = storage::WatchedCache<crypto::CertificateAndKey>;
   ServingCertificates(storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
-                      std::unique_ptr<Cache> cache)
-      : store_(store), keys_(keys), clock_(clock), cache_(std::move(cache)) {}
+                      std::unique_ptr<Cache> cache, std::optional<crypto::CertificateAndKey> issuer)
+      : store_(store),
+        keys_(keys),
+        clock_(clock),
+        cache_(std::move(cache)),
+        issuer_(std::move(issuer)) {}
 
   absl::StatusOr<crypto::CertificateAndKey> LoadCa();
   absl::StatusOr<crypto::CertificateAndKey> Read(const std::string& key,
@@ -64,6 +71,7 @@ class ServingCertificates {
   envelope::VaultKeys& keys_;
   Clock& clock_;
   const std::unique_ptr<Cache> cache_;  // by hostname
+  const std::optional<crypto::CertificateAndKey> issuer_;
 };
 
 }  // namespace coffer::service

@@ -61,5 +61,28 @@ TEST_F(ServingCertificatesTest, CertificatesAreReissuedNearTheirEndOnly) {
   EXPECT_NE((*certificates_->ForHost("prod.team-a.svc"))->certificate_pem, first->certificate_pem);
 }
 
+TEST_F(ServingCertificatesTest, ABroughtCaIssuesEveryHostnameAndReplacesTheOwnCasCertificates) {
+  COFFER_ASSERT_OK(certificates_->EnsureHosts({"prod.team-a.svc"}));
+  COFFER_ASSERT_OK_AND_ASSIGN(std::string own_ca, certificates_->CaCertificate());
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      crypto::CertificateAndKey brought,
+      crypto::NewCertificateAuthority("Helm CA", clock_.Now(), absl::Hours(24 * 365)));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto with_brought,
+                              ServingCertificates::Create(*cached_, keys_, clock_, brought));
+  EXPECT_EQ(*with_brought->CaCertificate(), brought.certificate_pem);
+
+  // The certificate the installation's own CA issued is replaced at the next pass.
+  COFFER_ASSERT_OK(with_brought->EnsureHosts({"prod.team-a.svc", "new.team-a.svc"}));
+  for (const char* host : {"prod.team-a.svc", "new.team-a.svc"}) {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto cert, with_brought->ForHost(host));
+    EXPECT_TRUE(crypto::IsIssuedBy(cert->certificate_pem, brought.certificate_pem)) << host;
+    EXPECT_FALSE(crypto::IsIssuedBy(cert->certificate_pem, own_ca)) << host;
+  }
+  COFFER_ASSERT_OK_AND_ASSIGN(auto replaced, with_brought->ForHost("prod.team-a.svc"));
+  COFFER_ASSERT_OK(with_brought->EnsureHosts({"prod.team-a.svc"}));
+  EXPECT_EQ((*with_brought->ForHost("prod.team-a.svc"))->certificate_pem,
+            replaced->certificate_pem);  // and then kept
+}
+
 }  // namespace
 }  // namespace coffer::service
