@@ -3,13 +3,21 @@ lints strictly, renders with the default values and three other value sets (valu
 bad values with a message that names the field, keeps its CRDs identical to crds/, and every
 rendered manifest is applied to the Kubernetes API stand-in, then installed with `helm install`.
 
-  chart_test.py KUBE_STANDIN_BINARY
+  chart_test.py KUBE_STANDIN_BINARY COFFER_VAULT_BINARY COFFER_CLI_BINARY
 """
 
+import base64
+import os
 import pathlib
 import re
+import shutil
+import signal
+import socket
+import ssl
 import subprocess
 import sys
+import tempfile
+import time
 import unittest
 
 import yaml
@@ -20,7 +28,7 @@ VALUES = pathlib.Path(__file__).resolve().parent / "values"
 sys.path.insert(0, str(REPO / "tests" / "kube-apiserver"))
 from standin import Standin  # noqa: E402
 
-STANDIN = None  # set from argv
+STANDIN = VAULT = CLI = None  # set from argv
 VALUE_SETS = {"default": [], "etcd": ["-f", str(VALUES / "etcd.yaml")],
               "pkcs11": ["-f", str(VALUES / "pkcs11.yaml")],
               "no-csi": ["-f", str(VALUES / "no-csi.yaml")]}
@@ -187,6 +195,100 @@ class ChartTest(unittest.TestCase):
                 self.assertIn(message, result.stderr)
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RenderedVaultConfigurationTest(unittest.TestCase):
+    """coffer-vault started with exactly what the chart renders (its configuration, the TLS
+    Secrets made by Helm's genCA/genSignedCert, the generated HSM PIN), the container paths
+    moved under a temporary directory: it must come up, and the vault hostnames' certificates
+    must chain to the chart's CA that clients are told to trust."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.vault = None
+        self.cluster = Standin(STANDIN)
+
+    def tearDown(self):
+        if self.vault and self.vault.poll() is None:
+            self.vault.send_signal(signal.SIGTERM)
+            self.vault.wait(timeout=30)
+        self.cluster.stop()
+        shutil.rmtree(self.dir)
+
+    def mount_secret(self, docs, name, path, items=None):
+        secret = one(docs, "Secret", name)
+        os.makedirs(self.dir + path, exist_ok=True)
+        for key, value in secret["data"].items():
+            if items is None or key in items:
+                target = self.dir + path + "/" + (items or {}).get(key, key)
+                with open(target, "wb") as f:
+                    f.write(base64.b64decode(value))
+                os.chmod(target, 0o440)  # as the chart mounts them (defaultMode)
+
+    def test_the_vault_starts_and_serves_vault_hostnames_under_the_charts_ca(self):
+        _, docs = render("default")
+        config = one(docs, "ConfigMap", "-vault")["data"]["coffer.yaml"]
+        for path in ("/etc/coffer/", "/var/lib/coffer/", "/run/coffer/"):
+            config = config.replace(path, self.dir + path)
+            os.makedirs(self.dir + path, exist_ok=True)
+        with open(self.dir + "/coffer.yaml", "w") as f:
+            f.write(config)
+        self.mount_secret(docs, "coffer-vault-tls", "/etc/coffer/tls")
+        self.mount_secret(docs, "coffer-ca", "/etc/coffer/ca")
+        self.mount_secret(docs, "coffer-admin-server", "/etc/coffer/admin")
+        self.mount_secret(docs, "coffer-hsm-pin", "/etc/coffer/hsm", {"pin": "pin"})
+        ca = one(docs, "ConfigMap", "-root-ca")["data"]["ca.crt"]
+        with open(self.dir + "/root-ca.crt", "w") as f:
+            f.write(ca)
+
+        # What the init container's coffer-softhsm-init does: a token with the label and PIN.
+        env = {**os.environ, "SOFTHSM2_CONF": self.dir + "/softhsm2.conf"}
+        os.makedirs(self.dir + "/var/lib/coffer/tokens")
+        with open(env["SOFTHSM2_CONF"], "w") as f:
+            f.write(f"directories.tokendir = {self.dir}/var/lib/coffer/tokens\n"
+                    "objectstore.backend = file\nlog.level = ERROR\n")
+        label = yaml.safe_load(config)["hsm"]["pkcs11"]["token_label"]
+        pin = pathlib.Path(self.dir + "/etc/coffer/hsm/pin").read_text()
+        subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin",
+                        "so-pin-1234", "--pin", pin], env=env, check=True, capture_output=True)
+
+        port, admin_port = free_port(), free_port()
+        with open(self.dir + "/vault.log", "w") as log:
+            self.vault = subprocess.Popen(
+                [VAULT, "--config", self.dir + "/coffer.yaml", "--set", "http.host=127.0.0.1",
+                 "--set", f"http.port={port}", "--set", f"admin.tcp.address=127.0.0.1:{admin_port}",
+                 # The pod's in-cluster credentials live at fixed paths: the stand-in's instead.
+                 "--set", "identity.clusters.kubernetes.in_cluster=false",
+                 "--set", f"identity.clusters.kubernetes.kubeconfig={self.cluster.kubeconfig}"],
+                env=env, stdout=log, stderr=subprocess.STDOUT)
+        trust = ssl.create_default_context(cafile=self.dir + "/root-ca.crt")
+
+        def handshake(hostname):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+                with trust.wrap_socket(raw, server_hostname=hostname) as tls:
+                    return tls.getpeercert()
+
+        deadline = time.time() + 30
+        while True:
+            self.assertIsNone(self.vault.poll(), pathlib.Path(self.dir + "/vault.log").read_text())
+            try:
+                # The vault's own name (the token service) under the chart's CA.
+                handshake("coffer-vault.coffer-system.svc")
+                break
+            except OSError:
+                self.assertLess(time.time(), deadline, "coffer-vault did not start")
+                time.sleep(0.1)
+        socket_path = yaml.safe_load(config)["admin"]["socket"]
+        subprocess.run([CLI, "--admin-socket", socket_path, "vault", "create", "shop",
+                        "--hostname", "shop.team-a.svc"], check=True, capture_output=True)
+        subject = dict(x[0] for x in handshake("shop.team-a.svc")["subject"])
+        self.assertEqual(subject["commonName"], "shop.team-a.svc")
+
+
 class ChartOnTheStandinTest(unittest.TestCase):
     """What kubectl and helm make of the rendered chart on a Kubernetes API (the stand-in
     stores workloads, RBAC and policies as a real one would; nothing runs them)."""
@@ -243,5 +345,5 @@ class ChartOnTheStandinTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    STANDIN = sys.argv.pop(1)
+    STANDIN, VAULT, CLI = sys.argv.pop(1), sys.argv.pop(1), sys.argv.pop(1)
     unittest.main()

@@ -35,6 +35,15 @@ void TrimTrailingNewlines(SecretBytes& pin) {
   pin.resize(size);
 }
 
+}  // namespace
+
+bool PinFileIsPrivate(mode_t mode, gid_t file_group, gid_t process_group) {
+  if ((mode & S_IRWXO) != 0) return false;
+  return (mode & S_IRWXG) == 0 || file_group == process_group;
+}
+
+namespace {
+
 absl::StatusOr<SecretBytes> ReadPinFile(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, "cannot open PIN file '" + path + "'");
@@ -43,11 +52,10 @@ absl::StatusOr<SecretBytes> ReadPinFile(const std::string& path) {
     close(fd);
     return absl::FailedPreconditionError("PIN file '" + path + "' is not a regular file");
   }
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+  if (!PinFileIsPrivate(st.st_mode, st.st_gid, getegid())) {
     COFFER_LOG(kHsm, warn,
-               "PIN file '{}' is accessible by group or others (mode {:04o}); "
-               "chmod 600 it",
-               path, st.st_mode & 0777);
+               "PIN file '{}' is accessible by other users (mode {:04o}, group {}); chmod 600 it",
+               path, st.st_mode & 0777, st.st_gid);
   }
   SecretBytes pin(kMaxPinFileSize + 1);
   size_t total = 0;

@@ -1,12 +1,19 @@
 #ifndef COFFER_VAULT_CORE_KEYSTORE_PIN_H_
 #define COFFER_VAULT_CORE_KEYSTORE_PIN_H_
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "lib/base/secret_bytes.h"
 
 namespace coffer::keystore {
+
+// Whether a PIN file with this mode and group is readable only by the vault: by its owner, or
+// also by the vault's own group (as Kubernetes mounts a Secret for a pod with fsGroup:
+// root-owned, mode 0440, the pod's group). Anything else gets a warning at start.
+bool PinFileIsPrivate(mode_t mode, gid_t file_group, gid_t process_group);
 
 // The HSM user PIN, from exactly one of: a file (trailing newlines trimmed; a warning is logged
 // when group or others may read it) or the environment variable named `pin_env`. Never from the

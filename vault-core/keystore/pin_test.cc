@@ -46,6 +46,14 @@ TEST_F(ReadPinTest, WorldReadableFileIsStillRead) {
   EXPECT_EQ(pin.reveal(), "1234");
 }
 
+TEST(PinFileIsPrivateTest, OnlyTheOwnerOrTheVaultsOwnGroupMayRead) {
+  EXPECT_TRUE(PinFileIsPrivate(0600, 10, 20));
+  EXPECT_TRUE(PinFileIsPrivate(0440, 20, 20));  // a Kubernetes Secret mounted with fsGroup 20
+  EXPECT_FALSE(PinFileIsPrivate(0440, 10, 20));
+  EXPECT_FALSE(PinFileIsPrivate(0604, 20, 20));
+  EXPECT_FALSE(PinFileIsPrivate(0644, 20, 20));
+}
+
 TEST_F(ReadPinTest, MissingFileIsNotFound) {
   EXPECT_THAT(ReadPin(dir_.File("absent"), ""),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr(dir_.File("absent"))));
