@@ -36,10 +36,15 @@ absl::Status ParseCommandLine(const std::vector<std::string>& args, CommandLineF
       *on->second = true;
       continue;
     }
-    auto handler = flags.with_value.find(arg);
-    if (handler == flags.with_value.end()) return Bad(arg, "unknown flag (see --help)");
-    if (i + 1 >= args.size()) return Bad(arg, "needs a value");
-    absl::Status parsed = handler->second(args[++i]);
+    // "--flag=value" as well as "--flag value": manifests and Helm charts write the first.
+    const std::size_t eq = arg.rfind("--", 0) == 0 ? arg.find('=') : std::string::npos;
+    const std::string name = arg.substr(0, eq);
+    auto handler = flags.with_value.find(name);
+    if (handler == flags.with_value.end()) {
+      return Bad(name, flags.switches.count(name) ? "takes no value" : "unknown flag (see --help)");
+    }
+    if (eq == std::string::npos && i + 1 >= args.size()) return Bad(arg, "needs a value");
+    absl::Status parsed = handler->second(eq == std::string::npos ? args[++i] : arg.substr(eq + 1));
     if (!parsed.ok()) return parsed;
   }
   return absl::OkStatus();

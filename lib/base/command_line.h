@@ -2,7 +2,7 @@
 #define COFFER_LIB_BASE_COMMAND_LINE_H_
 
 // The command lines of the long-running binaries (coffer-operator, coffer-csi): "--flag VALUE"
-// pairs and bare switches, every error naming the flag.
+// or "--flag=VALUE", and bare switches, every error naming the flag.
 
 #include <functional>
 #include <map>

@@ -3,7 +3,7 @@ lints strictly, renders with the default values and three other value sets (valu
 bad values with a message that names the field, keeps its CRDs identical to crds/, and every
 rendered manifest is applied to the Kubernetes API stand-in, then installed with `helm install`.
 
-  chart_test.py KUBE_STANDIN_BINARY COFFER_VAULT_BINARY COFFER_CLI_BINARY
+  chart_test.py BUILD_DIR   (kube-standin, coffer-vault, coffer, coffer-operator, coffer-csi)
 """
 
 import base64
@@ -28,7 +28,7 @@ VALUES = pathlib.Path(__file__).resolve().parent / "values"
 sys.path.insert(0, str(REPO / "tests" / "kube-apiserver"))
 from standin import Standin  # noqa: E402
 
-STANDIN = VAULT = CLI = None  # set from argv
+STANDIN = VAULT = CLI = BINARIES = None  # set from argv
 VALUE_SETS = {"default": [], "etcd": ["-f", str(VALUES / "etcd.yaml")],
               "pkcs11": ["-f", str(VALUES / "pkcs11.yaml")],
               "no-csi": ["-f", str(VALUES / "no-csi.yaml")]}
@@ -109,6 +109,21 @@ class ChartTest(unittest.TestCase):
                             if kind != "DaemonSet":  # the registrar writes into kubelet's dirs
                                 self.assertTrue(context["runAsNonRoot"])
                                 self.assertTrue(spec["securityContext"]["runAsNonRoot"])
+
+    def test_every_rendered_argument_is_a_flag_the_binary_takes(self):
+        # Each flag is parsed and its value checked before --help stops the binary.
+        for name in VALUE_SETS:
+            _, docs = render(name)
+            for kind in ("StatefulSet", "Deployment", "DaemonSet"):
+                for workload in by_kind(docs, kind):
+                    for c in pod_spec(workload)["containers"]:
+                        binary = c["image"].rsplit("/", 1)[1].split(":")[0]
+                        if binary not in BINARIES:
+                            continue  # the upstream sidecars
+                        with self.subTest(values=name, container=c["name"]):
+                            result = subprocess.run([BINARIES[binary], *c["args"], "--help"],
+                                                    capture_output=True, text=True)
+                            self.assertEqual(result.returncode, 0, result.stderr)
 
     def test_rbac_is_written_out_without_wildcards(self):
         _, docs = render("default")
@@ -345,5 +360,9 @@ class ChartOnTheStandinTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    STANDIN, VAULT, CLI = sys.argv.pop(1), sys.argv.pop(1), sys.argv.pop(1)
+    BUILD = pathlib.Path(sys.argv.pop(1))
+    STANDIN = str(BUILD / "tests/kube-apiserver/kube-standin")
+    VAULT, CLI = str(BUILD / "vault-core/coffer-vault"), str(BUILD / "vault-core/coffer")
+    BINARIES = {"coffer-vault": VAULT, "coffer-operator": str(BUILD / "operator/coffer-operator"),
+                "coffer-csi": str(BUILD / "csi-driver/coffer-csi")}
     unittest.main()
