@@ -5,7 +5,9 @@
 #include <functional>
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/command_line.h"
 #include "lib/base/status.h"
@@ -46,6 +48,20 @@ namespace {
 
 absl::Status Bad(const std::string& flag, const std::string& what) {
   return absl::InvalidArgumentError(flag + ": " + what);
+}
+
+// Lower-case RFC 1123 labels joined by dots, at most 253 characters (a Service's DNS name).
+bool IsDnsName(const std::string& name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (absl::string_view label : absl::StrSplit(name, '.')) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
+    }
+  }
+  return true;
 }
 
 std::string Env(const char* name, const std::string& fallback) {
@@ -99,9 +115,8 @@ absl::StatusOr<OperatorFlags> ParseFlags(const std::vector<std::string>& args) {
        [&](const std::string& v) { return settings.cluster_name = v, absl::OkStatus(); }},
       {"--vault-service",
        [&](const std::string& v) {
-         return v.empty() || v.find_first_of(" /:") != std::string::npos
-                    ? Bad("--vault-service", "want a DNS name")
-                    : (settings.vault_service = v, absl::OkStatus());
+         return IsDnsName(v) ? (settings.vault_service = v, absl::OkStatus())
+                             : Bad("--vault-service", "want a DNS name (RFC 1123)");
        }},
       {"--vault-selector",
        [&](const std::string& v) -> absl::Status {

@@ -45,6 +45,19 @@ TEST(FlagsTest, MistakesNameTheFlag) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--log-level")));
   EXPECT_THAT(ParseFlags({"--vault-admin"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("needs a value")));
+  for (const char* bad : {"", "Coffer.svc", "a..b", "-a.svc", "a.svc:443", "https://a.svc"}) {
+    EXPECT_THAT(ParseFlags({"--vault-admin", "x:1", "--vault-service", bad}),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--vault-service")))
+        << bad;
+  }
+}
+
+TEST(FlagsTest, VaultServiceAsTheChartPassesIt) {
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      OperatorFlags flags,
+      ParseFlags({"--vault-admin=coffer-vault-admin.coffer-system.svc:9444",
+                  "--vault-service=coffer-vault.coffer-system.svc.cluster.local"}));
+  EXPECT_EQ(flags.manager.settings.vault_service, "coffer-vault.coffer-system.svc.cluster.local");
 }
 
 }  // namespace

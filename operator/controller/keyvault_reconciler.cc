@@ -204,7 +204,8 @@ absl::Status KeyVaultReconciler::EnsureService(const KeyVault& kv) {
   } else {
     json selector = json::object();
     for (const auto& [k, v] : ctx_.settings.vault_selector) selector[k] = v;
-    spec = {{"selector", selector}, {"ports", ports}};
+    // The type said outright, so that an ExternalName Service turns back into one that selects.
+    spec = {{"type", "ClusterIP"}, {"selector", selector}, {"ports", ports}};
   }
   json owner = {{"apiVersion", "coffer.dev/v1alpha1"},
                 {"kind", "KeyVault"},

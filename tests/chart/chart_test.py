@@ -150,8 +150,14 @@ class ChartTest(unittest.TestCase):
         names = [c["name"] for c in pod_spec(daemonset)["containers"]]
         self.assertEqual(names, ["coffer-csi", "node-driver-registrar", "liveness-probe"])
         mounts = {m["name"]: m for m in pod_spec(daemonset)["containers"][0]["volumeMounts"]}
-        self.assertEqual(mounts["pods-dir"]["mountPropagation"], "Bidirectional")
         self.assertEqual(mounts["pods-dir"]["mountPath"], "/var/lib/kubelet/pods")
+        shared = [(c["name"], m["name"]) for c in pod_spec(daemonset)["containers"]
+                  for m in c["volumeMounts"] if m.get("mountPropagation") == "Bidirectional"]
+        self.assertEqual(shared, [("coffer-csi", "pods-dir")])
+        # No node needs a Secret with a key for the driver: the CA comes from a ConfigMap.
+        volumes = {v["name"]: v for v in pod_spec(daemonset)["volumes"]}
+        self.assertEqual(volumes["ca"], {"name": "ca", "configMap": {"name": "coffer-root-ca"}})
+        self.assertEqual([v["name"] for v in volumes.values() if "secret" in v], [])
 
     def test_vault_configuration_follows_the_values(self):
         def config(docs):
@@ -201,6 +207,8 @@ class ChartTest(unittest.TestCase):
             (["--set", "csi.tokenExpirationSeconds=60"], "csi.tokenExpirationSeconds"),
             (["--set", "vault.storag.backend=sqlite"], "storag"),
             (["--set", "tls.caSecret=my-ca"], "tls.caSecret and tls.vaultSecret go together"),
+            (["--set", "tls.caSecret=my-ca", "--set", "tls.vaultSecret=my-tls"],
+             "tls.caSecret needs tls.caCertificate"),
             (["--set", "image.pullPolicy=Sometimes"], "image.pullPolicy"),
         ]
         for args, message in cases:

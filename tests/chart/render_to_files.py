@@ -6,6 +6,7 @@ scripts/check can run the images exactly as the chart configures them:
 
   OUT_DIR/secret/NAME/KEY, OUT_DIR/configmap/NAME/KEY   each data key as a file (base64 decoded)
   OUT_DIR/args/KIND-NAME-CONTAINER                      the container's args, one per line
+  OUT_DIR/manifest.yaml                                 everything, to apply as it is
 """
 
 import base64
@@ -22,6 +23,8 @@ def main():
     out = pathlib.Path(sys.argv[1])
     manifest = subprocess.run(["helm", "template", "coffer", str(CHART), *sys.argv[2:]],
                               check=True, capture_output=True, text=True).stdout
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "manifest.yaml").write_text(manifest)
     for doc in yaml.safe_load_all(manifest):
         if not doc:
             continue

@@ -18,6 +18,7 @@
 #include "csi/v1/csi.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "lib/base/command_line.h"
+#include "nlohmann/json.hpp"
 
 namespace {
 
@@ -53,9 +54,10 @@ csi::v1::NodePublishVolumeRequest PublishRequest(const Flags& flags, const std::
   context["csi.storage.k8s.io/pod.uid"] = flags.pod_uid;
   context["csi.storage.k8s.io/serviceAccount.name"] = flags.service_account;
   context["csi.storage.k8s.io/ephemeral"] = "true";
-  context["csi.storage.k8s.io/serviceAccount.tokens"] =
-      R"({")" + flags.audience + R"(":{"token":")" + token +
-      R"(","expirationTimestamp":"2099-01-01T00:00:00Z"}})";
+  context["csi.storage.k8s.io/serviceAccount.tokens"] = nlohmann::json{
+      {flags.audience,
+       {{"token", token},
+        {"expirationTimestamp", "2099-01-01T00:00:00Z"}}}}.dump();
   return request;
 }
 
@@ -97,6 +99,10 @@ int main(int argc, char** argv) {
   if (!parsed.ok()) return Fail(std::string(parsed.message()));
   if (flags.endpoint.empty() || flags.volume_id.empty() || flags.target.empty()) {
     return Fail("--endpoint, --volume-id and --target are required");
+  }
+  if (publish && (flags.pod.empty() || flags.ns.empty() || flags.pod_uid.empty() ||
+                  flags.service_account.empty() || flags.token_file.empty())) {
+    return Fail("publish needs --pod, --namespace, --pod-uid, --service-account, --token-file");
   }
 
   auto channel = grpc::CreateChannel(flags.endpoint, grpc::InsecureChannelCredentials());

@@ -23,14 +23,14 @@ Purger::~Purger() {
 }
 
 void Purger::Run() {
+  // A pass at start too: certificates issued by a CA the installation no longer uses (a new
+  // http.tls.ca_cert_file) are replaced now, not an interval later.
   while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      auto stop = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
-      mu_.AwaitWithTimeout(absl::Condition(&stop), interval_);
-      if (stopping_) return;
-    }
     PurgeOnce();
+    absl::MutexLock lock(&mu_);
+    auto stop = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
+    mu_.AwaitWithTimeout(absl::Condition(&stop), interval_);
+    if (stopping_) return;
   }
 }
 

@@ -11,8 +11,9 @@
 
 namespace coffer::server {
 
-// Purges, every `interval`, the soft-deleted secrets and vaults whose retention has run out,
-// and (with `certificates`) reissues live vaults' serving certificates near their end.
+// Purges, at start and then every `interval`, the soft-deleted secrets and vaults whose
+// retention has run out, and (with `certificates`) reissues live vaults' serving certificates
+// near their end or issued by another CA.
 // Owns one thread; the destructor stops it and waits.
 class Purger {
  public:

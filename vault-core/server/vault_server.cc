@@ -1,7 +1,10 @@
 #include "vault-core/server/vault_server.h"
 
-#include <fstream>
-#include <iterator>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "lib/base/logging.h"
 #include "lib/base/secret_bytes.h"
@@ -17,21 +20,38 @@
 namespace coffer::server {
 namespace {
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::FailedPreconditionError("cannot read " + path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+constexpr std::size_t kMaxPemFile = 1 << 20;
+
+// A PEM file read straight into SecretBytes (a key must leave no copy behind), up to 1 MiB.
+absl::StatusOr<SecretBytes> ReadPemFile(const std::string& key, const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(key + ": cannot read " + path + ": " +
+                                         std::strerror(errno));
+  }
+  SecretBytes data(kMaxPemFile + 1);
+  std::size_t total = 0;
+  while (total < data.size()) {
+    const ssize_t n = read(fd, data.mutable_data() + total, data.size() - total);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    total += static_cast<std::size_t>(n);
+  }
+  close(fd);
+  if (total > kMaxPemFile)
+    return absl::FailedPreconditionError(key + ": " + path + " is too large");
+  data.resize(total);
+  return data;
 }
 
 // The CA named by http.tls.ca_cert_file and ca_key_file, if any (read once, at start).
 absl::StatusOr<std::optional<crypto::CertificateAndKey>> LoadIssuer(const VaultConfig::Http& http) {
   if (http.ca_cert_file.empty()) return std::nullopt;
-  COFFER_ASSIGN_OR_RETURN(std::string cert, ReadWholeFile(http.ca_cert_file));
-  absl::StatusOr<std::string> key_pem = ReadWholeFile(http.ca_key_file);
-  if (!key_pem.ok()) return key_pem.status();
-  SecretBytes key(*key_pem);
-  internal::ZeroMemory(key_pem->data(), key_pem->size());
-  absl::StatusOr<crypto::CertificateAndKey> ca = crypto::ReadCertificateAuthority(cert, key);
+  COFFER_ASSIGN_OR_RETURN(SecretBytes cert,
+                          ReadPemFile("http.tls.ca_cert_file", http.ca_cert_file));
+  COFFER_ASSIGN_OR_RETURN(SecretBytes key, ReadPemFile("http.tls.ca_key_file", http.ca_key_file));
+  absl::StatusOr<crypto::CertificateAndKey> ca =
+      crypto::ReadCertificateAuthority(cert.reveal(), key);
   if (!ca.ok()) {
     return absl::InvalidArgumentError("http.tls.ca_cert_file, ca_key_file: " +
                                       std::string(ca.status().message()));

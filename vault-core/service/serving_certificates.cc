@@ -67,27 +67,39 @@ absl::StatusOr<crypto::CertificateAndKey> ServingCertificates::LoadCa() {
 }
 
 absl::StatusOr<std::string> ServingCertificates::CaCertificate() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!ca_certificate_pem_.empty()) return ca_certificate_pem_;
+  }
+  // The CA never changes within a process (a brought one is read at start; the installation's
+  // own is made once), so its certificate is read once; its key only when issuing.
   COFFER_ASSIGN_OR_RETURN(crypto::CertificateAndKey ca, LoadCa());
-  return ca.certificate_pem;
+  absl::MutexLock lock(&mu_);
+  ca_certificate_pem_ = ca.certificate_pem;
+  return ca_certificate_pem_;
 }
 
 absl::Status ServingCertificates::EnsureHosts(const std::vector<std::string>& hostnames) {
   if (hostnames.empty()) return absl::OkStatus();
-  COFFER_ASSIGN_OR_RETURN(const crypto::CertificateAndKey ca, LoadCa());
+  COFFER_ASSIGN_OR_RETURN(const std::string ca_pem, CaCertificate());
+  std::optional<crypto::CertificateAndKey> ca;  // with its key, once something is to be issued
   for (const std::string& host : hostnames) {
     absl::StatusOr<std::shared_ptr<const crypto::CertificateAndKey>> current = ForHost(host);
     if (current.ok()) {
       absl::StatusOr<absl::Time> ends = crypto::CertificateNotAfter((*current)->certificate_pem);
       if (ends.ok() && *ends - clock_.Now() > kRenewBefore &&
-          crypto::IsIssuedBy((*current)->certificate_pem, ca.certificate_pem)) {
+          crypto::IsIssuedBy((*current)->certificate_pem, ca_pem)) {
         continue;
       }
     } else if (!absl::IsNotFound(current.status())) {
       return current.status();
     }
+    if (!ca) {
+      COFFER_ASSIGN_OR_RETURN(ca, LoadCa());
+    }
     COFFER_ASSIGN_OR_RETURN(
         crypto::CertificateAndKey issued,
-        crypto::IssueServerCertificate(ca, {host}, clock_.Now(), kServerValidity));
+        crypto::IssueServerCertificate(*ca, {host}, clock_.Now(), kServerValidity));
     COFFER_ASSIGN_OR_RETURN(std::string sealed, Seal(HostAddress(host), issued));
     COFFER_RETURN_IF_ERROR(store_.Put(kHostPrefix + host, sealed, std::nullopt).status());
     cache_->Invalidate(host);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "lib/base/clock.h"
 #include "vault-core/crypto/x509.h"
 #include "vault-core/envelope/vault_keys.h"
@@ -72,6 +73,8 @@ class ServingCertificates {
   Clock& clock_;
   const std::unique_ptr<Cache> cache_;  // by hostname
   const std::optional<crypto::CertificateAndKey> issuer_;
+  absl::Mutex mu_;
+  std::string ca_certificate_pem_ ABSL_GUARDED_BY(mu_);  // once read
 };
 
 }  // namespace coffer::service

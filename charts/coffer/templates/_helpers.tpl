@@ -39,6 +39,11 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- printf "%s-vault.%s.svc" (include "coffer.fullname" .) .Release.Namespace -}}
 {{- end -}}
 
+{{/* The admin API's own Service (always ClusterIP; the operator alone reaches it). */}}
+{{- define "coffer.vaultAdminHost" -}}
+{{- printf "%s-vault-admin.%s.svc" (include "coffer.fullname" .) .Release.Namespace -}}
+{{- end -}}
+
 {{/* The restricted securityContext of every Coffer container but the CSI node plugin. */}}
 {{- define "coffer.restrictedContainer" -}}
 allowPrivilegeEscalation: false
@@ -80,6 +85,9 @@ what to change.
 {{- end -}}
 {{- if ne (empty .Values.tls.caSecret) (empty .Values.tls.vaultSecret) -}}
 {{- fail "tls.caSecret and tls.vaultSecret go together: the vault's certificate must be signed by that CA" -}}
+{{- end -}}
+{{- if ne (empty .Values.tls.caSecret) (empty .Values.tls.caCertificate) -}}
+{{- fail "tls.caSecret needs tls.caCertificate (the CA's PEM certificate, published for clients)" -}}
 {{- end -}}
 {{- if ne (empty .Values.tls.adminServerSecret) (empty .Values.tls.adminClientSecret) -}}
 {{- fail "tls.adminServerSecret and tls.adminClientSecret go together (both chain to the admin CA)" -}}

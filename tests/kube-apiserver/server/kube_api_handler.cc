@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "tests/kube-apiserver/server/rbac.h"
 #include "tests/kube-apiserver/server/table.h"
 #include "tests/kube-apiserver/store/status_body.h"
 
@@ -100,10 +101,7 @@ void KubeApiHandler::set_server_address(std::string address) {
   server_address_ = std::move(address);
 }
 
-bool KubeApiHandler::Authorized(const http::Request& request) const {
-  std::optional<std::string_view> header = request.headers.Get("Authorization");
-  if (!header || header->substr(0, 7) != "Bearer ") return false;
-  std::string_view token = header->substr(7);
+bool KubeApiHandler::IsAdmin(std::string_view token) const {
   if (token.size() != admin_token_.size()) return false;
   unsigned char diff = 0;
   for (size_t i = 0; i < token.size(); ++i) diff |= token[i] ^ admin_token_[i];
@@ -111,9 +109,31 @@ bool KubeApiHandler::Authorized(const http::Request& request) const {
 }
 
 std::optional<http::Response> KubeApiHandler::OnHeaders(const http::Request& head) {
-  if (Authorized(head) || IsPublicPath(head.path)) return std::nullopt;
-  return ErrorResponse(MakeKubeError(absl::StatusCode::kUnauthenticated, "Unauthorized",
-                                     KubeErrorInfo{"Unauthorized", 401, "", "", "", nullptr}));
+  if (IsPublicPath(head.path)) return std::nullopt;
+  std::optional<std::string_view> header = head.headers.Get("Authorization");
+  std::string_view token = header && header->substr(0, 7) == "Bearer " ? header->substr(7) : "";
+  if (!token.empty() && IsAdmin(token)) return std::nullopt;
+  // Any other bearer token must be a service-account token for this API server, whose
+  // ServiceAccount's RBAC then decides.
+  absl::StatusOr<json> review = token.empty()
+                                    ? absl::UnauthenticatedError("no token")
+                                    : Authenticate(std::string(token), {issuer_.issuer()});
+  if (!review.ok()) {
+    return ErrorResponse(MakeKubeError(absl::StatusCode::kUnauthenticated, "Unauthorized",
+                                       KubeErrorInfo{"Unauthorized", 401, "", "", "", nullptr}));
+  }
+  UserInfo user{(*review)["user"].value("username", ""), {}};
+  for (const json& group : (*review)["user"].value("groups", json::array())) {
+    user.groups.push_back(group);
+  }
+  auto watch = head.query.find("watch");
+  RequestAttributes request =
+      AttributesOf(head.method, head.path,
+                   watch != head.query.end() && (watch->second == "true" || watch->second == "1"));
+  if (RbacAllows(store_, user, request)) return std::nullopt;
+  return ErrorResponse(MakeKubeError(
+      absl::StatusCode::kPermissionDenied, ForbiddenMessage(user, request),
+      KubeErrorInfo{"Forbidden", 403, request.name, request.group, request.resource, nullptr}));
 }
 
 http::Response KubeApiHandler::RenderError(int status, std::string_view message) {

@@ -54,7 +54,7 @@ class KubeApiHandler : public http::Handler {
   };
   struct WatchSession;
 
-  bool Authorized(const http::Request& request) const;
+  bool IsAdmin(std::string_view token) const;
   std::optional<Target> ParseTarget(const std::string& path) const;
   std::optional<http::Response> Discovery(const http::Request& request) const;
   http::Response Serve(const http::Request& request, const Target& target);
