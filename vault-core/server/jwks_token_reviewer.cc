@@ -20,8 +20,10 @@ JwksTokenReviewer::JwksTokenReviewer(std::unique_ptr<kube::KubeClient> client, s
     : client_(std::move(client)), issuer_(std::move(issuer)), clock_(clock), refresh_(refresh) {}
 
 absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> JwksTokenReviewer::Fetch() {
-  // The API server serves both documents (ServiceAccountIssuerDiscovery); the jwks_uri it names
-  // may use an address only pods can reach, so only its path is taken.
+  // The API server serves both documents (ServiceAccountIssuerDiscovery) at fixed paths. The
+  // jwks_uri its discovery document names may be elsewhere (--service-account-jwks-uri: a
+  // bucket, or an address only pods reach), so the keys are read from the API server's own
+  // /openid/v1/jwks, which it always serves and the chart's RBAC allows.
   auto config = client_->Raw("GET", "/.well-known/openid-configuration", json());
   if (!config.ok()) {
     return absl::UnavailableError("cannot read the cluster's OIDC discovery document: " +
@@ -31,13 +33,7 @@ absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> JwksTokenReviewer
     return absl::UnavailableError("the cluster's issuer is '" + config->value("issuer", "") +
                                   "', not the configured '" + issuer_ + "'");
   }
-  std::string jwks_uri = config->value("jwks_uri", "");
-  std::size_t path = jwks_uri.find('/', jwks_uri.find("://") == std::string::npos
-                                            ? 0
-                                            : jwks_uri.find("://") + 3);
-  auto jwks = client_->Raw("GET", path == std::string::npos ? "/openid/v1/jwks"
-                                                            : jwks_uri.substr(path),
-                           json());
+  auto jwks = client_->Raw("GET", "/openid/v1/jwks", json());
   if (!jwks.ok()) {
     return absl::UnavailableError("cannot read the cluster's JWKS: " +
                                   std::string(jwks.status().message()));
@@ -48,8 +44,7 @@ absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> JwksTokenReviewer
   return std::shared_ptr<const identity::ClusterKeySet>(*std::move(keys));
 }
 
-absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> JwksTokenReviewer::Keys(
-    bool stale) {
+absl::StatusOr<std::shared_ptr<const identity::ClusterKeySet>> JwksTokenReviewer::Keys(bool stale) {
   {
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_.Now();

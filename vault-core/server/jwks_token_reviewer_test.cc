@@ -33,7 +33,8 @@ class JwksTokenReviewerTest : public ::testing::Test {
       if (down_) return absl::UnavailableError("connection refused");
       EXPECT_EQ(method, "GET");
       if (path == "/.well-known/openid-configuration") {
-        return json{{"issuer", kIssuer}, {"jwks_uri", "https://10.0.0.1:6443/openid/v1/jwks"}};
+        // A jwks_uri away from the API server (--service-account-jwks-uri): not followed.
+        return json{{"issuer", kIssuer}, {"jwks_uri", "https://oidc.example.com/keys/cluster-1"}};
       }
       if (path == "/openid/v1/jwks") return json{{"keys", {json::parse(published_)}}};
       return absl::NotFoundError(std::string(path));
