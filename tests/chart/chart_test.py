@@ -341,7 +341,7 @@ class ChartOnTheStandinTest(unittest.TestCase):
         # Cluster-scoped objects stay: the next test installs the chart with helm.
         self.cluster.kubectl("delete", "csidriver", "secrets.coffer.dev")
 
-    def test_helm_install_and_upgrade_keep_the_generated_secrets(self):
+    def test_helm_install_upgrade_and_reinstall_keep_the_ca_and_pin(self):
         # helm reads the cluster (lookup) at install: the CA, certificates and the HSM PIN
         # made at install must come back unchanged from an upgrade.
         self.cluster.kubectl("create", "namespace", "coffer-system")
@@ -365,6 +365,19 @@ class ChartOnTheStandinTest(unittest.TestCase):
         args = self.cluster.kubectl("get", "deployment", "coffer-operator", "-n", "coffer-system",
                                     "-o", "jsonpath={.spec.template.spec.containers[0].args}").stdout
         self.assertIn("--resync-period=5m", args)
+
+        # Uninstalled, the CA and the HSM PIN stay (the data volume outlives the release and
+        # clients trust the CA); a new install takes them back and issues the rest anew.
+        self.cluster.run(["helm", "uninstall", "coffer", "-n", "coffer-system",
+                          "--kubeconfig", self.cluster.kubeconfig])
+        self.assertEqual(set(secrets()), {"coffer-ca", "coffer-hsm-pin"})
+        self.cluster.run(["helm", "install", "coffer", str(CHART), "-n", "coffer-system",
+                          "--kubeconfig", self.cluster.kubeconfig])
+        again = secrets()
+        self.assertEqual(set(again), set(first))
+        self.assertEqual(again["coffer-ca"], first["coffer-ca"])
+        self.assertEqual(again["coffer-hsm-pin"], first["coffer-hsm-pin"])
+        self.assertNotEqual(again["coffer-vault-tls"], first["coffer-vault-tls"])
 
 
 if __name__ == "__main__":
