@@ -26,6 +26,7 @@ const char kUsage[] =
     "  --admin-cert FILE        client certificate for the admin API (TCP only)\n"
     "  --admin-key FILE         its private key\n"
     "  --cluster-name NAME      this cluster's name in Coffer (default kubernetes)\n"
+    "  --cluster-domain DOMAIN  the cluster's DNS domain (default cluster.local)\n"
     "  --vault-service HOST     each KeyVault's Service is an ExternalName for HOST, the\n"
     "                           vault's own Service (coffer-vault.NS.svc.cluster.local)\n"
     "  --vault-selector K=V,..  or: labels of the coffer-vault pods each KeyVault's Service\n"
@@ -113,6 +114,11 @@ absl::StatusOr<OperatorFlags> ParseFlags(const std::vector<std::string>& args) {
        [&](const std::string& v) { return flags.admin.key_file = v, absl::OkStatus(); }},
       {"--cluster-name",
        [&](const std::string& v) { return settings.cluster_name = v, absl::OkStatus(); }},
+      {"--cluster-domain",
+       [&](const std::string& v) {
+         return IsDnsName(v) ? (settings.cluster_domain = v, absl::OkStatus())
+                             : Bad("--cluster-domain", "want a DNS name (RFC 1123)");
+       }},
       {"--vault-service",
        [&](const std::string& v) {
          return IsDnsName(v) ? (settings.vault_service = v, absl::OkStatus())

@@ -20,6 +20,8 @@ namespace coffer::op {
 struct OperatorSettings {
   // This cluster's name in Coffer: managed identities are ServiceAccounts of it.
   std::string cluster_name = "kubernetes";
+  // The cluster's DNS domain: each KeyVault is also NAME.NAMESPACE.svc.<cluster_domain>.
+  std::string cluster_domain = "cluster.local";
   // The DNS name of the vault's own Service (coffer-vault.coffer-system.svc.cluster.local):
   // each KeyVault's Service is then an ExternalName for it, which reaches the vault from any
   // namespace. Empty: each KeyVault's Service selects the vault pods by `vault_selector`, which

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "lib/base/status.h"
 #include "operator/controller/conditions.h"
 #include "operator/controller/object_writes.h"
@@ -60,9 +61,9 @@ std::string KeyVaultReconciler::VaultNameFor(const KeyVault& kv) {
   return IsVaultName(name) ? name : "";
 }
 
-std::vector<std::string> KeyVaultReconciler::HostnamesFor(const KeyVault& kv) {
+std::vector<std::string> KeyVaultReconciler::HostnamesFor(const KeyVault& kv) const {
   const std::string service = kv.meta.key.name + "." + kv.meta.key.ns + ".svc";
-  std::vector<std::string> hosts = {service, service + ".cluster.local"};
+  std::vector<std::string> hosts = {service, service + "." + ctx_.settings.cluster_domain};
   for (const std::string& h : kv.spec.hostnames) {
     if (std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(h);
   }
@@ -81,6 +82,18 @@ absl::Status KeyVaultReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
                   Outcome::Waiting("InvalidSpec", std::string(kv.status().message())));
   }
   if (kv->meta.deleting) return Finalize(*object, *kv);
+  // The CRD refuses .svc.cluster.local; under another cluster domain a Service name of that
+  // domain (another KeyVault's, or the vault's own) must not be claimable either.
+  const std::string cluster_suffix = ".svc." + ctx_.settings.cluster_domain;
+  for (const std::string& host : kv->spec.hostnames) {
+    if (absl::EndsWith(host, cluster_suffix)) {
+      return Report(*object, *kv,
+                    Outcome::Waiting("InvalidSpec",
+                                     "spec.hostnames: cluster Service names are "
+                                     "not allowed: " +
+                                         host));
+    }
+  }
   const bool recheck = recheck_.Take(key);
   COFFER_ASSIGN_OR_RETURN(
       json current, AddFinalizer(ctx_.kube, v1alpha1::kKeyVaults, *object, kKeyVaultFinalizer));
@@ -171,7 +184,8 @@ KeyVaultReconciler::Outcome KeyVaultReconciler::EnsureVault(const KeyVault& kv,
   return ready;
 }
 
-v1::UpdateVaultRequest KeyVaultReconciler::UpdateFor(const KeyVault& kv, const v1::Vault& vault) {
+v1::UpdateVaultRequest KeyVaultReconciler::UpdateFor(const KeyVault& kv,
+                                                     const v1::Vault& vault) const {
   const std::vector<std::string> hosts = HostnamesFor(kv);
   v1::UpdateVaultRequest update;
   update.set_name(vault.name());

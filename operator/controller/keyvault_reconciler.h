@@ -41,12 +41,12 @@ class KeyVaultReconciler {
   // The vault name a KeyVault gets: spec.vaultName, else NAMESPACE-NAME; empty when that is
   // not a valid vault name (too long), which the status then reports.
   static std::string VaultNameFor(const v1alpha1::KeyVault& kv);
-  // NAME.NAMESPACE.svc, NAME.NAMESPACE.svc.cluster.local, then spec.hostnames.
-  static std::vector<std::string> HostnamesFor(const v1alpha1::KeyVault& kv);
+  // NAME.NAMESPACE.svc, NAME.NAMESPACE.svc.<cluster domain>, then spec.hostnames.
+  std::vector<std::string> HostnamesFor(const v1alpha1::KeyVault& kv) const;
   // What to change in `vault` so that it is what `kv` describes; an empty update mask when it
   // already is (the drift sweep asks the same question).
-  static admin::v1::UpdateVaultRequest UpdateFor(const v1alpha1::KeyVault& kv,
-                                                 const admin::v1::Vault& vault);
+  admin::v1::UpdateVaultRequest UpdateFor(const v1alpha1::KeyVault& kv,
+                                          const admin::v1::Vault& vault) const;
 
  private:
   struct Outcome;

@@ -69,6 +69,20 @@ TEST_F(KeyVaultReconcilerTest, WithAVaultServiceEachKeyVaultServiceIsAnAliasForI
   EXPECT_EQ(Get(kServices, "team-a", "prod")["metadata"]["resourceVersion"], version);
 }
 
+TEST_F(KeyVaultReconcilerTest, HostnamesFollowTheClusterDomainWhoseServiceNamesCannotBeClaimed) {
+  settings_.cluster_domain = "corp.internal";
+  Apply(kKeyVaults, "team-a", "prod", json::object());
+  COFFER_ASSERT_OK(Reconcile());
+  EXPECT_THAT(Vault().hostnames(), ElementsAre("prod.team-a.svc", "prod.team-a.svc.corp.internal"));
+  // The CRD knows only cluster.local; the operator knows the domain.
+  Apply(kKeyVaults, "team-a", "thief",
+        {{"vaultName", "team-a-thief"},
+         {"hostnames", {"coffer-vault.coffer-system.svc.corp.internal"}}});
+  COFFER_ASSERT_OK(Reconcile("thief"));
+  EXPECT_EQ(ReadyReason(KeyVault("thief")), "False/InvalidSpec");
+  EXPECT_EQ(Vault("team-a-thief").name(), "");  // never created
+}
+
 TEST_F(KeyVaultReconcilerTest, ReconcilingAgainChangesNothing) {
   Apply(kKeyVaults, "team-a", "prod", json::object());
   COFFER_ASSERT_OK(Reconcile());

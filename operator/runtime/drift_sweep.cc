@@ -12,9 +12,10 @@ namespace {
 
 namespace v1 = ::coffer::admin::v1;
 
-bool VaultDrifted(const v1alpha1::KeyVault& kv, const v1::Vault* vault) {
+bool VaultDrifted(const KeyVaultReconciler& reconciler, const v1alpha1::KeyVault& kv,
+                  const v1::Vault* vault) {
   return vault == nullptr || vault->deleted_unix() != 0 || vault->id() != kv.status.vault_id ||
-         KeyVaultReconciler::UpdateFor(kv, *vault).update_mask_size() > 0;
+         reconciler.UpdateFor(kv, *vault).update_mask_size() > 0;
 }
 
 bool GrantDrifted(const v1alpha1::AccessPolicyStatus& status, const v1::AccessPolicy* granted) {
@@ -41,7 +42,7 @@ absl::StatusOr<int> SweepDrift(vaultclient::AdminApi& admin, Controller& keyvaul
       continue;
     }
     auto found = by_name.find(kv->status.vault_name);
-    if (VaultDrifted(*kv, found == by_name.end() ? nullptr : &found->second)) {
+    if (VaultDrifted(keyvault_reconciler, *kv, found == by_name.end() ? nullptr : &found->second)) {
       keyvault_reconciler.MarkForRecheck(kv->meta.key);
       keyvaults.Enqueue(kv->meta.key);
       ++flagged;
