@@ -32,6 +32,12 @@ grpc::Status NodeServer::NodePublishVolume(grpc::ServerContext*,
   if (request->volume_capability().has_block()) {
     return Invalid("block volumes are not supported: vault objects are mounted as files");
   }
+  // As kubelet then binds it into containers read-only, whatever their volumeMounts say.
+  if (!request->readonly()) {
+    return Invalid(
+        "volumes of this driver are read-only: set readOnly: true on the pod's csi "
+        "volume");
+  }
   PublishRequest publish;
   publish.volume_id = request->volume_id();
   publish.target_path = request->target_path();
@@ -52,8 +58,7 @@ grpc::Status NodeServer::NodeUnpublishVolume(grpc::ServerContext*,
   if (!AbsoluteClean(request->target_path())) {
     return Invalid("target_path must be an absolute path without '..'");
   }
-  return grpcutil::ToGrpcStatus(
-      publisher_.Unpublish(request->volume_id(), request->target_path()));
+  return grpcutil::ToGrpcStatus(publisher_.Unpublish(request->volume_id(), request->target_path()));
 }
 
 grpc::Status NodeServer::NodeGetCapabilities(grpc::ServerContext*,

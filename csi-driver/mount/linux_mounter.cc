@@ -47,8 +47,7 @@ class LinuxMounter : public Mounter {
     // Not executable, no devices, no set-uid: it holds data files only, a few hundred at most.
     // noswap (Linux 6.4 and later) keeps its pages off swap devices, as kubelet's own secret
     // volumes do; older kernels refuse the option and mount without it.
-    std::string options =
-        "size=" + std::to_string(size_bytes) + ",mode=0755,nr_inodes=4096";
+    std::string options = "size=" + std::to_string(size_bytes) + ",mode=0755,nr_inodes=4096";
     if (mount(kSource, target.c_str(), "tmpfs", kFlags, (options + ",noswap").c_str()) == 0 ||
         (errno == EINVAL &&
          mount(kSource, target.c_str(), "tmpfs", kFlags, options.c_str()) == 0)) {
@@ -58,8 +57,12 @@ class LinuxMounter : public Mounter {
   }
 
   absl::Status SetWritable(const std::string& target, bool writable) override {
-    if (mount(nullptr, target.c_str(), nullptr, MS_REMOUNT | kFlags | (writable ? 0 : MS_RDONLY),
-              nullptr) != 0) {
+    // The mount's own read-only flag (MS_BIND), not the tmpfs's: a read-only remount of the
+    // file system itself fails (EBUSY) while a reader holds a file a rotation has unlinked.
+    // kubelet binds the volume into containers read-only (the driver takes readOnly volumes
+    // only), so no view of it is writable.
+    if (mount(nullptr, target.c_str(), nullptr,
+              MS_REMOUNT | MS_BIND | kFlags | (writable ? 0 : MS_RDONLY), nullptr) != 0) {
       return absl::InternalError(Errno("cannot remount", target));
     }
     return absl::OkStatus();

@@ -109,6 +109,9 @@ TEST_F(CsiE2eTest, IdentityAndNodeCallsCheckTheirArguments) {
   request.mutable_volume_capability()->mutable_block();
   expect_invalid(request, "block");
   request = good;
+  request.set_readonly(false);
+  expect_invalid(request, "readOnly: true");
+  request = good;
   request.mutable_volume_context()->erase("vaultMount");
   expect_invalid(request, "vaultMount");
   request = good;
@@ -149,7 +152,8 @@ TEST_F(CsiE2eTest, PublishRotateAtomicallyAndRefuseAGonePod) {
   EXPECT_EQ(errno, EROFS);
   EXPECT_EQ(testing::ReadOrMissing(target + "/db-password"), "db@1");
   EXPECT_EQ(testing::ReadOrMissing(target + "/api.key"), "api@1");
-  EXPECT_EQ(testing::ReadOrMissing(target + "/payroll"), "<missing>");  // optional, and never created
+  EXPECT_EQ(testing::ReadOrMissing(target + "/payroll"),
+            "<missing>");  // optional, and never created
   struct stat st;
   ASSERT_EQ(stat((target + "/db-password").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0400u);
@@ -157,8 +161,7 @@ TEST_F(CsiE2eTest, PublishRotateAtomicallyAndRefuseAGonePod) {
   EXPECT_EQ(st.st_mode & 0777, 0644u);
   EXPECT_TRUE(PollUntil([&] {
     return Kubectl({"get", "events.events.k8s.io", "-n", "team-a", "-o", "yaml"})
-               .output.find("VaultObjectSkipped") !=
-           std::string::npos;
+               .output.find("VaultObjectSkipped") != std::string::npos;
   }));
   EXPECT_TRUE(Publish(request).ok());  // the same call again: OK, nothing changes
 
@@ -185,6 +188,10 @@ TEST_F(CsiE2eTest, PublishRotateAtomicallyAndRefuseAGonePod) {
       if (generations != "1/1/" && generations != "2/2/") ++mixed;
     }
   });
+  // An application holding a file of the current set open across the rotation (the old set
+  // is unlinked under it) must not keep the volume writable or the swap from completing.
+  const int held = open((target + "/db-password").c_str(), O_RDONLY);
+  ASSERT_GE(held, 0);
   SetBoth("2");
   bool rotated = PollUntil([&] {
     Publish(Request("web")).ok();  // minting the token paces this as kubelet would be
@@ -197,6 +204,13 @@ TEST_F(CsiE2eTest, PublishRotateAtomicallyAndRefuseAGonePod) {
   EXPECT_GT(whole.load(), 0);
   EXPECT_EQ(mixed.load(), 0);
   EXPECT_THAT(Metrics(), HasSubstr("coffer_csi_rotations_total 1"));
+  EXPECT_THAT(Metrics(), HasSubstr("coffer_csi_publish_failures_total 0"));
+  EXPECT_EQ(open((target + "/planted").c_str(), O_CREAT | O_WRONLY, 0600), -1);
+  EXPECT_EQ(errno, EROFS);
+  char old_value[16] = {};
+  EXPECT_EQ(read(held, old_value, sizeof(old_value) - 1), 4);
+  EXPECT_STREQ(old_value, "db@1");  // what it opened, still readable
+  close(held);
 
   // The pod goes: the next exchange of its token is refused, and the files stay as they were.
   request = Request("web");
