@@ -207,7 +207,7 @@ absl::StatusOr<CertificateAndKey> ReadCertificateAuthority(std::string_view cert
                                                            const SecretBytes& private_key_pem) {
   OpensslPtr<X509> cert = ReadCertificate(certificate_pem);
   if (cert == nullptr) return absl::InvalidArgumentError("the CA certificate does not parse");
-  if (X509_check_ca(cert.get()) < 1) {
+  if (X509_check_ca(cert.get()) != 1) {  // 1: basicConstraints CA:TRUE; not v1 or keyUsage alone
     return absl::InvalidArgumentError("the certificate is not a CA (basicConstraints CA:TRUE)");
   }
   OpensslPtr<BIO> key_bio(
