@@ -1,6 +1,7 @@
 #include "vault-core/crypto/x509.h"
 
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
@@ -217,7 +218,21 @@ absl::StatusOr<CertificateAndKey> ReadCertificateAuthority(std::string_view cert
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     return absl::InvalidArgumentError("the private key is not the CA certificate's key");
   }
-  return Encode(cert.get(), key.get());
+  COFFER_ASSIGN_OR_RETURN(CertificateAndKey out, Encode(cert.get(), key.get()));
+  // The certificates after the first (the CA's own chain up to its root), kept in order so
+  // that they are served after each leaf: clients that trust only the root still verify.
+  OpensslPtr<BIO> chain(
+      BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size())));
+  OpensslPtr<X509> first(PEM_read_bio_X509(chain.get(), nullptr, nullptr, nullptr));
+  OpensslPtr<BIO> rest(BIO_new(BIO_s_mem()));
+  while (OpensslPtr<X509> next{PEM_read_bio_X509(chain.get(), nullptr, nullptr, nullptr)}) {
+    if (PEM_write_bio_X509(rest.get(), next.get()) != 1) return Failed("PEM encoding");
+  }
+  ERR_clear_error();  // the end of the input
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(rest.get(), &data);
+  out.certificate_pem.append(data, static_cast<std::size_t>(size));
+  return out;
 }
 
 bool IsIssuedBy(std::string_view certificate_pem, std::string_view ca_certificate_pem) {

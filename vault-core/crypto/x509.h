@@ -35,7 +35,8 @@ absl::StatusOr<CertificateAndKey> IssueServerCertificate(const CertificateAndKey
 // A CA brought from outside (the Helm chart's, or an organisation's) to issue the vault
 // hostnames' certificates with: the PEM certificate must be a CA (basicConstraints CA:TRUE) and
 // the PEM private key (PKCS#1, SEC1 or PKCS#8; RSA or EC) must be its key. INVALID_ARGUMENT
-// naming what is wrong otherwise. The key comes back as PKCS#8.
+// naming what is wrong otherwise. The key comes back as PKCS#8; certificates after the first
+// in `certificate_pem` (the CA's own chain) are kept after it.
 absl::StatusOr<CertificateAndKey> ReadCertificateAuthority(std::string_view certificate_pem,
                                                            const SecretBytes& private_key_pem);
 

@@ -100,6 +100,8 @@ absl::Status ServingCertificates::EnsureHosts(const std::vector<std::string>& ho
     COFFER_ASSIGN_OR_RETURN(
         crypto::CertificateAndKey issued,
         crypto::IssueServerCertificate(*ca, {host}, clock_.Now(), kServerValidity));
+    // A brought CA may be an intermediate: the leaf is served with the CA's chain after it.
+    if (issuer_) issued.certificate_pem += issuer_->certificate_pem;
     COFFER_ASSIGN_OR_RETURN(std::string sealed, Seal(HostAddress(host), issued));
     COFFER_RETURN_IF_ERROR(store_.Put(kHostPrefix + host, sealed, std::nullopt).status());
     cache_->Invalidate(host);

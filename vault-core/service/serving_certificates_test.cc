@@ -84,5 +84,27 @@ TEST_F(ServingCertificatesTest, ABroughtCaIssuesEveryHostnameAndReplacesTheOwnCa
             replaced->certificate_pem);  // and then kept
 }
 
+TEST_F(ServingCertificatesTest, ABroughtIntermediateIsServedWithItsChain) {
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      crypto::CertificateAndKey intermediate,
+      crypto::NewCertificateAuthority("Issuing CA", clock_.Now(), absl::Hours(24 * 365)));
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      crypto::CertificateAndKey root,
+      crypto::NewCertificateAuthority("Root CA", clock_.Now(), absl::Hours(24 * 365)));
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      crypto::CertificateAndKey brought,
+      crypto::ReadCertificateAuthority(intermediate.certificate_pem + root.certificate_pem,
+                                       intermediate.private_key_pem));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto certificates,
+                              ServingCertificates::Create(*cached_, keys_, clock_, brought));
+  COFFER_ASSERT_OK(certificates->EnsureHosts({"prod.team-a.svc"}));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto served, certificates->ForHost("prod.team-a.svc"));
+  const std::string& chain = served->certificate_pem;
+  EXPECT_TRUE(crypto::IsIssuedBy(chain, intermediate.certificate_pem));  // the leaf first
+  const std::size_t leaf_end = chain.find("-----END CERTIFICATE-----") + 26;
+  EXPECT_EQ(chain.substr(leaf_end), intermediate.certificate_pem + root.certificate_pem);
+  EXPECT_EQ(*certificates->CaCertificate(), intermediate.certificate_pem + root.certificate_pem);
+}
+
 }  // namespace
 }  // namespace coffer::service
