@@ -1,6 +1,9 @@
 #include "lib/base/secret_bytes.h"
 
 #include <string.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 namespace coffer {
 namespace internal {
@@ -22,6 +25,20 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 
 bool SecretBytes::Equals(const SecretBytes& other) const {
   return ConstantTimeEquals(reveal(), other.reveal());
+}
+
+std::optional<SecretBytes> ReadSecretFd(int fd, std::size_t max_bytes) {
+  SecretBytes data(max_bytes + 1);
+  std::size_t total = 0;
+  while (total < data.size()) {
+    const ssize_t n = read(fd, data.mutable_data() + total, data.size() - total);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;
+    total += static_cast<std::size_t>(n);
+  }
+  data.resize(total);
+  return data;
 }
 
 }  // namespace coffer

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,11 @@ inline std::ostream& operator<<(std::ostream& os, const SecretBytes&) { return o
 
 // Compares two byte strings in time that depends only on their lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// Reads `fd` to its end, straight into SecretBytes (no copy in an ordinary string), but at most
+// `max_bytes` + 1 bytes, so that a caller can tell a file that is too large. nullopt on a read
+// error, with errno set. The descriptor stays open.
+std::optional<SecretBytes> ReadSecretFd(int fd, std::size_t max_bytes);
 
 }  // namespace coffer
 

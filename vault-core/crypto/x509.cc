@@ -195,30 +195,24 @@ absl::StatusOr<CertificateAndKey> IssueServerCertificate(const CertificateAndKey
   return Encode(cert.get(), key.get());
 }
 
-namespace {
-
-OpensslPtr<X509> ReadCertificate(std::string_view pem) {
-  OpensslPtr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  return OpensslPtr<X509>(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-}
-
-}  // namespace
-
 absl::StatusOr<CertificateAndKey> ReadCertificateAuthority(std::string_view certificate_pem,
                                                            const SecretBytes& private_key_pem) {
-  OpensslPtr<X509> cert = ReadCertificate(certificate_pem);
-  if (cert == nullptr) return absl::InvalidArgumentError("the CA certificate does not parse");
-  if (X509_check_ca(cert.get()) != 1) {  // 1: basicConstraints CA:TRUE; not v1 or keyUsage alone
+  absl::StatusOr<OpensslPtr<X509>> cert = ReadFirstCertificate(certificate_pem);
+  if (!cert.ok()) {
+    return absl::InvalidArgumentError("the CA certificate does not parse: " +
+                                      std::string(cert.status().message()));
+  }
+  if (X509_check_ca(cert->get()) != 1) {  // 1: basicConstraints CA:TRUE; not v1 or keyUsage alone
     return absl::InvalidArgumentError("the certificate is not a CA (basicConstraints CA:TRUE)");
   }
   OpensslPtr<BIO> key_bio(
       BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
   OpensslPtr<EVP_PKEY> key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
   if (key == nullptr) return absl::InvalidArgumentError("the CA private key does not parse");
-  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+  if (X509_check_private_key(cert->get(), key.get()) != 1) {
     return absl::InvalidArgumentError("the private key is not the CA certificate's key");
   }
-  COFFER_ASSIGN_OR_RETURN(CertificateAndKey out, Encode(cert.get(), key.get()));
+  COFFER_ASSIGN_OR_RETURN(CertificateAndKey out, Encode(cert->get(), key.get()));
   // The certificates after the first (the CA's own chain up to its root), kept in order so
   // that they are served after each leaf: clients that trust only the root still verify.
   OpensslPtr<BIO> chain(
@@ -236,12 +230,12 @@ absl::StatusOr<CertificateAndKey> ReadCertificateAuthority(std::string_view cert
 }
 
 bool IsIssuedBy(std::string_view certificate_pem, std::string_view ca_certificate_pem) {
-  OpensslPtr<X509> cert = ReadCertificate(certificate_pem);
-  OpensslPtr<X509> ca = ReadCertificate(ca_certificate_pem);
-  if (cert == nullptr || ca == nullptr) return false;
-  EVP_PKEY* ca_key = X509_get0_pubkey(ca.get());
-  return X509_check_issued(ca.get(), cert.get()) == X509_V_OK && ca_key != nullptr &&
-         X509_verify(cert.get(), ca_key) == 1;
+  absl::StatusOr<OpensslPtr<X509>> cert = ReadFirstCertificate(certificate_pem);
+  absl::StatusOr<OpensslPtr<X509>> ca = ReadFirstCertificate(ca_certificate_pem);
+  if (!cert.ok() || !ca.ok()) return false;
+  EVP_PKEY* ca_key = X509_get0_pubkey(ca->get());
+  return X509_check_issued(ca->get(), cert->get()) == X509_V_OK && ca_key != nullptr &&
+         X509_verify(cert->get(), ca_key) == 1;
 }
 
 absl::StatusOr<absl::Time> CertificateNotAfter(std::string_view certificate_pem) {

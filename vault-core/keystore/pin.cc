@@ -57,27 +57,16 @@ absl::StatusOr<SecretBytes> ReadPinFile(const std::string& path) {
                "PIN file '{}' is accessible by other users (mode {:04o}, group {}); chmod 600 it",
                path, st.st_mode & 0777, st.st_gid);
   }
-  SecretBytes pin(kMaxPinFileSize + 1);
-  size_t total = 0;
-  while (total < pin.size()) {
-    ssize_t n = read(fd, pin.mutable_data() + total, pin.size() - total);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      return ErrnoStatus(err, "cannot read PIN file '" + path + "'");
-    }
-    if (n == 0) break;
-    total += static_cast<size_t>(n);
-  }
+  std::optional<SecretBytes> pin = ReadSecretFd(fd, kMaxPinFileSize);
+  const int err = errno;
   close(fd);
-  if (total > kMaxPinFileSize) {
+  if (!pin) return ErrnoStatus(err, "cannot read PIN file '" + path + "'");
+  if (pin->size() > kMaxPinFileSize) {
     return absl::InvalidArgumentError("PIN file '" + path + "' is larger than 4 KiB");
   }
-  pin.resize(total);
-  TrimTrailingNewlines(pin);
-  if (pin.empty()) return absl::InvalidArgumentError("PIN file '" + path + "' is empty");
-  return pin;
+  TrimTrailingNewlines(*pin);
+  if (pin->empty()) return absl::InvalidArgumentError("PIN file '" + path + "' is empty");
+  return *std::move(pin);
 }
 
 }  // namespace

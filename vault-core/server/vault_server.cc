@@ -29,19 +29,16 @@ absl::StatusOr<SecretBytes> ReadPemFile(const std::string& key, const std::strin
     return absl::FailedPreconditionError(key + ": cannot read " + path + ": " +
                                          std::strerror(errno));
   }
-  SecretBytes data(kMaxPemFile + 1);
-  std::size_t total = 0;
-  while (total < data.size()) {
-    const ssize_t n = read(fd, data.mutable_data() + total, data.size() - total);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    total += static_cast<std::size_t>(n);
-  }
+  std::optional<SecretBytes> data = ReadSecretFd(fd, kMaxPemFile);
+  const int err = errno;
   close(fd);
-  if (total > kMaxPemFile)
+  if (!data) {
+    return absl::FailedPreconditionError(key + ": cannot read " + path + ": " + std::strerror(err));
+  }
+  if (data->size() > kMaxPemFile) {
     return absl::FailedPreconditionError(key + ": " + path + " is too large");
-  data.resize(total);
-  return data;
+  }
+  return *std::move(data);
 }
 
 // The CA named by http.tls.ca_cert_file and ca_key_file, if any (read once, at start).
