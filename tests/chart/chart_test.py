@@ -6,7 +6,6 @@ rendered manifest is applied to the Kubernetes API stand-in, then installed with
   chart_test.py BUILD_DIR   (kube-standin, coffer-vault, coffer, coffer-operator, coffer-csi)
 """
 
-import base64
 import os
 import pathlib
 import re
@@ -27,6 +26,7 @@ CHART = REPO / "charts" / "coffer"
 VALUES = pathlib.Path(__file__).resolve().parent / "values"
 sys.path.insert(0, str(REPO / "tests" / "kube-apiserver"))
 from standin import Standin  # noqa: E402
+from render_to_files import lay_out  # noqa: E402  (beside this file)
 
 STANDIN = VAULT = CLI = BINARIES = None  # set from argv
 VALUE_SETS = {"default": [], "etcd": ["-f", str(VALUES / "etcd.yaml")],
@@ -242,31 +242,21 @@ class RenderedVaultConfigurationTest(unittest.TestCase):
         self.cluster.stop()
         shutil.rmtree(self.dir)
 
-    def mount_secret(self, docs, name, path, items=None):
-        secret = one(docs, "Secret", name)
-        os.makedirs(self.dir + path, exist_ok=True)
-        for key, value in secret["data"].items():
-            if items is None or key in items:
-                target = self.dir + path + "/" + (items or {}).get(key, key)
-                with open(target, "wb") as f:
-                    f.write(base64.b64decode(value))
-                os.chmod(target, 0o440)  # as the chart mounts them (defaultMode)
-
     def test_the_vault_starts_and_serves_vault_hostnames_under_the_charts_ca(self):
-        _, docs = render("default")
-        config = one(docs, "ConfigMap", "-vault")["data"]["coffer.yaml"]
+        manifest, _ = render("default")
+        rendered = pathlib.Path(self.dir) / "rendered"
+        lay_out(manifest, rendered)
+        config = (rendered / "configmap/coffer-vault/coffer.yaml").read_text()
         for path in ("/etc/coffer/", "/var/lib/coffer/", "/run/coffer/"):
             config = config.replace(path, self.dir + path)
             os.makedirs(self.dir + path, exist_ok=True)
         with open(self.dir + "/coffer.yaml", "w") as f:
             f.write(config)
-        self.mount_secret(docs, "coffer-vault-tls", "/etc/coffer/tls")
-        self.mount_secret(docs, "coffer-ca", "/etc/coffer/ca")
-        self.mount_secret(docs, "coffer-admin-server", "/etc/coffer/admin")
-        self.mount_secret(docs, "coffer-hsm-pin", "/etc/coffer/hsm", {"pin": "pin"})
-        ca = one(docs, "ConfigMap", "-root-ca")["data"]["ca.crt"]
-        with open(self.dir + "/root-ca.crt", "w") as f:
-            f.write(ca)
+        # Mounted where the StatefulSet mounts them.
+        for secret, path in (("coffer-vault-tls", "tls"), ("coffer-ca", "ca"),
+                             ("coffer-admin-server", "admin"), ("coffer-hsm-pin", "hsm")):
+            os.symlink(rendered / "secret" / secret, f"{self.dir}/etc/coffer/{path}")
+        shutil.copy(rendered / "configmap/coffer-root-ca/ca.crt", self.dir + "/root-ca.crt")
 
         # What the init container's coffer-softhsm-init does: a token with the label and PIN.
         env = {**os.environ, "SOFTHSM2_CONF": self.dir + "/softhsm2.conf"}
