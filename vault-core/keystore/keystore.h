@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "lib/base/secret_bytes.h"
+#include "vault-core/domain/key.h"
 
 namespace coffer::keystore {
 
@@ -16,6 +17,14 @@ namespace coffer::keystore {
 struct DataKey {
   SecretBytes key;      // 32 bytes, AES-256
   std::string wrapped;  // opaque; give it back to UnwrapDataKey
+};
+
+// An HSM-protected vault key as it may be stored: its private key (or AES key) wrapped by the
+// master key inside the device (opaque; only the same key store can use it), and its public parts.
+struct ProtectedKey {
+  std::string wrapped;
+  domain::PublicKey public_key;
+  int bits = 0;  // RSA modulus or AES key size; 0 for EC
 };
 
 // The vault's root of trust: the HSM, or a software stand-in for tests. It holds two long-lived
@@ -43,6 +52,19 @@ class KeyStore {
   virtual absl::StatusOr<std::string> SignEs256(std::string_view data) = 0;
   // The signing key's public point, uncompressed (0x04 || X || Y, 65 bytes), for the JWKS.
   virtual std::string signing_public_key() const = 0;
+
+  // HSM-protected vault keys (kty RSA-HSM, EC-HSM, oct-HSM): generated, or imported from a
+  // validated JWK, inside the device, which lets them out only wrapped by the master key.
+  virtual absl::StatusOr<ProtectedKey> GenerateKey(const domain::KeySpec& spec) = 0;
+  virtual absl::StatusOr<ProtectedKey> ImportKey(const domain::PrivateKeyParts& parts) = 0;
+  // Runs a private-key operation (sign, decrypt, unwrapKey; every operation of an oct key) with a
+  // wrapped key of `type`, inside the device. The request has passed domain::CheckAlgorithm and
+  // domain::CheckOperationInput; an IV an encryption needs is in it. Errors: INVALID_ARGUMENT
+  // when a ciphertext, tag or wrapped input is not authentic (Azure's 400), DATA_LOSS when
+  // `wrapped` does not unwrap, UNAVAILABLE on a device failure.
+  virtual absl::StatusOr<domain::KeyOperationResult> RunKeyOperation(
+      domain::KeyType type, std::string_view wrapped,
+      const domain::KeyOperationRequest& request) = 0;
 
   // OK when the device answers and both keys are usable; for /readyz.
   virtual absl::Status CheckHealth() = 0;

@@ -5,6 +5,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 
 #include <functional>
 #include <memory>
@@ -17,6 +18,9 @@
 #include "lib/testing/softhsm_token.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
+#include "vault-core/crypto/digest.h"
+#include "vault-core/crypto/random.h"
+#include "vault-core/crypto/software_key.h"
 #include "vault-core/keystore/keystore.h"
 #include "vault-core/keystore/pkcs11/pkcs11_keystore.h"
 #include "vault-core/keystore/software/software_keystore.h"
@@ -244,6 +248,176 @@ TEST_P(KeyStoreConformanceTest, ConcurrentUseFromFourThreads) {
 }
 
 TEST_P(KeyStoreConformanceTest, HealthCheckIsOk) { COFFER_EXPECT_OK(store_->CheckHealth()); }
+
+// HSM-protected vault keys (issue 12).
+
+domain::KeyOperationRequest Request(domain::KeyOperation op, domain::Algorithm alg,
+                                    std::string data) {
+  domain::KeyOperationRequest r;
+  r.op = op;
+  r.alg = alg;
+  r.data = std::move(data);
+  return r;
+}
+
+std::string DigestFor(domain::Algorithm alg) {
+  return crypto::RandomBytes(domain::DigestSize(alg));
+}
+
+struct SignCase {
+  domain::KeySpec spec;
+  std::vector<domain::Algorithm> algorithms;
+};
+
+TEST_P(KeyStoreConformanceTest, GeneratedKeysSignWhatTheirPublicKeyVerifies) {
+  using domain::Algorithm;
+  using domain::Curve;
+  using domain::KeyType;
+  const std::vector<SignCase> cases = {
+      {{KeyType::kRsa, 2048, Curve::kNone, ""},
+       {Algorithm::kRs256, Algorithm::kRs384, Algorithm::kRs512, Algorithm::kPs256,
+        Algorithm::kPs384, Algorithm::kPs512}},
+      {{KeyType::kEc, 0, Curve::kP256, ""}, {Algorithm::kEs256}},
+      {{KeyType::kEc, 0, Curve::kP384, ""}, {Algorithm::kEs384}},
+      {{KeyType::kEc, 0, Curve::kP521, ""}, {Algorithm::kEs512}},
+      {{KeyType::kEc, 0, Curve::kP256K, ""}, {Algorithm::kEs256K}},
+  };
+  for (const SignCase& c : cases) {
+    COFFER_ASSERT_OK_AND_ASSIGN(ProtectedKey key, store_->GenerateKey(c.spec));
+    for (domain::Algorithm alg : c.algorithms) {
+      SCOPED_TRACE(domain::AlgorithmName(alg));
+      std::string digest = DigestFor(alg);
+      COFFER_ASSERT_OK_AND_ASSIGN(
+          auto signed_result,
+          store_->RunKeyOperation(c.spec.type, key.wrapped,
+                                  Request(domain::KeyOperation::kSign, alg, digest)));
+      auto verify = Request(domain::KeyOperation::kVerify, alg, digest);
+      verify.signature = std::string(signed_result.value.reveal());
+      COFFER_ASSERT_OK_AND_ASSIGN(auto verified, crypto::RunPublic(key.public_key, verify));
+      EXPECT_TRUE(verified.verified);
+      verify.data[0] ^= 1;
+      COFFER_ASSERT_OK_AND_ASSIGN(verified, crypto::RunPublic(key.public_key, verify));
+      EXPECT_FALSE(verified.verified);
+    }
+  }
+}
+
+TEST_P(KeyStoreConformanceTest, RsaKeyDecryptsWhatItsPublicKeyEncrypted) {
+  domain::KeySpec spec{domain::KeyType::kRsa, 2048, domain::Curve::kNone,
+                       std::string("\x01\x00\x01", 3)};
+  COFFER_ASSERT_OK_AND_ASSIGN(ProtectedKey key, store_->GenerateKey(spec));
+  EXPECT_EQ(key.bits, 2048);
+  EXPECT_EQ(key.public_key.e, std::string("\x01\x00\x01", 3));
+  for (auto alg : {domain::Algorithm::kRsa15, domain::Algorithm::kRsaOaep,
+                   domain::Algorithm::kRsaOaep256}) {
+    SCOPED_TRACE(domain::AlgorithmName(alg));
+    const std::string plaintext = crypto::RandomBytes(32);
+    COFFER_ASSERT_OK_AND_ASSIGN(
+        auto encrypted,
+        crypto::RunPublic(key.public_key, Request(domain::KeyOperation::kEncrypt, alg, plaintext)));
+    COFFER_ASSERT_OK_AND_ASSIGN(
+        auto decrypted,
+        store_->RunKeyOperation(
+            spec.type, key.wrapped,
+            Request(domain::KeyOperation::kDecrypt, alg, std::string(encrypted.value.reveal()))));
+    EXPECT_EQ(decrypted.value.reveal(), plaintext);
+    std::string tampered(encrypted.value.reveal());
+    tampered[100] ^= 1;
+    EXPECT_THAT(store_->RunKeyOperation(spec.type, key.wrapped,
+                                        Request(domain::KeyOperation::kDecrypt, alg, tampered)),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+}
+
+TEST_P(KeyStoreConformanceTest, OctKeyRoundTripsEveryMode) {
+  using domain::Algorithm;
+  for (int bits : {128, 192, 256}) {
+    domain::KeySpec spec{domain::KeyType::kOct, bits, domain::Curve::kNone, ""};
+    COFFER_ASSERT_OK_AND_ASSIGN(ProtectedKey key, store_->GenerateKey(spec));
+    EXPECT_EQ(key.bits, bits);
+    const int i = bits / 64 - 2;  // 0, 1, 2
+    const Algorithm gcm[] = {Algorithm::kA128Gcm, Algorithm::kA192Gcm, Algorithm::kA256Gcm};
+    const Algorithm cbc[] = {Algorithm::kA128Cbc, Algorithm::kA192Cbc, Algorithm::kA256Cbc};
+    const Algorithm pad[] = {Algorithm::kA128CbcPad, Algorithm::kA192CbcPad,
+                             Algorithm::kA256CbcPad};
+    const Algorithm kw[] = {Algorithm::kA128Kw, Algorithm::kA192Kw, Algorithm::kA256Kw};
+    struct Mode {
+      Algorithm alg;
+      std::string plaintext, iv;
+      domain::KeyOperation seal, open;
+    };
+    for (const Mode& m :
+         {Mode{gcm[i], "gcm plaintext", crypto::RandomBytes(12), domain::KeyOperation::kEncrypt,
+               domain::KeyOperation::kDecrypt},
+          Mode{cbc[i], std::string(32, 'c'), crypto::RandomBytes(16),
+               domain::KeyOperation::kEncrypt, domain::KeyOperation::kDecrypt},
+          Mode{pad[i], "padded plaintext!", crypto::RandomBytes(16),
+               domain::KeyOperation::kEncrypt, domain::KeyOperation::kDecrypt},
+          Mode{kw[i], crypto::RandomBytes(32), "", domain::KeyOperation::kWrapKey,
+               domain::KeyOperation::kUnwrapKey}}) {
+      SCOPED_TRACE(domain::AlgorithmName(m.alg));
+      auto seal = Request(m.seal, m.alg, m.plaintext);
+      seal.iv = m.iv;
+      seal.aad = "aad";
+      COFFER_ASSERT_OK_AND_ASSIGN(auto sealed,
+                                  store_->RunKeyOperation(spec.type, key.wrapped, seal));
+      EXPECT_NE(sealed.value.reveal(), m.plaintext);
+      auto open = Request(m.open, m.alg, std::string(sealed.value.reveal()));
+      open.iv = m.iv;
+      open.aad = "aad";
+      open.tag = sealed.tag;
+      COFFER_ASSERT_OK_AND_ASSIGN(auto opened,
+                                  store_->RunKeyOperation(spec.type, key.wrapped, open));
+      EXPECT_EQ(opened.value.reveal(), m.plaintext);
+      if (m.alg == gcm[i] || m.alg == kw[i]) {
+        open.data[0] ^= 1;  // authenticated modes notice
+        EXPECT_THAT(store_->RunKeyOperation(spec.type, key.wrapped, open),
+                    StatusIs(absl::StatusCode::kInvalidArgument));
+      }
+    }
+  }
+}
+
+TEST_P(KeyStoreConformanceTest, ImportedKeyIsStoredOnlyWrappedAndSignsLikeOpenSsl) {
+  // An RSA key whose every part is known, imported, must sign exactly as OpenSSL does with it
+  // (PKCS#1 v1.5 is deterministic), while its blob holds none of its private parts.
+  std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> pkey(EVP_RSA_gen(2048), EVP_PKEY_free);
+  ASSERT_NE(pkey, nullptr);
+  auto part = [&](const char* name) {
+    BIGNUM* bn = nullptr;
+    EVP_PKEY_get_bn_param(pkey.get(), name, &bn);
+    std::string out(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
+    BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
+    BN_free(bn);
+    return out;
+  };
+  domain::PrivateKeyParts parts;
+  parts.type = domain::KeyType::kRsa;
+  parts.public_key.n = part(OSSL_PKEY_PARAM_RSA_N);
+  parts.public_key.e = part(OSSL_PKEY_PARAM_RSA_E);
+  parts.d = SecretBytes(part(OSSL_PKEY_PARAM_RSA_D));
+  parts.p = SecretBytes(part(OSSL_PKEY_PARAM_RSA_FACTOR1));
+  parts.q = SecretBytes(part(OSSL_PKEY_PARAM_RSA_FACTOR2));
+  parts.dp = SecretBytes(part(OSSL_PKEY_PARAM_RSA_EXPONENT1));
+  parts.dq = SecretBytes(part(OSSL_PKEY_PARAM_RSA_EXPONENT2));
+  parts.qi = SecretBytes(part(OSSL_PKEY_PARAM_RSA_COEFFICIENT1));
+  COFFER_ASSERT_OK_AND_ASSIGN(ProtectedKey key, store_->ImportKey(parts));
+  EXPECT_EQ(key.bits, 2048);
+  for (const SecretBytes* secret : {&parts.d, &parts.p, &parts.q}) {
+    EXPECT_EQ(key.wrapped.find(std::string(secret->reveal().substr(0, 16))), std::string::npos);
+  }
+  COFFER_ASSERT_OK_AND_ASSIGN(crypto::SoftwareKey software, crypto::SoftwareKeyFromParts(parts));
+  auto sign = Request(domain::KeyOperation::kSign, domain::Algorithm::kRs256,
+                      crypto::Sha256("message"));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto ours, store_->RunKeyOperation(parts.type, key.wrapped, sign));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto openssl, crypto::RunPrivate(software, sign));
+  EXPECT_EQ(ours.value.reveal(), openssl.value.reveal());
+
+  std::string corrupt = key.wrapped;
+  corrupt[corrupt.size() / 2] ^= 1;
+  EXPECT_THAT(store_->RunKeyOperation(parts.type, corrupt, sign),
+              StatusIs(absl::StatusCode::kDataLoss));
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Backends, KeyStoreConformanceTest,

@@ -9,6 +9,7 @@
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
 #include "vault-core/keystore/pkcs11/ck_rv.h"
+#include "vault-core/keystore/pkcs11/hsm_keys.h"
 #include "vault-core/keystore/pkcs11/key_objects.h"
 #include "vault-core/keystore/pkcs11/module.h"
 #include "vault-core/keystore/pkcs11/session.h"
@@ -46,21 +47,6 @@ absl::Status CheckWrappedSize(std::string_view wrapped) {
                                " bytes; an AES-KWP blob is a multiple of 8, at least 16");
   }
   return absl::OkStatus();
-}
-
-absl::Status UnwrapError(SessionPool::Lease& lease, CK_RV rv, const std::string& master_label) {
-  const std::string what = "data key does not unwrap under master key '" + master_label + "'";
-  // SoftHSM 2.6.1 reports a failed AES-KWP integrity check as CKR_GENERAL_ERROR. When the session
-  // still answers, that is the blob's fault, not the device's.
-  if (rv == CKR_GENERAL_ERROR) {
-    CK_SESSION_INFO info = {};
-    CK_RV info_rv = lease->fns()->C_GetSessionInfo(lease->handle(), &info);
-    if (info_rv == CKR_OK) {
-      return absl::DataLossError(what + ": C_UnwrapKey: CKR_GENERAL_ERROR (integrity check)");
-    }
-    return WithContext(lease.Check(info_rv, "C_GetSessionInfo after C_UnwrapKey failed"), what);
-  }
-  return WithContext(lease.Check(rv, "C_UnwrapKey"), what);
 }
 
 struct VaultKeys {
@@ -179,7 +165,11 @@ absl::StatusOr<SecretBytes> Pkcs11KeyStore::UnwrapDataKey(std::string_view wrapp
                                 reinterpret_cast<CK_BYTE*>(const_cast<char*>(wrapped.data())),
                                 static_cast<CK_ULONG>(wrapped.size()), tmpl.data(),
                                 static_cast<CK_ULONG>(tmpl.size()), &object);
-  if (rv != CKR_OK) return UnwrapError(lease, rv, keys_->master_label());
+  if (rv != CKR_OK) {
+    return WrappedKeyError(lease, rv,
+                           "data key does not unwrap under master key '" + keys_->master_label() +
+                               "'");
+  }
   ScopedObject scoped(lease.session(), object);
   COFFER_ASSIGN_OR_RETURN(SecretBytes key, lease->GetSecretAttribute(object, CKA_VALUE));
   if (key.size() != kDataKeySize) {
@@ -212,6 +202,22 @@ absl::StatusOr<std::string> Pkcs11KeyStore::SignEs256(std::string_view data) {
                                " bytes, expected 64 (r || s)");
   }
   return signature;
+}
+
+absl::StatusOr<ProtectedKey> Pkcs11KeyStore::GenerateKey(const domain::KeySpec& spec) {
+  COFFER_ASSIGN_OR_RETURN(SessionPool::Lease lease, pool_->Acquire());
+  return GenerateWrappedKey(lease, keys_->master(), spec);
+}
+
+absl::StatusOr<ProtectedKey> Pkcs11KeyStore::ImportKey(const domain::PrivateKeyParts& parts) {
+  COFFER_ASSIGN_OR_RETURN(SessionPool::Lease lease, pool_->Acquire());
+  return ImportWrappedKey(lease, keys_->master(), parts);
+}
+
+absl::StatusOr<domain::KeyOperationResult> Pkcs11KeyStore::RunKeyOperation(
+    domain::KeyType type, std::string_view wrapped, const domain::KeyOperationRequest& request) {
+  COFFER_ASSIGN_OR_RETURN(SessionPool::Lease lease, pool_->Acquire());
+  return RunWithWrappedKey(lease, keys_->master(), keys_->master_label(), type, wrapped, request);
 }
 
 absl::Status Pkcs11KeyStore::CheckHealth() {

@@ -45,6 +45,11 @@ class Pkcs11KeyStore : public KeyStore {
   absl::StatusOr<SecretBytes> UnwrapDataKey(std::string_view wrapped) override;
   absl::StatusOr<std::string> SignEs256(std::string_view data) override;
   std::string signing_public_key() const override { return signing_public_key_; }
+  absl::StatusOr<ProtectedKey> GenerateKey(const domain::KeySpec& spec) override;
+  absl::StatusOr<ProtectedKey> ImportKey(const domain::PrivateKeyParts& parts) override;
+  absl::StatusOr<domain::KeyOperationResult> RunKeyOperation(
+      domain::KeyType type, std::string_view wrapped,
+      const domain::KeyOperationRequest& request) override;
   absl::Status CheckHealth() override;
 
  private:

@@ -69,6 +69,24 @@ absl::StatusOr<std::string> Session::GetAttribute(CK_OBJECT_HANDLE object, CK_AT
   return std::string(value.reveal());
 }
 
+CK_OBJECT_HANDLE Session::FindUnwrapped(const std::string& id) {
+  auto it = unwrapped_by_id_.find(id);
+  if (it == unwrapped_by_id_.end()) return CK_INVALID_HANDLE;
+  unwrapped_.splice(unwrapped_.begin(), unwrapped_, it->second);
+  return it->second->second;
+}
+
+void Session::KeepUnwrapped(const std::string& id, CK_OBJECT_HANDLE object) {
+  unwrapped_.emplace_front(id, object);
+  unwrapped_by_id_[id] = unwrapped_.begin();
+  if (unwrapped_.size() <= kMaxUnwrapped) return;
+  auto& [oldest_id, oldest] = unwrapped_.back();
+  CK_RV rv = fns()->C_DestroyObject(handle_, oldest);
+  if (rv != CKR_OK) COFFER_LOG(kHsm, warn, "C_DestroyObject: {}", CkrName(rv));
+  unwrapped_by_id_.erase(oldest_id);
+  unwrapped_.pop_back();
+}
+
 ScopedObject::~ScopedObject() {
   CK_RV rv = session_.fns()->C_DestroyObject(session_.handle(), handle_);
   if (rv != CKR_OK) COFFER_LOG(kHsm, warn, "C_DestroyObject: {}", CkrName(rv));

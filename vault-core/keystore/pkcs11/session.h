@@ -3,6 +3,8 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include <list>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,12 +42,22 @@ class Session {
   // The same for key material (CKA_VALUE), which must not sit in an ordinary string.
   absl::StatusOr<SecretBytes> GetSecretAttribute(CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type);
 
+  // Vault keys unwrapped into session objects, by an id of their wrapped blob: unwrapping an
+  // RSA-2048 key costs as much as a signature with it, so a key in use is unwrapped once per
+  // session. The objects die with the session; beyond `kMaxUnwrapped` the least recently used is
+  // destroyed.
+  static constexpr size_t kMaxUnwrapped = 64;
+  CK_OBJECT_HANDLE FindUnwrapped(const std::string& id);
+  void KeepUnwrapped(const std::string& id, CK_OBJECT_HANDLE object);
+
  private:
   Session(std::shared_ptr<Pkcs11Module> module, CK_SESSION_HANDLE handle)
       : module_(std::move(module)), handle_(handle) {}
 
   const std::shared_ptr<Pkcs11Module> module_;
   const CK_SESSION_HANDLE handle_;
+  std::list<std::pair<std::string, CK_OBJECT_HANDLE>> unwrapped_;  // most recent first
+  std::map<std::string, decltype(unwrapped_)::iterator> unwrapped_by_id_;
 };
 
 // A session object (CKA_TOKEN false) destroyed when this goes out of scope, so that plaintext

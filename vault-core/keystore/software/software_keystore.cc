@@ -10,6 +10,7 @@
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
 #include "vault-core/crypto/openssl_ptr.h"
+#include "vault-core/crypto/software_key.h"
 #include "vault-core/keystore/software/key_files.h"
 
 namespace coffer::keystore {
@@ -162,6 +163,48 @@ absl::StatusOr<std::string> SoftwareKeyStore::SignEs256(std::string_view data) {
     return absl::InternalError("ECDSA signature conversion failed");
   }
   return out;
+}
+
+absl::StatusOr<ProtectedKey> SoftwareKeyStore::Protect(const crypto::SoftwareKey& key) {
+  // The curve travels in front of the material, so the key comes back whole from the blob.
+  SecretBytes plain(1 + key.material.size());
+  plain.mutable_data()[0] = static_cast<uint8_t>(key.curve);
+  std::copy(key.material.data(), key.material.data() + key.material.size(),
+            plain.mutable_data() + 1);
+  ProtectedKey out;
+  out.wrapped.assign(plain.size() + 16, '\0');
+  size_t size = 0;
+  COFFER_RETURN_IF_ERROR(KeyWrap(master_key_, plain.data(), plain.size(), true,
+                                 reinterpret_cast<uint8_t*>(out.wrapped.data()), &size));
+  out.wrapped.resize(size);
+  COFFER_ASSIGN_OR_RETURN(out.public_key, crypto::PublicKeyOf(key));
+  COFFER_ASSIGN_OR_RETURN(out.bits, crypto::KeyBitsOf(key));
+  return out;
+}
+
+absl::StatusOr<ProtectedKey> SoftwareKeyStore::GenerateKey(const domain::KeySpec& spec) {
+  COFFER_ASSIGN_OR_RETURN(crypto::SoftwareKey key, crypto::GenerateSoftwareKey(spec));
+  return Protect(key);
+}
+
+absl::StatusOr<ProtectedKey> SoftwareKeyStore::ImportKey(const domain::PrivateKeyParts& parts) {
+  COFFER_ASSIGN_OR_RETURN(crypto::SoftwareKey key, crypto::SoftwareKeyFromParts(parts));
+  return Protect(key);
+}
+
+absl::StatusOr<domain::KeyOperationResult> SoftwareKeyStore::RunKeyOperation(
+    domain::KeyType type, std::string_view wrapped, const domain::KeyOperationRequest& request) {
+  if (wrapped.size() < 16 || wrapped.size() % 8 != 0) {
+    return absl::DataLossError("wrapped key is not an AES-KWP blob");
+  }
+  SecretBytes plain(wrapped.size() + 16);
+  size_t size = 0;
+  COFFER_RETURN_IF_ERROR(KeyWrap(master_key_, reinterpret_cast<const uint8_t*>(wrapped.data()),
+                                 wrapped.size(), false, plain.mutable_data(), &size));
+  if (size < 2) return absl::DataLossError("wrapped key is empty");
+  crypto::SoftwareKey key{type, static_cast<domain::Curve>(plain.data()[0]),
+                          SecretBytes(plain.reveal().substr(1, size - 1))};
+  return crypto::RunPrivate(key, request);
 }
 
 }  // namespace coffer::keystore

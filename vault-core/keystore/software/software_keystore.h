@@ -12,6 +12,10 @@
 // OpenSSL's EVP_PKEY, declared here so that this header does not pull in OpenSSL.
 typedef struct evp_pkey_st EVP_PKEY;
 
+namespace coffer::crypto {
+struct SoftwareKey;
+}  // namespace coffer::crypto
+
 namespace coffer::keystore {
 
 struct SoftwareOptions {
@@ -41,6 +45,12 @@ class SoftwareKeyStore : public KeyStore {
   absl::StatusOr<SecretBytes> UnwrapDataKey(std::string_view wrapped) override;
   absl::StatusOr<std::string> SignEs256(std::string_view data) override;
   std::string signing_public_key() const override { return signing_public_key_; }
+  // Vault keys are crypto::SoftwareKey material, AES-KWP-wrapped under the master key.
+  absl::StatusOr<ProtectedKey> GenerateKey(const domain::KeySpec& spec) override;
+  absl::StatusOr<ProtectedKey> ImportKey(const domain::PrivateKeyParts& parts) override;
+  absl::StatusOr<domain::KeyOperationResult> RunKeyOperation(
+      domain::KeyType type, std::string_view wrapped,
+      const domain::KeyOperationRequest& request) override;
   absl::Status CheckHealth() override { return absl::OkStatus(); }
 
  private:
@@ -48,6 +58,8 @@ class SoftwareKeyStore : public KeyStore {
     void operator()(EVP_PKEY* pkey) const;
   };
   using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+  absl::StatusOr<ProtectedKey> Protect(const crypto::SoftwareKey& key);
 
   SoftwareKeyStore(SecretBytes master_key, PkeyPtr signing_key, std::string master_key_id,
                    std::string signing_public_key)

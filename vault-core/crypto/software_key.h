@@ -1,0 +1,59 @@
+#ifndef COFFER_VAULT_CORE_CRYPTO_SOFTWARE_KEY_H_
+#define COFFER_VAULT_CORE_CRYPTO_SOFTWARE_KEY_H_
+
+// Vault keys held in software (kty RSA, EC, oct), and the public-key half of every key's
+// operations, over OpenSSL. Outputs are what Azure Key Vault and OpenSSL produce byte for byte:
+// PKCS#1 v1.5 and PSS (salt = digest length) signatures over a caller's digest, raw r || s ECDSA
+// signatures, RSA1_5 / OAEP (SHA-1) / OAEP-256 ciphertexts, and AES GCM, CBC and key wrap.
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "lib/base/secret_bytes.h"
+#include "vault-core/domain/key.h"
+
+namespace coffer::crypto {
+
+// A software key's private material as it is stored (inside a sealed record): PKCS#8 DER for RSA
+// and EC, the raw key for oct.
+struct SoftwareKey {
+  domain::KeyType type = domain::KeyType::kRsa;
+  domain::Curve curve = domain::Curve::kNone;
+  SecretBytes material;
+};
+
+absl::StatusOr<SoftwareKey> GenerateSoftwareKey(const domain::KeySpec& spec);
+// From a JWK's private parts. INVALID_ARGUMENT when they are incomplete or do not form a key
+// (the RSA primes do not multiply to n, the EC point is not d's).
+absl::StatusOr<SoftwareKey> SoftwareKeyFromParts(const domain::PrivateKeyParts& parts);
+// INVALID_ARGUMENT when the material does not parse.
+absl::StatusOr<domain::PublicKey> PublicKeyOf(const SoftwareKey& key);
+// The RSA modulus or oct key size in bits; 0 for EC.
+absl::StatusOr<int> KeyBitsOf(const SoftwareKey& key);
+
+// Sign, decrypt and unwrapKey with the private key, and every operation of an oct key. The
+// request has passed domain::CheckAlgorithm and domain::CheckOperationInput; an encryption that
+// needs an IV finds it in `request.iv` (the caller draws it). Errors: INVALID_ARGUMENT when a
+// ciphertext or wrapped key does not decrypt (Azure's 400), INTERNAL when OpenSSL fails.
+absl::StatusOr<domain::KeyOperationResult> RunPrivate(const SoftwareKey& key,
+                                                      const domain::KeyOperationRequest& request);
+
+// Verify, and RSA encrypt and wrapKey, with the public key alone: how every RSA and EC key,
+// software or HSM, does them.
+absl::StatusOr<domain::KeyOperationResult> RunPublic(const domain::PublicKey& key,
+                                                     const domain::KeyOperationRequest& request);
+
+// For PKCS#11 backends, which sign digests with CKM_RSA_PKCS and decrypt OAEP-256 with raw RSA:
+// DER DigestInfo(hash OID) || digest, and the OAEP (SHA-256, MGF1-SHA-256, empty label) decoding
+// of a raw RSA block `em` of the modulus size, done in constant time by OpenSSL.
+std::string RsaDigestInfo(domain::Algorithm alg, std::string_view digest);
+absl::StatusOr<SecretBytes> DecodeOaepSha256(const SecretBytes& em);
+
+// ECDSA-Sig-Value DER <-> JWS's fixed-width r || s, `field_size` bytes each.
+absl::StatusOr<std::string> EcdsaDerToRaw(std::string_view der, std::size_t field_size);
+absl::StatusOr<std::string> EcdsaRawToDer(std::string_view raw);
+
+}  // namespace coffer::crypto
+
+#endif  // COFFER_VAULT_CORE_CRYPTO_SOFTWARE_KEY_H_
