@@ -12,6 +12,7 @@ import crypto from "node:crypto";
 
 import { ClientSecretCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
+import { KeyClient, CryptographyClient } from "@azure/keyvault-keys";
 
 function required(name) {
   const value = process.env[name];
@@ -31,6 +32,7 @@ export const env = {
 
 export const vaultHost = new URL(env.vaultUrl).hostname;
 export const apiVersion = "2026-04-01"; // what @azure/keyvault-secrets 4.12.0 sends
+export const keysApiVersion = "2025-07-01"; // what @azure/keyvault-keys 4.10.2 sends
 
 // Resolve *.coffer.test to loopback in-process; leave every other name to the real resolver.
 function lookup(hostname, options, callback) {
@@ -63,8 +65,25 @@ export function secretClient(cred = credential()) {
   return new SecretClient(env.vaultUrl, cred, clientOptions);
 }
 
+export function limitedCredential() {
+  return credential(env.limitedClientId, env.limitedClientSecret);
+}
+
 export function limitedClient() {
-  return secretClient(credential(env.limitedClientId, env.limitedClientSecret));
+  return secretClient(limitedCredential());
+}
+
+// The keys SDK writes its user-agent prefix into the options object it is given (KeyClient's
+// constructor and RemoteCryptographyProvider), so each client gets a fresh copy; a shared one
+// would grow by one prefix per client.
+export function keyClient(cred = credential()) {
+  return new KeyClient(env.vaultUrl, cred, { ...clientOptions });
+}
+
+// keyOrId: a KeyVaultKey (used as is, no GET) or a key id (the client GETs the key before its
+// first operation, and falls back to remote-only on a 403).
+export function cryptoClient(keyOrId, cred = credential()) {
+  return new CryptographyClient(keyOrId, cred, { ...clientOptions });
 }
 
 // Secret names unique to this run and test: `prefix-<8 hex>`.
@@ -124,6 +143,33 @@ export function rawRequest(method, path, { token, headers = {}, body } = {}) {
     if (body !== undefined) req.write(body);
     req.end();
   });
+}
+
+// POST {kid}/{op} by hand (op: encrypt, decrypt, sign, verify, wrapkey, unwrapkey), for what the
+// CryptographyClient would refuse or compute itself without asking Coffer: operations missing
+// from key_ops, keys outside their nbf/exp window, RSA1_5 and RSA-OAEP encryption. Binary
+// fields of `body` go as base64url (b64url below).
+export function rawKeyOperation(kid, op, body, token) {
+  const path = `${new URL(kid).pathname}/${op}?api-version=${keysApiVersion}`;
+  return rawRequest("POST", path, { token, body: JSON.stringify(body) });
+}
+
+export function b64url(bytes) {
+  return Buffer.from(bytes).toString("base64url");
+}
+
+// A node KeyObject for the public half of a JsonWebKey as the keys SDK returns it (binary
+// fields as Uint8Array). Node validates the numbers (an EC point must be on its curve) and
+// names secp256k1 by its JOSE name, where Azure says P-256K.
+export function publicKeyFromJwk(jwk) {
+  if (jwk.kty === "RSA" || jwk.kty === "RSA-HSM") {
+    return crypto.createPublicKey({ key: { kty: "RSA", n: b64url(jwk.n), e: b64url(jwk.e) }, format: "jwk" });
+  }
+  if (jwk.kty === "EC" || jwk.kty === "EC-HSM") {
+    const crv = jwk.crv === "P-256K" ? "secp256k1" : jwk.crv;
+    return crypto.createPublicKey({ key: { kty: "EC", crv, x: b64url(jwk.x), y: b64url(jwk.y) }, format: "jwk" });
+  }
+  throw new Error(`no public key for kty ${jwk.kty}`);
 }
 
 // Parses a WWW-Authenticate value the way @azure/keyvault-common 2.1.0 does.

@@ -15,6 +15,7 @@ namespace coffer::domain {
 
 namespace reason {
 inline constexpr const char kSecretDisabled[] = "SecretDisabled";
+inline constexpr const char kKeyDisabled[] = "KeyDisabled";
 inline constexpr const char kObjectIsDeletedButRecoverable[] = "ObjectIsDeletedButRecoverable";
 inline constexpr const char kPurgeProtected[] = "PurgeProtected";
 inline constexpr const char kAccessDenied[] = "AccessDenied";

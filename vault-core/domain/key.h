@@ -103,6 +103,7 @@ absl::Status CheckOperationInput(int bits, const KeyOperationRequest& request);
 
 // Its answer: `value` is the ciphertext, plaintext, signature or wrapped/unwrapped key.
 struct KeyOperationResult {
+  std::string name, version;  // the key version that did the work (the latest, if none was named)
   SecretBytes value;
   std::string iv, tag;  // what encryption chose (GCM, CBC)
   bool verified = false;

@@ -5,10 +5,13 @@
 namespace coffer::server {
 
 Purger::Purger(service::VaultService& vaults, service::SecretService& secrets, Clock& clock,
-               absl::Duration interval, service::ServingCertificates* certificates)
+               absl::Duration interval, service::ServingCertificates* certificates,
+               service::KeyService* keys, audit::AuditLog* audit)
     : vaults_(vaults),
       secrets_(secrets),
       certificates_(certificates),
+      keys_(keys),
+      audit_(audit),
       clock_(clock),
       interval_(interval) {
   thread_ = std::thread([this] { Run(); });
@@ -63,8 +66,37 @@ int Purger::PurgeOnce() {
     if (!count.ok()) {
       COFFER_LOG(kVault, warn, "purging vault {}: {}", vault.name, count.status().ToString());
     }
+    if (keys_ != nullptr) purged += KeysPass(vault);
   }
   return purged;
+}
+
+int Purger::KeysPass(const domain::Vault& vault) {
+  auto purged = keys_->PurgeDue(vault);
+  if (!purged.ok()) {
+    COFFER_LOG(kVault, warn, "purging keys of vault {}: {}", vault.name,
+               purged.status().ToString());
+  }
+  auto record = [&](const char* event, const std::string& name, const std::string& version) {
+    if (audit_ == nullptr) return;
+    audit::AuditRecord r;
+    r.principal = "coffer:rotation-policy";
+    r.vault = vault.name;
+    r.operation = event;
+    r.object = "keys/" + name + "/" + version;
+    r.result = "OK";
+    absl::Status written = audit_->Append(r);
+    if (!written.ok()) {
+      COFFER_LOG(kAudit, err, "{} of key {} in vault {} is not in the audit log: {}", event, name,
+                 vault.name, written.ToString());
+    }
+  };
+  auto rotated = keys_->RotateDue(vault, record);
+  if (!rotated.ok()) {
+    COFFER_LOG(kVault, warn, "rotating keys of vault {}: {}", vault.name,
+               rotated.status().ToString());
+  }
+  return purged.ok() ? *purged : 0;
 }
 
 }  // namespace coffer::server

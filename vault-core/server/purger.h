@@ -5,20 +5,25 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "vault-core/audit/audit_log.h"
+#include "vault-core/service/key_service.h"
 #include "vault-core/service/secret_service.h"
 #include "vault-core/service/serving_certificates.h"
 #include "vault-core/service/vault_service.h"
 
 namespace coffer::server {
 
-// Purges, at start and then every `interval`, the soft-deleted secrets and vaults whose
-// retention has run out, and (with `certificates`) reissues live vaults' serving certificates
-// near their end or issued by another CA.
+// The background job. At start and then every `interval`: purges the soft-deleted secrets,
+// keys and vaults whose retention has run out; rotates keys whose rotation policy says so and
+// records Notify triggers, both in the audit log (with `keys` and `audit`); and (with
+// `certificates`) reissues live vaults' serving certificates near their end or issued by
+// another CA.
 // Owns one thread; the destructor stops it and waits.
 class Purger {
  public:
   Purger(service::VaultService& vaults, service::SecretService& secrets, Clock& clock,
-         absl::Duration interval, service::ServingCertificates* certificates = nullptr);
+         absl::Duration interval, service::ServingCertificates* certificates = nullptr,
+         service::KeyService* keys = nullptr, audit::AuditLog* audit = nullptr);
   ~Purger();
 
   // One pass; what the thread runs. Returns how many objects and vaults went.
@@ -26,10 +31,13 @@ class Purger {
 
  private:
   void Run();
+  int KeysPass(const domain::Vault& vault);
 
   service::VaultService& vaults_;
   service::SecretService& secrets_;
   service::ServingCertificates* const certificates_;
+  service::KeyService* const keys_;
+  audit::AuditLog* const audit_;
   Clock& clock_;
   const absl::Duration interval_;
   absl::Mutex mu_;

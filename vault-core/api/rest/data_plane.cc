@@ -208,28 +208,47 @@ http::Response DataPlane::ServeVault(const http::Request& request, const domain:
   }
   if (newer) COFFER_LOG(kVault, debug, "api-version {} served as the latest", version->second);
 
-  auto route = RouteSecrets(request.method, request.path);
-  if (!route.has_value()) {
-    return AzureError(404, "NotFound", "This vault serves no such path.");
-  }
-  if (!route->ok()) return AzureError(route->status(), "NotFound", request_id);
-  const SecretRoute& r = **route;
-  record.operation = OperationName(r.op);
-  record.object = r.name.empty() ? "secrets" : "secrets/" + r.name;
-  if (!r.version.empty()) record.object += "/" + r.version;
-
-  auto allowed = deps_.policies.Allowed(vault.id, *principal, domain::ObjectKind::kSecrets,
-                                        RequiredPermission(r.op));
-  if (!allowed.ok()) return AzureError(allowed.status(), "NotFound", request_id);
-  if (!*allowed) {
-    return AzureError(403, "Forbidden",
-                      "The principal '" + *principal + "' does not have secrets " +
-                          RequiredPermission(r.op) + " permission on key vault '" + vault.name +
-                          "'.",
-                      "AccessDenied");
-  }
   std::string base_url = scheme_ + "://" + std::string(request.headers.Get("Host").value_or(""));
-  return secrets_api_.Serve(r, request, vault, base_url, version->second, request_id);
+  if (auto route = RouteSecrets(request.method, request.path)) {
+    if (!route->ok()) return AzureError(route->status(), "NotFound", request_id);
+    const SecretRoute& r = **route;
+    record.operation = OperationName(r.op);
+    record.object = r.name.empty() ? "secrets" : "secrets/" + r.name;
+    if (!r.version.empty()) record.object += "/" + r.version;
+    if (auto denied = Authorize(vault, *principal, domain::ObjectKind::kSecrets,
+                                RequiredPermission(r.op), request_id)) {
+      return std::move(*denied);
+    }
+    return secrets_api_.Serve(r, request, vault, base_url, version->second, request_id);
+  }
+  if (auto route = RouteKeys(request.method, request.path)) {
+    if (!route->ok()) return AzureError(route->status(), "NotFound", request_id);
+    const KeyRoute& r = **route;
+    record.operation = OperationName(r.op);
+    record.object = r.name.empty() ? "keys" : "keys/" + r.name;
+    if (!r.version.empty()) record.object += "/" + r.version;
+    if (auto denied = Authorize(vault, *principal, domain::ObjectKind::kKeys,
+                                RequiredPermission(r.op), request_id)) {
+      return std::move(*denied);
+    }
+    return keys_api_.Serve(r, request, vault, base_url, version->second, request_id);
+  }
+  return AzureError(404, "NotFound", "This vault serves no such path.");
+}
+
+std::optional<http::Response> DataPlane::Authorize(const domain::Vault& vault,
+                                                   const std::string& principal,
+                                                   domain::ObjectKind kind,
+                                                   const char* permission,
+                                                   const std::string& request_id) {
+  auto allowed = deps_.policies.Allowed(vault.id, principal, kind, permission);
+  if (!allowed.ok()) return AzureError(allowed.status(), "NotFound", request_id);
+  if (*allowed) return std::nullopt;
+  return AzureError(403, "Forbidden",
+                    "The principal '" + principal + "' does not have " +
+                        domain::ObjectKindName(kind) + " " + permission +
+                        " permission on key vault '" + vault.name + "'.",
+                    "AccessDenied");
 }
 
 }  // namespace coffer::api::rest

@@ -7,6 +7,7 @@
 
 #include "lib/base/clock.h"
 #include "lib/http/http.h"
+#include "vault-core/api/rest/keys_api.h"
 #include "vault-core/api/rest/secrets_api.h"
 #include "vault-core/api/rest/token_api.h"
 #include "vault-core/audit/audit_log.h"
@@ -20,6 +21,7 @@ namespace coffer::api::rest {
 struct DataPlaneDeps {
   service::VaultService& vaults;
   service::SecretService& secrets;
+  service::KeyService& keys;
   service::PolicyService& policies;
   service::PrincipalService& principals;
   identity::TokenVerifier& verifier;
@@ -40,7 +42,8 @@ class DataPlane : public http::Handler {
       : deps_(deps),
         authority_(std::move(authority)),
         scheme_(std::move(scheme)),
-        secrets_api_(deps.secrets) {}
+        secrets_api_(deps.secrets),
+        keys_api_(deps.keys) {}
 
   std::optional<http::Response> OnHeaders(const http::Request& head) override;
   // Answers once the call's audit record is durable, without holding the calling thread.
@@ -60,6 +63,10 @@ class DataPlane : public http::Handler {
   http::Response Challenge(const std::string& resource, std::string_view message);
   http::Response ServeVault(const http::Request& request, const domain::Vault& vault,
                             const std::string& request_id, audit::AuditRecord& record);
+  // The 403 to send when the principal lacks `permission` on `kind` in the vault, else nullopt.
+  std::optional<http::Response> Authorize(const domain::Vault& vault, const std::string& principal,
+                                          domain::ObjectKind kind, const char* permission,
+                                          const std::string& request_id);
   static void Stamp(const http::Request& request, const std::string& request_id,
                     http::Response& response);
 
@@ -67,6 +74,7 @@ class DataPlane : public http::Handler {
   const Authority authority_;
   const std::string scheme_;  // "https" (or "http" behind a TLS-terminating proxy / in tests)
   SecretsApi secrets_api_;
+  KeysApi keys_api_;
 };
 
 // "https://vault.example" for the vault host "prod.vault.example": what its tokens are for.

@@ -1,111 +1,14 @@
 #include "vault-core/api/rest/secret_json.h"
 
-#include <limits>
-#include <set>
-
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
 #include "nlohmann/json.hpp"
+#include "vault-core/api/rest/object_json.h"
 
 namespace coffer::api::rest {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::size_t kMaxTags = 15;
-
-absl::Status Bad(const std::string& message) { return absl::InvalidArgumentError(message); }
-
-absl::StatusOr<json> ParseObject(std::string_view body) {
-  json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return Bad("The request body is not valid JSON.");
-  if (!doc.is_object()) return Bad("The request body must be a JSON object.");
-  return doc;
-}
-
-absl::Status OnlyKnownFields(const json& object, const std::set<std::string>& known,
-                             const std::string& where) {
-  for (const auto& [key, value] : object.items()) {
-    if (known.count(key) == 0) return Bad("Unknown field '" + where + key + "'.");
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::optional<absl::Time>> ParseTime(const json& value, const std::string& field) {
-  if (value.is_null()) return std::optional<absl::Time>();
-  // 0 means "unset" in storage, and unsigned values beyond int64 would wrap: both refused.
-  bool in_range = value.is_number_integer() &&
-                  !(value.is_number_unsigned() &&
-                    value.get<std::uint64_t>() >
-                        static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) &&
-                  value.get<std::int64_t>() > 0;
-  if (!in_range) return Bad("'" + field + "' must be a positive integer (Unix seconds).");
-  return std::optional<absl::Time>(absl::FromUnixSeconds(value.get<std::int64_t>()));
-}
-
-absl::StatusOr<domain::Tags> ParseTags(const json& value) {
-  if (!value.is_object()) return Bad("'tags' must be an object of strings.");
-  if (value.size() > kMaxTags) return Bad("At most 15 tags are allowed.");
-  domain::Tags tags;
-  for (const auto& [key, v] : value.items()) {
-    if (!v.is_string()) return Bad("Tag '" + key + "' must have a string value.");
-    if (key.size() > 512 || v.get_ref<const std::string&>().size() > 256) {
-      return Bad("Tag names are limited to 512 characters and values to 256.");
-    }
-    tags[key] = v.get<std::string>();
-  }
-  return tags;
-}
-
-// The writable attributes; the read-only ones a client may echo back are accepted and ignored.
-struct Attributes {
-  std::optional<bool> enabled;
-  std::optional<std::optional<absl::Time>> not_before;
-  std::optional<std::optional<absl::Time>> expires;
-};
-
-absl::StatusOr<Attributes> ParseAttributes(const json& value) {
-  if (!value.is_object()) return Bad("'attributes' must be an object.");
-  COFFER_RETURN_IF_ERROR(OnlyKnownFields(
-      value, {"enabled", "nbf", "exp", "created", "updated", "recoveryLevel", "recoverableDays"},
-      "attributes."));
-  Attributes out;
-  if (value.contains("enabled")) {
-    if (!value["enabled"].is_boolean()) return Bad("'attributes.enabled' must be a boolean.");
-    out.enabled = value["enabled"].get<bool>();
-  }
-  if (value.contains("nbf")) {
-    COFFER_ASSIGN_OR_RETURN(out.not_before, ParseTime(value["nbf"], "attributes.nbf"));
-  }
-  if (value.contains("exp")) {
-    COFFER_ASSIGN_OR_RETURN(out.expires, ParseTime(value["exp"], "attributes.exp"));
-  }
-  return out;
-}
-
-void WriteAttributes(JsonWriter& w, const domain::Vault& vault, const domain::ObjectAttributes& a) {
-  w.BeginObject().Key("enabled").Bool(a.enabled);
-  if (a.not_before) w.Key("nbf").Int(absl::ToUnixSeconds(*a.not_before));
-  if (a.expires) w.Key("exp").Int(absl::ToUnixSeconds(*a.expires));
-  w.Key("created")
-      .Int(absl::ToUnixSeconds(a.created))
-      .Key("updated")
-      .Int(absl::ToUnixSeconds(a.updated))
-      .Key("recoveryLevel")
-      .String(vault.RecoveryLevel())
-      .Key("recoverableDays")
-      .Int(vault.soft_delete_retention_days)
-      .EndObject();
-}
-
-void WriteId(JsonWriter& w, std::string_view base_url, std::string_view collection,
-             const std::string& name, const std::string& version) {
-  std::string id;
-  id.reserve(base_url.size() + collection.size() + name.size() + version.size() + 3);
-  id.append(base_url).append("/").append(collection).append("/").append(name);
-  if (!version.empty()) id.append("/").append(version);
-  w.String(id);
-}
 
 // The members every bundle and item has; the caller opens and closes the object.
 void WriteCommon(JsonWriter& w, std::string_view base_url, const domain::Vault& vault,

@@ -6,24 +6,11 @@
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
 #include "vault-core/api/rest/azure_errors.h"
+#include "vault-core/api/rest/rest_helpers.h"
 #include "vault-core/api/rest/secret_json.h"
 
 namespace coffer::api::rest {
 namespace {
-
-constexpr std::size_t kMaxPageSize = 25;
-
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  path.remove_prefix(1);  // the leading '/'
-  while (true) {
-    std::size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
 
 absl::StatusOr<SecretRoute> Routed(SecretOp op, std::string_view name = {},
                                    std::string_view version = {}) {
@@ -56,53 +43,6 @@ absl::StatusOr<SecretRoute> RouteDeleted(std::string_view m,
   if (n == 2 && m == "DELETE") return Routed(SecretOp::kPurge, s[1]);
   if (n == 3 && s[2] == "recover" && m == "POST") return Routed(SecretOp::kRecover, s[1]);
   return BadShape();
-}
-
-// A 200 whose JSON body `write` puts out.
-template <class Write>
-http::Response JsonOk(Write&& write) {
-  std::string body;
-  body.reserve(512);
-  JsonWriter w(&body);
-  write(w);
-  return http::Response::Json(200, std::move(body));
-}
-
-// maxresults (1..25, default 25) and the continuation from $skiptoken.
-absl::Status PageParams(const http::Request& request, std::size_t* max_results,
-                        std::string* continuation) {
-  *max_results = kMaxPageSize;
-  auto max = request.query.find("maxresults");
-  if (max != request.query.end()) {
-    int n = 0;
-    if (!absl::SimpleAtoi(max->second, &n) || n < 1 || n > static_cast<int>(kMaxPageSize)) {
-      return absl::InvalidArgumentError("maxresults must be between 1 and 25.");
-    }
-    *max_results = static_cast<std::size_t>(n);
-  }
-  auto token = request.query.find("$skiptoken");
-  if (token != request.query.end()) {
-    auto decoded = Base64UrlDecode(token->second);
-    if (!decoded.has_value()) return absl::InvalidArgumentError("$skiptoken is not valid.");
-    *continuation = *decoded;
-  }
-  return absl::OkStatus();
-}
-
-// The absolute link to the next page, or null on the last one.
-void WriteNextLink(JsonWriter& w, std::string_view base_url, const http::Request& request,
-                   std::string_view api_version, const std::string& continuation) {
-  w.Key("nextLink");
-  if (continuation.empty()) {
-    w.Raw("null");
-    return;
-  }
-  std::string link = std::string(base_url) + request.path +
-                     "?api-version=" + std::string(api_version) +
-                     "&$skiptoken=" + Base64UrlEncode(continuation);
-  auto max = request.query.find("maxresults");
-  if (max != request.query.end()) link += "&maxresults=" + max->second;
-  w.String(link);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "lib/testing/temp_dir.h"
 #include "vault-core/envelope/vault_keys.h"
 #include "vault-core/keystore/software/software_keystore.h"
+#include "vault-core/service/key_service.h"
 #include "vault-core/service/policy_service.h"
 #include "vault-core/service/principal_service.h"
 #include "vault-core/service/secret_service.h"
@@ -30,6 +31,7 @@ class ServicesFixture : public ::testing::Test {
         keys_(*hsm_, *cached_, clock_),
         vaults_(std::move(*VaultService::Create(*cached_, keys_, clock_))),
         secrets_(*cached_, keys_, clock_),
+        key_service_(*cached_, keys_, *hsm_, clock_),
         policies_(std::move(*PolicyService::Create(*cached_))),
         principals_(std::move(*PrincipalService::Create(*cached_, clock_))) {}
 
@@ -41,6 +43,7 @@ class ServicesFixture : public ::testing::Test {
   envelope::VaultKeys keys_;
   std::unique_ptr<VaultService> vaults_;
   SecretService secrets_;
+  KeyService key_service_;
   std::unique_ptr<PolicyService> policies_;
   std::unique_ptr<PrincipalService> principals_;
 };

@@ -1,0 +1,60 @@
+#include "vault-core/api/rest/rest_helpers.h"
+
+#include "absl/strings/numbers.h"
+#include "lib/base/base64.h"
+
+namespace coffer::api::rest {
+namespace {
+
+constexpr std::size_t kMaxPageSize = 25;
+
+}  // namespace
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  path.remove_prefix(1);  // the leading '/'
+  while (true) {
+    std::size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+absl::Status PageParams(const http::Request& request, std::size_t* max_results,
+                        std::string* continuation) {
+  *max_results = kMaxPageSize;
+  auto max = request.query.find("maxresults");
+  if (max != request.query.end()) {
+    int n = 0;
+    if (!absl::SimpleAtoi(max->second, &n) || n < 1 || n > static_cast<int>(kMaxPageSize)) {
+      return absl::InvalidArgumentError("maxresults must be between 1 and 25.");
+    }
+    *max_results = static_cast<std::size_t>(n);
+  }
+  auto token = request.query.find("$skiptoken");
+  if (token != request.query.end()) {
+    auto decoded = Base64UrlDecode(token->second);
+    if (!decoded.has_value()) return absl::InvalidArgumentError("$skiptoken is not valid.");
+    *continuation = *decoded;
+  }
+  return absl::OkStatus();
+}
+
+void WriteNextLink(JsonWriter& w, std::string_view base_url, const http::Request& request,
+                   std::string_view api_version, const std::string& continuation) {
+  w.Key("nextLink");
+  if (continuation.empty()) {
+    w.Raw("null");
+    return;
+  }
+  std::string link = std::string(base_url) + request.path +
+                     "?api-version=" + std::string(api_version) +
+                     "&$skiptoken=" + Base64UrlEncode(continuation);
+  auto max = request.query.find("maxresults");
+  if (max != request.query.end()) link += "&maxresults=" + max->second;
+  w.String(link);
+}
+
+}  // namespace coffer::api::rest

@@ -1,0 +1,119 @@
+#ifndef COFFER_VAULT_CORE_SERVICE_KEY_SERVICE_H_
+#define COFFER_VAULT_CORE_SERVICE_KEY_SERVICE_H_
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "lib/base/clock.h"
+#include "vault-core/domain/key.h"
+#include "vault-core/domain/vault.h"
+#include "vault-core/envelope/vault_keys.h"
+#include "vault-core/keystore/keystore.h"
+#include "vault-core/service/page.h"
+#include "vault-core/service/versioned_objects.h"
+#include "vault-core/storage/storage.h"
+
+namespace coffer::service {
+
+// Vault keys with Azure Key Vault's semantics. Software keys (kty RSA, EC, oct) are made and
+// used by OpenSSL and stored sealed under the vault's data key; HSM keys (RSA-HSM, EC-HSM,
+// oct-HSM, premium vaults only) are made and used inside the key store, and what is stored
+// (sealed as well) is only the blob the HSM wrapped. Private parts are never returned.
+// Cryptographic calls enforce the version's `enabled`, its key_ops, and its validity window for
+// encrypt, wrapKey and sign (decrypt, unwrapKey and verify are never blocked by dates, so nobody
+// is locked out of their data). Callers have authorised the call.
+//
+// Thread-safe. Errors as VersionedObjects, plus INVALID_ARGUMENT (bad spec, JWK, algorithm or
+// input: Azure's 400) and PERMISSION_DENIED (disabled, outside its window, or an operation not
+// in key_ops: Azure's 403).
+class KeyService {
+ public:
+  KeyService(storage::Store& store, envelope::VaultKeys& keys, keystore::KeyStore& keystore,
+             Clock& clock)
+      : objects_(store, keys, clock, {"keys", "deletedkeys", "keyversions", "Key", "keypolicies"}),
+        store_(store),
+        keys_(keys),
+        keystore_(keystore),
+        clock_(clock) {}
+
+  absl::StatusOr<domain::Key> Create(const domain::Vault& vault, std::string_view name,
+                                     domain::KeySpec spec, bool hsm,
+                                     const domain::KeyCreateOptions& options);
+  absl::StatusOr<domain::Key> Import(const domain::Vault& vault, std::string_view name,
+                                     const domain::PrivateKeyParts& parts, bool hsm,
+                                     const domain::KeyCreateOptions& options);
+  // `version` empty: the latest. Works on a disabled key (only its operations are refused).
+  absl::StatusOr<domain::Key> Get(const domain::Vault& vault, std::string_view name,
+                                  std::string_view version);
+  absl::StatusOr<domain::Key> Update(const domain::Vault& vault, std::string_view name,
+                                     std::string_view version, const domain::KeyUpdate& update);
+  absl::StatusOr<Page<domain::KeyProperties>> List(const domain::Vault& vault,
+                                                   const std::string& continuation,
+                                                   std::size_t max_results);
+  absl::StatusOr<Page<domain::KeyProperties>> ListVersions(const domain::Vault& vault,
+                                                           std::string_view name,
+                                                           const std::string& continuation,
+                                                           std::size_t max_results);
+
+  absl::StatusOr<domain::DeletedKey> Delete(const domain::Vault& vault, std::string_view name);
+  absl::StatusOr<domain::DeletedKey> GetDeleted(const domain::Vault& vault,
+                                                std::string_view name);
+  absl::StatusOr<Page<domain::DeletedKey>> ListDeleted(const domain::Vault& vault,
+                                                       const std::string& continuation,
+                                                       std::size_t max_results);
+  absl::StatusOr<domain::Key> Recover(const domain::Vault& vault, std::string_view name);
+  absl::Status Purge(const domain::Vault& vault, std::string_view name);
+  absl::StatusOr<int> PurgeDue(const domain::Vault& vault);
+
+  // Every version and the rotation policy, sealed under the installation's backup key. An HSM
+  // key's versions stay wrapped by this installation's master key, so a backup restores into
+  // this installation (any vault of a premium SKU) and nowhere else.
+  absl::StatusOr<std::string> Backup(const domain::Vault& vault, std::string_view name);
+  absl::StatusOr<domain::Key> Restore(const domain::Vault& vault, std::string_view blob);
+
+  // A new version of the same type, size or curve, with the latest's key_ops and tags; with the
+  // rotation policy's expiryTime, it expires that long after now.
+  absl::StatusOr<domain::Key> Rotate(const domain::Vault& vault, std::string_view name);
+  // Azure's default (Notify 30 days before expiry) when none was set.
+  absl::StatusOr<domain::RotationPolicy> GetRotationPolicy(const domain::Vault& vault,
+                                                           std::string_view name);
+  absl::StatusOr<domain::RotationPolicy> SetRotationPolicy(const domain::Vault& vault,
+                                                           std::string_view name,
+                                                           const domain::RotationPolicy& policy);
+
+  // The background job's pass over one vault: rotates each key whose policy's Rotate trigger
+  // has come, and fires each Notify trigger once per version. Both are reported through
+  // `event` ("KeyRotate" with the new version, "KeyNearExpiry"), for the audit log. Returns how
+  // many keys were rotated.
+  using EventFn = std::function<void(const char* event, const std::string& name,
+                                     const std::string& version)>;
+  absl::StatusOr<int> RotateDue(const domain::Vault& vault, const EventFn& event);
+
+  absl::StatusOr<domain::KeyOperationResult> Run(const domain::Vault& vault,
+                                                 std::string_view name, std::string_view version,
+                                                 domain::KeyOperationRequest request);
+
+  // `count` (1 to 128) bytes from OpenSSL's CSPRNG, which the kernel seeds.
+  absl::StatusOr<std::string> RandomBytes(int count);
+
+ private:
+  absl::StatusOr<domain::Key> AddVersion(const domain::Vault& vault, std::string_view name,
+                                         const domain::KeySpec& spec, bool hsm,
+                                         const domain::KeyCreateOptions& options);
+  absl::StatusOr<domain::Key> Save(const domain::Vault& vault, std::string_view name,
+                                    domain::KeyType type, bool hsm, std::string material,
+                                    const domain::PublicKey& public_key, int bits,
+                                    const domain::KeyCreateOptions& options);
+
+  VersionedObjects objects_;
+  storage::Store& store_;
+  envelope::VaultKeys& keys_;
+  keystore::KeyStore& keystore_;
+  Clock& clock_;
+};
+
+}  // namespace coffer::service
+
+#endif  // COFFER_VAULT_CORE_SERVICE_KEY_SERVICE_H_

@@ -1,0 +1,398 @@
+#include "vault-core/service/versioned_objects.h"
+
+#include "absl/strings/str_cat.h"
+#include "coffer/storage/v1/records.pb.h"
+#include "lib/base/absl_compat.h"
+#include "lib/base/status.h"
+#include "vault-core/crypto/random.h"
+#include "vault-core/domain/errors.h"
+#include "vault-core/domain/names.h"
+#include "vault-core/service/retry.h"
+#include "vault-core/service/secret_records.h"
+
+namespace coffer::service {
+namespace {
+
+using storage::kMustNotExist;
+using storage::Precondition;
+using storage::Write;
+using storage::v1::SecretHeadRecord;
+
+absl::StatusOr<SecretHeadRecord> ParseHead(std::string_view bytes) {
+  SecretHeadRecord head;
+  if (!head.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("stored object head is not parseable");
+  }
+  return head;
+}
+
+std::string DisplayName(const SecretHeadRecord& head, std::string_view requested) {
+  return head.name().empty() ? std::string(requested) : head.name();
+}
+
+}  // namespace
+
+std::string VersionedObjects::LivePrefix(std::string_view vault_id) const {
+  return absl::StrCat("v/", AsAbsl(vault_id), "/", kind_.collection, "/");
+}
+std::string VersionedObjects::DeletedPrefix(std::string_view vault_id) const {
+  return absl::StrCat("v/", AsAbsl(vault_id), "/", kind_.deleted_collection, "/");
+}
+std::string VersionedObjects::HeadKey(std::string_view vault_id, std::string_view name) const {
+  return LivePrefix(vault_id) + records::Canonical(name);
+}
+std::string VersionedObjects::DeletedKey(std::string_view vault_id, std::string_view name) const {
+  return DeletedPrefix(vault_id) + records::Canonical(name);
+}
+std::string VersionedObjects::CompanionPrefix(std::string_view vault_id) const {
+  return absl::StrCat("v/", AsAbsl(vault_id), "/", kind_.companion_collection, "/");
+}
+std::string VersionedObjects::CompanionKey(std::string_view vault_id,
+                                           std::string_view name) const {
+  return CompanionPrefix(vault_id) + records::Canonical(name);
+}
+std::string VersionedObjects::VersionPrefix(std::string_view vault_id,
+                                            std::string_view name) const {
+  return absl::StrCat("v/", AsAbsl(vault_id), "/", kind_.versions_collection, "/",
+                      records::Canonical(name), "/");
+}
+std::string VersionedObjects::VersionKey(std::string_view vault_id, std::string_view name,
+                                         std::string_view version) const {
+  return VersionPrefix(vault_id, name) + std::string(version);
+}
+
+absl::Status VersionedObjects::NotFound(std::string_view name, std::string_view version) const {
+  std::string id =
+      version.empty() ? std::string(name) : absl::StrCat(AsAbsl(name), "/", AsAbsl(version));
+  return absl::NotFoundError(absl::StrCat("A ", kind_.title, " with (name/id) ", id,
+                                          " was not found in this key vault."));
+}
+
+absl::Status VersionedObjects::DeletedNotFound(std::string_view name) const {
+  return absl::NotFoundError(absl::StrCat("Deleted ", kind_.title, " not found: ", AsAbsl(name)));
+}
+
+absl::Status VersionedObjects::IsDeleted(std::string_view name) const {
+  return domain::WithReason(
+      absl::AlreadyExistsError(absl::StrCat(
+          kind_.title, " ", AsAbsl(name),
+          " is currently in a deleted but recoverable state, and its name cannot be reused; in "
+          "this state, the ",
+          kind_.title, " can only be recovered or purged.")),
+      domain::reason::kObjectIsDeletedButRecoverable);
+}
+
+absl::StatusOr<StoredVersion> VersionedObjects::Get(const domain::Vault& vault,
+                                                    std::string_view name,
+                                                    std::string_view version) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  if (!version.empty()) COFFER_RETURN_IF_ERROR(domain::ValidateVersion(version));
+  auto head_entry = store_.Get(HeadKey(vault.id, name));
+  if (absl::IsNotFound(head_entry.status())) return NotFound(name, version);
+  if (!head_entry.ok()) return head_entry.status();
+  COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(head_entry->value));
+  StoredVersion out;
+  out.name = DisplayName(head, name);
+  out.version = version.empty() ? head.latest_version() : std::string(version);
+  out.head_revision = head_entry->revision;
+  auto entry = store_.Get(VersionKey(vault.id, name, out.version));
+  if (absl::IsNotFound(entry.status())) return NotFound(name, version);
+  if (!entry.ok()) return entry.status();
+  out.version_revision = entry->revision;
+  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
+  COFFER_ASSIGN_OR_RETURN(
+      out.record,
+      sealer->Open({vault.id, absl::StrCat(kind_.collection, "/", records::Canonical(name)),
+                    out.version},
+                   entry->value));
+  return out;
+}
+
+absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
+                                                    std::string_view name,
+                                                    const SecretBytes& record) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
+  const std::string head_key = HeadKey(vault.id, name);
+  const std::string deleted_key = DeletedKey(vault.id, name);
+  const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(name));
+  return RetryOnConflict([&]() -> absl::StatusOr<StoredVersion> {
+    if (store_.Get(deleted_key).ok()) return IsDeleted(name);
+    auto head = store_.Get(head_key);
+    if (!head.ok() && !absl::IsNotFound(head.status())) return head.status();
+    SecretHeadRecord new_head;
+    new_head.set_name(std::string(name));
+    if (head.ok()) {
+      COFFER_ASSIGN_OR_RETURN(SecretHeadRecord old, ParseHead(head->value));
+      new_head.set_name(DisplayName(old, name));
+    }
+    StoredVersion out;
+    out.name = new_head.name();
+    out.version = crypto::RandomHex(16);
+    COFFER_ASSIGN_OR_RETURN(std::string sealed,
+                            sealer->Seal({vault.id, object, out.version}, record.reveal()));
+    new_head.set_latest_version(out.version);
+    COFFER_RETURN_IF_ERROR(
+        store_
+            .Commit({Precondition{head_key, head.ok() ? head->revision : kMustNotExist},
+                     Precondition{deleted_key, kMustNotExist}},
+                    {Write::Put(VersionKey(vault.id, name, out.version), sealed),
+                     Write::Put(head_key, new_head.SerializeAsString())})
+            .status());
+    return out;
+  });
+}
+
+absl::Status VersionedObjects::Replace(const domain::Vault& vault, const StoredVersion& loaded,
+                                       const SecretBytes& record) {
+  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
+  const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(loaded.name));
+  COFFER_ASSIGN_OR_RETURN(std::string sealed,
+                          sealer->Seal({vault.id, object, loaded.version}, record.reveal()));
+  const std::string version_key = VersionKey(vault.id, loaded.name, loaded.version);
+  return store_
+      .Commit({Precondition{version_key, loaded.version_revision},
+               Precondition{HeadKey(vault.id, loaded.name), loaded.head_revision}},
+              {Write::Put(version_key, sealed)})
+      .status();
+}
+
+absl::StatusOr<StoredVersion> VersionedObjects::FromHead(const domain::Vault& vault,
+                                                         std::string_view name,
+                                                         const storage::Entry& head_entry) {
+  COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(head_entry.value));
+  COFFER_ASSIGN_OR_RETURN(auto entry,
+                          store_.Get(VersionKey(vault.id, name, head.latest_version())));
+  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
+  StoredVersion out;
+  out.name = DisplayName(head, name);
+  out.version = head.latest_version();
+  out.head_revision = head_entry.revision;
+  out.version_revision = entry.revision;
+  if (head.deleted() != 0) {
+    out.deleted = absl::FromUnixSeconds(head.deleted());
+    out.scheduled_purge = absl::FromUnixSeconds(head.scheduled_purge());
+  }
+  COFFER_ASSIGN_OR_RETURN(
+      out.record,
+      sealer->Open({vault.id, absl::StrCat(kind_.collection, "/", records::Canonical(name)),
+                    out.version},
+                   entry.value));
+  return out;
+}
+
+absl::StatusOr<Page<StoredVersion>> VersionedObjects::ListLatest(const domain::Vault& vault,
+                                                                 const std::string& continuation,
+                                                                 std::size_t max_results) {
+  const std::string prefix = LivePrefix(vault.id);
+  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, continuation, max_results}));
+  Page<StoredVersion> page;
+  for (const auto& entry : range.entries) {
+    auto latest = FromHead(vault, records::Suffix(entry.key, prefix), entry);
+    // An object deleted or rewritten between the range and this read is skipped.
+    if (absl::IsNotFound(latest.status())) continue;
+    if (!latest.ok()) return latest.status();
+    page.items.push_back(std::move(*latest));
+  }
+  page.continuation = range.continuation;
+  return page;
+}
+
+absl::StatusOr<Page<StoredVersion>> VersionedObjects::ListVersions(
+    const domain::Vault& vault, std::string_view name, const std::string& continuation,
+    std::size_t max_results) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  Page<StoredVersion> page;
+  auto head_entry = store_.Get(HeadKey(vault.id, name));
+  if (absl::IsNotFound(head_entry.status())) return page;
+  if (!head_entry.ok()) return head_entry.status();
+  COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(head_entry->value));
+  const std::string prefix = VersionPrefix(vault.id, name);
+  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, continuation, max_results}));
+  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
+  const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(name));
+  for (const auto& entry : range.entries) {
+    StoredVersion v;
+    v.name = DisplayName(head, name);
+    v.version = std::string(records::Suffix(entry.key, prefix));
+    v.version_revision = entry.revision;
+    COFFER_ASSIGN_OR_RETURN(v.record, sealer->Open({vault.id, object, v.version}, entry.value));
+    page.items.push_back(std::move(v));
+  }
+  page.continuation = range.continuation;
+  return page;
+}
+
+absl::StatusOr<StoredVersion> VersionedObjects::Delete(const domain::Vault& vault,
+                                                       std::string_view name) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  const std::string head_key = HeadKey(vault.id, name);
+  const std::string deleted_key = DeletedKey(vault.id, name);
+  auto deleted = RetryOnConflict([&]() -> absl::StatusOr<storage::Entry> {
+    auto entry = store_.Get(head_key);
+    if (absl::IsNotFound(entry.status())) return NotFound(name);
+    if (!entry.ok()) return entry.status();
+    COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry->value));
+    absl::Time now = clock_.Now();
+    head.set_deleted(absl::ToUnixSeconds(now));
+    head.set_scheduled_purge(
+        absl::ToUnixSeconds(now + absl::Hours(24) * vault.soft_delete_retention_days));
+    storage::Entry out{deleted_key, head.SerializeAsString(), 0};
+    COFFER_ASSIGN_OR_RETURN(
+        out.revision, store_.Commit({Precondition{head_key, entry->revision},
+                                     Precondition{deleted_key, kMustNotExist}},
+                                    {Write::Delete(head_key), Write::Put(deleted_key, out.value)}));
+    return out;
+  });
+  if (!deleted.ok()) return deleted.status();
+  return FromHead(vault, name, *deleted);
+}
+
+absl::StatusOr<StoredVersion> VersionedObjects::GetDeleted(const domain::Vault& vault,
+                                                           std::string_view name) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  auto entry = store_.Get(DeletedKey(vault.id, name));
+  if (absl::IsNotFound(entry.status())) return DeletedNotFound(name);
+  if (!entry.ok()) return entry.status();
+  return FromHead(vault, name, *entry);
+}
+
+absl::StatusOr<Page<StoredVersion>> VersionedObjects::ListDeleted(const domain::Vault& vault,
+                                                                  const std::string& continuation,
+                                                                  std::size_t max_results) {
+  const std::string prefix = DeletedPrefix(vault.id);
+  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, continuation, max_results}));
+  Page<StoredVersion> page;
+  for (const auto& entry : range.entries) {
+    auto deleted = FromHead(vault, records::Suffix(entry.key, prefix), entry);
+    if (absl::IsNotFound(deleted.status())) continue;  // purged meanwhile
+    if (!deleted.ok()) return deleted.status();
+    page.items.push_back(std::move(*deleted));
+  }
+  page.continuation = range.continuation;
+  return page;
+}
+
+absl::StatusOr<StoredVersion> VersionedObjects::Recover(const domain::Vault& vault,
+                                                        std::string_view name) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  const std::string head_key = HeadKey(vault.id, name);
+  const std::string deleted_key = DeletedKey(vault.id, name);
+  auto live = RetryOnConflict([&]() -> absl::StatusOr<storage::Entry> {
+    auto entry = store_.Get(deleted_key);
+    if (absl::IsNotFound(entry.status())) return DeletedNotFound(name);
+    if (!entry.ok()) return entry.status();
+    COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry->value));
+    head.clear_deleted();
+    head.clear_scheduled_purge();
+    storage::Entry out{head_key, head.SerializeAsString(), 0};
+    COFFER_ASSIGN_OR_RETURN(
+        out.revision, store_.Commit({Precondition{deleted_key, entry->revision},
+                                     Precondition{head_key, kMustNotExist}},
+                                    {Write::Delete(deleted_key), Write::Put(head_key, out.value)}));
+    return out;
+  });
+  if (!live.ok()) return live.status();
+  return FromHead(vault, name, *live);
+}
+
+absl::StatusOr<std::vector<Write>> VersionedObjects::PurgeWrites(const domain::Vault& vault,
+                                                                 std::string_view name) {
+  COFFER_ASSIGN_OR_RETURN(auto versions, store_.Range({VersionPrefix(vault.id, name), "", 0}));
+  std::vector<Write> writes;
+  for (const auto& entry : versions.entries) writes.push_back(Write::Delete(entry.key));
+  writes.push_back(Write::Delete(DeletedKey(vault.id, name)));
+  if (kind_.companion_collection != nullptr) {
+    writes.push_back(Write::Delete(CompanionKey(vault.id, name)));
+  }
+  return writes;
+}
+
+absl::Status VersionedObjects::Purge(const domain::Vault& vault, std::string_view name) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  if (vault.purge_protection) {
+    return domain::WithReason(
+        absl::FailedPreconditionError(
+            "Operation \"purge\" is not allowed because purge protection is enabled for this "
+            "vault. Key Vault service will automatically purge it after the retention period "
+            "has passed."),
+        domain::reason::kPurgeProtected);
+  }
+  const std::string deleted_key = DeletedKey(vault.id, name);
+  return RetryOnConflict([&]() -> absl::StatusOr<bool> {
+           auto entry = store_.Get(deleted_key);
+           if (absl::IsNotFound(entry.status())) return DeletedNotFound(name);
+           if (!entry.ok()) return entry.status();
+           COFFER_ASSIGN_OR_RETURN(auto writes, PurgeWrites(vault, name));
+           COFFER_RETURN_IF_ERROR(
+               store_.Commit({Precondition{deleted_key, entry->revision}}, writes).status());
+           return true;
+         })
+      .status();
+}
+
+absl::StatusOr<int> VersionedObjects::PurgeDue(const domain::Vault& vault) {
+  const std::string prefix = DeletedPrefix(vault.id);
+  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, "", 0}));
+  const std::int64_t now = absl::ToUnixSeconds(clock_.Now());
+  int purged = 0;
+  for (const auto& entry : range.entries) {
+    COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry.value));
+    if (head.scheduled_purge() > now) continue;
+    COFFER_ASSIGN_OR_RETURN(auto writes,
+                            PurgeWrites(vault, records::Suffix(entry.key, prefix)));
+    auto committed = store_.Commit({Precondition{entry.key, entry.revision}}, writes);
+    if (committed.ok()) ++purged;
+    if (!committed.ok() && !absl::IsAborted(committed.status())) return committed.status();
+  }
+  return purged;
+}
+
+absl::StatusOr<std::vector<StoredVersion>> VersionedObjects::AllVersions(
+    const domain::Vault& vault, std::string_view name, std::string* display_name,
+    std::string* latest) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  auto head_entry = store_.Get(HeadKey(vault.id, name));
+  if (absl::IsNotFound(head_entry.status())) return NotFound(name);
+  if (!head_entry.ok()) return head_entry.status();
+  COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(head_entry->value));
+  *display_name = DisplayName(head, name);
+  *latest = head.latest_version();
+  COFFER_ASSIGN_OR_RETURN(Page<StoredVersion> page, ListVersions(vault, name, "", 0));
+  return std::move(page.items);
+}
+
+absl::Status VersionedObjects::Restore(const domain::Vault& vault, std::string_view name,
+                                       std::string_view latest,
+                                       const std::vector<StoredVersion>& versions,
+                                       const std::vector<Write>& extra_writes) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
+  const std::string head_key = HeadKey(vault.id, name);
+  const std::string deleted_key = DeletedKey(vault.id, name);
+  if (store_.Get(deleted_key).ok()) return IsDeleted(name);
+  const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(name));
+  std::vector<Write> writes = extra_writes;
+  bool has_latest = false;
+  for (const StoredVersion& v : versions) {
+    COFFER_RETURN_IF_ERROR(domain::ValidateVersion(v.version));
+    COFFER_ASSIGN_OR_RETURN(std::string sealed,
+                            sealer->Seal({vault.id, object, v.version}, v.record.reveal()));
+    writes.push_back(Write::Put(VersionKey(vault.id, name, v.version), sealed));
+    has_latest = has_latest || v.version == latest;
+  }
+  if (!has_latest) return absl::InvalidArgumentError("the backup blob has no latest version");
+  SecretHeadRecord head;
+  head.set_latest_version(std::string(latest));
+  head.set_name(std::string(name));
+  writes.push_back(Write::Put(head_key, head.SerializeAsString()));
+  auto committed = store_.Commit(
+      {Precondition{head_key, kMustNotExist}, Precondition{deleted_key, kMustNotExist}}, writes);
+  if (absl::IsAborted(committed.status())) {
+    return absl::AlreadyExistsError(absl::StrCat("A ", kind_.title, " named ", AsAbsl(name),
+                                                 " already exists in this vault."));
+  }
+  return committed.status();
+}
+
+}  // namespace coffer::service

@@ -1,0 +1,136 @@
+#ifndef COFFER_VAULT_CORE_SERVICE_VERSIONED_OBJECTS_H_
+#define COFFER_VAULT_CORE_SERVICE_VERSIONED_OBJECTS_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "lib/base/clock.h"
+#include "lib/base/secret_bytes.h"
+#include "vault-core/domain/vault.h"
+#include "vault-core/envelope/vault_keys.h"
+#include "vault-core/service/page.h"
+#include "vault-core/storage/storage.h"
+
+namespace coffer::service {
+
+// One kind of versioned vault object and where it lives:
+//   v/<vault id>/<collection>/<name>                 head (SecretHeadRecord shape, in clear)
+//   v/<vault id>/<deleted_collection>/<name>         head of a soft-deleted object
+//   v/<vault id>/<versions_collection>/<name>/<ver>  the version's record, sealed, bound to
+//                                                    "<collection>/<name>" and the version
+//   v/<vault id>/<companion_collection>/<name>       optional: the caller's record about the
+//                                                    object (a key's rotation policy), in clear,
+//                                                    purged with it
+struct ObjectKind {
+  const char* collection;           // "keys"
+  const char* deleted_collection;   // "deletedkeys"
+  const char* versions_collection;  // "keyversions"
+  const char* title;                // "Key": used in error messages
+  const char* companion_collection = nullptr;  // "keypolicies"
+};
+
+// One version as stored: its opened record (a serialized proto, in zeroing memory) and what a
+// later conditional write needs.
+struct StoredVersion {
+  std::string name;  // as first written
+  std::string version;
+  SecretBytes record;
+  storage::Revision version_revision = 0;
+  storage::Revision head_revision = 0;
+  // Set for a soft-deleted object's latest version.
+  std::optional<absl::Time> deleted;
+  absl::Time scheduled_purge;
+};
+
+// Azure's object life cycle, once for every kind: versions with a latest, soft delete with the
+// vault's retention, recover, purge, and the raw material of backup and restore. What a record
+// holds is the caller's business; this seals and opens it. Callers have authorised the call.
+// Thread-safe. Errors: NOT_FOUND (Azure's wording for the kind), INVALID_ARGUMENT (bad name or
+// version), ALREADY_EXISTS with reason ObjectIsDeletedButRecoverable (the name is
+// soft-deleted) or plain (restore onto a live name), FAILED_PRECONDITION with reason
+// PurgeProtected, ABORTED (Replace lost a race: reload and retry), DATA_LOSS, UNAVAILABLE.
+class VersionedObjects {
+ public:
+  VersionedObjects(storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
+                   ObjectKind kind)
+      : store_(store), keys_(keys), clock_(clock), kind_(kind) {}
+
+  const ObjectKind& kind() const { return kind_; }
+
+  // `version` empty: the latest.
+  absl::StatusOr<StoredVersion> Get(const domain::Vault& vault, std::string_view name,
+                                    std::string_view version);
+  // Adds a version, which becomes the latest; `record` is sealed with its new version id.
+  // Returns the new version (its name and id; `record` left empty).
+  absl::StatusOr<StoredVersion> Add(const domain::Vault& vault, std::string_view name,
+                                    const SecretBytes& record);
+  // Rewrites a version got by Get, if neither it nor its head changed since (else ABORTED).
+  absl::Status Replace(const domain::Vault& vault, const StoredVersion& loaded,
+                       const SecretBytes& record);
+
+  // The latest version of each live object, by name.
+  absl::StatusOr<Page<StoredVersion>> ListLatest(const domain::Vault& vault,
+                                                 const std::string& continuation,
+                                                 std::size_t max_results);
+  // An object's versions; an empty page for a name that has none, as Azure answers.
+  absl::StatusOr<Page<StoredVersion>> ListVersions(const domain::Vault& vault,
+                                                   std::string_view name,
+                                                   const std::string& continuation,
+                                                   std::size_t max_results);
+
+  // Soft-deletes; returns the latest version with its deletion dates.
+  absl::StatusOr<StoredVersion> Delete(const domain::Vault& vault, std::string_view name);
+  absl::StatusOr<StoredVersion> GetDeleted(const domain::Vault& vault, std::string_view name);
+  absl::StatusOr<Page<StoredVersion>> ListDeleted(const domain::Vault& vault,
+                                                  const std::string& continuation,
+                                                  std::size_t max_results);
+  // Returns the latest version, live again.
+  absl::StatusOr<StoredVersion> Recover(const domain::Vault& vault, std::string_view name);
+  absl::Status Purge(const domain::Vault& vault, std::string_view name);
+  // Purges every soft-deleted object whose retention has run out; returns how many.
+  absl::StatusOr<int> PurgeDue(const domain::Vault& vault);
+
+  // Every version of a live object (for a backup), the latest's id in `latest`.
+  absl::StatusOr<std::vector<StoredVersion>> AllVersions(const domain::Vault& vault,
+                                                         std::string_view name,
+                                                         std::string* display_name,
+                                                         std::string* latest);
+  // Writes a restored object: ALREADY_EXISTS when the name is live or soft-deleted.
+  absl::Status Restore(const domain::Vault& vault, std::string_view name,
+                       std::string_view latest, const std::vector<StoredVersion>& versions,
+                       const std::vector<storage::Write>& extra_writes = {});
+
+  // Where the companion record of an object lives (kind().companion_collection must be set).
+  std::string CompanionPrefix(std::string_view vault_id) const;
+  std::string CompanionKey(std::string_view vault_id, std::string_view name) const;
+
+ private:
+  std::string HeadKey(std::string_view vault_id, std::string_view name) const;
+  std::string DeletedKey(std::string_view vault_id, std::string_view name) const;
+  std::string LivePrefix(std::string_view vault_id) const;
+  std::string DeletedPrefix(std::string_view vault_id) const;
+  std::string VersionPrefix(std::string_view vault_id, std::string_view name) const;
+  std::string VersionKey(std::string_view vault_id, std::string_view name,
+                         std::string_view version) const;
+  absl::Status NotFound(std::string_view name, std::string_view version = {}) const;
+  absl::Status DeletedNotFound(std::string_view name) const;
+  absl::Status IsDeleted(std::string_view name) const;
+  // The latest version named by a head record.
+  absl::StatusOr<StoredVersion> FromHead(const domain::Vault& vault, std::string_view name,
+                                         const storage::Entry& head);
+  absl::StatusOr<std::vector<storage::Write>> PurgeWrites(const domain::Vault& vault,
+                                                          std::string_view name);
+
+  storage::Store& store_;
+  envelope::VaultKeys& keys_;
+  Clock& clock_;
+  const ObjectKind kind_;
+};
+
+}  // namespace coffer::service
+
+#endif  // COFFER_VAULT_CORE_SERVICE_VERSIONED_OBJECTS_H_
