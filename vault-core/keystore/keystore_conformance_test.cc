@@ -417,6 +417,10 @@ TEST_P(KeyStoreConformanceTest, ImportedKeyIsStoredOnlyWrappedAndSignsLikeOpenSs
   corrupt[corrupt.size() / 2] ^= 1;
   EXPECT_THAT(store_->RunKeyOperation(parts.type, corrupt, sign),
               StatusIs(absl::StatusCode::kDataLoss));
+  // Only the master key that wrapped the blob opens it.
+  COFFER_ASSERT_OK_AND_ASSIGN(std::unique_ptr<KeyStore> other, backend_->OpenWithOtherKeys());
+  EXPECT_THAT(other->RunKeyOperation(parts.type, key.wrapped, sign),
+              StatusIs(absl::StatusCode::kDataLoss));
 }
 
 INSTANTIATE_TEST_SUITE_P(
