@@ -7,6 +7,7 @@
 #include "lib/base/status.h"
 #include "lib/vaultclient/azure_error.h"
 #include "lib/vaultclient/secret_codec.h"
+#include "nlohmann/json.hpp"
 
 namespace coffer::vaultclient {
 namespace {
@@ -201,20 +202,54 @@ absl::StatusOr<Secret> DataPlaneClient::RestoreSecret(std::string_view blob) {
 
 absl::StatusOr<std::vector<Secret>> DataPlaneClient::List(std::string path) {
   std::vector<Secret> out;
+  COFFER_RETURN_IF_ERROR(
+      Pages(std::move(path), [&](const std::string& body) -> absl::StatusOr<std::string> {
+        COFFER_ASSIGN_OR_RETURN(SecretPage items, ParseSecretPage(body));
+        for (Secret& item : items.items) out.push_back(std::move(item));
+        return items.next_link;
+      }));
+  return out;
+}
+
+absl::StatusOr<std::string> DataPlaneClient::CallJson(std::string_view method,
+                                                      std::string path_and_query,
+                                                      std::string body, int expected) {
+  COFFER_ASSIGN_OR_RETURN(http::ClientResponse response,
+                          Call(method, std::move(path_and_query), std::move(body), expected));
+  return std::move(response.body);
+}
+
+absl::StatusOr<std::vector<std::string>> DataPlaneClient::ListJson(std::string path) {
+  std::vector<std::string> out;
+  COFFER_RETURN_IF_ERROR(
+      Pages(std::move(path), [&](const std::string& body) -> absl::StatusOr<std::string> {
+        auto page = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+        if (page.is_discarded() || !page.is_object() || !page.contains("value") ||
+            !page["value"].is_array()) {
+          return absl::InternalError("the vault's list page is not {\"value\": [...]}");
+        }
+        for (const auto& item : page["value"]) out.push_back(item.dump());
+        auto next = page.find("nextLink");
+        return next != page.end() && next->is_string() ? next->get<std::string>() : "";
+      }));
+  return out;
+}
+
+absl::Status DataPlaneClient::Pages(
+    std::string path, const std::function<absl::StatusOr<std::string>(const std::string&)>& take) {
   std::set<std::string> seen;
   for (int page = 0; page < kMaxPages; ++page) {
     COFFER_ASSIGN_OR_RETURN(http::ClientResponse response, Call("GET", path, "", 200));
-    COFFER_ASSIGN_OR_RETURN(SecretPage items, ParseSecretPage(response.body));
-    for (Secret& item : items.items) out.push_back(std::move(item));
-    if (items.next_link.empty()) return out;
+    COFFER_ASSIGN_OR_RETURN(std::string next_link, take(response.body));
+    if (next_link.empty()) return absl::OkStatus();
     // The link's origin is ignored: the next page comes from the same vault, over the same
     // connection settings, so a token never goes anywhere else.
-    auto next = ParseUrl(items.next_link);
+    auto next = ParseUrl(next_link);
     if (!next.ok() || next->host != vault_host_ || next->path_and_query.empty()) {
-      return absl::InternalError("unexpected nextLink from the vault: " + items.next_link);
+      return absl::InternalError("unexpected nextLink from the vault: " + next_link);
     }
     if (!seen.insert(next->path_and_query).second) {
-      return absl::InternalError("the vault's nextLink repeats: " + items.next_link);
+      return absl::InternalError("the vault's nextLink repeats: " + next_link);
     }
     path = next->path_and_query;
   }

@@ -83,6 +83,15 @@ class DataPlaneClient {
   absl::StatusOr<std::string> BackupSecret(std::string_view name);
   absl::StatusOr<Secret> RestoreSecret(std::string_view blob);
 
+  // Any other call of the vault's REST API (keys, for now), for callers that build and read
+  // the JSON themselves: `body` goes as application/json when not empty; the answer's body comes
+  // back ("" for a 204). Errors as above.
+  absl::StatusOr<std::string> CallJson(std::string_view method, std::string path_and_query,
+                                       std::string body = "", int expected = 200);
+  // Every item of every page of the list at `path` (its "value" arrays, following nextLink),
+  // each as a JSON text.
+  absl::StatusOr<std::vector<std::string>> ListJson(std::string path);
+
   const std::string& vault_url() const { return vault_url_; }
 
  private:
@@ -106,6 +115,9 @@ class DataPlaneClient {
   absl::StatusOr<Secret> CallForSecret(std::string_view method, std::string path,
                                        std::string body = "");
   absl::StatusOr<std::vector<Secret>> List(std::string path);
+  // Follows a list's pages from `path`: `take` reads one page's body and returns its nextLink.
+  absl::Status Pages(std::string path,
+                     const std::function<absl::StatusOr<std::string>(const std::string&)>& take);
 
   const std::string vault_url_;
   const std::string vault_host_;

@@ -10,7 +10,7 @@ const std::vector<Command>& AllCommands() {
     auto* all = new std::vector<Command>();
     for (auto group :
          {VaultCommands, PrincipalCommands, PolicyCommands, ClusterCommands, SecretCommands,
-          OtherCommands}) {
+          KeyCommands, OtherCommands}) {
       for (Command& c : group()) all->push_back(std::move(c));
     }
     return all;

@@ -67,6 +67,10 @@ using Handler = std::function<absl::Status(Context&)>;
 
 // A whole file, for --file flags; INVALID_ARGUMENT naming the path when it cannot be read.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
+// Creates or truncates `path` with mode 0600 and writes `contents` (backups, plaintexts).
+absl::Status WritePrivateFile(const std::string& path, const std::string& contents);
+// An RFC 3339 flag's time, nullopt when the flag is absent; a usage error when malformed.
+absl::StatusOr<std::optional<absl::Time>> TimeFlag(Context& ctx, const char* flag);
 
 struct Command {
   std::vector<std::string> path;         // {"vault", "create"}
@@ -83,6 +87,7 @@ std::vector<Command> PrincipalCommands();
 std::vector<Command> PolicyCommands();
 std::vector<Command> ClusterCommands();
 std::vector<Command> SecretCommands();
+std::vector<Command> KeyCommands();
 std::vector<Command> OtherCommands();  // installation, audit
 
 }  // namespace coffer::cli

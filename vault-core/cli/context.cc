@@ -1,9 +1,14 @@
 #include "vault-core/cli/command.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+
+#include "lib/base/absl_compat.h"
 
 namespace coffer::cli {
 
@@ -77,6 +82,28 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::InvalidArgumentError("cannot read " + path + ": " + std::strerror(errno));
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+absl::Status WritePrivateFile(const std::string& path, const std::string& contents) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return absl::InvalidArgumentError("cannot write " + path + ": " + std::strerror(errno));
+  bool ok = ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size());
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) return absl::InternalError("cannot write " + path + ": " + std::strerror(errno));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<absl::Time>> TimeFlag(Context& ctx, const char* flag) {
+  auto text = ctx.args().Value(flag);
+  if (!text) return std::optional<absl::Time>();
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, AsAbsl(*text), &time, &error)) {
+    return UsageError(std::string("invalid ") + flag + " '" + *text +
+                      "': expected RFC 3339 such as 2026-01-31T12:00:00Z");
+  }
+  return std::optional<absl::Time>(time);
 }
 
 }  // namespace coffer::cli

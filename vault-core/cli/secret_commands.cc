@@ -1,9 +1,4 @@
 // coffer secret ... : the secrets REST API of one vault, through lib/vaultclient.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -72,28 +67,6 @@ absl::Status PrintSecrets(Context& ctx, const absl::StatusOr<std::vector<Secret>
   for (const Secret& s : *secrets) items.push_back(SecretJson(s, false));
   PrintList(ctx.out(), ctx.format(), items, columns);
   return absl::OkStatus();
-}
-
-absl::Status WritePrivateFile(const std::string& path, const std::string& contents) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return absl::InvalidArgumentError("cannot write " + path + ": " + std::strerror(errno));
-  bool ok = ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size());
-  ok = ::close(fd) == 0 && ok;
-  if (!ok) return absl::InternalError("cannot write " + path + ": " + std::strerror(errno));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::optional<absl::Time>> TimeFlag(Context& ctx, const char* flag) {
-  auto text = ctx.args().Value(flag);
-  if (!text) return std::optional<absl::Time>();
-  absl::Time time;
-  std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, AsAbsl(*text), &time, &error)) {
-    return UsageError(std::string("invalid ") + flag + " '" + *text +
-                      "': expected RFC 3339 such as 2026-01-31T12:00:00Z");
-  }
-  return std::optional<absl::Time>(time);
 }
 
 // Exactly one of --value, --file and --value-stdin.

@@ -26,6 +26,10 @@ std::string Digest(const EVP_MD* md, std::size_t size, std::string_view data) {
 
 std::string Sha256(std::string_view data) { return Digest(Sha256Digest(), 32, data); }
 
+std::string Sha384(std::string_view data) { return Digest(EVP_sha384(), 48, data); }
+
+std::string Sha512(std::string_view data) { return Digest(EVP_sha512(), 64, data); }
+
 std::string Sha1(std::string_view data) { return Digest(Sha1Digest(), 20, data); }
 
 }  // namespace coffer::crypto
