@@ -171,7 +171,8 @@ absl::StatusOr<Publisher::FetchedSet> Publisher::FetchSet(const PublishRequest& 
     const crd::MountObject& object = spec.objects[i];
     if (object.type != crd::ObjectType::kSecret) {
       results[i] = absl::FailedPreconditionError(
-          "only secrets can be mounted so far: this vault does not serve keys and certificates");
+          "only secrets can be mounted so far: coffer-csi does not mount keys or certificates "
+          "yet");
       return;
     }
     std::string key =

@@ -7,29 +7,9 @@
 namespace coffer::crypto {
 namespace {
 
-using domain::Algorithm;
 using domain::KeyOperation;
 
-enum class Mode { kGcm, kCbc, kCbcPad, kKw };
-
-Mode ModeOf(Algorithm alg) {
-  switch (alg) {
-    case Algorithm::kA128Gcm:
-    case Algorithm::kA192Gcm:
-    case Algorithm::kA256Gcm:
-      return Mode::kGcm;
-    case Algorithm::kA128Cbc:
-    case Algorithm::kA192Cbc:
-    case Algorithm::kA256Cbc:
-      return Mode::kCbc;
-    case Algorithm::kA128CbcPad:
-    case Algorithm::kA192CbcPad:
-    case Algorithm::kA256CbcPad:
-      return Mode::kCbcPad;
-    default:
-      return Mode::kKw;
-  }
-}
+using Mode = domain::AlgorithmFamily;
 
 const EVP_CIPHER* CipherOf(Mode mode, std::size_t key_size) {
   switch (mode) {
@@ -43,8 +23,9 @@ const EVP_CIPHER* CipherOf(Mode mode, std::size_t key_size) {
     case Mode::kKw:
       return key_size == 16 ? EVP_aes_128_wrap() : key_size == 24 ? EVP_aes_192_wrap()
                                                                   : EVP_aes_256_wrap();
+    default:
+      return nullptr;
   }
-  return nullptr;
 }
 
 absl::Status NotAuthentic() {
@@ -56,8 +37,11 @@ absl::Status NotAuthentic() {
 
 absl::StatusOr<domain::KeyOperationResult> RunAes(const SecretBytes& key,
                                                   const domain::KeyOperationRequest& r) {
-  const Mode mode = ModeOf(r.alg);
+  const Mode mode = domain::FamilyOf(r.alg);
   const bool encrypt = r.op == KeyOperation::kEncrypt || r.op == KeyOperation::kWrapKey;
+  // EVP reads the IV length the cipher names; a shorter buffer would be read past its end.
+  const std::size_t iv_size = mode == Mode::kGcm ? 12 : mode == Mode::kKw ? 0 : 16;
+  if (r.iv.size() != iv_size) return absl::InvalidArgumentError("The iv has the wrong length.");
   OpensslPtr<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
   if (ctx == nullptr) return absl::InternalError("EVP_CIPHER_CTX_new failed");
   if (mode == Mode::kKw) EVP_CIPHER_CTX_set_flags(ctx.get(), EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);

@@ -8,8 +8,8 @@
 namespace coffer::crypto {
 
 // An oct key's operations in software, with the key size the algorithm names (A128/A192/A256):
-// GCM (16-byte tag, the caller's 12-byte iv), CBC without padding, CBC with PKCS#7 padding, and
-// RFC 3394 key wrap. The request has been checked (domain::CheckOperationInput). Errors:
+// GCM (16-byte tag, the request's 12-byte iv), CBC without padding, CBC with PKCS#7 padding
+// (16-byte iv), and RFC 3394 key wrap. The request has been checked (domain::CheckOperationInput). Errors:
 // INVALID_ARGUMENT when a ciphertext, tag or wrapped key is not authentic or not well padded.
 absl::StatusOr<domain::KeyOperationResult> RunAes(const SecretBytes& key,
                                                   const domain::KeyOperationRequest& request);

@@ -56,6 +56,21 @@ bool IsPss(Algorithm alg) {
   return alg == Algorithm::kPs256 || alg == Algorithm::kPs384 || alg == Algorithm::kPs512;
 }
 
+// For private numbers: cleared before they are freed.
+struct BnClearFree {
+  void operator()(BIGNUM* bn) const { BN_clear_free(bn); }
+};
+using SecretBn = std::unique_ptr<BIGNUM, BnClearFree>;
+
+SecretBn PrivateBn(const SecretBytes& bytes) {
+  SecretBn bn(BN_secure_new());
+  if (bn == nullptr || BN_bin2bn(bytes.data(), static_cast<int>(bytes.size()), bn.get()) == nullptr) {
+    return nullptr;
+  }
+  BN_set_flags(bn.get(), BN_FLG_CONSTTIME);
+  return bn;
+}
+
 OpensslPtr<BIGNUM> Bn(std::string_view bytes) {
   return OpensslPtr<BIGNUM>(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
                                       static_cast<int>(bytes.size()), nullptr));
@@ -90,6 +105,8 @@ absl::StatusOr<SecretBytes> ToPkcs8(EVP_PKEY* pkey) {
 
 absl::StatusOr<OpensslPtr<EVP_PKEY>> FromParams(const char* type, OSSL_PARAM_BLD* build,
                                                 int selection) {
+  // Private numbers come from BN_secure_new, so OpenSSL keeps their copies here in its secure
+  // allocation, which it clears when freeing.
   OpensslPtr<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(build));
   OpensslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* pkey = nullptr;
@@ -237,13 +254,9 @@ absl::StatusOr<SoftwareKey> SoftwareKeyFromParts(const domain::PrivateKeyParts& 
     if (pub.n.size() > 512 || bits < 2048) {
       return absl::InvalidArgumentError("The RSA key must be 2048 to 4096 bits.");
     }
-    OpensslPtr<BIGNUM> n = Bn(pub.n), e = Bn(pub.e), d = Bn(parts.d.reveal()),
-                       p = Bn(parts.p.reveal()), q = Bn(parts.q.reveal()),
-                       dp = Bn(parts.dp.reveal()), dq = Bn(parts.dq.reveal()),
-                       qi = Bn(parts.qi.reveal());
-    for (auto* bn : {d.get(), p.get(), q.get(), dp.get(), dq.get(), qi.get()}) {
-      BN_set_flags(bn, BN_FLG_CONSTTIME);
-    }
+    OpensslPtr<BIGNUM> n = Bn(pub.n), e = Bn(pub.e);
+    SecretBn d = PrivateBn(parts.d), p = PrivateBn(parts.p), q = PrivateBn(parts.q),
+             dp = PrivateBn(parts.dp), dq = PrivateBn(parts.dq), qi = PrivateBn(parts.qi);
     if (OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
         OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1 ||
         OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_D, d.get()) != 1 ||
@@ -263,8 +276,7 @@ absl::StatusOr<SoftwareKey> SoftwareKeyFromParts(const domain::PrivateKeyParts& 
           "An EC JSON web key to import needs crv, and x, y and d of the curve's size.");
     }
     std::string point = "\x04" + pub.x + pub.y;
-    OpensslPtr<BIGNUM> d = Bn(parts.d.reveal());
-    BN_set_flags(d.get(), BN_FLG_CONSTTIME);
+    SecretBn d = PrivateBn(parts.d);
     if (OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME,
                                         GroupName(pub.curve), 0) != 1 ||
         OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),

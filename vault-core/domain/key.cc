@@ -28,54 +28,6 @@ constexpr AlgorithmInfo kAlgorithms[] = {
     {Algorithm::kEs512, "ES512"},
 };
 
-enum class Family { kRsaCipher, kGcm, kCbc, kCbcPad, kKw, kRsaSign, kEcdsa };
-
-Family FamilyOf(Algorithm alg) {
-  switch (alg) {
-    case Algorithm::kRsa15:
-    case Algorithm::kRsaOaep:
-    case Algorithm::kRsaOaep256:
-      return Family::kRsaCipher;
-    case Algorithm::kA128Gcm:
-    case Algorithm::kA192Gcm:
-    case Algorithm::kA256Gcm:
-      return Family::kGcm;
-    case Algorithm::kA128Cbc:
-    case Algorithm::kA192Cbc:
-    case Algorithm::kA256Cbc:
-      return Family::kCbc;
-    case Algorithm::kA128CbcPad:
-    case Algorithm::kA192CbcPad:
-    case Algorithm::kA256CbcPad:
-      return Family::kCbcPad;
-    case Algorithm::kA128Kw:
-    case Algorithm::kA192Kw:
-    case Algorithm::kA256Kw:
-      return Family::kKw;
-    case Algorithm::kRs256:
-    case Algorithm::kRs384:
-    case Algorithm::kRs512:
-    case Algorithm::kPs256:
-    case Algorithm::kPs384:
-    case Algorithm::kPs512:
-      return Family::kRsaSign;
-    case Algorithm::kEs256:
-    case Algorithm::kEs256K:
-    case Algorithm::kEs384:
-    case Algorithm::kEs512:
-      return Family::kEcdsa;
-  }
-  return Family::kRsaSign;
-}
-
-// The AES key size an algorithm names (A128..., A192..., A256...), in bits.
-int AesBits(Algorithm alg) {
-  std::string_view name = AlgorithmName(alg);
-  if (name.substr(0, 4) == "A128") return 128;
-  if (name.substr(0, 4) == "A192") return 192;
-  return 256;
-}
-
 Curve CurveOf(Algorithm alg) {
   switch (alg) {
     case Algorithm::kEs256:
@@ -89,19 +41,19 @@ Curve CurveOf(Algorithm alg) {
   }
 }
 
-bool Allowed(Family family, KeyOperation op) {
+bool Allowed(AlgorithmFamily family, KeyOperation op) {
   switch (family) {
-    case Family::kRsaCipher:
+    case AlgorithmFamily::kRsaCipher:
       return op == KeyOperation::kEncrypt || op == KeyOperation::kDecrypt ||
              op == KeyOperation::kWrapKey || op == KeyOperation::kUnwrapKey;
-    case Family::kKw:
+    case AlgorithmFamily::kKw:
       return op == KeyOperation::kWrapKey || op == KeyOperation::kUnwrapKey;
-    case Family::kGcm:
-    case Family::kCbc:
-    case Family::kCbcPad:
+    case AlgorithmFamily::kGcm:
+    case AlgorithmFamily::kCbc:
+    case AlgorithmFamily::kCbcPad:
       return op == KeyOperation::kEncrypt || op == KeyOperation::kDecrypt;
-    case Family::kRsaSign:
-    case Family::kEcdsa:
+    case AlgorithmFamily::kRsaSign:
+    case AlgorithmFamily::kEcdsa:
       return op == KeyOperation::kSign || op == KeyOperation::kVerify;
   }
   return false;
@@ -120,7 +72,7 @@ absl::StatusOr<absl::Duration> ParseDurationParts(std::string_view text) {
   std::size_t i = 1;
   while (i < text.size()) {
     if (text[i] == 'T') {
-      if (in_time) break;
+      if (in_time || i + 1 == text.size()) break;
       in_time = true;
       ++i;
       continue;
@@ -158,6 +110,51 @@ absl::StatusOr<absl::Duration> ParseDurationParts(std::string_view text) {
 }
 
 }  // namespace
+
+AlgorithmFamily FamilyOf(Algorithm alg) {
+  switch (alg) {
+    case Algorithm::kRsa15:
+    case Algorithm::kRsaOaep:
+    case Algorithm::kRsaOaep256:
+      return AlgorithmFamily::kRsaCipher;
+    case Algorithm::kA128Gcm:
+    case Algorithm::kA192Gcm:
+    case Algorithm::kA256Gcm:
+      return AlgorithmFamily::kGcm;
+    case Algorithm::kA128Cbc:
+    case Algorithm::kA192Cbc:
+    case Algorithm::kA256Cbc:
+      return AlgorithmFamily::kCbc;
+    case Algorithm::kA128CbcPad:
+    case Algorithm::kA192CbcPad:
+    case Algorithm::kA256CbcPad:
+      return AlgorithmFamily::kCbcPad;
+    case Algorithm::kA128Kw:
+    case Algorithm::kA192Kw:
+    case Algorithm::kA256Kw:
+      return AlgorithmFamily::kKw;
+    case Algorithm::kRs256:
+    case Algorithm::kRs384:
+    case Algorithm::kRs512:
+    case Algorithm::kPs256:
+    case Algorithm::kPs384:
+    case Algorithm::kPs512:
+      return AlgorithmFamily::kRsaSign;
+    case Algorithm::kEs256:
+    case Algorithm::kEs256K:
+    case Algorithm::kEs384:
+    case Algorithm::kEs512:
+      return AlgorithmFamily::kEcdsa;
+  }
+  return AlgorithmFamily::kRsaSign;
+}
+
+int AesKeyBits(Algorithm alg) {
+  std::string_view name = AlgorithmName(alg);
+  if (name.substr(0, 4) == "A128") return 128;
+  if (name.substr(0, 4) == "A192") return 192;
+  return 256;
+}
 
 const char* KeyTypeName(KeyType type, bool hsm) {
   switch (type) {
@@ -251,27 +248,27 @@ const char* KeyOperationName(KeyOperation op) {
 
 absl::Status CheckAlgorithm(KeyType type, Curve curve, std::size_t key_bits, KeyOperation op,
                             Algorithm alg) {
-  Family family = FamilyOf(alg);
+  AlgorithmFamily family = FamilyOf(alg);
   if (!Allowed(family, op)) {
     return NotFor(alg, std::string("for ") + KeyOperationName(op));
   }
   switch (family) {
-    case Family::kRsaCipher:
-    case Family::kRsaSign:
+    case AlgorithmFamily::kRsaCipher:
+    case AlgorithmFamily::kRsaSign:
       if (type != KeyType::kRsa) return NotFor(alg, "for this key type");
       return absl::OkStatus();
-    case Family::kEcdsa:
+    case AlgorithmFamily::kEcdsa:
       if (type != KeyType::kEc) return NotFor(alg, "for this key type");
       if (CurveOf(alg) != curve) {
         return NotFor(alg, std::string("for a key on curve ") + CurveName(curve));
       }
       return absl::OkStatus();
-    case Family::kGcm:
-    case Family::kCbc:
-    case Family::kCbcPad:
-    case Family::kKw:
+    case AlgorithmFamily::kGcm:
+    case AlgorithmFamily::kCbc:
+    case AlgorithmFamily::kCbcPad:
+    case AlgorithmFamily::kKw:
       if (type != KeyType::kOct) return NotFor(alg, "for this key type");
-      if (static_cast<std::size_t>(AesBits(alg)) != key_bits) {
+      if (static_cast<std::size_t>(AesKeyBits(alg)) != key_bits) {
         return NotFor(alg, "for a " + std::to_string(key_bits) + "-bit key");
       }
       return absl::OkStatus();
@@ -364,8 +361,8 @@ absl::Status CheckOperationInput(int bits, const KeyOperationRequest& r) {
   const std::size_t size = r.data.size();
   const std::string alg = AlgorithmName(r.alg);
   switch (FamilyOf(r.alg)) {
-    case Family::kRsaSign:
-    case Family::kEcdsa: {
+    case AlgorithmFamily::kRsaSign:
+    case AlgorithmFamily::kEcdsa: {
       if (size != DigestSize(r.alg)) {
         return bad("The digest for " + alg + " must be " + std::to_string(DigestSize(r.alg)) +
                    " bytes, not " + std::to_string(size) + ".");
@@ -373,7 +370,7 @@ absl::Status CheckOperationInput(int bits, const KeyOperationRequest& r) {
       // A signature of the wrong size is simply invalid: verify answers `value: false`.
       return absl::OkStatus();
     }
-    case Family::kRsaCipher: {
+    case AlgorithmFamily::kRsaCipher: {
       const std::size_t k = static_cast<std::size_t>(bits) / 8;
       if (r.op == KeyOperation::kDecrypt || r.op == KeyOperation::kUnwrapKey) {
         if (size != k) {
@@ -389,23 +386,28 @@ absl::Status CheckOperationInput(int bits, const KeyOperationRequest& r) {
       }
       return absl::OkStatus();
     }
-    case Family::kGcm:
+    case AlgorithmFamily::kGcm:
+      if (r.op == KeyOperation::kEncrypt && !r.iv.empty()) {
+        // A caller-chosen nonce could repeat one already used, which gives away the keystream
+        // and the authentication key: the vault always draws it, as Azure does.
+        return bad("The iv for " + alg + " is chosen by the vault; do not send one.");
+      }
       if (r.op == KeyOperation::kDecrypt) {
         if (r.iv.size() != 12) return bad("The iv for " + alg + " must be 12 bytes.");
         if (r.tag.size() != 16) return bad("The tag for " + alg + " must be 16 bytes.");
       }
       return absl::OkStatus();
-    case Family::kCbc:
-    case Family::kCbcPad:
+    case AlgorithmFamily::kCbc:
+    case AlgorithmFamily::kCbcPad:
       if ((r.op == KeyOperation::kDecrypt || !r.iv.empty()) && r.iv.size() != 16) {
         return bad("The iv for " + alg + " must be 16 bytes.");
       }
       if (size == 0) return bad("The value must not be empty.");
-      if ((FamilyOf(r.alg) == Family::kCbc || r.op == KeyOperation::kDecrypt) && size % 16 != 0) {
+      if ((FamilyOf(r.alg) == AlgorithmFamily::kCbc || r.op == KeyOperation::kDecrypt) && size % 16 != 0) {
         return bad("The value for " + alg + " must be a whole number of 16-byte blocks.");
       }
       return absl::OkStatus();
-    case Family::kKw: {
+    case AlgorithmFamily::kKw: {
       std::size_t minimum = r.op == KeyOperation::kWrapKey ? 16 : 24;
       if (size < minimum || size % 8 != 0) {
         return bad("The value for " + alg + " must be a multiple of 8 bytes, at least " +
@@ -463,10 +465,9 @@ absl::Status ValidateRotationPolicy(const RotationPolicy& policy) {
     if (*d < kMinimum) {
       return absl::InvalidArgumentError("A lifetime action's trigger must be at least 7 days.");
     }
-    if (before) {
-      if (!expiry.has_value()) {
-        return absl::InvalidArgumentError("timeBeforeExpiry needs the policy's expiryTime.");
-      }
+    if (before && expiry.has_value()) {
+      // Without expiryTime the trigger counts back from each version's own exp, if it has one
+      // (Azure's default policy is exactly that: Notify 30 days before expiry).
       if (*d >= *expiry) {
         return absl::InvalidArgumentError("timeBeforeExpiry must be shorter than expiryTime.");
       }

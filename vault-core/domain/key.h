@@ -33,6 +33,12 @@ enum class Algorithm {
   kEs256, kEs256K, kEs384, kEs512,
 };
 
+// Algorithms by how they work; decides which keys and operations take them.
+enum class AlgorithmFamily { kRsaCipher, kGcm, kCbc, kCbcPad, kKw, kRsaSign, kEcdsa };
+AlgorithmFamily FamilyOf(Algorithm alg);
+// The AES key size an AES algorithm names (A128..., A192..., A256...), in bits.
+int AesKeyBits(Algorithm alg);
+
 // What a caller asks a key to do; each has the key_ops name of the same spelling.
 enum class KeyOperation { kEncrypt, kDecrypt, kWrapKey, kUnwrapKey, kSign, kVerify };
 
@@ -91,7 +97,7 @@ absl::Status NormalizeKeySpec(KeySpec& spec);
 struct KeyOperationRequest {
   KeyOperation op = KeyOperation::kSign;
   Algorithm alg = Algorithm::kRs256;
-  std::string data;
+  SecretBytes data;  // a plaintext or a key to wrap is secret; digests and ciphertexts are not
   std::string iv, aad, tag;  // AES modes only
   std::string signature;     // verify only
 };
@@ -166,8 +172,9 @@ struct RotationPolicy {
 // Parses an ISO 8601 duration of days or longer as Azure accepts them (P1Y, P3M, P2W, P90D, and
 // a time part such as PT12H); a year counts 365 days, a month 30. INVALID_ARGUMENT otherwise.
 absl::StatusOr<absl::Duration> ParseIsoDuration(std::string_view text);
-// Checks Azure's rules: at most one Rotate and one Notify action, each with exactly one trigger;
-// every duration at least 7 days; timeBeforeExpiry needs expiryTime and must be shorter.
+// Checks Azure's rules: at most one Rotate and one Notify action, each with exactly one trigger,
+// Notify by timeBeforeExpiry only; every duration at least 7 days; expiryTime at least 28 days
+// and longer than timeBeforeExpiry.
 absl::Status ValidateRotationPolicy(const RotationPolicy& policy);
 
 }  // namespace coffer::domain

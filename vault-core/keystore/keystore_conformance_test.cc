@@ -256,7 +256,7 @@ domain::KeyOperationRequest Request(domain::KeyOperation op, domain::Algorithm a
   domain::KeyOperationRequest r;
   r.op = op;
   r.alg = alg;
-  r.data = std::move(data);
+  r.data = SecretBytes(data);
   return r;
 }
 
@@ -295,7 +295,7 @@ TEST_P(KeyStoreConformanceTest, GeneratedKeysSignWhatTheirPublicKeyVerifies) {
       verify.signature = std::string(signed_result.value.reveal());
       COFFER_ASSERT_OK_AND_ASSIGN(auto verified, crypto::RunPublic(key.public_key, verify));
       EXPECT_TRUE(verified.verified);
-      verify.data[0] ^= 1;
+      verify.data.mutable_data()[0] ^= 1;
       COFFER_ASSERT_OK_AND_ASSIGN(verified, crypto::RunPublic(key.public_key, verify));
       EXPECT_FALSE(verified.verified);
     }
@@ -363,6 +363,9 @@ TEST_P(KeyStoreConformanceTest, OctKeyRoundTripsEveryMode) {
                                   store_->RunKeyOperation(spec.type, key.wrapped, seal));
       EXPECT_NE(sealed.value.reveal(), m.plaintext);
       auto open = Request(m.open, m.alg, std::string(sealed.value.reveal()));
+      if (m.alg == gcm[i]) {
+        EXPECT_EQ(sealed.iv, m.iv);
+      }
       open.iv = m.iv;
       open.aad = "aad";
       open.tag = sealed.tag;
@@ -370,7 +373,7 @@ TEST_P(KeyStoreConformanceTest, OctKeyRoundTripsEveryMode) {
                                   store_->RunKeyOperation(spec.type, key.wrapped, open));
       EXPECT_EQ(opened.value.reveal(), m.plaintext);
       if (m.alg == gcm[i] || m.alg == kw[i]) {
-        open.data[0] ^= 1;  // authenticated modes notice
+        open.data.mutable_data()[0] ^= 1;  // authenticated modes notice
         EXPECT_THAT(store_->RunKeyOperation(spec.type, key.wrapped, open),
                     StatusIs(absl::StatusCode::kInvalidArgument));
       }

@@ -77,19 +77,25 @@ int Purger::KeysPass(const domain::Vault& vault) {
     COFFER_LOG(kVault, warn, "purging keys of vault {}: {}", vault.name,
                purged.status().ToString());
   }
-  auto record = [&](const char* event, const std::string& name, const std::string& version) {
-    if (audit_ == nullptr) return;
+  auto record = [&](const char* event, const std::string& name,
+                    const std::string& version) -> bool {
+    if (std::string_view(event) == "KeyRotateFailed") {
+      COFFER_LOG(kVault, warn, "rotating key {} ({}) in vault {} failed; retried next pass", name,
+                 version, vault.name);
+    }
+    if (audit_ == nullptr) return true;
     audit::AuditRecord r;
     r.principal = "coffer:rotation-policy";
     r.vault = vault.name;
     r.operation = event;
     r.object = "keys/" + name + "/" + version;
-    r.result = "OK";
+    r.result = std::string_view(event) == "KeyRotateFailed" ? "FAILED" : "OK";
     absl::Status written = audit_->Append(r);
     if (!written.ok()) {
       COFFER_LOG(kAudit, err, "{} of key {} in vault {} is not in the audit log: {}", event, name,
                  vault.name, written.ToString());
     }
+    return written.ok();
   };
   auto rotated = keys_->RotateDue(vault, record);
   if (!rotated.ok()) {

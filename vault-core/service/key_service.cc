@@ -135,17 +135,39 @@ domain::RotationPolicy FromRecord(const KeyRotationPolicyRecord& r) {
   return policy;
 }
 
+absl::Status ValidateOptions(KeyType type, const domain::KeyCreateOptions& options) {
+  COFFER_RETURN_IF_ERROR(
+      domain::ValidateKeyOps(options.key_ops.value_or(domain::DefaultKeyOps(type))));
+  if (options.tags.size() > 15) return absl::InvalidArgumentError("A key may have at most 15 tags.");
+  return absl::OkStatus();
+}
+
+absl::Status NeedsPremium(const domain::Vault& vault, bool hsm) {
+  if (!hsm || vault.sku == domain::Sku::kPremium) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "HSM-protected keys (RSA-HSM, EC-HSM, oct-HSM) need a premium vault; this vault is "
+      "standard.");
+}
+
+// Zeroes the private material of every version in a backup when it goes out of scope.
+struct ScrubBackup {
+  KeyBackup& backup;
+  ~ScrubBackup() {
+    for (auto& v : *backup.mutable_versions()) {
+      std::string* material = v.mutable_record()->mutable_material();
+      internal::ZeroMemory(material->data(), material->size());
+    }
+  }
+};
+
 }  // namespace
 
 absl::StatusOr<domain::Key> KeyService::Save(const domain::Vault& vault, std::string_view name,
                                               KeyType type, bool hsm, std::string material,
                                               const domain::PublicKey& public_key, int bits,
                                               const domain::KeyCreateOptions& options) {
+  COFFER_RETURN_IF_ERROR(ValidateOptions(type, options));
   std::vector<std::string> key_ops = options.key_ops.value_or(domain::DefaultKeyOps(type));
-  COFFER_RETURN_IF_ERROR(domain::ValidateKeyOps(key_ops));
-  if (options.tags.size() > 15) {
-    return absl::InvalidArgumentError("A key may have at most 15 tags.");
-  }
   const std::int64_t now = absl::ToUnixSeconds(clock_.Now());
   Record record;
   KeyVersionRecord& r = record.r;
@@ -172,6 +194,27 @@ absl::StatusOr<domain::Key> KeyService::AddVersion(const domain::Vault& vault,
                                                    std::string_view name,
                                                    const domain::KeySpec& spec, bool hsm,
                                                    const domain::KeyCreateOptions& options) {
+  // Everything that can refuse the call is checked before the costly part.
+  COFFER_RETURN_IF_ERROR(NeedsPremium(vault, hsm));
+  COFFER_RETURN_IF_ERROR(ValidateOptions(spec.type, options));
+  COFFER_RETURN_IF_ERROR(objects_.CheckNotDeleted(vault, name));
+  {
+    absl::MutexLock lock(&generation_mu_);
+    auto turn = [this]() ABSL_SHARED_LOCKS_REQUIRED(generation_mu_) {
+      return generating_ < kMaxGenerations;
+    };
+    if (!generation_mu_.AwaitWithTimeout(absl::Condition(&turn), kGenerationWait)) {
+      return absl::UnavailableError("The vault is busy generating keys; retry.");
+    }
+    ++generating_;
+  }
+  struct Done {
+    KeyService* self;
+    ~Done() {
+      absl::MutexLock lock(&self->generation_mu_);
+      --self->generating_;
+    }
+  } done{this};
   if (hsm) {
     COFFER_ASSIGN_OR_RETURN(keystore::ProtectedKey key, keystore_.GenerateKey(spec));
     return Save(vault, name, spec.type, true, std::move(key.wrapped), key.public_key, key.bits,
@@ -189,11 +232,6 @@ absl::StatusOr<domain::Key> KeyService::Create(const domain::Vault& vault, std::
                                                const domain::KeyCreateOptions& options) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
   COFFER_RETURN_IF_ERROR(domain::NormalizeKeySpec(spec));
-  if (hsm && vault.sku != domain::Sku::kPremium) {
-    return absl::InvalidArgumentError(
-        "HSM-protected keys (RSA-HSM, EC-HSM, oct-HSM) need a premium vault; this vault is "
-        "standard.");
-  }
   return AddVersion(vault, name, spec, hsm, options);
 }
 
@@ -201,24 +239,26 @@ absl::StatusOr<domain::Key> KeyService::Import(const domain::Vault& vault, std::
                                                const domain::PrivateKeyParts& parts, bool hsm,
                                                const domain::KeyCreateOptions& options) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
-  if (hsm && vault.sku != domain::Sku::kPremium) {
-    return absl::InvalidArgumentError("HSM-protected keys need a premium vault; this vault is "
-                                      "standard.");
-  }
-  // OpenSSL checks every JWK first (complete, consistent, a supported size), HSM-bound or not.
+  COFFER_RETURN_IF_ERROR(NeedsPremium(vault, hsm));
+  COFFER_RETURN_IF_ERROR(ValidateOptions(parts.type, options));
+  COFFER_RETURN_IF_ERROR(objects_.CheckNotDeleted(vault, name));
+  // OpenSSL checks every JWK first (complete, consistent, a supported size), HSM-bound or not,
+  // and its public parts, in canonical form, are what is stored and given to the HSM.
   COFFER_ASSIGN_OR_RETURN(crypto::SoftwareKey key, crypto::SoftwareKeyFromParts(parts));
   COFFER_ASSIGN_OR_RETURN(int bits, crypto::KeyBitsOf(key));
   if (parts.type == KeyType::kRsa && bits != 2048 && bits != 3072 && bits != 4096) {
     return absl::InvalidArgumentError("An RSA key must be 2048, 3072 or 4096 bits.");
   }
-  if (hsm) {
-    COFFER_ASSIGN_OR_RETURN(keystore::ProtectedKey wrapped, keystore_.ImportKey(parts));
-    return Save(vault, name, parts.type, true, std::move(wrapped.wrapped), parts.public_key,
-                 bits, options);
-  }
   COFFER_ASSIGN_OR_RETURN(domain::PublicKey public_key, crypto::PublicKeyOf(key));
+  if (hsm) {
+    domain::PrivateKeyParts canonical = parts;
+    canonical.public_key = public_key;
+    COFFER_ASSIGN_OR_RETURN(keystore::ProtectedKey wrapped, keystore_.ImportKey(canonical));
+    return Save(vault, name, parts.type, true, std::move(wrapped.wrapped), public_key, bits,
+                options);
+  }
   return Save(vault, name, parts.type, false, std::string(key.material.reveal()), public_key,
-               bits, options);
+              bits, options);
 }
 
 absl::StatusOr<domain::Key> KeyService::Get(const domain::Vault& vault, std::string_view name,
@@ -314,6 +354,7 @@ absl::StatusOr<std::string> KeyService::Backup(const domain::Vault& vault,
   COFFER_ASSIGN_OR_RETURN(std::vector<StoredVersion> versions,
                           objects_.AllVersions(vault, name, &display_name, &latest));
   KeyBackup backup;
+  ScrubBackup scrub{backup};
   backup.set_name(display_name);
   backup.set_latest_version(latest);
   for (const StoredVersion& v : versions) {
@@ -330,10 +371,6 @@ absl::StatusOr<std::string> KeyService::Backup(const domain::Vault& vault,
   }
   if (!policy.ok() && !absl::IsNotFound(policy.status())) return policy.status();
   SecretBytes plain = Serialize(backup);
-  for (auto& v : *backup.mutable_versions()) {
-    std::string* material = v.mutable_record()->mutable_material();
-    internal::ZeroMemory(material->data(), material->size());
-  }
   COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(kBackupKeyId));
   return sealer->Seal(kBackupAddress, plain.reveal());
 }
@@ -343,6 +380,7 @@ absl::StatusOr<domain::Key> KeyService::Restore(const domain::Vault& vault,
   COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(kBackupKeyId));
   auto plain = sealer->Open(kBackupAddress, blob);
   KeyBackup backup;
+  ScrubBackup scrub{backup};
   if (!plain.ok() || !backup.ParseFromArray(plain->data(), static_cast<int>(plain->size()))) {
     return absl::InvalidArgumentError(
         "The backup blob is malformed or was not made by this installation.");
@@ -351,10 +389,7 @@ absl::StatusOr<domain::Key> KeyService::Restore(const domain::Vault& vault,
   const KeyVersionRecord* latest = nullptr;
   for (auto& v : *backup.mutable_versions()) {
     COFFER_ASSIGN_OR_RETURN(KeyTypeOf t, TypeOf(v.record()));
-    if (t.hsm && vault.sku != domain::Sku::kPremium) {
-      return absl::InvalidArgumentError("This backup holds HSM-protected keys, which need a "
-                                        "premium vault; this vault is standard.");
-    }
+    COFFER_RETURN_IF_ERROR(NeedsPremium(vault, t.hsm));
     StoredVersion stored;
     stored.version = v.version();
     stored.record = Serialize(v.record());
@@ -371,13 +406,8 @@ absl::StatusOr<domain::Key> KeyService::Restore(const domain::Vault& vault,
   StoredVersion named;
   named.name = backup.name();
   named.version = backup.latest_version();
-  auto key = latest == nullptr ? absl::StatusOr<domain::Key>(absl::InternalError("no latest"))
-                               : ToKey(named, *latest);
-  for (auto& v : *backup.mutable_versions()) {
-    std::string* material = v.mutable_record()->mutable_material();
-    internal::ZeroMemory(material->data(), material->size());
-  }
-  return key;
+  if (latest == nullptr) return absl::InternalError("restored key has no latest version");
+  return ToKey(named, *latest);
 }
 
 absl::StatusOr<domain::Key> KeyService::Rotate(const domain::Vault& vault,
@@ -419,14 +449,26 @@ absl::StatusOr<domain::RotationPolicy> KeyService::GetRotationPolicy(const domai
 absl::StatusOr<domain::RotationPolicy> KeyService::SetRotationPolicy(
     const domain::Vault& vault, std::string_view name, const domain::RotationPolicy& policy) {
   COFFER_RETURN_IF_ERROR(domain::ValidateRotationPolicy(policy));
-  COFFER_RETURN_IF_ERROR(objects_.Get(vault, name, "").status());
   const std::string key = objects_.CompanionKey(vault.id, name);
   const std::int64_t now = absl::ToUnixSeconds(clock_.Now());
   return RetryOnConflict([&]() -> absl::StatusOr<domain::RotationPolicy> {
+    // Written only while the key's head is unchanged, so that a policy never outlives a key
+    // purged meanwhile (a new key of the name would inherit it).
+    COFFER_ASSIGN_OR_RETURN(StoredVersion latest, objects_.Get(vault, name, ""));
     auto entry = store_.Get(key);
     if (!entry.ok() && !absl::IsNotFound(entry.status())) return entry.status();
+    const storage::Precondition head{objects_.HeadKey(vault.id, name), latest.head_revision};
+    const storage::Precondition self{key, entry.ok() ? entry->revision : storage::kMustNotExist};
+    if (policy.lifetime_actions.empty() && policy.expiry_time.empty()) {
+      // An empty policy puts the key back on Azure's default.
+      COFFER_RETURN_IF_ERROR(
+          store_.Commit({head, self}, {storage::Write::Delete(key)}).status());
+      return DefaultPolicy();
+    }
     KeyRotationPolicyRecord record;
-    if (entry.ok()) record.ParseFromString(entry->value);
+    if (entry.ok() && !record.ParseFromString(entry->value)) {
+      return absl::DataLossError("stored rotation policy is not parseable");
+    }
     if (record.created() == 0) record.set_created(now);
     record.set_updated(now);
     record.clear_lifetime_actions();
@@ -438,8 +480,7 @@ absl::StatusOr<domain::RotationPolicy> KeyService::SetRotationPolicy(
     }
     record.set_expiry_time(policy.expiry_time);
     COFFER_RETURN_IF_ERROR(
-        store_.Put(key, record.SerializeAsString(),
-                   entry.ok() ? entry->revision : storage::kMustNotExist)
+        store_.Commit({head, self}, {storage::Write::Put(key, record.SerializeAsString())})
             .status());
     return FromRecord(record);
   });
@@ -456,6 +497,7 @@ absl::StatusOr<int> KeyService::RotateDue(const domain::Vault& vault, const Even
     if (!policy.ParseFromString(entry.value)) continue;
     auto latest = Get(vault, name, "");
     if (!latest.ok()) continue;  // soft-deleted: its policy waits with it
+    const std::string& version = latest->properties.version;
     const domain::ObjectAttributes& a = latest->properties.attributes;
     for (const auto& action : policy.lifetime_actions()) {
       const bool after = !action.time_after_create().empty();
@@ -467,24 +509,34 @@ absl::StatusOr<int> KeyService::RotateDue(const domain::Vault& vault, const Even
       if (!after && a.expires.has_value()) due = *a.expires - *d;
       if (!due.has_value() || *due > now) continue;
       if (action.action() == "Rotate") {
-        COFFER_ASSIGN_OR_RETURN(domain::Key key, Rotate(vault, name));
-        event("KeyRotate", key.properties.name, key.properties.version);
-        ++rotated;
+        if (policy.rotated_version() == version) break;  // claimed by an earlier pass
+        policy.set_rotated_version(version);
+        auto claimed = store_.Put(entry.key, policy.SerializeAsString(), entry.revision);
+        if (!claimed.ok()) break;  // another replica or a policy change won: next pass
+        auto key = Rotate(vault, name);
+        if (key.ok()) {
+          event("KeyRotate", key->properties.name, key->properties.version);
+          ++rotated;
+        } else {
+          event("KeyRotateFailed", latest->properties.name, version);
+          policy.clear_rotated_version();  // let the next pass try again
+          store_.Put(entry.key, policy.SerializeAsString(), *claimed).IgnoreError();
+        }
         break;  // the new version starts its own clock
       }
-      if (policy.notified_version() == latest->properties.version) continue;
-      policy.set_notified_version(latest->properties.version);
-      auto written = store_.Put(entry.key, policy.SerializeAsString(), entry.revision);
-      if (written.ok()) event("KeyNearExpiry", latest->properties.name, latest->properties.version);
+      if (policy.notified_version() == version) continue;
+      if (!event("KeyNearExpiry", latest->properties.name, version)) continue;
+      policy.set_notified_version(version);
+      store_.Put(entry.key, policy.SerializeAsString(), entry.revision).IgnoreError();
     }
   }
   return rotated;
 }
 
-absl::StatusOr<domain::KeyOperationResult> KeyService::Run(const domain::Vault& vault,
-                                                           std::string_view name,
-                                                           std::string_view version,
-                                                           domain::KeyOperationRequest request) {
+absl::StatusOr<domain::KeyOperationResult> KeyService::Run(
+    const domain::Vault& vault, std::string_view name, std::string_view version,
+    const domain::KeyOperationRequest& asked) {
+  domain::KeyOperationRequest request = asked;
   COFFER_ASSIGN_OR_RETURN(StoredVersion stored, objects_.Get(vault, name, version));
   COFFER_ASSIGN_OR_RETURN(Record record, Parse(stored.record));
   const KeyVersionRecord& r = record.r;
@@ -512,14 +564,16 @@ absl::StatusOr<domain::KeyOperationResult> KeyService::Run(const domain::Vault& 
   const domain::Curve curve = CurveOf(r);
   COFFER_RETURN_IF_ERROR(domain::CheckAlgorithm(t.type, curve, static_cast<std::size_t>(r.bits()),
                                                 request.op, request.alg));
-  if (request.op == KeyOperation::kEncrypt && request.iv.empty()) {
-    // GCM wants a fresh 96-bit nonce per message; CBC a fresh block. The caller may bring its
-    // own (its responsibility); otherwise the service draws one and returns it.
-    const std::string alg = domain::AlgorithmName(request.alg);
-    if (alg.find("GCM") != std::string::npos) request.iv = crypto::RandomBytes(12);
-    if (alg.find("CBC") != std::string::npos) request.iv = crypto::RandomBytes(16);
-  }
   COFFER_RETURN_IF_ERROR(domain::CheckOperationInput(r.bits(), request));
+  if (request.op == KeyOperation::kEncrypt && request.iv.empty()) {
+    // GCM takes a fresh 96-bit nonce per message, always the vault's; CBC a fresh block unless
+    // the caller brings its own. Either is returned with the ciphertext.
+    const domain::AlgorithmFamily family = domain::FamilyOf(request.alg);
+    if (family == domain::AlgorithmFamily::kGcm) request.iv = crypto::RandomBytes(12);
+    if (family == domain::AlgorithmFamily::kCbc || family == domain::AlgorithmFamily::kCbcPad) {
+      request.iv = crypto::RandomBytes(16);
+    }
+  }
   const bool public_half = request.op == KeyOperation::kVerify ||
                            (t.type == KeyType::kRsa && (request.op == KeyOperation::kEncrypt ||
                                                         request.op == KeyOperation::kWrapKey));

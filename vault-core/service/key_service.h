@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "lib/base/clock.h"
 #include "vault-core/domain/key.h"
 #include "vault-core/domain/vault.h"
@@ -84,21 +85,30 @@ class KeyService {
                                                            const domain::RotationPolicy& policy);
 
   // The background job's pass over one vault: rotates each key whose policy's Rotate trigger
-  // has come, and fires each Notify trigger once per version. Both are reported through
-  // `event` ("KeyRotate" with the new version, "KeyNearExpiry"), for the audit log. Returns how
-  // many keys were rotated.
-  using EventFn = std::function<void(const char* event, const std::string& name,
+  // has come (claiming the rotation in the policy record first, so that no version is rotated
+  // twice), and fires each Notify trigger once per version. Each is reported through `event`
+  // for the audit log: "KeyRotate" (the new version), "KeyRotateFailed" (the version that was
+  // to be rotated; retried next pass) and "KeyNearExpiry", which is marked done only when
+  // `event` returns true (its audit line is written). One key's failure does not stop the
+  // others. Returns how many keys were rotated.
+  using EventFn = std::function<bool(const char* event, const std::string& name,
                                      const std::string& version)>;
   absl::StatusOr<int> RotateDue(const domain::Vault& vault, const EventFn& event);
 
   absl::StatusOr<domain::KeyOperationResult> Run(const domain::Vault& vault,
                                                  std::string_view name, std::string_view version,
-                                                 domain::KeyOperationRequest request);
+                                                 const domain::KeyOperationRequest& request);
 
   // `count` (1 to 128) bytes from OpenSSL's CSPRNG, which the kernel seeds.
   absl::StatusOr<std::string> RandomBytes(int count);
 
  private:
+  // Key generation is CPU- or HSM-bound for up to seconds (RSA-4096) and runs on the caller's
+  // thread, an HTTP I/O thread: at most this many run at once; a caller waits up to
+  // kGenerationWait for a turn, then gets UNAVAILABLE (503, retry).
+  static constexpr int kMaxGenerations = 1;
+  static constexpr absl::Duration kGenerationWait = absl::Seconds(5);
+
   absl::StatusOr<domain::Key> AddVersion(const domain::Vault& vault, std::string_view name,
                                          const domain::KeySpec& spec, bool hsm,
                                          const domain::KeyCreateOptions& options);
@@ -112,6 +122,8 @@ class KeyService {
   envelope::VaultKeys& keys_;
   keystore::KeyStore& keystore_;
   Clock& clock_;
+  absl::Mutex generation_mu_;
+  int generating_ ABSL_GUARDED_BY(generation_mu_) = 0;
 };
 
 }  // namespace coffer::service

@@ -41,7 +41,7 @@ class KeyServiceTest : public ServicesFixture {
     domain::KeyOperationRequest r;
     r.op = KeyOperation::kSign;
     r.alg = Algorithm::kRs256;
-    r.data = crypto::Sha256("data");
+    r.data = SecretBytes(crypto::Sha256("data"));
     return key_service_.Run(vault_, name, version, r);
   }
 
@@ -78,7 +78,7 @@ TEST_F(KeyServiceTest, OperationsHonourEnabledKeyOpsAndTheWindowButNeverLockOutD
   domain::KeyOperationRequest encrypt;
   encrypt.op = KeyOperation::kEncrypt;
   encrypt.alg = Algorithm::kRsaOaep;
-  encrypt.data = "plaintext";
+  encrypt.data = SecretBytes("plaintext");
   EXPECT_THAT(key_service_.Run(vault_, "k", "", encrypt),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("key_ops")));
 
@@ -91,7 +91,7 @@ TEST_F(KeyServiceTest, OperationsHonourEnabledKeyOpsAndTheWindowButNeverLockOutD
   EXPECT_THAT(Sign("k"), StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("expired")));
   domain::KeyOperationRequest decrypt = encrypt;
   decrypt.op = KeyOperation::kDecrypt;
-  decrypt.data = std::string(ciphertext->value.reveal());
+  decrypt.data = ciphertext->value;
   auto plain = key_service_.Run(vault_, "k", "", decrypt);
   ASSERT_THAT(plain, IsOk());
   EXPECT_EQ(plain->value.reveal(), "plaintext");
@@ -116,6 +116,7 @@ TEST_F(KeyServiceTest, RotationPolicyRotatesOnceDueAndNotifiesOncePerVersion) {
   std::vector<std::string> events;
   auto record = [&](const char* event, const std::string& name, const std::string& version) {
     events.push_back(std::string(event) + " " + name + "/" + version);
+    return true;
   };
   clock_.Advance(absl::Hours(24 * 29));
   EXPECT_EQ(*key_service_.RotateDue(vault_, record), 0);
@@ -153,9 +154,18 @@ TEST_F(KeyServiceTest, RotationPolicyIsValidatedAndDefaultsToAzures) {
   bad.lifetime_actions = {{"P1D", "", "Rotate"}};
   EXPECT_THAT(key_service_.SetRotationPolicy(vault_, "k", bad),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("7 days")));
-  bad.lifetime_actions = {{"", "P30D", "Notify"}};  // no expiryTime to count back from
+  bad.lifetime_actions = {{"P30D", "", "Notify"}};
   EXPECT_THAT(key_service_.SetRotationPolicy(vault_, "k", bad),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("expiryTime")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("timeBeforeExpiry only")));
+  bad.lifetime_actions = {{"", "P60D", "Notify"}};
+  bad.expiry_time = "P30D";
+  EXPECT_THAT(key_service_.SetRotationPolicy(vault_, "k", bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shorter")));
+  // Azure's default policy can be written back as it was read, and an empty one resets to it.
+  EXPECT_THAT(key_service_.SetRotationPolicy(vault_, "k", *fallback), IsOk());
+  EXPECT_THAT(key_service_.SetRotationPolicy(vault_, "k", {}), IsOk());
+  EXPECT_EQ(key_service_.GetRotationPolicy(vault_, "k")->lifetime_actions[0].time_before_expiry,
+            "P30D");
   EXPECT_THAT(key_service_.SetRotationPolicy(vault_, "missing", {}),
               StatusIs(absl::StatusCode::kNotFound));
 }
@@ -217,6 +227,48 @@ TEST_F(KeyServiceTest, SoftDeletedNameCannotBeReusedAndVersionsOfNothingAreEmpty
   auto recovered = key_service_.Recover(vault_, "k");
   ASSERT_THAT(recovered, IsOk());
   EXPECT_EQ(recovered->properties.bits, 256);
+}
+
+TEST_F(KeyServiceTest, OneKeyFailingToRotateDoesNotStopTheOthersAndIsRetried) {
+  Create("a-hsm", KeyType::kEc, /*hsm=*/true);
+  Create("b-soft", KeyType::kEc, /*hsm=*/false);
+  domain::RotationPolicy policy;
+  policy.lifetime_actions = {{"P7D", "", "Rotate"}};
+  ASSERT_THAT(key_service_.SetRotationPolicy(vault_, "a-hsm", policy), IsOk());
+  ASSERT_THAT(key_service_.SetRotationPolicy(vault_, "b-soft", policy), IsOk());
+  clock_.Advance(absl::Hours(24 * 8));
+  vault_.sku = domain::Sku::kStandard;  // the HSM key cannot get a new version now
+  std::vector<std::string> events;
+  auto record = [&](const char* event, const std::string& name, const std::string&) {
+    events.push_back(std::string(event) + " " + name);
+    return true;
+  };
+  EXPECT_EQ(*key_service_.RotateDue(vault_, record), 1);
+  EXPECT_THAT(events, ElementsAre("KeyRotateFailed a-hsm", "KeyRotate b-soft"));
+  vault_.sku = domain::Sku::kPremium;
+  events.clear();
+  EXPECT_EQ(*key_service_.RotateDue(vault_, record), 1);  // a-hsm again; b-soft's clock restarted
+  EXPECT_THAT(events, ElementsAre("KeyRotate a-hsm"));
+  EXPECT_EQ(*key_service_.RotateDue(vault_, record), 0);  // never twice for one version
+}
+
+TEST_F(KeyServiceTest, GcmNoncesAreTheVaultsAndEncryptionIsCheckedBeforeTheKeyIsUsed) {
+  Create("aes", KeyType::kOct, /*hsm=*/true);
+  domain::KeyOperationRequest encrypt;
+  encrypt.op = KeyOperation::kEncrypt;
+  encrypt.alg = Algorithm::kA256Gcm;
+  encrypt.data = SecretBytes("plaintext");
+  encrypt.iv = std::string(12, '\0');
+  EXPECT_THAT(key_service_.Run(vault_, "aes", "", encrypt),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("chosen by the vault")));
+  encrypt.iv.clear();
+  auto first = key_service_.Run(vault_, "aes", "", encrypt);
+  auto second = key_service_.Run(vault_, "aes", "", encrypt);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(first->iv.size(), 12u);
+  EXPECT_NE(first->iv, second->iv);
+  EXPECT_NE(first->value.reveal(), second->value.reveal());
 }
 
 }  // namespace

@@ -2,9 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "coffer/storage/v1/records.pb.h"
-#include "lib/base/absl_compat.h"
 #include "lib/base/status.h"
-#include "vault-core/crypto/random.h"
 #include "vault-core/domain/errors.h"
 #include "vault-core/domain/names.h"
 #include "vault-core/service/retry.h"
@@ -13,50 +11,53 @@
 namespace coffer::service {
 namespace {
 
-using storage::kMustNotExist;
-using storage::Precondition;
-using storage::Write;
-using storage::v1::SecretHeadRecord;
+using storage::v1::SecretBackup;
 using storage::v1::SecretVersionRecord;
 namespace rec = records;
 
-}  // namespace
+constexpr const char kBackupKeyId[] = "_backup";
+const crypto::RecordAddress kBackupAddress{kBackupKeyId, "secretbackup", ""};
 
-struct SecretService::Loaded {
-  Loaded() = default;
-  Loaded(Loaded&&) = default;
-  ~Loaded() { rec::ScrubValue(record); }
-
-  std::string version;
-  std::string display_name;
-  storage::Revision version_revision = 0;
-  storage::Revision head_revision = 0;
-  SecretVersionRecord record;
+// A version's record, its value zeroed when it goes.
+struct Record {
+  Record() = default;
+  Record(Record&&) = default;
+  ~Record() { rec::ScrubValue(r); }
+  SecretVersionRecord r;
 };
 
-absl::StatusOr<SecretService::Loaded> SecretService::LoadVersion(const domain::Vault& vault,
-                                                                 std::string_view name,
-                                                                 std::string_view version) {
-  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
-  if (!version.empty()) COFFER_RETURN_IF_ERROR(domain::ValidateVersion(version));
-  auto head_entry = store_.Get(rec::HeadKey(vault.id, name));
-  if (absl::IsNotFound(head_entry.status())) return rec::SecretNotFound(name, version);
-  if (!head_entry.ok()) return head_entry.status();
-  COFFER_ASSIGN_OR_RETURN(auto head, rec::ParseHead(head_entry->value));
-  Loaded loaded;
-  loaded.version = version.empty() ? head.latest_version() : std::string(version);
-  loaded.display_name = rec::DisplayName(head, name);
-  loaded.head_revision = head_entry->revision;
-  auto entry = store_.Get(rec::VersionKey(vault.id, name, loaded.version));
-  if (absl::IsNotFound(entry.status())) return rec::SecretNotFound(name, version);
-  if (!entry.ok()) return entry.status();
-  loaded.version_revision = entry->revision;
-  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
-  COFFER_ASSIGN_OR_RETURN(
-      loaded.record,
-      rec::OpenVersion(*sealer, rec::Address(vault.id, name, loaded.version), entry->value));
-  return loaded;
+absl::StatusOr<Record> Parse(const SecretBytes& bytes) {
+  Record record;
+  if (!record.r.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("stored secret version is not parseable");
+  }
+  return record;
 }
+
+absl::StatusOr<domain::SecretProperties> Properties(const StoredVersion& stored) {
+  COFFER_ASSIGN_OR_RETURN(Record record, Parse(stored.record));
+  return rec::ToProperties(stored.name, stored.version, record.r);
+}
+
+absl::StatusOr<domain::DeletedSecret> Deleted(const StoredVersion& stored) {
+  COFFER_ASSIGN_OR_RETURN(domain::SecretProperties properties, Properties(stored));
+  return domain::DeletedSecret{std::move(properties), stored.deleted.value_or(absl::UnixEpoch()),
+                               stored.scheduled_purge};
+}
+
+template <typename T, typename F>
+absl::StatusOr<Page<T>> Convert(absl::StatusOr<Page<StoredVersion>> page, F convert) {
+  if (!page.ok()) return page.status();
+  Page<T> out;
+  for (const StoredVersion& v : page->items) {
+    COFFER_ASSIGN_OR_RETURN(T item, convert(v));
+    out.items.push_back(std::move(item));
+  }
+  out.continuation = std::move(page->continuation);
+  return out;
+}
+
+}  // namespace
 
 absl::StatusOr<domain::Secret> SecretService::Set(const domain::Vault& vault, std::string_view name,
                                                   const SecretBytes& value,
@@ -66,71 +67,43 @@ absl::StatusOr<domain::Secret> SecretService::Set(const domain::Vault& vault, st
     return absl::InvalidArgumentError(
         absl::StrCat("secret value is larger than ", domain::kMaxSecretValueBytes, " bytes"));
   }
-  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
   std::int64_t now = absl::ToUnixSeconds(clock_.Now());
-  SecretVersionRecord record;
-  record.set_value(std::string(value.reveal()));
-  record.set_content_type(options.content_type);
-  record.mutable_tags()->insert(options.tags.begin(), options.tags.end());
-  record.set_enabled(options.enabled);
-  record.set_not_before(rec::ToUnix(options.not_before));
-  record.set_expires(rec::ToUnix(options.expires));
-  record.set_created(now);
-  record.set_updated(now);
-  SecretBytes plain = rec::SerializeSecret(record);
-  rec::ScrubValue(record);
-
-  std::string head_key = rec::HeadKey(vault.id, name);
-  std::string deleted_key = rec::DeletedKey(vault.id, name);
-  std::string display_name;
-  auto version = RetryOnConflict([&]() -> absl::StatusOr<std::string> {
-    if (store_.Get(deleted_key).ok()) return rec::SecretIsDeleted(name);
-    auto head = store_.Get(head_key);
-    if (!head.ok() && !absl::IsNotFound(head.status())) return head.status();
-    SecretHeadRecord new_head;
-    new_head.set_name(std::string(name));
-    if (head.ok()) {
-      COFFER_ASSIGN_OR_RETURN(SecretHeadRecord old, rec::ParseHead(head->value));
-      new_head.set_name(rec::DisplayName(old, name));
-    }
-    std::string version = crypto::RandomHex(16);
-    COFFER_ASSIGN_OR_RETURN(std::string sealed,
-                            sealer->Seal(rec::Address(vault.id, name, version), plain.reveal()));
-    new_head.set_latest_version(version);
-    COFFER_RETURN_IF_ERROR(
-        store_
-            .Commit({Precondition{head_key, head.ok() ? head->revision : kMustNotExist},
-                     Precondition{deleted_key, kMustNotExist}},
-                    {Write::Put(rec::VersionKey(vault.id, name, version), sealed),
-                     Write::Put(head_key, new_head.SerializeAsString())})
-            .status());
-    display_name = new_head.name();
-    return version;
-  });
-  if (!version.ok()) return version.status();
-  return domain::Secret{rec::ToProperties(display_name, *version, record), value};
+  Record record;
+  SecretVersionRecord& r = record.r;
+  r.set_value(std::string(value.reveal()));
+  r.set_content_type(options.content_type);
+  r.mutable_tags()->insert(options.tags.begin(), options.tags.end());
+  r.set_enabled(options.enabled);
+  r.set_not_before(rec::ToUnix(options.not_before));
+  r.set_expires(rec::ToUnix(options.expires));
+  r.set_created(now);
+  r.set_updated(now);
+  COFFER_ASSIGN_OR_RETURN(StoredVersion stored,
+                          objects_.Add(vault, name, rec::SerializeSecret(r)));
+  return domain::Secret{rec::ToProperties(stored.name, stored.version, r), value};
 }
 
 absl::StatusOr<domain::Secret> SecretService::Get(const domain::Vault& vault, std::string_view name,
                                                   std::string_view version) {
-  COFFER_ASSIGN_OR_RETURN(Loaded loaded, LoadVersion(vault, name, version));
-  if (!loaded.record.enabled()) {
+  COFFER_ASSIGN_OR_RETURN(StoredVersion stored, objects_.Get(vault, name, version));
+  COFFER_ASSIGN_OR_RETURN(Record record, Parse(stored.record));
+  if (!record.r.enabled()) {
     return domain::WithReason(
         absl::PermissionDeniedError("Operation get is not allowed on a disabled secret."),
         domain::reason::kSecretDisabled);
   }
-  return domain::Secret{rec::ToProperties(loaded.display_name, loaded.version, loaded.record),
-                        SecretBytes(loaded.record.value())};
+  return domain::Secret{rec::ToProperties(stored.name, stored.version, record.r),
+                        SecretBytes(record.r.value())};
 }
 
 absl::StatusOr<domain::SecretProperties> SecretService::Update(const domain::Vault& vault,
                                                                std::string_view name,
                                                                std::string_view version,
                                                                const domain::SecretUpdate& update) {
-  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
   return RetryOnConflict([&]() -> absl::StatusOr<domain::SecretProperties> {
-    COFFER_ASSIGN_OR_RETURN(Loaded loaded, LoadVersion(vault, name, version));
-    SecretVersionRecord& r = loaded.record;
+    COFFER_ASSIGN_OR_RETURN(StoredVersion stored, objects_.Get(vault, name, version));
+    COFFER_ASSIGN_OR_RETURN(Record record, Parse(stored.record));
+    SecretVersionRecord& r = record.r;
     if (update.content_type) r.set_content_type(*update.content_type);
     if (update.tags) {
       r.clear_tags();
@@ -140,51 +113,105 @@ absl::StatusOr<domain::SecretProperties> SecretService::Update(const domain::Vau
     if (update.not_before) r.set_not_before(rec::ToUnix(*update.not_before));
     if (update.expires) r.set_expires(rec::ToUnix(*update.expires));
     r.set_updated(absl::ToUnixSeconds(clock_.Now()));
-    SecretBytes plain = rec::SerializeSecret(r);
-    std::string version_key = rec::VersionKey(vault.id, name, loaded.version);
-    COFFER_ASSIGN_OR_RETURN(
-        std::string sealed,
-        sealer->Seal(rec::Address(vault.id, name, loaded.version), plain.reveal()));
-    COFFER_RETURN_IF_ERROR(
-        store_
-            .Commit({Precondition{version_key, loaded.version_revision},
-                     Precondition{rec::HeadKey(vault.id, name), loaded.head_revision}},
-                    {Write::Put(version_key, sealed)})
-            .status());
-    return rec::ToProperties(loaded.display_name, loaded.version, r);
+    COFFER_RETURN_IF_ERROR(objects_.Replace(vault, stored, rec::SerializeSecret(r)));
+    return rec::ToProperties(stored.name, stored.version, r);
   });
-}
-
-absl::StatusOr<domain::SecretProperties> SecretService::LatestProperties(
-    const domain::Vault& vault, std::string_view name, std::string_view head_value) {
-  COFFER_ASSIGN_OR_RETURN(auto head, rec::ParseHead(head_value));
-  COFFER_ASSIGN_OR_RETURN(auto entry,
-                          store_.Get(rec::VersionKey(vault.id, name, head.latest_version())));
-  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
-  COFFER_ASSIGN_OR_RETURN(
-      SecretVersionRecord record,
-      rec::OpenVersion(*sealer, rec::Address(vault.id, name, head.latest_version()), entry.value));
-  domain::SecretProperties properties =
-      rec::ToProperties(rec::DisplayName(head, name), head.latest_version(), record);
-  rec::ScrubValue(record);
-  return properties;
 }
 
 absl::StatusOr<Page<domain::SecretProperties>> SecretService::List(const domain::Vault& vault,
                                                                    const std::string& continuation,
                                                                    std::size_t max_results) {
-  std::string prefix = rec::SecretsPrefix(vault.id);
-  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, continuation, max_results}));
-  Page<domain::SecretProperties> page;
-  for (const auto& entry : range.entries) {
-    auto properties = LatestProperties(vault, rec::Suffix(entry.key, prefix), entry.value);
-    // A secret deleted or rewritten between the range and this read is skipped, not an error.
-    if (absl::IsNotFound(properties.status())) continue;
-    if (!properties.ok()) return properties.status();
-    page.items.push_back(std::move(*properties));
+  return Convert<domain::SecretProperties>(
+      objects_.ListLatest(vault, continuation, max_results), Properties);
+}
+
+absl::StatusOr<Page<domain::SecretProperties>> SecretService::ListVersions(
+    const domain::Vault& vault, std::string_view name, const std::string& continuation,
+    std::size_t max_results) {
+  return Convert<domain::SecretProperties>(
+      objects_.ListVersions(vault, name, continuation, max_results), Properties);
+}
+
+absl::StatusOr<domain::DeletedSecret> SecretService::Delete(const domain::Vault& vault,
+                                                            std::string_view name) {
+  COFFER_ASSIGN_OR_RETURN(StoredVersion stored, objects_.Delete(vault, name));
+  return Deleted(stored);
+}
+
+absl::StatusOr<domain::DeletedSecret> SecretService::GetDeleted(const domain::Vault& vault,
+                                                                std::string_view name) {
+  COFFER_ASSIGN_OR_RETURN(StoredVersion stored, objects_.GetDeleted(vault, name));
+  return Deleted(stored);
+}
+
+absl::StatusOr<Page<domain::DeletedSecret>> SecretService::ListDeleted(
+    const domain::Vault& vault, const std::string& continuation, std::size_t max_results) {
+  return Convert<domain::DeletedSecret>(objects_.ListDeleted(vault, continuation, max_results),
+                                        Deleted);
+}
+
+absl::StatusOr<domain::SecretProperties> SecretService::Recover(const domain::Vault& vault,
+                                                                std::string_view name) {
+  COFFER_ASSIGN_OR_RETURN(StoredVersion stored, objects_.Recover(vault, name));
+  return Properties(stored);
+}
+
+absl::Status SecretService::Purge(const domain::Vault& vault, std::string_view name) {
+  return objects_.Purge(vault, name);
+}
+
+absl::StatusOr<int> SecretService::PurgeDue(const domain::Vault& vault) {
+  return objects_.PurgeDue(vault);
+}
+
+absl::StatusOr<std::string> SecretService::Backup(const domain::Vault& vault,
+                                                  std::string_view name) {
+  std::string display_name;
+  std::string latest;
+  COFFER_ASSIGN_OR_RETURN(std::vector<StoredVersion> versions,
+                          objects_.AllVersions(vault, name, &display_name, &latest));
+  SecretBackup backup;
+  backup.set_name(display_name);
+  backup.set_latest_version(latest);
+  for (const StoredVersion& v : versions) {
+    auto* out = backup.add_versions();
+    out->set_version(v.version);
+    if (!out->mutable_record()->ParseFromArray(v.record.data(),
+                                               static_cast<int>(v.record.size()))) {
+      return absl::DataLossError("stored secret version is not parseable");
+    }
   }
-  page.continuation = range.continuation;
-  return page;
+  SecretBytes plain = rec::SerializeSecret(backup);
+  for (auto& v : *backup.mutable_versions()) rec::ScrubValue(*v.mutable_record());
+  COFFER_ASSIGN_OR_RETURN(auto backup_sealer, keys_.ForVault(kBackupKeyId));
+  return backup_sealer->Seal(kBackupAddress, plain.reveal());
+}
+
+absl::StatusOr<domain::SecretProperties> SecretService::Restore(const domain::Vault& vault,
+                                                                std::string_view blob) {
+  COFFER_ASSIGN_OR_RETURN(auto backup_sealer, keys_.ForVault(kBackupKeyId));
+  auto plain = backup_sealer->Open(kBackupAddress, blob);
+  SecretBackup backup;
+  if (!plain.ok() || !backup.ParseFromArray(plain->data(), static_cast<int>(plain->size()))) {
+    return absl::InvalidArgumentError(
+        "the backup blob is malformed or was not made by this installation");
+  }
+  std::vector<StoredVersion> versions;
+  std::optional<domain::SecretProperties> latest;
+  for (auto& v : *backup.mutable_versions()) {
+    StoredVersion stored;
+    stored.version = v.version();
+    stored.record = rec::SerializeSecret(v.record());
+    versions.push_back(std::move(stored));
+    if (v.version() == backup.latest_version()) {
+      latest = rec::ToProperties(backup.name(), v.version(), v.record());
+    }
+    rec::ScrubValue(*v.mutable_record());
+  }
+  COFFER_RETURN_IF_ERROR(
+      objects_.Restore(vault, backup.name(), backup.latest_version(), versions));
+  if (!latest.has_value()) return absl::InternalError("restored secret has no latest version");
+  return *latest;
 }
 
 }  // namespace coffer::service

@@ -10,6 +10,7 @@
 #include "vault-core/domain/vault.h"
 #include "vault-core/envelope/vault_keys.h"
 #include "vault-core/service/page.h"
+#include "vault-core/service/versioned_objects.h"
 #include "vault-core/storage/storage.h"
 
 namespace coffer::service {
@@ -27,7 +28,9 @@ namespace coffer::service {
 class SecretService {
  public:
   SecretService(storage::Store& store, envelope::VaultKeys& keys, Clock& clock)
-      : store_(store), keys_(keys), clock_(clock) {}
+      : objects_(store, keys, clock, {"secrets", "deletedsecrets", "secretversions", "Secret"}),
+        keys_(keys),
+        clock_(clock) {}
 
   // Adds a new version, which becomes the latest.
   absl::StatusOr<domain::Secret> Set(const domain::Vault& vault, std::string_view name,
@@ -67,20 +70,7 @@ class SecretService {
                                                    std::string_view blob);
 
  private:
-  struct Loaded;
-
-  absl::StatusOr<Loaded> LoadVersion(const domain::Vault& vault, std::string_view name,
-                                     std::string_view version);
-  absl::StatusOr<domain::SecretProperties> LatestProperties(const domain::Vault& vault,
-                                                            std::string_view name,
-                                                            std::string_view head_value);
-  absl::StatusOr<domain::DeletedSecret> DeletedFromHead(const domain::Vault& vault,
-                                                        std::string_view name,
-                                                        std::string_view head_value);
-  absl::StatusOr<std::vector<storage::Write>> PurgeWrites(const domain::Vault& vault,
-                                                          std::string_view name);
-
-  storage::Store& store_;
+  VersionedObjects objects_;
   envelope::VaultKeys& keys_;
   Clock& clock_;
 };

@@ -93,6 +93,10 @@ TEST_F(SecretServiceTest, NamesAreCaseInsensitiveAndKeepTheirFirstSpelling) {
 
 TEST_F(SecretServiceTest, MissingSecretsAndVersionsAreNotFound) {
   EXPECT_THAT(secrets_.Get(vault_, "nope", ""), StatusIs(absl::StatusCode::kNotFound));
+  // Listing the versions of a name that has none is an empty list, as Azure answers.
+  auto none = secrets_.ListVersions(vault_, "nope", "", 25);
+  ASSERT_THAT(none, IsOk());
+  EXPECT_TRUE(none->items.empty());
   Set("there", "x");
   EXPECT_THAT(secrets_.Get(vault_, "there", std::string(32, 'a')),
               StatusIs(absl::StatusCode::kNotFound));

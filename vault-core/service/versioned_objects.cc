@@ -26,6 +26,9 @@ absl::StatusOr<SecretHeadRecord> ParseHead(std::string_view bytes) {
   return head;
 }
 
+// "Key" -> "key": Azure's messages use both.
+std::string Lower(const char* title) { return records::Canonical(title); }
+
 std::string DisplayName(const SecretHeadRecord& head, std::string_view requested) {
   return head.name().empty() ? std::string(requested) : head.name();
 }
@@ -64,7 +67,7 @@ std::string VersionedObjects::VersionKey(std::string_view vault_id, std::string_
 absl::Status VersionedObjects::NotFound(std::string_view name, std::string_view version) const {
   std::string id =
       version.empty() ? std::string(name) : absl::StrCat(AsAbsl(name), "/", AsAbsl(version));
-  return absl::NotFoundError(absl::StrCat("A ", kind_.title, " with (name/id) ", id,
+  return absl::NotFoundError(absl::StrCat("A ", Lower(kind_.title), " with (name/id) ", id,
                                           " was not found in this key vault."));
 }
 
@@ -78,7 +81,7 @@ absl::Status VersionedObjects::IsDeleted(std::string_view name) const {
           kind_.title, " ", AsAbsl(name),
           " is currently in a deleted but recoverable state, and its name cannot be reused; in "
           "this state, the ",
-          kind_.title, " can only be recovered or purged.")),
+          Lower(kind_.title), " can only be recovered or purged.")),
       domain::reason::kObjectIsDeletedButRecoverable);
 }
 
@@ -106,6 +109,13 @@ absl::StatusOr<StoredVersion> VersionedObjects::Get(const domain::Vault& vault,
                     out.version},
                    entry->value));
   return out;
+}
+
+absl::Status VersionedObjects::CheckNotDeleted(const domain::Vault& vault, std::string_view name) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  auto deleted = store_.Get(DeletedKey(vault.id, name));
+  if (deleted.ok()) return IsDeleted(name);
+  return absl::IsNotFound(deleted.status()) ? absl::OkStatus() : deleted.status();
 }
 
 absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
@@ -389,8 +399,8 @@ absl::Status VersionedObjects::Restore(const domain::Vault& vault, std::string_v
   auto committed = store_.Commit(
       {Precondition{head_key, kMustNotExist}, Precondition{deleted_key, kMustNotExist}}, writes);
   if (absl::IsAborted(committed.status())) {
-    return absl::AlreadyExistsError(absl::StrCat("A ", kind_.title, " named ", AsAbsl(name),
-                                                 " already exists in this vault."));
+    return absl::AlreadyExistsError(absl::StrCat("A ", Lower(kind_.title), " named ",
+                                                 AsAbsl(name), " already exists in this vault."));
   }
   return committed.status();
 }

@@ -64,6 +64,9 @@ class VersionedObjects {
   // `version` empty: the latest.
   absl::StatusOr<StoredVersion> Get(const domain::Vault& vault, std::string_view name,
                                     std::string_view version);
+  // ALREADY_EXISTS (ObjectIsDeletedButRecoverable) when the name is soft-deleted: for callers
+  // that check before costly work (Add checks again).
+  absl::Status CheckNotDeleted(const domain::Vault& vault, std::string_view name);
   // Adds a version, which becomes the latest; `record` is sealed with its new version id.
   // Returns the new version (its name and id; `record` left empty).
   absl::StatusOr<StoredVersion> Add(const domain::Vault& vault, std::string_view name,
@@ -104,12 +107,13 @@ class VersionedObjects {
                        std::string_view latest, const std::vector<StoredVersion>& versions,
                        const std::vector<storage::Write>& extra_writes = {});
 
-  // Where the companion record of an object lives (kind().companion_collection must be set).
+  // Where the companion record of an object lives (kind().companion_collection must be set),
+  // and the head a write of it is conditioned on.
   std::string CompanionPrefix(std::string_view vault_id) const;
   std::string CompanionKey(std::string_view vault_id, std::string_view name) const;
+  std::string HeadKey(std::string_view vault_id, std::string_view name) const;
 
  private:
-  std::string HeadKey(std::string_view vault_id, std::string_view name) const;
   std::string DeletedKey(std::string_view vault_id, std::string_view name) const;
   std::string LivePrefix(std::string_view vault_id) const;
   std::string DeletedPrefix(std::string_view vault_id) const;

@@ -172,8 +172,11 @@ void Resolve(service::SecretService& secrets, const domain::Vault& vault, absl::
   };
   do {
     auto page = secrets.ListVersions(vault, ref.name(), continuation, 100);
-    if (absl::IsNotFound(page.status())) return refuse("secret '" + ref.name() + "' does not exist");
     if (!page.ok()) return refuse(std::string(page.status().message()));
+    // Listing the versions of a name that has none answers an empty page, as Azure does.
+    if (continuation.empty() && versions.empty() && page->items.empty()) {
+      return refuse("secret '" + ref.name() + "' does not exist");
+    }
     versions.insert(versions.end(), page->items.begin(), page->items.end());
     continuation = page->continuation;
     if (!ref.version().empty() && named()) break;

@@ -16,13 +16,16 @@ using nlohmann::json;
 const std::set<std::string> kKeyAttributes = {"exportable", "hsmPlatform", "attestation"};
 
 // Base64url (or standard base64), padded or not, as the SDKs variously send binary fields.
-std::optional<std::string> DecodeBinary(std::string text) {
-  for (char& c : text) {
+std::optional<std::string> DecodeBinary(std::string_view text) {
+  std::string url(text);
+  for (char& c : url) {
     if (c == '+') c = '-';
     if (c == '/') c = '_';
   }
-  while (!text.empty() && text.back() == '=') text.pop_back();
-  return Base64UrlDecode(text);
+  while (!url.empty() && url.back() == '=') url.pop_back();
+  auto out = Base64UrlDecode(url);
+  internal::ZeroMemory(url.data(), url.size());
+  return out;
 }
 
 absl::StatusOr<std::string> Binary(const json& doc, const std::string& field, bool required) {
@@ -31,22 +34,39 @@ absl::StatusOr<std::string> Binary(const json& doc, const std::string& field, bo
     return std::string();
   }
   if (!doc[field].is_string()) return Bad("'" + field + "' must be a base64url string.");
-  auto bytes = DecodeBinary(doc[field].get<std::string>());
+  auto bytes = DecodeBinary(doc[field].get_ref<const std::string&>());
   if (!bytes.has_value()) return Bad("'" + field + "' is not valid base64url.");
-  return *bytes;
+  return std::move(*bytes);
 }
 
-// A binary field holding private key material: decoded, then wiped from the parsed document.
-absl::StatusOr<SecretBytes> SecretBinary(json& doc, const std::string& field) {
-  COFFER_ASSIGN_OR_RETURN(std::string bytes, Binary(doc, field, false));
-  SecretBytes out(bytes);
-  internal::ZeroMemory(bytes.data(), bytes.size());
+// A binary field that may be secret (key material, a plaintext): decoded into zeroing memory,
+// and its text in the parsed document wiped.
+absl::StatusOr<SecretBytes> SecretBinary(json& doc, const std::string& field, bool required) {
+  auto bytes = Binary(doc, field, required);
   if (doc.contains(field) && doc[field].is_string()) {
     std::string& text = doc[field].get_ref<std::string&>();
     internal::ZeroMemory(text.data(), text.size());
   }
+  if (!bytes.ok()) return bytes.status();
+  SecretBytes out(*bytes);
+  internal::ZeroMemory(bytes->data(), bytes->size());
   return out;
 }
+
+// Zeroes every string in a parsed request when it goes out of scope, on every way out: the
+// document holds the key material or plaintext the request carried.
+struct WipeOnExit {
+  json& doc;
+  static void Wipe(json& value) {
+    if (value.is_string()) {
+      std::string& text = value.get_ref<std::string&>();
+      internal::ZeroMemory(text.data(), text.size());
+    } else if (value.is_object() || value.is_array()) {
+      for (auto& member : value) Wipe(member);
+    }
+  }
+  ~WipeOnExit() { Wipe(doc); }
+};
 
 absl::StatusOr<std::vector<std::string>> KeyOps(const json& value) {
   if (!value.is_array()) return Bad("'key_ops' must be an array of strings.");
@@ -178,6 +198,7 @@ absl::StatusOr<CreateKeyRequest> ParseCreateKey(std::string_view body) {
 
 absl::StatusOr<ImportKeyRequest> ParseImportKey(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json doc, ParseObject(body));
+  WipeOnExit wipe{doc};  // it holds the private key
   COFFER_RETURN_IF_ERROR(
       OnlyKnownFields(doc, {"Hsm", "key", "attributes", "tags", "release_policy"}, ""));
   COFFER_RETURN_IF_ERROR(NoRelease(doc));
@@ -204,6 +225,20 @@ absl::StatusOr<ImportKeyRequest> ParseImportKey(std::string_view body) {
   domain::PrivateKeyParts& parts = out.parts;
   COFFER_ASSIGN_OR_RETURN(parts.type, domain::ParseKeyType(jwk["kty"].get<std::string>(), &hsm_kty));
   out.hsm = out.hsm || hsm_kty;
+  // Members of another key type are refused, not ignored: a stray crv on an RSA key would
+  // otherwise be stored and break every public-key operation.
+  static const std::set<std::string> kRsaMembers = {"n", "e", "d", "p", "q", "dp", "dq", "qi"};
+  static const std::set<std::string> kEcMembers = {"crv", "x", "y", "d"};
+  static const std::set<std::string> kOctMembers = {"k"};
+  const std::set<std::string>& own = parts.type == domain::KeyType::kRsa  ? kRsaMembers
+                                     : parts.type == domain::KeyType::kEc ? kEcMembers
+                                                                          : kOctMembers;
+  for (const char* member : {"n", "e", "d", "p", "q", "dp", "dq", "qi", "k", "crv", "x", "y"}) {
+    if (jwk.contains(member) && !jwk[member].is_null() && own.count(member) == 0) {
+      return Bad(std::string("'key.") + member + "' does not belong to a " +
+                 jwk["kty"].get<std::string>().substr(0, 16) + " key.");
+    }
+  }
   if (jwk.contains("crv") && !jwk["crv"].is_null()) {
     if (!jwk["crv"].is_string()) return Bad("'key.crv' must be a string.");
     COFFER_ASSIGN_OR_RETURN(parts.public_key.curve,
@@ -216,14 +251,13 @@ absl::StatusOr<ImportKeyRequest> ParseImportKey(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(parts.public_key.e, Binary(jwk, "e", false));
   COFFER_ASSIGN_OR_RETURN(parts.public_key.x, Binary(jwk, "x", false));
   COFFER_ASSIGN_OR_RETURN(parts.public_key.y, Binary(jwk, "y", false));
-  COFFER_ASSIGN_OR_RETURN(parts.d, SecretBinary(jwk, "d"));
-  COFFER_ASSIGN_OR_RETURN(parts.p, SecretBinary(jwk, "p"));
-  COFFER_ASSIGN_OR_RETURN(parts.q, SecretBinary(jwk, "q"));
-  COFFER_ASSIGN_OR_RETURN(parts.dp, SecretBinary(jwk, "dp"));
-  COFFER_ASSIGN_OR_RETURN(parts.dq, SecretBinary(jwk, "dq"));
-  COFFER_ASSIGN_OR_RETURN(parts.qi, SecretBinary(jwk, "qi"));
-  COFFER_ASSIGN_OR_RETURN(parts.k, SecretBinary(jwk, "k"));
-  // JWK integers carry no leading zeros; the key store wants them as they are.
+  COFFER_ASSIGN_OR_RETURN(parts.d, SecretBinary(jwk, "d", false));
+  COFFER_ASSIGN_OR_RETURN(parts.p, SecretBinary(jwk, "p", false));
+  COFFER_ASSIGN_OR_RETURN(parts.q, SecretBinary(jwk, "q", false));
+  COFFER_ASSIGN_OR_RETURN(parts.dp, SecretBinary(jwk, "dp", false));
+  COFFER_ASSIGN_OR_RETURN(parts.dq, SecretBinary(jwk, "dq", false));
+  COFFER_ASSIGN_OR_RETURN(parts.qi, SecretBinary(jwk, "qi", false));
+  COFFER_ASSIGN_OR_RETURN(parts.k, SecretBinary(jwk, "k", false));
   if (jwk.contains("key_ops") && !jwk["key_ops"].is_null()) {
     COFFER_ASSIGN_OR_RETURN(out.options.key_ops, KeyOps(jwk["key_ops"]));
   }
@@ -257,6 +291,7 @@ absl::StatusOr<domain::KeyUpdate> ParseUpdateKey(std::string_view body) {
 absl::StatusOr<domain::KeyOperationRequest> ParseKeyOperation(std::string_view body,
                                                               domain::KeyOperation op) {
   COFFER_ASSIGN_OR_RETURN(json doc, ParseObject(body));
+  WipeOnExit wipe{doc};  // it holds the plaintext too
   const bool verify = op == domain::KeyOperation::kVerify;
   const bool sign = op == domain::KeyOperation::kSign;
   if (verify) {
@@ -273,11 +308,11 @@ absl::StatusOr<domain::KeyOperationRequest> ParseKeyOperation(std::string_view b
   out.op = op;
   COFFER_ASSIGN_OR_RETURN(out.alg, domain::ParseAlgorithm(doc["alg"].get<std::string>()));
   if (verify) {
-    COFFER_ASSIGN_OR_RETURN(out.data, Binary(doc, "digest", true));
+    COFFER_ASSIGN_OR_RETURN(out.data, SecretBinary(doc, "digest", true));
     COFFER_ASSIGN_OR_RETURN(out.signature, Binary(doc, "value", true));
     return out;
   }
-  COFFER_ASSIGN_OR_RETURN(out.data, Binary(doc, "value", true));
+  COFFER_ASSIGN_OR_RETURN(out.data, SecretBinary(doc, "value", true));
   if (!sign) {
     COFFER_ASSIGN_OR_RETURN(out.iv, Binary(doc, "iv", false));
     COFFER_ASSIGN_OR_RETURN(out.aad, Binary(doc, "aad", false));

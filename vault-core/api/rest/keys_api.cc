@@ -102,13 +102,13 @@ const char* RequiredPermission(KeyOp op) {
     case KeyOp::kImport:
       return "import";
     case KeyOp::kGet:
+    case KeyOp::kGetDeleted:   // Azure's Get Deleted Key needs keys/get
     case KeyOp::kRandomBytes:  // no permission of its own on Azure; reading keys is the nearest
       return "get";
     case KeyOp::kUpdate:
       return "update";
     case KeyOp::kList:
     case KeyOp::kListVersions:
-    case KeyOp::kGetDeleted:
     case KeyOp::kListDeleted:
       return "list";
     case KeyOp::kDelete:

@@ -24,7 +24,7 @@ absl::StatusOr<json> ParseObject(std::string_view body) {
 absl::Status OnlyKnownFields(const json& object, const std::set<std::string>& known,
                              const std::string& where) {
   for (const auto& [key, value] : object.items()) {
-    if (known.count(key) == 0) return Bad("Unknown field '" + where + key + "'.");
+    if (known.count(key) == 0) return Bad("Unknown field '" + where + key.substr(0, 64) + "'.");
   }
   return absl::OkStatus();
 }
@@ -46,7 +46,7 @@ absl::StatusOr<domain::Tags> ParseTags(const json& value) {
   if (value.size() > kMaxTags) return Bad("At most 15 tags are allowed.");
   domain::Tags tags;
   for (const auto& [key, v] : value.items()) {
-    if (!v.is_string()) return Bad("Tag '" + key + "' must have a string value.");
+    if (!v.is_string()) return Bad("Tag '" + key.substr(0, 64) + "' must have a string value.");
     if (key.size() > 512 || v.get_ref<const std::string&>().size() > 256) {
       return Bad("Tag names are limited to 512 characters and values to 256.");
     }

@@ -125,8 +125,12 @@ absl::StatusOr<SecretBytes> OneShot(SessionPool::Lease& lease, Call call,
                                 : f->C_Decrypt(h, Bytes(input), Ulong(input.size()),
                                                out.mutable_data(), &size);
   if (rv != CKR_OK) {
-    if (call == Call::kDecrypt) return InputError(lease, rv, name);
-    return lease.Check(rv, name);
+    absl::Status status = call == Call::kDecrypt ? InputError(lease, rv, name)
+                                                 : lease.Check(rv, name);
+    // A refused input ends the operation; anything else may leave it active on the session,
+    // which would then refuse every later C_*Init: the session is not reused.
+    if (!absl::IsInvalidArgument(status)) lease.MarkBroken();
+    return status;
   }
   out.resize(size);
   return out;
@@ -182,13 +186,13 @@ absl::StatusOr<domain::KeyOperationResult> RsaOrEc(SessionPool::Lease& lease,
   domain::KeyOperationResult result;
   CK_MECHANISM mechanism = {CKM_RSA_PKCS, nullptr, 0};
   if (r.op == KeyOperation::kSign) {
-    std::string input = r.data;
+    std::string input(r.data.reveal());  // a digest: not secret
     CK_RSA_PKCS_PSS_PARAMS pss = {};
     switch (r.alg) {
       case Algorithm::kRs256:
       case Algorithm::kRs384:
       case Algorithm::kRs512:
-        input = crypto::RsaDigestInfo(r.alg, r.data);
+        input = crypto::RsaDigestInfo(r.alg, r.data.reveal());
         break;
       case Algorithm::kPs256:
       case Algorithm::kPs384:
@@ -212,7 +216,7 @@ absl::StatusOr<domain::KeyOperationResult> RsaOrEc(SessionPool::Lease& lease,
   CK_RSA_PKCS_OAEP_PARAMS oaep = {CKM_SHA_1, CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, nullptr, 0};
   if (r.alg == Algorithm::kRsaOaep) mechanism = {CKM_RSA_PKCS_OAEP, &oaep, sizeof(oaep)};
   if (r.alg == Algorithm::kRsaOaep256) mechanism = {CKM_RSA_X_509, nullptr, 0};
-  COFFER_ASSIGN_OR_RETURN(SecretBytes out, OneShot(lease, Call::kDecrypt, mechanism, key, r.data));
+  COFFER_ASSIGN_OR_RETURN(SecretBytes out, OneShot(lease, Call::kDecrypt, mechanism, key, r.data.reveal()));
   if (r.alg == Algorithm::kRsaOaep256) {
     if (out.size() < r.data.size()) {  // a module may drop the leading zero bytes
       SecretBytes padded(r.data.size());
@@ -229,9 +233,9 @@ absl::StatusOr<domain::KeyOperationResult> RsaOrEc(SessionPool::Lease& lease,
 absl::StatusOr<domain::KeyOperationResult> Aes(SessionPool::Lease& lease, CK_OBJECT_HANDLE key,
                                                const domain::KeyOperationRequest& r) {
   domain::KeyOperationResult result;
-  const std::string name = domain::AlgorithmName(r.alg);
-  const bool gcm = name.find("GCM") != std::string::npos;
-  const bool kw = name.find("KW") != std::string::npos;
+  const domain::AlgorithmFamily family = domain::FamilyOf(r.alg);
+  const bool gcm = family == domain::AlgorithmFamily::kGcm;
+  const bool kw = family == domain::AlgorithmFamily::kKw;
   CK_FUNCTION_LIST* f = lease->fns();
   if (kw && r.op == KeyOperation::kWrapKey) {
     // Key wrap works on key objects only: the caller's bytes become a short-lived one.
@@ -263,7 +267,7 @@ absl::StatusOr<domain::KeyOperationResult> Aes(SessionPool::Lease& lease, CK_OBJ
     };
     CK_MECHANISM mechanism = {CKM_AES_KEY_WRAP, nullptr, 0};
     CK_OBJECT_HANDLE object = CK_INVALID_HANDLE;
-    CK_RV rv = f->C_UnwrapKey(lease->handle(), &mechanism, key, Bytes(r.data),
+    CK_RV rv = f->C_UnwrapKey(lease->handle(), &mechanism, key, Bytes(r.data.reveal()),
                               Ulong(r.data.size()), tmpl.data(), Ulong(tmpl.size()), &object);
     if (rv != CKR_OK) return InputError(lease, rv, "C_UnwrapKey");
     ScopedObject scoped(lease.session(), object);
@@ -273,27 +277,26 @@ absl::StatusOr<domain::KeyOperationResult> Aes(SessionPool::Lease& lease, CK_OBJ
   const bool encrypt = r.op == KeyOperation::kEncrypt;
   CK_GCM_PARAMS gcm_params = {Bytes(r.iv), Ulong(r.iv.size()), Ulong(r.iv.size() * 8),
                               Bytes(r.aad), Ulong(r.aad.size()), 128};
-  CK_MECHANISM mechanism = {name.find("PAD") != std::string::npos ? CKM_AES_CBC_PAD : CKM_AES_CBC,
-                            Bytes(r.iv), Ulong(r.iv.size())};
+  CK_MECHANISM mechanism = {
+      family == domain::AlgorithmFamily::kCbcPad ? CKM_AES_CBC_PAD : CKM_AES_CBC, Bytes(r.iv),
+      Ulong(r.iv.size())};
   if (gcm) mechanism = {CKM_AES_GCM, &gcm_params, sizeof(gcm_params)};
-  std::string input = r.data;
-  if (gcm && !encrypt) input += r.tag;  // PKCS#11 takes ciphertext || tag
+  SecretBytes input = r.data;
+  if (gcm && !encrypt) {  // PKCS#11 takes ciphertext || tag
+    input.resize(r.data.size() + r.tag.size());
+    std::copy(r.tag.begin(), r.tag.end(), input.mutable_data() + r.data.size());
+  }
   COFFER_ASSIGN_OR_RETURN(
       result.value,
-      OneShot(lease, encrypt ? Call::kEncrypt : Call::kDecrypt, mechanism, key, input));
+      OneShot(lease, encrypt ? Call::kEncrypt : Call::kDecrypt, mechanism, key, input.reveal()));
   if (gcm && encrypt) {
+    if (result.value.size() < 16) return absl::InternalError("CKM_AES_GCM returned no tag");
     const std::size_t size = result.value.size() - 16;
     result.tag = std::string(result.value.reveal().substr(size));
     result.value.resize(size);
   }
   if (encrypt) result.iv = r.iv;
   return result;
-}
-
-absl::StatusOr<ProtectedKey> WrapAndDescribe(SessionPool::Lease& lease, CK_OBJECT_HANDLE master,
-                                             CK_OBJECT_HANDLE key, ProtectedKey described) {
-  COFFER_ASSIGN_OR_RETURN(described.wrapped, Wrap(lease, master, key));
-  return described;
 }
 
 }  // namespace
@@ -333,7 +336,8 @@ absl::StatusOr<ProtectedKey> GenerateWrappedKey(SessionPool::Lease& lease,
         f->C_GenerateKey(lease->handle(), &mechanism, tmpl.data(), Ulong(tmpl.size()), &key),
         "C_GenerateKey"));
     ScopedObject scoped(lease.session(), key);
-    return WrapAndDescribe(lease, master, key, std::move(out));
+    COFFER_ASSIGN_OR_RETURN(out.wrapped, Wrap(lease, master, key));
+    return out;
   }
   CK_ULONG modulus_bits = Ulong(spec.bits);
   std::string exponent = spec.public_exponent.empty() ? std::string("\x01\x00\x01", 3)
@@ -372,7 +376,8 @@ absl::StatusOr<ProtectedKey> GenerateWrappedKey(SessionPool::Lease& lease,
     out.public_key.x = std::move(xy.first);
     out.public_key.y = std::move(xy.second);
   }
-  return WrapAndDescribe(lease, master, private_key, std::move(out));
+  COFFER_ASSIGN_OR_RETURN(out.wrapped, Wrap(lease, master, private_key));
+  return out;
 }
 
 absl::StatusOr<ProtectedKey> ImportWrappedKey(SessionPool::Lease& lease, CK_OBJECT_HANDLE master,
@@ -414,9 +419,15 @@ absl::StatusOr<ProtectedKey> ImportWrappedKey(SessionPool::Lease& lease, CK_OBJE
       break;
   }
   CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
-  COFFER_RETURN_IF_ERROR(Create(lease, tmpl, &key));
+  CK_RV rv = lease->fns()->C_CreateObject(lease->handle(), tmpl.data(), Ulong(tmpl.size()), &key);
+  if (rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_TEMPLATE_INCONSISTENT ||
+      rv == CKR_DOMAIN_PARAMS_INVALID) {
+    return absl::InvalidArgumentError("The HSM refused the key: " + CkrName(rv) + ".");
+  }
+  COFFER_RETURN_IF_ERROR(lease.Check(rv, "C_CreateObject"));
   ScopedObject scoped(lease.session(), key);
-  return WrapAndDescribe(lease, master, key, std::move(out));
+  COFFER_ASSIGN_OR_RETURN(out.wrapped, Wrap(lease, master, key));
+  return out;
 }
 
 absl::StatusOr<domain::KeyOperationResult> RunWithWrappedKey(
