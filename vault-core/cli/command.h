@@ -69,6 +69,11 @@ using Handler = std::function<absl::Status(Context&)>;
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 // Creates or truncates `path` with mode 0600 and writes `contents` (backups, plaintexts).
 absl::Status WritePrivateFile(const std::string& path, const std::string& contents);
+// `backup` and `restore` of any object kind: the blob goes to and comes from --file (mode 0600
+// when written); the kind's own call is `backup(name)` / `restore(blob)`.
+absl::Status BackupToFile(Context& ctx, const char* kind,
+                          const std::function<absl::StatusOr<std::string>(const std::string&)>& backup);
+absl::StatusOr<std::string> BackupFromFile(Context& ctx);
 // An RFC 3339 flag's time, nullopt when the flag is absent; a usage error when malformed.
 absl::StatusOr<std::optional<absl::Time>> TimeFlag(Context& ctx, const char* flag);
 

@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 
 #include "lib/base/absl_compat.h"
+#include "lib/base/status.h"
 
 namespace coffer::cli {
 
@@ -104,6 +106,27 @@ absl::StatusOr<std::optional<absl::Time>> TimeFlag(Context& ctx, const char* fla
                       "': expected RFC 3339 such as 2026-01-31T12:00:00Z");
   }
   return std::optional<absl::Time>(time);
+}
+
+absl::Status BackupToFile(
+    Context& ctx, const char* kind,
+    const std::function<absl::StatusOr<std::string>(const std::string&)>& backup) {
+  auto file = ctx.args().Value("--file");
+  if (!file || file->empty()) return UsageError("give the --file to write the backup to");
+  COFFER_ASSIGN_OR_RETURN(std::string blob, backup(ctx.arg(0)));
+  COFFER_RETURN_IF_ERROR(WritePrivateFile(*file, blob));
+  PrintMessage(ctx.out(), ctx.format(),
+               std::string("backed up ") + kind + " " + ctx.arg(0) + " to " + *file,
+               {{"name", ctx.arg(0)}, {"file", *file}, {"bytes", blob.size()}});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> BackupFromFile(Context& ctx) {
+  auto file = ctx.args().Value("--file");
+  if (!file || file->empty()) return UsageError("give the backup --file to restore");
+  COFFER_ASSIGN_OR_RETURN(std::string blob, ReadFile(*file));
+  while (!blob.empty() && std::isspace(static_cast<unsigned char>(blob.back()))) blob.pop_back();
+  return blob;
 }
 
 }  // namespace coffer::cli

@@ -215,22 +215,15 @@ absl::Status Purge(Context& ctx) {
 }
 
 absl::Status Backup(Context& ctx) {
-  auto file = ctx.args().Value("--file");
-  if (!file || file->empty()) return UsageError("give the --file to write the backup to");
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
-  COFFER_ASSIGN_OR_RETURN(json doc, Parse(client->CallJson("POST", KeyPath(ctx.arg(0)) + "/backup")));
-  std::string blob = doc.value("value", "");
-  COFFER_RETURN_IF_ERROR(WritePrivateFile(*file, blob));
-  PrintMessage(ctx.out(), ctx.format(), "backed up key " + ctx.arg(0) + " to " + *file,
-               {{"name", ctx.arg(0)}, {"file", *file}, {"bytes", blob.size()}});
-  return absl::OkStatus();
+  return BackupToFile(ctx, "key", [&](const std::string& name) -> absl::StatusOr<std::string> {
+    COFFER_ASSIGN_OR_RETURN(json doc, Parse(client->CallJson("POST", KeyPath(name) + "/backup")));
+    return doc.value("value", "");
+  });
 }
 
 absl::Status Restore(Context& ctx) {
-  auto file = ctx.args().Value("--file");
-  if (!file || file->empty()) return UsageError("give the backup --file to restore");
-  COFFER_ASSIGN_OR_RETURN(std::string blob, ReadFile(*file));
-  while (!blob.empty() && std::isspace(static_cast<unsigned char>(blob.back()))) blob.pop_back();
+  COFFER_ASSIGN_OR_RETURN(std::string blob, BackupFromFile(ctx));
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
   return PrintKey(ctx, client->CallJson("POST", "/keys/restore", json{{"value", blob}}.dump()));
 }

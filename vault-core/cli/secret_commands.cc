@@ -150,21 +150,13 @@ absl::Status Purge(Context& ctx) {
 }
 
 absl::Status Backup(Context& ctx) {
-  auto file = ctx.args().Value("--file");
-  if (!file || file->empty()) return UsageError("give the --file to write the backup to");
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
-  COFFER_ASSIGN_OR_RETURN(std::string blob, client->BackupSecret(ctx.arg(0)));
-  COFFER_RETURN_IF_ERROR(WritePrivateFile(*file, blob));
-  PrintMessage(ctx.out(), ctx.format(), "backed up secret " + ctx.arg(0) + " to " + *file,
-               {{"name", ctx.arg(0)}, {"file", *file}, {"bytes", blob.size()}});
-  return absl::OkStatus();
+  return BackupToFile(ctx, "secret",
+                      [&](const std::string& name) { return client->BackupSecret(name); });
 }
 
 absl::Status Restore(Context& ctx) {
-  auto file = ctx.args().Value("--file");
-  if (!file || file->empty()) return UsageError("give the backup --file to restore");
-  COFFER_ASSIGN_OR_RETURN(std::string blob, ReadFile(*file));
-  while (!blob.empty() && std::isspace(static_cast<unsigned char>(blob.back()))) blob.pop_back();
+  COFFER_ASSIGN_OR_RETURN(std::string blob, BackupFromFile(ctx));
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
   return PrintSecret(ctx, client->RestoreSecret(blob), false);
 }

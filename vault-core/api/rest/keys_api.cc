@@ -316,29 +316,22 @@ absl::StatusOr<http::Response> KeysApi::List(const KeyRoute& route, const http::
                                              const domain::Vault& vault,
                                              std::string_view base_url,
                                              std::string_view api_version) {
-  std::size_t max_results = 0;
-  std::string continuation;
-  COFFER_RETURN_IF_ERROR(PageParams(request, &max_results, &continuation));
-  std::string body;
-  JsonWriter w(&body);
-  w.BeginObject().Key("value").BeginArray();
-  std::string next;
-  if (route.op == KeyOp::kListDeleted) {
-    COFFER_ASSIGN_OR_RETURN(auto page, keys_.ListDeleted(vault, continuation, max_results));
-    for (const auto& d : page.items) WriteDeletedKeyItem(w, base_url, vault, d);
-    next = page.continuation;
-  } else {
-    const bool versions = route.op == KeyOp::kListVersions;
-    COFFER_ASSIGN_OR_RETURN(
-        auto page, versions ? keys_.ListVersions(vault, route.name, continuation, max_results)
-                            : keys_.List(vault, continuation, max_results));
-    for (const auto& p : page.items) WriteKeyItem(w, base_url, vault, p, versions);
-    next = page.continuation;
-  }
-  w.EndArray();
-  WriteNextLink(w, base_url, request, api_version, next);
-  w.EndObject();
-  return http::Response::Json(200, std::move(body));
+  return ListResponse(
+      request, base_url, api_version,
+      [&](const std::string& continuation, std::size_t max,
+          JsonWriter& w) -> absl::StatusOr<std::string> {
+        if (route.op == KeyOp::kListDeleted) {
+          COFFER_ASSIGN_OR_RETURN(auto page, keys_.ListDeleted(vault, continuation, max));
+          for (const auto& d : page.items) WriteDeletedKeyItem(w, base_url, vault, d);
+          return page.continuation;
+        }
+        const bool versions = route.op == KeyOp::kListVersions;
+        COFFER_ASSIGN_OR_RETURN(auto page,
+                                versions ? keys_.ListVersions(vault, route.name, continuation, max)
+                                         : keys_.List(vault, continuation, max));
+        for (const auto& p : page.items) WriteKeyItem(w, base_url, vault, p, versions);
+        return page.continuation;
+      });
 }
 
 }  // namespace coffer::api::rest

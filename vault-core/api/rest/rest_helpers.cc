@@ -2,25 +2,12 @@
 
 #include "absl/strings/numbers.h"
 #include "lib/base/base64.h"
+#include "lib/base/status.h"
 
 namespace coffer::api::rest {
 namespace {
 
 constexpr std::size_t kMaxPageSize = 25;
-
-}  // namespace
-
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  path.remove_prefix(1);  // the leading '/'
-  while (true) {
-    std::size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
 
 absl::Status PageParams(const http::Request& request, std::size_t* max_results,
                         std::string* continuation) {
@@ -55,6 +42,36 @@ void WriteNextLink(JsonWriter& w, std::string_view base_url, const http::Request
   auto max = request.query.find("maxresults");
   if (max != request.query.end()) link += "&maxresults=" + max->second;
   w.String(link);
+}
+
+}  // namespace
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  path.remove_prefix(1);  // the leading '/'
+  while (true) {
+    std::size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+absl::StatusOr<http::Response> ListResponse(const http::Request& request,
+                                            std::string_view base_url,
+                                            std::string_view api_version, const PageReader& read) {
+  std::size_t max_results = 0;
+  std::string continuation;
+  COFFER_RETURN_IF_ERROR(PageParams(request, &max_results, &continuation));
+  std::string body;
+  JsonWriter w(&body);
+  w.BeginObject().Key("value").BeginArray();
+  COFFER_ASSIGN_OR_RETURN(std::string next, read(continuation, max_results, w));
+  w.EndArray();
+  WriteNextLink(w, base_url, request, api_version, next);
+  w.EndObject();
+  return http::Response::Json(200, std::move(body));
 }
 
 }  // namespace coffer::api::rest

@@ -3,11 +3,12 @@
 
 // What every object kind's REST handler shares: path segments, JSON answers and paging.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "lib/base/json_writer.h"
 #include "lib/http/http.h"
 
@@ -26,13 +27,14 @@ http::Response JsonOk(Write&& write) {
   return http::Response::Json(200, std::move(body));
 }
 
-// maxresults (1..25, default 25) and the continuation from $skiptoken.
-absl::Status PageParams(const http::Request& request, std::size_t* max_results,
-                        std::string* continuation);
-
-// The absolute link to the next page, or null on the last one.
-void WriteNextLink(JsonWriter& w, std::string_view base_url, const http::Request& request,
-                   std::string_view api_version, const std::string& continuation);
+// A list answer, {"value": [...], "nextLink": ...}. `read` gets the page the request's paging
+// parameters ask for (maxresults 1..25, default 25; the continuation from $skiptoken), writes
+// its items and returns the next continuation ("" on the last page).
+using PageReader = std::function<absl::StatusOr<std::string>(
+    const std::string& continuation, std::size_t max_results, JsonWriter& items)>;
+absl::StatusOr<http::Response> ListResponse(const http::Request& request,
+                                            std::string_view base_url,
+                                            std::string_view api_version, const PageReader& read);
 
 }  // namespace coffer::api::rest
 
