@@ -337,19 +337,36 @@ absl::StatusOr<int> KeyBitsOf(const SoftwareKey& key) {
   return EVP_PKEY_get_bits(pkey.get());
 }
 
-absl::StatusOr<domain::KeyOperationResult> RunPrivate(const SoftwareKey& key,
-                                                      const domain::KeyOperationRequest& r) {
-  if (key.type == KeyType::kOct) return RunAes(key.material, r);
+absl::StatusOr<std::shared_ptr<const LoadedKey>> LoadedKey::Load(const SoftwareKey& key) {
+  if (key.type == KeyType::kOct) {
+    return std::shared_ptr<const LoadedKey>(
+        new LoadedKey(key.type, key.curve, nullptr, SecretBytes(key.material.reveal())));
+  }
   COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ParsePrivate(key));
+  return std::shared_ptr<const LoadedKey>(
+      new LoadedKey(key.type, key.curve, pkey.release(), SecretBytes()));
+}
+
+LoadedKey::~LoadedKey() { EVP_PKEY_free(pkey_); }
+
+absl::StatusOr<domain::KeyOperationResult> LoadedKey::Run(
+    const domain::KeyOperationRequest& r) const {
+  if (type_ == KeyType::kOct) return RunAes(aes_key_, r);
   switch (r.op) {
     case KeyOperation::kSign:
-      return Sign(pkey.get(), key.curve, r);
+      return Sign(pkey_, curve_, r);
     case KeyOperation::kDecrypt:
     case KeyOperation::kUnwrapKey:
-      return RsaDecrypt(pkey.get(), r);
+      return RsaDecrypt(pkey_, r);
     default:
       return absl::InternalError("not a private-key operation");
   }
+}
+
+absl::StatusOr<domain::KeyOperationResult> RunPrivate(const SoftwareKey& key,
+                                                      const domain::KeyOperationRequest& r) {
+  COFFER_ASSIGN_OR_RETURN(std::shared_ptr<const LoadedKey> loaded, LoadedKey::Load(key));
+  return loaded->Run(r);
 }
 
 absl::StatusOr<domain::KeyOperationResult> RunPublic(const domain::PublicKey& key,

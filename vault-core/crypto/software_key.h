@@ -6,12 +6,16 @@
 // PKCS#1 v1.5 and PSS (salt = digest length) signatures over a caller's digest, raw r || s ECDSA
 // signatures, RSA1_5 / OAEP (SHA-1) / OAEP-256 ciphertexts, and AES GCM, CBC and key wrap.
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "lib/base/secret_bytes.h"
 #include "vault-core/domain/key.h"
+
+// OpenSSL's EVP_PKEY, declared here so that this header does not pull in OpenSSL.
+struct evp_pkey_st;
 
 namespace coffer::crypto {
 
@@ -32,10 +36,34 @@ absl::StatusOr<domain::PublicKey> PublicKeyOf(const SoftwareKey& key);
 // The RSA modulus or oct key size in bits; 0 for EC.
 absl::StatusOr<int> KeyBitsOf(const SoftwareKey& key);
 
-// Sign, decrypt and unwrapKey with the private key, and every operation of an oct key. The
-// request has passed domain::CheckAlgorithm and domain::CheckOperationInput; an encryption that
-// needs an IV finds it in `request.iv` (the caller draws it). Errors: INVALID_ARGUMENT when a
-// ciphertext or wrapped key does not decrypt (Azure's 400), INTERNAL when OpenSSL fails.
+// A software key parsed once for repeated use: OpenSSL 3 takes longer to decode a PKCS#8 key
+// than to sign with it (an EC key: several times longer). Immutable, so thread-safe.
+class LoadedKey {
+ public:
+  // DATA_LOSS when the material does not parse.
+  static absl::StatusOr<std::shared_ptr<const LoadedKey>> Load(const SoftwareKey& key);
+  ~LoadedKey();
+  LoadedKey(const LoadedKey&) = delete;
+  LoadedKey& operator=(const LoadedKey&) = delete;
+
+  // Sign, decrypt and unwrapKey with the private key, and every operation of an oct key. The
+  // request has passed domain::CheckAlgorithm and domain::CheckOperationInput; an encryption
+  // that needs an IV finds it in `request.iv` (the caller draws it). Errors: INVALID_ARGUMENT
+  // when a ciphertext or wrapped key does not decrypt (Azure's 400), INTERNAL when OpenSSL
+  // fails.
+  absl::StatusOr<domain::KeyOperationResult> Run(const domain::KeyOperationRequest& request) const;
+
+ private:
+  LoadedKey(domain::KeyType type, domain::Curve curve, evp_pkey_st* pkey, SecretBytes aes_key)
+      : type_(type), curve_(curve), pkey_(pkey), aes_key_(std::move(aes_key)) {}
+
+  const domain::KeyType type_;
+  const domain::Curve curve_;
+  evp_pkey_st* const pkey_;  // owned; nullptr for oct
+  const SecretBytes aes_key_;  // oct only
+};
+
+// LoadedKey::Load(key) and Run, for a single use.
 absl::StatusOr<domain::KeyOperationResult> RunPrivate(const SoftwareKey& key,
                                                       const domain::KeyOperationRequest& request);
 

@@ -340,11 +340,49 @@ absl::StatusOr<domain::Key> KeyService::Recover(const domain::Vault& vault,
 }
 
 absl::Status KeyService::Purge(const domain::Vault& vault, std::string_view name) {
-  return objects_.Purge(vault, name);  // the rotation policy goes with the key
+  COFFER_RETURN_IF_ERROR(objects_.Purge(vault, name));  // the rotation policy goes with it
+  ForgetLoadedKeys(absl::StrCat(vault.id, "/", records::Canonical(name), "/"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const crypto::LoadedKey>> KeyService::LoadSoftwareKey(
+    const std::string& id, const crypto::SoftwareKey& key) {
+  {
+    absl::MutexLock lock(&loaded_mu_);
+    auto it = loaded_by_id_.find(id);
+    if (it != loaded_by_id_.end()) {
+      loaded_.splice(loaded_.begin(), loaded_, it->second);
+      return it->second->second;
+    }
+  }
+  // Parsed outside the lock: two callers may both parse one key; the second's copy wins.
+  COFFER_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::LoadedKey> loaded,
+                          crypto::LoadedKey::Load(key));
+  absl::MutexLock lock(&loaded_mu_);
+  auto it = loaded_by_id_.find(id);
+  if (it != loaded_by_id_.end()) loaded_.erase(it->second);
+  loaded_.emplace_front(id, loaded);
+  loaded_by_id_[id] = loaded_.begin();
+  if (loaded_.size() > kMaxLoadedKeys) {
+    loaded_by_id_.erase(loaded_.back().first);
+    loaded_.pop_back();
+  }
+  return loaded;
+}
+
+void KeyService::ForgetLoadedKeys(const std::string& prefix) {
+  absl::MutexLock lock(&loaded_mu_);
+  for (auto it = loaded_by_id_.lower_bound(prefix);
+       it != loaded_by_id_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
+    loaded_.erase(it->second);
+    it = loaded_by_id_.erase(it);
+  }
 }
 
 absl::StatusOr<int> KeyService::PurgeDue(const domain::Vault& vault) {
-  return objects_.PurgeDue(vault);
+  return objects_.PurgeDue(vault, [&](std::string_view name) {
+    ForgetLoadedKeys(absl::StrCat(vault.id, "/", AsAbsl(name), "/"));
+  });
 }
 
 absl::StatusOr<std::string> KeyService::Backup(const domain::Vault& vault,
@@ -584,8 +622,12 @@ absl::StatusOr<domain::KeyOperationResult> KeyService::Run(
   } else if (t.hsm) {
     result = keystore_.RunKeyOperation(t.type, r.material(), request);
   } else {
-    result = crypto::RunPrivate(crypto::SoftwareKey{t.type, curve, SecretBytes(r.material())},
-                                request);
+    const std::string id = absl::StrCat(vault.id, "/", records::Canonical(stored.name), "/",
+                                        stored.version);
+    auto loaded =
+        LoadSoftwareKey(id, crypto::SoftwareKey{t.type, curve, SecretBytes(r.material())});
+    result = loaded.ok() ? (*loaded)->Run(request)
+                         : absl::StatusOr<domain::KeyOperationResult>(loaded.status());
   }
   if (result.ok()) {
     result->name = stored.name;

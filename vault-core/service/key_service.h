@@ -2,12 +2,16 @@
 #define COFFER_VAULT_CORE_SERVICE_KEY_SERVICE_H_
 
 #include <functional>
+#include <list>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/base/clock.h"
+#include "vault-core/crypto/software_key.h"
 #include "vault-core/domain/key.h"
 #include "vault-core/domain/vault.h"
 #include "vault-core/envelope/vault_keys.h"
@@ -109,6 +113,14 @@ class KeyService {
   static constexpr int kMaxGenerations = 1;
   static constexpr absl::Duration kGenerationWait = absl::Seconds(5);
 
+  // Software keys parsed once per version (a version's key never changes), keyed by
+  // "<vault id>/<name>/<version>"; the least recently used goes beyond kMaxLoadedKeys, and a
+  // purged key's go with it.
+  static constexpr std::size_t kMaxLoadedKeys = 256;
+  absl::StatusOr<std::shared_ptr<const crypto::LoadedKey>> LoadSoftwareKey(
+      const std::string& id, const crypto::SoftwareKey& key);
+  void ForgetLoadedKeys(const std::string& prefix);
+
   absl::StatusOr<domain::Key> AddVersion(const domain::Vault& vault, std::string_view name,
                                          const domain::KeySpec& spec, bool hsm,
                                          const domain::KeyCreateOptions& options);
@@ -124,6 +136,11 @@ class KeyService {
   Clock& clock_;
   absl::Mutex generation_mu_;
   int generating_ ABSL_GUARDED_BY(generation_mu_) = 0;
+  absl::Mutex loaded_mu_;
+  using LoadedList = std::list<std::pair<std::string, std::shared_ptr<const crypto::LoadedKey>>>;
+  LoadedList loaded_ ABSL_GUARDED_BY(loaded_mu_);  // most recently used first
+  std::map<std::string, LoadedList::iterator, std::less<>> loaded_by_id_
+      ABSL_GUARDED_BY(loaded_mu_);
 };
 
 }  // namespace coffer::service

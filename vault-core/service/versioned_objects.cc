@@ -341,7 +341,8 @@ absl::Status VersionedObjects::Purge(const domain::Vault& vault, std::string_vie
       .status();
 }
 
-absl::StatusOr<int> VersionedObjects::PurgeDue(const domain::Vault& vault) {
+absl::StatusOr<int> VersionedObjects::PurgeDue(
+    const domain::Vault& vault, const std::function<void(std::string_view name)>& purged_name) {
   const std::string prefix = DeletedPrefix(vault.id);
   COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, "", 0}));
   const std::int64_t now = absl::ToUnixSeconds(clock_.Now());
@@ -349,10 +350,13 @@ absl::StatusOr<int> VersionedObjects::PurgeDue(const domain::Vault& vault) {
   for (const auto& entry : range.entries) {
     COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry.value));
     if (head.scheduled_purge() > now) continue;
-    COFFER_ASSIGN_OR_RETURN(auto writes,
-                            PurgeWrites(vault, records::Suffix(entry.key, prefix)));
+    const std::string_view name = records::Suffix(entry.key, prefix);
+    COFFER_ASSIGN_OR_RETURN(auto writes, PurgeWrites(vault, name));
     auto committed = store_.Commit({Precondition{entry.key, entry.revision}}, writes);
-    if (committed.ok()) ++purged;
+    if (committed.ok()) {
+      ++purged;
+      if (purged_name) purged_name(name);
+    }
     if (!committed.ok() && !absl::IsAborted(committed.status())) return committed.status();
   }
   return purged;

@@ -1,6 +1,7 @@
 #ifndef COFFER_VAULT_CORE_SERVICE_VERSIONED_OBJECTS_H_
 #define COFFER_VAULT_CORE_SERVICE_VERSIONED_OBJECTS_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,8 +95,10 @@ class VersionedObjects {
   // Returns the latest version, live again.
   absl::StatusOr<StoredVersion> Recover(const domain::Vault& vault, std::string_view name);
   absl::Status Purge(const domain::Vault& vault, std::string_view name);
-  // Purges every soft-deleted object whose retention has run out; returns how many.
-  absl::StatusOr<int> PurgeDue(const domain::Vault& vault);
+  // Purges every soft-deleted object whose retention has run out, telling `purged` each name;
+  // returns how many.
+  absl::StatusOr<int> PurgeDue(const domain::Vault& vault,
+                               const std::function<void(std::string_view name)>& purged = {});
 
   // Every version of a live object (for a backup), the latest's id in `latest`.
   absl::StatusOr<std::vector<StoredVersion>> AllVersions(const domain::Vault& vault,
