@@ -1,0 +1,436 @@
+#include "vault-core/crypto/vault_certificates.h"
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include <climits>
+#include <set>
+
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "lib/base/status.h"
+#include "vault-core/crypto/digest.h"
+#include "vault-core/crypto/openssl_keys.h"
+#include "vault-core/crypto/openssl_ptr.h"
+
+namespace coffer::crypto {
+namespace {
+
+using domain::KeyType;
+
+// Azure's keyUsage names are X.509's, which OpenSSL's configuration syntax also uses.
+const std::set<std::string> kKeyUsages = {
+    "digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement",
+    "keyCertSign",      "cRLSign",        "encipherOnly",    "decipherOnly"};
+
+constexpr std::size_t kMaxNames = 100;
+
+absl::Status Bad(const std::string& what) { return absl::InvalidArgumentError(what); }
+
+// Characters that would change the meaning of an OpenSSL configuration value.
+bool PlainValue(std::string_view v) {
+  if (v.empty() || v.size() > 255) return false;
+  for (char c : v) {
+    if (c == ',' || c == ';' || c == ':' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool DottedOid(std::string_view oid) {
+  if (oid.empty() || oid.size() > 64 || oid.front() == '.' || oid.back() == '.') return false;
+  for (std::size_t i = 0; i < oid.size(); ++i) {
+    const char c = oid[i];
+    if (c == '.' && oid[i - 1] == '.') return false;
+    if (c != '.' && (c < '0' || c > '9')) return false;
+  }
+  return oid.find('.') != std::string_view::npos;
+}
+
+std::string Trim(std::string_view s) {
+  std::size_t a = s.find_first_not_of(' ');
+  std::size_t b = s.find_last_not_of(' ');
+  return a == std::string_view::npos ? "" : std::string(s.substr(a, b - a + 1));
+}
+
+// "CN=a, O=b" into an X509_NAME, in the order written. A backslash escapes the next character.
+absl::StatusOr<OpensslPtr<X509_NAME>> ParseSubject(std::string_view subject) {
+  if (subject.empty() || subject.size() > 1024) return Bad("The subject must be 1 to 1024 characters.");
+  OpensslPtr<X509_NAME> name(X509_NAME_new());
+  std::string part;
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < subject.size(); ++i) {
+    if (subject[i] == '\\' && i + 1 < subject.size()) {
+      part += subject[++i];
+    } else if (subject[i] == ',' || subject[i] == ';') {
+      parts.push_back(part);
+      part.clear();
+    } else {
+      part += subject[i];
+    }
+  }
+  parts.push_back(part);
+  for (const std::string& raw : parts) {
+    const std::size_t eq = raw.find('=');
+    const std::string type = Trim(raw.substr(0, eq == std::string::npos ? 0 : eq));
+    const std::string value = eq == std::string::npos ? "" : Trim(raw.substr(eq + 1));
+    if (type.empty() || value.empty()) {
+      return Bad("The subject '" + std::string(subject.substr(0, 128)) +
+                 "' is not a list of TYPE=value, such as CN=example.com, O=Example.");
+    }
+    if (X509_NAME_add_entry_by_txt(name.get(), type.c_str(), MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(value.data()),
+                                   static_cast<int>(value.size()), -1, 0) != 1) {
+      ERR_clear_error();
+      return Bad("The subject has an unknown attribute type or a bad value: '" +
+                 type.substr(0, 32) + "'.");
+    }
+  }
+  return name;
+}
+
+// subjectAltName in OpenSSL's configuration syntax, or "" when the profile names none.
+std::string AltNames(const CertificateProfile& p) {
+  std::vector<std::string> names;
+  for (const auto& d : p.dns_names) names.push_back("DNS:" + d);
+  for (const auto& e : p.emails) names.push_back("email:" + e);
+  for (const auto& u : p.upns) names.push_back("otherName:1.3.6.1.4.1.311.20.2.3;UTF8:" + u);
+  return absl::StrJoin(names, ",");
+}
+
+absl::Status AddExtension(STACK_OF(X509_EXTENSION) * extensions, X509* cert, X509* issuer,
+                          X509_REQ* request, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer, cert, request, nullptr, 0);
+  OpensslPtr<X509_EXTENSION> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
+  if (ext == nullptr) {
+    ERR_clear_error();
+    return Bad(std::string("The certificate policy's ") + OBJ_nid2sn(nid) + " is not valid.");
+  }
+  if (cert != nullptr) {
+    if (X509_add_ext(cert, ext.get(), -1) != 1) return absl::InternalError("X509_add_ext failed");
+  } else if (X509v3_add_ext(&extensions, ext.get(), -1) == nullptr) {
+    return absl::InternalError("X509v3_add_ext failed");
+  }
+  return absl::OkStatus();
+}
+
+// The extensions a profile asks for, on a certificate (`cert`) or into `extensions` (a CSR).
+absl::Status AddProfileExtensions(const CertificateProfile& p, X509* cert,
+                                  STACK_OF(X509_EXTENSION) * extensions) {
+  auto add = [&](int nid, const std::string& value) {
+    return AddExtension(extensions, cert, cert, nullptr, nid, value);
+  };
+  COFFER_RETURN_IF_ERROR(add(NID_basic_constraints, "critical,CA:FALSE"));
+  if (!p.key_usage.empty()) {
+    COFFER_RETURN_IF_ERROR(add(NID_key_usage, "critical," + absl::StrJoin(p.key_usage, ",")));
+  }
+  if (!p.ekus.empty()) COFFER_RETURN_IF_ERROR(add(NID_ext_key_usage, absl::StrJoin(p.ekus, ",")));
+  const std::string alt = AltNames(p);
+  if (!alt.empty()) COFFER_RETURN_IF_ERROR(add(NID_subject_alt_name, alt));
+  if (cert != nullptr) {
+    COFFER_RETURN_IF_ERROR(add(NID_subject_key_identifier, "hash"));
+    COFFER_RETURN_IF_ERROR(add(NID_authority_key_identifier, "keyid:always"));
+  }
+  return absl::OkStatus();
+}
+
+const EVP_MD* SignatureDigest(EVP_PKEY* pkey) {
+  // SHA-256 for RSA and P-256, and the curve's own size above it, as CAs do.
+  if (EVP_PKEY_is_a(pkey, "EC")) {
+    const int bits = EVP_PKEY_get_bits(pkey);
+    if (bits > 384) return EVP_sha512();
+    if (bits > 256) return EVP_sha384();
+  }
+  return EVP_sha256();
+}
+
+std::string ToDer(X509* cert) {
+  unsigned char* der = nullptr;
+  int size = i2d_X509(cert, &der);
+  if (size <= 0) return "";
+  OpensslPtr<unsigned char> owned(der);
+  return std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(size));
+}
+
+absl::StatusOr<OpensslPtr<X509>> FromDer(std::string_view der) {
+  if (der.empty() || der.size() > INT_MAX) return Bad("The certificate is empty or too large.");
+  const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
+  OpensslPtr<X509> cert(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+  if (cert == nullptr || cursor != reinterpret_cast<const unsigned char*>(der.data() + der.size())) {
+    ERR_clear_error();
+    return Bad("The certificate is not one DER X.509 certificate.");
+  }
+  return cert;
+}
+
+absl::Time ToTime(const ASN1_TIME* t) {
+  struct tm tm = {};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return absl::InfinitePast();
+  return absl::FromUnixSeconds(timegm(&tm));
+}
+
+// The leaf's key must be the private key that came with it.
+absl::StatusOr<CertificateWithKey> Assemble(EVP_PKEY* pkey, X509* leaf,
+                                            const std::vector<X509*>& rest) {
+  if (pkey == nullptr || leaf == nullptr) {
+    return Bad("The import holds no private key or no certificate.");
+  }
+  if (X509_check_private_key(leaf, pkey) != 1) {
+    ERR_clear_error();
+    return Bad("The private key is not the certificate's.");
+  }
+  CertificateWithKey out;
+  COFFER_ASSIGN_OR_RETURN(out.key, FromPkey(pkey));
+  out.chain.push_back(ToDer(leaf));
+  for (X509* c : rest) out.chain.push_back(ToDer(c));
+  return out;
+}
+
+}  // namespace
+
+absl::Status CheckProfile(const CertificateProfile& p) {
+  COFFER_RETURN_IF_ERROR(ParseSubject(p.subject).status());
+  if (p.validity_months < 1 || p.validity_months > 1200) {
+    return Bad("validity_months must be 1 to 1200.");
+  }
+  if (p.dns_names.size() + p.emails.size() + p.upns.size() > kMaxNames) {
+    return Bad("A certificate may have at most 100 subject alternative names.");
+  }
+  for (const auto* names : {&p.dns_names, &p.emails, &p.upns}) {
+    for (const std::string& n : *names) {
+      if (!PlainValue(n)) return Bad("The subject alternative name '" + n.substr(0, 64) + "' is not valid.");
+    }
+  }
+  for (const std::string& eku : p.ekus) {
+    if (!DottedOid(eku)) return Bad("The EKU '" + eku.substr(0, 64) + "' is not a dotted OID.");
+  }
+  for (const std::string& usage : p.key_usage) {
+    if (kKeyUsages.count(usage) == 0) {
+      return Bad("The key usage '" + usage.substr(0, 64) + "' is not one of X.509's.");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> SelfSignedCertificate(const SoftwareKey& key,
+                                                  const CertificateProfile& profile,
+                                                  absl::Time now) {
+  COFFER_RETURN_IF_ERROR(CheckProfile(profile));
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(key));
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<X509_NAME> subject, ParseSubject(profile.subject));
+  OpensslPtr<X509> cert(X509_new());
+  unsigned char serial_bytes[16];
+  if (cert == nullptr || RAND_bytes(serial_bytes, sizeof(serial_bytes)) != 1) {
+    return absl::InternalError("cannot start a certificate");
+  }
+  serial_bytes[0] &= 0x7f;  // a positive INTEGER
+  OpensslPtr<BIGNUM> serial(BN_bin2bn(serial_bytes, sizeof(serial_bytes), nullptr));
+  std::time_t start = absl::ToTimeT(now - absl::Minutes(10));
+  // Calendar months, as Azure counts validity_months (a day past a shorter month's end rolls on).
+  const absl::CivilSecond from = absl::ToCivilSecond(now, absl::UTCTimeZone());
+  std::time_t end = absl::ToTimeT(absl::FromCivil(
+      absl::CivilSecond(from.year(), from.month() + profile.validity_months, from.day(),
+                        from.hour(), from.minute(), from.second()),
+      absl::UTCTimeZone()));
+  if (X509_set_version(cert.get(), X509_VERSION_3) != 1 || serial == nullptr ||
+      BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) == nullptr ||
+      X509_set_subject_name(cert.get(), subject.get()) != 1 ||
+      X509_set_issuer_name(cert.get(), subject.get()) != 1 ||
+      X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, 0, &start) == nullptr ||
+      X509_time_adj_ex(X509_getm_notAfter(cert.get()), 0, 0, &end) == nullptr ||
+      X509_set_pubkey(cert.get(), pkey.get()) != 1) {
+    return absl::InternalError("cannot fill in a certificate");
+  }
+  COFFER_RETURN_IF_ERROR(AddProfileExtensions(profile, cert.get(), nullptr));
+  if (X509_sign(cert.get(), pkey.get(), SignatureDigest(pkey.get())) <= 0) {
+    return absl::InternalError("cannot sign the certificate");
+  }
+  return ToDer(cert.get());
+}
+
+absl::StatusOr<std::string> CertificateSigningRequest(const SoftwareKey& key,
+                                                      const CertificateProfile& profile) {
+  COFFER_RETURN_IF_ERROR(CheckProfile(profile));
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(key));
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<X509_NAME> subject, ParseSubject(profile.subject));
+  std::unique_ptr<X509_REQ, void (*)(X509_REQ*)> request(X509_REQ_new(), X509_REQ_free);
+  if (request == nullptr || X509_REQ_set_version(request.get(), 0) != 1 ||
+      X509_REQ_set_subject_name(request.get(), subject.get()) != 1 ||
+      X509_REQ_set_pubkey(request.get(), pkey.get()) != 1) {
+    return absl::InternalError("cannot fill in a certificate request");
+  }
+  STACK_OF(X509_EXTENSION)* extensions = sk_X509_EXTENSION_new_null();
+  absl::Status added = AddProfileExtensions(profile, nullptr, extensions);
+  if (added.ok() && X509_REQ_add_extensions(request.get(), extensions) != 1) {
+    added = absl::InternalError("cannot add the request's extensions");
+  }
+  sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
+  COFFER_RETURN_IF_ERROR(added);
+  if (X509_REQ_sign(request.get(), pkey.get(), SignatureDigest(pkey.get())) <= 0) {
+    return absl::InternalError("cannot sign the certificate request");
+  }
+  unsigned char* der = nullptr;
+  int size = i2d_X509_REQ(request.get(), &der);
+  if (size <= 0) return absl::InternalError("cannot encode the certificate request");
+  OpensslPtr<unsigned char> owned(der);
+  return std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(size));
+}
+
+absl::StatusOr<CertificateInfo> ParseCertificate(std::string_view der) {
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<X509> cert, FromDer(der));
+  CertificateInfo info;
+  info.der = std::string(der);
+  OpensslPtr<BIO> bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert.get()), 0, XN_FLAG_RFC2253);
+  char* text = nullptr;
+  long size = BIO_get_mem_data(bio.get(), &text);
+  info.subject.assign(text, static_cast<std::size_t>(size));
+  info.not_before = ToTime(X509_get0_notBefore(cert.get()));
+  info.not_after = ToTime(X509_get0_notAfter(cert.get()));
+  info.sha1 = Sha1(der);
+  EVP_PKEY* pkey = X509_get0_pubkey(cert.get());
+  if (pkey == nullptr) return Bad("The certificate's key does not parse.");
+  domain::Curve curve = domain::Curve::kNone;
+  if (EVP_PKEY_is_a(pkey, "EC")) {
+    info.key_type = KeyType::kEc;
+    COFFER_ASSIGN_OR_RETURN(curve, CurveOfPkey(pkey));
+  } else if (EVP_PKEY_is_a(pkey, "RSA")) {
+    info.key_bits = EVP_PKEY_get_bits(pkey);
+  } else {
+    return Bad("The certificate's key is neither RSA nor EC.");
+  }
+  COFFER_ASSIGN_OR_RETURN(info.public_key, PublicKeyOfPkey(pkey, curve));
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type == GEN_DNS) {
+      const ASN1_IA5STRING* dns = name->d.dNSName;
+      info.dns_names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
+                                  static_cast<std::size_t>(ASN1_STRING_length(dns)));
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return info;
+}
+
+absl::StatusOr<CertificateWithKey> ReadPkcs12(std::string_view pfx, const SecretBytes& password) {
+  if (pfx.empty() || pfx.size() > INT_MAX) return Bad("The PFX is empty or too large.");
+  const auto* cursor = reinterpret_cast<const unsigned char*>(pfx.data());
+  std::unique_ptr<PKCS12, void (*)(PKCS12*)> p12(
+      d2i_PKCS12(nullptr, &cursor, static_cast<long>(pfx.size())), PKCS12_free);
+  if (p12 == nullptr) {
+    ERR_clear_error();
+    return Bad("The certificate is not a PKCS#12 (PFX) file.");
+  }
+  const std::string pass(password.reveal());
+  EVP_PKEY* pkey = nullptr;
+  X509* leaf = nullptr;
+  STACK_OF(X509)* ca = nullptr;
+  const int parsed = PKCS12_parse(p12.get(), pass.c_str(), &pkey, &leaf, &ca);
+  OpensslPtr<EVP_PKEY> pkey_owned(pkey);
+  OpensslPtr<X509> leaf_owned(leaf);
+  std::vector<X509*> rest;
+  for (int i = 0; ca != nullptr && i < sk_X509_num(ca); ++i) rest.push_back(sk_X509_value(ca, i));
+  absl::StatusOr<CertificateWithKey> out =
+      parsed == 1 ? Assemble(pkey, leaf, rest)
+                  : Bad("The PFX does not open: the password is wrong, or it uses an algorithm "
+                        "OpenSSL 3 no longer accepts (RC2, 40-bit RC4).");
+  sk_X509_pop_free(ca, X509_free);
+  ERR_clear_error();
+  return out;
+}
+
+absl::StatusOr<CertificateWithKey> ReadPemBundle(std::string_view pem) {
+  if (pem.size() > INT_MAX) return Bad("The PEM is too large.");
+  OpensslPtr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  OpensslPtr<EVP_PKEY> pkey;
+  std::vector<OpensslPtr<X509>> certs;
+  STACK_OF(X509_INFO)* infos = PEM_X509_INFO_read_bio(bio.get(), nullptr, nullptr, nullptr);
+  if (infos == nullptr) {
+    ERR_clear_error();
+    return Bad("The certificate is not PEM text with a private key and certificates.");
+  }
+  absl::Status status = absl::OkStatus();
+  for (int i = 0; i < sk_X509_INFO_num(infos); ++i) {
+    X509_INFO* info = sk_X509_INFO_value(infos, i);
+    if (info->x509 != nullptr) {
+      X509_up_ref(info->x509);
+      certs.emplace_back(info->x509);
+    }
+    if (info->x_pkey != nullptr && info->x_pkey->dec_pkey != nullptr) {
+      if (pkey != nullptr) status = Bad("The PEM holds more than one private key.");
+      EVP_PKEY_up_ref(info->x_pkey->dec_pkey);
+      pkey.reset(info->x_pkey->dec_pkey);
+    }
+  }
+  sk_X509_INFO_pop_free(infos, X509_INFO_free);
+  ERR_clear_error();
+  COFFER_RETURN_IF_ERROR(status);
+  if (certs.empty()) return Bad("The PEM holds no certificate.");
+  std::vector<X509*> rest;
+  for (std::size_t i = 1; i < certs.size(); ++i) rest.push_back(certs[i].get());
+  return Assemble(pkey.get(), certs[0].get(), rest);
+}
+
+absl::StatusOr<SecretBytes> WritePkcs12(const CertificateWithKey& c) {
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(c.key));
+  if (c.chain.empty()) return absl::InternalError("no certificate to write");
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<X509> leaf, FromDer(c.chain[0]));
+  STACK_OF(X509)* ca = sk_X509_new_null();
+  for (std::size_t i = 1; i < c.chain.size(); ++i) {
+    auto cert = FromDer(c.chain[i]);
+    if (!cert.ok()) {
+      sk_X509_pop_free(ca, X509_free);
+      return cert.status();
+    }
+    sk_X509_push(ca, cert->release());
+  }
+  // OpenSSL 3's defaults: AES-256-CBC under PBKDF2 for the key and the certificates, SHA-256 MAC.
+  std::unique_ptr<PKCS12, void (*)(PKCS12*)> p12(
+      PKCS12_create("", nullptr, pkey.get(), leaf.get(), ca, 0, 0, 0, 0, 0), PKCS12_free);
+  sk_X509_pop_free(ca, X509_free);
+  if (p12 == nullptr) return absl::InternalError("cannot build the PFX");
+  int size = i2d_PKCS12(p12.get(), nullptr);
+  if (size <= 0) return absl::InternalError("cannot encode the PFX");
+  SecretBytes out(static_cast<std::size_t>(size));
+  unsigned char* cursor = out.mutable_data();
+  i2d_PKCS12(p12.get(), &cursor);
+  return out;
+}
+
+absl::StatusOr<SecretBytes> WritePemBundle(const CertificateWithKey& c) {
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(c.key));
+  OpensslPtr<BIO> bio(BIO_new(BIO_s_secmem()));
+  if (bio == nullptr ||
+      PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr,
+                                    nullptr) != 1) {
+    return absl::InternalError("cannot write the key as PEM");
+  }
+  for (const std::string& der : c.chain) {
+    COFFER_ASSIGN_OR_RETURN(OpensslPtr<X509> cert, FromDer(der));
+    if (PEM_write_bio_X509(bio.get(), cert.get()) != 1) {
+      return absl::InternalError("cannot write a certificate as PEM");
+    }
+  }
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio.get(), &data);
+  return SecretBytes(std::string_view(data, static_cast<std::size_t>(size)));
+}
+
+bool CertificateHasKey(std::string_view der, const domain::PublicKey& public_key) {
+  auto cert = FromDer(der);
+  auto pkey = ToPublicPkey(public_key);
+  if (!cert.ok() || !pkey.ok()) return false;
+  const bool same = EVP_PKEY_eq(X509_get0_pubkey(cert->get()), pkey->get()) == 1;
+  ERR_clear_error();
+  return same;
+}
+
+}  // namespace coffer::crypto
