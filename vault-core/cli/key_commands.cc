@@ -22,6 +22,22 @@ absl::StatusOr<json> Parse(const absl::StatusOr<std::string>& body) {
   return doc;
 }
 
+// Readers of the vault's JSON that take a missing or mistyped member as absent, where
+// nlohmann's own accessors would throw.
+const json& Obj(const json& o, const char* key) {
+  static const json empty = json::object();
+  auto it = o.is_object() ? o.find(key) : o.end();
+  return it != o.end() && it->is_object() ? *it : empty;
+}
+std::string Str(const json& o, const char* key) {
+  auto it = o.is_object() ? o.find(key) : o.end();
+  return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+}
+long long Int(const json& o, const char* key) {
+  auto it = o.is_object() ? o.find(key) : o.end();
+  return it != o.end() && it->is_number_integer() ? it->get<long long>() : 0;
+}
+
 // "https://host/keys/NAME[/VERSION]" -> {NAME, VERSION}.
 std::pair<std::string, std::string> NameAndVersion(const std::string& kid) {
   std::size_t at = kid.find("/keys/");
@@ -34,32 +50,34 @@ std::pair<std::string, std::string> NameAndVersion(const std::string& kid) {
 
 // A bundle or item as the CLI shows it: flat, times in RFC 3339, sizes in bits.
 json KeyJson(const json& bundle) {
-  const json& jwk = bundle.contains("key") ? bundle["key"] : json::object();
-  std::string kid = jwk.value("kid", bundle.value("kid", ""));
+  const json& jwk = Obj(bundle, "key");
+  std::string kid = jwk.empty() ? Str(bundle, "kid") : Str(jwk, "kid");
   auto [name, version] = NameAndVersion(kid);
-  const json& a = bundle.value("attributes", json::object());
+  const json& a = Obj(bundle, "attributes");
+  auto enabled = a.find("enabled");
   json doc = {{"name", name},
               {"version", version.empty() ? json(nullptr) : json(version)},
               {"id", kid},
-              {"enabled", a.value("enabled", true)},
-              {"created", UnixTimeJson(a.value("created", 0LL))},
-              {"updated", UnixTimeJson(a.value("updated", 0LL))},
-              {"notBefore", UnixTimeJson(a.value("nbf", 0LL))},
-              {"expires", UnixTimeJson(a.value("exp", 0LL))},
-              {"tags", bundle.value("tags", json::object())}};
+              {"enabled", enabled == a.end() || !enabled->is_boolean() || enabled->get<bool>()},
+              {"created", UnixTimeJson(Int(a, "created"))},
+              {"updated", UnixTimeJson(Int(a, "updated"))},
+              {"notBefore", UnixTimeJson(Int(a, "nbf"))},
+              {"expires", UnixTimeJson(Int(a, "exp"))},
+              {"tags", Obj(bundle, "tags")}};
   if (!jwk.empty()) {
-    doc["kty"] = jwk.value("kty", "");
-    doc["keyOps"] = jwk.value("key_ops", json::array());
-    if (jwk.contains("n")) {
-      doc["size"] = Base64UrlDecode(jwk["n"].get<std::string>()).value_or("").size() * 8;
+    doc["kty"] = Str(jwk, "kty");
+    auto ops = jwk.find("key_ops");
+    doc["keyOps"] = ops != jwk.end() && ops->is_array() ? *ops : json::array();
+    if (!Str(jwk, "n").empty()) {
+      doc["size"] = Base64UrlDecode(Str(jwk, "n")).value_or("").size() * 8;
     }
-    if (jwk.contains("crv")) doc["curve"] = jwk["crv"];
+    if (!Str(jwk, "crv").empty()) doc["curve"] = Str(jwk, "crv");
     doc["publicKey"] = jwk;  // public parts only: the vault never returns private ones
   }
-  if (bundle.contains("recoveryId")) {
-    doc["recoveryId"] = bundle["recoveryId"];
-    doc["deleted"] = UnixTimeJson(bundle.value("deletedDate", 0LL));
-    doc["scheduledPurge"] = UnixTimeJson(bundle.value("scheduledPurgeDate", 0LL));
+  if (!Str(bundle, "recoveryId").empty()) {
+    doc["recoveryId"] = Str(bundle, "recoveryId");
+    doc["deleted"] = UnixTimeJson(Int(bundle, "deletedDate"));
+    doc["scheduledPurge"] = UnixTimeJson(Int(bundle, "scheduledPurgeDate"));
   }
   return doc;
 }
@@ -218,7 +236,7 @@ absl::Status Backup(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
   return BackupToFile(ctx, "key", [&](const std::string& name) -> absl::StatusOr<std::string> {
     COFFER_ASSIGN_OR_RETURN(json doc, Parse(client->CallJson("POST", KeyPath(name) + "/backup")));
-    return doc.value("value", "");
+    return Str(doc, "value");
   });
 }
 
@@ -251,13 +269,13 @@ absl::Status RotationPolicy(Context& ctx) {
     answer = client->CallJson("PUT", path, body.dump());
   }
   COFFER_ASSIGN_OR_RETURN(json policy, Parse(answer));
-  json doc = {{"id", policy.value("id", "")},
-              {"expiryTime", policy["attributes"].value("expiryTime", "")}};
-  for (const json& a : policy.value("lifetimeActions", json::array())) {
-    std::string type = a["action"].value("type", "");
-    const json& trigger = a["trigger"];
-    doc[type == "Rotate" ? "rotateAfter" : "notifyBefore"] =
-        trigger.value("timeAfterCreate", trigger.value("timeBeforeExpiry", ""));
+  json doc = {{"id", Str(policy, "id")}, {"expiryTime", Str(Obj(policy, "attributes"), "expiryTime")}};
+  auto actions = policy.find("lifetimeActions");
+  for (const json& a : actions != policy.end() && actions->is_array() ? *actions : json::array()) {
+    const json& trigger = Obj(a, "trigger");
+    const std::string after = Str(trigger, "timeAfterCreate");
+    doc[Str(Obj(a, "action"), "type") == "Rotate" ? "rotateAfter" : "notifyBefore"] =
+        after.empty() ? Str(trigger, "timeBeforeExpiry") : after;
   }
   PrintObject(ctx.out(), ctx.format(), doc,
               {{"Rotate after creation", "rotateAfter"},
@@ -308,7 +326,7 @@ absl::Status Sign(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(json result, Parse(client->CallJson("POST", OpPath(ctx, "sign"),
                                                               body.dump())));
   PrintObject(ctx.out(), ctx.format(),
-              {{"kid", result.value("kid", "")}, {"signature", result.value("value", "")}},
+              {{"kid", Str(result, "kid")}, {"signature", Str(result, "value")}},
               {{"Signature", "signature"}, {"Key", "kid"}});
   return absl::OkStatus();
 }
@@ -324,7 +342,8 @@ absl::Status Verify(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
   COFFER_ASSIGN_OR_RETURN(json result, Parse(client->CallJson("POST", OpPath(ctx, "verify"),
                                                               body.dump())));
-  bool valid = result.value("value", false);
+  auto answer = result.find("value");
+  const bool valid = answer != result.end() && answer->is_boolean() && answer->get<bool>();
   PrintMessage(ctx.out(), ctx.format(), valid ? "signature is valid" : "signature is NOT valid",
                {{"valid", valid}});
   if (!valid) return absl::FailedPreconditionError("the signature does not verify");
@@ -341,7 +360,7 @@ absl::Status Encrypt(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
   COFFER_ASSIGN_OR_RETURN(json result, Parse(client->CallJson("POST", OpPath(ctx, "encrypt"),
                                                               body.dump())));
-  json doc = {{"kid", result.value("kid", "")}, {"ciphertext", result.value("value", "")}};
+  json doc = {{"kid", Str(result, "kid")}, {"ciphertext", Str(result, "value")}};
   for (const char* field : {"iv", "tag", "aad"}) {
     if (result.contains(field)) doc[field] = result[field];
   }
@@ -361,7 +380,11 @@ absl::Status Decrypt(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
   COFFER_ASSIGN_OR_RETURN(json result, Parse(client->CallJson("POST", OpPath(ctx, "decrypt"),
                                                               body.dump())));
-  std::string& value = result["value"].get_ref<std::string&>();
+  auto answer = result.find("value");
+  if (answer == result.end() || !answer->is_string()) {
+    return absl::InternalError("the vault's answer has no plaintext");
+  }
+  std::string& value = answer->get_ref<std::string&>();
   auto plaintext = Base64UrlDecode(value);
   internal::ZeroMemory(value.data(), value.size());
   if (!plaintext) return absl::InternalError("the vault's plaintext is not base64url");
@@ -383,7 +406,7 @@ absl::Status Random(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
   COFFER_ASSIGN_OR_RETURN(json result,
                           Parse(client->CallJson("POST", "/rng", json{{"count", count}}.dump())));
-  PrintMessage(ctx.out(), ctx.format(), result.value("value", ""), result);
+  PrintMessage(ctx.out(), ctx.format(), Str(result, "value"), result);
   return absl::OkStatus();
 }
 

@@ -14,6 +14,7 @@
 
 #include "lib/base/status.h"
 #include "vault-core/crypto/aes_key_ops.h"
+#include "vault-core/crypto/openssl_keys.h"
 #include "vault-core/crypto/openssl_ptr.h"
 #include "vault-core/crypto/random.h"
 
@@ -83,15 +84,6 @@ std::string BnBytes(const BIGNUM* bn) {
   return out;
 }
 
-absl::StatusOr<OpensslPtr<EVP_PKEY>> ParsePrivate(const SoftwareKey& key) {
-  if (key.type == KeyType::kOct) return absl::InternalError("an oct key has no PKCS#8 form");
-  const unsigned char* cursor = key.material.data();
-  OpensslPtr<EVP_PKEY> pkey(
-      d2i_AutoPrivateKey(nullptr, &cursor, static_cast<long>(key.material.size())));
-  if (pkey == nullptr) return absl::DataLossError("stored key material does not parse");
-  return pkey;
-}
-
 absl::StatusOr<SecretBytes> ToPkcs8(EVP_PKEY* pkey) {
   OpensslPtr<PKCS8_PRIV_KEY_INFO> info(EVP_PKEY2PKCS8(pkey));
   if (info == nullptr) return absl::InternalError("cannot encode the key as PKCS#8");
@@ -105,8 +97,9 @@ absl::StatusOr<SecretBytes> ToPkcs8(EVP_PKEY* pkey) {
 
 absl::StatusOr<OpensslPtr<EVP_PKEY>> FromParams(const char* type, OSSL_PARAM_BLD* build,
                                                 int selection) {
-  // Private numbers come from BN_secure_new, so OpenSSL keeps their copies here in its secure
-  // allocation, which it clears when freeing.
+  // Private numbers come from BN_secure_new, so OpenSSL keeps their copies here in its "secure"
+  // allocation, which it clears when freeing (without a secure heap configured, that is ordinary
+  // memory, cleared all the same).
   OpensslPtr<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(build));
   OpensslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* pkey = nullptr;
@@ -116,28 +109,6 @@ absl::StatusOr<OpensslPtr<EVP_PKEY>> FromParams(const char* type, OSSL_PARAM_BLD
                                       " key.");
   }
   return OpensslPtr<EVP_PKEY>(pkey);
-}
-
-absl::StatusOr<OpensslPtr<EVP_PKEY>> PublicPkey(const domain::PublicKey& key) {
-  OpensslPtr<OSSL_PARAM_BLD> build(OSSL_PARAM_BLD_new());
-  if (build == nullptr) return absl::InternalError("OSSL_PARAM_BLD_new failed");
-  if (key.curve == Curve::kNone) {
-    OpensslPtr<BIGNUM> n = Bn(key.n), e = Bn(key.e);
-    if (n == nullptr || e == nullptr ||
-        OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
-        OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
-      return absl::InternalError("cannot build an RSA public key");
-    }
-    return FromParams("RSA", build.get(), EVP_PKEY_PUBLIC_KEY);
-  }
-  std::string point = "\x04" + key.x + key.y;
-  if (OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME,
-                                      GroupName(key.curve), 0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                       point.size()) != 1) {
-    return absl::InternalError("cannot build an EC public key");
-  }
-  return FromParams("EC", build.get(), EVP_PKEY_PUBLIC_KEY);
 }
 
 // Sets the padding (and hashes) of an RSA encryption context for `alg`.
@@ -201,6 +172,94 @@ absl::StatusOr<domain::KeyOperationResult> RsaDecrypt(EVP_PKEY* pkey,
 }
 
 }  // namespace
+
+absl::StatusOr<OpensslPtr<EVP_PKEY>> ToPkey(const SoftwareKey& key) {
+  if (key.type == KeyType::kOct) return absl::InternalError("an oct key has no PKCS#8 form");
+  const unsigned char* cursor = key.material.data();
+  OpensslPtr<EVP_PKEY> pkey(
+      d2i_AutoPrivateKey(nullptr, &cursor, static_cast<long>(key.material.size())));
+  if (pkey == nullptr) return absl::DataLossError("stored key material does not parse");
+  return pkey;
+}
+
+absl::StatusOr<OpensslPtr<EVP_PKEY>> ToPublicPkey(const domain::PublicKey& key) {
+  OpensslPtr<OSSL_PARAM_BLD> build(OSSL_PARAM_BLD_new());
+  if (build == nullptr) return absl::InternalError("OSSL_PARAM_BLD_new failed");
+  if (key.curve == Curve::kNone) {
+    OpensslPtr<BIGNUM> n = Bn(key.n), e = Bn(key.e);
+    if (n == nullptr || e == nullptr ||
+        OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+        OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
+      return absl::InternalError("cannot build an RSA public key");
+    }
+    return FromParams("RSA", build.get(), EVP_PKEY_PUBLIC_KEY);
+  }
+  std::string point = "\x04" + key.x + key.y;
+  if (OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME,
+                                      GroupName(key.curve), 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                       point.size()) != 1) {
+    return absl::InternalError("cannot build an EC public key");
+  }
+  return FromParams("EC", build.get(), EVP_PKEY_PUBLIC_KEY);
+}
+
+absl::StatusOr<domain::PublicKey> PublicKeyOfPkey(EVP_PKEY* pkey, Curve curve) {
+  domain::PublicKey pub;
+  if (EVP_PKEY_is_a(pkey, "RSA")) {
+    BIGNUM* n = nullptr;
+    BIGNUM* e = nullptr;
+    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+        EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
+      BN_free(n);
+      return absl::DataLossError("the RSA key has no public parts");
+    }
+    OpensslPtr<BIGNUM> n_owned(n), e_owned(e);
+    pub.n = BnBytes(n);
+    pub.e = BnBytes(e);
+    return pub;
+  }
+  unsigned char point[1 + 2 * 66];
+  std::size_t size = 0;
+  if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
+                                      &size) != 1) {
+    return absl::DataLossError("the EC key has no public point");
+  }
+  std::size_t field = domain::CurveFieldSize(curve);
+  if (size != 1 + 2 * field || point[0] != 0x04) {
+    return absl::DataLossError("the EC key's point is not an uncompressed point of its curve");
+  }
+  pub.curve = curve;
+  pub.x.assign(reinterpret_cast<const char*>(point + 1), field);
+  pub.y.assign(reinterpret_cast<const char*>(point + 1 + field), field);
+  return pub;
+}
+
+absl::StatusOr<Curve> CurveOfPkey(EVP_PKEY* pkey) {
+  char group[64] = {};
+  if (EVP_PKEY_get_group_name(pkey, group, sizeof(group), nullptr) != 1) {
+    return absl::InvalidArgumentError("the EC key names no curve");
+  }
+  for (Curve c : {Curve::kP256, Curve::kP384, Curve::kP521, Curve::kP256K}) {
+    if (std::string_view(group) == GroupName(c)) return c;
+  }
+  return absl::InvalidArgumentError(std::string("the EC curve ") + group +
+                                    " is not supported: use P-256, P-384, P-521 or P-256K");
+}
+
+absl::StatusOr<SoftwareKey> FromPkey(EVP_PKEY* pkey) {
+  SoftwareKey key;
+  if (EVP_PKEY_is_a(pkey, "RSA")) {
+    key.type = KeyType::kRsa;
+  } else if (EVP_PKEY_is_a(pkey, "EC")) {
+    key.type = KeyType::kEc;
+    COFFER_ASSIGN_OR_RETURN(key.curve, CurveOfPkey(pkey));
+  } else {
+    return absl::InvalidArgumentError("the key is neither RSA nor EC");
+  }
+  COFFER_ASSIGN_OR_RETURN(key.material, ToPkcs8(pkey));
+  return key;
+}
 
 absl::StatusOr<SoftwareKey> GenerateSoftwareKey(const domain::KeySpec& spec) {
   SoftwareKey key{spec.type, spec.curve, {}};
@@ -298,42 +357,15 @@ absl::StatusOr<SoftwareKey> SoftwareKeyFromParts(const domain::PrivateKeyParts& 
 }
 
 absl::StatusOr<domain::PublicKey> PublicKeyOf(const SoftwareKey& key) {
-  domain::PublicKey pub;
-  if (key.type == KeyType::kOct) return pub;
-  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ParsePrivate(key));
-  if (key.type == KeyType::kRsa) {
-    BIGNUM* n = nullptr;
-    BIGNUM* e = nullptr;
-    if (EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
-        EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
-      BN_free(n);
-      return absl::DataLossError("stored RSA key has no public parts");
-    }
-    OpensslPtr<BIGNUM> n_owned(n), e_owned(e);
-    pub.n = BnBytes(n);
-    pub.e = BnBytes(e);
-    return pub;
-  }
-  unsigned char point[1 + 2 * 66];
-  std::size_t size = 0;
-  if (EVP_PKEY_get_octet_string_param(pkey.get(), OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
-                                      &size) != 1) {
-    return absl::DataLossError("stored EC key has no public point");
-  }
-  std::size_t field = domain::CurveFieldSize(key.curve);
-  if (size != 1 + 2 * field || point[0] != 0x04) {
-    return absl::DataLossError("stored EC key's point is not uncompressed");
-  }
-  pub.curve = key.curve;
-  pub.x.assign(reinterpret_cast<const char*>(point + 1), field);
-  pub.y.assign(reinterpret_cast<const char*>(point + 1 + field), field);
-  return pub;
+  if (key.type == KeyType::kOct) return domain::PublicKey();
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(key));
+  return PublicKeyOfPkey(pkey.get(), key.curve);
 }
 
 absl::StatusOr<int> KeyBitsOf(const SoftwareKey& key) {
   if (key.type == KeyType::kOct) return static_cast<int>(key.material.size() * 8);
   if (key.type == KeyType::kEc) return 0;
-  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ParsePrivate(key));
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(key));
   return EVP_PKEY_get_bits(pkey.get());
 }
 
@@ -342,7 +374,7 @@ absl::StatusOr<std::shared_ptr<const LoadedKey>> LoadedKey::Load(const SoftwareK
     return std::shared_ptr<const LoadedKey>(
         new LoadedKey(key.type, key.curve, nullptr, SecretBytes(key.material.reveal())));
   }
-  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ParsePrivate(key));
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(key));
   return std::shared_ptr<const LoadedKey>(
       new LoadedKey(key.type, key.curve, pkey.release(), SecretBytes()));
 }
@@ -371,7 +403,7 @@ absl::StatusOr<domain::KeyOperationResult> RunPrivate(const SoftwareKey& key,
 
 absl::StatusOr<domain::KeyOperationResult> RunPublic(const domain::PublicKey& key,
                                                      const domain::KeyOperationRequest& r) {
-  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, PublicPkey(key));
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPublicPkey(key));
   OpensslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new(pkey.get(), nullptr));
   if (ctx == nullptr) return absl::InternalError("EVP_PKEY_CTX_new failed");
   domain::KeyOperationResult result;

@@ -408,6 +408,7 @@ absl::Status CheckOperationInput(int bits, const KeyOperationRequest& r) {
       }
       return absl::OkStatus();
     case AlgorithmFamily::kKw: {
+      if (!r.iv.empty()) return bad(alg + " takes no iv.");
       std::size_t minimum = r.op == KeyOperation::kWrapKey ? 16 : 24;
       if (size < minimum || size % 8 != 0) {
         return bad("The value for " + alg + " must be a multiple of 8 bytes, at least " +
@@ -465,8 +466,11 @@ absl::Status ValidateRotationPolicy(const RotationPolicy& policy) {
     if (*d < kMinimum) {
       return absl::InvalidArgumentError("A lifetime action's trigger must be at least 7 days.");
     }
+    if (before && !expiry.has_value() && action.action == "Rotate") {
+      return absl::InvalidArgumentError("A Rotate action by timeBeforeExpiry needs expiryTime.");
+    }
     if (before && expiry.has_value()) {
-      // Without expiryTime the trigger counts back from each version's own exp, if it has one
+      // Without expiryTime a Notify counts back from each version's own exp, if it has one
       // (Azure's default policy is exactly that: Notify 30 days before expiry).
       if (*d >= *expiry) {
         return absl::InvalidArgumentError("timeBeforeExpiry must be shorter than expiryTime.");

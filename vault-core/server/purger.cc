@@ -89,7 +89,8 @@ int Purger::KeysPass(const domain::Vault& vault) {
     r.vault = vault.name;
     r.operation = event;
     r.object = "keys/" + name + "/" + version;
-    r.result = std::string_view(event) == "KeyRotateFailed" ? "FAILED" : "OK";
+    const std::string_view what = event;
+    r.result = what == "KeyRotateFailed" ? "FAILED" : what == "KeyRotateStarting" ? "STARTED" : "OK";
     absl::Status written = audit_->Append(r);
     if (!written.ok()) {
       COFFER_LOG(kAudit, err, "{} of key {} in vault {} is not in the audit log: {}", event, name,

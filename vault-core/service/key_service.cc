@@ -165,7 +165,8 @@ struct ScrubBackup {
 absl::StatusOr<domain::Key> KeyService::Save(const domain::Vault& vault, std::string_view name,
                                               KeyType type, bool hsm, std::string material,
                                               const domain::PublicKey& public_key, int bits,
-                                              const domain::KeyCreateOptions& options) {
+                                              const domain::KeyCreateOptions& options,
+                                              const VersionedObjects::AddCondition* condition) {
   COFFER_RETURN_IF_ERROR(ValidateOptions(type, options));
   std::vector<std::string> key_ops = options.key_ops.value_or(domain::DefaultKeyOps(type));
   const std::int64_t now = absl::ToUnixSeconds(clock_.Now());
@@ -186,45 +187,51 @@ absl::StatusOr<domain::Key> KeyService::Save(const domain::Vault& vault, std::st
   r.set_expires(records::ToUnix(options.expires));
   r.set_created(now);
   r.set_updated(now);
-  COFFER_ASSIGN_OR_RETURN(StoredVersion stored, objects_.Add(vault, name, Serialize(r)));
+  COFFER_ASSIGN_OR_RETURN(StoredVersion stored,
+                          objects_.Add(vault, name, Serialize(r), condition));
   return ToKey(stored, r);
 }
 
-absl::StatusOr<domain::Key> KeyService::AddVersion(const domain::Vault& vault,
-                                                   std::string_view name,
-                                                   const domain::KeySpec& spec, bool hsm,
-                                                   const domain::KeyCreateOptions& options) {
+absl::StatusOr<domain::Key> KeyService::AddVersion(
+    const domain::Vault& vault, std::string_view name, const domain::KeySpec& spec, bool hsm,
+    const domain::KeyCreateOptions& options, const VersionedObjects::AddCondition* condition,
+    bool background) {
   // Everything that can refuse the call is checked before the costly part.
   COFFER_RETURN_IF_ERROR(NeedsPremium(vault, hsm));
   COFFER_RETURN_IF_ERROR(ValidateOptions(spec.type, options));
   COFFER_RETURN_IF_ERROR(objects_.CheckNotDeleted(vault, name));
-  {
+  const bool gated = spec.type == KeyType::kRsa;
+  if (gated) {
     absl::MutexLock lock(&generation_mu_);
     auto turn = [this]() ABSL_SHARED_LOCKS_REQUIRED(generation_mu_) {
-      return generating_ < kMaxGenerations;
+      return rsa_generating_ < kMaxRsaGenerations;
     };
-    if (!generation_mu_.AwaitWithTimeout(absl::Condition(&turn), kGenerationWait)) {
-      return absl::UnavailableError("The vault is busy generating keys; retry.");
+    if (background) {
+      generation_mu_.Await(absl::Condition(&turn));
+    } else if (!turn()) {
+      return absl::UnavailableError("The vault is busy generating an RSA key; retry.");
     }
-    ++generating_;
+    ++rsa_generating_;
   }
   struct Done {
     KeyService* self;
+    bool gated;
     ~Done() {
+      if (!gated) return;
       absl::MutexLock lock(&self->generation_mu_);
-      --self->generating_;
+      --self->rsa_generating_;
     }
-  } done{this};
+  } done{this, gated};
   if (hsm) {
     COFFER_ASSIGN_OR_RETURN(keystore::ProtectedKey key, keystore_.GenerateKey(spec));
     return Save(vault, name, spec.type, true, std::move(key.wrapped), key.public_key, key.bits,
-                 options);
+                options, condition);
   }
   COFFER_ASSIGN_OR_RETURN(crypto::SoftwareKey key, crypto::GenerateSoftwareKey(spec));
   COFFER_ASSIGN_OR_RETURN(domain::PublicKey public_key, crypto::PublicKeyOf(key));
   COFFER_ASSIGN_OR_RETURN(int bits, crypto::KeyBitsOf(key));
   return Save(vault, name, spec.type, false, std::string(key.material.reveal()), public_key,
-               bits, options);
+              bits, options, condition);
 }
 
 absl::StatusOr<domain::Key> KeyService::Create(const domain::Vault& vault, std::string_view name,
@@ -255,10 +262,10 @@ absl::StatusOr<domain::Key> KeyService::Import(const domain::Vault& vault, std::
     canonical.public_key = public_key;
     COFFER_ASSIGN_OR_RETURN(keystore::ProtectedKey wrapped, keystore_.ImportKey(canonical));
     return Save(vault, name, parts.type, true, std::move(wrapped.wrapped), public_key, bits,
-                options);
+                options, nullptr);
   }
   return Save(vault, name, parts.type, false, std::string(key.material.reveal()), public_key,
-              bits, options);
+              bits, options, nullptr);
 }
 
 absl::StatusOr<domain::Key> KeyService::Get(const domain::Vault& vault, std::string_view name,
@@ -450,8 +457,14 @@ absl::StatusOr<domain::Key> KeyService::Restore(const domain::Vault& vault,
 
 absl::StatusOr<domain::Key> KeyService::Rotate(const domain::Vault& vault,
                                                std::string_view name) {
-  COFFER_ASSIGN_OR_RETURN(StoredVersion stored, objects_.Get(vault, name, ""));
-  COFFER_ASSIGN_OR_RETURN(Record record, Parse(stored.record));
+  COFFER_ASSIGN_OR_RETURN(StoredVersion latest, objects_.Get(vault, name, ""));
+  return RotateFrom(vault, latest, nullptr, /*background=*/false);
+}
+
+absl::StatusOr<domain::Key> KeyService::RotateFrom(
+    const domain::Vault& vault, const StoredVersion& latest,
+    const VersionedObjects::AddCondition* condition, bool background) {
+  COFFER_ASSIGN_OR_RETURN(Record record, Parse(latest.record));
   const KeyVersionRecord& r = record.r;
   COFFER_ASSIGN_OR_RETURN(KeyTypeOf t, TypeOf(r));
   domain::KeySpec spec;
@@ -462,12 +475,12 @@ absl::StatusOr<domain::Key> KeyService::Rotate(const domain::Vault& vault,
   domain::KeyCreateOptions options;
   options.key_ops = std::vector<std::string>(r.key_ops().begin(), r.key_ops().end());
   options.tags = domain::Tags(r.tags().begin(), r.tags().end());
-  COFFER_ASSIGN_OR_RETURN(domain::RotationPolicy policy, GetRotationPolicy(vault, name));
+  COFFER_ASSIGN_OR_RETURN(domain::RotationPolicy policy, GetRotationPolicy(vault, latest.name));
   if (!policy.expiry_time.empty()) {
     COFFER_ASSIGN_OR_RETURN(absl::Duration expiry, domain::ParseIsoDuration(policy.expiry_time));
     options.expires = clock_.Now() + expiry;
   }
-  return AddVersion(vault, stored.name, spec, t.hsm, options);
+  return AddVersion(vault, latest.name, spec, t.hsm, options, condition, background);
 }
 
 absl::StatusOr<domain::RotationPolicy> KeyService::GetRotationPolicy(const domain::Vault& vault,
@@ -533,10 +546,12 @@ absl::StatusOr<int> KeyService::RotateDue(const domain::Vault& vault, const Even
     std::string name(records::Suffix(entry.key, prefix));
     KeyRotationPolicyRecord policy;
     if (!policy.ParseFromString(entry.value)) continue;
-    auto latest = Get(vault, name, "");
+    auto latest = objects_.Get(vault, name, "");
     if (!latest.ok()) continue;  // soft-deleted: its policy waits with it
-    const std::string& version = latest->properties.version;
-    const domain::ObjectAttributes& a = latest->properties.attributes;
+    auto key = Open(*latest);
+    if (!key.ok()) continue;
+    const std::string& version = latest->version;
+    const domain::ObjectAttributes& a = key->properties.attributes;
     for (const auto& action : policy.lifetime_actions()) {
       const bool after = !action.time_after_create().empty();
       auto d = domain::ParseIsoDuration(after ? action.time_after_create()
@@ -547,23 +562,22 @@ absl::StatusOr<int> KeyService::RotateDue(const domain::Vault& vault, const Even
       if (!after && a.expires.has_value()) due = *a.expires - *d;
       if (!due.has_value() || *due > now) continue;
       if (action.action() == "Rotate") {
-        if (policy.rotated_version() == version) break;  // claimed by an earlier pass
-        policy.set_rotated_version(version);
-        auto claimed = store_.Put(entry.key, policy.SerializeAsString(), entry.revision);
-        if (!claimed.ok()) break;  // another replica or a policy change won: next pass
-        auto key = Rotate(vault, name);
-        if (key.ok()) {
-          event("KeyRotate", key->properties.name, key->properties.version);
+        // No change without its audit line: the intent is written first.
+        if (!event("KeyRotateStarting", latest->name, version)) break;
+        // Committed only while the key (its head) and its policy are as read above.
+        VersionedObjects::AddCondition unchanged{
+            latest->head_revision, {storage::Precondition{entry.key, entry.revision}}, {}};
+        auto made = RotateFrom(vault, *latest, &unchanged, /*background=*/true);
+        if (made.ok()) {
+          event("KeyRotate", made->properties.name, made->properties.version);
           ++rotated;
-        } else {
-          event("KeyRotateFailed", latest->properties.name, version);
-          policy.clear_rotated_version();  // let the next pass try again
-          store_.Put(entry.key, policy.SerializeAsString(), *claimed).IgnoreError();
+        } else {  // ABORTED too: someone rotated meanwhile; the next pass sees their version
+          event("KeyRotateFailed", latest->name, version);
         }
         break;  // the new version starts its own clock
       }
       if (policy.notified_version() == version) continue;
-      if (!event("KeyNearExpiry", latest->properties.name, version)) continue;
+      if (!event("KeyNearExpiry", latest->name, version)) continue;
       policy.set_notified_version(version);
       store_.Put(entry.key, policy.SerializeAsString(), entry.revision).IgnoreError();
     }

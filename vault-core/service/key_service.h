@@ -89,12 +89,13 @@ class KeyService {
                                                            const domain::RotationPolicy& policy);
 
   // The background job's pass over one vault: rotates each key whose policy's Rotate trigger
-  // has come (claiming the rotation in the policy record first, so that no version is rotated
-  // twice), and fires each Notify trigger once per version. Each is reported through `event`
-  // for the audit log: "KeyRotate" (the new version), "KeyRotateFailed" (the version that was
-  // to be rotated; retried next pass) and "KeyNearExpiry", which is marked done only when
-  // `event` returns true (its audit line is written). One key's failure does not stop the
-  // others. Returns how many keys were rotated.
+  // has come, and fires each Notify trigger once per version. A rotation commits only if the
+  // key and its policy are still as the pass read them, so a concurrent rotation (another pass,
+  // replica or client) is never doubled. Each step is reported through `event` for the audit
+  // log, which returns whether the line was written: "KeyRotateStarting" (the version to be
+  // rotated; nothing happens unless it was written), then "KeyRotate" (the new version) or
+  // "KeyRotateFailed" (retried next pass); "KeyNearExpiry" is marked done only once written.
+  // One key's failure does not stop the others. Returns how many keys were rotated.
   using EventFn = std::function<bool(const char* event, const std::string& name,
                                      const std::string& version)>;
   absl::StatusOr<int> RotateDue(const domain::Vault& vault, const EventFn& event);
@@ -107,11 +108,11 @@ class KeyService {
   absl::StatusOr<std::string> RandomBytes(int count);
 
  private:
-  // Key generation is CPU- or HSM-bound for up to seconds (RSA-4096) and runs on the caller's
-  // thread, an HTTP I/O thread: at most this many run at once; a caller waits up to
-  // kGenerationWait for a turn, then gets UNAVAILABLE (503, retry).
-  static constexpr int kMaxGenerations = 1;
-  static constexpr absl::Duration kGenerationWait = absl::Seconds(5);
+  // RSA key generation is CPU- or HSM-bound for up to seconds (RSA-4096) and runs on the
+  // caller's thread, for a request an HTTP I/O thread: one runs at a time. A request that finds
+  // one running gets UNAVAILABLE (503, retry) at once rather than hold its I/O thread; the
+  // background job waits for its turn. EC and AES keys take microseconds and are not gated.
+  static constexpr int kMaxRsaGenerations = 1;
 
   // Software keys parsed once per version (a version's key never changes), keyed by
   // "<vault id>/<name>/<version>"; the least recently used goes beyond kMaxLoadedKeys, and a
@@ -121,13 +122,22 @@ class KeyService {
       const std::string& id, const crypto::SoftwareKey& key);
   void ForgetLoadedKeys(const std::string& prefix);
 
+  // `condition` (the rotation job's) makes the commit conditional; `background` callers wait for
+  // a turn to generate.
   absl::StatusOr<domain::Key> AddVersion(const domain::Vault& vault, std::string_view name,
                                          const domain::KeySpec& spec, bool hsm,
-                                         const domain::KeyCreateOptions& options);
+                                         const domain::KeyCreateOptions& options,
+                                         const VersionedObjects::AddCondition* condition = nullptr,
+                                         bool background = false);
   absl::StatusOr<domain::Key> Save(const domain::Vault& vault, std::string_view name,
                                     domain::KeyType type, bool hsm, std::string material,
                                     const domain::PublicKey& public_key, int bits,
-                                    const domain::KeyCreateOptions& options);
+                                    const domain::KeyCreateOptions& options,
+                                    const VersionedObjects::AddCondition* condition);
+  // A new version like `latest`'s (read at `latest.head_revision`).
+  absl::StatusOr<domain::Key> RotateFrom(const domain::Vault& vault, const StoredVersion& latest,
+                                         const VersionedObjects::AddCondition* condition,
+                                         bool background);
 
   VersionedObjects objects_;
   storage::Store& store_;
@@ -135,7 +145,7 @@ class KeyService {
   keystore::KeyStore& keystore_;
   Clock& clock_;
   absl::Mutex generation_mu_;
-  int generating_ ABSL_GUARDED_BY(generation_mu_) = 0;
+  int rsa_generating_ ABSL_GUARDED_BY(generation_mu_) = 0;
   absl::Mutex loaded_mu_;
   using LoadedList = std::list<std::pair<std::string, std::shared_ptr<const crypto::LoadedKey>>>;
   LoadedList loaded_ ABSL_GUARDED_BY(loaded_mu_);  // most recently used first

@@ -129,7 +129,8 @@ TEST_F(KeyServiceTest, RotationPolicyRotatesOnceDueAndNotifiesOncePerVersion) {
   EXPECT_TRUE(second->properties.hsm);
   ASSERT_TRUE(second->properties.attributes.expires.has_value());
   EXPECT_EQ(*second->properties.attributes.expires, clock_.Now() + absl::Hours(24 * 90));
-  EXPECT_THAT(events, ElementsAre("KeyRotate rotating/" + second->properties.version));
+  EXPECT_THAT(events, ElementsAre("KeyRotateStarting rotating/" + first.properties.version,
+                                  "KeyRotate rotating/" + second->properties.version));
 
   // Ten days before the new version's expiry the Notify action fires, once; the Rotate action
   // (30 days after creation) fires before that, so move the policy to notify only.
@@ -244,12 +245,24 @@ TEST_F(KeyServiceTest, OneKeyFailingToRotateDoesNotStopTheOthersAndIsRetried) {
     return true;
   };
   EXPECT_EQ(*key_service_.RotateDue(vault_, record), 1);
-  EXPECT_THAT(events, ElementsAre("KeyRotateFailed a-hsm", "KeyRotate b-soft"));
+  EXPECT_THAT(events, ElementsAre("KeyRotateStarting a-hsm", "KeyRotateFailed a-hsm",
+                                  "KeyRotateStarting b-soft", "KeyRotate b-soft"));
   vault_.sku = domain::Sku::kPremium;
   events.clear();
   EXPECT_EQ(*key_service_.RotateDue(vault_, record), 1);  // a-hsm again; b-soft's clock restarted
-  EXPECT_THAT(events, ElementsAre("KeyRotate a-hsm"));
+  EXPECT_THAT(events, ElementsAre("KeyRotateStarting a-hsm", "KeyRotate a-hsm"));
   EXPECT_EQ(*key_service_.RotateDue(vault_, record), 0);  // never twice for one version
+}
+
+TEST_F(KeyServiceTest, NoRotationWithoutItsAuditLine) {
+  Create("k", KeyType::kEc, /*hsm=*/false);
+  domain::RotationPolicy policy;
+  policy.lifetime_actions = {{"P7D", "", "Rotate"}};
+  ASSERT_THAT(key_service_.SetRotationPolicy(vault_, "k", policy), IsOk());
+  clock_.Advance(absl::Hours(24 * 8));
+  auto audit_down = [](const char*, const std::string&, const std::string&) { return false; };
+  EXPECT_EQ(*key_service_.RotateDue(vault_, audit_down), 0);
+  EXPECT_EQ(key_service_.ListVersions(vault_, "k", "", 25)->items.size(), 1u);
 }
 
 TEST_F(KeyServiceTest, GcmNoncesAreTheVaultsAndEncryptionIsCheckedBeforeTheKeyIsUsed) {

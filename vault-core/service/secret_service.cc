@@ -171,6 +171,12 @@ absl::StatusOr<std::string> SecretService::Backup(const domain::Vault& vault,
   COFFER_ASSIGN_OR_RETURN(std::vector<StoredVersion> versions,
                           objects_.AllVersions(vault, name, &display_name, &latest));
   SecretBackup backup;
+  struct Scrub {
+    SecretBackup& backup;
+    ~Scrub() {
+      for (auto& v : *backup.mutable_versions()) rec::ScrubValue(*v.mutable_record());
+    }
+  } scrub{backup};
   backup.set_name(display_name);
   backup.set_latest_version(latest);
   for (const StoredVersion& v : versions) {
@@ -182,7 +188,6 @@ absl::StatusOr<std::string> SecretService::Backup(const domain::Vault& vault,
     }
   }
   SecretBytes plain = rec::SerializeSecret(backup);
-  for (auto& v : *backup.mutable_versions()) rec::ScrubValue(*v.mutable_record());
   COFFER_ASSIGN_OR_RETURN(auto backup_sealer, keys_.ForVault(kBackupKeyId));
   return backup_sealer->Seal(kBackupAddress, plain.reveal());
 }

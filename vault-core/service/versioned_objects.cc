@@ -120,16 +120,21 @@ absl::Status VersionedObjects::CheckNotDeleted(const domain::Vault& vault, std::
 
 absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
                                                     std::string_view name,
-                                                    const SecretBytes& record) {
+                                                    const SecretBytes& record,
+                                                    const AddCondition* condition) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
   COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
   const std::string head_key = HeadKey(vault.id, name);
   const std::string deleted_key = DeletedKey(vault.id, name);
   const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(name));
-  return RetryOnConflict([&]() -> absl::StatusOr<StoredVersion> {
+  auto attempt = [&]() -> absl::StatusOr<StoredVersion> {
     if (store_.Get(deleted_key).ok()) return IsDeleted(name);
     auto head = store_.Get(head_key);
     if (!head.ok() && !absl::IsNotFound(head.status())) return head.status();
+    const storage::Revision head_revision = head.ok() ? head->revision : kMustNotExist;
+    if (condition != nullptr && condition->head_revision != head_revision) {
+      return absl::AbortedError("the object changed meanwhile");
+    }
     SecretHeadRecord new_head;
     new_head.set_name(std::string(name));
     if (head.ok()) {
@@ -142,15 +147,20 @@ absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
     COFFER_ASSIGN_OR_RETURN(std::string sealed,
                             sealer->Seal({vault.id, object, out.version}, record.reveal()));
     new_head.set_latest_version(out.version);
-    COFFER_RETURN_IF_ERROR(
-        store_
-            .Commit({Precondition{head_key, head.ok() ? head->revision : kMustNotExist},
-                     Precondition{deleted_key, kMustNotExist}},
-                    {Write::Put(VersionKey(vault.id, name, out.version), sealed),
-                     Write::Put(head_key, new_head.SerializeAsString())})
-            .status());
+    std::vector<Precondition> preconditions = {Precondition{head_key, head_revision},
+                                               Precondition{deleted_key, kMustNotExist}};
+    std::vector<Write> writes = {Write::Put(VersionKey(vault.id, name, out.version), sealed),
+                                 Write::Put(head_key, new_head.SerializeAsString())};
+    if (condition != nullptr) {
+      preconditions.insert(preconditions.end(), condition->preconditions.begin(),
+                           condition->preconditions.end());
+      writes.insert(writes.end(), condition->writes.begin(), condition->writes.end());
+    }
+    COFFER_ASSIGN_OR_RETURN(out.head_revision, store_.Commit(preconditions, writes));
     return out;
-  });
+  };
+  if (condition != nullptr) return attempt();
+  return RetryOnConflict(attempt);
 }
 
 absl::Status VersionedObjects::Replace(const domain::Vault& vault, const StoredVersion& loaded,
@@ -372,8 +382,20 @@ absl::StatusOr<std::vector<StoredVersion>> VersionedObjects::AllVersions(
   COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(head_entry->value));
   *display_name = DisplayName(head, name);
   *latest = head.latest_version();
-  COFFER_ASSIGN_OR_RETURN(Page<StoredVersion> page, ListVersions(vault, name, "", 0));
-  return std::move(page.items);
+  // The versions themselves, not ListVersions, which answers nothing for a name deleted since.
+  const std::string prefix = VersionPrefix(vault.id, name);
+  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, "", 0}));
+  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
+  const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(name));
+  std::vector<StoredVersion> versions;
+  for (const auto& entry : range.entries) {
+    StoredVersion v;
+    v.name = *display_name;
+    v.version = std::string(records::Suffix(entry.key, prefix));
+    COFFER_ASSIGN_OR_RETURN(v.record, sealer->Open({vault.id, object, v.version}, entry.value));
+    versions.push_back(std::move(v));
+  }
+  return versions;
 }
 
 absl::Status VersionedObjects::Restore(const domain::Vault& vault, std::string_view name,

@@ -68,10 +68,19 @@ class VersionedObjects {
   // ALREADY_EXISTS (ObjectIsDeletedButRecoverable) when the name is soft-deleted: for callers
   // that check before costly work (Add checks again).
   absl::Status CheckNotDeleted(const domain::Vault& vault, std::string_view name);
+  // A condition on Add: the head must still be at `head_revision` (else ABORTED, not retried),
+  // and `preconditions` hold; `writes` commit with the version.
+  struct AddCondition {
+    storage::Revision head_revision = 0;
+    std::vector<storage::Precondition> preconditions;
+    std::vector<storage::Write> writes;
+  };
   // Adds a version, which becomes the latest; `record` is sealed with its new version id.
-  // Returns the new version (its name and id; `record` left empty).
+  // Returns the new version (its name and id; `record` left empty). Without a condition a lost
+  // race is retried.
   absl::StatusOr<StoredVersion> Add(const domain::Vault& vault, std::string_view name,
-                                    const SecretBytes& record);
+                                    const SecretBytes& record,
+                                    const AddCondition* condition = nullptr);
   // Rewrites a version got by Get, if neither it nor its head changed since (else ABORTED).
   absl::Status Replace(const domain::Vault& vault, const StoredVersion& loaded,
                        const SecretBytes& record);
