@@ -80,7 +80,7 @@ int Purger::KeysPass(const domain::Vault& vault) {
   auto record = [&](const char* event, const std::string& name,
                     const std::string& version) -> bool {
     if (std::string_view(event) == "KeyRotateFailed") {
-      COFFER_LOG(kVault, warn, "rotating key {} ({}) in vault {} failed; retried next pass", name,
+      COFFER_LOG(kVault, warn, "rotating key {} ({}) in vault {} failed; tried again in an hour", name,
                  version, vault.name);
     }
     if (audit_ == nullptr) return true;

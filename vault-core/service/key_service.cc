@@ -562,6 +562,7 @@ absl::StatusOr<int> KeyService::RotateDue(const domain::Vault& vault, const Even
       if (!after && a.expires.has_value()) due = *a.expires - *d;
       if (!due.has_value() || *due > now) continue;
       if (action.action() == "Rotate") {
+        if (policy.retry_rotation_after() > absl::ToUnixSeconds(now)) break;
         // No change without its audit line: the intent is written first.
         if (!event("KeyRotateStarting", latest->name, version)) break;
         // Committed only while the key (its head) and its policy are as read above.
@@ -571,8 +572,13 @@ absl::StatusOr<int> KeyService::RotateDue(const domain::Vault& vault, const Even
         if (made.ok()) {
           event("KeyRotate", made->properties.name, made->properties.version);
           ++rotated;
-        } else {  // ABORTED too: someone rotated meanwhile; the next pass sees their version
+        } else if (absl::IsAborted(made.status())) {
+          // Someone rotated or changed the policy meanwhile; the next pass sees what they did.
           event("KeyRotateFailed", latest->name, version);
+        } else {
+          event("KeyRotateFailed", latest->name, version);
+          policy.set_retry_rotation_after(absl::ToUnixSeconds(now + kRotationRetry));
+          store_.Put(entry.key, policy.SerializeAsString(), entry.revision).IgnoreError();
         }
         break;  // the new version starts its own clock
       }

@@ -94,7 +94,8 @@ class KeyService {
   // replica or client) is never doubled. Each step is reported through `event` for the audit
   // log, which returns whether the line was written: "KeyRotateStarting" (the version to be
   // rotated; nothing happens unless it was written), then "KeyRotate" (the new version) or
-  // "KeyRotateFailed" (retried next pass); "KeyNearExpiry" is marked done only once written.
+  // "KeyRotateFailed" (tried again after kRotationRetry); "KeyNearExpiry" is marked done only
+  // once written.
   // One key's failure does not stop the others. Returns how many keys were rotated.
   using EventFn = std::function<bool(const char* event, const std::string& name,
                                      const std::string& version)>;
@@ -113,6 +114,9 @@ class KeyService {
   // one running gets UNAVAILABLE (503, retry) at once rather than hold its I/O thread; the
   // background job waits for its turn. EC and AES keys take microseconds and are not gated.
   static constexpr int kMaxRsaGenerations = 1;
+  // How long the job waits before it tries a failed rotation again: long enough that a key that
+  // cannot rotate (its vault made standard, say) does not fill the audit log.
+  static constexpr absl::Duration kRotationRetry = absl::Hours(1);
 
   // Software keys parsed once per version (a version's key never changes), keyed by
   // "<vault id>/<name>/<version>"; the least recently used goes beyond kMaxLoadedKeys, and a
