@@ -417,6 +417,66 @@ TEST_F(DataPlaneTest, DeniedCallsRevealNothingAboutTheObject) {
   EXPECT_EQ(a["error"]["message"], b["error"]["message"]);
 }
 
+// Every keys route is checked against the keys permission Azure names for it, before anything
+// about the key is looked at; a principal with only secrets permissions gets nothing.
+TEST_F(DataPlaneTest, KeysRoutesNeedTheirOwnPermissionAndRevealNothing) {
+  std::string token = Token();
+  ASSERT_TRUE(policies_->Set(vault_.id, {app_.object_id, {"all"}, {"create"}, {}}).ok());
+  http::Response made = Send("POST", "/keys/exists/create?api-version=2025-07-01",
+                             R"({"kty":"EC","crv":"P-256"})", token);
+  ASSERT_EQ(made.status, 200) << made.body;
+  EXPECT_EQ(json::parse(made.body)["key"].count("d"), 0u);
+  struct Case {
+    const char* method;
+    const char* path;
+    const char* body;
+    const char* permission;
+  };
+  const Case cases[] = {
+      {"GET", "/keys", "", "list"},
+      {"GET", "/keys/NAME/", "", "get"},
+      {"GET", "/keys/NAME/versions", "", "list"},
+      {"GET", "/deletedkeys", "", "list"},
+      {"GET", "/deletedkeys/NAME", "", "get"},
+      {"PATCH", "/keys/NAME/", R"({"attributes":{}})", "update"},
+      {"PUT", "/keys/NAME", R"({"key":{"kty":"oct","k":"AAAAAAAAAAAAAAAAAAAAAA"}})", "import"},
+      {"DELETE", "/keys/NAME", "", "delete"},
+      {"POST", "/deletedkeys/NAME/recover", "", "recover"},
+      {"DELETE", "/deletedkeys/NAME", "", "purge"},
+      {"POST", "/keys/NAME/backup", "", "backup"},
+      {"POST", "/keys/restore", R"({"value":"AA"})", "restore"},
+      {"POST", "/keys/NAME/rotate", "", "rotate"},
+      {"GET", "/keys/NAME/rotationpolicy", "", "getrotationpolicy"},
+      {"PUT", "/keys/NAME/rotationpolicy", R"({"lifetimeActions":[]})", "setrotationpolicy"},
+      {"POST", "/keys/NAME//sign", R"({"alg":"ES256","value":"AA"})", "sign"},
+      {"POST", "/keys/NAME//verify", R"({"alg":"ES256","digest":"AA","value":"AA"})", "verify"},
+      {"POST", "/keys/NAME//encrypt", R"({"alg":"RSA-OAEP","value":"AA"})", "encrypt"},
+      {"POST", "/keys/NAME//decrypt", R"({"alg":"RSA-OAEP","value":"AA"})", "decrypt"},
+      {"POST", "/keys/NAME//wrapkey", R"({"alg":"RSA-OAEP","value":"AA"})", "wrapkey"},
+      {"POST", "/keys/NAME//unwrapkey", R"({"alg":"RSA-OAEP","value":"AA"})", "unwrapkey"},
+  };
+  for (const Case& c : cases) {
+    std::string messages[2];
+    int i = 0;
+    for (const char* name : {"exists", "missing"}) {
+      std::string path = c.path;
+      if (auto at = path.find("NAME"); at != std::string::npos) path.replace(at, 4, name);
+      http::Response r = Send(c.method, path + "?api-version=2025-07-01", c.body, token);
+      EXPECT_EQ(r.status, 403) << c.method << " " << path << ": " << r.body;
+      auto body = json::parse(r.body);
+      EXPECT_EQ(body["error"]["innererror"]["code"], "AccessDenied") << path;
+      messages[i++] = body["error"]["message"].get<std::string>();
+    }
+    EXPECT_THAT(messages[0], HasSubstr(std::string("keys ") + c.permission + " permission"));
+    EXPECT_EQ(messages[0], messages[1]) << c.path;
+  }
+  // A standard vault holds no HSM keys.
+  http::Response hsm = Send("POST", "/keys/hsm/create?api-version=2025-07-01",
+                            R"({"kty":"RSA-HSM"})", token);
+  EXPECT_EQ(hsm.status, 400);
+  EXPECT_THAT(hsm.body, HasSubstr("premium"));
+}
+
 TEST_F(DataPlaneTest, ApiVersionIsRequiredAndNewerOnesAreServed) {
   std::string token = Token();
   EXPECT_EQ(Send("GET", "/secrets", "", token).status, 400);
