@@ -221,7 +221,9 @@ int main(int argc, char** argv) {
   // Each thread opens its session and signs once before the clock starts.
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
-  std::atomic<bool> stop{false};
+  // Each thread signs until this point of the steady clock, set before `go`: the window is
+  // measured by the workers themselves, with no sleeping thread to wake on time.
+  std::chrono::steady_clock::time_point deadline;
   std::vector<unsigned long long> counts(static_cast<std::size_t>(options.threads), 0);
   std::vector<std::thread> threads;
   for (int t = 0; t < options.threads; ++t) {
@@ -236,7 +238,7 @@ int main(int argc, char** argv) {
       ready.fetch_add(1);
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
       unsigned long long n = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
+      while (std::chrono::steady_clock::now() < deadline) {
         SignOnce(session, &m, keys.private_key, data, out);
         ++n;
       }
@@ -244,12 +246,12 @@ int main(int argc, char** argv) {
       Check(p11->C_CloseSession(session), "C_CloseSession");
     });
   }
-  while (ready.load() < options.threads) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (ready.load() < options.threads) std::this_thread::yield();
   const auto start = std::chrono::steady_clock::now();
-  go.store(true, std::memory_order_release);
-  std::this_thread::sleep_for(std::chrono::duration<double>(options.seconds));
-  stop.store(true);
-  // Operations that were under way at the stop finish and count; the clock runs until they do.
+  deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(options.seconds));
+  go.store(true, std::memory_order_release);  // publishes `deadline` to the workers
+  // Operations under way at the deadline finish and count; the clock runs until they do.
   for (auto& thread : threads) thread.join();
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
