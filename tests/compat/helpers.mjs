@@ -9,10 +9,12 @@ import assert from "node:assert/strict";
 import dns from "node:dns";
 import https from "node:https";
 import crypto from "node:crypto";
+import { execFileSync } from "node:child_process";
 
 import { ClientSecretCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { KeyClient, CryptographyClient } from "@azure/keyvault-keys";
+import { CertificateClient } from "@azure/keyvault-certificates";
 
 function required(name) {
   const value = process.env[name];
@@ -84,6 +86,10 @@ export function keyClient(cred = credential()) {
 // first operation, and falls back to remote-only on a 403).
 export function cryptoClient(keyOrId, cred = credential()) {
   return new CryptographyClient(keyOrId, cred, { ...clientOptions });
+}
+
+export function certificateClient(cred = credential()) {
+  return new CertificateClient(env.vaultUrl, cred, { ...clientOptions });
 }
 
 // Secret names unique to this run and test: `prefix-<8 hex>`.
@@ -194,6 +200,16 @@ export async function challengeScope() {
 // A bearer token for hand-made requests, from the same credential the SDK uses.
 export async function bearerToken(cred = credential()) {
   return (await cred.getToken(await challengeScope())).token;
+}
+
+// Runs the openssl command line and returns its stdout: text, or a Buffer with
+// { encoding: "buffer" }. `input` (text or bytes) is its stdin. A non-zero exit throws an error
+// whose message holds openssl's stderr.
+export function openssl(args, { input, encoding = "utf8" } = {}) {
+  // Text input goes as UTF-8 bytes: execFileSync would read a string in `encoding`, and
+  // "buffer" is no text encoding.
+  if (typeof input === "string") input = Buffer.from(input);
+  return execFileSync("openssl", args, { input, encoding, stdio: ["pipe", "pipe", "pipe"] });
 }
 
 // Collects an async iterator into an array.

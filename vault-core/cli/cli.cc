@@ -8,9 +8,8 @@ namespace {
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = [] {
     auto* all = new std::vector<Command>();
-    for (auto group :
-         {VaultCommands, PrincipalCommands, PolicyCommands, ClusterCommands, SecretCommands,
-          KeyCommands, OtherCommands}) {
+    for (auto group : {VaultCommands, PrincipalCommands, PolicyCommands, ClusterCommands,
+                       SecretCommands, KeyCommands, CertificateCommands, OtherCommands}) {
       for (Command& c : group()) all->push_back(std::move(c));
     }
     return all;

@@ -29,8 +29,9 @@ Result Coffer(const std::vector<std::string>& argv, const Env& env = {}) {
 TEST(CliTest, HelpListsEveryGroup) {
   Result r = Coffer({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* command : {"vault create", "principal secret add", "policy set", "secret backup",
-                              "installation show", "audit verify", "identity create"}) {
+  for (const char* command :
+       {"vault create", "principal secret add", "policy set", "secret backup", "installation show",
+        "audit verify", "identity create", "certificate create", "certificate download"}) {
     EXPECT_THAT(r.out, HasSubstr(command));
   }
 }
@@ -60,6 +61,28 @@ TEST(CliTest, UsageErrorsExitTwoWithOneLine) {
     EXPECT_EQ(r.code, kExitUsage) << argv[1] << " " << r.err;
     EXPECT_THAT(r.err, StartsWith("coffer: "));
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+// Checked before the vault is dialled: no vault URL is set, and the error is about the flags.
+TEST(CliTest, CertificateFlagErrorsExitTwoBeforeAnyCall) {
+  for (const std::vector<std::string>& argv : std::vector<std::vector<std::string>>{
+           {"certificate", "create", "web"},
+           {"certificate", "create", "web", "--subject", "CN=web", "--size", "big"},
+           {"certificate", "create", "web", "--dns", "web.example.com", "--content-type", "der"},
+           {"certificate", "create", "web", "--subject", "CN=web", "--tag", "novalue"},
+           {"certificate", "import", "web"},
+           {"certificate", "merge", "web"},
+           {"certificate", "show", "web", "--out-file", "web.pem", "--format", "pfx"},
+           {"certificate", "download", "web", "--format", "pem"},
+           {"certificate", "download", "web", "--file", "web.pfx", "--format", "der"},
+           {"certificate", "update", "web", "--enabled", "--disabled"},
+           {"certificate", "operation", "web", "--cancel", "--delete"},
+       }) {
+    Result r = Coffer(argv);
+    EXPECT_EQ(r.code, kExitUsage) << argv[2] << " " << argv.size() << ": " << r.err;
+    EXPECT_THAT(r.err, StartsWith("coffer: "));
+    EXPECT_THAT(r.err, ::testing::Not(HasSubstr("--vault-url"))) << r.err;
   }
 }
 

@@ -10,6 +10,8 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -76,6 +78,22 @@ absl::Status BackupToFile(Context& ctx, const char* kind,
 absl::StatusOr<std::string> BackupFromFile(Context& ctx);
 // An RFC 3339 flag's time, nullopt when the flag is absent; a usage error when malformed.
 absl::StatusOr<std::optional<absl::Time>> TimeFlag(Context& ctx, const char* flag);
+// The repeatable --tag k=v flags as a JSON object ({} when none); a usage error for one
+// without '=' or with an empty key.
+absl::StatusOr<nlohmann::json> TagFlags(Context& ctx);
+
+// Readers of the vault's JSON, for commands that build and read Azure's bodies themselves
+// (keys, certificates). ParseAnswer passes a failed call's status on and makes an answer that is
+// not JSON INTERNAL. The *At readers take a missing or mistyped member as absent ({}, "", 0),
+// where nlohmann's own accessors would throw.
+absl::StatusOr<nlohmann::json> ParseAnswer(const absl::StatusOr<std::string>& body);
+const nlohmann::json& ObjectAt(const nlohmann::json& o, const char* key);
+std::string StringAt(const nlohmann::json& o, const char* key);
+long long IntAt(const nlohmann::json& o, const char* key);
+// An object id "https://host/keys/NAME[/VERSION]" with `collection` "/keys/" -> {NAME, VERSION}
+// (VERSION empty when absent); {id, ""} when the id has no such segment.
+std::pair<std::string, std::string> NameAndVersion(const std::string& id,
+                                                   std::string_view collection);
 
 struct Command {
   std::vector<std::string> path;         // {"vault", "create"}
@@ -93,6 +111,7 @@ std::vector<Command> PolicyCommands();
 std::vector<Command> ClusterCommands();
 std::vector<Command> SecretCommands();
 std::vector<Command> KeyCommands();
+std::vector<Command> CertificateCommands();
 std::vector<Command> OtherCommands();  // installation, audit
 
 }  // namespace coffer::cli

@@ -108,6 +108,51 @@ absl::StatusOr<std::optional<absl::Time>> TimeFlag(Context& ctx, const char* fla
   return std::optional<absl::Time>(time);
 }
 
+absl::StatusOr<nlohmann::json> TagFlags(Context& ctx) {
+  nlohmann::json tags = nlohmann::json::object();
+  for (const std::string& tag : ctx.args().Values("--tag")) {
+    std::size_t eq = tag.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return UsageError("invalid --tag '" + tag + "': use k=v");
+    }
+    tags[tag.substr(0, eq)] = tag.substr(eq + 1);
+  }
+  return tags;
+}
+
+absl::StatusOr<nlohmann::json> ParseAnswer(const absl::StatusOr<std::string>& body) {
+  if (!body.ok()) return body.status();
+  nlohmann::json doc = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return absl::InternalError("the vault's answer is not JSON");
+  return doc;
+}
+
+const nlohmann::json& ObjectAt(const nlohmann::json& o, const char* key) {
+  static const nlohmann::json* const empty = new nlohmann::json(nlohmann::json::object());
+  auto it = o.is_object() ? o.find(key) : o.end();
+  return it != o.end() && it->is_object() ? *it : *empty;
+}
+
+std::string StringAt(const nlohmann::json& o, const char* key) {
+  auto it = o.is_object() ? o.find(key) : o.end();
+  return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+long long IntAt(const nlohmann::json& o, const char* key) {
+  auto it = o.is_object() ? o.find(key) : o.end();
+  return it != o.end() && it->is_number_integer() ? it->get<long long>() : 0;
+}
+
+std::pair<std::string, std::string> NameAndVersion(const std::string& id,
+                                                   std::string_view collection) {
+  std::size_t at = id.find(collection);
+  if (at == std::string::npos) return {id, ""};
+  std::string rest = id.substr(at + collection.size());
+  std::size_t slash = rest.find('/');
+  if (slash == std::string::npos) return {rest, ""};
+  return {rest.substr(0, slash), rest.substr(slash + 1)};
+}
+
 absl::Status BackupToFile(
     Context& ctx, const char* kind,
     const std::function<absl::StatusOr<std::string>(const std::string&)>& backup) {

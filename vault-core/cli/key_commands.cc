@@ -15,75 +15,42 @@ using nlohmann::json;
 
 std::string KeyPath(std::string_view name) { return "/keys/" + std::string(name); }
 
-absl::StatusOr<json> Parse(const absl::StatusOr<std::string>& body) {
-  if (!body.ok()) return body.status();
-  json doc = json::parse(*body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return absl::InternalError("the vault's answer is not JSON");
-  return doc;
-}
-
-// Readers of the vault's JSON that take a missing or mistyped member as absent, where
-// nlohmann's own accessors would throw.
-const json& Obj(const json& o, const char* key) {
-  static const json empty = json::object();
-  auto it = o.is_object() ? o.find(key) : o.end();
-  return it != o.end() && it->is_object() ? *it : empty;
-}
-std::string Str(const json& o, const char* key) {
-  auto it = o.is_object() ? o.find(key) : o.end();
-  return it != o.end() && it->is_string() ? it->get<std::string>() : "";
-}
-long long Int(const json& o, const char* key) {
-  auto it = o.is_object() ? o.find(key) : o.end();
-  return it != o.end() && it->is_number_integer() ? it->get<long long>() : 0;
-}
-
-// "https://host/keys/NAME[/VERSION]" -> {NAME, VERSION}.
-std::pair<std::string, std::string> NameAndVersion(const std::string& kid) {
-  std::size_t at = kid.find("/keys/");
-  if (at == std::string::npos) return {kid, ""};
-  std::string rest = kid.substr(at + 6);
-  std::size_t slash = rest.find('/');
-  if (slash == std::string::npos) return {rest, ""};
-  return {rest.substr(0, slash), rest.substr(slash + 1)};
-}
-
 // A bundle or item as the CLI shows it: flat, times in RFC 3339, sizes in bits.
 json KeyJson(const json& bundle) {
-  const json& jwk = Obj(bundle, "key");
-  std::string kid = jwk.empty() ? Str(bundle, "kid") : Str(jwk, "kid");
-  auto [name, version] = NameAndVersion(kid);
-  const json& a = Obj(bundle, "attributes");
+  const json& jwk = ObjectAt(bundle, "key");
+  std::string kid = jwk.empty() ? StringAt(bundle, "kid") : StringAt(jwk, "kid");
+  auto [name, version] = NameAndVersion(kid, "/keys/");
+  const json& a = ObjectAt(bundle, "attributes");
   auto enabled = a.find("enabled");
   json doc = {{"name", name},
               {"version", version.empty() ? json(nullptr) : json(version)},
               {"id", kid},
               {"enabled", enabled == a.end() || !enabled->is_boolean() || enabled->get<bool>()},
-              {"created", UnixTimeJson(Int(a, "created"))},
-              {"updated", UnixTimeJson(Int(a, "updated"))},
-              {"notBefore", UnixTimeJson(Int(a, "nbf"))},
-              {"expires", UnixTimeJson(Int(a, "exp"))},
-              {"tags", Obj(bundle, "tags")}};
+              {"created", UnixTimeJson(IntAt(a, "created"))},
+              {"updated", UnixTimeJson(IntAt(a, "updated"))},
+              {"notBefore", UnixTimeJson(IntAt(a, "nbf"))},
+              {"expires", UnixTimeJson(IntAt(a, "exp"))},
+              {"tags", ObjectAt(bundle, "tags")}};
   if (!jwk.empty()) {
-    doc["kty"] = Str(jwk, "kty");
+    doc["kty"] = StringAt(jwk, "kty");
     auto ops = jwk.find("key_ops");
     doc["keyOps"] = ops != jwk.end() && ops->is_array() ? *ops : json::array();
-    if (!Str(jwk, "n").empty()) {
-      doc["size"] = Base64UrlDecode(Str(jwk, "n")).value_or("").size() * 8;
+    if (!StringAt(jwk, "n").empty()) {
+      doc["size"] = Base64UrlDecode(StringAt(jwk, "n")).value_or("").size() * 8;
     }
-    if (!Str(jwk, "crv").empty()) doc["curve"] = Str(jwk, "crv");
+    if (!StringAt(jwk, "crv").empty()) doc["curve"] = StringAt(jwk, "crv");
     doc["publicKey"] = jwk;  // public parts only: the vault never returns private ones
   }
-  if (!Str(bundle, "recoveryId").empty()) {
-    doc["recoveryId"] = Str(bundle, "recoveryId");
-    doc["deleted"] = UnixTimeJson(Int(bundle, "deletedDate"));
-    doc["scheduledPurge"] = UnixTimeJson(Int(bundle, "scheduledPurgeDate"));
+  if (!StringAt(bundle, "recoveryId").empty()) {
+    doc["recoveryId"] = StringAt(bundle, "recoveryId");
+    doc["deleted"] = UnixTimeJson(IntAt(bundle, "deletedDate"));
+    doc["scheduledPurge"] = UnixTimeJson(IntAt(bundle, "scheduledPurgeDate"));
   }
   return doc;
 }
 
 absl::Status PrintKey(Context& ctx, const absl::StatusOr<std::string>& body) {
-  COFFER_ASSIGN_OR_RETURN(json bundle, Parse(body));
+  COFFER_ASSIGN_OR_RETURN(json bundle, ParseAnswer(body));
   json doc = KeyJson(bundle);
   std::vector<Column> columns = {
       {"Name", "name"},       {"Version", "version"},     {"Type", "kty"},
@@ -106,7 +73,7 @@ absl::Status PrintKeys(Context& ctx, const absl::StatusOr<std::vector<std::strin
   if (!items.ok()) return items.status();
   json list = json::array();
   for (const std::string& item : *items) {
-    COFFER_ASSIGN_OR_RETURN(json bundle, Parse(item));
+    COFFER_ASSIGN_OR_RETURN(json bundle, ParseAnswer(item));
     list.push_back(KeyJson(bundle));
   }
   PrintList(ctx.out(), ctx.format(), list, columns);
@@ -128,13 +95,8 @@ absl::StatusOr<json> AttributesFlags(Context& ctx) {
 absl::Status CommonFlags(Context& ctx, json& body) {
   COFFER_ASSIGN_OR_RETURN(body["attributes"], AttributesFlags(ctx));
   if (auto ops = ctx.args().Value("--ops")) body["key_ops"] = SplitList(*ops);
-  json tags = json::object();
-  for (const std::string& tag : ctx.args().Values("--tag")) {
-    std::size_t eq = tag.find('=');
-    if (eq == std::string::npos || eq == 0) return UsageError("invalid --tag '" + tag + "': use k=v");
-    tags[tag.substr(0, eq)] = tag.substr(eq + 1);
-  }
-  if (!tags.empty()) body["tags"] = tags;
+  COFFER_ASSIGN_OR_RETURN(json tags, TagFlags(ctx));
+  if (!tags.empty()) body["tags"] = std::move(tags);
   return absl::OkStatus();
 }
 
@@ -207,8 +169,9 @@ absl::Status Versions(Context& ctx) {
 
 absl::Status Deleted(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
-  return PrintKeys(ctx, client->ListJson("/deletedkeys"),
-                   {{"NAME", "name"}, {"DELETED", "deleted"}, {"SCHEDULED PURGE", "scheduledPurge"}});
+  return PrintKeys(
+      ctx, client->ListJson("/deletedkeys"),
+      {{"NAME", "name"}, {"DELETED", "deleted"}, {"SCHEDULED PURGE", "scheduledPurge"}});
 }
 
 // A command whose answer is a key bundle: `method` on the path `path(name)`.
@@ -227,7 +190,8 @@ std::string RotatePath(std::string_view name) { return KeyPath(name) + "/rotate"
 
 absl::Status Purge(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
-  COFFER_RETURN_IF_ERROR(client->CallJson("DELETE", "/deletedkeys/" + ctx.arg(0), "", 204).status());
+  COFFER_RETURN_IF_ERROR(
+      client->CallJson("DELETE", "/deletedkeys/" + ctx.arg(0), "", 204).status());
   PrintMessage(ctx.out(), ctx.format(), "purged key " + ctx.arg(0), {{"purged", ctx.arg(0)}});
   return absl::OkStatus();
 }
@@ -235,8 +199,9 @@ absl::Status Purge(Context& ctx) {
 absl::Status Backup(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
   return BackupToFile(ctx, "key", [&](const std::string& name) -> absl::StatusOr<std::string> {
-    COFFER_ASSIGN_OR_RETURN(json doc, Parse(client->CallJson("POST", KeyPath(name) + "/backup")));
-    return Str(doc, "value");
+    COFFER_ASSIGN_OR_RETURN(json doc,
+                            ParseAnswer(client->CallJson("POST", KeyPath(name) + "/backup")));
+    return StringAt(doc, "value");
   });
 }
 
@@ -258,7 +223,8 @@ absl::Status RotationPolicy(Context& ctx) {
   } else {
     json actions = json::array();
     if (rotate) {
-      actions.push_back({{"trigger", {{"timeAfterCreate", *rotate}}}, {"action", {{"type", "Rotate"}}}});
+      actions.push_back(
+          {{"trigger", {{"timeAfterCreate", *rotate}}}, {"action", {{"type", "Rotate"}}}});
     }
     if (notify) {
       actions.push_back(
@@ -268,14 +234,15 @@ absl::Status RotationPolicy(Context& ctx) {
     if (expiry) body["attributes"]["expiryTime"] = *expiry;
     answer = client->CallJson("PUT", path, body.dump());
   }
-  COFFER_ASSIGN_OR_RETURN(json policy, Parse(answer));
-  json doc = {{"id", Str(policy, "id")}, {"expiryTime", Str(Obj(policy, "attributes"), "expiryTime")}};
+  COFFER_ASSIGN_OR_RETURN(json policy, ParseAnswer(answer));
+  json doc = {{"id", StringAt(policy, "id")},
+              {"expiryTime", StringAt(ObjectAt(policy, "attributes"), "expiryTime")}};
   auto actions = policy.find("lifetimeActions");
   for (const json& a : actions != policy.end() && actions->is_array() ? *actions : json::array()) {
-    const json& trigger = Obj(a, "trigger");
-    const std::string after = Str(trigger, "timeAfterCreate");
-    doc[Str(Obj(a, "action"), "type") == "Rotate" ? "rotateAfter" : "notifyBefore"] =
-        after.empty() ? Str(trigger, "timeBeforeExpiry") : after;
+    const json& trigger = ObjectAt(a, "trigger");
+    const std::string after = StringAt(trigger, "timeAfterCreate");
+    doc[StringAt(ObjectAt(a, "action"), "type") == "Rotate" ? "rotateAfter" : "notifyBefore"] =
+        after.empty() ? StringAt(trigger, "timeBeforeExpiry") : after;
   }
   PrintObject(ctx.out(), ctx.format(), doc,
               {{"Rotate after creation", "rotateAfter"},
@@ -323,10 +290,10 @@ absl::Status Sign(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(SecretBytes data, Input(ctx));
   json body = {{"alg", alg}, {"value", Base64UrlEncode(DigestFor(alg, data.reveal()))}};
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
-  COFFER_ASSIGN_OR_RETURN(json result, Parse(client->CallJson("POST", OpPath(ctx, "sign"),
-                                                              body.dump())));
+  COFFER_ASSIGN_OR_RETURN(json result,
+                          ParseAnswer(client->CallJson("POST", OpPath(ctx, "sign"), body.dump())));
   PrintObject(ctx.out(), ctx.format(),
-              {{"kid", Str(result, "kid")}, {"signature", Str(result, "value")}},
+              {{"kid", StringAt(result, "kid")}, {"signature", StringAt(result, "value")}},
               {{"Signature", "signature"}, {"Key", "kid"}});
   return absl::OkStatus();
 }
@@ -340,8 +307,8 @@ absl::Status Verify(Context& ctx) {
                {"digest", Base64UrlEncode(DigestFor(alg, data.reveal()))},
                {"value", *signature}};
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
-  COFFER_ASSIGN_OR_RETURN(json result, Parse(client->CallJson("POST", OpPath(ctx, "verify"),
-                                                              body.dump())));
+  COFFER_ASSIGN_OR_RETURN(
+      json result, ParseAnswer(client->CallJson("POST", OpPath(ctx, "verify"), body.dump())));
   auto answer = result.find("value");
   const bool valid = answer != result.end() && answer->is_boolean() && answer->get<bool>();
   PrintMessage(ctx.out(), ctx.format(), valid ? "signature is valid" : "signature is NOT valid",
@@ -358,9 +325,9 @@ absl::Status Encrypt(Context& ctx) {
     if (auto v = ctx.args().Value(std::string("--") + field)) body[field] = *v;
   }
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
-  COFFER_ASSIGN_OR_RETURN(json result, Parse(client->CallJson("POST", OpPath(ctx, "encrypt"),
-                                                              body.dump())));
-  json doc = {{"kid", Str(result, "kid")}, {"ciphertext", Str(result, "value")}};
+  COFFER_ASSIGN_OR_RETURN(
+      json result, ParseAnswer(client->CallJson("POST", OpPath(ctx, "encrypt"), body.dump())));
+  json doc = {{"kid", StringAt(result, "kid")}, {"ciphertext", StringAt(result, "value")}};
   for (const char* field : {"iv", "tag", "aad"}) {
     if (result.contains(field)) doc[field] = result[field];
   }
@@ -378,8 +345,8 @@ absl::Status Decrypt(Context& ctx) {
     if (auto v = ctx.args().Value(std::string("--") + field)) body[field] = *v;
   }
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
-  COFFER_ASSIGN_OR_RETURN(json result, Parse(client->CallJson("POST", OpPath(ctx, "decrypt"),
-                                                              body.dump())));
+  COFFER_ASSIGN_OR_RETURN(
+      json result, ParseAnswer(client->CallJson("POST", OpPath(ctx, "decrypt"), body.dump())));
   auto answer = result.find("value");
   if (answer == result.end() || !answer->is_string()) {
     return absl::InternalError("the vault's answer has no plaintext");
@@ -404,9 +371,9 @@ absl::Status Random(Context& ctx) {
     if (!absl::SimpleAtoi(*text, &count)) return UsageError("invalid --count '" + *text + "'");
   }
   COFFER_ASSIGN_OR_RETURN(auto client, ctx.DataPlane());
-  COFFER_ASSIGN_OR_RETURN(json result,
-                          Parse(client->CallJson("POST", "/rng", json{{"count", count}}.dump())));
-  PrintMessage(ctx.out(), ctx.format(), Str(result, "value"), result);
+  COFFER_ASSIGN_OR_RETURN(
+      json result, ParseAnswer(client->CallJson("POST", "/rng", json{{"count", count}}.dump())));
+  PrintMessage(ctx.out(), ctx.format(), StringAt(result, "value"), result);
   return absl::OkStatus();
 }
 

@@ -10,6 +10,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <climits>
 
 #include "lib/base/status.h"
@@ -354,6 +355,40 @@ absl::StatusOr<SoftwareKey> SoftwareKeyFromParts(const domain::PrivateKeyParts& 
   }
   COFFER_ASSIGN_OR_RETURN(key.material, ToPkcs8(pkey.get()));
   return key;
+}
+
+absl::StatusOr<domain::PrivateKeyParts> PartsOf(const SoftwareKey& key) {
+  domain::PrivateKeyParts parts;
+  parts.type = key.type;
+  if (key.type == KeyType::kOct) {
+    parts.k = SecretBytes(key.material.reveal());
+    return parts;
+  }
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(key));
+  COFFER_ASSIGN_OR_RETURN(parts.public_key, PublicKeyOfPkey(pkey.get(), key.curve));
+  // Each private number is copied out fixed-width where JWK wants it, then cleared.
+  auto get = [&](const char* name, SecretBytes& out, std::size_t width) -> absl::Status {
+    BIGNUM* bn = nullptr;
+    if (EVP_PKEY_get_bn_param(pkey.get(), name, &bn) != 1) {
+      return absl::DataLossError("the key lacks a private part");
+    }
+    const std::size_t size = std::max<std::size_t>(width, BN_num_bytes(bn));
+    out = SecretBytes(size);
+    const int written = BN_bn2binpad(bn, out.mutable_data(), static_cast<int>(size));
+    BN_clear_free(bn);
+    return written < 0 ? absl::InternalError("cannot copy a private part") : absl::OkStatus();
+  };
+  if (key.type == KeyType::kEc) {
+    COFFER_RETURN_IF_ERROR(get(OSSL_PKEY_PARAM_PRIV_KEY, parts.d, domain::CurveFieldSize(key.curve)));
+    return parts;
+  }
+  COFFER_RETURN_IF_ERROR(get(OSSL_PKEY_PARAM_RSA_D, parts.d, 0));
+  COFFER_RETURN_IF_ERROR(get(OSSL_PKEY_PARAM_RSA_FACTOR1, parts.p, 0));
+  COFFER_RETURN_IF_ERROR(get(OSSL_PKEY_PARAM_RSA_FACTOR2, parts.q, 0));
+  COFFER_RETURN_IF_ERROR(get(OSSL_PKEY_PARAM_RSA_EXPONENT1, parts.dp, 0));
+  COFFER_RETURN_IF_ERROR(get(OSSL_PKEY_PARAM_RSA_EXPONENT2, parts.dq, 0));
+  COFFER_RETURN_IF_ERROR(get(OSSL_PKEY_PARAM_RSA_COEFFICIENT1, parts.qi, 0));
+  return parts;
 }
 
 absl::StatusOr<domain::PublicKey> PublicKeyOf(const SoftwareKey& key) {

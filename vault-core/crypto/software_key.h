@@ -31,6 +31,8 @@ absl::StatusOr<SoftwareKey> GenerateSoftwareKey(const domain::KeySpec& spec);
 // From a JWK's private parts. INVALID_ARGUMENT when they are incomplete or do not form a key
 // (the RSA primes do not multiply to n, the EC point is not d's).
 absl::StatusOr<SoftwareKey> SoftwareKeyFromParts(const domain::PrivateKeyParts& parts);
+// The reverse, for handing a key to an HSM (an imported certificate's non-exportable key).
+absl::StatusOr<domain::PrivateKeyParts> PartsOf(const SoftwareKey& key);
 // INVALID_ARGUMENT when the material does not parse.
 absl::StatusOr<domain::PublicKey> PublicKeyOf(const SoftwareKey& key);
 // The RSA modulus or oct key size in bits; 0 for EC.

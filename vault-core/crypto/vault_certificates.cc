@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include <cctype>
 #include <climits>
 #include <set>
 
@@ -60,8 +61,9 @@ std::string Trim(std::string_view s) {
 
 // "CN=a, O=b" into an X509_NAME, in the order written. A backslash escapes the next character.
 absl::StatusOr<OpensslPtr<X509_NAME>> ParseSubject(std::string_view subject) {
-  if (subject.empty() || subject.size() > 1024) return Bad("The subject must be 1 to 1024 characters.");
+  if (subject.size() > 1024) return Bad("The subject must be at most 1024 characters.");
   OpensslPtr<X509_NAME> name(X509_NAME_new());
+  if (subject.empty()) return name;  // a certificate named by its SANs alone
   std::string part;
   std::vector<std::string> parts;
   for (std::size_t i = 0; i < subject.size(); ++i) {
@@ -83,7 +85,12 @@ absl::StatusOr<OpensslPtr<X509_NAME>> ParseSubject(std::string_view subject) {
       return Bad("The subject '" + std::string(subject.substr(0, 128)) +
                  "' is not a list of TYPE=value, such as CN=example.com, O=Example.");
     }
-    if (X509_NAME_add_entry_by_txt(name.get(), type.c_str(), MBSTRING_UTF8,
+    // Azure takes "cn=x" as "CN=x": short names in any case.
+    std::string upper = type;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const bool known = OBJ_txt2nid(type.c_str()) != NID_undef;
+    if (X509_NAME_add_entry_by_txt(name.get(), known ? type.c_str() : upper.c_str(),
+                                   MBSTRING_UTF8,
                                    reinterpret_cast<const unsigned char*>(value.data()),
                                    static_cast<int>(value.size()), -1, 0) != 1) {
       ERR_clear_error();
@@ -140,14 +147,73 @@ absl::Status AddProfileExtensions(const CertificateProfile& p, X509* cert,
   return absl::OkStatus();
 }
 
-const EVP_MD* SignatureDigest(EVP_PKEY* pkey) {
-  // SHA-256 for RSA and P-256, and the curve's own size above it, as CAs do.
-  if (EVP_PKEY_is_a(pkey, "EC")) {
-    const int bits = EVP_PKEY_get_bits(pkey);
-    if (bits > 384) return EVP_sha512();
-    if (bits > 256) return EVP_sha384();
+std::string Digest(domain::Algorithm alg, std::string_view data) {
+  switch (alg) {
+    case domain::Algorithm::kEs384:
+      return Sha384(data);
+    case domain::Algorithm::kEs512:
+      return Sha512(data);
+    default:
+      return Sha256(data);
   }
-  return EVP_sha256();
+}
+
+int SignatureNid(domain::Algorithm alg) {
+  switch (alg) {
+    case domain::Algorithm::kEs256:
+    case domain::Algorithm::kEs256K:
+      return NID_ecdsa_with_SHA256;
+    case domain::Algorithm::kEs384:
+      return NID_ecdsa_with_SHA384;
+    case domain::Algorithm::kEs512:
+      return NID_ecdsa_with_SHA512;
+    default:
+      return NID_sha256WithRSAEncryption;
+  }
+}
+
+// Names the algorithm in `algor`: RSA's with NULL parameters, ECDSA's with none (RFC 5758).
+bool SetAlgorithm(X509_ALGOR* algor, domain::Algorithm alg) {
+  const bool rsa = alg == domain::Algorithm::kRs256;
+  return X509_ALGOR_set0(algor, OBJ_nid2obj(SignatureNid(alg)), rsa ? V_ASN1_NULL : V_ASN1_UNDEF,
+                         nullptr) == 1;
+}
+
+// Signs an encoded to-be-signed structure and stores the signature as X.509 carries it.
+absl::Status SignInto(ASN1_BIT_STRING* signature, domain::Algorithm alg, std::string_view tbs,
+                      const DigestSigner& sign) {
+  COFFER_ASSIGN_OR_RETURN(std::string value, sign(alg, Digest(alg, tbs)));
+  if (alg != domain::Algorithm::kRs256) {
+    COFFER_ASSIGN_OR_RETURN(value, EcdsaRawToDer(value));
+  }
+  if (ASN1_BIT_STRING_set(signature, reinterpret_cast<unsigned char*>(value.data()),
+                          static_cast<int>(value.size())) != 1) {
+    return absl::InternalError("cannot store a signature");
+  }
+  signature->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
+  signature->flags |= ASN1_STRING_FLAG_BITS_LEFT;  // no unused bits
+  return absl::OkStatus();
+}
+
+// What an OpenSSL i2d-style `encode(&out)` writes; empty when it fails.
+template <typename Encode>
+std::string Encoded(Encode encode) {
+  unsigned char* der = nullptr;
+  const int size = encode(&der);
+  if (size <= 0) return "";
+  OpensslPtr<unsigned char> owned(der);
+  return std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(size));
+}
+
+DigestSigner SignerOf(const SoftwareKey& key) {
+  return [&key](domain::Algorithm alg, std::string_view digest) -> absl::StatusOr<std::string> {
+    domain::KeyOperationRequest request;
+    request.op = domain::KeyOperation::kSign;
+    request.alg = alg;
+    request.data = SecretBytes(digest);
+    COFFER_ASSIGN_OR_RETURN(domain::KeyOperationResult result, RunPrivate(key, request));
+    return std::string(result.value.reveal());
+  };
 }
 
 std::string ToDer(X509* cert) {
@@ -196,6 +262,9 @@ absl::StatusOr<CertificateWithKey> Assemble(EVP_PKEY* pkey, X509* leaf,
 
 absl::Status CheckProfile(const CertificateProfile& p) {
   COFFER_RETURN_IF_ERROR(ParseSubject(p.subject).status());
+  if (p.subject.empty() && p.dns_names.empty() && p.emails.empty() && p.upns.empty()) {
+    return Bad("A certificate needs a subject or subject alternative names.");
+  }
   if (p.validity_months < 1 || p.validity_months > 1200) {
     return Bad("validity_months must be 1 to 1200.");
   }
@@ -218,11 +287,28 @@ absl::Status CheckProfile(const CertificateProfile& p) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> SelfSignedCertificate(const SoftwareKey& key,
+domain::Algorithm SignatureAlgorithm(const domain::PublicKey& key) {
+  switch (key.curve) {
+    case domain::Curve::kP256:
+      return domain::Algorithm::kEs256;
+    case domain::Curve::kP256K:
+      return domain::Algorithm::kEs256K;
+    case domain::Curve::kP384:
+      return domain::Algorithm::kEs384;
+    case domain::Curve::kP521:
+      return domain::Algorithm::kEs512;
+    case domain::Curve::kNone:
+      break;
+  }
+  return domain::Algorithm::kRs256;
+}
+
+absl::StatusOr<std::string> SelfSignedCertificate(const domain::PublicKey& key,
+                                                  const DigestSigner& sign,
                                                   const CertificateProfile& profile,
                                                   absl::Time now) {
   COFFER_RETURN_IF_ERROR(CheckProfile(profile));
-  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(key));
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPublicPkey(key));
   COFFER_ASSIGN_OR_RETURN(OpensslPtr<X509_NAME> subject, ParseSubject(profile.subject));
   OpensslPtr<X509> cert(X509_new());
   unsigned char serial_bytes[16];
@@ -248,16 +334,29 @@ absl::StatusOr<std::string> SelfSignedCertificate(const SoftwareKey& key,
     return absl::InternalError("cannot fill in a certificate");
   }
   COFFER_RETURN_IF_ERROR(AddProfileExtensions(profile, cert.get(), nullptr));
-  if (X509_sign(cert.get(), pkey.get(), SignatureDigest(pkey.get())) <= 0) {
-    return absl::InternalError("cannot sign the certificate");
+  // OpenSSL signs only with keys it holds; the key may be in the HSM, so the algorithm is named
+  // in both places X.509 has it, the to-be-signed part encoded and signed by `sign`.
+  const domain::Algorithm alg = SignatureAlgorithm(key);
+  const ASN1_BIT_STRING* signature = nullptr;
+  const X509_ALGOR* outer = nullptr;
+  X509_get0_signature(&signature, &outer, cert.get());
+  if (!SetAlgorithm(const_cast<X509_ALGOR*>(X509_get0_tbs_sigalg(cert.get())), alg) ||
+      !SetAlgorithm(const_cast<X509_ALGOR*>(outer), alg)) {
+    return absl::InternalError("cannot name the certificate's signature algorithm");
   }
+  const std::string tbs_der =
+      Encoded([&](unsigned char** out) { return i2d_re_X509_tbs(cert.get(), out); });
+  if (tbs_der.empty()) return absl::InternalError("cannot encode the certificate");
+  COFFER_RETURN_IF_ERROR(
+      SignInto(const_cast<ASN1_BIT_STRING*>(signature), alg, tbs_der, sign));
   return ToDer(cert.get());
 }
 
-absl::StatusOr<std::string> CertificateSigningRequest(const SoftwareKey& key,
+absl::StatusOr<std::string> CertificateSigningRequest(const domain::PublicKey& key,
+                                                      const DigestSigner& sign,
                                                       const CertificateProfile& profile) {
   COFFER_RETURN_IF_ERROR(CheckProfile(profile));
-  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(key));
+  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPublicPkey(key));
   COFFER_ASSIGN_OR_RETURN(OpensslPtr<X509_NAME> subject, ParseSubject(profile.subject));
   std::unique_ptr<X509_REQ, void (*)(X509_REQ*)> request(X509_REQ_new(), X509_REQ_free);
   if (request == nullptr || X509_REQ_set_version(request.get(), 0) != 1 ||
@@ -272,14 +371,35 @@ absl::StatusOr<std::string> CertificateSigningRequest(const SoftwareKey& key,
   }
   sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
   COFFER_RETURN_IF_ERROR(added);
-  if (X509_REQ_sign(request.get(), pkey.get(), SignatureDigest(pkey.get())) <= 0) {
-    return absl::InternalError("cannot sign the certificate request");
+  const domain::Algorithm alg = SignatureAlgorithm(key);
+  const ASN1_BIT_STRING* signature = nullptr;
+  const X509_ALGOR* algor = nullptr;
+  X509_REQ_get0_signature(request.get(), &signature, &algor);
+  if (!SetAlgorithm(const_cast<X509_ALGOR*>(algor), alg)) {
+    return absl::InternalError("cannot name the request's signature algorithm");
   }
-  unsigned char* der = nullptr;
-  int size = i2d_X509_REQ(request.get(), &der);
-  if (size <= 0) return absl::InternalError("cannot encode the certificate request");
-  OpensslPtr<unsigned char> owned(der);
-  return std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(size));
+  const std::string tbs_der =
+      Encoded([&](unsigned char** out) { return i2d_re_X509_REQ_tbs(request.get(), out); });
+  if (tbs_der.empty()) return absl::InternalError("cannot encode the certificate request");
+  COFFER_RETURN_IF_ERROR(
+      SignInto(const_cast<ASN1_BIT_STRING*>(signature), alg, tbs_der, sign));
+  std::string out =
+      Encoded([&](unsigned char** der) { return i2d_X509_REQ(request.get(), der); });
+  if (out.empty()) return absl::InternalError("cannot encode the certificate request");
+  return out;
+}
+
+absl::StatusOr<std::string> SelfSignedCertificate(const SoftwareKey& key,
+                                                  const CertificateProfile& profile,
+                                                  absl::Time now) {
+  COFFER_ASSIGN_OR_RETURN(domain::PublicKey public_key, PublicKeyOf(key));
+  return SelfSignedCertificate(public_key, SignerOf(key), profile, now);
+}
+
+absl::StatusOr<std::string> CertificateSigningRequest(const SoftwareKey& key,
+                                                      const CertificateProfile& profile) {
+  COFFER_ASSIGN_OR_RETURN(domain::PublicKey public_key, PublicKeyOf(key));
+  return CertificateSigningRequest(public_key, SignerOf(key), profile);
 }
 
 absl::StatusOr<CertificateInfo> ParseCertificate(std::string_view der) {
@@ -317,6 +437,27 @@ absl::StatusOr<CertificateInfo> ParseCertificate(std::string_view der) {
     }
   }
   GENERAL_NAMES_free(names);
+  const std::uint32_t usage = X509_get_key_usage(cert.get());
+  if (usage != UINT32_MAX) {  // UINT32_MAX: no keyUsage extension
+    const std::pair<std::uint32_t, const char*> bits[] = {
+        {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
+        {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+        {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
+        {KU_CRL_SIGN, "cRLSign"},                   {KU_ENCIPHER_ONLY, "encipherOnly"},
+        {KU_DECIPHER_ONLY, "decipherOnly"}};
+    for (const auto& [bit, usage_name] : bits) {
+      if ((usage & bit) != 0) info.key_usage.push_back(usage_name);
+    }
+  }
+  auto* ekus = static_cast<EXTENDED_KEY_USAGE*>(
+      X509_get_ext_d2i(cert.get(), NID_ext_key_usage, nullptr, nullptr));
+  for (int i = 0; ekus != nullptr && i < sk_ASN1_OBJECT_num(ekus); ++i) {
+    char oid[128];
+    if (OBJ_obj2txt(oid, sizeof(oid), sk_ASN1_OBJECT_value(ekus, i), 1) > 0) {
+      info.ekus.push_back(oid);
+    }
+  }
+  EXTENDED_KEY_USAGE_free(ekus);
   return info;
 }
 
@@ -380,7 +521,10 @@ absl::StatusOr<CertificateWithKey> ReadPemBundle(std::string_view pem) {
 }
 
 absl::StatusOr<SecretBytes> WritePkcs12(const CertificateWithKey& c) {
-  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(c.key));
+  OpensslPtr<EVP_PKEY> pkey;
+  if (c.key.material.size() != 0) {
+    COFFER_ASSIGN_OR_RETURN(pkey, ToPkey(c.key));
+  }
   if (c.chain.empty()) return absl::InternalError("no certificate to write");
   COFFER_ASSIGN_OR_RETURN(OpensslPtr<X509> leaf, FromDer(c.chain[0]));
   STACK_OF(X509)* ca = sk_X509_new_null();
@@ -406,12 +550,14 @@ absl::StatusOr<SecretBytes> WritePkcs12(const CertificateWithKey& c) {
 }
 
 absl::StatusOr<SecretBytes> WritePemBundle(const CertificateWithKey& c) {
-  COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(c.key));
   OpensslPtr<BIO> bio(BIO_new(BIO_s_secmem()));
-  if (bio == nullptr ||
-      PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr,
-                                    nullptr) != 1) {
-    return absl::InternalError("cannot write the key as PEM");
+  if (bio == nullptr) return absl::InternalError("cannot write PEM");
+  if (c.key.material.size() != 0) {
+    COFFER_ASSIGN_OR_RETURN(OpensslPtr<EVP_PKEY> pkey, ToPkey(c.key));
+    if (PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr,
+                                      nullptr) != 1) {
+      return absl::InternalError("cannot write the key as PEM");
+    }
   }
   for (const std::string& der : c.chain) {
     COFFER_ASSIGN_OR_RETURN(OpensslPtr<X509> cert, FromDer(der));

@@ -6,6 +6,7 @@
 // and PEM), and writing the linked secret's two forms. Over OpenSSL; docs/azure-certificates-
 // wire.md says what Azure does and §5 item 9 what a self-signed certificate carries.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,14 +34,30 @@ struct CertificateProfile {
 // well formed, 1 to 1200 months): INVALID_ARGUMENT naming what is wrong.
 absl::Status CheckProfile(const CertificateProfile& profile);
 
-// A self-signed certificate (DER) for `key`: a random 16-byte serial, SHA-256 (ECDSA or RSA
-// PKCS#1 v1.5), notBefore 10 minutes before `now` (Azure's allowance for clock skew), notAfter
+// Signs a digest as Key Vault's sign operation does (RS*: PKCS#1 v1.5; ES*: raw r||s), with a
+// key that may live in an HSM, which is why issuance takes a signer and not a key.
+using DigestSigner =
+    std::function<absl::StatusOr<std::string>(domain::Algorithm alg, std::string_view digest)>;
+// The algorithm a certificate for `key` is signed with: RS256 for RSA, and ES256, ES384, ES512
+// or ES256K by curve, as CAs do.
+domain::Algorithm SignatureAlgorithm(const domain::PublicKey& key);
+
+// A self-signed certificate (DER) for `key`: a random 16-byte serial, SignatureAlgorithm's
+// signature, notBefore 10 minutes before `now` (Azure's allowance for clock skew), notAfter
 // `validity_months` after `now`, keyUsage (critical), basicConstraints CA:FALSE, the EKUs, the
 // SANs, and subject and authority key identifiers.
-absl::StatusOr<std::string> SelfSignedCertificate(const SoftwareKey& key,
+absl::StatusOr<std::string> SelfSignedCertificate(const domain::PublicKey& key,
+                                                  const DigestSigner& sign,
                                                   const CertificateProfile& profile,
                                                   absl::Time now);
 // A PKCS#10 request (DER) for `key`, asking for the profile's subject and extensions.
+absl::StatusOr<std::string> CertificateSigningRequest(const domain::PublicKey& key,
+                                                      const DigestSigner& sign,
+                                                      const CertificateProfile& profile);
+// The same with a software key, which signs for itself.
+absl::StatusOr<std::string> SelfSignedCertificate(const SoftwareKey& key,
+                                                  const CertificateProfile& profile,
+                                                  absl::Time now);
 absl::StatusOr<std::string> CertificateSigningRequest(const SoftwareKey& key,
                                                       const CertificateProfile& profile);
 
@@ -55,6 +72,8 @@ struct CertificateInfo {
   domain::PublicKey public_key;
   int key_bits = 0;  // RSA modulus; 0 for EC
   std::vector<std::string> dns_names;
+  std::vector<std::string> key_usage;  // Azure's names; empty without a keyUsage extension
+  std::vector<std::string> ekus;       // dotted OIDs
 };
 // INVALID_ARGUMENT when `der` is not one certificate with an RSA or EC (P-256, P-384, P-521,
 // P-256K) key.
@@ -73,7 +92,8 @@ absl::StatusOr<CertificateWithKey> ReadPkcs12(std::string_view pfx, const Secret
 absl::StatusOr<CertificateWithKey> ReadPemBundle(std::string_view pem);
 
 // The linked secret's forms, as Azure writes them: PKCS#12 with an empty password (key and
-// chain), and PEM with the PKCS#8 key first, then the chain leaf first.
+// chain), and PEM with the PKCS#8 key first, then the chain leaf first. A key without material
+// (a certificate whose key is not exportable) leaves the key out.
 absl::StatusOr<SecretBytes> WritePkcs12(const CertificateWithKey& certificate);
 absl::StatusOr<SecretBytes> WritePemBundle(const CertificateWithKey& certificate);
 

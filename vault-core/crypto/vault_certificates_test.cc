@@ -81,15 +81,22 @@ TEST(VaultCertificatesTest, SelfSignedCertificateCarriesThePolicy) {
 }
 
 TEST(VaultCertificatesTest, EcCertificatesAreSignedWithTheCurvesHash) {
-  auto der = SelfSignedCertificate(NewKey(domain::KeyType::kEc, domain::Curve::kP384),
-                                   WebProfile(), kNow);
-  ASSERT_THAT(der, IsOk());
-  auto cert = Parse(*der);
-  EXPECT_EQ(X509_get_signature_nid(cert.get()), NID_ecdsa_with_SHA384);
-  auto info = ParseCertificate(*der);
-  ASSERT_THAT(info, IsOk());
-  EXPECT_EQ(info->key_type, domain::KeyType::kEc);
-  EXPECT_EQ(info->public_key.curve, domain::Curve::kP384);
+  const std::pair<domain::Curve, int> cases[] = {{domain::Curve::kP256, NID_ecdsa_with_SHA256},
+                                                 {domain::Curve::kP256K, NID_ecdsa_with_SHA256},
+                                                 {domain::Curve::kP384, NID_ecdsa_with_SHA384},
+                                                 {domain::Curve::kP521, NID_ecdsa_with_SHA512}};
+  for (const auto& [curve, nid] : cases) {
+    SCOPED_TRACE(domain::CurveName(curve));
+    auto der = SelfSignedCertificate(NewKey(domain::KeyType::kEc, curve), WebProfile(), kNow);
+    ASSERT_THAT(der, IsOk());
+    auto cert = Parse(*der);
+    EXPECT_EQ(X509_get_signature_nid(cert.get()), nid);
+    EXPECT_EQ(X509_verify(cert.get(), X509_get0_pubkey(cert.get())), 1);
+    auto info = ParseCertificate(*der);
+    ASSERT_THAT(info, IsOk());
+    EXPECT_EQ(info->key_type, domain::KeyType::kEc);
+    EXPECT_EQ(info->public_key.curve, curve);
+  }
 }
 
 TEST(VaultCertificatesTest, SigningRequestIsSignedByTheKeyAndAsksForTheExtensions) {

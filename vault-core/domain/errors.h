@@ -19,6 +19,9 @@ inline constexpr const char kKeyDisabled[] = "KeyDisabled";
 inline constexpr const char kObjectIsDeletedButRecoverable[] = "ObjectIsDeletedButRecoverable";
 inline constexpr const char kPurgeProtected[] = "PurgeProtected";
 inline constexpr const char kAccessDenied[] = "AccessDenied";
+inline constexpr const char kSecretManagedByKeyVault[] = "SecretManagedByKeyVault";
+inline constexpr const char kKeyManagedByKeyVault[] = "KeyManagedByKeyVault";
+inline constexpr const char kCertificateOperationInProgress[] = "CertificateOperationInProgress";
 }  // namespace reason
 
 absl::Status WithReason(absl::Status status, std::string_view reason);

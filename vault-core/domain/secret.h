@@ -28,6 +28,7 @@ struct SecretProperties {
   std::string content_type;
   Tags tags;
   ObjectAttributes attributes;
+  bool managed = false;  // a certificate's: its key has the same name and version
 };
 
 struct Secret {

@@ -15,12 +15,13 @@ struct AdminServer::Impl {
 
 absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
     const VaultConfig::Admin& config, service::VaultService& vaults,
-    service::SecretService& secrets, service::PrincipalService& principals,
+    service::SecretService& secrets, service::KeyService& keys,
+    service::PrincipalService& principals,
     service::ClusterService& clusters, service::PolicyService& policies, audit::AuditLog& audit,
     const api::rest::Authority& authority, int https_port, std::string ca_certificate_pem) {
   auto impl = std::make_unique<Impl>();
   impl->services = std::make_unique<api::admin::AdminServices>(
-      vaults, secrets, principals, clusters, policies, audit,
+      vaults, secrets, keys, principals, clusters, policies, audit,
       api::admin::Installation{authority.tenant_id, authority.url, kVersion,
                                std::move(ca_certificate_pem)},
       https_port);

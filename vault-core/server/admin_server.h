@@ -8,6 +8,7 @@
 #include "vault-core/audit/audit_log.h"
 #include "vault-core/server/config.h"
 #include "vault-core/service/cluster_service.h"
+#include "vault-core/service/key_service.h"
 #include "vault-core/service/policy_service.h"
 #include "vault-core/service/principal_service.h"
 #include "vault-core/service/secret_service.h"
@@ -21,7 +22,8 @@ class AdminServer {
  public:
   static absl::StatusOr<std::unique_ptr<AdminServer>> Start(
       const VaultConfig::Admin& config, service::VaultService& vaults,
-      service::SecretService& secrets, service::PrincipalService& principals,
+      service::SecretService& secrets, service::KeyService& keys,
+      service::PrincipalService& principals,
       service::ClusterService& clusters, service::PolicyService& policies,
       audit::AuditLog& audit, const api::rest::Authority& authority, int https_port,
       std::string ca_certificate_pem);

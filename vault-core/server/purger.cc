@@ -1,16 +1,20 @@
 #include "vault-core/server/purger.h"
 
+#include "absl/strings/match.h"
+#include "lib/base/absl_compat.h"
 #include "lib/base/logging.h"
 
 namespace coffer::server {
 
 Purger::Purger(service::VaultService& vaults, service::SecretService& secrets, Clock& clock,
                absl::Duration interval, service::ServingCertificates* certificates,
-               service::KeyService* keys, audit::AuditLog* audit)
+               service::KeyService* keys, audit::AuditLog* audit,
+               service::CertificateService* vault_certificates)
     : vaults_(vaults),
       secrets_(secrets),
       certificates_(certificates),
       keys_(keys),
+      vault_certificates_(vault_certificates),
       audit_(audit),
       clock_(clock),
       interval_(interval) {
@@ -67,6 +71,7 @@ int Purger::PurgeOnce() {
       COFFER_LOG(kVault, warn, "purging vault {}: {}", vault.name, count.status().ToString());
     }
     if (keys_ != nullptr) purged += KeysPass(vault);
+    if (vault_certificates_ != nullptr) purged += CertificatesPass(vault);
   }
   return purged;
 }
@@ -80,23 +85,10 @@ int Purger::KeysPass(const domain::Vault& vault) {
   auto record = [&](const char* event, const std::string& name,
                     const std::string& version) -> bool {
     if (std::string_view(event) == "KeyRotateFailed") {
-      COFFER_LOG(kVault, warn, "rotating key {} ({}) in vault {} failed; tried again in an hour", name,
-                 version, vault.name);
+      COFFER_LOG(kVault, warn, "rotating key {} ({}) in vault {} failed; tried again in an hour",
+                 name, version, vault.name);
     }
-    if (audit_ == nullptr) return true;
-    audit::AuditRecord r;
-    r.principal = "coffer:rotation-policy";
-    r.vault = vault.name;
-    r.operation = event;
-    r.object = "keys/" + name + "/" + version;
-    const std::string_view what = event;
-    r.result = what == "KeyRotateFailed" ? "FAILED" : what == "KeyRotateStarting" ? "STARTED" : "OK";
-    absl::Status written = audit_->Append(r);
-    if (!written.ok()) {
-      COFFER_LOG(kAudit, err, "{} of key {} in vault {} is not in the audit log: {}", event, name,
-                 vault.name, written.ToString());
-    }
-    return written.ok();
+    return Audit(vault, "coffer:rotation-policy", "keys/" + name + "/" + version, event);
   };
   auto rotated = keys_->RotateDue(vault, record);
   if (!rotated.ok()) {
@@ -104,6 +96,50 @@ int Purger::KeysPass(const domain::Vault& vault) {
                rotated.status().ToString());
   }
   return purged.ok() ? *purged : 0;
+}
+
+int Purger::CertificatesPass(const domain::Vault& vault) {
+  auto purged = vault_certificates_->PurgeDue(vault);
+  if (!purged.ok()) {
+    COFFER_LOG(kVault, warn, "purging certificates of vault {}: {}", vault.name,
+               purged.status().ToString());
+  }
+  auto record = [&](const char* event, const std::string& name,
+                    const std::string& version) -> bool {
+    if (std::string_view(event) == "CertificateRenewFailed") {
+      COFFER_LOG(kVault, warn,
+                 "renewing certificate {} ({}) in vault {} failed; tried again in an hour", name,
+                 version, vault.name);
+    }
+    return Audit(vault, "coffer:certificate-policy", "certificates/" + name + "/" + version,
+                 event);
+  };
+  auto renewed = vault_certificates_->RenewDue(vault, record);
+  if (!renewed.ok()) {
+    COFFER_LOG(kVault, warn, "renewing certificates of vault {}: {}", vault.name,
+               renewed.status().ToString());
+  }
+  return purged.ok() ? *purged : 0;
+}
+
+bool Purger::Audit(const domain::Vault& vault, const char* principal, const std::string& object,
+                   const char* event) {
+  if (audit_ == nullptr) return true;
+  const std::string_view what = event;
+  audit::AuditRecord r;
+  r.principal = principal;
+  r.vault = vault.name;
+  r.operation = event;
+  r.object = object;
+  r.result = absl::EndsWith(AsAbsl(what), "Failed")     ? "FAILED"
+             : absl::EndsWith(AsAbsl(what), "Starting") ? "STARTED"
+                                                        : "OK";
+  absl::Status written = audit_->Append(r);
+  if (!written.ok()) {
+    COFFER_LOG(kAudit, err, "{} of {} in vault {} is not in the audit log: {}", event, object,
+               vault.name, written.ToString());
+  }
+  return written.ok();
 }
 
 }  // namespace coffer::server

@@ -6,6 +6,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "vault-core/audit/audit_log.h"
+#include "vault-core/service/certificate_service.h"
 #include "vault-core/service/key_service.h"
 #include "vault-core/service/secret_service.h"
 #include "vault-core/service/serving_certificates.h"
@@ -15,7 +16,8 @@ namespace coffer::server {
 
 // The background job. At start and then every `interval`: purges the soft-deleted secrets,
 // keys and vaults whose retention has run out; rotates keys whose rotation policy says so and
-// records Notify triggers, both in the audit log (with `keys` and `audit`); and (with
+// records Notify triggers, both in the audit log (with `keys` and `audit`); purges certificates
+// and renews those whose policy says so (with `vault_certificates`, audited the same way); and (with
 // `certificates`) reissues live vaults' serving certificates near their end or issued by
 // another CA.
 // Owns one thread; the destructor stops it and waits.
@@ -23,7 +25,8 @@ class Purger {
  public:
   Purger(service::VaultService& vaults, service::SecretService& secrets, Clock& clock,
          absl::Duration interval, service::ServingCertificates* certificates = nullptr,
-         service::KeyService* keys = nullptr, audit::AuditLog* audit = nullptr);
+         service::KeyService* keys = nullptr, audit::AuditLog* audit = nullptr,
+         service::CertificateService* vault_certificates = nullptr);
   ~Purger();
 
   // One pass; what the thread runs. Returns how many objects and vaults went.
@@ -32,11 +35,17 @@ class Purger {
  private:
   void Run();
   int KeysPass(const domain::Vault& vault);
+  int CertificatesPass(const domain::Vault& vault);
+  // Writes one of the job's events to the audit log; whether it was written. `event` ending in
+  // "Starting" is the intent (STARTED), in "Failed" a failure (FAILED).
+  bool Audit(const domain::Vault& vault, const char* principal, const std::string& object,
+             const char* event);
 
   service::VaultService& vaults_;
   service::SecretService& secrets_;
   service::ServingCertificates* const certificates_;
   service::KeyService* const keys_;
+  service::CertificateService* const vault_certificates_;
   audit::AuditLog* const audit_;
   Clock& clock_;
   const absl::Duration interval_;

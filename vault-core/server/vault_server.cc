@@ -98,6 +98,8 @@ absl::Status VaultServer::BuildServices() {
                           service::VaultService::Create(store, *keys_, clock, certificates_.get()));
   secrets_ = std::make_unique<service::SecretService>(store, *keys_, clock);
   vault_keys_ = std::make_unique<service::KeyService>(store, *keys_, *keystore_, clock);
+  vault_certificates_ =
+      std::make_unique<service::CertificateService>(store, *keys_, *vault_keys_, clock);
   COFFER_ASSIGN_OR_RETURN(policies_, service::PolicyService::Create(store));
   COFFER_ASSIGN_OR_RETURN(principals_, service::PrincipalService::Create(store, clock));
   signer_ = std::make_unique<identity::TokenSigner>(*keystore_, clock);
@@ -122,8 +124,8 @@ absl::Status VaultServer::BuildServices() {
       std::make_unique<api::rest::TokenApi>(authority_, *signer_, *principals_, *vaults_, *audit_,
                                             clock, std::move(clusters), stored_clusters_.get());
   data_plane_ = std::make_unique<api::rest::DataPlane>(
-      api::rest::DataPlaneDeps{*vaults_, *secrets_, *vault_keys_, *policies_, *principals_, *verifier_, *tokens_,
-                               *audit_},
+      api::rest::DataPlaneDeps{*vaults_, *secrets_, *vault_keys_, *vault_certificates_,
+                               *policies_, *principals_, *verifier_, *tokens_, *audit_},
       authority_, config_.http.plaintext ? "http" : "https");
   handler_ = std::make_unique<OpsHandler>(*store_, *keystore_, metrics_, *data_plane_);
   return absl::OkStatus();
@@ -143,10 +145,11 @@ absl::Status VaultServer::StartFrontends() {
   COFFER_ASSIGN_OR_RETURN(http_, http::beast::StartServer(options, *handler_));
   COFFER_ASSIGN_OR_RETURN(
       admin_,
-      AdminServer::Start(config_.admin, *vaults_, *secrets_, *principals_, *clusters_, *policies_,
+      AdminServer::Start(config_.admin, *vaults_, *secrets_, *vault_keys_, *principals_, *clusters_, *policies_,
                          *audit_, authority_, http_->port(), ca_certificate_pem_));
   purger_ = std::make_unique<Purger>(*vaults_, *secrets_, Clock::Real(), config_.purge_interval,
-                                     certificates_.get(), vault_keys_.get(), audit_.get());
+                                     certificates_.get(), vault_keys_.get(), audit_.get(),
+                                     vault_certificates_.get());
   return absl::OkStatus();
 }
 

@@ -64,6 +64,7 @@ class VaultServer {
   std::unique_ptr<service::VaultService> vaults_;
   std::unique_ptr<service::SecretService> secrets_;
   std::unique_ptr<service::KeyService> vault_keys_;  // keys_ is the envelope's VaultKeys
+  std::unique_ptr<service::CertificateService> vault_certificates_;
   std::unique_ptr<service::PolicyService> policies_;
   std::unique_ptr<service::PrincipalService> principals_;
   std::unique_ptr<service::ClusterService> clusters_;

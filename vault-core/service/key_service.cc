@@ -162,11 +162,10 @@ struct ScrubBackup {
 
 }  // namespace
 
-absl::StatusOr<domain::Key> KeyService::Save(const domain::Vault& vault, std::string_view name,
-                                              KeyType type, bool hsm, std::string material,
-                                              const domain::PublicKey& public_key, int bits,
-                                              const domain::KeyCreateOptions& options,
-                                              const VersionedObjects::AddCondition* condition) {
+absl::StatusOr<SecretBytes> KeyService::MakeRecord(KeyType type, bool hsm, std::string material,
+                                                   const domain::PublicKey& public_key, int bits,
+                                                   const domain::KeyCreateOptions& options,
+                                                   bool managed) {
   COFFER_RETURN_IF_ERROR(ValidateOptions(type, options));
   std::vector<std::string> key_ops = options.key_ops.value_or(domain::DefaultKeyOps(type));
   const std::int64_t now = absl::ToUnixSeconds(clock_.Now());
@@ -187,19 +186,21 @@ absl::StatusOr<domain::Key> KeyService::Save(const domain::Vault& vault, std::st
   r.set_expires(records::ToUnix(options.expires));
   r.set_created(now);
   r.set_updated(now);
-  COFFER_ASSIGN_OR_RETURN(StoredVersion stored,
-                          objects_.Add(vault, name, Serialize(r), condition));
-  return ToKey(stored, r);
+  r.set_managed(managed);
+  return Serialize(r);
 }
 
-absl::StatusOr<domain::Key> KeyService::AddVersion(
-    const domain::Vault& vault, std::string_view name, const domain::KeySpec& spec, bool hsm,
-    const domain::KeyCreateOptions& options, const VersionedObjects::AddCondition* condition,
-    bool background) {
-  // Everything that can refuse the call is checked before the costly part.
-  COFFER_RETURN_IF_ERROR(NeedsPremium(vault, hsm));
-  COFFER_RETURN_IF_ERROR(ValidateOptions(spec.type, options));
-  COFFER_RETURN_IF_ERROR(objects_.CheckNotDeleted(vault, name));
+absl::StatusOr<domain::Key> KeyService::Save(const domain::Vault& vault, std::string_view name,
+                                              const SecretBytes& record,
+                                              const VersionedObjects::AddCondition* condition) {
+  COFFER_ASSIGN_OR_RETURN(StoredVersion stored, objects_.Add(vault, name, record, condition));
+  COFFER_ASSIGN_OR_RETURN(Record parsed, Parse(record));
+  return ToKey(stored, parsed.r);
+}
+
+absl::StatusOr<SecretBytes> KeyService::Generate(const domain::KeySpec& spec, bool hsm,
+                                                 const domain::KeyCreateOptions& options,
+                                                 bool background, bool managed) {
   const bool gated = spec.type == KeyType::kRsa;
   if (gated) {
     absl::MutexLock lock(&generation_mu_);
@@ -224,14 +225,71 @@ absl::StatusOr<domain::Key> KeyService::AddVersion(
   } done{this, gated};
   if (hsm) {
     COFFER_ASSIGN_OR_RETURN(keystore::ProtectedKey key, keystore_.GenerateKey(spec));
-    return Save(vault, name, spec.type, true, std::move(key.wrapped), key.public_key, key.bits,
-                options, condition);
+    return MakeRecord(spec.type, true, std::move(key.wrapped), key.public_key, key.bits, options,
+                      managed);
   }
   COFFER_ASSIGN_OR_RETURN(crypto::SoftwareKey key, crypto::GenerateSoftwareKey(spec));
   COFFER_ASSIGN_OR_RETURN(domain::PublicKey public_key, crypto::PublicKeyOf(key));
   COFFER_ASSIGN_OR_RETURN(int bits, crypto::KeyBitsOf(key));
-  return Save(vault, name, spec.type, false, std::string(key.material.reveal()), public_key,
-              bits, options, condition);
+  return MakeRecord(spec.type, false, std::string(key.material.reveal()), public_key, bits,
+                    options, managed);
+}
+
+absl::StatusOr<domain::Key> KeyService::AddVersion(
+    const domain::Vault& vault, std::string_view name, const domain::KeySpec& spec, bool hsm,
+    const domain::KeyCreateOptions& options, const VersionedObjects::AddCondition* condition,
+    bool background) {
+  // Everything that can refuse the call is checked before the costly part.
+  COFFER_RETURN_IF_ERROR(NeedsPremium(vault, hsm));
+  COFFER_RETURN_IF_ERROR(ValidateOptions(spec.type, options));
+  COFFER_RETURN_IF_ERROR(objects_.CheckNotDeleted(vault, name));
+  COFFER_ASSIGN_OR_RETURN(SecretBytes record, Generate(spec, hsm, options, background, false));
+  return Save(vault, name, record, condition);
+}
+
+absl::StatusOr<SecretBytes> KeyService::NewManagedKey(const domain::Vault& vault,
+                                                      domain::KeySpec spec, bool hsm,
+                                                      bool background) {
+  COFFER_RETURN_IF_ERROR(domain::NormalizeKeySpec(spec));
+  COFFER_RETURN_IF_ERROR(NeedsPremium(vault, hsm));
+  return Generate(spec, hsm, {}, background, true);
+}
+
+absl::StatusOr<SecretBytes> KeyService::ImportManagedKey(const domain::Vault& vault,
+                                                         const crypto::SoftwareKey& key,
+                                                         bool hsm) {
+  COFFER_RETURN_IF_ERROR(NeedsPremium(vault, hsm));
+  COFFER_ASSIGN_OR_RETURN(int bits, crypto::KeyBitsOf(key));
+  COFFER_ASSIGN_OR_RETURN(domain::PublicKey public_key, crypto::PublicKeyOf(key));
+  if (!hsm) {
+    return MakeRecord(key.type, false, std::string(key.material.reveal()), public_key, bits, {},
+                      true);
+  }
+  COFFER_ASSIGN_OR_RETURN(domain::PrivateKeyParts parts, crypto::PartsOf(key));
+  COFFER_ASSIGN_OR_RETURN(keystore::ProtectedKey wrapped, keystore_.ImportKey(parts));
+  return MakeRecord(key.type, true, std::move(wrapped.wrapped), public_key, bits, {}, true);
+}
+
+absl::StatusOr<std::string> KeyService::SignWithRecord(const SecretBytes& record,
+                                                       domain::Algorithm alg,
+                                                       std::string_view digest) {
+  COFFER_ASSIGN_OR_RETURN(Record parsed, Parse(record));
+  COFFER_ASSIGN_OR_RETURN(KeyTypeOf t, TypeOf(parsed.r));
+  domain::KeyOperationRequest request;
+  request.op = KeyOperation::kSign;
+  request.alg = alg;
+  request.data = SecretBytes(digest);
+  absl::StatusOr<domain::KeyOperationResult> result =
+      t.hsm ? keystore_.RunKeyOperation(t.type, parsed.r.material(), request)
+            : crypto::RunPrivate(
+                  crypto::SoftwareKey{t.type, CurveOf(parsed.r), SecretBytes(parsed.r.material())},
+                  request);
+  if (!result.ok()) return result.status();
+  return std::string(result->value.reveal());
+}
+
+void KeyService::ForgetPurged(const domain::Vault& vault, std::string_view name) {
+  ForgetLoadedKeys(absl::StrCat(vault.id, "/", records::Canonical(name), "/"));
 }
 
 absl::StatusOr<domain::Key> KeyService::Create(const domain::Vault& vault, std::string_view name,
@@ -261,11 +319,15 @@ absl::StatusOr<domain::Key> KeyService::Import(const domain::Vault& vault, std::
     domain::PrivateKeyParts canonical = parts;
     canonical.public_key = public_key;
     COFFER_ASSIGN_OR_RETURN(keystore::ProtectedKey wrapped, keystore_.ImportKey(canonical));
-    return Save(vault, name, parts.type, true, std::move(wrapped.wrapped), public_key, bits,
-                options, nullptr);
+    COFFER_ASSIGN_OR_RETURN(SecretBytes record,
+                            MakeRecord(parts.type, true, std::move(wrapped.wrapped), public_key,
+                                       bits, options, false));
+    return Save(vault, name, record, nullptr);
   }
-  return Save(vault, name, parts.type, false, std::string(key.material.reveal()), public_key,
-              bits, options, nullptr);
+  COFFER_ASSIGN_OR_RETURN(SecretBytes record,
+                          MakeRecord(parts.type, false, std::string(key.material.reveal()),
+                                     public_key, bits, options, false));
+  return Save(vault, name, record, nullptr);
 }
 
 absl::StatusOr<domain::Key> KeyService::Get(const domain::Vault& vault, std::string_view name,
@@ -506,6 +568,7 @@ absl::StatusOr<domain::RotationPolicy> KeyService::SetRotationPolicy(
     // Written only while the key's head is unchanged, so that a policy never outlives a key
     // purged meanwhile (a new key of the name would inherit it).
     COFFER_ASSIGN_OR_RETURN(StoredVersion latest, objects_.Get(vault, name, ""));
+    if (latest.managed) return objects_.Managed("setrotationpolicy");
     auto entry = store_.Get(key);
     if (!entry.ok() && !absl::IsNotFound(entry.status())) return entry.status();
     const storage::Precondition head{objects_.HeadKey(vault.id, name), latest.head_revision};

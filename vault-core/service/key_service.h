@@ -37,7 +37,7 @@ class KeyService {
  public:
   KeyService(storage::Store& store, envelope::VaultKeys& keys, keystore::KeyStore& keystore,
              Clock& clock)
-      : objects_(store, keys, clock, {"keys", "deletedkeys", "keyversions", "Key", "keypolicies"}),
+      : objects_(store, keys, clock, kKeyObjects),
         store_(store),
         keys_(keys),
         keystore_(keystore),
@@ -108,6 +108,21 @@ class KeyService {
   // `count` (1 to 128) bytes from OpenSSL's CSPRNG, which the kernel seeds.
   absl::StatusOr<std::string> RandomBytes(int count);
 
+  // For certificates, which own keys (managed: true) and commit each with their own version:
+  // a key version's serialized KeyVersionRecord, made but not stored, with the type's default
+  // key_ops. RSA generation takes its turn as Create's does (`background` callers wait).
+  absl::StatusOr<SecretBytes> NewManagedKey(const domain::Vault& vault, domain::KeySpec spec,
+                                            bool hsm, bool background);
+  // The record of a key an import brought; `hsm` moves it into the key store.
+  absl::StatusOr<SecretBytes> ImportManagedKey(const domain::Vault& vault,
+                                               const crypto::SoftwareKey& key, bool hsm);
+  // Signs `digest` with such a record's key, in the HSM for an HSM key: how a certificate or a
+  // request for one is signed.
+  absl::StatusOr<std::string> SignWithRecord(const SecretBytes& record, domain::Algorithm alg,
+                                             std::string_view digest);
+  // Drops what is cached of a key its certificate purged.
+  void ForgetPurged(const domain::Vault& vault, std::string_view name);
+
  private:
   // RSA key generation is CPU- or HSM-bound for up to seconds (RSA-4096) and runs on the
   // caller's thread, for a request an HTTP I/O thread: one runs at a time. A request that finds
@@ -133,10 +148,14 @@ class KeyService {
                                          const domain::KeyCreateOptions& options,
                                          const VersionedObjects::AddCondition* condition = nullptr,
                                          bool background = false);
+  absl::StatusOr<SecretBytes> MakeRecord(domain::KeyType type, bool hsm, std::string material,
+                                         const domain::PublicKey& public_key, int bits,
+                                         const domain::KeyCreateOptions& options, bool managed);
+  absl::StatusOr<SecretBytes> Generate(const domain::KeySpec& spec, bool hsm,
+                                       const domain::KeyCreateOptions& options, bool background,
+                                       bool managed);
   absl::StatusOr<domain::Key> Save(const domain::Vault& vault, std::string_view name,
-                                    domain::KeyType type, bool hsm, std::string material,
-                                    const domain::PublicKey& public_key, int bits,
-                                    const domain::KeyCreateOptions& options,
+                                    const SecretBytes& record,
                                     const VersionedObjects::AddCondition* condition);
   // A new version like `latest`'s (read at `latest.head_revision`).
   absl::StatusOr<domain::Key> RotateFrom(const domain::Vault& vault, const StoredVersion& latest,

@@ -51,6 +51,7 @@ domain::SecretProperties ToProperties(std::string_view name, std::string_view ve
   p.attributes.expires = FromUnix(record.expires());
   p.attributes.created = absl::FromUnixSeconds(record.created());
   p.attributes.updated = absl::FromUnixSeconds(record.updated());
+  p.managed = record.managed();
   return p;
 }
 

@@ -28,7 +28,7 @@ namespace coffer::service {
 class SecretService {
  public:
   SecretService(storage::Store& store, envelope::VaultKeys& keys, Clock& clock)
-      : objects_(store, keys, clock, {"secrets", "deletedsecrets", "secretversions", "Secret"}),
+      : objects_(store, keys, clock, kSecretObjects),
         keys_(keys),
         clock_(clock) {}
 

@@ -85,6 +85,15 @@ absl::Status VersionedObjects::IsDeleted(std::string_view name) const {
       domain::reason::kObjectIsDeletedButRecoverable);
 }
 
+absl::Status VersionedObjects::Managed(const char* operation) const {
+  return domain::WithReason(
+      absl::PermissionDeniedError(absl::StrCat(
+          "Operation \"", operation,
+          "\" is not allowed as this object's lifetime is managed by Key Vault. Perform the "
+          "operation on the certificate of the same name.")),
+      kind_.managed_reason != nullptr ? kind_.managed_reason : "");
+}
+
 absl::StatusOr<StoredVersion> VersionedObjects::Get(const domain::Vault& vault,
                                                     std::string_view name,
                                                     std::string_view version) {
@@ -98,6 +107,7 @@ absl::StatusOr<StoredVersion> VersionedObjects::Get(const domain::Vault& vault,
   out.name = DisplayName(head, name);
   out.version = version.empty() ? head.latest_version() : std::string(version);
   out.head_revision = head_entry->revision;
+  out.managed = head.managed();
   auto entry = store_.Get(VersionKey(vault.id, name, out.version));
   if (absl::IsNotFound(entry.status())) return NotFound(name, version);
   if (!entry.ok()) return entry.status();
@@ -118,63 +128,110 @@ absl::Status VersionedObjects::CheckNotDeleted(const domain::Vault& vault, std::
   return absl::IsNotFound(deleted.status()) ? absl::OkStatus() : deleted.status();
 }
 
+absl::Status VersionedObjects::PlanAdd(const domain::Vault& vault, std::string_view name,
+                                       std::string_view version, const SecretBytes& record,
+                                       bool managed, CommitPlan& plan) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  auto head = store_.Get(HeadKey(vault.id, name));
+  if (!head.ok() && !absl::IsNotFound(head.status())) return head.status();
+  std::optional<SecretHeadRecord> old;
+  if (head.ok()) {
+    COFFER_ASSIGN_OR_RETURN(old, ParseHead(head->value));
+    if (managed && !old->managed()) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "A ", Lower(kind_.title), " named ", AsAbsl(name),
+          " already exists and does not belong to a certificate; a certificate cannot take "
+          "its name."));
+    }
+  }
+  return PlanAddOver(vault, name, version, record, managed,
+                     head.ok() ? head->revision : kMustNotExist, old ? &*old : nullptr, plan);
+}
+
+absl::Status VersionedObjects::PlanAddOver(const domain::Vault& vault, std::string_view name,
+                                           std::string_view version, const SecretBytes& record,
+                                           bool managed, storage::Revision head_revision,
+                                           const SecretHeadRecord* old,
+                                           CommitPlan& plan) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateVersion(version));
+  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
+  const std::string deleted_key = DeletedKey(vault.id, name);
+  if (store_.Get(deleted_key).ok()) return IsDeleted(name);
+  SecretHeadRecord head;
+  head.set_name(old != nullptr ? DisplayName(*old, name) : std::string(name));
+  head.set_latest_version(std::string(version));
+  head.set_managed(managed);
+  const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(name));
+  COFFER_ASSIGN_OR_RETURN(std::string sealed,
+                          sealer->Seal({vault.id, object, std::string(version)}, record.reveal()));
+  const std::string head_key = HeadKey(vault.id, name);
+  const std::string version_key = VersionKey(vault.id, name, version);
+  plan.preconditions.push_back({head_key, head_revision});
+  plan.preconditions.push_back({deleted_key, kMustNotExist});
+  plan.preconditions.push_back({version_key, kMustNotExist});
+  plan.writes.push_back(Write::Put(version_key, sealed));
+  plan.writes.push_back(Write::Put(head_key, head.SerializeAsString()));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
                                                     std::string_view name,
                                                     const SecretBytes& record,
                                                     const AddCondition* condition) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
-  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
   const std::string head_key = HeadKey(vault.id, name);
-  const std::string deleted_key = DeletedKey(vault.id, name);
-  const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(name));
   auto attempt = [&]() -> absl::StatusOr<StoredVersion> {
-    if (store_.Get(deleted_key).ok()) return IsDeleted(name);
     auto head = store_.Get(head_key);
     if (!head.ok() && !absl::IsNotFound(head.status())) return head.status();
     const storage::Revision head_revision = head.ok() ? head->revision : kMustNotExist;
+    std::optional<SecretHeadRecord> old;
+    if (head.ok()) {
+      COFFER_ASSIGN_OR_RETURN(old, ParseHead(head->value));
+      if (old->managed()) {
+        return Managed(std::string_view(kind_.collection) == "secrets" ? "set" : "create");
+      }
+    }
     if (condition != nullptr && condition->head_revision != head_revision) {
       return absl::AbortedError("the object changed meanwhile");
     }
-    SecretHeadRecord new_head;
-    new_head.set_name(std::string(name));
-    if (head.ok()) {
-      COFFER_ASSIGN_OR_RETURN(SecretHeadRecord old, ParseHead(head->value));
-      new_head.set_name(DisplayName(old, name));
-    }
     StoredVersion out;
-    out.name = new_head.name();
+    out.name = old.has_value() ? DisplayName(*old, name) : std::string(name);
     out.version = crypto::RandomHex(16);
-    COFFER_ASSIGN_OR_RETURN(std::string sealed,
-                            sealer->Seal({vault.id, object, out.version}, record.reveal()));
-    new_head.set_latest_version(out.version);
-    std::vector<Precondition> preconditions = {Precondition{head_key, head_revision},
-                                               Precondition{deleted_key, kMustNotExist}};
-    std::vector<Write> writes = {Write::Put(VersionKey(vault.id, name, out.version), sealed),
-                                 Write::Put(head_key, new_head.SerializeAsString())};
+    CommitPlan plan;
+    COFFER_RETURN_IF_ERROR(
+        PlanAddOver(vault, name, out.version, record, false, head_revision,
+                    old ? &*old : nullptr, plan));
     if (condition != nullptr) {
-      preconditions.insert(preconditions.end(), condition->preconditions.begin(),
-                           condition->preconditions.end());
-      writes.insert(writes.end(), condition->writes.begin(), condition->writes.end());
+      plan.preconditions.insert(plan.preconditions.end(), condition->preconditions.begin(),
+                                condition->preconditions.end());
+      plan.writes.insert(plan.writes.end(), condition->writes.begin(), condition->writes.end());
     }
-    COFFER_ASSIGN_OR_RETURN(out.head_revision, store_.Commit(preconditions, writes));
+    COFFER_ASSIGN_OR_RETURN(out.head_revision, store_.Commit(plan.preconditions, plan.writes));
     return out;
   };
   if (condition != nullptr) return attempt();
   return RetryOnConflict(attempt);
 }
 
-absl::Status VersionedObjects::Replace(const domain::Vault& vault, const StoredVersion& loaded,
-                                       const SecretBytes& record) {
+absl::Status VersionedObjects::PlanReplace(const domain::Vault& vault, const StoredVersion& loaded,
+                                           const SecretBytes& record, CommitPlan& plan) {
   COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
   const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(loaded.name));
   COFFER_ASSIGN_OR_RETURN(std::string sealed,
                           sealer->Seal({vault.id, object, loaded.version}, record.reveal()));
   const std::string version_key = VersionKey(vault.id, loaded.name, loaded.version);
-  return store_
-      .Commit({Precondition{version_key, loaded.version_revision},
-               Precondition{HeadKey(vault.id, loaded.name), loaded.head_revision}},
-              {Write::Put(version_key, sealed)})
-      .status();
+  plan.preconditions.push_back({version_key, loaded.version_revision});
+  plan.preconditions.push_back({HeadKey(vault.id, loaded.name), loaded.head_revision});
+  plan.writes.push_back(Write::Put(version_key, sealed));
+  return absl::OkStatus();
+}
+
+absl::Status VersionedObjects::Replace(const domain::Vault& vault, const StoredVersion& loaded,
+                                       const SecretBytes& record) {
+  if (loaded.managed) return Managed("update");
+  CommitPlan plan;
+  COFFER_RETURN_IF_ERROR(PlanReplace(vault, loaded, record, plan));
+  return store_.Commit(plan.preconditions, plan.writes).status();
 }
 
 absl::StatusOr<StoredVersion> VersionedObjects::FromHead(const domain::Vault& vault,
@@ -189,6 +246,7 @@ absl::StatusOr<StoredVersion> VersionedObjects::FromHead(const domain::Vault& va
   out.version = head.latest_version();
   out.head_revision = head_entry.revision;
   out.version_revision = entry.revision;
+  out.managed = head.managed();
   if (head.deleted() != 0) {
     out.deleted = absl::FromUnixSeconds(head.deleted());
     out.scheduled_purge = absl::FromUnixSeconds(head.scheduled_purge());
@@ -243,29 +301,67 @@ absl::StatusOr<Page<StoredVersion>> VersionedObjects::ListVersions(
   return page;
 }
 
-absl::StatusOr<StoredVersion> VersionedObjects::Delete(const domain::Vault& vault,
-                                                       std::string_view name) {
+absl::Status VersionedObjects::PlanMove(const domain::Vault& vault, std::string_view name,
+                                        bool to_deleted, Caller caller, CommitPlan& plan,
+                                        storage::Entry* moved) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
   const std::string head_key = HeadKey(vault.id, name);
   const std::string deleted_key = DeletedKey(vault.id, name);
-  auto deleted = RetryOnConflict([&]() -> absl::StatusOr<storage::Entry> {
-    auto entry = store_.Get(head_key);
-    if (absl::IsNotFound(entry.status())) return NotFound(name);
-    if (!entry.ok()) return entry.status();
-    COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry->value));
+  const std::string& from = to_deleted ? head_key : deleted_key;
+  const std::string& to = to_deleted ? deleted_key : head_key;
+  auto entry = store_.Get(from);
+  if (absl::IsNotFound(entry.status())) return to_deleted ? NotFound(name) : DeletedNotFound(name);
+  if (!entry.ok()) return entry.status();
+  COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry->value));
+  if (caller == Caller::kClient && head.managed()) {
+    return Managed(to_deleted ? "delete" : "recover");
+  }
+  if (to_deleted) {
     absl::Time now = clock_.Now();
     head.set_deleted(absl::ToUnixSeconds(now));
     head.set_scheduled_purge(
         absl::ToUnixSeconds(now + absl::Hours(24) * vault.soft_delete_retention_days));
-    storage::Entry out{deleted_key, head.SerializeAsString(), 0};
-    COFFER_ASSIGN_OR_RETURN(
-        out.revision, store_.Commit({Precondition{head_key, entry->revision},
-                                     Precondition{deleted_key, kMustNotExist}},
-                                    {Write::Delete(head_key), Write::Put(deleted_key, out.value)}));
-    return out;
-  });
-  if (!deleted.ok()) return deleted.status();
-  return FromHead(vault, name, *deleted);
+  } else {
+    head.clear_deleted();
+    head.clear_scheduled_purge();
+  }
+  std::string value = head.SerializeAsString();
+  plan.preconditions.push_back({from, entry->revision});
+  plan.preconditions.push_back({to, kMustNotExist});
+  plan.writes.push_back(Write::Delete(from));
+  plan.writes.push_back(Write::Put(to, value));
+  if (moved != nullptr) *moved = storage::Entry{to, std::move(value), 0};
+  return absl::OkStatus();
+}
+
+absl::Status VersionedObjects::PlanDelete(const domain::Vault& vault, std::string_view name,
+                                          CommitPlan& plan) {
+  return PlanMove(vault, name, true, Caller::kOwner, plan, nullptr);
+}
+
+absl::Status VersionedObjects::PlanRecover(const domain::Vault& vault, std::string_view name,
+                                           CommitPlan& plan) {
+  return PlanMove(vault, name, false, Caller::kOwner, plan, nullptr);
+}
+
+absl::StatusOr<StoredVersion> VersionedObjects::FromMoved(const domain::Vault& vault,
+                                                          std::string_view name,
+                                                          absl::StatusOr<storage::Entry> moved) {
+  if (!moved.ok()) return moved.status();
+  return FromHead(vault, name, *moved);
+}
+
+absl::StatusOr<StoredVersion> VersionedObjects::Delete(const domain::Vault& vault,
+                                                       std::string_view name) {
+  return FromMoved(vault, name, RetryOnConflict([&]() -> absl::StatusOr<storage::Entry> {
+                     CommitPlan plan;
+                     storage::Entry moved;
+                     COFFER_RETURN_IF_ERROR(
+                         PlanMove(vault, name, true, Caller::kClient, plan, &moved));
+                     COFFER_ASSIGN_OR_RETURN(moved.revision,
+                                             store_.Commit(plan.preconditions, plan.writes));
+                     return moved;
+                   }));
 }
 
 absl::StatusOr<StoredVersion> VersionedObjects::GetDeleted(const domain::Vault& vault,
@@ -287,6 +383,8 @@ absl::StatusOr<Page<StoredVersion>> VersionedObjects::ListDeleted(const domain::
     auto deleted = FromHead(vault, records::Suffix(entry.key, prefix), entry);
     if (absl::IsNotFound(deleted.status())) continue;  // purged meanwhile
     if (!deleted.ok()) return deleted.status();
+    // A deleted certificate's key and secret are listed as the certificate, as on Azure.
+    if (deleted->managed) continue;
     page.items.push_back(std::move(*deleted));
   }
   page.continuation = range.continuation;
@@ -295,25 +393,15 @@ absl::StatusOr<Page<StoredVersion>> VersionedObjects::ListDeleted(const domain::
 
 absl::StatusOr<StoredVersion> VersionedObjects::Recover(const domain::Vault& vault,
                                                         std::string_view name) {
-  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
-  const std::string head_key = HeadKey(vault.id, name);
-  const std::string deleted_key = DeletedKey(vault.id, name);
-  auto live = RetryOnConflict([&]() -> absl::StatusOr<storage::Entry> {
-    auto entry = store_.Get(deleted_key);
-    if (absl::IsNotFound(entry.status())) return DeletedNotFound(name);
-    if (!entry.ok()) return entry.status();
-    COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry->value));
-    head.clear_deleted();
-    head.clear_scheduled_purge();
-    storage::Entry out{head_key, head.SerializeAsString(), 0};
-    COFFER_ASSIGN_OR_RETURN(
-        out.revision, store_.Commit({Precondition{deleted_key, entry->revision},
-                                     Precondition{head_key, kMustNotExist}},
-                                    {Write::Delete(deleted_key), Write::Put(head_key, out.value)}));
-    return out;
-  });
-  if (!live.ok()) return live.status();
-  return FromHead(vault, name, *live);
+  return FromMoved(vault, name, RetryOnConflict([&]() -> absl::StatusOr<storage::Entry> {
+                     CommitPlan plan;
+                     storage::Entry moved;
+                     COFFER_RETURN_IF_ERROR(
+                         PlanMove(vault, name, false, Caller::kClient, plan, &moved));
+                     COFFER_ASSIGN_OR_RETURN(moved.revision,
+                                             store_.Commit(plan.preconditions, plan.writes));
+                     return moved;
+                   }));
 }
 
 absl::StatusOr<std::vector<Write>> VersionedObjects::PurgeWrites(const domain::Vault& vault,
@@ -328,7 +416,8 @@ absl::StatusOr<std::vector<Write>> VersionedObjects::PurgeWrites(const domain::V
   return writes;
 }
 
-absl::Status VersionedObjects::Purge(const domain::Vault& vault, std::string_view name) {
+absl::Status VersionedObjects::PlanPurgeAs(const domain::Vault& vault, std::string_view name,
+                                           Caller caller, CommitPlan& plan) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
   if (vault.purge_protection) {
     return domain::WithReason(
@@ -339,13 +428,29 @@ absl::Status VersionedObjects::Purge(const domain::Vault& vault, std::string_vie
         domain::reason::kPurgeProtected);
   }
   const std::string deleted_key = DeletedKey(vault.id, name);
+  auto entry = store_.Get(deleted_key);
+  if (absl::IsNotFound(entry.status())) return DeletedNotFound(name);
+  if (!entry.ok()) return entry.status();
+  if (caller == Caller::kClient) {
+    COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry->value));
+    if (head.managed()) return Managed("purge");
+  }
+  COFFER_ASSIGN_OR_RETURN(auto writes, PurgeWrites(vault, name));
+  plan.preconditions.push_back({deleted_key, entry->revision});
+  plan.writes.insert(plan.writes.end(), writes.begin(), writes.end());
+  return absl::OkStatus();
+}
+
+absl::Status VersionedObjects::PlanPurge(const domain::Vault& vault, std::string_view name,
+                                         CommitPlan& plan) {
+  return PlanPurgeAs(vault, name, Caller::kOwner, plan);
+}
+
+absl::Status VersionedObjects::Purge(const domain::Vault& vault, std::string_view name) {
   return RetryOnConflict([&]() -> absl::StatusOr<bool> {
-           auto entry = store_.Get(deleted_key);
-           if (absl::IsNotFound(entry.status())) return DeletedNotFound(name);
-           if (!entry.ok()) return entry.status();
-           COFFER_ASSIGN_OR_RETURN(auto writes, PurgeWrites(vault, name));
-           COFFER_RETURN_IF_ERROR(
-               store_.Commit({Precondition{deleted_key, entry->revision}}, writes).status());
+           CommitPlan plan;
+           COFFER_RETURN_IF_ERROR(PlanPurgeAs(vault, name, Caller::kClient, plan));
+           COFFER_RETURN_IF_ERROR(store_.Commit(plan.preconditions, plan.writes).status());
            return true;
          })
       .status();
@@ -359,7 +464,8 @@ absl::StatusOr<int> VersionedObjects::PurgeDue(
   int purged = 0;
   for (const auto& entry : range.entries) {
     COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry.value));
-    if (head.scheduled_purge() > now) continue;
+    // A certificate's key and secret go when the certificate does.
+    if (head.scheduled_purge() > now || head.managed()) continue;
     const std::string_view name = records::Suffix(entry.key, prefix);
     COFFER_ASSIGN_OR_RETURN(auto writes, PurgeWrites(vault, name));
     auto committed = store_.Commit({Precondition{entry.key, entry.revision}}, writes);
@@ -380,6 +486,7 @@ absl::StatusOr<std::vector<StoredVersion>> VersionedObjects::AllVersions(
   if (absl::IsNotFound(head_entry.status())) return NotFound(name);
   if (!head_entry.ok()) return head_entry.status();
   COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(head_entry->value));
+  if (head.managed()) return Managed("backup");
   *display_name = DisplayName(head, name);
   *latest = head.latest_version();
   // The versions themselves, not ListVersions, which answers nothing for a name deleted since.
@@ -398,36 +505,50 @@ absl::StatusOr<std::vector<StoredVersion>> VersionedObjects::AllVersions(
   return versions;
 }
 
-absl::Status VersionedObjects::Restore(const domain::Vault& vault, std::string_view name,
-                                       std::string_view latest,
-                                       const std::vector<StoredVersion>& versions,
-                                       const std::vector<Write>& extra_writes) {
+absl::Status VersionedObjects::PlanRestore(const domain::Vault& vault, std::string_view name,
+                                           std::string_view latest,
+                                           const std::vector<StoredVersion>& versions,
+                                           bool managed, CommitPlan& plan) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
   COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
   const std::string head_key = HeadKey(vault.id, name);
   const std::string deleted_key = DeletedKey(vault.id, name);
   if (store_.Get(deleted_key).ok()) return IsDeleted(name);
+  if (store_.Get(head_key).ok()) return Exists(name);
   const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(name));
-  std::vector<Write> writes = extra_writes;
   bool has_latest = false;
   for (const StoredVersion& v : versions) {
     COFFER_RETURN_IF_ERROR(domain::ValidateVersion(v.version));
     COFFER_ASSIGN_OR_RETURN(std::string sealed,
                             sealer->Seal({vault.id, object, v.version}, v.record.reveal()));
-    writes.push_back(Write::Put(VersionKey(vault.id, name, v.version), sealed));
+    plan.writes.push_back(Write::Put(VersionKey(vault.id, name, v.version), sealed));
     has_latest = has_latest || v.version == latest;
   }
   if (!has_latest) return absl::InvalidArgumentError("the backup blob has no latest version");
   SecretHeadRecord head;
   head.set_latest_version(std::string(latest));
   head.set_name(std::string(name));
-  writes.push_back(Write::Put(head_key, head.SerializeAsString()));
-  auto committed = store_.Commit(
-      {Precondition{head_key, kMustNotExist}, Precondition{deleted_key, kMustNotExist}}, writes);
-  if (absl::IsAborted(committed.status())) {
-    return absl::AlreadyExistsError(absl::StrCat("A ", Lower(kind_.title), " named ",
-                                                 AsAbsl(name), " already exists in this vault."));
-  }
+  head.set_managed(managed);
+  plan.writes.push_back(Write::Put(head_key, head.SerializeAsString()));
+  plan.preconditions.push_back({head_key, kMustNotExist});
+  plan.preconditions.push_back({deleted_key, kMustNotExist});
+  return absl::OkStatus();
+}
+
+absl::Status VersionedObjects::Exists(std::string_view name) const {
+  return absl::AlreadyExistsError(absl::StrCat("A ", Lower(kind_.title), " named ", AsAbsl(name),
+                                               " already exists in this vault."));
+}
+
+absl::Status VersionedObjects::Restore(const domain::Vault& vault, std::string_view name,
+                                       std::string_view latest,
+                                       const std::vector<StoredVersion>& versions,
+                                       const std::vector<Write>& extra_writes) {
+  CommitPlan plan;
+  plan.writes = extra_writes;
+  COFFER_RETURN_IF_ERROR(PlanRestore(vault, name, latest, versions, false, plan));
+  auto committed = store_.Commit(plan.preconditions, plan.writes);
+  if (absl::IsAborted(committed.status())) return Exists(name);
   return committed.status();
 }
 

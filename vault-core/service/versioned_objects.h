@@ -11,10 +11,15 @@
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
 #include "lib/base/secret_bytes.h"
+#include "vault-core/domain/errors.h"
 #include "vault-core/domain/vault.h"
 #include "vault-core/envelope/vault_keys.h"
 #include "vault-core/service/page.h"
 #include "vault-core/storage/storage.h"
+
+namespace coffer::storage::v1 {
+class SecretHeadRecord;
+}
 
 namespace coffer::service {
 
@@ -32,6 +37,25 @@ struct ObjectKind {
   const char* versions_collection;  // "keyversions"
   const char* title;                // "Key": used in error messages
   const char* companion_collection = nullptr;  // "keypolicies"
+  // Kinds whose objects a certificate may own: the inner error code with which a client's own
+  // write, delete, recover, purge or backup of such an object is refused.
+  const char* managed_reason = nullptr;
+};
+
+inline constexpr ObjectKind kSecretObjects{"secrets", "deletedsecrets", "secretversions", "Secret",
+                                           nullptr, domain::reason::kSecretManagedByKeyVault};
+inline constexpr ObjectKind kKeyObjects{"keys",        "deletedkeys", "keyversions", "Key",
+                                        "keypolicies", domain::reason::kKeyManagedByKeyVault};
+// A certificate's companion record is its policy and pending operation.
+inline constexpr ObjectKind kCertificateObjects{"certificates", "deletedcertificates",
+                                                "certificateversions", "Certificate",
+                                                "certificatepolicies"};
+
+// Preconditions and writes gathered for one commit: a certificate's version is committed with
+// its key's and its secret's, so no reader ever sees one without the others.
+struct CommitPlan {
+  std::vector<storage::Precondition> preconditions;
+  std::vector<storage::Write> writes;
 };
 
 // One version as stored: its opened record (a serialized proto, in zeroing memory) and what a
@@ -45,6 +69,7 @@ struct StoredVersion {
   // Set for a soft-deleted object's latest version.
   std::optional<absl::Time> deleted;
   absl::Time scheduled_purge;
+  bool managed = false;  // a certificate's key or secret
 };
 
 // Azure's object life cycle, once for every kind: versions with a latest, soft delete with the
@@ -53,7 +78,9 @@ struct StoredVersion {
 // Thread-safe. Errors: NOT_FOUND (Azure's wording for the kind), INVALID_ARGUMENT (bad name or
 // version), ALREADY_EXISTS with reason ObjectIsDeletedButRecoverable (the name is
 // soft-deleted) or plain (restore onto a live name), FAILED_PRECONDITION with reason
-// PurgeProtected, ABORTED (Replace lost a race: reload and retry), DATA_LOSS, UNAVAILABLE.
+// PurgeProtected, ABORTED (Replace lost a race: reload and retry), DATA_LOSS, UNAVAILABLE, and
+// PERMISSION_DENIED with the kind's managed_reason when a client's call would change (or back
+// up) an object a certificate owns; only the Plan calls below change those.
 class VersionedObjects {
  public:
   VersionedObjects(storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
@@ -119,6 +146,26 @@ class VersionedObjects {
                        std::string_view latest, const std::vector<StoredVersion>& versions,
                        const std::vector<storage::Write>& extra_writes = {});
 
+  // For the certificate that owns managed objects: the steps above as a plan for one commit
+  // across kinds, never refused for an object being managed. Each reads what it needs now and
+  // makes the commit conditional on it (ABORTED when it lost a race: plan again).
+  // Adds `version` (the caller's id, shared by the certificate, its key and its secret) as the
+  // latest; a managed one may not take a name a client's object holds (ALREADY_EXISTS).
+  absl::Status PlanAdd(const domain::Vault& vault, std::string_view name, std::string_view version,
+                       const SecretBytes& record, bool managed, CommitPlan& plan);
+  absl::Status PlanReplace(const domain::Vault& vault, const StoredVersion& loaded,
+                           const SecretBytes& record, CommitPlan& plan);
+  // NOT_FOUND when there is nothing to move.
+  absl::Status PlanDelete(const domain::Vault& vault, std::string_view name, CommitPlan& plan);
+  absl::Status PlanRecover(const domain::Vault& vault, std::string_view name, CommitPlan& plan);
+  absl::Status PlanPurge(const domain::Vault& vault, std::string_view name, CommitPlan& plan);
+  absl::Status PlanRestore(const domain::Vault& vault, std::string_view name,
+                           std::string_view latest, const std::vector<StoredVersion>& versions,
+                           bool managed, CommitPlan& plan);
+
+  // The refusal of a client's `operation` on a managed object (PERMISSION_DENIED).
+  absl::Status Managed(const char* operation) const;
+
   // Where the companion record of an object lives (kind().companion_collection must be set),
   // and the head a write of it is conditioned on.
   std::string CompanionPrefix(std::string_view vault_id) const;
@@ -135,11 +182,27 @@ class VersionedObjects {
   absl::Status NotFound(std::string_view name, std::string_view version = {}) const;
   absl::Status DeletedNotFound(std::string_view name) const;
   absl::Status IsDeleted(std::string_view name) const;
+  absl::Status Exists(std::string_view name) const;
+  // PlanAdd over a head read at `head_revision` (`old`, absent for a new name).
+  absl::Status PlanAddOver(const domain::Vault& vault, std::string_view name,
+                           std::string_view version, const SecretBytes& record, bool managed,
+                           storage::Revision head_revision,
+                           const storage::v1::SecretHeadRecord* old,
+                           CommitPlan& plan);
+  // A client's calls refuse managed objects; the owner's (the Plan calls) do not.
+  enum class Caller { kClient, kOwner };
+  // Moves a live head to the deleted collection, or back; `moved` gets the new head.
+  absl::Status PlanMove(const domain::Vault& vault, std::string_view name, bool to_deleted,
+                        Caller caller, CommitPlan& plan, storage::Entry* moved);
+  absl::Status PlanPurgeAs(const domain::Vault& vault, std::string_view name, Caller caller,
+                           CommitPlan& plan);
   // The latest version named by a head record.
   absl::StatusOr<StoredVersion> FromHead(const domain::Vault& vault, std::string_view name,
                                          const storage::Entry& head);
   absl::StatusOr<std::vector<storage::Write>> PurgeWrites(const domain::Vault& vault,
                                                           std::string_view name);
+  absl::StatusOr<StoredVersion> FromMoved(const domain::Vault& vault, std::string_view name,
+                                          absl::StatusOr<storage::Entry> moved);
 
   storage::Store& store_;
   envelope::VaultKeys& keys_;

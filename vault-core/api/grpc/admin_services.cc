@@ -35,11 +35,12 @@ class InstallationAdminService final : public pb::InstallationAdmin::Service {
 };
 
 AdminServices::AdminServices(service::VaultService& vaults, service::SecretService& secrets,
+                             service::KeyService& keys,
                              service::PrincipalService& principals,
                              service::ClusterService& clusters,
                              service::PolicyService& policies, audit::AuditLog& audit,
                              Installation installation, int https_port)
-    : vault_admin_(std::make_unique<VaultAdminService>(vaults, secrets, audit, https_port)),
+    : vault_admin_(std::make_unique<VaultAdminService>(vaults, secrets, keys, audit, https_port)),
       principal_admin_(std::make_unique<PrincipalAdminService>(principals, audit)),
       cluster_admin_(std::make_unique<ClusterAdminService>(clusters, audit)),
       policy_admin_(std::make_unique<PolicyAdminService>(vaults, policies, audit)),

@@ -10,6 +10,7 @@
 
 #include "vault-core/audit/audit_log.h"
 #include "vault-core/service/cluster_service.h"
+#include "vault-core/service/key_service.h"
 #include "vault-core/service/policy_service.h"
 #include "vault-core/service/principal_service.h"
 #include "vault-core/service/secret_service.h"
@@ -46,6 +47,7 @@ class AdminServices {
  public:
   // `https_port` is the data plane's, for vault URIs (443 is left out of them).
   AdminServices(service::VaultService& vaults, service::SecretService& secrets,
+                service::KeyService& keys,
                 service::PrincipalService& principals, service::ClusterService& clusters,
                 service::PolicyService& policies, audit::AuditLog& audit, Installation installation,
                 int https_port);

@@ -65,7 +65,7 @@ class AdminServicesTest : public service::ServicesFixture {
  protected:
   AdminServicesTest()
       : audit_(clock_),
-        admin_(*vaults_, secrets_, *principals_, clusters_, *policies_, audit_,
+        admin_(*vaults_, secrets_, key_service_, *principals_, clusters_, *policies_, audit_,
                {kTenant, "https://login.coffer.test", "1.2.3", "-----BEGIN CERTIFICATE-----"},
                8443) {}
 
@@ -219,7 +219,8 @@ TEST_F(AdminServicesTest, UpdateVaultChangesOnlyTheMaskedFields) {
 }
 
 TEST_F(AdminServicesTest, VaultUriLeavesOutPort443) {
-  AdminServices on_443(*vaults_, secrets_, *principals_, clusters_, *policies_, audit_, {}, 443);
+  AdminServices on_443(*vaults_, secrets_, key_service_, *principals_, clusters_, *policies_,
+                       audit_, {}, 443);
   grpcutil::GrpcServerOptions options;
   options.unix_socket = dir_.File("443.sock");
   COFFER_ASSERT_OK_AND_ASSIGN(auto server, grpcutil::StartGrpcServer(options, on_443.services()));
@@ -238,11 +239,22 @@ TEST_F(AdminServicesTest, ResolveObjectsSaysWhatAReaderWouldGetWithoutValues) {
   domain::SecretUpdate disable;
   disable.enabled = false;
   COFFER_ASSERT_OK(secrets_.Update(vault, "db", v2.properties.version, disable).status());
+  domain::CertificatePolicy policy;
+  policy.subject = "CN=tls.example";
+  policy.kty = "EC";
+  policy.crv = "P-256";
+  COFFER_ASSERT_OK(certificate_service_.Create(vault, "tls", policy, {}).status());
+  COFFER_ASSERT_OK_AND_ASSIGN(domain::Certificate tls, certificate_service_.Get(vault, "tls", ""));
+  domain::KeySpec spec;
+  spec.type = domain::KeyType::kEc;
+  COFFER_ASSERT_OK_AND_ASSIGN(domain::Key key, key_service_.Create(vault, "signing", spec, false, {}));
   pb::ResolveObjectsRequest request;
   request.set_vault("prod");
   for (auto [type, name, version] :
        {std::tuple{"secret", "db", ""}, std::tuple{"secret", "db", v2.properties.version.c_str()},
-        std::tuple{"secret", "nope", ""}, std::tuple{"certificate", "tls", ""}}) {
+        std::tuple{"secret", "nope", ""}, std::tuple{"certificate", "tls", ""},
+        std::tuple{"certificate", "db", ""}, std::tuple{"key", "signing", ""},
+        std::tuple{"blob", "db", ""}}) {
     pb::ObjectRef* ref = request.add_objects();
     ref->set_type(type);
     ref->set_name(name);
@@ -251,13 +263,18 @@ TEST_F(AdminServicesTest, ResolveObjectsSaysWhatAReaderWouldGetWithoutValues) {
   COFFER_ASSERT_OK_AND_ASSIGN(
       pb::ResolveObjectsResponse resolved,
       Call(*vault_admin_, &pb::VaultAdmin::Stub::ResolveObjects, request));
-  ASSERT_EQ(resolved.objects_size(), 4);
+  ASSERT_EQ(resolved.objects_size(), 7);
   EXPECT_TRUE(resolved.objects(0).resolvable());  // latest is disabled: the one before it
   EXPECT_EQ(resolved.objects(0).version(), v1.properties.version);
   EXPECT_FALSE(resolved.objects(1).resolvable());
   EXPECT_THAT(resolved.objects(1).reason(), HasSubstr("is disabled"));
   EXPECT_THAT(resolved.objects(2).reason(), HasSubstr("does not exist"));
-  EXPECT_THAT(resolved.objects(3).reason(), HasSubstr("does not serve certificates"));
+  EXPECT_TRUE(resolved.objects(3).resolvable());  // through its secret, of the same version
+  EXPECT_EQ(resolved.objects(3).version(), tls.properties.version);
+  EXPECT_THAT(resolved.objects(4).reason(), HasSubstr("is not a certificate's"));
+  EXPECT_TRUE(resolved.objects(5).resolvable());
+  EXPECT_EQ(resolved.objects(5).version(), key.properties.version);
+  EXPECT_THAT(resolved.objects(6).reason(), HasSubstr("no objects of type blob"));
   EXPECT_EQ(resolved.DebugString().find("one"), std::string::npos);  // never a value
   request.set_vault("elsewhere");
   EXPECT_THAT(Call(*vault_admin_, &pb::VaultAdmin::Stub::ResolveObjects, request),

@@ -1,6 +1,7 @@
 #include "vault-core/api/grpc/vault_admin.h"
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -153,40 +154,63 @@ namespace {
 
 constexpr std::size_t kMaxVersionsChecked = 1000;
 
-// Whether `ref` (a secret) could be read now, and which version a reader would get: the one
-// named, or the newest enabled one inside its validity window.
-void Resolve(service::SecretService& secrets, const domain::Vault& vault, absl::Time now,
-             pb::ObjectResolution* out) {
+// One version as a resolution weighs it.
+struct Candidate {
+  std::string version;
+  domain::ObjectAttributes attributes;
+  bool managed = false;
+};
+using VersionPage = std::function<absl::StatusOr<service::Page<Candidate>>(const std::string&)>;
+
+template <typename Properties>
+absl::StatusOr<service::Page<Candidate>> Candidates(
+    absl::StatusOr<service::Page<Properties>> page) {
+  if (!page.ok()) return page.status();
+  service::Page<Candidate> out;
+  for (const Properties& p : page->items) {
+    out.items.push_back({p.version, p.attributes, p.managed});
+  }
+  out.continuation = std::move(page->continuation);
+  return out;
+}
+
+// Whether `ref` could be read now, and which version a reader would get: the one named, or the
+// newest enabled one inside its validity window. A certificate is read through its secret,
+// which only an issued certificate has.
+void Resolve(const VersionPage& list, absl::Time now, pb::ObjectResolution* out) {
   const pb::ObjectRef& ref = out->object();
   auto refuse = [out](std::string reason) {
     out->set_resolvable(false);
     out->set_reason(std::move(reason));
   };
-  if (ref.type() != "secret") return refuse("this vault does not serve " + ref.type() + "s yet");
-  const domain::SecretProperties* best = nullptr;
-  std::vector<domain::SecretProperties> versions;
+  const std::string what = ref.type() + " '" + ref.name() + "'";
+  const Candidate* best = nullptr;
+  std::vector<Candidate> versions;
   std::string continuation;
   auto named = [&] {
     return std::any_of(versions.begin(), versions.end(),
                        [&](const auto& v) { return v.version == ref.version(); });
   };
   do {
-    auto page = secrets.ListVersions(vault, ref.name(), continuation, 100);
+    auto page = list(continuation);
     if (!page.ok()) return refuse(std::string(page.status().message()));
     // Listing the versions of a name that has none answers an empty page, as Azure does.
     if (continuation.empty() && versions.empty() && page->items.empty()) {
-      return refuse("secret '" + ref.name() + "' does not exist");
+      return refuse(what + " does not exist");
+    }
+    if (ref.type() == "certificate" && !page->items.empty() && !page->items[0].managed) {
+      return refuse(what + " does not exist (a secret of that name is not a certificate's)");
     }
     versions.insert(versions.end(), page->items.begin(), page->items.end());
     continuation = page->continuation;
     if (!ref.version().empty() && named()) break;
     // A check, not an audit of every version: past this many, say so rather than guess.
     if (!continuation.empty() && versions.size() >= kMaxVersionsChecked) {
-      return refuse("secret '" + ref.name() + "' has more than " +
-                    std::to_string(kMaxVersionsChecked) + " versions; not checked");
+      return refuse(what + " has more than " + std::to_string(kMaxVersionsChecked) +
+                    " versions; not checked");
     }
   } while (!continuation.empty());
-  for (const domain::SecretProperties& v : versions) {
+  for (const Candidate& v : versions) {
     const domain::ObjectAttributes& a = v.attributes;
     if (!ref.version().empty()) {
       if (v.version != ref.version()) continue;
@@ -200,9 +224,8 @@ void Resolve(service::SecretService& secrets, const domain::Vault& vault, absl::
   }
   if (best == nullptr) {
     return refuse(ref.version().empty()
-                      ? "secret '" + ref.name() + "' has no enabled version inside its validity "
-                        "window"
-                      : "secret '" + ref.name() + "' has no version " + ref.version());
+                      ? what + " has no enabled version inside its validity window"
+                      : what + " has no version " + ref.version());
   }
   out->set_resolvable(true);
   out->set_version(best->version);
@@ -227,7 +250,20 @@ grpc::Status VaultAdminService::ResolveObjects(grpc::ServerContext* context,
     for (const pb::ObjectRef& ref : request->objects()) {
       pb::ObjectResolution* out = response->add_objects();
       *out->mutable_object() = ref;
-      Resolve(secrets_, vault, now, out);
+      const std::string& type = ref.type();
+      if (type != "secret" && type != "certificate" && type != "key") {
+        out->set_resolvable(false);
+        out->set_reason("this vault serves no objects of type " + type);
+        continue;
+      }
+      auto list = [&](const std::string& continuation)
+          -> absl::StatusOr<service::Page<Candidate>> {
+        if (type == "key") {
+          return Candidates(keys_.ListVersions(vault, ref.name(), continuation, 100));
+        }
+        return Candidates(secrets_.ListVersions(vault, ref.name(), continuation, 100));
+      };
+      Resolve(list, now, out);
     }
     return absl::OkStatus();
   }());

@@ -3,18 +3,19 @@
 
 #include "coffer/admin/v1/admin.grpc.pb.h"
 #include "vault-core/audit/audit_log.h"
+#include "vault-core/service/key_service.h"
 #include "vault-core/service/secret_service.h"
 #include "vault-core/service/vault_service.h"
 
 namespace coffer::api::admin {
 
-// coffer.admin.v1.VaultAdmin over service::VaultService (and SecretService for
+// coffer.admin.v1.VaultAdmin over service::VaultService (and SecretService and KeyService for
 // ResolveObjects). See AdminServices.
 class VaultAdminService final : public ::coffer::admin::v1::VaultAdmin::Service {
  public:
   VaultAdminService(service::VaultService& vaults, service::SecretService& secrets,
-                    audit::AuditLog& audit, int https_port)
-      : vaults_(vaults), secrets_(secrets), audit_(audit), https_port_(https_port) {}
+                    service::KeyService& keys, audit::AuditLog& audit, int https_port)
+      : vaults_(vaults), secrets_(secrets), keys_(keys), audit_(audit), https_port_(https_port) {}
 
   grpc::Status CreateVault(grpc::ServerContext* context,
                            const ::coffer::admin::v1::CreateVaultRequest* request,
@@ -48,6 +49,7 @@ class VaultAdminService final : public ::coffer::admin::v1::VaultAdmin::Service 
 
   service::VaultService& vaults_;
   service::SecretService& secrets_;
+  service::KeyService& keys_;
   audit::AuditLog& audit_;
   const int https_port_;
 };

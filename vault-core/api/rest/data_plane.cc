@@ -233,6 +233,18 @@ http::Response DataPlane::ServeVault(const http::Request& request, const domain:
     }
     return keys_api_.Serve(r, request, vault, base_url, version->second, request_id);
   }
+  if (auto route = RouteCertificates(request.method, request.path)) {
+    if (!route->ok()) return AzureError(route->status(), "NotFound", request_id);
+    const CertificateRoute& r = **route;
+    record.operation = OperationName(r.op);
+    record.object = r.name.empty() ? "certificates" : "certificates/" + r.name;
+    if (!r.version.empty()) record.object += "/" + r.version;
+    if (auto denied = Authorize(vault, *principal, domain::ObjectKind::kCertificates,
+                                RequiredPermission(r.op), request_id)) {
+      return std::move(*denied);
+    }
+    return certificates_api_.Serve(r, request, vault, base_url, version->second, request_id);
+  }
   return AzureError(404, "NotFound", "This vault serves no such path.");
 }
 

@@ -7,6 +7,7 @@
 
 #include "lib/base/clock.h"
 #include "lib/http/http.h"
+#include "vault-core/api/rest/certificates_api.h"
 #include "vault-core/api/rest/keys_api.h"
 #include "vault-core/api/rest/secrets_api.h"
 #include "vault-core/api/rest/token_api.h"
@@ -22,6 +23,7 @@ struct DataPlaneDeps {
   service::VaultService& vaults;
   service::SecretService& secrets;
   service::KeyService& keys;
+  service::CertificateService& certificates;
   service::PolicyService& policies;
   service::PrincipalService& principals;
   identity::TokenVerifier& verifier;
@@ -43,7 +45,8 @@ class DataPlane : public http::Handler {
         authority_(std::move(authority)),
         scheme_(std::move(scheme)),
         secrets_api_(deps.secrets),
-        keys_api_(deps.keys) {}
+        keys_api_(deps.keys),
+        certificates_api_(deps.certificates) {}
 
   std::optional<http::Response> OnHeaders(const http::Request& head) override;
   // Answers once the call's audit record is durable, without holding the calling thread.
@@ -75,6 +78,7 @@ class DataPlane : public http::Handler {
   const std::string scheme_;  // "https" (or "http" behind a TLS-terminating proxy / in tests)
   SecretsApi secrets_api_;
   KeysApi keys_api_;
+  CertificatesApi certificates_api_;
 };
 
 // "https://vault.example" for the vault host "prod.vault.example": what its tokens are for.

@@ -37,7 +37,8 @@ class DataPlaneTest : public service::ServicesFixture {
                 {{"prod-cluster", "https://kubernetes.default.svc", "api://coffer", &reviewer_},
                  {"dev-cluster", "https://dev.example", "api://coffer", &reviewer_}}),
         plane_(
-            DataPlaneDeps{*vaults_, secrets_, key_service_, *policies_, *principals_, verifier_, tokens_, audit_},
+            DataPlaneDeps{*vaults_, secrets_, key_service_, certificate_service_, *policies_,
+                          *principals_, verifier_, tokens_, audit_},
             authority_, "https") {
     vault_ = *vaults_->CreateVault(
         {"prod", {"prod.vault.coffer.test"}, domain::Sku::kStandard, 7, false});

@@ -18,6 +18,13 @@ void WriteCommon(JsonWriter& w, std::string_view base_url, const domain::Vault& 
   w.Key("attributes");
   WriteAttributes(w, vault, p.attributes);
   if (!p.content_type.empty()) w.Key("contentType").String(p.content_type);
+  if (p.managed) {
+    w.Key("managed").Bool(true);
+    if (with_version) {
+      w.Key("kid");
+      WriteId(w, base_url, "keys", p.name, p.version);
+    }
+  }
   if (!p.tags.empty()) {
     w.Key("tags").BeginObject();
     for (const auto& [key, value] : p.tags) w.Key(key).String(value);

@@ -8,6 +8,8 @@
 #include "vault-core/api/rest/azure_errors.h"
 #include "vault-core/api/rest/rest_helpers.h"
 #include "vault-core/api/rest/secret_json.h"
+#include "vault-core/crypto/vault_certificates.h"
+#include "vault-core/domain/certificate.h"
 
 namespace coffer::api::rest {
 namespace {
@@ -43,6 +45,27 @@ absl::StatusOr<SecretRoute> RouteDeleted(std::string_view m,
   if (n == 2 && m == "DELETE") return Routed(SecretOp::kPurge, s[1]);
   if (n == 3 && s[2] == "recover" && m == "POST") return Routed(SecretOp::kRecover, s[1]);
   return BadShape();
+}
+
+// `outContentType`: a certificate's PKCS#12 secret given as PEM, the one conversion Azure
+// offers; asking for the format a secret already has changes nothing.
+absl::Status Convert(const std::string& wanted, domain::Secret& secret) {
+  if (wanted == secret.properties.content_type) return absl::OkStatus();
+  if (wanted != domain::kPemContentType ||
+      secret.properties.content_type != domain::kPkcs12ContentType) {
+    return absl::InvalidArgumentError(
+        "outContentType can only turn an application/x-pkcs12 secret into "
+        "application/x-pem-file.");
+  }
+  std::optional<std::string> pfx = Base64Decode(secret.value.reveal());
+  if (!pfx.has_value()) return absl::InvalidArgumentError("The secret is not a base64 PFX.");
+  SecretBytes der(*pfx);
+  internal::ZeroMemory(pfx->data(), pfx->size());
+  COFFER_ASSIGN_OR_RETURN(crypto::CertificateWithKey bundle,
+                          crypto::ReadPkcs12(der.reveal(), SecretBytes()));
+  COFFER_ASSIGN_OR_RETURN(secret.value, crypto::WritePemBundle(bundle));
+  secret.properties.content_type = domain::kPemContentType;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -139,6 +162,8 @@ absl::StatusOr<http::Response> SecretsApi::Run(const SecretRoute& route,
     case SecretOp::kGet: {
       COFFER_ASSIGN_OR_RETURN(domain::Secret secret,
                               secrets_.Get(vault, route.name, route.version));
+      auto out = request.query.find("outContentType");
+      if (out != request.query.end()) COFFER_RETURN_IF_ERROR(Convert(out->second, secret));
       return JsonOk([&](JsonWriter& w) {
         WriteSecretBundle(w, base_url, vault, secret.properties, &secret.value);
       });

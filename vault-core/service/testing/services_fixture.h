@@ -13,6 +13,7 @@
 #include "lib/testing/temp_dir.h"
 #include "vault-core/envelope/vault_keys.h"
 #include "vault-core/keystore/software/software_keystore.h"
+#include "vault-core/service/certificate_service.h"
 #include "vault-core/service/key_service.h"
 #include "vault-core/service/policy_service.h"
 #include "vault-core/service/principal_service.h"
@@ -32,6 +33,7 @@ class ServicesFixture : public ::testing::Test {
         vaults_(std::move(*VaultService::Create(*cached_, keys_, clock_))),
         secrets_(*cached_, keys_, clock_),
         key_service_(*cached_, keys_, *hsm_, clock_),
+        certificate_service_(*cached_, keys_, key_service_, clock_),
         policies_(std::move(*PolicyService::Create(*cached_))),
         principals_(std::move(*PrincipalService::Create(*cached_, clock_))) {}
 
@@ -44,6 +46,7 @@ class ServicesFixture : public ::testing::Test {
   std::unique_ptr<VaultService> vaults_;
   SecretService secrets_;
   KeyService key_service_;
+  CertificateService certificate_service_;
   std::unique_ptr<PolicyService> policies_;
   std::unique_ptr<PrincipalService> principals_;
 };

@@ -1,0 +1,1160 @@
+#include "vault-core/service/certificate_service.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "coffer/storage/v1/records.pb.h"
+#include "lib/base/absl_compat.h"
+#include "lib/base/base64.h"
+#include "lib/base/status.h"
+#include "vault-core/crypto/digest.h"
+#include "vault-core/crypto/random.h"
+#include "vault-core/crypto/vault_certificates.h"
+#include "vault-core/domain/errors.h"
+#include "vault-core/domain/names.h"
+#include "vault-core/service/retry.h"
+#include "vault-core/service/secret_records.h"
+
+namespace coffer::service {
+namespace {
+
+using domain::CertificatePolicy;
+using storage::kMustNotExist;
+using storage::Precondition;
+using storage::Write;
+using storage::v1::CertificateBackup;
+using storage::v1::CertificateContactsRecord;
+using storage::v1::CertificateIssuerRecord;
+using storage::v1::CertificateOperationRecord;
+using storage::v1::CertificatePolicyRecord;
+using storage::v1::CertificateVersionRecord;
+using storage::v1::KeyVersionRecord;
+using storage::v1::SecretVersionRecord;
+namespace rec = records;
+
+constexpr const char kBackupKeyId[] = "_backup";
+const crypto::RecordAddress kBackupAddress{kBackupKeyId, "certificatebackup", ""};
+constexpr char kInProgress[] = "inProgress";
+constexpr char kSelfDetails[] =
+    "Pending certificate created. Certificate request is in progress. This may take some time "
+    "based on the issuer provider. Please check again later.";
+constexpr char kMergeDetails[] =
+    "Pending certificate created. Please Perform Merge to complete the request.";
+
+// A record that may hold private key material, zeroed when it goes.
+template <typename R>
+struct Scrubbed {
+  Scrubbed() = default;
+  Scrubbed(Scrubbed&&) = default;
+  ~Scrubbed() { Zero(r); }
+  static void Zero(CertificateVersionRecord& c) { ZeroString(c.mutable_pending_key()); }
+  static void Zero(KeyVersionRecord& k) { ZeroString(k.mutable_material()); }
+  static void Zero(SecretVersionRecord& s) { rec::ScrubValue(s); }
+  static void Zero(CertificateIssuerRecord& i) { ZeroString(i.mutable_password()); }
+  static void ZeroString(std::string* s) { internal::ZeroMemory(s->data(), s->size()); }
+  R r;
+};
+
+template <typename R>
+absl::StatusOr<Scrubbed<R>> Parse(std::string_view bytes, const char* what) {
+  Scrubbed<R> out;
+  if (!out.r.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("stored ", what, " is not parseable"));
+  }
+  return out;
+}
+
+absl::StatusOr<Scrubbed<CertificateVersionRecord>> ParseVersion(const SecretBytes& bytes) {
+  return Parse<CertificateVersionRecord>(bytes.reveal(), "certificate version");
+}
+
+absl::Status Bad(const std::string& message) { return absl::InvalidArgumentError(message); }
+
+absl::Status PendingNotFound(std::string_view name) {
+  return absl::NotFoundError(absl::StrCat("Pending certificate not found: ", AsAbsl(name)));
+}
+
+absl::Status InProgress() {
+  return domain::WithReason(
+      absl::FailedPreconditionError(
+          "A new key vault certificate can not be created or imported while a pending key "
+          "vault certificate's status is inProgress."),
+      domain::reason::kCertificateOperationInProgress);
+}
+
+crypto::CertificateProfile ProfileOf(const CertificatePolicy& p) {
+  crypto::CertificateProfile profile;
+  profile.subject = p.subject;
+  profile.dns_names = p.dns_names;
+  profile.emails = p.emails;
+  profile.upns = p.upns;
+  profile.ekus = p.ekus;
+  profile.key_usage = p.key_usage;
+  profile.validity_months = p.validity_months;
+  return profile;
+}
+
+void ToRecord(const CertificatePolicy& p, CertificatePolicyRecord& r) {
+  r.set_exportable(p.exportable);
+  r.set_kty(p.kty);
+  r.set_key_size(p.key_size);
+  r.set_reuse_key(p.reuse_key);
+  r.set_crv(p.crv);
+  r.set_content_type(p.content_type);
+  r.set_subject(p.subject);
+  auto copy = [](const std::vector<std::string>& from, auto* to) {
+    to->Clear();
+    for (const auto& v : from) *to->Add() = v;
+  };
+  copy(p.emails, r.mutable_emails());
+  copy(p.dns_names, r.mutable_dns_names());
+  copy(p.upns, r.mutable_upns());
+  copy(p.ekus, r.mutable_ekus());
+  copy(p.key_usage, r.mutable_key_usage());
+  r.set_validity_months(p.validity_months);
+  r.clear_lifetime_actions();
+  for (const auto& a : p.lifetime_actions) {
+    auto* out = r.add_lifetime_actions();
+    out->set_lifetime_percentage(a.lifetime_percentage);
+    out->set_days_before_expiry(a.days_before_expiry);
+    out->set_action(a.action);
+  }
+  r.set_issuer_name(p.issuer_name);
+  r.set_certificate_type(p.certificate_type);
+  r.set_cert_transparency(p.cert_transparency ? (*p.cert_transparency ? 2 : 1) : 0);
+  r.set_enabled(p.enabled);
+}
+
+CertificatePolicy FromRecord(const CertificatePolicyRecord& r) {
+  CertificatePolicy p;
+  p.exportable = r.exportable();
+  p.kty = r.kty();
+  p.key_size = r.key_size();
+  p.reuse_key = r.reuse_key();
+  p.crv = r.crv();
+  p.content_type = r.content_type();
+  p.subject = r.subject();
+  p.emails.assign(r.emails().begin(), r.emails().end());
+  p.dns_names.assign(r.dns_names().begin(), r.dns_names().end());
+  p.upns.assign(r.upns().begin(), r.upns().end());
+  p.ekus.assign(r.ekus().begin(), r.ekus().end());
+  p.key_usage.assign(r.key_usage().begin(), r.key_usage().end());
+  p.validity_months = r.validity_months();
+  for (const auto& a : r.lifetime_actions()) {
+    p.lifetime_actions.push_back({a.lifetime_percentage(), a.days_before_expiry(), a.action()});
+  }
+  p.issuer_name = r.issuer_name();
+  p.certificate_type = r.certificate_type();
+  if (r.cert_transparency() != 0) p.cert_transparency = r.cert_transparency() == 2;
+  p.enabled = r.enabled();
+  p.created = rec::FromUnix(r.created());
+  p.updated = rec::FromUnix(r.updated());
+  return p;
+}
+
+domain::CertificateOperation ToOperation(std::string_view name,
+                                         const CertificateOperationRecord& r) {
+  domain::CertificateOperation op;
+  op.name = std::string(name);
+  op.issuer_name = r.issuer_name();
+  op.certificate_type = r.certificate_type();
+  op.csr = r.csr();
+  op.cancellation_requested = r.cancellation_requested();
+  op.status = r.status();
+  op.status_details = r.status_details();
+  op.error_code = r.error_code();
+  op.error_message = r.error_message();
+  op.request_id = r.request_id();
+  return op;
+}
+
+domain::PublicKey PublicKeyOf(const KeyVersionRecord& k) {
+  domain::PublicKey key;
+  key.n = k.n();
+  key.e = k.e();
+  key.curve = domain::ParseCurve(k.crv()).value_or(domain::Curve::kNone);
+  key.x = k.x();
+  key.y = k.y();
+  return key;
+}
+
+// Whole calendar months from `from` to `to`, rounded up, as Azure derives an import's validity.
+int MonthsBetween(absl::Time from, absl::Time to) {
+  const absl::CivilSecond a = absl::ToCivilSecond(from, absl::UTCTimeZone());
+  int months = 0;
+  while (months < 1200 &&
+         absl::FromCivil(absl::CivilSecond(a.year(), a.month() + months, a.day(), a.hour(),
+                                           a.minute(), a.second()),
+                         absl::UTCTimeZone()) < to) {
+    ++months;
+  }
+  return std::max(months, 1);
+}
+
+bool LooksLikePem(std::string_view bytes) {
+  std::size_t i = 0;
+  while (i < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[i]))) ++i;
+  return bytes.substr(i, 10) == "-----BEGIN";
+}
+
+}  // namespace
+
+// What an issued version is made of, whichever way it came (self-signed, merged, imported).
+struct CertificateService::Issued {
+  std::vector<std::string> chain;  // DER, leaf first
+  SecretBytes key_record;          // a managed KeyVersionRecord
+  CertificatePolicy policy;
+  bool enabled = true;
+  domain::Tags tags;
+  bool from_operation = false;
+  bool preserve_order = false;
+};
+
+// The certificate's companion record as read, and the revision a write of it is held to.
+struct CertificateService::Policy {
+  CertificatePolicyRecord record;
+  storage::Revision revision = kMustNotExist;
+  bool exists() const { return revision != kMustNotExist; }
+  bool in_progress() const {
+    return record.has_operation() && record.operation().status() == kInProgress;
+  }
+};
+
+absl::StatusOr<CertificateService::Policy> CertificateService::LoadPolicy(
+    const domain::Vault& vault, std::string_view name) {
+  Policy policy;
+  auto entry = store_.Get(certificates_.CompanionKey(vault.id, name));
+  if (absl::IsNotFound(entry.status())) return policy;
+  if (!entry.ok()) return entry.status();
+  if (!policy.record.ParseFromString(entry->value)) {
+    return absl::DataLossError("stored certificate policy is not parseable");
+  }
+  policy.revision = entry->revision;
+  return policy;
+}
+
+absl::Status CertificateService::PlanIssued(const domain::Vault& vault, std::string_view name,
+                                            const std::string& version, const Issued& issued,
+                                            CommitPlan& plan, const StoredVersion* placeholder) {
+  COFFER_ASSIGN_OR_RETURN(crypto::CertificateInfo info, crypto::ParseCertificate(issued.chain[0]));
+  const std::int64_t now = absl::ToUnixSeconds(clock_.Now());
+  const std::int64_t nbf = absl::ToUnixSeconds(info.not_before);
+  const std::int64_t exp = absl::ToUnixSeconds(info.not_after);
+
+  Scrubbed<CertificateVersionRecord> cert;
+  cert.r.set_der(issued.chain[0]);
+  for (std::size_t i = 1; i < issued.chain.size(); ++i) cert.r.add_chain(issued.chain[i]);
+  cert.r.mutable_tags()->insert(issued.tags.begin(), issued.tags.end());
+  cert.r.set_enabled(issued.enabled);
+  cert.r.set_not_before(nbf);
+  cert.r.set_expires(exp);
+  cert.r.set_created(now);
+  cert.r.set_updated(now);
+  cert.r.set_from_operation(issued.from_operation);
+  cert.r.set_preserve_order(issued.preserve_order);
+  const SecretBytes cert_bytes = rec::SerializeSecret(cert.r);
+  if (placeholder != nullptr) {
+    COFFER_RETURN_IF_ERROR(certificates_.PlanReplace(vault, *placeholder, cert_bytes, plan));
+  } else {
+    COFFER_RETURN_IF_ERROR(certificates_.PlanAdd(vault, name, version, cert_bytes, false, plan));
+  }
+
+  COFFER_ASSIGN_OR_RETURN(auto key,
+                          Parse<KeyVersionRecord>(issued.key_record.reveal(), "key version"));
+  key.r.set_managed(true);
+  key.r.set_enabled(issued.enabled);
+  key.r.set_not_before(nbf);
+  key.r.set_expires(exp);
+  key.r.set_created(now);
+  key.r.set_updated(now);
+  key.r.clear_key_ops();
+  bool hsm = false;
+  auto type = domain::ParseKeyType(key.r.kty(), &hsm);
+  if (!type.ok()) return absl::DataLossError("a certificate's key has an unknown kty");
+  // No key usage (a certificate without the extension) restricts nothing: the type's defaults.
+  const std::vector<std::string> key_ops = issued.policy.key_usage.empty()
+                                               ? domain::DefaultKeyOps(*type)
+                                               : domain::KeyOpsFor(issued.policy.key_usage);
+  for (const auto& op : key_ops) key.r.add_key_ops(op);
+  COFFER_RETURN_IF_ERROR(
+      keys_.PlanAdd(vault, name, version, rec::SerializeSecret(key.r), true, plan));
+
+  // The secret: the chain, with the private key when it may leave (a software key).
+  crypto::CertificateWithKey bundle;
+  bundle.chain = issued.chain;
+  if (issued.policy.exportable && !hsm) {
+    bundle.key = crypto::SoftwareKey{*type, PublicKeyOf(key.r).curve,
+                                     SecretBytes(key.r.material())};
+  }
+  Scrubbed<SecretVersionRecord> secret;
+  const bool pem = issued.policy.content_type == domain::kPemContentType;
+  if (pem) {
+    COFFER_ASSIGN_OR_RETURN(SecretBytes value, crypto::WritePemBundle(bundle));
+    secret.r.set_value(std::string(value.reveal()));
+  } else {
+    COFFER_ASSIGN_OR_RETURN(SecretBytes pfx, crypto::WritePkcs12(bundle));
+    std::string value = Base64Encode(pfx.reveal());
+    secret.r.set_value(value);
+    internal::ZeroMemory(value.data(), value.size());
+  }
+  secret.r.set_content_type(issued.policy.content_type);
+  secret.r.set_enabled(issued.enabled);
+  secret.r.set_not_before(nbf);
+  secret.r.set_expires(exp);
+  secret.r.set_created(now);
+  secret.r.set_updated(now);
+  secret.r.set_managed(true);
+  return secrets_.PlanAdd(vault, name, version, rec::SerializeSecret(secret.r), true, plan);
+}
+
+absl::StatusOr<domain::CertificateOperation> CertificateService::Create(
+    const domain::Vault& vault, std::string_view name, const CertificatePolicy& policy,
+    const domain::CertificateCreateOptions& options) {
+  return NewVersion(vault, name, policy, options, false, nullptr);
+}
+
+absl::StatusOr<domain::CertificateOperation> CertificateService::NewVersion(
+    const domain::Vault& vault, std::string_view name, const CertificatePolicy& policy,
+    const domain::CertificateCreateOptions& options, bool background,
+    const std::vector<Precondition>* condition) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  COFFER_RETURN_IF_ERROR(domain::ValidateCertificatePolicy(policy));
+  const crypto::CertificateProfile profile = ProfileOf(policy);
+  COFFER_RETURN_IF_ERROR(crypto::CheckProfile(profile));
+  COFFER_RETURN_IF_ERROR(certificates_.CheckNotDeleted(vault, name));
+  if (options.tags.size() > 15) return Bad("A certificate may have at most 15 tags.");
+  const bool self = policy.issuer_name == domain::kSelfIssuer;
+  if (!self && policy.issuer_name != domain::kUnknownIssuer) {
+    // Coffer orders from no CA: a named issuer's certificate waits for a merge, as Unknown's.
+    COFFER_RETURN_IF_ERROR(GetIssuer(vault, policy.issuer_name).status());
+  }
+  {
+    COFFER_ASSIGN_OR_RETURN(Policy current, LoadPolicy(vault, name));
+    if (current.in_progress()) return InProgress();
+  }
+
+  // The key: the latest version's again when the policy reuses keys, else a new one.
+  SecretBytes key_record;
+  auto latest = certificates_.Get(vault, name, "");
+  if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
+  if (policy.reuse_key && latest.ok()) {
+    auto key = keys_.Get(vault, name, latest->version);
+    if (key.ok()) key_record = std::move(key->record);
+  }
+  if (key_record.size() == 0) {
+    bool hsm = false;
+    const domain::KeySpec spec = domain::KeySpecOf(policy, &hsm);
+    COFFER_ASSIGN_OR_RETURN(key_record, vault_keys_.NewManagedKey(vault, spec, hsm, background));
+  }
+  COFFER_ASSIGN_OR_RETURN(auto key,
+                          Parse<KeyVersionRecord>(key_record.reveal(), "key version"));
+  const domain::PublicKey public_key = PublicKeyOf(key.r);
+  const crypto::DigestSigner sign = [&](domain::Algorithm alg, std::string_view digest) {
+    return vault_keys_.SignWithRecord(key_record, alg, digest);
+  };
+  COFFER_ASSIGN_OR_RETURN(std::string csr,
+                          crypto::CertificateSigningRequest(public_key, sign, profile));
+
+  const std::string version = crypto::RandomHex(16);
+  const absl::Time now = clock_.Now();
+  CertificateOperationRecord operation;
+  operation.set_request_id(crypto::RandomHex(16));
+  operation.set_csr(csr);
+  operation.set_issuer_name(policy.issuer_name);
+  operation.set_certificate_type(policy.certificate_type);
+  operation.set_version(version);
+
+  std::optional<Issued> issued;
+  if (self) {
+    Issued out;
+    COFFER_ASSIGN_OR_RETURN(std::string der,
+                            crypto::SelfSignedCertificate(public_key, sign, profile, now));
+    out.chain = {std::move(der)};
+    out.key_record = key_record;
+    out.policy = policy;
+    out.enabled = options.enabled;
+    out.tags = options.tags;
+    out.from_operation = true;
+    out.preserve_order = options.preserve_order;
+    issued = std::move(out);
+    operation.set_status("completed");
+  } else {
+    operation.set_status(kInProgress);
+    operation.set_status_details(kMergeDetails);
+  }
+
+  auto attempt = [&]() -> absl::StatusOr<bool> {
+    COFFER_ASSIGN_OR_RETURN(Policy current, LoadPolicy(vault, name));
+    if (current.in_progress()) return InProgress();
+    CommitPlan plan;
+    if (issued.has_value()) {
+      COFFER_RETURN_IF_ERROR(PlanIssued(vault, name, version, *issued, plan, nullptr));
+    } else {
+      // A placeholder: what GET shows while the request is out, and where its key waits.
+      Scrubbed<CertificateVersionRecord> placeholder;
+      placeholder.r.set_pending_key(std::string(key_record.reveal()));
+      placeholder.r.mutable_tags()->insert(options.tags.begin(), options.tags.end());
+      placeholder.r.set_enabled(options.enabled);  // once issued
+      placeholder.r.set_created(absl::ToUnixSeconds(now));
+      placeholder.r.set_updated(absl::ToUnixSeconds(now));
+      placeholder.r.set_from_operation(true);
+      placeholder.r.set_preserve_order(options.preserve_order);
+      COFFER_RETURN_IF_ERROR(certificates_.PlanAdd(
+          vault, name, version, rec::SerializeSecret(placeholder.r), false, plan));
+    }
+    CertificatePolicyRecord record = current.record;
+    ToRecord(policy, record);
+    if (record.created() == 0) record.set_created(absl::ToUnixSeconds(now));
+    record.set_updated(absl::ToUnixSeconds(now));
+    *record.mutable_operation() = operation;
+    const std::string companion = certificates_.CompanionKey(vault.id, name);
+    plan.preconditions.push_back({companion, current.revision});
+    plan.writes.push_back(Write::Put(companion, record.SerializeAsString()));
+    if (condition != nullptr) {
+      plan.preconditions.insert(plan.preconditions.end(), condition->begin(), condition->end());
+    }
+    COFFER_RETURN_IF_ERROR(store_.Commit(plan.preconditions, plan.writes).status());
+    return true;
+  };
+  COFFER_RETURN_IF_ERROR(condition != nullptr ? attempt().status()
+                                              : RetryOnConflict(attempt).status());
+  return ToOperation(name, operation);
+}
+
+absl::StatusOr<domain::Certificate> CertificateService::Import(
+    const domain::Vault& vault, std::string_view name, const domain::CertificateImport& import) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  if (import.tags.size() > 15) return Bad("A certificate may have at most 15 tags.");
+  const bool pem = LooksLikePem(import.value.reveal());
+  COFFER_ASSIGN_OR_RETURN(crypto::CertificateWithKey bundle,
+                          pem ? crypto::ReadPemBundle(import.value.reveal())
+                              : crypto::ReadPkcs12(import.value.reveal(), import.password));
+  COFFER_ASSIGN_OR_RETURN(crypto::CertificateInfo info, crypto::ParseCertificate(bundle.chain[0]));
+  CertificatePolicy policy;
+  if (import.policy.has_value()) {
+    policy = *import.policy;
+    const bool ec = bundle.key.type == domain::KeyType::kEc;
+    if ((policy.kty.rfind("EC", 0) == 0) != ec) {
+      return Bad("The policy's key type is not the imported key's.");
+    }
+  } else {
+    // Derived from what came, as Azure does when no policy is sent (the JS SDK never sends one).
+    policy.kty = bundle.key.type == domain::KeyType::kEc ? "EC" : "RSA";
+    policy.key_size = info.key_bits;
+    policy.crv = domain::CurveName(info.public_key.curve);
+    policy.content_type = pem ? domain::kPemContentType : domain::kPkcs12ContentType;
+    policy.subject = info.subject;
+    policy.dns_names = info.dns_names;
+    policy.ekus = info.ekus;
+    policy.key_usage = info.key_usage;
+    policy.validity_months = MonthsBetween(info.not_before, info.not_after);
+    policy.issuer_name = domain::kUnknownIssuer;
+    policy.lifetime_actions = domain::DefaultLifetimeActions(policy.issuer_name);
+  }
+  if (policy.kty.rfind("EC", 0) != 0) policy.crv.clear();
+  COFFER_RETURN_IF_ERROR(domain::ValidateCertificatePolicy(policy));
+  COFFER_RETURN_IF_ERROR(certificates_.CheckNotDeleted(vault, name));
+  {
+    COFFER_ASSIGN_OR_RETURN(Policy current, LoadPolicy(vault, name));
+    if (current.in_progress()) return InProgress();
+  }
+  bool hsm = false;
+  domain::KeySpecOf(policy, &hsm);
+  Issued issued;
+  COFFER_ASSIGN_OR_RETURN(issued.key_record,
+                          vault_keys_.ImportManagedKey(vault, bundle.key, hsm));
+  issued.chain = std::move(bundle.chain);
+  issued.policy = policy;
+  issued.enabled = import.enabled;
+  issued.tags = import.tags;
+  issued.preserve_order = import.preserve_order;
+  const std::string version = crypto::RandomHex(16);
+  COFFER_RETURN_IF_ERROR(RetryOnConflict([&]() -> absl::StatusOr<bool> {
+                           COFFER_ASSIGN_OR_RETURN(Policy current, LoadPolicy(vault, name));
+                           if (current.in_progress()) return InProgress();
+                           CommitPlan plan;
+                           COFFER_RETURN_IF_ERROR(
+                               PlanIssued(vault, name, version, issued, plan, nullptr));
+                           CertificatePolicyRecord record = current.record;
+                           ToRecord(policy, record);
+                           const std::int64_t now = absl::ToUnixSeconds(clock_.Now());
+                           if (record.created() == 0) record.set_created(now);
+                           record.set_updated(now);
+                           record.clear_operation();
+                           const std::string companion =
+                               certificates_.CompanionKey(vault.id, name);
+                           plan.preconditions.push_back({companion, current.revision});
+                           plan.writes.push_back(
+                               Write::Put(companion, record.SerializeAsString()));
+                           COFFER_RETURN_IF_ERROR(
+                               store_.Commit(plan.preconditions, plan.writes).status());
+                           return true;
+                         }).status());
+  return Get(vault, name, version);
+}
+
+absl::StatusOr<domain::Certificate> CertificateService::ToCertificate(const domain::Vault& vault,
+                                                                      const StoredVersion& stored,
+                                                                      bool with_policy) {
+  COFFER_ASSIGN_OR_RETURN(auto record, ParseVersion(stored.record));
+  const CertificateVersionRecord& r = record.r;
+  domain::Certificate out;
+  domain::CertificateProperties& p = out.properties;
+  p.name = stored.name;
+  p.version = stored.version;
+  p.pending = r.der().empty();
+  if (!p.pending) p.x5t = crypto::Sha1(r.der());
+  p.tags = domain::Tags(r.tags().begin(), r.tags().end());
+  p.attributes.enabled = r.enabled() && !p.pending;
+  p.attributes.not_before = rec::FromUnix(r.not_before());
+  p.attributes.expires = rec::FromUnix(r.expires());
+  p.attributes.created = absl::FromUnixSeconds(r.created());
+  p.attributes.updated = absl::FromUnixSeconds(r.updated());
+  p.from_operation = r.from_operation();
+  p.preserve_order = r.preserve_order();
+  out.der = r.der();
+  if (with_policy) {
+    COFFER_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(vault, stored.name));
+    if (policy.exists()) out.policy = FromRecord(policy.record);
+  }
+  return out;
+}
+
+absl::StatusOr<domain::Certificate> CertificateService::Get(const domain::Vault& vault,
+                                                            std::string_view name,
+                                                            std::string_view version) {
+  COFFER_ASSIGN_OR_RETURN(StoredVersion stored, certificates_.Get(vault, name, version));
+  return ToCertificate(vault, stored, true);
+}
+
+absl::StatusOr<domain::Certificate> CertificateService::Update(
+    const domain::Vault& vault, std::string_view name, std::string_view version,
+    const domain::CertificateUpdate& update) {
+  if (update.tags && update.tags->size() > 15) {
+    return Bad("A certificate may have at most 15 tags.");
+  }
+  COFFER_RETURN_IF_ERROR(RetryOnConflict([&]() -> absl::StatusOr<bool> {
+                           COFFER_ASSIGN_OR_RETURN(StoredVersion stored,
+                                                   certificates_.Get(vault, name, version));
+                           COFFER_ASSIGN_OR_RETURN(auto cert, ParseVersion(stored.record));
+                           const std::int64_t now = absl::ToUnixSeconds(clock_.Now());
+                           if (update.tags) {
+                             cert.r.clear_tags();
+                             cert.r.mutable_tags()->insert(update.tags->begin(),
+                                                           update.tags->end());
+                           }
+                           if (update.enabled) cert.r.set_enabled(*update.enabled);
+                           cert.r.set_updated(now);
+                           CommitPlan plan;
+                           COFFER_RETURN_IF_ERROR(certificates_.PlanReplace(
+                               vault, stored, rec::SerializeSecret(cert.r), plan));
+                           // Azure mirrors a certificate's attributes to its key and secret.
+                           if (!cert.r.der().empty() && update.enabled) {
+                             COFFER_ASSIGN_OR_RETURN(StoredVersion k,
+                                                     keys_.Get(vault, name, stored.version));
+                             COFFER_ASSIGN_OR_RETURN(
+                                 auto key, Parse<KeyVersionRecord>(k.record.reveal(), "key"));
+                             key.r.set_enabled(*update.enabled);
+                             key.r.set_updated(now);
+                             COFFER_RETURN_IF_ERROR(keys_.PlanReplace(
+                                 vault, k, rec::SerializeSecret(key.r), plan));
+                             COFFER_ASSIGN_OR_RETURN(StoredVersion s,
+                                                     secrets_.Get(vault, name, stored.version));
+                             COFFER_ASSIGN_OR_RETURN(
+                                 auto secret,
+                                 Parse<SecretVersionRecord>(s.record.reveal(), "secret"));
+                             secret.r.set_enabled(*update.enabled);
+                             secret.r.set_updated(now);
+                             COFFER_RETURN_IF_ERROR(secrets_.PlanReplace(
+                                 vault, s, rec::SerializeSecret(secret.r), plan));
+                           }
+                           COFFER_RETURN_IF_ERROR(
+                               store_.Commit(plan.preconditions, plan.writes).status());
+                           return true;
+                         }).status());
+  COFFER_ASSIGN_OR_RETURN(StoredVersion stored, certificates_.Get(vault, name, version));
+  return ToCertificate(vault, stored, true);
+}
+
+absl::StatusOr<Page<domain::CertificateProperties>> CertificateService::List(
+    const domain::Vault& vault, const std::string& continuation, std::size_t max_results,
+    bool include_pending) {
+  COFFER_ASSIGN_OR_RETURN(auto page, certificates_.ListLatest(vault, continuation, max_results));
+  Page<domain::CertificateProperties> out;
+  for (const StoredVersion& v : page.items) {
+    COFFER_ASSIGN_OR_RETURN(domain::Certificate c, ToCertificate(vault, v, false));
+    if (c.properties.pending && !include_pending) continue;
+    out.items.push_back(std::move(c.properties));
+  }
+  out.continuation = std::move(page.continuation);
+  return out;
+}
+
+absl::StatusOr<Page<domain::CertificateProperties>> CertificateService::ListVersions(
+    const domain::Vault& vault, std::string_view name, const std::string& continuation,
+    std::size_t max_results) {
+  COFFER_ASSIGN_OR_RETURN(auto page,
+                          certificates_.ListVersions(vault, name, continuation, max_results));
+  Page<domain::CertificateProperties> out;
+  for (const StoredVersion& v : page.items) {
+    COFFER_ASSIGN_OR_RETURN(domain::Certificate c, ToCertificate(vault, v, false));
+    out.items.push_back(std::move(c.properties));
+  }
+  out.continuation = std::move(page.continuation);
+  return out;
+}
+
+absl::StatusOr<CertificatePolicy> CertificateService::GetPolicy(const domain::Vault& vault,
+                                                                std::string_view name) {
+  COFFER_RETURN_IF_ERROR(certificates_.Get(vault, name, "").status());
+  COFFER_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(vault, name));
+  if (!policy.exists()) return absl::DataLossError("a certificate has no stored policy");
+  return FromRecord(policy.record);
+}
+
+absl::StatusOr<CertificatePolicy> CertificateService::UpdatePolicy(const domain::Vault& vault,
+                                                                   std::string_view name,
+                                                                   const PolicyChange& change) {
+  return RetryOnConflict([&]() -> absl::StatusOr<CertificatePolicy> {
+    COFFER_ASSIGN_OR_RETURN(StoredVersion latest, certificates_.Get(vault, name, ""));
+    COFFER_ASSIGN_OR_RETURN(Policy current, LoadPolicy(vault, name));
+    if (!current.exists()) return absl::DataLossError("a certificate has no stored policy");
+    COFFER_ASSIGN_OR_RETURN(CertificatePolicy wanted, change(FromRecord(current.record)));
+    COFFER_RETURN_IF_ERROR(domain::ValidateCertificatePolicy(wanted));
+    COFFER_RETURN_IF_ERROR(crypto::CheckProfile(ProfileOf(wanted)));
+    CertificatePolicyRecord record = current.record;
+    ToRecord(wanted, record);
+    record.set_updated(absl::ToUnixSeconds(clock_.Now()));
+    const std::string companion = certificates_.CompanionKey(vault.id, name);
+    COFFER_RETURN_IF_ERROR(
+        store_
+            .Commit({{companion, current.revision},
+                     {certificates_.HeadKey(vault.id, name), latest.head_revision}},
+                    {Write::Put(companion, record.SerializeAsString())})
+            .status());
+    return FromRecord(record);
+  });
+}
+
+absl::StatusOr<domain::CertificateOperation> CertificateService::GetOperation(
+    const domain::Vault& vault, std::string_view name) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  COFFER_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(vault, name));
+  if (!policy.record.has_operation() || !certificates_.Get(vault, name, "").ok()) {
+    return PendingNotFound(name);
+  }
+  return ToOperation(name, policy.record.operation());
+}
+
+absl::StatusOr<domain::CertificateOperation> CertificateService::CancelOperation(
+    const domain::Vault& vault, std::string_view name) {
+  return RetryOnConflict([&]() -> absl::StatusOr<domain::CertificateOperation> {
+    COFFER_ASSIGN_OR_RETURN(domain::CertificateOperation op, GetOperation(vault, name));
+    COFFER_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(vault, name));
+    if (!policy.in_progress()) {
+      return Bad("The certificate operation is " + op.status + "; only one in progress can be "
+                 "cancelled.");
+    }
+    CertificateOperationRecord* record = policy.record.mutable_operation();
+    record->set_cancellation_requested(true);
+    record->set_status("cancelled");
+    record->set_status_details("The certificate request was cancelled.");
+    const std::string companion = certificates_.CompanionKey(vault.id, name);
+    COFFER_RETURN_IF_ERROR(
+        store_
+            .Commit({{companion, policy.revision}},
+                    {Write::Put(companion, policy.record.SerializeAsString())})
+            .status());
+    return ToOperation(name, *record);
+  });
+}
+
+absl::StatusOr<domain::CertificateOperation> CertificateService::DeleteOperation(
+    const domain::Vault& vault, std::string_view name) {
+  return RetryOnConflict([&]() -> absl::StatusOr<domain::CertificateOperation> {
+    COFFER_ASSIGN_OR_RETURN(domain::CertificateOperation op, GetOperation(vault, name));
+    COFFER_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(vault, name));
+    policy.record.clear_operation();
+    const std::string companion = certificates_.CompanionKey(vault.id, name);
+    COFFER_RETURN_IF_ERROR(
+        store_
+            .Commit({{companion, policy.revision}},
+                    {Write::Put(companion, policy.record.SerializeAsString())})
+            .status());
+    return op;
+  });
+}
+
+absl::StatusOr<domain::Certificate> CertificateService::Merge(
+    const domain::Vault& vault, std::string_view name, const std::vector<std::string>& chain) {
+  if (chain.empty() || chain.size() > 10) {
+    return Bad("x5c must hold the certificate and at most nine issuers' certificates.");
+  }
+  for (const std::string& der : chain) COFFER_RETURN_IF_ERROR(crypto::ParseCertificate(der).status());
+  std::string version;
+  COFFER_RETURN_IF_ERROR(RetryOnConflict([&]() -> absl::StatusOr<bool> {
+                           COFFER_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(vault, name));
+                           if (!policy.record.has_operation()) return PendingNotFound(name);
+                           const CertificateOperationRecord& op = policy.record.operation();
+                           if (op.status() != kInProgress) {
+                             return Bad("The certificate operation is " + op.status() +
+                                        "; there is no request awaiting a merge.");
+                           }
+                           COFFER_ASSIGN_OR_RETURN(
+                               StoredVersion placeholder,
+                               certificates_.Get(vault, name, op.version()));
+                           COFFER_ASSIGN_OR_RETURN(auto pending,
+                                                   ParseVersion(placeholder.record));
+                           COFFER_ASSIGN_OR_RETURN(
+                               auto key, Parse<KeyVersionRecord>(pending.r.pending_key(),
+                                                                 "pending key"));
+                           if (!crypto::CertificateHasKey(chain[0], PublicKeyOf(key.r))) {
+                             return Bad("The certificate's public key is not the pending "
+                                        "request's.");
+                           }
+                           Issued issued;
+                           issued.chain = chain;
+                           issued.key_record = SecretBytes(pending.r.pending_key());
+                           issued.policy = FromRecord(policy.record);
+                           issued.enabled = pending.r.enabled();
+                           issued.tags.insert(pending.r.tags().begin(), pending.r.tags().end());
+                           issued.from_operation = true;
+                           issued.preserve_order = pending.r.preserve_order();
+                           CommitPlan plan;
+                           COFFER_RETURN_IF_ERROR(PlanIssued(vault, name, placeholder.version,
+                                                             issued, plan, &placeholder));
+                           CertificateOperationRecord* done =
+                               policy.record.mutable_operation();
+                           done->set_status("completed");
+                           done->clear_status_details();
+                           const std::string companion =
+                               certificates_.CompanionKey(vault.id, name);
+                           plan.preconditions.push_back({companion, policy.revision});
+                           plan.writes.push_back(
+                               Write::Put(companion, policy.record.SerializeAsString()));
+                           COFFER_RETURN_IF_ERROR(
+                               store_.Commit(plan.preconditions, plan.writes).status());
+                           version = placeholder.version;
+                           return true;
+                         }).status());
+  return Get(vault, name, version);
+}
+
+absl::Status CertificateService::MoveAll(
+    const domain::Vault& vault, std::string_view name,
+    absl::Status (VersionedObjects::*plan_move)(const domain::Vault&, std::string_view,
+                                                CommitPlan&)) {
+  return RetryOnConflict([&]() -> absl::StatusOr<bool> {
+           CommitPlan plan;
+           COFFER_RETURN_IF_ERROR((certificates_.*plan_move)(vault, name, plan));
+           // A certificate that was never issued has no key or secret to move.
+           for (VersionedObjects* owned : {&keys_, &secrets_}) {
+             absl::Status moved = (owned->*plan_move)(vault, name, plan);
+             if (!moved.ok() && !absl::IsNotFound(moved)) return moved;
+           }
+           COFFER_RETURN_IF_ERROR(store_.Commit(plan.preconditions, plan.writes).status());
+           return true;
+         })
+      .status();
+}
+
+absl::StatusOr<domain::DeletedCertificate> CertificateService::Delete(const domain::Vault& vault,
+                                                                      std::string_view name) {
+  COFFER_RETURN_IF_ERROR(MoveAll(vault, name, &VersionedObjects::PlanDelete));
+  return GetDeleted(vault, name);
+}
+
+absl::StatusOr<domain::DeletedCertificate> CertificateService::GetDeleted(
+    const domain::Vault& vault, std::string_view name) {
+  COFFER_ASSIGN_OR_RETURN(StoredVersion stored, certificates_.GetDeleted(vault, name));
+  COFFER_ASSIGN_OR_RETURN(domain::Certificate certificate, ToCertificate(vault, stored, true));
+  return domain::DeletedCertificate{std::move(certificate),
+                                    stored.deleted.value_or(absl::UnixEpoch()),
+                                    stored.scheduled_purge};
+}
+
+absl::StatusOr<Page<domain::DeletedCertificate>> CertificateService::ListDeleted(
+    const domain::Vault& vault, const std::string& continuation, std::size_t max_results) {
+  COFFER_ASSIGN_OR_RETURN(auto page, certificates_.ListDeleted(vault, continuation, max_results));
+  Page<domain::DeletedCertificate> out;
+  for (const StoredVersion& v : page.items) {
+    COFFER_ASSIGN_OR_RETURN(domain::Certificate c, ToCertificate(vault, v, false));
+    out.items.push_back({std::move(c), v.deleted.value_or(absl::UnixEpoch()), v.scheduled_purge});
+  }
+  out.continuation = std::move(page.continuation);
+  return out;
+}
+
+absl::StatusOr<domain::Certificate> CertificateService::Recover(const domain::Vault& vault,
+                                                                std::string_view name) {
+  COFFER_RETURN_IF_ERROR(MoveAll(vault, name, &VersionedObjects::PlanRecover));
+  return Get(vault, name, "");
+}
+
+absl::Status CertificateService::Purge(const domain::Vault& vault, std::string_view name) {
+  COFFER_RETURN_IF_ERROR(MoveAll(vault, name, &VersionedObjects::PlanPurge));
+  vault_keys_.ForgetPurged(vault, name);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> CertificateService::PurgeDue(const domain::Vault& vault) {
+  const absl::Time now = clock_.Now();
+  std::vector<std::string> due;
+  std::string continuation;
+  do {
+    COFFER_ASSIGN_OR_RETURN(auto page, certificates_.ListDeleted(vault, continuation, 100));
+    for (const StoredVersion& v : page.items) {
+      if (v.scheduled_purge <= now) due.push_back(v.name);
+    }
+    continuation = std::move(page.continuation);
+  } while (!continuation.empty());
+  int purged = 0;
+  for (const std::string& name : due) {
+    absl::Status status = Purge(vault, name);
+    if (status.ok()) ++purged;
+    if (!status.ok() && !absl::IsNotFound(status)) return status;
+  }
+  return purged;
+}
+
+absl::StatusOr<std::string> CertificateService::Backup(const domain::Vault& vault,
+                                                       std::string_view name) {
+  std::string display_name;
+  std::string latest;
+  COFFER_ASSIGN_OR_RETURN(std::vector<StoredVersion> versions,
+                          certificates_.AllVersions(vault, name, &display_name, &latest));
+  CertificateBackup backup;
+  struct Scrub {
+    CertificateBackup& b;
+    ~Scrub() {
+      for (auto& v : *b.mutable_versions()) {
+        Scrubbed<CertificateVersionRecord>::Zero(*v.mutable_record());
+      }
+      for (auto& k : *b.mutable_keys()) Scrubbed<KeyVersionRecord>::Zero(*k.mutable_record());
+      for (auto& s : *b.mutable_secrets()) rec::ScrubValue(*s.mutable_record());
+    }
+  } scrub{backup};
+  backup.set_name(display_name);
+  backup.set_latest_version(latest);
+  for (const StoredVersion& v : versions) {
+    auto* out = backup.add_versions();
+    out->set_version(v.version);
+    if (!out->mutable_record()->ParseFromArray(v.record.data(),
+                                               static_cast<int>(v.record.size()))) {
+      return absl::DataLossError("stored certificate version is not parseable");
+    }
+    if (out->record().der().empty()) continue;  // a placeholder owns no key or secret yet
+    auto key = keys_.Get(vault, name, v.version);
+    auto secret = secrets_.Get(vault, name, v.version);
+    if (!key.ok() || !secret.ok()) return absl::DataLossError("a certificate's key or secret is missing");
+    auto* k = backup.add_keys();
+    k->set_version(v.version);
+    auto* s = backup.add_secrets();
+    s->set_version(v.version);
+    if (!k->mutable_record()->ParseFromArray(key->record.data(),
+                                             static_cast<int>(key->record.size())) ||
+        !s->mutable_record()->ParseFromArray(secret->record.data(),
+                                             static_cast<int>(secret->record.size()))) {
+      return absl::DataLossError("a certificate's key or secret is not parseable");
+    }
+  }
+  if (auto key = keys_.Get(vault, name, ""); key.ok()) {
+    backup.set_latest_issued_version(key->version);
+  }
+  COFFER_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(vault, name));
+  *backup.mutable_policy() = policy.record;
+  SecretBytes plain = rec::SerializeSecret(backup);
+  COFFER_ASSIGN_OR_RETURN(auto sealer, sealers_.ForVault(kBackupKeyId));
+  return sealer->Seal(kBackupAddress, plain.reveal());
+}
+
+absl::StatusOr<domain::Certificate> CertificateService::Restore(const domain::Vault& vault,
+                                                                std::string_view blob) {
+  COFFER_ASSIGN_OR_RETURN(auto sealer, sealers_.ForVault(kBackupKeyId));
+  auto plain = sealer->Open(kBackupAddress, blob);
+  CertificateBackup backup;
+  if (!plain.ok() || !backup.ParseFromArray(plain->data(), static_cast<int>(plain->size()))) {
+    return Bad("the backup blob is malformed or was not made by this installation");
+  }
+  struct Scrub {
+    CertificateBackup& b;
+    ~Scrub() {
+      for (auto& v : *b.mutable_versions()) {
+        Scrubbed<CertificateVersionRecord>::Zero(*v.mutable_record());
+      }
+      for (auto& k : *b.mutable_keys()) Scrubbed<KeyVersionRecord>::Zero(*k.mutable_record());
+      for (auto& s : *b.mutable_secrets()) rec::ScrubValue(*s.mutable_record());
+    }
+  } scrub{backup};
+  // An HSM key restores only into a vault allowed to hold HSM keys.
+  for (const auto& k : backup.keys()) {
+    if (k.record().kty().find("-HSM") != std::string::npos &&
+        vault.sku != domain::Sku::kPremium) {
+      return Bad("The backup holds an HSM-protected key; only a premium vault may restore it.");
+    }
+  }
+  auto versions_of = [](const auto& list) {
+    std::vector<StoredVersion> out;
+    for (const auto& v : list) {
+      StoredVersion stored;
+      stored.version = v.version();
+      stored.record = rec::SerializeSecret(v.record());
+      out.push_back(std::move(stored));
+    }
+    return out;
+  };
+  CommitPlan plan;
+  COFFER_RETURN_IF_ERROR(certificates_.PlanRestore(vault, backup.name(), backup.latest_version(),
+                                                   versions_of(backup.versions()), false, plan));
+  if (!backup.latest_issued_version().empty()) {
+    COFFER_RETURN_IF_ERROR(keys_.PlanRestore(vault, backup.name(), backup.latest_issued_version(),
+                                             versions_of(backup.keys()), true, plan));
+    COFFER_RETURN_IF_ERROR(secrets_.PlanRestore(vault, backup.name(),
+                                                backup.latest_issued_version(),
+                                                versions_of(backup.secrets()), true, plan));
+  }
+  const std::string companion = certificates_.CompanionKey(vault.id, backup.name());
+  plan.preconditions.push_back({companion, kMustNotExist});
+  plan.writes.push_back(Write::Put(companion, backup.policy().SerializeAsString()));
+  auto committed = store_.Commit(plan.preconditions, plan.writes);
+  if (absl::IsAborted(committed.status())) {
+    return absl::AlreadyExistsError("A certificate, key or secret named " + backup.name() +
+                                    " already exists in this vault.");
+  }
+  COFFER_RETURN_IF_ERROR(committed.status());
+  return Get(vault, backup.name(), "");
+}
+
+absl::StatusOr<int> CertificateService::RenewDue(const domain::Vault& vault,
+                                                 const EventFn& event) {
+  const std::string prefix = certificates_.CompanionPrefix(vault.id);
+  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, "", 0}));
+  const absl::Time now = clock_.Now();
+  int renewed = 0;
+  for (const auto& entry : range.entries) {
+    CertificatePolicyRecord record;
+    if (!record.ParseFromString(entry.value)) continue;
+    if (record.has_operation() && record.operation().status() == kInProgress) continue;
+    const std::string name(rec::Suffix(entry.key, prefix));
+    auto latest = certificates_.Get(vault, name, "");
+    if (!latest.ok()) continue;  // soft-deleted: its policy waits with it
+    auto cert = ParseVersion(latest->record);
+    if (!cert.ok() || cert->r.der().empty()) continue;
+    const absl::Time nbf = absl::FromUnixSeconds(cert->r.not_before());
+    const absl::Time exp = absl::FromUnixSeconds(cert->r.expires());
+    const std::string& version = latest->version;
+    for (const auto& action : record.lifetime_actions()) {
+      const absl::Time due =
+          action.lifetime_percentage() != 0
+              ? nbf + (exp - nbf) * action.lifetime_percentage() / 100
+              : exp - absl::Hours(24) * action.days_before_expiry();
+      if (now < due) continue;
+      const std::string companion = certificates_.CompanionKey(vault.id, name);
+      if (action.action() == "EmailContacts") {
+        if (record.notified_version() == version) continue;
+        if (!event("CertificateNearExpiry", name, version)) continue;
+        record.set_notified_version(version);
+        // Conditional: a policy changed meanwhile is notified again on the next pass.
+        (void)store_.Commit({{companion, entry.revision}},
+                            {Write::Put(companion, record.SerializeAsString())});
+        break;
+      }
+      // AutoRenew: issuer Self only; other issuers need the CA Coffer does not call.
+      if (record.issuer_name() != domain::kSelfIssuer) continue;
+      if (record.retry_renewal_after() > absl::ToUnixSeconds(now)) continue;
+      if (!event("CertificateRenewStarting", name, version)) continue;
+      domain::CertificateCreateOptions options;
+      options.tags.insert(cert->r.tags().begin(), cert->r.tags().end());
+      const std::vector<Precondition> unchanged = {
+          {certificates_.HeadKey(vault.id, name), latest->head_revision}};
+      auto op = NewVersion(vault, name, FromRecord(record), options, true, &unchanged);
+      if (op.ok()) {
+        ++renewed;
+        auto renewed_version = certificates_.Get(vault, name, "");
+        event("CertificateRenew", name, renewed_version.ok() ? renewed_version->version : version);
+      } else if (!absl::IsAborted(op.status())) {
+        event("CertificateRenewFailed", name, version);
+        auto current = LoadPolicy(vault, name);
+        if (current.ok() && current->exists()) {
+          current->record.set_retry_renewal_after(absl::ToUnixSeconds(now + kRenewalRetry));
+          (void)store_.Commit({{companion, current->revision}},
+                              {Write::Put(companion, current->record.SerializeAsString())});
+        }
+      }
+      break;
+    }
+  }
+  return renewed;
+}
+
+std::string CertificateService::IssuerKey(const domain::Vault& vault,
+                                          std::string_view name) const {
+  return absl::StrCat("v/", vault.id, "/certificateissuers/", rec::Canonical(name));
+}
+
+std::string CertificateService::ContactsKey(const domain::Vault& vault) const {
+  return absl::StrCat("v/", vault.id, "/certificatecontacts");
+}
+
+namespace {
+
+crypto::RecordAddress IssuerAddress(const domain::Vault& vault, std::string_view name) {
+  return {vault.id, "certificateissuers/" + rec::Canonical(name), ""};
+}
+
+domain::CertificateIssuer FromIssuerRecord(const CertificateIssuerRecord& r) {
+  domain::CertificateIssuer issuer;
+  issuer.name = r.name();
+  issuer.provider = r.provider();
+  issuer.account_id = r.account_id();
+  issuer.password = SecretBytes(r.password());
+  issuer.organization_id = r.organization_id();
+  for (const auto& a : r.admins()) {
+    issuer.admins.push_back({a.first_name(), a.last_name(), a.email(), a.phone()});
+  }
+  issuer.enabled = r.enabled();
+  issuer.created = absl::FromUnixSeconds(r.created());
+  issuer.updated = absl::FromUnixSeconds(r.updated());
+  return issuer;
+}
+
+Scrubbed<CertificateIssuerRecord> ToIssuerRecord(const domain::CertificateIssuer& issuer) {
+  Scrubbed<CertificateIssuerRecord> out;
+  CertificateIssuerRecord& r = out.r;
+  r.set_name(issuer.name);
+  r.set_provider(issuer.provider);
+  r.set_account_id(issuer.account_id);
+  r.set_password(std::string(issuer.password.reveal()));
+  r.set_organization_id(issuer.organization_id);
+  for (const auto& a : issuer.admins) {
+    auto* admin = r.add_admins();
+    admin->set_first_name(a.first_name);
+    admin->set_last_name(a.last_name);
+    admin->set_email(a.email);
+    admin->set_phone(a.phone);
+  }
+  r.set_enabled(issuer.enabled);
+  r.set_created(absl::ToUnixSeconds(issuer.created));
+  r.set_updated(absl::ToUnixSeconds(issuer.updated));
+  return out;
+}
+
+absl::Status CheckIssuer(const domain::CertificateIssuer& issuer) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(issuer.name));
+  if (issuer.name == domain::kSelfIssuer || issuer.name == domain::kUnknownIssuer) {
+    return Bad("Self and Unknown are reserved issuer names.");
+  }
+  if (issuer.provider.empty() || issuer.provider.size() > 127) {
+    return Bad("An issuer needs a provider of at most 127 characters.");
+  }
+  if (issuer.admins.size() > 20) return Bad("An issuer has at most 20 administrators.");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<domain::CertificateIssuer> CertificateService::SetIssuer(
+    const domain::Vault& vault, const domain::CertificateIssuer& wanted) {
+  COFFER_RETURN_IF_ERROR(CheckIssuer(wanted));
+  domain::CertificateIssuer issuer = wanted;
+  const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_.Now()));
+  issuer.updated = now;
+  auto existing = GetIssuer(vault, wanted.name);
+  issuer.created = existing.ok() ? existing->created : now;
+  COFFER_ASSIGN_OR_RETURN(auto sealer, sealers_.ForVault(vault.id));
+  auto record = ToIssuerRecord(issuer);
+  COFFER_ASSIGN_OR_RETURN(
+      std::string sealed,
+      sealer->Seal(IssuerAddress(vault, issuer.name), rec::SerializeSecret(record.r).reveal()));
+  COFFER_RETURN_IF_ERROR(store_.Put(IssuerKey(vault, issuer.name), sealed, std::nullopt).status());
+  return issuer;
+}
+
+absl::StatusOr<domain::CertificateIssuer> CertificateService::UpdateIssuer(
+    const domain::Vault& vault, std::string_view name,
+    const std::function<absl::Status(domain::CertificateIssuer&)>& change) {
+  COFFER_ASSIGN_OR_RETURN(domain::CertificateIssuer issuer, GetIssuer(vault, name));
+  COFFER_RETURN_IF_ERROR(change(issuer));
+  issuer.name = std::string(name);
+  return SetIssuer(vault, issuer);
+}
+
+absl::StatusOr<domain::CertificateIssuer> CertificateService::GetIssuer(
+    const domain::Vault& vault, std::string_view name) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  auto entry = store_.Get(IssuerKey(vault, name));
+  if (absl::IsNotFound(entry.status())) return absl::NotFoundError("Issuer not found");
+  if (!entry.ok()) return entry.status();
+  COFFER_ASSIGN_OR_RETURN(auto sealer, sealers_.ForVault(vault.id));
+  COFFER_ASSIGN_OR_RETURN(SecretBytes plain, sealer->Open(IssuerAddress(vault, name), entry->value));
+  COFFER_ASSIGN_OR_RETURN(auto record,
+                          Parse<CertificateIssuerRecord>(plain.reveal(), "certificate issuer"));
+  return FromIssuerRecord(record.r);
+}
+
+absl::StatusOr<domain::CertificateIssuer> CertificateService::DeleteIssuer(
+    const domain::Vault& vault, std::string_view name) {
+  COFFER_ASSIGN_OR_RETURN(domain::CertificateIssuer issuer, GetIssuer(vault, name));
+  COFFER_RETURN_IF_ERROR(store_.Delete(IssuerKey(vault, name), std::nullopt).status());
+  return issuer;
+}
+
+absl::StatusOr<std::vector<domain::CertificateIssuer>> CertificateService::ListIssuers(
+    const domain::Vault& vault) {
+  const std::string prefix = IssuerKey(vault, "");
+  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, "", 0}));
+  std::vector<domain::CertificateIssuer> out;
+  for (const auto& entry : range.entries) {
+    auto issuer = GetIssuer(vault, rec::Suffix(entry.key, prefix));
+    if (issuer.ok()) out.push_back(std::move(*issuer));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<domain::CertificateContact>> CertificateService::SetContacts(
+    const domain::Vault& vault, const std::vector<domain::CertificateContact>& contacts) {
+  if (contacts.empty() || contacts.size() > 50) {
+    return Bad("contacts must hold 1 to 50 contacts.");
+  }
+  CertificateContactsRecord record;
+  for (const auto& c : contacts) {
+    if (c.email.empty() && c.name.empty() && c.phone.empty()) {
+      return Bad("A contact needs an email, a name or a phone.");
+    }
+    if (c.email.size() > 254 || c.name.size() > 254 || c.phone.size() > 64) {
+      return Bad("A contact's email, name or phone is too long.");
+    }
+    auto* out = record.add_contacts();
+    out->set_email(c.email);
+    out->set_name(c.name);
+    out->set_phone(c.phone);
+  }
+  COFFER_RETURN_IF_ERROR(
+      store_.Put(ContactsKey(vault), record.SerializeAsString(), std::nullopt).status());
+  return contacts;
+}
+
+absl::StatusOr<std::vector<domain::CertificateContact>> CertificateService::GetContacts(
+    const domain::Vault& vault) {
+  auto entry = store_.Get(ContactsKey(vault));
+  if (absl::IsNotFound(entry.status())) return absl::NotFoundError("Contacts not found");
+  if (!entry.ok()) return entry.status();
+  CertificateContactsRecord record;
+  if (!record.ParseFromString(entry->value)) {
+    return absl::DataLossError("stored certificate contacts are not parseable");
+  }
+  std::vector<domain::CertificateContact> out;
+  for (const auto& c : record.contacts()) out.push_back({c.email(), c.name(), c.phone()});
+  return out;
+}
+
+absl::StatusOr<std::vector<domain::CertificateContact>> CertificateService::DeleteContacts(
+    const domain::Vault& vault) {
+  COFFER_ASSIGN_OR_RETURN(auto contacts, GetContacts(vault));
+  COFFER_RETURN_IF_ERROR(store_.Delete(ContactsKey(vault), std::nullopt).status());
+  return contacts;
+}
+
+}  // namespace coffer::service
