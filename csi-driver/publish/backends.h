@@ -34,16 +34,23 @@ class Cluster {
 struct FetchedObject {
   std::string version;
   SecretBytes value;
+  std::string content_type;  // a secret's (a certificate's secret says PKCS#12 or PEM)
 };
 
-// One identity, logged in at one vault.
+// One identity, logged in at one vault. With an empty `version`, each read takes the newest
+// enabled version inside its not-before/expiry window (FAILED_PRECONDITION when there is none);
+// otherwise the vault's error (PERMISSION_DENIED, NOT_FOUND, ...).
 class VaultSession {
  public:
   virtual ~VaultSession() = default;
-  // A secret's value; with an empty `version`, the newest enabled version inside its
-  // not-before/expiry window. The vault's error otherwise (PERMISSION_DENIED, NOT_FOUND, ...).
+  // A secret's value and content type. A certificate is read as its linked secret (same name
+  // and version), which holds its chain and, when exportable, its private key.
   virtual absl::StatusOr<FetchedObject> ReadSecret(const std::string& name,
                                                    const std::string& version) = 0;
+  // A key's public JSON Web Key (the key bundle's `key`), as JSON text. A pinned version that
+  // is disabled is FAILED_PRECONDITION, as a disabled secret version is refused.
+  virtual absl::StatusOr<FetchedObject> ReadKey(const std::string& name,
+                                                const std::string& version) = 0;
 };
 
 class Vault {

@@ -1,7 +1,9 @@
 #include "csi-driver/publish/data_plane_vault.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "csi-driver/publish/key_bundle.h"
 #include "lib/base/status.h"
 #include "lib/vaultclient/data_plane_client.h"
 
@@ -61,10 +63,53 @@ class DataPlaneSession : public VaultSession {
     return Fetched(client_->GetSecret(name, best->version));
   }
 
+  // As ReadSecret, except that GET answers for a disabled key too (Azure's keys do), so the
+  // attributes decide.
+  absl::StatusOr<FetchedObject> ReadKey(const std::string& name,
+                                        const std::string& version) override {
+    COFFER_ASSIGN_OR_RETURN(KeyVersion key, GetKey(name, version));
+    if (!version.empty()) {
+      if (!key.enabled) {
+        return absl::FailedPreconditionError("version " + version + " of key '" + name +
+                                             "' is disabled");
+      }
+      return FetchedObject{key.version, SecretBytes(key.jwk), ""};
+    }
+    const absl::Time now = clock_.Now();
+    if (key.UsableAt(now)) return FetchedObject{key.version, SecretBytes(key.jwk), ""};
+    COFFER_ASSIGN_OR_RETURN(std::vector<std::string> items,
+                            client_->ListJson("/keys/" + name + "/versions"));
+    std::optional<KeyVersion> best;
+    for (const std::string& item : items) {
+      absl::StatusOr<KeyVersion> v = ParseKeyItem(item);
+      if (!v.ok() || !v->UsableAt(now)) continue;
+      if (!best || v->created.value_or(absl::InfinitePast()) >
+                       best->created.value_or(absl::InfinitePast())) {
+        best = *std::move(v);
+      }
+    }
+    if (!best) {
+      return absl::FailedPreconditionError("no version of key '" + name +
+                                           "' is enabled and inside its validity window");
+    }
+    COFFER_ASSIGN_OR_RETURN(KeyVersion chosen, GetKey(name, best->version));
+    return FetchedObject{chosen.version, SecretBytes(chosen.jwk), ""};
+  }
+
  private:
   static absl::StatusOr<FetchedObject> Fetched(absl::StatusOr<vaultclient::Secret> secret) {
     if (!secret.ok()) return secret.status();
-    return FetchedObject{secret->version, std::move(secret->value)};
+    return FetchedObject{secret->version, std::move(secret->value),
+                         std::move(secret->content_type)};
+  }
+
+  // The latest version with an empty `version` (the trailing slash is how the SDKs ask).
+  absl::StatusOr<KeyVersion> GetKey(const std::string& name, const std::string& version) {
+    COFFER_ASSIGN_OR_RETURN(std::string body,
+                            client_->CallJson("GET", "/keys/" + name + "/" + version));
+    absl::StatusOr<KeyVersion> key = ParseKeyBundle(body);
+    if (!key.ok()) return absl::InternalError(std::string(key.status().message()));
+    return key;
   }
 
   const std::unique_ptr<vaultclient::DataPlaneClient> client_;

@@ -22,7 +22,8 @@ absl::StatusOr<FetchedObject> ObjectCache::Get(const std::string& key, const Fet
       mu_.Await(absl::Condition(
           +[](Entry* e) { return !e->loading; }, entry.get()));
       if (!entry->result.ok()) return entry->result.status();
-      return FetchedObject{entry->result->version, SecretBytes(entry->result->value.reveal())};
+      return FetchedObject{entry->result->version, SecretBytes(entry->result->value.reveal()),
+                           entry->result->content_type};
     }
     entry = std::make_shared<Entry>();
     entries_[key] = entry;
@@ -33,7 +34,8 @@ absl::StatusOr<FetchedObject> ObjectCache::Get(const std::string& key, const Fet
   entry->loading = false;
   entry->expires = clock_.Now() + ttl_;
   if (result.ok()) {
-    entry->result = FetchedObject{result->version, SecretBytes(result->value.reveal())};
+    entry->result =
+        FetchedObject{result->version, SecretBytes(result->value.reveal()), result->content_type};
   } else {
     entry->result = result.status();
     // Waiters already hold the entry; later callers try again.

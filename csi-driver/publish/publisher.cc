@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "csi-driver/publish/object_files.h"
 #include "lib/base/logging.h"
 #include "lib/base/scoped_fd.h"
 #include "lib/base/status.h"
@@ -169,15 +170,15 @@ absl::StatusOr<Publisher::FetchedSet> Publisher::FetchSet(const PublishRequest& 
   std::vector<absl::StatusOr<FetchedObject>> results(spec.objects.size());
   auto read = [&](std::size_t i) {
     const crd::MountObject& object = spec.objects[i];
-    if (object.type != crd::ObjectType::kSecret) {
-      results[i] = absl::FailedPreconditionError(
-          "only secrets can be mounted so far: coffer-csi does not mount keys or certificates "
-          "yet");
-      return;
-    }
-    std::string key =
-        vault_url + "\n" + client_id + "\nsecret/" + object.name + "\n" + object.version;
-    results[i] = cache_.Get(key, [&] { return session->ReadSecret(object.name, object.version); });
+    // A certificate is its linked secret, read as a secret and shared with one: the cache holds
+    // what the vault said, and each object's format is made from it below.
+    const bool key = object.type == crd::ObjectType::kKey;
+    std::string cache_key = vault_url + "\n" + client_id + (key ? "\nkey/" : "\nsecret/") +
+                            object.name + "\n" + object.version;
+    results[i] = cache_.Get(cache_key, [&] {
+      return key ? session->ReadKey(object.name, object.version)
+                 : session->ReadSecret(object.name, object.version);
+    });
   };
   if (!results.empty()) {
     absl::BlockingCounter done(static_cast<int>(results.size()) - 1);
@@ -201,8 +202,14 @@ absl::StatusOr<Publisher::FetchedSet> Publisher::FetchSet(const PublishRequest& 
       }
       return error;
     }
-    set.written[object.file_name] = absl::StrFormat("%s %04o", got->version, object.mode);
-    set.files.push_back(FileToWrite{object.file_name, std::move(got->value), object.mode});
+    // A value the format cannot be made from fails the mount even when optional: the object
+    // is there and readable, so the VaultMount (or the object) needs fixing, not waiting for.
+    absl::StatusOr<std::vector<FileToWrite>> files = FilesOf(object, *got);
+    if (!files.ok()) return ObjectError(object, spec, pod, files.status());
+    for (FileToWrite& file : *files) {
+      set.written[file.name] = absl::StrFormat("%s %04o", got->version, file.mode);
+      set.files.push_back(std::move(file));
+    }
   }
   fetch_seconds_.Observe(absl::ToDoubleSeconds(clock_.Now() - started));
   return set;

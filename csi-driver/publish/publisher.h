@@ -45,7 +45,8 @@ class Publisher {
   // rotation interval has passed since the last refresh; then the objects are fetched again
   // and the files swapped only if a version changed. A failed refresh leaves the files as they
   // were. Errors: ALREADY_EXISTS (the volume id is published with other arguments), ABORTED (a
-  // call on this volume is in progress), INVALID_ARGUMENT (a bad VaultMount), PERMISSION_DENIED
+  // call on this volume is in progress), INVALID_ARGUMENT (a bad VaultMount, or an object that
+  // cannot be written in its format: object_files.h), PERMISSION_DENIED
   // naming a required object the identity may not read, FAILED_PRECONDITION (a missing object,
   // KeyVault or AccessPolicy), UNAUTHENTICATED (the token service refused the pod's token),
   // UNAVAILABLE (the vault or the API server cannot be reached), INTERNAL (mount, files).

@@ -14,10 +14,12 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/base/base64.h"
 #include "lib/base/fake_clock.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
+#include "lib/testing/test_certs.h"
 
 namespace coffer::csi {
 namespace {
@@ -64,9 +66,11 @@ class FakeVault : public Vault {
   struct Version {
     std::string id;
     std::string value;
+    std::string content_type;
   };
   absl::Mutex mu;
   std::map<std::string, std::vector<Version>> secrets;  // newest last
+  std::map<std::string, std::vector<Version>> keys;     // JWKs, newest last
   std::set<std::string> readable = {"db", "api"};       // by client-billing
   std::set<std::string> refused_tokens;
   bool down = false;
@@ -86,9 +90,14 @@ class FakeVault : public Vault {
     return std::unique_ptr<VaultSession>(std::make_unique<Session>(*this, client_id));
   }
 
-  void Put(const std::string& name, const std::string& version, const std::string& value) {
+  void Put(const std::string& name, const std::string& version, const std::string& value,
+           const std::string& content_type = "") {
     absl::MutexLock lock(&mu);
-    secrets[name].push_back({version, value});
+    secrets[name].push_back({version, value, content_type});
+  }
+  void PutKey(const std::string& name, const std::string& version, const std::string& jwk) {
+    absl::MutexLock lock(&mu);
+    keys[name].push_back({version, jwk, ""});
   }
 
  private:
@@ -97,21 +106,32 @@ class FakeVault : public Vault {
     Session(FakeVault& vault, std::string client_id) : vault_(vault), client_id_(client_id) {}
     absl::StatusOr<FetchedObject> ReadSecret(const std::string& name,
                                              const std::string& version) override {
+      return Read(vault_.secrets, name, version);
+    }
+    absl::StatusOr<FetchedObject> ReadKey(const std::string& name,
+                                          const std::string& version) override {
+      return Read(vault_.keys, name, version);
+    }
+
+   private:
+    absl::StatusOr<FetchedObject> Read(const std::map<std::string, std::vector<Version>>& objects,
+                                       const std::string& name, const std::string& version) {
       if (vault_.hold != nullptr) vault_.hold->WaitForNotification();
       absl::MutexLock lock(&vault_.mu);
       ++vault_.reads;
       if (client_id_ != "client-billing" || !vault_.readable.count(name)) {
-        return absl::PermissionDeniedError("Access denied: no get permission on secrets");
+        return absl::PermissionDeniedError("Access denied: no get permission");
       }
-      auto it = vault_.secrets.find(name);
-      if (it == vault_.secrets.end()) return absl::NotFoundError("SecretNotFound");
+      auto it = objects.find(name);
+      if (it == objects.end()) return absl::NotFoundError("NotFound");
       for (auto v = it->second.rbegin(); v != it->second.rend(); ++v) {
-        if (version.empty() || v->id == version) return FetchedObject{v->id, SecretBytes(v->value)};
+        if (version.empty() || v->id == version) {
+          return FetchedObject{v->id, SecretBytes(v->value), v->content_type};
+        }
       }
-      return absl::NotFoundError("SecretNotFound: no such version");
+      return absl::NotFoundError("NotFound: no such version");
     }
 
-   private:
     FakeVault& vault_;
     const std::string client_id_;
   };
@@ -254,6 +274,66 @@ TEST_F(PublisherTest, OptionalObjectIsSkippedWithAWarningEvent) {
   EXPECT_THAT(cluster_.warnings[0], HasSubstr("web-1 VaultObjectSkipped: optional "));
   EXPECT_THAT(cluster_.warnings[0], HasSubstr("may not read secret 'payroll'"));
   EXPECT_THAT(cluster_.warnings[1], HasSubstr("secret 'missing' of KeyVault team-a/prod does not exist"));
+}
+
+crd::MountObject Certificate(const std::string& name, crd::ObjectFormat format,
+                             bool optional = false) {
+  crd::MountObject o = Secret(name, optional);
+  o.type = crd::ObjectType::kCertificate;
+  o.format = format;
+  return o;
+}
+
+TEST_F(PublisherTest, CertificatesAndKeysAreWrittenInTheirFormatsAndRotate) {
+  testing::TempDir keys;
+  testing::TestPki pki = testing::MakeTestPki(keys);
+  ASSERT_EQ(testing::Run({"openssl", "pkcs12", "-export", "-inkey", pki.server_key, "-in",
+                          pki.server_cert, "-passout", "pass:", "-out", keys.File("web.pfx")})
+                .exit_code,
+            0);
+  const std::string pfx = Base64Encode(testing::ReadFileOrDie(keys.File("web.pfx")));
+  vault_.Put("web-tls", "c1", pfx, "application/x-pkcs12");
+  const std::string jwk = R"({"kid":"https://prod.vault.coffer.test/keys/signer/k1","kty":"EC"})";
+  vault_.PutKey("signer", "k1", jwk);
+  vault_.readable.insert({"web-tls", "signer"});
+  crd::MountObject signer = Secret("signer");
+  signer.type = crd::ObjectType::kKey;
+  signer.format = crd::ObjectFormat::kJwk;
+  signer.file_name = "signer.jwk";
+  cluster_.mounts["files"].objects = {Certificate("web-tls", crd::ObjectFormat::kSplit), signer};
+  cluster_.mounts["files"].objects[0].file_name = "tls";
+
+  auto publisher = Make();
+  COFFER_ASSERT_OK(publisher->Publish(Request()));
+  EXPECT_EQ(Read(targets_.File("web-1/tls.crt")), testing::ReadFileOrDie(pki.server_cert));
+  EXPECT_THAT(Read(targets_.File("web-1/tls.key")),
+              ::testing::StartsWith("-----BEGIN PRIVATE KEY"));
+  EXPECT_EQ(Read(targets_.File("web-1/signer.jwk")), jwk);
+  struct stat st;
+  ASSERT_EQ(stat(targets_.File("web-1/tls.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0440u);
+
+  vault_.Put("web-tls", "c2", pfx, "application/x-pkcs12");  // renewed
+  clock_.Advance(absl::Minutes(2));
+  COFFER_ASSERT_OK(publisher->Publish(Request()));
+  EXPECT_EQ(metrics_.GetCounter("coffer_csi_rotations_total", "").value(), 1u);
+  EXPECT_EQ(Read(targets_.File("web-1/tls.crt")), testing::ReadFileOrDie(pki.server_cert));
+}
+
+TEST_F(PublisherTest, CertificateThatCannotBeWrittenFailsEvenIfOptionalAndLeavesNothing) {
+  vault_.Put("web-tls", "c1", Base64Encode("not a PFX at all"), "application/x-pkcs12");
+  vault_.readable.insert("web-tls");
+  cluster_.mounts["files"].objects.push_back(
+      Certificate("web-tls", crd::ObjectFormat::kPfx, /*optional=*/true));
+  auto publisher = Make();
+  EXPECT_THAT(publisher->Publish(Request()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("certificate 'web-tls' of KeyVault team-a/prod: its value is not "
+                                 "a PKCS#12 (PFX) file")));
+  struct stat st;
+  EXPECT_NE(stat(targets_.File("web-1").c_str(), &st), 0);  // no directory, no files
+  EXPECT_EQ(publisher->volume_count(), 0u);
+  EXPECT_TRUE(cluster_.warnings.empty());
 }
 
 TEST_F(PublisherTest, ServiceAccountWithoutIdentityOrMountIsRefused) {

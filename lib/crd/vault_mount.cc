@@ -31,6 +31,27 @@ absl::StatusOr<std::string> String(const json& parent, const char* key, const st
   return it->get<std::string>();
 }
 
+// The format of an object of `type`, with the type's default for "".
+absl::StatusOr<ObjectFormat> FormatOf(ObjectType type, const std::string& format,
+                                      const std::string& field) {
+  switch (type) {
+    case ObjectType::kSecret:
+      if (format.empty()) return ObjectFormat::kValue;
+      return Bad(field, "format applies to keys and certificates only");
+    case ObjectType::kKey:
+      if (format.empty() || format == "pem") return ObjectFormat::kPem;
+      if (format == "jwk") return ObjectFormat::kJwk;
+      return Bad(field, "a key's format is pem or jwk");
+    case ObjectType::kCertificate:
+      break;
+  }
+  if (format.empty() || format == "pem") return ObjectFormat::kPem;
+  if (format == "pfx") return ObjectFormat::kPfx;
+  if (format == "cert") return ObjectFormat::kCert;
+  if (format == "split") return ObjectFormat::kSplit;
+  return Bad(field, "a certificate's format is pem, pfx, cert or split");
+}
+
 absl::StatusOr<MountObject> ParseObject(const json& item, const std::string& field) {
   if (!item.is_object()) return Bad(field, "want an object");
   MountObject object;
@@ -66,12 +87,23 @@ absl::StatusOr<MountObject> ParseObject(const json& item, const std::string& fie
   }
   auto format = String(item, "format", field + ".format");
   if (!format.ok()) return format.status();
-  object.format = *format;
+  auto parsed_format = FormatOf(object.type, *format, field + ".format");
+  if (!parsed_format.ok()) return parsed_format.status();
+  object.format = *parsed_format;
+  if (object.format == ObjectFormat::kSplit && object.file_name.size() > 253 - 4) {
+    return Bad(field + ".fileName", "at most 249 characters with format split (.crt, .key)");
+  }
+  object.mode = WritesPrivateKey(object) ? kDefaultPrivateKeyMode : kDefaultMode;
   if (auto mode = item.find("mode"); mode != item.end() && !mode->is_null()) {
     if (!mode->is_number_integer() || mode->get<int>() < 0 || mode->get<int>() > 0777) {
       return Bad(field + ".mode", "want 0 to 511 (0777)");
     }
     object.mode = static_cast<mode_t>(mode->get<int>());
+  }
+  if (WritesPrivateKey(object) && (object.mode & 07) != 0) {
+    return Bad(field + ".mode",
+               "a file holding a private key may not be readable by others: want a mode whose "
+               "last octal digit is 0, such as 0640 (416) or 0440 (288)");
   }
   if (auto optional = item.find("optional"); optional != item.end() && !optional->is_null()) {
     if (!optional->is_boolean()) return Bad(field + ".optional", "want true or false");
@@ -94,6 +126,37 @@ const char* ObjectTypeName(ObjectType type) {
   return "secret";
 }
 
+const char* ObjectFormatName(ObjectFormat format) {
+  switch (format) {
+    case ObjectFormat::kPem:
+      return "pem";
+    case ObjectFormat::kPfx:
+      return "pfx";
+    case ObjectFormat::kCert:
+      return "cert";
+    case ObjectFormat::kSplit:
+      return "split";
+    case ObjectFormat::kJwk:
+      return "jwk";
+    case ObjectFormat::kValue:
+      break;
+  }
+  return "";
+}
+
+bool WritesPrivateKey(const MountObject& object) {
+  return object.type == ObjectType::kCertificate &&
+         (object.format == ObjectFormat::kPem || object.format == ObjectFormat::kPfx ||
+          object.format == ObjectFormat::kSplit);
+}
+
+std::vector<std::string> FileNamesOf(const MountObject& object) {
+  if (object.format == ObjectFormat::kSplit) {
+    return {object.file_name + ".crt", object.file_name + ".key"};
+  }
+  return {object.file_name};
+}
+
 absl::StatusOr<MountSpec> ParseVaultMount(const json& object, const std::string& ns) {
   const json* spec = object.is_object() && object.contains("spec") ? &object["spec"] : nullptr;
   if (spec == nullptr || !spec->is_object()) return Bad("spec", "missing");
@@ -112,13 +175,20 @@ absl::StatusOr<MountSpec> ParseVaultMount(const json& object, const std::string&
     return Bad("spec.objects", "want at least one object");
   }
   if (objects->size() > 64) return Bad("spec.objects", "at most 64 objects");
-  std::set<std::string> files;
+  // Both as the CRD's rules say: fileName (or name) distinct, and no file written twice (a
+  // split object's FILE.crt and FILE.key included).
+  std::set<std::string> bases, files;
   for (std::size_t i = 0; i < objects->size(); ++i) {
     std::string field = "spec.objects[" + std::to_string(i) + "]";
     auto parsed = ParseObject((*objects)[i], field);
     if (!parsed.ok()) return parsed.status();
-    if (!files.insert(parsed->file_name).second) {
+    if (!bases.insert(parsed->file_name).second) {
       return Bad(field + ".fileName", "'" + parsed->file_name + "' is written by another object");
+    }
+    for (const std::string& file : FileNamesOf(*parsed)) {
+      if (!files.insert(file).second) {
+        return Bad(field + ".fileName", "'" + file + "' is written by another object");
+      }
     }
     out.objects.push_back(*std::move(parsed));
   }
