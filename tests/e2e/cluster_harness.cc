@@ -102,10 +102,11 @@ std::string ClusterHarnessTest::KeyVaultYaml() {
 }
 
 std::string ClusterHarnessTest::PolicyYaml(const std::string& name, const std::string& subject,
-                                           const std::string& secrets) {
+                                           const std::string& secrets, const std::string& keys) {
   return "apiVersion: coffer.dev/v1alpha1\nkind: AccessPolicy\nmetadata: {name: " + name +
          ", namespace: team-a}\nspec:\n  vaultRef: {name: prod}\n  subject: " + subject +
-         "\n  permissions: {secrets: [" + secrets + "]}\n";
+         "\n  permissions: {secrets: [" + secrets + "]" +
+         (keys.empty() ? "" : ", keys: [" + keys + "]") + "}\n";
 }
 
 }  // namespace coffer::testing

@@ -36,10 +36,11 @@ class ClusterHarnessTest : public VaultHarnessTest {
   bool Ready(const std::string& kind, const std::string& name);
   bool Gone(const std::string& kind, const std::string& name);
 
-  // KeyVault prod (hostname prod.vault.coffer.test) and an AccessPolicy on it for `subject`.
+  // KeyVault prod (hostname prod.vault.coffer.test) and an AccessPolicy on it for `subject`,
+  // granting `secrets` (and `keys`, when not empty): "get, list".
   static std::string KeyVaultYaml();
   static std::string PolicyYaml(const std::string& name, const std::string& subject,
-                                const std::string& secrets);
+                                const std::string& secrets, const std::string& keys = "");
 
   std::unique_ptr<Subprocess> vault_;
   std::unique_ptr<Subprocess> standin_;

@@ -23,7 +23,26 @@ namespace {
 
 namespace v1 = ::coffer::admin::v1;
 using ::coffer::testing::PollUntil;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+// Certificate web-tls in every format, and its key as a public key.
+constexpr char kTlsMount[] = R"(apiVersion: coffer.dev/v1alpha1
+kind: VaultMount
+metadata: {name: tls, namespace: team-a}
+spec:
+  vaultRef: {name: prod}
+  objects:
+    - {name: web-tls, type: certificate, format: pem, fileName: web.pem}
+    - {name: web-tls, type: certificate, format: pfx, fileName: web.pfx}
+    - {name: web-tls, type: certificate, format: cert, fileName: chain.pem}
+    - {name: web-tls, type: certificate, format: split, fileName: tls}
+    - {name: web-tls, type: key, format: pem, fileName: web.pub}
+  rotation: {enabled: false}
+)";
+constexpr char kSubject[] = "subject=CN ?= ?web\\.team-a\\.test";  // as openssl x509 -subject
 
 // The mountinfo line of `target`, "" when it is not a mount point.
 std::string MountOf(const std::string& target) {
@@ -33,6 +52,20 @@ std::string MountOf(const std::string& target) {
     if (line.find(" " + target + " ") != std::string::npos) return line;
   }
   return "";
+}
+
+// `openssl ARGS...`'s output (stdout and stderr); on failure a text no check here accepts.
+std::string Openssl(std::vector<std::string> args) {
+  args.insert(args.begin(), "openssl");
+  testing::RunResult run = testing::Run(args);
+  if (run.exit_code == 0) return run.output;
+  return "<" + args[1] + " failed (" + std::to_string(run.exit_code) + "): " + run.output + ">";
+}
+
+// The permission bits of `path` (through its NAME -> ..data/NAME link); -1 if it is missing.
+int ModeOf(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 0777) : -1;
 }
 
 class CsiE2eTest : public testing::CsiHarnessTest {
@@ -250,6 +283,72 @@ TEST_F(CsiE2eTest, KilledDriverRecoversItsVolumes) {
   EXPECT_TRUE(MountOf(Target("csi-web")).empty());
   EXPECT_TRUE(MountOf(Target("csi-web-2")).empty());
   EXPECT_THAT(Metrics(), HasSubstr("coffer_csi_volumes 0"));
+}
+
+// A certificate the vault issued, mounted in every format, each file read by the openssl
+// command line as a workload would; the private key is in every file that should have it, is
+// the certificate's, and is never readable by others.
+TEST_F(CsiE2eTest, CertificateMountsInEveryFormatThatOpensslReads) {
+  const std::string resolvable = "{.status.conditions[?(@.type==\"ObjectsResolvable\")].message}";
+  Apply("tls", kTlsMount);
+  // Until it is issued, the operator names the certificate and its key as missing...
+  ASSERT_TRUE(PollUntil([&] {
+    return Jsonpath("kvm", "tls", resolvable).find("certificate 'web-tls' does not exist") !=
+           std::string::npos;
+  })) << Jsonpath("kvm", "tls", resolvable)
+      << operator_->Log();
+  EXPECT_THAT(Jsonpath("kvm", "tls", resolvable), HasSubstr("key 'web-tls' does not exist"));
+  EXPECT_FALSE(Ready("kvm", "tls"));
+  // ... and once it is, both resolve.
+  IssueSelfSignedCertificate("web-tls", "CN=web.team-a.test");
+  ASSERT_TRUE(PollUntil([&] { return Ready("kvm", "tls"); }))
+      << Jsonpath("kvm", "tls", resolvable) << operator_->Log();
+  EXPECT_EQ(Jsonpath("kvm", "tls", resolvable), "every required object can be read");
+
+  grpc::Status published = Publish(PublishRequest("web", PodToken("web"), "tls", "csi-tls"));
+  ASSERT_TRUE(published.ok()) << published.error_message() << driver_->Log();
+  const std::string dir = Target("csi-tls") + "/";
+
+  // cert: the chain only, for anyone to read.
+  EXPECT_THAT(Openssl({"x509", "-noout", "-subject", "-in", dir + "chain.pem"}),
+              ContainsRegex(kSubject));
+  EXPECT_THAT(testing::ReadOrMissing(dir + "chain.pem"), Not(HasSubstr("PRIVATE KEY")));
+  EXPECT_EQ(ModeOf(dir + "chain.pem"), 0644);
+  const std::string public_key = Openssl({"x509", "-pubkey", "-noout", "-in", dir + "chain.pem"});
+  ASSERT_THAT(public_key, StartsWith("-----BEGIN PUBLIC KEY-----"));
+
+  // pem: the key, then the chain, in one file.
+  EXPECT_THAT(Openssl({"x509", "-noout", "-subject", "-in", dir + "web.pem"}),
+              ContainsRegex(kSubject));
+  EXPECT_EQ(Openssl({"pkey", "-pubout", "-in", dir + "web.pem"}), public_key);
+  EXPECT_EQ(ModeOf(dir + "web.pem"), 0640);
+
+  // pfx: PKCS#12 with an empty password that OpenSSL 3 opens without -legacy.
+  const std::string extracted = dir_.File("web-pfx.pem");
+  EXPECT_EQ(
+      Openssl({"pkcs12", "-in", dir + "web.pfx", "-passin", "pass:", "-nodes", "-out", extracted}),
+      "");
+  EXPECT_THAT(Openssl({"x509", "-noout", "-subject", "-in", extracted}), ContainsRegex(kSubject));
+  EXPECT_EQ(Openssl({"pkey", "-pubout", "-in", extracted}), public_key);
+  EXPECT_EQ(ModeOf(dir + "web.pfx"), 0640);
+
+  // split: tls.crt and tls.key, as a kubernetes.io/tls Secret has them, and they match.
+  EXPECT_THAT(Openssl({"x509", "-noout", "-subject", "-in", dir + "tls.crt"}),
+              ContainsRegex(kSubject));
+  EXPECT_EQ(Openssl({"pkey", "-noout", "-in", dir + "tls.key"}), "");
+  EXPECT_EQ(Openssl({"pkey", "-pubout", "-in", dir + "tls.key"}),
+            Openssl({"x509", "-pubkey", "-noout", "-in", dir + "tls.crt"}));
+  EXPECT_EQ(Openssl({"pkey", "-pubout", "-in", dir + "tls.key"}), public_key);
+  EXPECT_EQ(ModeOf(dir + "tls.crt"), 0640);
+  EXPECT_EQ(ModeOf(dir + "tls.key"), 0640);
+
+  // key, pem: the certificate's public key, and nothing private.
+  EXPECT_EQ(Openssl({"pkey", "-pubin", "-in", dir + "web.pub", "-pubout"}), public_key);
+  EXPECT_THAT(testing::ReadOrMissing(dir + "web.pub"), Not(HasSubstr("PRIVATE")));
+  EXPECT_EQ(ModeOf(dir + "web.pub"), 0644);
+
+  ASSERT_TRUE(Unpublish("csi-tls", Target("csi-tls")).ok());
+  EXPECT_TRUE(MountOf(Target("csi-tls")).empty());
 }
 
 }  // namespace

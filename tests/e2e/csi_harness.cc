@@ -8,6 +8,7 @@
 
 #include "lib/http/cpprest/client.h"
 #include "lib/testing/status_matchers.h"
+#include "nlohmann/json.hpp"
 
 namespace coffer::testing {
 
@@ -25,7 +26,7 @@ void CsiHarnessTest::SetUp() {
   operator_ = StartOperator("op-1");
   Apply("kv", KeyVaultYaml());
   ASSERT_EQ(Kubectl({"create", "serviceaccount", "billing", "-n", "team-a"}).exit_code, 0);
-  Apply("billing", PolicyYaml("billing", "{serviceAccount: {name: billing}}", "get, list"));
+  Apply("billing", PolicyYaml("billing", "{serviceAccount: {name: billing}}", "get, list", "get"));
   ASSERT_TRUE(PollUntil([&] { return Ready("kv", "prod") && Ready("kvap", "billing"); }))
       << operator_->Log();
   std::string writer_id;
@@ -35,6 +36,7 @@ void CsiHarnessTest::SetUp() {
   grant.mutable_policy()->set_object_id(writer_id);
   grant.mutable_policy()->add_secrets("set");
   grant.mutable_policy()->add_secrets("get");
+  grant.mutable_policy()->add_certificates("create");
   COFFER_ASSERT_OK(admin_->SetAccessPolicy(grant).status());
   writer_ = DataPlane("prod.vault.coffer.test", writer);
   ASSERT_NE(writer_, nullptr);
@@ -125,6 +127,23 @@ grpc::Status CsiHarnessTest::Unpublish(const std::string& volume_id, const std::
   request.set_target_path(target);
   ::csi::v1::NodeUnpublishVolumeResponse response;
   return node_->NodeUnpublishVolume(&context, request, &response);
+}
+
+void CsiHarnessTest::IssueSelfSignedCertificate(const std::string& name,
+                                                const std::string& subject) {
+  const nlohmann::json policy = {
+      {"key_props", {{"kty", "EC"}, {"crv", "P-256"}, {"exportable", true}}},
+      {"secret_props", {{"contentType", "application/x-pkcs12"}}},
+      {"x509_props", {{"subject", subject}, {"validity_months", 12}}},
+      {"issuer", {{"name", "Self"}}},
+  };
+  // The certificates api-version (docs/azure-certificates-wire.md), as coffer certificate sends.
+  absl::StatusOr<std::string> created =
+      writer_->CallJson("POST", "/certificates/" + name + "/create?api-version=2025-07-01",
+                        nlohmann::json{{"policy", policy}}.dump(), 202);
+  ASSERT_TRUE(created.ok()) << created.status();
+  const nlohmann::json operation = nlohmann::json::parse(*created, nullptr, false);
+  ASSERT_TRUE(operation.is_object() && operation.value("status", "") == "completed") << *created;
 }
 
 std::string CsiHarnessTest::Metrics() {

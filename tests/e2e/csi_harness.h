@@ -2,9 +2,10 @@
 #define COFFER_TESTS_E2E_CSI_HARNESS_H_
 
 // coffer-csi as kubelet meets it, on top of the cluster harness: coffer-operator running,
-// KeyVault prod Ready, ServiceAccount billing granted get and list on its secrets, a writer
-// principal for the test's own changes, and a coffer-csi process whose unix socket is called
-// with the CSI gRPC API. Needs root: the driver mounts real tmpfs volumes.
+// KeyVault prod Ready, ServiceAccount billing granted get and list on its secrets and get on its
+// keys, a writer principal for the test's own changes (secrets, certificates), and a coffer-csi
+// process whose unix socket is called with the CSI gRPC API. Needs root: the driver mounts real
+// tmpfs volumes.
 
 #include <grpcpp/grpcpp.h>
 
@@ -44,9 +45,14 @@ class CsiHarnessTest : public ClusterHarnessTest {
   std::string Target(const std::string& volume_id) { return dir_.File("vol-" + volume_id); }
   std::string Metrics();
 
+  // Has the vault issue certificate `name` at once, as the writer, through the data-plane REST
+  // API: issuer Self, `subject` ("CN=..."), an exportable EC P-256 key, its secret stored as
+  // PKCS#12 (the default). Fails the test unless the operation completes.
+  void IssueSelfSignedCertificate(const std::string& name, const std::string& subject);
+
   std::unique_ptr<Subprocess> operator_;
   std::unique_ptr<Subprocess> driver_;
-  std::unique_ptr<vaultclient::DataPlaneClient> writer_;  // may set and get secrets
+  std::unique_ptr<vaultclient::DataPlaneClient> writer_;  // secrets, certificates
   std::unique_ptr<::csi::v1::Identity::Stub> identity_;
   std::unique_ptr<::csi::v1::Node::Stub> node_;
 

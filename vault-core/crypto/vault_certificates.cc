@@ -139,7 +139,10 @@ absl::Status AddProfileExtensions(const CertificateProfile& p, X509* cert,
   }
   if (!p.ekus.empty()) COFFER_RETURN_IF_ERROR(add(NID_ext_key_usage, absl::StrJoin(p.ekus, ",")));
   const std::string alt = AltNames(p);
-  if (!alt.empty()) COFFER_RETURN_IF_ERROR(add(NID_subject_alt_name, alt));
+  // With no subject the SANs are the certificate's only name, which RFC 5280 makes critical.
+  if (!alt.empty()) {
+    COFFER_RETURN_IF_ERROR(add(NID_subject_alt_name, (p.subject.empty() ? "critical," : "") + alt));
+  }
   if (cert != nullptr) {
     COFFER_RETURN_IF_ERROR(add(NID_subject_key_identifier, "hash"));
     COFFER_RETURN_IF_ERROR(add(NID_authority_key_identifier, "keyid:always"));
@@ -243,19 +246,94 @@ absl::Time ToTime(const ASN1_TIME* t) {
 
 // The leaf's key must be the private key that came with it.
 absl::StatusOr<CertificateWithKey> Assemble(EVP_PKEY* pkey, X509* leaf,
-                                            const std::vector<X509*>& rest) {
-  if (pkey == nullptr || leaf == nullptr) {
+                                            const std::vector<X509*>& rest, bool key_required) {
+  if ((pkey == nullptr && key_required) || leaf == nullptr) {
     return Bad("The import holds no private key or no certificate.");
   }
-  if (X509_check_private_key(leaf, pkey) != 1) {
+  if (pkey != nullptr && X509_check_private_key(leaf, pkey) != 1) {
     ERR_clear_error();
     return Bad("The private key is not the certificate's.");
   }
   CertificateWithKey out;
-  COFFER_ASSIGN_OR_RETURN(out.key, FromPkey(pkey));
+  if (pkey != nullptr) {
+    COFFER_ASSIGN_OR_RETURN(out.key, FromPkey(pkey));
+  }
   out.chain.push_back(ToDer(leaf));
   for (X509* c : rest) out.chain.push_back(ToDer(c));
   return out;
+}
+
+// The iterations a password-based algorithm asks for (PKCS#12's own PBEs, or PBES2 with PBKDF2);
+// -1 for anything else (scrypt, say), which a PFX from a common tool never uses.
+long Iterations(const X509_ALGOR* alg) {
+  const ASN1_OBJECT* oid = nullptr;
+  int type = 0;
+  const void* value = nullptr;
+  X509_ALGOR_get0(&oid, &type, &value, alg);
+  if (type != V_ASN1_SEQUENCE || value == nullptr) return -1;
+  const ASN1_TYPE* parameter = alg->parameter;
+  if (OBJ_obj2nid(oid) != NID_pbes2) {
+    std::unique_ptr<PBEPARAM, void (*)(PBEPARAM*)> pbe(
+        static_cast<PBEPARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), parameter)),
+        PBEPARAM_free);
+    return pbe == nullptr ? -1 : ASN1_INTEGER_get(pbe->iter);
+  }
+  std::unique_ptr<PBE2PARAM, void (*)(PBE2PARAM*)> pbes2(
+      static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), parameter)),
+      PBE2PARAM_free);
+  if (pbes2 == nullptr || OBJ_obj2nid(pbes2->keyfunc->algorithm) != NID_id_pbkdf2) return -1;
+  std::unique_ptr<PBKDF2PARAM, void (*)(PBKDF2PARAM*)> kdf(
+      static_cast<PBKDF2PARAM*>(
+          ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbes2->keyfunc->parameter)),
+      PBKDF2PARAM_free);
+  return kdf == nullptr ? -1 : ASN1_INTEGER_get(kdf->iter);
+}
+
+// A PFX names its own work factors; one that asks for more than any common tool uses (Azure's
+// and Windows' 2000, OpenSSL's 2048, Java's 10000) would hold a request thread for seconds per
+// million. Every PBE use is checked before it runs: the MAC, each encrypted safe, and each
+// shrouded key (those in an encrypted safe once that safe, itself checked, is open).
+absl::Status CheckWorkFactors(PKCS12* p12, const char* password) {
+  constexpr long kMaxIterations = 200000;
+  const auto too_costly = [](long iterations) {
+    return iterations < 1 || iterations > kMaxIterations;
+  };
+  const auto refused = Bad("The PFX asks for more than 200000 key-derivation iterations, or "
+                           "for a password algorithm other than PBKDF2.");
+  const ASN1_INTEGER* mac_iterations = nullptr;
+  PKCS12_get0_mac(nullptr, nullptr, nullptr, &mac_iterations, p12);
+  if (mac_iterations != nullptr && too_costly(ASN1_INTEGER_get(mac_iterations))) return refused;
+  STACK_OF(PKCS7)* safes = PKCS12_unpack_authsafes(p12);
+  if (safes == nullptr) {
+    ERR_clear_error();
+    return Bad("The certificate is not a PKCS#12 (PFX) file.");
+  }
+  absl::Status status = absl::OkStatus();
+  for (int i = 0; status.ok() && i < sk_PKCS7_num(safes); ++i) {
+    PKCS7* safe = sk_PKCS7_value(safes, i);
+    STACK_OF(PKCS12_SAFEBAG)* bags = nullptr;
+    if (OBJ_obj2nid(safe->type) == NID_pkcs7_encrypted) {
+      if (safe->d.encrypted == nullptr || safe->d.encrypted->enc_data == nullptr ||
+          too_costly(Iterations(safe->d.encrypted->enc_data->algorithm))) {
+        status = refused;
+        break;
+      }
+      bags = PKCS12_unpack_p7encdata(safe, password, -1);
+    } else if (OBJ_obj2nid(safe->type) == NID_pkcs7_data) {
+      bags = PKCS12_unpack_p7data(safe);
+    }
+    for (int j = 0; bags != nullptr && j < sk_PKCS12_SAFEBAG_num(bags); ++j) {
+      const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, j);
+      if (PKCS12_SAFEBAG_get_nid(bag) != NID_pkcs8ShroudedKeyBag) continue;
+      const X509_ALGOR* alg = nullptr;
+      X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, nullptr);
+      if (alg == nullptr || too_costly(Iterations(alg))) status = refused;
+    }
+    sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+  }
+  sk_PKCS7_pop_free(safes, PKCS7_free);
+  ERR_clear_error();
+  return status;
 }
 
 }  // namespace
@@ -407,7 +485,12 @@ absl::StatusOr<CertificateInfo> ParseCertificate(std::string_view der) {
   CertificateInfo info;
   info.der = std::string(der);
   OpensslPtr<BIO> bio(BIO_new(BIO_s_mem()));
-  X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert.get()), 0, XN_FLAG_RFC2253);
+  // In the certificate's own order, as Azure's policies show subjects ("CN=a, O=b"), and
+  // without escaping UTF-8: a form CheckProfile reads back to the same name.
+  X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert.get()), 0,
+                     (XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV & ~ASN1_STRFLGS_ESC_MSB &
+                      ~XN_FLAG_SEP_MASK) |
+                         XN_FLAG_SEP_CPLUS_SPC);
   char* text = nullptr;
   long size = BIO_get_mem_data(bio.get(), &text);
   info.subject.assign(text, static_cast<std::size_t>(size));
@@ -461,7 +544,8 @@ absl::StatusOr<CertificateInfo> ParseCertificate(std::string_view der) {
   return info;
 }
 
-absl::StatusOr<CertificateWithKey> ReadPkcs12(std::string_view pfx, const SecretBytes& password) {
+absl::StatusOr<CertificateWithKey> ReadPkcs12(std::string_view pfx, const SecretBytes& password,
+                                              bool key_required) {
   if (pfx.empty() || pfx.size() > INT_MAX) return Bad("The PFX is empty or too large.");
   const auto* cursor = reinterpret_cast<const unsigned char*>(pfx.data());
   std::unique_ptr<PKCS12, void (*)(PKCS12*)> p12(
@@ -470,17 +554,27 @@ absl::StatusOr<CertificateWithKey> ReadPkcs12(std::string_view pfx, const Secret
     ERR_clear_error();
     return Bad("The certificate is not a PKCS#12 (PFX) file.");
   }
-  const std::string pass(password.reveal());
+  // PKCS12_parse wants a C string: a zeroing copy with its terminator.
+  SecretBytes pass(password.size() + 1);
+  std::copy(password.reveal().begin(), password.reveal().end(), pass.mutable_data());
+  COFFER_RETURN_IF_ERROR(CheckWorkFactors(p12.get(), reinterpret_cast<const char*>(pass.data())));
   EVP_PKEY* pkey = nullptr;
   X509* leaf = nullptr;
   STACK_OF(X509)* ca = nullptr;
-  const int parsed = PKCS12_parse(p12.get(), pass.c_str(), &pkey, &leaf, &ca);
+  const int parsed = PKCS12_parse(p12.get(), reinterpret_cast<const char*>(pass.data()), &pkey,
+                                  &leaf, &ca);
   OpensslPtr<EVP_PKEY> pkey_owned(pkey);
   OpensslPtr<X509> leaf_owned(leaf);
   std::vector<X509*> rest;
   for (int i = 0; ca != nullptr && i < sk_X509_num(ca); ++i) rest.push_back(sk_X509_value(ca, i));
+  // Without a key OpenSSL cannot tell the leaf: a keyless PFX lists it first, as ours do.
+  if (parsed == 1 && pkey == nullptr && leaf == nullptr && !rest.empty() && !key_required) {
+    leaf = X509_dup(rest.front());
+    leaf_owned.reset(leaf);
+    rest.erase(rest.begin());
+  }
   absl::StatusOr<CertificateWithKey> out =
-      parsed == 1 ? Assemble(pkey, leaf, rest)
+      parsed == 1 ? Assemble(pkey, leaf, rest, key_required)
                   : Bad("The PFX does not open: the password is wrong, or it uses an algorithm "
                         "OpenSSL 3 no longer accepts (RC2, 40-bit RC4).");
   sk_X509_pop_free(ca, X509_free);
@@ -517,7 +611,7 @@ absl::StatusOr<CertificateWithKey> ReadPemBundle(std::string_view pem) {
   if (certs.empty()) return Bad("The PEM holds no certificate.");
   std::vector<X509*> rest;
   for (std::size_t i = 1; i < certs.size(); ++i) rest.push_back(certs[i].get());
-  return Assemble(pkey.get(), certs[0].get(), rest);
+  return Assemble(pkey.get(), certs[0].get(), rest, true);
 }
 
 absl::StatusOr<SecretBytes> WritePkcs12(const CertificateWithKey& c) {

@@ -64,7 +64,7 @@ absl::StatusOr<std::string> CertificateSigningRequest(const SoftwareKey& key,
 // What a vault shows of a certificate.
 struct CertificateInfo {
   std::string der;
-  std::string subject;  // RFC 2253 order and escaping, e.g. "CN=example.com,O=Example"
+  std::string subject;  // in the certificate's order, RFC 2253 escaping: "CN=example.com, O=Ex"
   absl::Time not_before;
   absl::Time not_after;
   std::string sha1;  // the thumbprint (x5t), raw bytes
@@ -85,8 +85,11 @@ struct CertificateWithKey {
   std::vector<std::string> chain;
 };
 // From a PKCS#12 file: INVALID_ARGUMENT for a wrong password ("the password is wrong"), a file
-// that is not PKCS#12, one without a key or certificate, or whose key is not the leaf's.
-absl::StatusOr<CertificateWithKey> ReadPkcs12(std::string_view pfx, const SecretBytes& password);
+// that is not PKCS#12, one without a key (when `key_required`) or certificate, whose key is not
+// the leaf's, or that asks for more key-derivation work than common tools use (200000
+// iterations).
+absl::StatusOr<CertificateWithKey> ReadPkcs12(std::string_view pfx, const SecretBytes& password,
+                                              bool key_required = true);
 // From PEM text holding one private key (PKCS#8, PKCS#1 or SEC1) and the chain, in any order
 // with the leaf first among the certificates; the same errors.
 absl::StatusOr<CertificateWithKey> ReadPemBundle(std::string_view pem);

@@ -60,7 +60,7 @@ TEST(VaultCertificatesTest, SelfSignedCertificateCarriesThePolicy) {
   ASSERT_THAT(der, IsOk());
   auto info = ParseCertificate(*der);
   ASSERT_THAT(info, IsOk());
-  EXPECT_EQ(info->subject, "C=US,O=Example\\, Inc.,CN=example.com");
+  EXPECT_EQ(info->subject, "CN=example.com, O=Example\\, Inc., C=US");  // reads back as it was
   EXPECT_THAT(info->dns_names, ElementsAre("example.com", "www.example.com"));
   EXPECT_EQ(info->not_before, kNow - absl::Minutes(10));
   // Twelve calendar months: 2026-01-31 to 2027-01-31.
@@ -200,6 +200,40 @@ TEST(VaultCertificatesTest, OpensslOpensOurPfxAndWeOpenOpensslsPasswordProtected
   ASSERT_THAT(read, IsOk());
   EXPECT_EQ(read->chain, ours.chain);
   EXPECT_THAT(ReadPkcs12(theirs, SecretBytes()), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// A PFX names its own work factors: one that asks for more than common tools use is refused
+// before any of that work is done, wherever it asks (the MAC, the key's or the certificates'
+// encryption); a chain-only PFX reads when no key is required.
+TEST(VaultCertificatesTest, PfxAskingForTooMuchWorkIsRefusedUnread) {
+  testing::TempDir dir;
+  CertificateWithKey ours = SelfSigned(domain::KeyType::kEc);
+  std::ofstream(dir.File("bundle.pem")) << WritePemBundle(ours)->reveal();
+  auto read_file = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::vector<std::vector<std::string>> costly = {
+      {"-macalg", "sha256", "-maciter", "-iter", "300000"},  // -maciter: the MAC uses -iter too
+      {"-iter", "300000", "-nomaciter"}};
+  for (const auto& flags : costly) {
+    std::vector<std::string> args = {"openssl", "pkcs12", "-export", "-in", dir.File("bundle.pem"),
+                                     "-out", dir.File("costly.pfx"), "-passout", "pass:pw"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    auto made = testing::Run(args);
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    EXPECT_THAT(ReadPkcs12(read_file(dir.File("costly.pfx")), SecretBytes("pw")),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("200000")));
+  }
+  CertificateWithKey chain_only;
+  chain_only.chain = ours.chain;
+  auto pfx = WritePkcs12(chain_only);
+  ASSERT_THAT(pfx, IsOk());
+  EXPECT_THAT(ReadPkcs12(pfx->reveal(), SecretBytes()), StatusIs(absl::StatusCode::kInvalidArgument));
+  auto read = ReadPkcs12(pfx->reveal(), SecretBytes(), /*key_required=*/false);
+  ASSERT_THAT(read, IsOk());
+  EXPECT_EQ(read->chain, ours.chain);
+  EXPECT_EQ(read->key.material.size(), 0u);
 }
 
 }  // namespace

@@ -111,7 +111,6 @@ struct CertificateCreateOptions {
 struct CertificateImport {
   SecretBytes value;
   SecretBytes password;
-  std::optional<CertificatePolicy> policy;  // absent: derived from the certificate
   bool enabled = true;
   Tags tags;
   bool preserve_order = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "coffer/storage/v1/records.pb.h"
@@ -37,9 +38,6 @@ namespace rec = records;
 constexpr const char kBackupKeyId[] = "_backup";
 const crypto::RecordAddress kBackupAddress{kBackupKeyId, "certificatebackup", ""};
 constexpr char kInProgress[] = "inProgress";
-constexpr char kSelfDetails[] =
-    "Pending certificate created. Certificate request is in progress. This may take some time "
-    "based on the issuer provider. Please check again later.";
 constexpr char kMergeDetails[] =
     "Pending certificate created. Please Perform Merge to complete the request.";
 
@@ -71,6 +69,17 @@ absl::StatusOr<Scrubbed<CertificateVersionRecord>> ParseVersion(const SecretByte
 }
 
 absl::Status Bad(const std::string& message) { return absl::InvalidArgumentError(message); }
+
+// The API's paths give these words other meanings (/certificates/issuers, ...).
+absl::Status CheckCertificateName(std::string_view name) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  for (const char* reserved : {"issuers", "contacts", "restore"}) {
+    if (absl::EqualsIgnoreCase(AsAbsl(name), reserved)) {
+      return Bad(std::string("'") + reserved + "' cannot name a certificate.");
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::Status PendingNotFound(std::string_view name) {
   return absl::NotFoundError(absl::StrCat("Pending certificate not found: ", AsAbsl(name)));
@@ -193,10 +202,11 @@ int MonthsBetween(absl::Time from, absl::Time to) {
   return std::max(months, 1);
 }
 
+// PEM text, also after the "Bag Attributes" lines `openssl pkcs12 -nodes` writes first; a PFX
+// (DER) starts with a SEQUENCE and holds no such text at its start.
 bool LooksLikePem(std::string_view bytes) {
-  std::size_t i = 0;
-  while (i < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[i]))) ++i;
-  return bytes.substr(i, 10) == "-----BEGIN";
+  return !bytes.empty() && bytes[0] != 0x30 &&
+         bytes.find("-----BEGIN ") != std::string_view::npos;
 }
 
 }  // namespace
@@ -277,7 +287,11 @@ absl::Status CertificateService::PlanIssued(const domain::Vault& vault, std::str
   const std::vector<std::string> key_ops = issued.policy.key_usage.empty()
                                                ? domain::DefaultKeyOps(*type)
                                                : domain::KeyOpsFor(issued.policy.key_usage);
-  for (const auto& op : key_ops) key.r.add_key_ops(op);
+  for (const auto& op : key_ops) {
+    // An EC key signs and verifies only, whatever the usage says.
+    if (*type == domain::KeyType::kEc && op != "sign" && op != "verify") continue;
+    key.r.add_key_ops(op);
+  }
   COFFER_RETURN_IF_ERROR(
       keys_.PlanAdd(vault, name, version, rec::SerializeSecret(key.r), true, plan));
 
@@ -319,7 +333,7 @@ absl::StatusOr<domain::CertificateOperation> CertificateService::NewVersion(
     const domain::Vault& vault, std::string_view name, const CertificatePolicy& policy,
     const domain::CertificateCreateOptions& options, bool background,
     const std::vector<Precondition>* condition) {
-  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  COFFER_RETURN_IF_ERROR(CheckCertificateName(name));
   COFFER_RETURN_IF_ERROR(domain::ValidateCertificatePolicy(policy));
   const crypto::CertificateProfile profile = ProfileOf(policy);
   COFFER_RETURN_IF_ERROR(crypto::CheckProfile(profile));
@@ -328,20 +342,33 @@ absl::StatusOr<domain::CertificateOperation> CertificateService::NewVersion(
   const bool self = policy.issuer_name == domain::kSelfIssuer;
   if (!self && policy.issuer_name != domain::kUnknownIssuer) {
     // Coffer orders from no CA: a named issuer's certificate waits for a merge, as Unknown's.
-    COFFER_RETURN_IF_ERROR(GetIssuer(vault, policy.issuer_name).status());
+    auto issuer = GetIssuer(vault, policy.issuer_name);
+    if (absl::IsNotFound(issuer.status())) {
+      return Bad("The issuer " + policy.issuer_name.substr(0, 127) +
+                 " is neither Self, Unknown nor one of this vault's issuers.");
+    }
+    COFFER_RETURN_IF_ERROR(issuer.status());
   }
   {
     COFFER_ASSIGN_OR_RETURN(Policy current, LoadPolicy(vault, name));
     if (current.in_progress()) return InProgress();
   }
 
-  // The key: the latest version's again when the policy reuses keys, else a new one.
+  // The key: the last issued version's again when the policy reuses keys and it is of the
+  // kind the policy asks for, else a new one.
   SecretBytes key_record;
-  auto latest = certificates_.Get(vault, name, "");
-  if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
-  if (policy.reuse_key && latest.ok()) {
-    auto key = keys_.Get(vault, name, latest->version);
-    if (key.ok()) key_record = std::move(key->record);
+  if (policy.reuse_key) {
+    auto key = keys_.Get(vault, name, "");
+    if (!key.ok() && !absl::IsNotFound(key.status())) return key.status();
+    if (key.ok() && key->managed) {
+      COFFER_ASSIGN_OR_RETURN(auto last, Parse<KeyVersionRecord>(key->record.reveal(), "key"));
+      const domain::PublicKey last_key = PublicKeyOf(last.r);
+      const bool same = last.r.kty() == policy.kty &&
+                        (last_key.curve == domain::Curve::kNone
+                             ? last.r.bits() == policy.key_size
+                             : domain::CurveName(last_key.curve) == policy.crv);
+      if (same) key_record = std::move(key->record);
+    }
   }
   if (key_record.size() == 0) {
     bool hsm = false;
@@ -403,6 +430,8 @@ absl::StatusOr<domain::CertificateOperation> CertificateService::NewVersion(
       placeholder.r.set_preserve_order(options.preserve_order);
       COFFER_RETURN_IF_ERROR(certificates_.PlanAdd(
           vault, name, version, rec::SerializeSecret(placeholder.r), false, plan));
+      COFFER_RETURN_IF_ERROR(keys_.PlanReserve(vault, name, plan));
+      COFFER_RETURN_IF_ERROR(secrets_.PlanReserve(vault, name, plan));
     }
     CertificatePolicyRecord record = current.record;
     ToRecord(policy, record);
@@ -424,37 +453,41 @@ absl::StatusOr<domain::CertificateOperation> CertificateService::NewVersion(
 }
 
 absl::StatusOr<domain::Certificate> CertificateService::Import(
-    const domain::Vault& vault, std::string_view name, const domain::CertificateImport& import) {
-  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+    const domain::Vault& vault, std::string_view name, const domain::CertificateImport& import,
+    const PolicyChange& change) {
+  COFFER_RETURN_IF_ERROR(CheckCertificateName(name));
   if (import.tags.size() > 15) return Bad("A certificate may have at most 15 tags.");
   const bool pem = LooksLikePem(import.value.reveal());
   COFFER_ASSIGN_OR_RETURN(crypto::CertificateWithKey bundle,
                           pem ? crypto::ReadPemBundle(import.value.reveal())
                               : crypto::ReadPkcs12(import.value.reveal(), import.password));
+  if (bundle.chain.size() > 10) return Bad("An imported chain has at most ten certificates.");
   COFFER_ASSIGN_OR_RETURN(crypto::CertificateInfo info, crypto::ParseCertificate(bundle.chain[0]));
+  // The policy the certificate gives, as Azure derives it when none is sent (the JS SDK never
+  // sends one); a sent policy is laid over it.
   CertificatePolicy policy;
-  if (import.policy.has_value()) {
-    policy = *import.policy;
+  policy.kty = bundle.key.type == domain::KeyType::kEc ? "EC" : "RSA";
+  policy.key_size = info.key_bits;
+  policy.crv = domain::CurveName(info.public_key.curve);
+  policy.content_type = pem ? domain::kPemContentType : domain::kPkcs12ContentType;
+  policy.subject = info.subject;
+  policy.dns_names = info.dns_names;
+  policy.ekus = info.ekus;
+  policy.key_usage = info.key_usage;
+  policy.validity_months = MonthsBetween(info.not_before, info.not_after);
+  policy.issuer_name = domain::kUnknownIssuer;
+  policy.lifetime_actions = domain::DefaultLifetimeActions(policy.issuer_name);
+  if (change) {
+    COFFER_ASSIGN_OR_RETURN(policy, change(policy));
     const bool ec = bundle.key.type == domain::KeyType::kEc;
-    if ((policy.kty.rfind("EC", 0) == 0) != ec) {
-      return Bad("The policy's key type is not the imported key's.");
-    }
-  } else {
-    // Derived from what came, as Azure does when no policy is sent (the JS SDK never sends one).
-    policy.kty = bundle.key.type == domain::KeyType::kEc ? "EC" : "RSA";
-    policy.key_size = info.key_bits;
-    policy.crv = domain::CurveName(info.public_key.curve);
-    policy.content_type = pem ? domain::kPemContentType : domain::kPkcs12ContentType;
-    policy.subject = info.subject;
-    policy.dns_names = info.dns_names;
-    policy.ekus = info.ekus;
-    policy.key_usage = info.key_usage;
-    policy.validity_months = MonthsBetween(info.not_before, info.not_after);
-    policy.issuer_name = domain::kUnknownIssuer;
-    policy.lifetime_actions = domain::DefaultLifetimeActions(policy.issuer_name);
+    const bool fits = ec ? policy.kty.rfind("EC", 0) == 0 &&
+                               policy.crv == domain::CurveName(info.public_key.curve)
+                         : policy.kty.rfind("RSA", 0) == 0 && policy.key_size == info.key_bits;
+    if (!fits) return Bad("The policy's key type, size or curve is not the imported key's.");
   }
   if (policy.kty.rfind("EC", 0) != 0) policy.crv.clear();
   COFFER_RETURN_IF_ERROR(domain::ValidateCertificatePolicy(policy));
+  COFFER_RETURN_IF_ERROR(crypto::CheckProfile(ProfileOf(policy)));
   COFFER_RETURN_IF_ERROR(certificates_.CheckNotDeleted(vault, name));
   {
     COFFER_ASSIGN_OR_RETURN(Policy current, LoadPolicy(vault, name));
@@ -585,7 +618,8 @@ absl::StatusOr<Page<domain::CertificateProperties>> CertificateService::List(
   Page<domain::CertificateProperties> out;
   for (const StoredVersion& v : page.items) {
     COFFER_ASSIGN_OR_RETURN(domain::Certificate c, ToCertificate(vault, v, false));
-    if (c.properties.pending && !include_pending) continue;
+    // Pending: one that was never issued (has no key yet), shown only when asked for.
+    if (c.properties.pending && !include_pending && !keys_.Get(vault, v.name, "").ok()) continue;
     out.items.push_back(std::move(c.properties));
   }
   out.continuation = std::move(page.continuation);
@@ -688,7 +722,11 @@ absl::StatusOr<domain::CertificateOperation> CertificateService::DeleteOperation
 }
 
 absl::StatusOr<domain::Certificate> CertificateService::Merge(
-    const domain::Vault& vault, std::string_view name, const std::vector<std::string>& chain) {
+    const domain::Vault& vault, std::string_view name, const std::vector<std::string>& chain,
+    const domain::CertificateUpdate& overrides) {
+  if (overrides.tags && overrides.tags->size() > 15) {
+    return Bad("A certificate may have at most 15 tags.");
+  }
   if (chain.empty() || chain.size() > 10) {
     return Bad("x5c must hold the certificate and at most nine issuers' certificates.");
   }
@@ -718,8 +756,9 @@ absl::StatusOr<domain::Certificate> CertificateService::Merge(
                            issued.chain = chain;
                            issued.key_record = SecretBytes(pending.r.pending_key());
                            issued.policy = FromRecord(policy.record);
-                           issued.enabled = pending.r.enabled();
-                           issued.tags.insert(pending.r.tags().begin(), pending.r.tags().end());
+                           issued.enabled = overrides.enabled.value_or(pending.r.enabled());
+                           issued.tags = overrides.tags.value_or(
+                               domain::Tags(pending.r.tags().begin(), pending.r.tags().end()));
                            issued.from_operation = true;
                            issued.preserve_order = pending.r.preserve_order();
                            CommitPlan plan;
@@ -793,34 +832,58 @@ absl::StatusOr<domain::Certificate> CertificateService::Recover(const domain::Va
   return Get(vault, name, "");
 }
 
-absl::Status CertificateService::Purge(const domain::Vault& vault, std::string_view name) {
-  COFFER_RETURN_IF_ERROR(MoveAll(vault, name, &VersionedObjects::PlanPurge));
+absl::Status CertificateService::PurgeOne(const domain::Vault& vault, std::string_view name,
+                                          bool retention_over) {
+  COFFER_RETURN_IF_ERROR(RetryOnConflict([&]() -> absl::StatusOr<bool> {
+                           CommitPlan plan;
+                           COFFER_RETURN_IF_ERROR(
+                               certificates_.PlanPurge(vault, name, plan, retention_over));
+                           // Everything of its key and secret, wherever their heads are.
+                           for (VersionedObjects* owned : {&keys_, &secrets_}) {
+                             absl::Status erased = owned->PlanErase(vault, name, plan);
+                             if (!erased.ok() && !absl::IsNotFound(erased)) return erased;
+                           }
+                           COFFER_RETURN_IF_ERROR(
+                               store_.Commit(plan.preconditions, plan.writes).status());
+                           return true;
+                         }).status());
   vault_keys_.ForgetPurged(vault, name);
   return absl::OkStatus();
 }
 
+absl::Status CertificateService::Purge(const domain::Vault& vault, std::string_view name) {
+  return PurgeOne(vault, name, false);
+}
+
 absl::StatusOr<int> CertificateService::PurgeDue(const domain::Vault& vault) {
-  const absl::Time now = clock_.Now();
-  std::vector<std::string> due;
-  std::string continuation;
-  do {
-    COFFER_ASSIGN_OR_RETURN(auto page, certificates_.ListDeleted(vault, continuation, 100));
-    for (const StoredVersion& v : page.items) {
-      if (v.scheduled_purge <= now) due.push_back(v.name);
-    }
-    continuation = std::move(page.continuation);
-  } while (!continuation.empty());
+  COFFER_ASSIGN_OR_RETURN(std::vector<std::string> due, certificates_.DeletedDue(vault));
   int purged = 0;
+  absl::Status first_error;
   for (const std::string& name : due) {
-    absl::Status status = Purge(vault, name);
+    // Each on its own: one that cannot go does not keep the others.
+    absl::Status status = PurgeOne(vault, name, /*retention_over=*/true);
     if (status.ok()) ++purged;
-    if (!status.ok() && !absl::IsNotFound(status)) return status;
+    if (!status.ok() && !absl::IsNotFound(status) && first_error.ok()) first_error = status;
   }
+  if (!first_error.ok() && purged == 0) return first_error;
   return purged;
 }
 
 absl::StatusOr<std::string> CertificateService::Backup(const domain::Vault& vault,
                                                        std::string_view name) {
+  // The versions, keys and secrets are read one by one: a backup counts only if the
+  // certificate's head did not move meanwhile (a new version, a delete), else it is read again.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    COFFER_ASSIGN_OR_RETURN(StoredVersion before, certificates_.Get(vault, name, ""));
+    absl::StatusOr<std::string> blob = BackupOnce(vault, name);
+    COFFER_ASSIGN_OR_RETURN(StoredVersion after, certificates_.Get(vault, name, ""));
+    if (after.head_revision == before.head_revision) return blob;
+  }
+  return absl::AbortedError("the certificate kept changing during its backup");
+}
+
+absl::StatusOr<std::string> CertificateService::BackupOnce(const domain::Vault& vault,
+                                                           std::string_view name) {
   std::string display_name;
   std::string latest;
   COFFER_ASSIGN_OR_RETURN(std::vector<StoredVersion> versions,
@@ -848,7 +911,9 @@ absl::StatusOr<std::string> CertificateService::Backup(const domain::Vault& vaul
     if (out->record().der().empty()) continue;  // a placeholder owns no key or secret yet
     auto key = keys_.Get(vault, name, v.version);
     auto secret = secrets_.Get(vault, name, v.version);
-    if (!key.ok() || !secret.ok()) return absl::DataLossError("a certificate's key or secret is missing");
+    if (!key.ok() || !secret.ok()) {
+      return absl::AbortedError("a certificate's key or secret is not there (yet)");
+    }
     auto* k = backup.add_keys();
     k->set_version(v.version);
     auto* s = backup.add_secrets();
@@ -861,6 +926,9 @@ absl::StatusOr<std::string> CertificateService::Backup(const domain::Vault& vaul
     }
   }
   if (auto key = keys_.Get(vault, name, ""); key.ok()) {
+    const bool included = std::any_of(backup.keys().begin(), backup.keys().end(),
+                                      [&](const auto& k) { return k.version() == key->version; });
+    if (!included) return absl::AbortedError("the certificate changed during its backup");
     backup.set_latest_issued_version(key->version);
   }
   COFFER_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(vault, name));
@@ -875,9 +943,6 @@ absl::StatusOr<domain::Certificate> CertificateService::Restore(const domain::Va
   COFFER_ASSIGN_OR_RETURN(auto sealer, sealers_.ForVault(kBackupKeyId));
   auto plain = sealer->Open(kBackupAddress, blob);
   CertificateBackup backup;
-  if (!plain.ok() || !backup.ParseFromArray(plain->data(), static_cast<int>(plain->size()))) {
-    return Bad("the backup blob is malformed or was not made by this installation");
-  }
   struct Scrub {
     CertificateBackup& b;
     ~Scrub() {
@@ -888,12 +953,20 @@ absl::StatusOr<domain::Certificate> CertificateService::Restore(const domain::Va
       for (auto& s : *b.mutable_secrets()) rec::ScrubValue(*s.mutable_record());
     }
   } scrub{backup};
-  // An HSM key restores only into a vault allowed to hold HSM keys.
-  for (const auto& k : backup.keys()) {
-    if (k.record().kty().find("-HSM") != std::string::npos &&
-        vault.sku != domain::Sku::kPremium) {
-      return Bad("The backup holds an HSM-protected key; only a premium vault may restore it.");
-    }
+  if (!plain.ok() || !backup.ParseFromArray(plain->data(), static_cast<int>(plain->size()))) {
+    return Bad("the backup blob is malformed or was not made by this installation");
+  }
+  // HSM keys (issued, pending, or what the policy makes next) restore only into a vault allowed
+  // to hold them.
+  bool hsm = backup.policy().kty().find("-HSM") != std::string::npos;
+  for (const auto& k : backup.keys()) hsm = hsm || k.record().kty().find("-HSM") != std::string::npos;
+  for (const auto& v : backup.versions()) {
+    if (v.record().pending_key().empty()) continue;
+    auto pending = Parse<KeyVersionRecord>(v.record().pending_key(), "pending key");
+    hsm = hsm || !pending.ok() || pending->r.kty().find("-HSM") != std::string::npos;
+  }
+  if (hsm && vault.sku != domain::Sku::kPremium) {
+    return Bad("The backup holds an HSM-protected key; only a premium vault may restore it.");
   }
   auto versions_of = [](const auto& list) {
     std::vector<StoredVersion> out;
@@ -905,10 +978,14 @@ absl::StatusOr<domain::Certificate> CertificateService::Restore(const domain::Va
     }
     return out;
   };
+  COFFER_RETURN_IF_ERROR(CheckCertificateName(backup.name()));
   CommitPlan plan;
   COFFER_RETURN_IF_ERROR(certificates_.PlanRestore(vault, backup.name(), backup.latest_version(),
                                                    versions_of(backup.versions()), false, plan));
-  if (!backup.latest_issued_version().empty()) {
+  if (backup.latest_issued_version().empty()) {
+    COFFER_RETURN_IF_ERROR(keys_.PlanReserve(vault, backup.name(), plan));
+    COFFER_RETURN_IF_ERROR(secrets_.PlanReserve(vault, backup.name(), plan));
+  } else {
     COFFER_RETURN_IF_ERROR(keys_.PlanRestore(vault, backup.name(), backup.latest_issued_version(),
                                              versions_of(backup.keys()), true, plan));
     COFFER_RETURN_IF_ERROR(secrets_.PlanRestore(vault, backup.name(),
@@ -938,8 +1015,15 @@ absl::StatusOr<int> CertificateService::RenewDue(const domain::Vault& vault,
     if (!record.ParseFromString(entry.value)) continue;
     if (record.has_operation() && record.operation().status() == kInProgress) continue;
     const std::string name(rec::Suffix(entry.key, prefix));
-    auto latest = certificates_.Get(vault, name, "");
-    if (!latest.ok()) continue;  // soft-deleted: its policy waits with it
+    auto head = certificates_.Get(vault, name, "");
+    if (!head.ok()) continue;  // soft-deleted: its policy waits with it
+    // The last issued version (its key's latest) is the one that runs out, also when a
+    // cancelled request's placeholder came after it.
+    auto issued = keys_.Get(vault, name, "");
+    if (!issued.ok() || !issued->managed) continue;
+    auto latest = certificates_.Get(vault, name, issued->version);
+    if (!latest.ok()) continue;
+    latest->head_revision = head->head_revision;
     auto cert = ParseVersion(latest->record);
     if (!cert.ok() || cert->r.der().empty()) continue;
     const absl::Time nbf = absl::FromUnixSeconds(cert->r.not_before());
@@ -967,8 +1051,10 @@ absl::StatusOr<int> CertificateService::RenewDue(const domain::Vault& vault,
       if (!event("CertificateRenewStarting", name, version)) continue;
       domain::CertificateCreateOptions options;
       options.tags.insert(cert->r.tags().begin(), cert->r.tags().end());
+      // Only if neither the certificate nor its policy changed since this pass read them.
       const std::vector<Precondition> unchanged = {
-          {certificates_.HeadKey(vault.id, name), latest->head_revision}};
+          {certificates_.HeadKey(vault.id, name), latest->head_revision},
+          {entry.key, entry.revision}};
       auto op = NewVersion(vault, name, FromRecord(record), options, true, &unchanged);
       if (op.ok()) {
         ++renewed;
@@ -1043,7 +1129,8 @@ Scrubbed<CertificateIssuerRecord> ToIssuerRecord(const domain::CertificateIssuer
 
 absl::Status CheckIssuer(const domain::CertificateIssuer& issuer) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(issuer.name));
-  if (issuer.name == domain::kSelfIssuer || issuer.name == domain::kUnknownIssuer) {
+  if (absl::EqualsIgnoreCase(issuer.name, domain::kSelfIssuer) ||
+      absl::EqualsIgnoreCase(issuer.name, domain::kUnknownIssuer)) {
     return Bad("Self and Unknown are reserved issuer names.");
   }
   if (issuer.provider.empty() || issuer.provider.size() > 127) {
@@ -1062,6 +1149,13 @@ absl::StatusOr<domain::CertificateIssuer> CertificateService::SetIssuer(
   const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_.Now()));
   issuer.updated = now;
   auto existing = GetIssuer(vault, wanted.name);
+  if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
+  if (!existing.ok()) {
+    COFFER_ASSIGN_OR_RETURN(auto all, store_.Range({IssuerKey(vault, ""), "", kMaxIssuers}));
+    if (!all.continuation.empty() || all.entries.size() >= kMaxIssuers) {
+      return Bad("A vault holds at most " + std::to_string(kMaxIssuers) + " issuers.");
+    }
+  }
   issuer.created = existing.ok() ? existing->created : now;
   COFFER_ASSIGN_OR_RETURN(auto sealer, sealers_.ForVault(vault.id));
   auto record = ToIssuerRecord(issuer);

@@ -47,8 +47,13 @@ class CertificateService {
   absl::StatusOr<domain::CertificateOperation> Create(
       const domain::Vault& vault, std::string_view name, const domain::CertificatePolicy& policy,
       const domain::CertificateCreateOptions& options);
+  // `change`, when set, edits the policy the certificate gives (key properties, subject, SANs,
+  // usages and validity read from it; issuer Unknown), as Azure lays a sent policy over it.
+  using PolicyChange = std::function<absl::StatusOr<domain::CertificatePolicy>(
+      const domain::CertificatePolicy& current)>;
   absl::StatusOr<domain::Certificate> Import(const domain::Vault& vault, std::string_view name,
-                                             const domain::CertificateImport& import);
+                                             const domain::CertificateImport& import,
+                                             const PolicyChange& change = nullptr);
   // `version` empty: the latest, which may be a pending placeholder (disabled, no DER).
   absl::StatusOr<domain::Certificate> Get(const domain::Vault& vault, std::string_view name,
                                           std::string_view version);
@@ -68,8 +73,6 @@ class CertificateService {
   absl::StatusOr<domain::CertificatePolicy> GetPolicy(const domain::Vault& vault,
                                                       std::string_view name);
   // `change` turns the stored policy into the new one (the API's member-wise merge).
-  using PolicyChange = std::function<absl::StatusOr<domain::CertificatePolicy>(
-      const domain::CertificatePolicy& current)>;
   absl::StatusOr<domain::CertificatePolicy> UpdatePolicy(const domain::Vault& vault,
                                                          std::string_view name,
                                                          const PolicyChange& change);
@@ -82,9 +85,10 @@ class CertificateService {
   absl::StatusOr<domain::CertificateOperation> DeleteOperation(const domain::Vault& vault,
                                                                std::string_view name);
   // Issues the pending version with `chain` (DER, leaf first), whose leaf must be for the
-  // pending key.
+  // pending key; `overrides` change the enabled and tags the create gave.
   absl::StatusOr<domain::Certificate> Merge(const domain::Vault& vault, std::string_view name,
-                                            const std::vector<std::string>& chain);
+                                            const std::vector<std::string>& chain,
+                                            const domain::CertificateUpdate& overrides = {});
 
   absl::StatusOr<domain::DeletedCertificate> Delete(const domain::Vault& vault,
                                                     std::string_view name);
@@ -130,6 +134,7 @@ class CertificateService {
 
  private:
   static constexpr absl::Duration kRenewalRetry = absl::Hours(1);
+  static constexpr std::size_t kMaxIssuers = 100;
   struct Issued;
   struct Policy;
 
@@ -142,13 +147,16 @@ class CertificateService {
   absl::Status PlanIssued(const domain::Vault& vault, std::string_view name,
                           const std::string& version, const Issued& issued, CommitPlan& plan,
                           const StoredVersion* placeholder);
+  absl::StatusOr<std::string> BackupOnce(const domain::Vault& vault, std::string_view name);
   absl::StatusOr<Policy> LoadPolicy(const domain::Vault& vault, std::string_view name);
   std::string IssuerKey(const domain::Vault& vault, std::string_view name) const;
   std::string ContactsKey(const domain::Vault& vault) const;
   absl::StatusOr<domain::Certificate> ToCertificate(const domain::Vault& vault,
                                                     const StoredVersion& stored,
                                                     bool with_policy);
-  // Moves the certificate and whichever of its key and secret exist (delete, recover, purge).
+  // Moves the certificate and whichever of its key and secret exist (delete, recover).
+  // Purges the certificate and erases its key and secret; `retention_over` for the job.
+  absl::Status PurgeOne(const domain::Vault& vault, std::string_view name, bool retention_over);
   absl::Status MoveAll(const domain::Vault& vault, std::string_view name,
                        absl::Status (VersionedObjects::*plan)(const domain::Vault&,
                                                               std::string_view, CommitPlan&));

@@ -242,7 +242,7 @@ absl::StatusOr<domain::Key> KeyService::AddVersion(
   // Everything that can refuse the call is checked before the costly part.
   COFFER_RETURN_IF_ERROR(NeedsPremium(vault, hsm));
   COFFER_RETURN_IF_ERROR(ValidateOptions(spec.type, options));
-  COFFER_RETURN_IF_ERROR(objects_.CheckNotDeleted(vault, name));
+  COFFER_RETURN_IF_ERROR(objects_.CheckWritable(vault, name, "create"));
   COFFER_ASSIGN_OR_RETURN(SecretBytes record, Generate(spec, hsm, options, background, false));
   return Save(vault, name, record, condition);
 }
@@ -260,6 +260,9 @@ absl::StatusOr<SecretBytes> KeyService::ImportManagedKey(const domain::Vault& va
                                                          bool hsm) {
   COFFER_RETURN_IF_ERROR(NeedsPremium(vault, hsm));
   COFFER_ASSIGN_OR_RETURN(int bits, crypto::KeyBitsOf(key));
+  if (key.type == KeyType::kRsa && bits != 2048 && bits != 3072 && bits != 4096) {
+    return absl::InvalidArgumentError("A certificate's RSA key must be 2048, 3072 or 4096 bits.");
+  }
   COFFER_ASSIGN_OR_RETURN(domain::PublicKey public_key, crypto::PublicKeyOf(key));
   if (!hsm) {
     return MakeRecord(key.type, false, std::string(key.material.reveal()), public_key, bits, {},
@@ -306,7 +309,7 @@ absl::StatusOr<domain::Key> KeyService::Import(const domain::Vault& vault, std::
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
   COFFER_RETURN_IF_ERROR(NeedsPremium(vault, hsm));
   COFFER_RETURN_IF_ERROR(ValidateOptions(parts.type, options));
-  COFFER_RETURN_IF_ERROR(objects_.CheckNotDeleted(vault, name));
+  COFFER_RETURN_IF_ERROR(objects_.CheckWritable(vault, name, "import"));
   // OpenSSL checks every JWK first (complete, consistent, a supported size), HSM-bound or not,
   // and its public parts, in canonical form, are what is stored and given to the HSM.
   COFFER_ASSIGN_OR_RETURN(crypto::SoftwareKey key, crypto::SoftwareKeyFromParts(parts));
@@ -526,6 +529,7 @@ absl::StatusOr<domain::Key> KeyService::Rotate(const domain::Vault& vault,
 absl::StatusOr<domain::Key> KeyService::RotateFrom(
     const domain::Vault& vault, const StoredVersion& latest,
     const VersionedObjects::AddCondition* condition, bool background) {
+  if (latest.managed) return objects_.Managed("rotate");
   COFFER_ASSIGN_OR_RETURN(Record record, Parse(latest.record));
   const KeyVersionRecord& r = record.r;
   COFFER_ASSIGN_OR_RETURN(KeyTypeOf t, TypeOf(r));

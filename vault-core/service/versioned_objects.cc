@@ -128,6 +128,49 @@ absl::Status VersionedObjects::CheckNotDeleted(const domain::Vault& vault, std::
   return absl::IsNotFound(deleted.status()) ? absl::OkStatus() : deleted.status();
 }
 
+std::vector<std::string> VersionedObjects::OwnerKeys(std::string_view vault_id,
+                                                    std::string_view name) const {
+  if (kind_.owner_collection == nullptr) return {};
+  const std::string prefix = absl::StrCat("v/", AsAbsl(vault_id), "/");
+  return {absl::StrCat(prefix, kind_.owner_collection, "/", records::Canonical(name)),
+          absl::StrCat(prefix, kind_.owner_deleted_collection, "/", records::Canonical(name))};
+}
+
+absl::Status VersionedObjects::CheckWritable(const domain::Vault& vault, std::string_view name,
+                                             const char* operation) {
+  COFFER_RETURN_IF_ERROR(CheckNotDeleted(vault, name));
+  for (const std::string& owner : OwnerKeys(vault.id, name)) {
+    if (store_.Get(owner).ok()) return Managed(operation);
+  }
+  auto head = store_.Get(HeadKey(vault.id, name));
+  if (absl::IsNotFound(head.status())) return absl::OkStatus();
+  if (!head.ok()) return head.status();
+  COFFER_ASSIGN_OR_RETURN(SecretHeadRecord parsed, ParseHead(head->value));
+  return parsed.managed() ? Managed(operation) : absl::OkStatus();
+}
+
+absl::Status VersionedObjects::PlanReserve(const domain::Vault& vault, std::string_view name,
+                                           CommitPlan& plan) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  for (const std::string& key : {HeadKey(vault.id, name), DeletedKey(vault.id, name)}) {
+    auto entry = store_.Get(key);
+    if (absl::IsNotFound(entry.status())) {
+      plan.preconditions.push_back({key, kMustNotExist});
+      continue;
+    }
+    if (!entry.ok()) return entry.status();
+    COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry->value));
+    if (!head.managed()) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "A ", Lower(kind_.title), " named ", AsAbsl(name),
+          " exists (or is soft-deleted) and does not belong to a certificate; a certificate "
+          "cannot take its name."));
+    }
+    plan.preconditions.push_back({key, entry->revision});
+  }
+  return absl::OkStatus();
+}
+
 absl::Status VersionedObjects::PlanAdd(const domain::Vault& vault, std::string_view name,
                                        std::string_view version, const SecretBytes& record,
                                        bool managed, CommitPlan& plan) {
@@ -194,6 +237,12 @@ absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
     if (condition != nullptr && condition->head_revision != head_revision) {
       return absl::AbortedError("the object changed meanwhile");
     }
+    const char* operation = std::string_view(kind_.collection) == "secrets" ? "set" : "create";
+    std::vector<Precondition> no_owner;
+    for (const std::string& owner : OwnerKeys(vault.id, name)) {
+      if (store_.Get(owner).ok()) return Managed(operation);
+      no_owner.push_back({owner, kMustNotExist});
+    }
     StoredVersion out;
     out.name = old.has_value() ? DisplayName(*old, name) : std::string(name);
     out.version = crypto::RandomHex(16);
@@ -201,6 +250,7 @@ absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
     COFFER_RETURN_IF_ERROR(
         PlanAddOver(vault, name, out.version, record, false, head_revision,
                     old ? &*old : nullptr, plan));
+    plan.preconditions.insert(plan.preconditions.end(), no_owner.begin(), no_owner.end());
     if (condition != nullptr) {
       plan.preconditions.insert(plan.preconditions.end(), condition->preconditions.begin(),
                                 condition->preconditions.end());
@@ -316,6 +366,9 @@ absl::Status VersionedObjects::PlanMove(const domain::Vault& vault, std::string_
   if (caller == Caller::kClient && head.managed()) {
     return Managed(to_deleted ? "delete" : "recover");
   }
+  if (caller == Caller::kOwner && kind_.managed_reason != nullptr && !head.managed()) {
+    return to_deleted ? NotFound(name) : DeletedNotFound(name);  // a client's, not ours
+  }
   if (to_deleted) {
     absl::Time now = clock_.Now();
     head.set_deleted(absl::ToUnixSeconds(now));
@@ -417,9 +470,10 @@ absl::StatusOr<std::vector<Write>> VersionedObjects::PurgeWrites(const domain::V
 }
 
 absl::Status VersionedObjects::PlanPurgeAs(const domain::Vault& vault, std::string_view name,
-                                           Caller caller, CommitPlan& plan) {
+                                           Caller caller, bool retention_over,
+                                           CommitPlan& plan) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
-  if (vault.purge_protection) {
+  if (vault.purge_protection && !retention_over) {
     return domain::WithReason(
         absl::FailedPreconditionError(
             "Operation \"purge\" is not allowed because purge protection is enabled for this "
@@ -431,9 +485,13 @@ absl::Status VersionedObjects::PlanPurgeAs(const domain::Vault& vault, std::stri
   auto entry = store_.Get(deleted_key);
   if (absl::IsNotFound(entry.status())) return DeletedNotFound(name);
   if (!entry.ok()) return entry.status();
-  if (caller == Caller::kClient) {
-    COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry->value));
-    if (head.managed()) return Managed("purge");
+  COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry->value));
+  if (caller == Caller::kClient && head.managed()) return Managed("purge");
+  if (caller == Caller::kOwner && kind_.managed_reason != nullptr && !head.managed()) {
+    return DeletedNotFound(name);
+  }
+  if (retention_over && head.scheduled_purge() > absl::ToUnixSeconds(clock_.Now())) {
+    return DeletedNotFound(name);  // recovered and deleted again since the job looked
   }
   COFFER_ASSIGN_OR_RETURN(auto writes, PurgeWrites(vault, name));
   plan.preconditions.push_back({deleted_key, entry->revision});
@@ -442,14 +500,47 @@ absl::Status VersionedObjects::PlanPurgeAs(const domain::Vault& vault, std::stri
 }
 
 absl::Status VersionedObjects::PlanPurge(const domain::Vault& vault, std::string_view name,
+                                         CommitPlan& plan, bool retention_over) {
+  return PlanPurgeAs(vault, name, Caller::kOwner, retention_over, plan);
+}
+
+absl::Status VersionedObjects::PlanErase(const domain::Vault& vault, std::string_view name,
                                          CommitPlan& plan) {
-  return PlanPurgeAs(vault, name, Caller::kOwner, plan);
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  for (const std::string& key : {HeadKey(vault.id, name), DeletedKey(vault.id, name)}) {
+    auto entry = store_.Get(key);
+    if (absl::IsNotFound(entry.status())) continue;
+    if (!entry.ok()) return entry.status();
+    COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(entry->value));
+    if (!head.managed()) return NotFound(name);  // a client's object: not the owner's to erase
+    plan.preconditions.push_back({key, entry->revision});
+    plan.writes.push_back(Write::Delete(key));
+  }
+  COFFER_ASSIGN_OR_RETURN(auto versions, store_.Range({VersionPrefix(vault.id, name), "", 0}));
+  for (const auto& entry : versions.entries) plan.writes.push_back(Write::Delete(entry.key));
+  if (kind_.companion_collection != nullptr) {
+    plan.writes.push_back(Write::Delete(CompanionKey(vault.id, name)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> VersionedObjects::DeletedDue(const domain::Vault& vault) {
+  const std::string prefix = DeletedPrefix(vault.id);
+  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, "", 0}));
+  const std::int64_t now = absl::ToUnixSeconds(clock_.Now());
+  std::vector<std::string> due;
+  for (const auto& entry : range.entries) {
+    SecretHeadRecord head;
+    if (!head.ParseFromString(entry.value)) continue;  // the purge of it would fail alike
+    if (head.scheduled_purge() <= now) due.emplace_back(records::Suffix(entry.key, prefix));
+  }
+  return due;
 }
 
 absl::Status VersionedObjects::Purge(const domain::Vault& vault, std::string_view name) {
   return RetryOnConflict([&]() -> absl::StatusOr<bool> {
            CommitPlan plan;
-           COFFER_RETURN_IF_ERROR(PlanPurgeAs(vault, name, Caller::kClient, plan));
+           COFFER_RETURN_IF_ERROR(PlanPurgeAs(vault, name, Caller::kClient, false, plan));
            COFFER_RETURN_IF_ERROR(store_.Commit(plan.preconditions, plan.writes).status());
            return true;
          })

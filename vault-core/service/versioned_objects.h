@@ -38,14 +38,19 @@ struct ObjectKind {
   const char* title;                // "Key": used in error messages
   const char* companion_collection = nullptr;  // "keypolicies"
   // Kinds whose objects a certificate may own: the inner error code with which a client's own
-  // write, delete, recover, purge or backup of such an object is refused.
+  // write, delete, recover, purge or backup of such an object is refused, and where the owners'
+  // heads are (a name a certificate holds, live or deleted, is not the client's to take).
   const char* managed_reason = nullptr;
+  const char* owner_collection = nullptr;          // "certificates"
+  const char* owner_deleted_collection = nullptr;  // "deletedcertificates"
 };
 
-inline constexpr ObjectKind kSecretObjects{"secrets", "deletedsecrets", "secretversions", "Secret",
-                                           nullptr, domain::reason::kSecretManagedByKeyVault};
-inline constexpr ObjectKind kKeyObjects{"keys",        "deletedkeys", "keyversions", "Key",
-                                        "keypolicies", domain::reason::kKeyManagedByKeyVault};
+inline constexpr ObjectKind kSecretObjects{
+    "secrets", "deletedsecrets",       "secretversions",     "Secret", nullptr,
+    domain::reason::kSecretManagedByKeyVault, "certificates", "deletedcertificates"};
+inline constexpr ObjectKind kKeyObjects{
+    "keys",        "deletedkeys",  "keyversions", "Key", "keypolicies",
+    domain::reason::kKeyManagedByKeyVault, "certificates", "deletedcertificates"};
 // A certificate's companion record is its policy and pending operation.
 inline constexpr ObjectKind kCertificateObjects{"certificates", "deletedcertificates",
                                                 "certificateversions", "Certificate",
@@ -95,6 +100,10 @@ class VersionedObjects {
   // ALREADY_EXISTS (ObjectIsDeletedButRecoverable) when the name is soft-deleted: for callers
   // that check before costly work (Add checks again).
   absl::Status CheckNotDeleted(const domain::Vault& vault, std::string_view name);
+  // CheckNotDeleted, and that a client may write the name (no certificate owns it): for callers
+  // that check before costly work (Add checks again). `operation` names the refused call.
+  absl::Status CheckWritable(const domain::Vault& vault, std::string_view name,
+                             const char* operation);
   // A condition on Add: the head must still be at `head_revision` (else ABORTED, not retried),
   // and `preconditions` hold; `writes` commit with the version.
   struct AddCondition {
@@ -155,10 +164,22 @@ class VersionedObjects {
                        const SecretBytes& record, bool managed, CommitPlan& plan);
   absl::Status PlanReplace(const domain::Vault& vault, const StoredVersion& loaded,
                            const SecretBytes& record, CommitPlan& plan);
-  // NOT_FOUND when there is nothing to move.
+  // NOT_FOUND when there is nothing to move; for the kinds a certificate owns, also when the
+  // object is a client's (not managed): a certificate moves only what is its own.
   absl::Status PlanDelete(const domain::Vault& vault, std::string_view name, CommitPlan& plan);
   absl::Status PlanRecover(const domain::Vault& vault, std::string_view name, CommitPlan& plan);
-  absl::Status PlanPurge(const domain::Vault& vault, std::string_view name, CommitPlan& plan);
+  // `retention_over`: the background job's purge, which purge protection does not stop, of an
+  // object whose scheduled purge has come (NOT_FOUND otherwise).
+  absl::Status PlanPurge(const domain::Vault& vault, std::string_view name, CommitPlan& plan,
+                         bool retention_over = false);
+  // Everything of a managed object, wherever its head is (live, deleted, or gone): what its
+  // certificate's purge removes. NOT_FOUND when a client's object holds the name.
+  absl::Status PlanErase(const domain::Vault& vault, std::string_view name, CommitPlan& plan);
+  // Holds the name for a certificate that has no key or secret yet: ALREADY_EXISTS when a
+  // client's object, live or deleted, has it; the commit holds to the heads as read.
+  absl::Status PlanReserve(const domain::Vault& vault, std::string_view name, CommitPlan& plan);
+  // Names of deleted objects whose scheduled purge has come (heads only: nothing is opened).
+  absl::StatusOr<std::vector<std::string>> DeletedDue(const domain::Vault& vault);
   absl::Status PlanRestore(const domain::Vault& vault, std::string_view name,
                            std::string_view latest, const std::vector<StoredVersion>& versions,
                            bool managed, CommitPlan& plan);
@@ -195,7 +216,9 @@ class VersionedObjects {
   absl::Status PlanMove(const domain::Vault& vault, std::string_view name, bool to_deleted,
                         Caller caller, CommitPlan& plan, storage::Entry* moved);
   absl::Status PlanPurgeAs(const domain::Vault& vault, std::string_view name, Caller caller,
-                           CommitPlan& plan);
+                           bool retention_over, CommitPlan& plan);
+  // Where a certificate of `name` would have its heads (kinds with an owner only).
+  std::vector<std::string> OwnerKeys(std::string_view vault_id, std::string_view name) const;
   // The latest version named by a head record.
   absl::StatusOr<StoredVersion> FromHead(const domain::Vault& vault, std::string_view name,
                                          const storage::Entry& head);

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "absl/strings/match.h"
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
 #include "vault-core/api/rest/object_json.h"
@@ -183,6 +184,10 @@ absl::Status ApplyPolicy(const json& policy, domain::CertificatePolicy& p) {
                                                      {"name", "cty", "cert_transparency"}));
   if (issuer != nullptr) {
     COFFER_RETURN_IF_ERROR(ReadString(*issuer, "name", "issuer.name", p.issuer_name, 127));
+    // Self and Unknown in any case are those two, never an issuer object's name.
+    for (const char* reserved : {domain::kSelfIssuer, domain::kUnknownIssuer}) {
+      if (absl::EqualsIgnoreCase(p.issuer_name, reserved)) p.issuer_name = reserved;
+    }
     COFFER_RETURN_IF_ERROR(ReadString(*issuer, "cty", "issuer.cty", p.certificate_type, 64));
     if (Set(*issuer, "cert_transparency")) {
       bool transparency = false;
@@ -219,37 +224,44 @@ std::optional<std::string> LenientBase64(std::string_view text) {
     clean.push_back(c == '-' ? '+' : c == '_' ? '/' : c);
   }
   while (clean.size() % 4 != 0) clean.push_back('=');
-  return Base64Decode(clean);
+  std::optional<std::string> decoded = Base64Decode(clean);
+  internal::ZeroMemory(clean.data(), clean.size());  // it may be a private key's PEM
+  return decoded;
 }
 
-bool IsPem(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-  return text.substr(i, 10) == "-----BEGIN";
-}
+// PEM text, also after the "Bag Attributes" lines `openssl pkcs12 -nodes` writes first.
+bool IsPem(std::string_view text) { return text.find("-----BEGIN ") != std::string_view::npos; }
 
-// One x5c element, decoded to DER whichever of the forms callers use it came in.
-absl::StatusOr<std::string> CertificateDer(const std::string& element) {
+// One x5c element, decoded to DER whichever of the forms callers use it came in; a PEM element
+// may hold several certificates, which join the chain in their order.
+absl::Status AppendCertificates(const std::string& element, std::vector<std::string>& chain) {
   std::optional<std::string> bytes = LenientBase64(element);
   if (!bytes.has_value() || bytes->empty()) return Bad("An x5c element is not base64.");
   if (IsPem(*bytes)) {
     const std::string begin = "-----BEGIN CERTIFICATE-----";
     const std::string end = "-----END CERTIFICATE-----";
     std::size_t from = bytes->find(begin);
-    std::size_t to = bytes->find(end);
-    if (from == std::string::npos || to == std::string::npos || to < from) {
-      return Bad("An x5c element's PEM holds no certificate.");
+    if (from == std::string::npos) return Bad("An x5c element's PEM holds no certificate.");
+    while (from != std::string::npos) {
+      from += begin.size();
+      const std::size_t to = bytes->find(end, from);
+      if (to == std::string::npos) return Bad("An x5c element's PEM is cut short.");
+      auto der = LenientBase64(std::string_view(*bytes).substr(from, to - from));
+      if (!der.has_value() || der->empty()) return Bad("An x5c element's PEM is not base64.");
+      chain.push_back(std::move(*der));
+      from = bytes->find(begin, to);
     }
-    from += begin.size();
-    bytes = LenientBase64(std::string_view(*bytes).substr(from, to - from));
-    if (!bytes.has_value()) return Bad("An x5c element's PEM is not base64.");
-    return *bytes;
+    return absl::OkStatus();
   }
-  if (static_cast<unsigned char>((*bytes)[0]) == 0x30) return *bytes;  // DER: a SEQUENCE
+  if (static_cast<unsigned char>((*bytes)[0]) == 0x30) {  // DER: a SEQUENCE
+    chain.push_back(std::move(*bytes));
+    return absl::OkStatus();
+  }
   // The SDK's own samples pass the bytes of base64 text: base64 of base64.
   std::optional<std::string> inner = LenientBase64(*bytes);
   if (!inner.has_value() || inner->empty()) return Bad("An x5c element is not a certificate.");
-  return *inner;
+  chain.push_back(std::move(*inner));
+  return absl::OkStatus();
 }
 
 void WriteStrings(JsonWriter& w, const char* key, const std::vector<std::string>& values) {
@@ -334,6 +346,10 @@ absl::StatusOr<CreateCertificateRequest> ParseCreateCertificate(std::string_view
     if (!policy.contains("lifetime_actions") || policy["lifetime_actions"].is_null()) {
       p.lifetime_actions = domain::DefaultLifetimeActions(p.issuer_name);
     }
+    // keyEncipherment, in the default usage, is for RSA keys (RFC 5480 forbids it for EC).
+    const bool usage_set = policy.contains("x509_props") && policy["x509_props"].is_object() &&
+                           Set(policy["x509_props"], "key_usage");
+    if (!usage_set && p.kty.rfind("EC", 0) == 0) p.key_usage = {"digitalSignature"};
   } else {
     return Bad("A certificate create needs a policy.");
   }
@@ -342,11 +358,13 @@ absl::StatusOr<CreateCertificateRequest> ParseCreateCertificate(std::string_view
   return out;
 }
 
-absl::StatusOr<domain::CertificateImport> ParseImportCertificate(std::string_view body) {
+absl::StatusOr<ImportCertificateRequest> ParseImportCertificate(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json doc, ParseObject(body));
+  WipeOnExit wipe{doc};  // the private key and the password
   COFFER_RETURN_IF_ERROR(OnlyKnownFields(
       doc, {"value", "pwd", "policy", "attributes", "tags", "preserveCertOrder"}, ""));
-  domain::CertificateImport out;
+  ImportCertificateRequest request;
+  domain::CertificateImport& out = request.import;
   if (!doc.contains("value") || !doc["value"].is_string() ||
       doc["value"].get_ref<const std::string&>().empty()) {
     return Bad("'value' must be the certificate: a base64 PFX or PEM text.");
@@ -361,40 +379,43 @@ absl::StatusOr<domain::CertificateImport> ParseImportCertificate(std::string_vie
     internal::ZeroMemory(decoded->data(), decoded->size());
   }
   if (doc.contains("pwd") && !doc["pwd"].is_null()) {
-    if (!doc["pwd"].is_string()) return Bad("'pwd' must be a string.");
+    if (!doc["pwd"].is_string() || doc["pwd"].get_ref<const std::string&>().size() > 1024) {
+      return Bad("'pwd' must be a string of at most 1024 characters.");
+    }
     out.password = SecretBytes(doc["pwd"].get_ref<const std::string&>());
   }
   if (Set(doc, "policy")) {
     if (!doc["policy"].is_object()) return Bad("'policy' must be an object.");
-    domain::CertificatePolicy policy;
-    policy.issuer_name = domain::kUnknownIssuer;
-    COFFER_RETURN_IF_ERROR(ApplyPolicy(doc["policy"], policy));
-    if (!doc["policy"].contains("lifetime_actions")) {
-      policy.lifetime_actions = domain::DefaultLifetimeActions(policy.issuer_name);
-    }
-    out.policy = std::move(policy);
+    // Checked now, laid over the policy the certificate itself gives once it is read.
+    domain::CertificatePolicy scratch;
+    COFFER_RETURN_IF_ERROR(ApplyPolicy(doc["policy"], scratch));
+    request.policy_patch = doc["policy"].dump();
   }
   COFFER_RETURN_IF_ERROR(ReadOptions(doc, out.enabled, out.tags, out.preserve_order));
-  return out;
+  return request;
 }
 
-absl::StatusOr<std::vector<std::string>> ParseMergeCertificate(std::string_view body) {
+absl::StatusOr<MergeCertificateRequest> ParseMergeCertificate(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json doc, ParseObject(body));
   COFFER_RETURN_IF_ERROR(OnlyKnownFields(doc, {"x5c", "attributes", "tags"}, ""));
   if (!doc.contains("x5c") || !doc["x5c"].is_array() || doc["x5c"].empty() ||
       doc["x5c"].size() > 10) {
     return Bad("'x5c' must be an array of one to ten base64 certificates, leaf first.");
   }
-  if (Set(doc, "attributes") || Set(doc, "tags")) {
-    return Bad("A merge takes the attributes and tags the create gave; set them afterwards.");
-  }
-  std::vector<std::string> chain;
+  MergeCertificateRequest out;
   for (const json& element : doc["x5c"]) {
     if (!element.is_string()) return Bad("'x5c' elements must be base64 strings.");
-    COFFER_ASSIGN_OR_RETURN(std::string der, CertificateDer(element.get<std::string>()));
-    chain.push_back(std::move(der));
+    COFFER_RETURN_IF_ERROR(AppendCertificates(element.get<std::string>(), out.chain));
   }
-  return chain;
+  if (out.chain.size() > 10) return Bad("A merged chain has at most ten certificates.");
+  if (Set(doc, "attributes")) {
+    COFFER_ASSIGN_OR_RETURN(Attributes a, ParseAttributes(doc["attributes"]));
+    out.overrides.enabled = a.enabled;  // nbf and exp are the certificate's own
+  }
+  if (Set(doc, "tags")) {
+    COFFER_ASSIGN_OR_RETURN(out.overrides.tags, ParseTags(doc["tags"]));
+  }
+  return out;
 }
 
 absl::StatusOr<domain::CertificateUpdate> ParseUpdateCertificate(std::string_view body) {
@@ -403,11 +424,8 @@ absl::StatusOr<domain::CertificateUpdate> ParseUpdateCertificate(std::string_vie
   domain::CertificateUpdate out;
   if (Set(doc, "attributes")) {
     COFFER_ASSIGN_OR_RETURN(Attributes a, ParseAttributes(doc["attributes"]));
+    // nbf and exp are the certificate's validity: ignored, as clients echo what GET showed.
     out.enabled = a.enabled;
-    // A certificate's dates are its X.509 validity; they cannot be set apart from it.
-    if (a.not_before || a.expires) {
-      return Bad("A certificate's nbf and exp are its validity; they cannot be updated.");
-    }
   }
   if (doc.contains("tags") && !doc["tags"].is_null()) {
     COFFER_ASSIGN_OR_RETURN(out.tags, ParseTags(doc["tags"]));
@@ -431,6 +449,7 @@ absl::Status ApplyPolicyPatch(std::string_view body, domain::CertificatePolicy& 
 
 absl::Status ApplyIssuerPatch(std::string_view body, domain::CertificateIssuer& issuer) {
   COFFER_ASSIGN_OR_RETURN(json doc, ParseObject(body));
+  WipeOnExit wipe{doc};  // the CA account's password
   COFFER_RETURN_IF_ERROR(OnlyKnownFields(
       doc, {"id", "provider", "credentials", "org_details", "attributes"}, ""));
   COFFER_RETURN_IF_ERROR(ReadString(doc, "provider", "provider", issuer.provider, 127));
@@ -440,7 +459,10 @@ absl::Status ApplyIssuerPatch(std::string_view body, domain::CertificateIssuer& 
     COFFER_RETURN_IF_ERROR(
         ReadString(*credentials, "account_id", "credentials.account_id", issuer.account_id));
     if (Set(*credentials, "pwd")) {
-      if (!(*credentials)["pwd"].is_string()) return Bad("'credentials.pwd' must be a string.");
+      if (!(*credentials)["pwd"].is_string() ||
+          (*credentials)["pwd"].get_ref<const std::string&>().size() > 1024) {
+        return Bad("'credentials.pwd' must be a string of at most 1024 characters.");
+      }
       issuer.password = SecretBytes((*credentials)["pwd"].get_ref<const std::string&>());
     }
   }

@@ -6,6 +6,7 @@
 // and unknown fields are INVALID_ARGUMENT naming the field), except that an empty object `{}`,
 // which the JS SDK sends for every member it has nothing for, means "not set".
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,10 +24,19 @@ struct CreateCertificateRequest {
 };
 // The policy is Azure's defaults with what the request sets laid over them.
 absl::StatusOr<CreateCertificateRequest> ParseCreateCertificate(std::string_view body);
+struct ImportCertificateRequest {
+  domain::CertificateImport import;
+  // The request's policy (checked), to lay over what the certificate gives: ApplyPolicyPatch.
+  std::optional<std::string> policy_patch;
+};
 // `value` is PEM text, or standard base64 of a PFX or of PEM text: decoded here.
-absl::StatusOr<domain::CertificateImport> ParseImportCertificate(std::string_view body);
+absl::StatusOr<ImportCertificateRequest> ParseImportCertificate(std::string_view body);
+struct MergeCertificateRequest {
+  std::vector<std::string> chain;  // DER, leaf first
+  domain::CertificateUpdate overrides;
+};
 // Each x5c element is base64 of DER, of base64 text of DER, or of PEM: DER comes out.
-absl::StatusOr<std::vector<std::string>> ParseMergeCertificate(std::string_view body);
+absl::StatusOr<MergeCertificateRequest> ParseMergeCertificate(std::string_view body);
 absl::StatusOr<domain::CertificateUpdate> ParseUpdateCertificate(std::string_view body);
 // The only body a PATCH of the pending operation takes: {"cancellation_requested": true}.
 absl::Status ParseCancelOperation(std::string_view body);

@@ -1,5 +1,6 @@
 #include "vault-core/api/rest/certificates_api.h"
 
+#include "absl/strings/match.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
@@ -39,15 +40,17 @@ absl::StatusOr<CertificateRoute> RouteLive(std::string_view m,
                                            const std::vector<std::string_view>& s) {
   const std::size_t n = s.size();
   if ((n == 1 || (n == 2 && s[1].empty())) && m == "GET") return Routed(Op::kList);
-  // These look like certificate names and are matched first; they cannot name certificates.
-  if (n >= 2 && s[1] == "issuers") return RouteIssuers(m, s);
-  if (n == 2 && s[1] == "contacts") {
+  // These look like certificate names and are matched first (in any case, as names are); they
+  // cannot name certificates.
+  auto is = [&](const char* word) { return absl::EqualsIgnoreCase(AsAbsl(s[1]), word); };
+  if (n >= 2 && is("issuers")) return RouteIssuers(m, s);
+  if (n == 2 && is("contacts")) {
     if (m == "PUT") return Routed(Op::kSetContacts);
     if (m == "GET") return Routed(Op::kGetContacts);
     if (m == "DELETE") return Routed(Op::kDeleteContacts);
     return BadShape();
   }
-  if (n == 2 && s[1] == "restore" && m == "POST") return Routed(Op::kRestore);
+  if (n == 2 && is("restore") && m == "POST") return Routed(Op::kRestore);
   if (n == 2 && m == "DELETE") return Routed(Op::kDelete, s[1]);
   if (n == 2 && m == "GET") return Routed(Op::kGet, s[1]);
   if (n == 3 && m == "POST") {
@@ -132,13 +135,13 @@ const char* RequiredPermission(CertificateOp op) {
     case Op::kUpdate:
     case Op::kUpdatePolicy:
     case Op::kCancelOperation:
+    case Op::kDeleteOperation:  // Azure's DeleteCertificateOperation needs certificates/update
       return "update";
     case Op::kList:
     case Op::kListVersions:
     case Op::kListDeleted:
       return "list";
     case Op::kDelete:
-    case Op::kDeleteOperation:
       return "delete";
     case Op::kRecover:
       return "recover";
@@ -163,6 +166,39 @@ const char* RequiredPermission(CertificateOp op) {
       return "managecontacts";
   }
   return "none";
+}
+
+const char* AlternativePermission(CertificateOp op) {
+  switch (op) {
+    case Op::kSetIssuer:
+    case Op::kUpdateIssuer:
+    case Op::kGetIssuer:
+    case Op::kDeleteIssuer:
+    case Op::kListIssuers:
+      return "manageissuers";
+    default:
+      return nullptr;
+  }
+}
+
+std::string AuditObject(const CertificateRoute& route) {
+  switch (route.op) {
+    case Op::kSetIssuer:
+    case Op::kUpdateIssuer:
+    case Op::kGetIssuer:
+    case Op::kDeleteIssuer:
+    case Op::kListIssuers:
+      return route.name.empty() ? "certificates/issuers" : "certificates/issuers/" + route.name;
+    case Op::kSetContacts:
+    case Op::kGetContacts:
+    case Op::kDeleteContacts:
+      return "certificates/contacts";
+    default:
+      break;
+  }
+  std::string object = route.name.empty() ? "certificates" : "certificates/" + route.name;
+  if (!route.version.empty()) object += "/" + route.version;
+  return object;
 }
 
 // A switch, not a table: -Wswitch (an error here) names a new operation without an audit name.
@@ -266,9 +302,19 @@ absl::StatusOr<http::Response> CertificatesApi::Run(const CertificateRoute& rout
       return response;
     }
     case Op::kImport: {
-      COFFER_ASSIGN_OR_RETURN(domain::CertificateImport import,
+      COFFER_ASSIGN_OR_RETURN(ImportCertificateRequest import,
                               ParseImportCertificate(request.body));
-      COFFER_ASSIGN_OR_RETURN(auto c, certificates_.Import(vault, route.name, import));
+      service::CertificateService::PolicyChange change;
+      if (import.policy_patch.has_value()) {
+        change = [&](const domain::CertificatePolicy& derived)
+            -> absl::StatusOr<domain::CertificatePolicy> {
+          domain::CertificatePolicy policy = derived;
+          COFFER_RETURN_IF_ERROR(ApplyPolicyPatch(*import.policy_patch, policy));
+          return policy;
+        };
+      }
+      COFFER_ASSIGN_OR_RETURN(auto c,
+                              certificates_.Import(vault, route.name, import.import, change));
       return bundle(c);
     }
     case Op::kGet: {
@@ -315,9 +361,10 @@ absl::StatusOr<http::Response> CertificatesApi::Run(const CertificateRoute& rout
       return operation(op);
     }
     case Op::kMerge: {
-      COFFER_ASSIGN_OR_RETURN(std::vector<std::string> chain,
+      COFFER_ASSIGN_OR_RETURN(MergeCertificateRequest merge,
                               ParseMergeCertificate(request.body));
-      COFFER_ASSIGN_OR_RETURN(auto c, certificates_.Merge(vault, route.name, chain));
+      COFFER_ASSIGN_OR_RETURN(auto c,
+                              certificates_.Merge(vault, route.name, merge.chain, merge.overrides));
       http::Response response = bundle(c);
       response.status = 201;
       response.headers.Add("Location", self + "?api-version=" + std::string(api_version));

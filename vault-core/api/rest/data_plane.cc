@@ -237,11 +237,14 @@ http::Response DataPlane::ServeVault(const http::Request& request, const domain:
     if (!route->ok()) return AzureError(route->status(), "NotFound", request_id);
     const CertificateRoute& r = **route;
     record.operation = OperationName(r.op);
-    record.object = r.name.empty() ? "certificates" : "certificates/" + r.name;
-    if (!r.version.empty()) record.object += "/" + r.version;
+    record.object = AuditObject(r);
     if (auto denied = Authorize(vault, *principal, domain::ObjectKind::kCertificates,
                                 RequiredPermission(r.op), request_id)) {
-      return std::move(*denied);
+      const char* alternative = AlternativePermission(r.op);
+      if (alternative == nullptr || Authorize(vault, *principal, domain::ObjectKind::kCertificates,
+                                              alternative, request_id)) {
+        return std::move(*denied);
+      }
     }
     return certificates_api_.Serve(r, request, vault, base_url, version->second, request_id);
   }

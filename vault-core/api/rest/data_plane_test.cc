@@ -478,6 +478,86 @@ TEST_F(DataPlaneTest, KeysRoutesNeedTheirOwnPermissionAndRevealNothing) {
   EXPECT_THAT(hsm.body, HasSubstr("premium"));
 }
 
+TEST_F(DataPlaneTest, CertificateRoutesNeedTheirOwnPermissions) {
+  std::string token = Token();
+  // Secrets and keys permissions open nothing of /certificates.
+  ASSERT_TRUE(policies_->Set(vault_.id, {app_.object_id, {"all"}, {"all"}, {"get"}}).ok());
+  struct Case {
+    const char* method;
+    const char* path;
+    const char* body;
+    const char* permission;
+  };
+  const Case cases[] = {
+      {"GET", "/certificates", "", "list"},
+      {"POST", "/certificates/c/create", R"({"policy":{"issuer":{"name":"Self"}}})", "create"},
+      {"POST", "/certificates/c/import", R"({"value":"AA"})", "import"},
+      {"PATCH", "/certificates/c/", R"({"attributes":{}})", "update"},
+      {"PATCH", "/certificates/c/policy", "{}", "update"},
+      {"PATCH", "/certificates/c/pending", R"({"cancellation_requested":true})", "update"},
+      {"DELETE", "/certificates/c/pending", "", "update"},
+      {"POST", "/certificates/c/pending/merge", R"({"x5c":["AA"]})", "create"},
+      {"DELETE", "/certificates/c", "", "delete"},
+      {"POST", "/deletedcertificates/c/recover", "", "recover"},
+      {"DELETE", "/deletedcertificates/c", "", "purge"},
+      {"POST", "/certificates/c/backup", "", "backup"},
+      {"POST", "/certificates/restore", R"({"value":"AA"})", "restore"},
+      {"GET", "/certificates/contacts", "", "managecontacts"},
+      {"PUT", "/certificates/issuers/i", R"({"provider":"Test"})", "setissuers"},
+      {"GET", "/certificates/issuers", "", "listissuers"},
+  };
+  for (const Case& c : cases) {
+    http::Response r = Send(c.method, std::string(c.path) + "?api-version=2025-07-01", c.body,
+                            token);
+    EXPECT_EQ(r.status, 403) << c.method << " " << c.path << ": " << r.body;
+    EXPECT_THAT(r.body, HasSubstr(std::string("certificates ") + c.permission + " permission"))
+        << c.path;
+  }
+  // Azure's manageissuers covers every issuer call.
+  ASSERT_TRUE(policies_->Set(vault_.id, {app_.object_id, {}, {}, {"manageissuers"}}).ok());
+  http::Response set = Send("PUT", "/certificates/issuers/ca1?api-version=2025-07-01",
+                            R"({"provider":"Test","credentials":{"pwd":"hunter2"}})", token);
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_THAT(set.body, ::testing::Not(HasSubstr("hunter2")));
+  EXPECT_EQ(Send("GET", "/certificates/issuers?api-version=2025-07-01", "", token).status, 200);
+}
+
+TEST_F(DataPlaneTest, ImportLaysASentPolicyOverTheCertificatesOwn) {
+  std::string token = Token();
+  ASSERT_TRUE(policies_->Set(vault_.id, {app_.object_id, {"all"}, {}, {"all"}}).ok());
+  http::Response made = Send("POST", "/certificates/src/create?api-version=2025-07-01",
+                             R"({"policy":{"key_props":{"kty":"EC"},"x509_props":{"subject":"CN=a",
+                                 "sans":{"dns_names":["a.example"]}},"issuer":{"name":"Self"},
+                                 "secret_props":{"contentType":"application/x-pem-file"}}})",
+                             token);
+  ASSERT_EQ(made.status, 202) << made.body;
+  http::Response secret = Send("GET", "/secrets/src/?api-version=7.6", "", token);
+  ASSERT_EQ(secret.status, 200) << secret.body;
+  const std::string pem = json::parse(secret.body)["value"];
+  // What Go and Python send for a PEM import: a policy with the content type alone.
+  json import = {{"value", pem},
+                 {"policy", {{"secret_props", {{"contentType", "application/x-pem-file"}}}}}};
+  http::Response imported =
+      Send("POST", "/certificates/copy/import?api-version=2025-07-01", import.dump(), token);
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  json policy = json::parse(imported.body)["policy"];
+  EXPECT_EQ(policy["key_props"]["kty"], "EC");
+  EXPECT_EQ(policy["key_props"]["crv"], "P-256");
+  EXPECT_EQ(policy["x509_props"]["subject"], "CN=a");
+  EXPECT_EQ(policy["issuer"]["name"], "Unknown");
+  // A policy that contradicts the key is refused, and nothing is made.
+  import["policy"] = {{"key_props", {{"kty", "RSA"}}}};
+  http::Response refused =
+      Send("POST", "/certificates/bad/import?api-version=2025-07-01", import.dump(), token);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(Send("GET", "/certificates/bad/?api-version=2025-07-01", "", token).status, 404);
+  // Words the paths use cannot name certificates, in any case.
+  EXPECT_EQ(Send("POST", "/certificates/Contacts/import?api-version=2025-07-01", import.dump(),
+                 token)
+                .status,
+            400);
+}
+
 TEST_F(DataPlaneTest, ApiVersionIsRequiredAndNewerOnesAreServed) {
   std::string token = Token();
   EXPECT_EQ(Send("GET", "/secrets", "", token).status, 400);

@@ -53,21 +53,6 @@ absl::StatusOr<SecretBytes> SecretBinary(json& doc, const std::string& field, bo
   return out;
 }
 
-// Zeroes every string in a parsed request when it goes out of scope, on every way out: the
-// document holds the key material or plaintext the request carried.
-struct WipeOnExit {
-  json& doc;
-  static void Wipe(json& value) {
-    if (value.is_string()) {
-      std::string& text = value.get_ref<std::string&>();
-      internal::ZeroMemory(text.data(), text.size());
-    } else if (value.is_object() || value.is_array()) {
-      for (auto& member : value) Wipe(member);
-    }
-  }
-  ~WipeOnExit() { Wipe(doc); }
-};
-
 absl::StatusOr<std::vector<std::string>> KeyOps(const json& value) {
   if (!value.is_array()) return Bad("'key_ops' must be an array of strings.");
   std::vector<std::string> ops;

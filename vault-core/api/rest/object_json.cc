@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "lib/base/secret_bytes.h"
 #include "lib/base/status.h"
 
 namespace coffer::api::rest {
@@ -13,6 +14,15 @@ constexpr std::size_t kMaxTags = 15;
 }  // namespace
 
 absl::Status Bad(const std::string& message) { return absl::InvalidArgumentError(message); }
+
+void WipeOnExit::Wipe(json& value) {
+  if (value.is_string()) {
+    std::string& text = value.get_ref<std::string&>();
+    internal::ZeroMemory(text.data(), text.size());
+  } else if (value.is_object() || value.is_array()) {
+    for (auto& member : value) Wipe(member);
+  }
+}
 
 absl::StatusOr<json> ParseObject(std::string_view body) {
   json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);

@@ -20,6 +20,14 @@
 namespace coffer::api::rest {
 
 absl::Status Bad(const std::string& message);
+
+// Zeroes every string in a parsed request when it goes out of scope, on every way out: for
+// documents that hold key material, plaintext or passwords.
+struct WipeOnExit {
+  nlohmann::json& doc;
+  static void Wipe(nlohmann::json& value);
+  ~WipeOnExit() { Wipe(doc); }
+};
 absl::StatusOr<nlohmann::json> ParseObject(std::string_view body);
 absl::Status OnlyKnownFields(const nlohmann::json& object, const std::set<std::string>& known,
                              const std::string& where);

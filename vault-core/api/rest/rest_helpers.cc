@@ -39,8 +39,11 @@ void WriteNextLink(JsonWriter& w, std::string_view base_url, const http::Request
   std::string link = std::string(base_url) + request.path +
                      "?api-version=" + std::string(api_version) +
                      "&$skiptoken=" + Base64UrlEncode(continuation);
+  // The page's own parameters go on to the next page (maxresults was checked to be a number).
   auto max = request.query.find("maxresults");
   if (max != request.query.end()) link += "&maxresults=" + max->second;
+  auto pending = request.query.find("includePending");
+  if (pending != request.query.end() && pending->second == "true") link += "&includePending=true";
   w.String(link);
 }
 

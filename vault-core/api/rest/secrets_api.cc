@@ -48,13 +48,14 @@ absl::StatusOr<SecretRoute> RouteDeleted(std::string_view m,
 }
 
 // `outContentType`: a certificate's PKCS#12 secret given as PEM, the one conversion Azure
-// offers; asking for the format a secret already has changes nothing.
+// offers (a non-exportable certificate's holds the chain alone); asking for the format a
+// secret already has changes nothing.
 absl::Status Convert(const std::string& wanted, domain::Secret& secret) {
   if (wanted == secret.properties.content_type) return absl::OkStatus();
-  if (wanted != domain::kPemContentType ||
+  if (wanted != domain::kPemContentType || !secret.properties.managed ||
       secret.properties.content_type != domain::kPkcs12ContentType) {
     return absl::InvalidArgumentError(
-        "outContentType can only turn an application/x-pkcs12 secret into "
+        "outContentType can only turn a certificate's application/x-pkcs12 secret into "
         "application/x-pem-file.");
   }
   std::optional<std::string> pfx = Base64Decode(secret.value.reveal());
@@ -62,7 +63,7 @@ absl::Status Convert(const std::string& wanted, domain::Secret& secret) {
   SecretBytes der(*pfx);
   internal::ZeroMemory(pfx->data(), pfx->size());
   COFFER_ASSIGN_OR_RETURN(crypto::CertificateWithKey bundle,
-                          crypto::ReadPkcs12(der.reveal(), SecretBytes()));
+                          crypto::ReadPkcs12(der.reveal(), SecretBytes(), /*key_required=*/false));
   COFFER_ASSIGN_OR_RETURN(secret.value, crypto::WritePemBundle(bundle));
   secret.properties.content_type = domain::kPemContentType;
   return absl::OkStatus();
