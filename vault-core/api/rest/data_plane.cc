@@ -1,5 +1,6 @@
 #include "vault-core/api/rest/data_plane.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -46,6 +47,22 @@ std::string ResourceOf(std::string_view host) {
   return "https://" + std::string(dot == std::string_view::npos ? host : host.substr(dot + 1));
 }
 
+std::string ChallengeResource(std::string_view host_header) {
+  std::string host(host_header);
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string port;
+  const std::size_t colon = host.rfind(':');
+  if (colon != std::string::npos && host.find(']') == std::string::npos) {
+    port = host.substr(colon + 1);
+    host.resize(colon);
+  }
+  std::string resource = ResourceOf(host);
+  // The Python SDK compares the request's host:port with the resource's; the JS SDK compares
+  // host names only. A non-default port in the resource satisfies both.
+  if (!port.empty() && port != "443" && IsDigits(port) && port.size() <= 5) resource += ":" + port;
+  return resource;
+}
+
 bool AcceptApiVersion(std::string_view v, bool* newer) {
   *newer = false;
   if (v.size() == 3 && v.substr(0, 2) == "7." && IsDigits(v.substr(2))) {
@@ -77,6 +94,9 @@ http::Response DataPlane::Challenge(const std::string& resource, std::string_vie
 
 absl::StatusOr<std::string> DataPlane::Authenticate(const http::Request& request,
                                                     const std::string& resource) {
+  // A token for the resource without its port serves too (what a client that got its token
+  // from a portless challenge, or asked for it itself, holds).
+  const std::string portless = ResourceOf(HostName(request));
   std::string_view header = request.headers.Get("Authorization").value_or("");
   constexpr std::string_view kBearer = "Bearer ";
   if (header.size() <= kBearer.size() ||
@@ -84,6 +104,9 @@ absl::StatusOr<std::string> DataPlane::Authenticate(const http::Request& request
     return absl::UnauthenticatedError("AKV10000: Request is missing a Bearer or PoP token.");
   }
   auto claims = deps_.verifier.Verify(header.substr(kBearer.size()), resource);
+  if (!claims.ok() && portless != resource) {
+    claims = deps_.verifier.Verify(header.substr(kBearer.size()), portless);
+  }
   if (!claims.ok()) {
     return absl::UnauthenticatedError(
         "AKV10022: Invalid token: " + std::string(claims.status().message()) + ".");
@@ -105,7 +128,7 @@ std::optional<http::Response> DataPlane::OnHeaders(const http::Request& head) {
   if (!has_body) return std::nullopt;
   auto vault = VaultFor(head);
   if (vault == nullptr) return std::nullopt;
-  std::string resource = ResourceOf(HostName(head));
+  std::string resource = ChallengeResource(head.headers.Get("Host").value_or(""));
   auto principal = Authenticate(head, resource);
   if (!absl::IsUnauthenticated(principal.status())) {
     return std::nullopt;  // other failures are answered (and audited) by HandleAsync
@@ -187,7 +210,7 @@ http::Response DataPlane::Handle(const http::Request& request) {
 
 http::Response DataPlane::ServeVault(const http::Request& request, const domain::Vault& vault,
                                      const std::string& request_id, audit::AuditRecord& record) {
-  std::string resource = ResourceOf(HostName(request));
+  std::string resource = ChallengeResource(request.headers.Get("Host").value_or(""));
   auto principal = Authenticate(request, resource);
   if (absl::IsUnauthenticated(principal.status())) {
     return Challenge(resource, AsStd(principal.status().message()));

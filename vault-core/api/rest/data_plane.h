@@ -83,6 +83,10 @@ class DataPlane : public http::Handler {
 
 // "https://vault.example" for the vault host "prod.vault.example": what its tokens are for.
 std::string ResourceOf(std::string_view host);
+// The resource a 401 challenge names for a request's Host header: ResourceOf its host name,
+// with the port when it is not 443 ("https://vault.example:8443"). Tokens for either form are
+// accepted.
+std::string ChallengeResource(std::string_view host_header);
 
 // Whether `api_version` is one this server answers (7.0-7.6, 2016-10-01, 2025-07-01, or any
 // newer date, which is served as the latest). Sets `newer` for the latter.

@@ -160,11 +160,41 @@ TEST_F(DataPlaneTest, RequestWithoutTokenGetsKeyVaultsChallengeBeforeItsBody) {
   EXPECT_EQ(early->status, 401);
   EXPECT_EQ(early->headers.Get("WWW-Authenticate"),
             std::string("Bearer authorization=\"https://login.coffer.test/") + kTenant +
-                "\", resource=\"https://vault.coffer.test\"");
+                "\", resource=\"https://vault.coffer.test:8443\"");
   EXPECT_EQ(json::parse(early->body)["error"]["code"], "Unauthorized");
   ASSERT_FALSE(audit_.records().empty());
   EXPECT_EQ(audit_.records().back().result, "401");
   EXPECT_EQ(audit_.records().back().operation, "Authenticate");
+}
+
+// The Python SDK checks that the request's host:port ends with the challenge resource's; the JS
+// SDK compares host names. The resource carries a non-default port, and tokens for it or for
+// the portless resource both serve.
+TEST_F(DataPlaneTest, ChallengeNamesANonDefaultPortAndTokensForEitherFormServe) {
+  auto challenge = [&](const std::string& host) {
+    http::Response r = Send("GET", "/secrets/db?api-version=7.4", "", "", host);
+    return std::string(r.headers.Get("WWW-Authenticate").value_or(""));
+  };
+  EXPECT_THAT(challenge("prod.vault.coffer.test:8443"),
+              HasSubstr("resource=\"https://vault.coffer.test:8443\""));
+  EXPECT_THAT(challenge("prod.vault.coffer.test:443"),
+              HasSubstr("resource=\"https://vault.coffer.test\""));
+  EXPECT_THAT(challenge("prod.vault.coffer.test"),
+              HasSubstr("resource=\"https://vault.coffer.test\""));
+  for (const char* scope :
+       {"https://vault.coffer.test:8443/.default", "https://vault.coffer.test/.default"}) {
+    std::string token = Token(scope);
+    ASSERT_FALSE(token.empty()) << scope;
+    EXPECT_EQ(Send("PUT", "/secrets/db?api-version=7.4", R"({"value":"v"})", token).status, 200)
+        << scope;
+  }
+  // A port is no licence for another domain.
+  http::Response elsewhere =
+      Send("POST", std::string("/") + kTenant + "/oauth2/v2.0/token",
+           "grant_type=client_credentials&client_id=" + app_.client_id + "&client_secret=" +
+               std::string(secret_.value.reveal()) + "&scope=https://elsewhere.test:8443/.default",
+           "", "login.coffer.test");
+  EXPECT_EQ(elsewhere.status, 400) << elsewhere.body;
 }
 
 TEST_F(DataPlaneTest, OpenIdConfigurationHasTenantFirstEndpoints) {

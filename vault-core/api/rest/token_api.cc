@@ -342,7 +342,17 @@ TokenApi::Login TokenApi::CertificateLogin(std::string_view client_id,
 bool TokenApi::IsVaultResource(std::string_view resource) {
   constexpr std::string_view kScheme = "https://";
   if (resource.substr(0, kScheme.size()) != kScheme) return false;
-  std::string suffix = "." + std::string(resource.substr(kScheme.size()));
+  std::string_view domain = resource.substr(kScheme.size());
+  // A port (what a challenge on a non-default port names) is no part of vault host names.
+  if (std::size_t colon = domain.rfind(':'); colon != std::string_view::npos) {
+    std::string_view port = domain.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return false;
+    }
+    domain = domain.substr(0, colon);
+  }
+  std::string suffix = "." + std::string(domain);
   auto vaults = vaults_.List(false);
   if (!vaults.ok()) return false;
   for (const auto& vault : *vaults) {
