@@ -35,12 +35,14 @@ function checkChallenge(res) {
   assert.equal(authorization.protocol, "https:");
   assert.equal(authorization.pathname, `/${env.tenantId}`);
   assert.equal(authorization.origin, new URL(env.authorityHost).origin);
-  // resource: the vault host must end in "." + the resource host, or the SDK's resource
-  // verification rejects the challenge.
+  // resource: the vault host name must end in "." + the resource host name (the JS SDK's check),
+  // and the resource carries the vault URL's port (the Python SDK compares host:port).
   const resource = new URL(c.resource);
   assert.equal(resource.protocol, "https:");
   assert.equal(resource.pathname, "/", "resource is a bare origin");
-  assert.ok(vaultHost.endsWith(`.${resource.host}`), `${vaultHost} is not under ${resource.host}`);
+  assert.ok(vaultHost.endsWith(`.${resource.hostname}`),
+            `${vaultHost} is not under ${resource.hostname}`);
+  assert.equal(resource.port, new URL(env.vaultUrl).port, "resource names the vault's port");
   assert.equal(res.json?.error?.code, "Unauthorized", res.text);
   return c;
 }

@@ -124,14 +124,7 @@ absl::Status PrintCert(Context& ctx, const absl::StatusOr<std::string>& body) {
 
 absl::Status PrintCerts(Context& ctx, const absl::StatusOr<std::vector<std::string>>& items,
                         const std::vector<Column>& columns) {
-  if (!items.ok()) return items.status();
-  json list = json::array();
-  for (const std::string& item : *items) {
-    COFFER_ASSIGN_OR_RETURN(json bundle, ParseAnswer(item));
-    list.push_back(CertJson(bundle));
-  }
-  PrintList(ctx.out(), ctx.format(), list, columns);
-  return absl::OkStatus();
+  return PrintItems(ctx, items, columns, CertJson);
 }
 
 void PrintOperation(Context& ctx, const json& op) {

@@ -90,6 +90,11 @@ absl::StatusOr<nlohmann::json> ParseAnswer(const absl::StatusOr<std::string>& bo
 const nlohmann::json& ObjectAt(const nlohmann::json& o, const char* key);
 std::string StringAt(const nlohmann::json& o, const char* key);
 long long IntAt(const nlohmann::json& o, const char* key);
+// Prints a listing's items (the vault's JSON, one string each), each turned into the CLI's view
+// by `view`, as a table of `columns` or as JSON.
+absl::Status PrintItems(Context& ctx, const absl::StatusOr<std::vector<std::string>>& items,
+                        const std::vector<Column>& columns,
+                        const std::function<nlohmann::json(const nlohmann::json&)>& view);
 // An object id "https://host/keys/NAME[/VERSION]" with `collection` "/keys/" -> {NAME, VERSION}
 // (VERSION empty when absent); {id, ""} when the id has no such segment.
 std::pair<std::string, std::string> NameAndVersion(const std::string& id,

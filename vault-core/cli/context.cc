@@ -174,4 +174,17 @@ absl::StatusOr<std::string> BackupFromFile(Context& ctx) {
   return blob;
 }
 
+absl::Status PrintItems(Context& ctx, const absl::StatusOr<std::vector<std::string>>& items,
+                        const std::vector<Column>& columns,
+                        const std::function<nlohmann::json(const nlohmann::json&)>& view) {
+  if (!items.ok()) return items.status();
+  nlohmann::json list = nlohmann::json::array();
+  for (const std::string& item : *items) {
+    COFFER_ASSIGN_OR_RETURN(nlohmann::json bundle, ParseAnswer(item));
+    list.push_back(view(bundle));
+  }
+  PrintList(ctx.out(), ctx.format(), list, columns);
+  return absl::OkStatus();
+}
+
 }  // namespace coffer::cli

@@ -70,14 +70,7 @@ absl::Status PrintKey(Context& ctx, const absl::StatusOr<std::string>& body) {
 
 absl::Status PrintKeys(Context& ctx, const absl::StatusOr<std::vector<std::string>>& items,
                        const std::vector<Column>& columns) {
-  if (!items.ok()) return items.status();
-  json list = json::array();
-  for (const std::string& item : *items) {
-    COFFER_ASSIGN_OR_RETURN(json bundle, ParseAnswer(item));
-    list.push_back(KeyJson(bundle));
-  }
-  PrintList(ctx.out(), ctx.format(), list, columns);
-  return absl::OkStatus();
+  return PrintItems(ctx, items, columns, KeyJson);
 }
 
 // {"enabled", "nbf", "exp"} from --disabled/--enabled, --not-before and --expires.

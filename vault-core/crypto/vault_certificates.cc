@@ -513,10 +513,11 @@ absl::StatusOr<CertificateInfo> ParseCertificate(std::string_view der) {
       X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
   for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
-    if (name->type == GEN_DNS) {
-      const ASN1_IA5STRING* dns = name->d.dNSName;
-      info.dns_names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
-                                  static_cast<std::size_t>(ASN1_STRING_length(dns)));
+    if (name->type == GEN_DNS || name->type == GEN_EMAIL) {
+      const ASN1_IA5STRING* value = name->type == GEN_DNS ? name->d.dNSName : name->d.rfc822Name;
+      (name->type == GEN_DNS ? info.dns_names : info.emails)
+          .emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                        static_cast<std::size_t>(ASN1_STRING_length(value)));
     }
   }
   GENERAL_NAMES_free(names);

@@ -72,6 +72,7 @@ struct CertificateInfo {
   domain::PublicKey public_key;
   int key_bits = 0;  // RSA modulus; 0 for EC
   std::vector<std::string> dns_names;
+  std::vector<std::string> emails;
   std::vector<std::string> key_usage;  // Azure's names; empty without a keyUsage extension
   std::vector<std::string> ekus;       // dotted OIDs
 };

@@ -15,6 +15,7 @@
 #include "vault-core/crypto/vault_certificates.h"
 #include "vault-core/domain/errors.h"
 #include "vault-core/domain/names.h"
+#include "vault-core/service/certificate_records.h"
 #include "vault-core/service/retry.h"
 #include "vault-core/service/secret_records.h"
 
@@ -26,14 +27,19 @@ using storage::kMustNotExist;
 using storage::Precondition;
 using storage::Write;
 using storage::v1::CertificateBackup;
-using storage::v1::CertificateContactsRecord;
-using storage::v1::CertificateIssuerRecord;
 using storage::v1::CertificateOperationRecord;
 using storage::v1::CertificatePolicyRecord;
 using storage::v1::CertificateVersionRecord;
 using storage::v1::KeyVersionRecord;
 using storage::v1::SecretVersionRecord;
 namespace rec = records;
+using records::FromRecord;
+using records::Parse;
+using records::ProfileOf;
+using records::PublicKeyOf;
+using records::Scrubbed;
+using records::ToOperation;
+using records::ToRecord;
 
 constexpr const char kBackupKeyId[] = "_backup";
 const crypto::RecordAddress kBackupAddress{kBackupKeyId, "certificatebackup", ""};
@@ -41,32 +47,21 @@ constexpr char kInProgress[] = "inProgress";
 constexpr char kMergeDetails[] =
     "Pending certificate created. Please Perform Merge to complete the request.";
 
-// A record that may hold private key material, zeroed when it goes.
-template <typename R>
-struct Scrubbed {
-  Scrubbed() = default;
-  Scrubbed(Scrubbed&&) = default;
-  ~Scrubbed() { Zero(r); }
-  static void Zero(CertificateVersionRecord& c) { ZeroString(c.mutable_pending_key()); }
-  static void Zero(KeyVersionRecord& k) { ZeroString(k.mutable_material()); }
-  static void Zero(SecretVersionRecord& s) { rec::ScrubValue(s); }
-  static void Zero(CertificateIssuerRecord& i) { ZeroString(i.mutable_password()); }
-  static void ZeroString(std::string* s) { internal::ZeroMemory(s->data(), s->size()); }
-  R r;
-};
-
-template <typename R>
-absl::StatusOr<Scrubbed<R>> Parse(std::string_view bytes, const char* what) {
-  Scrubbed<R> out;
-  if (!out.r.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError(absl::StrCat("stored ", what, " is not parseable"));
-  }
-  return out;
-}
-
 absl::StatusOr<Scrubbed<CertificateVersionRecord>> ParseVersion(const SecretBytes& bytes) {
   return Parse<CertificateVersionRecord>(bytes.reveal(), "certificate version");
 }
+
+// Zeroes a backup's private material (versions' pending keys, keys, secrets) when it goes.
+struct ScrubBackup {
+  CertificateBackup& b;
+  ~ScrubBackup() {
+    for (auto& v : *b.mutable_versions()) {
+      Scrubbed<CertificateVersionRecord>::Zero(*v.mutable_record());
+    }
+    for (auto& k : *b.mutable_keys()) Scrubbed<KeyVersionRecord>::Zero(*k.mutable_record());
+    for (auto& s : *b.mutable_secrets()) rec::ScrubValue(*s.mutable_record());
+  }
+};
 
 absl::Status Bad(const std::string& message) { return absl::InvalidArgumentError(message); }
 
@@ -91,102 +86,6 @@ absl::Status InProgress() {
           "A new key vault certificate can not be created or imported while a pending key "
           "vault certificate's status is inProgress."),
       domain::reason::kCertificateOperationInProgress);
-}
-
-crypto::CertificateProfile ProfileOf(const CertificatePolicy& p) {
-  crypto::CertificateProfile profile;
-  profile.subject = p.subject;
-  profile.dns_names = p.dns_names;
-  profile.emails = p.emails;
-  profile.upns = p.upns;
-  profile.ekus = p.ekus;
-  profile.key_usage = p.key_usage;
-  profile.validity_months = p.validity_months;
-  return profile;
-}
-
-void ToRecord(const CertificatePolicy& p, CertificatePolicyRecord& r) {
-  r.set_exportable(p.exportable);
-  r.set_kty(p.kty);
-  r.set_key_size(p.key_size);
-  r.set_reuse_key(p.reuse_key);
-  r.set_crv(p.crv);
-  r.set_content_type(p.content_type);
-  r.set_subject(p.subject);
-  auto copy = [](const std::vector<std::string>& from, auto* to) {
-    to->Clear();
-    for (const auto& v : from) *to->Add() = v;
-  };
-  copy(p.emails, r.mutable_emails());
-  copy(p.dns_names, r.mutable_dns_names());
-  copy(p.upns, r.mutable_upns());
-  copy(p.ekus, r.mutable_ekus());
-  copy(p.key_usage, r.mutable_key_usage());
-  r.set_validity_months(p.validity_months);
-  r.clear_lifetime_actions();
-  for (const auto& a : p.lifetime_actions) {
-    auto* out = r.add_lifetime_actions();
-    out->set_lifetime_percentage(a.lifetime_percentage);
-    out->set_days_before_expiry(a.days_before_expiry);
-    out->set_action(a.action);
-  }
-  r.set_issuer_name(p.issuer_name);
-  r.set_certificate_type(p.certificate_type);
-  r.set_cert_transparency(p.cert_transparency ? (*p.cert_transparency ? 2 : 1) : 0);
-  r.set_enabled(p.enabled);
-}
-
-CertificatePolicy FromRecord(const CertificatePolicyRecord& r) {
-  CertificatePolicy p;
-  p.exportable = r.exportable();
-  p.kty = r.kty();
-  p.key_size = r.key_size();
-  p.reuse_key = r.reuse_key();
-  p.crv = r.crv();
-  p.content_type = r.content_type();
-  p.subject = r.subject();
-  p.emails.assign(r.emails().begin(), r.emails().end());
-  p.dns_names.assign(r.dns_names().begin(), r.dns_names().end());
-  p.upns.assign(r.upns().begin(), r.upns().end());
-  p.ekus.assign(r.ekus().begin(), r.ekus().end());
-  p.key_usage.assign(r.key_usage().begin(), r.key_usage().end());
-  p.validity_months = r.validity_months();
-  for (const auto& a : r.lifetime_actions()) {
-    p.lifetime_actions.push_back({a.lifetime_percentage(), a.days_before_expiry(), a.action()});
-  }
-  p.issuer_name = r.issuer_name();
-  p.certificate_type = r.certificate_type();
-  if (r.cert_transparency() != 0) p.cert_transparency = r.cert_transparency() == 2;
-  p.enabled = r.enabled();
-  p.created = rec::FromUnix(r.created());
-  p.updated = rec::FromUnix(r.updated());
-  return p;
-}
-
-domain::CertificateOperation ToOperation(std::string_view name,
-                                         const CertificateOperationRecord& r) {
-  domain::CertificateOperation op;
-  op.name = std::string(name);
-  op.issuer_name = r.issuer_name();
-  op.certificate_type = r.certificate_type();
-  op.csr = r.csr();
-  op.cancellation_requested = r.cancellation_requested();
-  op.status = r.status();
-  op.status_details = r.status_details();
-  op.error_code = r.error_code();
-  op.error_message = r.error_message();
-  op.request_id = r.request_id();
-  return op;
-}
-
-domain::PublicKey PublicKeyOf(const KeyVersionRecord& k) {
-  domain::PublicKey key;
-  key.n = k.n();
-  key.e = k.e();
-  key.curve = domain::ParseCurve(k.crv()).value_or(domain::Curve::kNone);
-  key.x = k.x();
-  key.y = k.y();
-  return key;
 }
 
 // Whole calendar months from `from` to `to`, rounded up, as Azure derives an import's validity.
@@ -342,7 +241,7 @@ absl::StatusOr<domain::CertificateOperation> CertificateService::NewVersion(
   const bool self = policy.issuer_name == domain::kSelfIssuer;
   if (!self && policy.issuer_name != domain::kUnknownIssuer) {
     // Coffer orders from no CA: a named issuer's certificate waits for a merge, as Unknown's.
-    auto issuer = GetIssuer(vault, policy.issuer_name);
+    auto issuer = issuers_.GetIssuer(vault, policy.issuer_name);
     if (absl::IsNotFound(issuer.status())) {
       return Bad("The issuer " + policy.issuer_name.substr(0, 127) +
                  " is neither Self, Unknown nor one of this vault's issuers.");
@@ -352,6 +251,10 @@ absl::StatusOr<domain::CertificateOperation> CertificateService::NewVersion(
   {
     COFFER_ASSIGN_OR_RETURN(Policy current, LoadPolicy(vault, name));
     if (current.in_progress()) return InProgress();
+    // Refused before a key is made: a client's key or secret holds the name.
+    CommitPlan scratch;
+    COFFER_RETURN_IF_ERROR(keys_.PlanReserve(vault, name, scratch));
+    COFFER_RETURN_IF_ERROR(secrets_.PlanReserve(vault, name, scratch));
   }
 
   // The key: the last issued version's again when the policy reuses keys and it is of the
@@ -472,6 +375,7 @@ absl::StatusOr<domain::Certificate> CertificateService::Import(
   policy.content_type = pem ? domain::kPemContentType : domain::kPkcs12ContentType;
   policy.subject = info.subject;
   policy.dns_names = info.dns_names;
+  policy.emails = info.emails;
   policy.ekus = info.ekus;
   policy.key_usage = info.key_usage;
   policy.validity_months = MonthsBetween(info.not_before, info.not_after);
@@ -492,6 +396,10 @@ absl::StatusOr<domain::Certificate> CertificateService::Import(
   {
     COFFER_ASSIGN_OR_RETURN(Policy current, LoadPolicy(vault, name));
     if (current.in_progress()) return InProgress();
+    // Refused before a key is made: a client's key or secret holds the name.
+    CommitPlan scratch;
+    COFFER_RETURN_IF_ERROR(keys_.PlanReserve(vault, name, scratch));
+    COFFER_RETURN_IF_ERROR(secrets_.PlanReserve(vault, name, scratch));
   }
   bool hsm = false;
   domain::KeySpecOf(policy, &hsm);
@@ -889,16 +797,7 @@ absl::StatusOr<std::string> CertificateService::BackupOnce(const domain::Vault& 
   COFFER_ASSIGN_OR_RETURN(std::vector<StoredVersion> versions,
                           certificates_.AllVersions(vault, name, &display_name, &latest));
   CertificateBackup backup;
-  struct Scrub {
-    CertificateBackup& b;
-    ~Scrub() {
-      for (auto& v : *b.mutable_versions()) {
-        Scrubbed<CertificateVersionRecord>::Zero(*v.mutable_record());
-      }
-      for (auto& k : *b.mutable_keys()) Scrubbed<KeyVersionRecord>::Zero(*k.mutable_record());
-      for (auto& s : *b.mutable_secrets()) rec::ScrubValue(*s.mutable_record());
-    }
-  } scrub{backup};
+  ScrubBackup scrub{backup};
   backup.set_name(display_name);
   backup.set_latest_version(latest);
   for (const StoredVersion& v : versions) {
@@ -943,16 +842,7 @@ absl::StatusOr<domain::Certificate> CertificateService::Restore(const domain::Va
   COFFER_ASSIGN_OR_RETURN(auto sealer, sealers_.ForVault(kBackupKeyId));
   auto plain = sealer->Open(kBackupAddress, blob);
   CertificateBackup backup;
-  struct Scrub {
-    CertificateBackup& b;
-    ~Scrub() {
-      for (auto& v : *b.mutable_versions()) {
-        Scrubbed<CertificateVersionRecord>::Zero(*v.mutable_record());
-      }
-      for (auto& k : *b.mutable_keys()) Scrubbed<KeyVersionRecord>::Zero(*k.mutable_record());
-      for (auto& s : *b.mutable_secrets()) rec::ScrubValue(*s.mutable_record());
-    }
-  } scrub{backup};
+  ScrubBackup scrub{backup};
   if (!plain.ok() || !backup.ParseFromArray(plain->data(), static_cast<int>(plain->size()))) {
     return Bad("the backup blob is malformed or was not made by this installation");
   }
@@ -1060,8 +950,11 @@ absl::StatusOr<int> CertificateService::RenewDue(const domain::Vault& vault,
         ++renewed;
         auto renewed_version = certificates_.Get(vault, name, "");
         event("CertificateRenew", name, renewed_version.ok() ? renewed_version->version : version);
-      } else if (!absl::IsAborted(op.status())) {
+      } else {
+        // Also a lost race (the certificate or its policy changed meanwhile): the intent's line
+        // gets its outcome; only a real failure waits an hour.
         event("CertificateRenewFailed", name, version);
+        if (absl::IsAborted(op.status())) break;
         auto current = LoadPolicy(vault, name);
         if (current.ok() && current->exists()) {
           current->record.set_retry_renewal_after(absl::ToUnixSeconds(now + kRenewalRetry));
@@ -1073,182 +966,6 @@ absl::StatusOr<int> CertificateService::RenewDue(const domain::Vault& vault,
     }
   }
   return renewed;
-}
-
-std::string CertificateService::IssuerKey(const domain::Vault& vault,
-                                          std::string_view name) const {
-  return absl::StrCat("v/", vault.id, "/certificateissuers/", rec::Canonical(name));
-}
-
-std::string CertificateService::ContactsKey(const domain::Vault& vault) const {
-  return absl::StrCat("v/", vault.id, "/certificatecontacts");
-}
-
-namespace {
-
-crypto::RecordAddress IssuerAddress(const domain::Vault& vault, std::string_view name) {
-  return {vault.id, "certificateissuers/" + rec::Canonical(name), ""};
-}
-
-domain::CertificateIssuer FromIssuerRecord(const CertificateIssuerRecord& r) {
-  domain::CertificateIssuer issuer;
-  issuer.name = r.name();
-  issuer.provider = r.provider();
-  issuer.account_id = r.account_id();
-  issuer.password = SecretBytes(r.password());
-  issuer.organization_id = r.organization_id();
-  for (const auto& a : r.admins()) {
-    issuer.admins.push_back({a.first_name(), a.last_name(), a.email(), a.phone()});
-  }
-  issuer.enabled = r.enabled();
-  issuer.created = absl::FromUnixSeconds(r.created());
-  issuer.updated = absl::FromUnixSeconds(r.updated());
-  return issuer;
-}
-
-Scrubbed<CertificateIssuerRecord> ToIssuerRecord(const domain::CertificateIssuer& issuer) {
-  Scrubbed<CertificateIssuerRecord> out;
-  CertificateIssuerRecord& r = out.r;
-  r.set_name(issuer.name);
-  r.set_provider(issuer.provider);
-  r.set_account_id(issuer.account_id);
-  r.set_password(std::string(issuer.password.reveal()));
-  r.set_organization_id(issuer.organization_id);
-  for (const auto& a : issuer.admins) {
-    auto* admin = r.add_admins();
-    admin->set_first_name(a.first_name);
-    admin->set_last_name(a.last_name);
-    admin->set_email(a.email);
-    admin->set_phone(a.phone);
-  }
-  r.set_enabled(issuer.enabled);
-  r.set_created(absl::ToUnixSeconds(issuer.created));
-  r.set_updated(absl::ToUnixSeconds(issuer.updated));
-  return out;
-}
-
-absl::Status CheckIssuer(const domain::CertificateIssuer& issuer) {
-  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(issuer.name));
-  if (absl::EqualsIgnoreCase(issuer.name, domain::kSelfIssuer) ||
-      absl::EqualsIgnoreCase(issuer.name, domain::kUnknownIssuer)) {
-    return Bad("Self and Unknown are reserved issuer names.");
-  }
-  if (issuer.provider.empty() || issuer.provider.size() > 127) {
-    return Bad("An issuer needs a provider of at most 127 characters.");
-  }
-  if (issuer.admins.size() > 20) return Bad("An issuer has at most 20 administrators.");
-  return absl::OkStatus();
-}
-
-}  // namespace
-
-absl::StatusOr<domain::CertificateIssuer> CertificateService::SetIssuer(
-    const domain::Vault& vault, const domain::CertificateIssuer& wanted) {
-  COFFER_RETURN_IF_ERROR(CheckIssuer(wanted));
-  domain::CertificateIssuer issuer = wanted;
-  const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_.Now()));
-  issuer.updated = now;
-  auto existing = GetIssuer(vault, wanted.name);
-  if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
-  if (!existing.ok()) {
-    COFFER_ASSIGN_OR_RETURN(auto all, store_.Range({IssuerKey(vault, ""), "", kMaxIssuers}));
-    if (!all.continuation.empty() || all.entries.size() >= kMaxIssuers) {
-      return Bad("A vault holds at most " + std::to_string(kMaxIssuers) + " issuers.");
-    }
-  }
-  issuer.created = existing.ok() ? existing->created : now;
-  COFFER_ASSIGN_OR_RETURN(auto sealer, sealers_.ForVault(vault.id));
-  auto record = ToIssuerRecord(issuer);
-  COFFER_ASSIGN_OR_RETURN(
-      std::string sealed,
-      sealer->Seal(IssuerAddress(vault, issuer.name), rec::SerializeSecret(record.r).reveal()));
-  COFFER_RETURN_IF_ERROR(store_.Put(IssuerKey(vault, issuer.name), sealed, std::nullopt).status());
-  return issuer;
-}
-
-absl::StatusOr<domain::CertificateIssuer> CertificateService::UpdateIssuer(
-    const domain::Vault& vault, std::string_view name,
-    const std::function<absl::Status(domain::CertificateIssuer&)>& change) {
-  COFFER_ASSIGN_OR_RETURN(domain::CertificateIssuer issuer, GetIssuer(vault, name));
-  COFFER_RETURN_IF_ERROR(change(issuer));
-  issuer.name = std::string(name);
-  return SetIssuer(vault, issuer);
-}
-
-absl::StatusOr<domain::CertificateIssuer> CertificateService::GetIssuer(
-    const domain::Vault& vault, std::string_view name) {
-  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
-  auto entry = store_.Get(IssuerKey(vault, name));
-  if (absl::IsNotFound(entry.status())) return absl::NotFoundError("Issuer not found");
-  if (!entry.ok()) return entry.status();
-  COFFER_ASSIGN_OR_RETURN(auto sealer, sealers_.ForVault(vault.id));
-  COFFER_ASSIGN_OR_RETURN(SecretBytes plain, sealer->Open(IssuerAddress(vault, name), entry->value));
-  COFFER_ASSIGN_OR_RETURN(auto record,
-                          Parse<CertificateIssuerRecord>(plain.reveal(), "certificate issuer"));
-  return FromIssuerRecord(record.r);
-}
-
-absl::StatusOr<domain::CertificateIssuer> CertificateService::DeleteIssuer(
-    const domain::Vault& vault, std::string_view name) {
-  COFFER_ASSIGN_OR_RETURN(domain::CertificateIssuer issuer, GetIssuer(vault, name));
-  COFFER_RETURN_IF_ERROR(store_.Delete(IssuerKey(vault, name), std::nullopt).status());
-  return issuer;
-}
-
-absl::StatusOr<std::vector<domain::CertificateIssuer>> CertificateService::ListIssuers(
-    const domain::Vault& vault) {
-  const std::string prefix = IssuerKey(vault, "");
-  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, "", 0}));
-  std::vector<domain::CertificateIssuer> out;
-  for (const auto& entry : range.entries) {
-    auto issuer = GetIssuer(vault, rec::Suffix(entry.key, prefix));
-    if (issuer.ok()) out.push_back(std::move(*issuer));
-  }
-  return out;
-}
-
-absl::StatusOr<std::vector<domain::CertificateContact>> CertificateService::SetContacts(
-    const domain::Vault& vault, const std::vector<domain::CertificateContact>& contacts) {
-  if (contacts.empty() || contacts.size() > 50) {
-    return Bad("contacts must hold 1 to 50 contacts.");
-  }
-  CertificateContactsRecord record;
-  for (const auto& c : contacts) {
-    if (c.email.empty() && c.name.empty() && c.phone.empty()) {
-      return Bad("A contact needs an email, a name or a phone.");
-    }
-    if (c.email.size() > 254 || c.name.size() > 254 || c.phone.size() > 64) {
-      return Bad("A contact's email, name or phone is too long.");
-    }
-    auto* out = record.add_contacts();
-    out->set_email(c.email);
-    out->set_name(c.name);
-    out->set_phone(c.phone);
-  }
-  COFFER_RETURN_IF_ERROR(
-      store_.Put(ContactsKey(vault), record.SerializeAsString(), std::nullopt).status());
-  return contacts;
-}
-
-absl::StatusOr<std::vector<domain::CertificateContact>> CertificateService::GetContacts(
-    const domain::Vault& vault) {
-  auto entry = store_.Get(ContactsKey(vault));
-  if (absl::IsNotFound(entry.status())) return absl::NotFoundError("Contacts not found");
-  if (!entry.ok()) return entry.status();
-  CertificateContactsRecord record;
-  if (!record.ParseFromString(entry->value)) {
-    return absl::DataLossError("stored certificate contacts are not parseable");
-  }
-  std::vector<domain::CertificateContact> out;
-  for (const auto& c : record.contacts()) out.push_back({c.email(), c.name(), c.phone()});
-  return out;
-}
-
-absl::StatusOr<std::vector<domain::CertificateContact>> CertificateService::DeleteContacts(
-    const domain::Vault& vault) {
-  COFFER_ASSIGN_OR_RETURN(auto contacts, GetContacts(vault));
-  COFFER_RETURN_IF_ERROR(store_.Delete(ContactsKey(vault), std::nullopt).status());
-  return contacts;
 }
 
 }  // namespace coffer::service

@@ -11,6 +11,7 @@
 #include "vault-core/domain/certificate.h"
 #include "vault-core/domain/vault.h"
 #include "vault-core/envelope/vault_keys.h"
+#include "vault-core/service/certificate_issuers.h"
 #include "vault-core/service/key_service.h"
 #include "vault-core/service/page.h"
 #include "vault-core/service/versioned_objects.h"
@@ -37,6 +38,7 @@ class CertificateService {
       : certificates_(store, keys, clock, kCertificateObjects),
         keys_(store, keys, clock, kKeyObjects),
         secrets_(store, keys, clock, kSecretObjects),
+        issuers_(store, keys, clock),
         store_(store),
         sealers_(keys),
         vault_keys_(vault_keys),
@@ -114,27 +116,11 @@ class CertificateService {
   using EventFn = KeyService::EventFn;
   absl::StatusOr<int> RenewDue(const domain::Vault& vault, const EventFn& event);
 
-  // Issuers (CA accounts; Coffer orders from none) and the vault's certificate contacts.
-  absl::StatusOr<domain::CertificateIssuer> SetIssuer(const domain::Vault& vault,
-                                                      const domain::CertificateIssuer& issuer);
-  // `change` edits the stored issuer (the API's merge).
-  absl::StatusOr<domain::CertificateIssuer> UpdateIssuer(
-      const domain::Vault& vault, std::string_view name,
-      const std::function<absl::Status(domain::CertificateIssuer&)>& change);
-  absl::StatusOr<domain::CertificateIssuer> GetIssuer(const domain::Vault& vault,
-                                                      std::string_view name);
-  absl::StatusOr<domain::CertificateIssuer> DeleteIssuer(const domain::Vault& vault,
-                                                         std::string_view name);
-  absl::StatusOr<std::vector<domain::CertificateIssuer>> ListIssuers(const domain::Vault& vault);
-  absl::StatusOr<std::vector<domain::CertificateContact>> SetContacts(
-      const domain::Vault& vault, const std::vector<domain::CertificateContact>& contacts);
-  absl::StatusOr<std::vector<domain::CertificateContact>> GetContacts(const domain::Vault& vault);
-  absl::StatusOr<std::vector<domain::CertificateContact>> DeleteContacts(
-      const domain::Vault& vault);
+  // The vault's issuers and contacts.
+  CertificateIssuers& issuers() { return issuers_; }
 
  private:
   static constexpr absl::Duration kRenewalRetry = absl::Hours(1);
-  static constexpr std::size_t kMaxIssuers = 100;
   struct Issued;
   struct Policy;
 
@@ -149,8 +135,6 @@ class CertificateService {
                           const StoredVersion* placeholder);
   absl::StatusOr<std::string> BackupOnce(const domain::Vault& vault, std::string_view name);
   absl::StatusOr<Policy> LoadPolicy(const domain::Vault& vault, std::string_view name);
-  std::string IssuerKey(const domain::Vault& vault, std::string_view name) const;
-  std::string ContactsKey(const domain::Vault& vault) const;
   absl::StatusOr<domain::Certificate> ToCertificate(const domain::Vault& vault,
                                                     const StoredVersion& stored,
                                                     bool with_policy);
@@ -164,6 +148,7 @@ class CertificateService {
   VersionedObjects certificates_;
   VersionedObjects keys_;
   VersionedObjects secrets_;
+  CertificateIssuers issuers_;
   storage::Store& store_;
   envelope::VaultKeys& sealers_;
   KeyService& vault_keys_;

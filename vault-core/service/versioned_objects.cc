@@ -138,10 +138,12 @@ std::vector<std::string> VersionedObjects::OwnerKeys(std::string_view vault_id,
 
 absl::Status VersionedObjects::CheckWritable(const domain::Vault& vault, std::string_view name,
                                              const char* operation) {
-  COFFER_RETURN_IF_ERROR(CheckNotDeleted(vault, name));
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  // A certificate's name first: its key and secret may be soft-deleted with it.
   for (const std::string& owner : OwnerKeys(vault.id, name)) {
     if (store_.Get(owner).ok()) return Managed(operation);
   }
+  COFFER_RETURN_IF_ERROR(CheckNotDeleted(vault, name));
   auto head = store_.Get(HeadKey(vault.id, name));
   if (absl::IsNotFound(head.status())) return absl::OkStatus();
   if (!head.ok()) return head.status();
@@ -637,6 +639,10 @@ absl::Status VersionedObjects::Restore(const domain::Vault& vault, std::string_v
                                        const std::vector<Write>& extra_writes) {
   CommitPlan plan;
   plan.writes = extra_writes;
+  for (const std::string& owner : OwnerKeys(vault.id, name)) {
+    if (store_.Get(owner).ok()) return Managed("restore");  // a certificate holds the name
+    plan.preconditions.push_back({owner, kMustNotExist});
+  }
   COFFER_RETURN_IF_ERROR(PlanRestore(vault, name, latest, versions, false, plan));
   auto committed = store_.Commit(plan.preconditions, plan.writes);
   if (absl::IsAborted(committed.status())) return Exists(name);

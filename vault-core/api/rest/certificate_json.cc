@@ -200,6 +200,18 @@ absl::Status ApplyPolicy(const json& policy, domain::CertificatePolicy& p) {
     COFFER_ASSIGN_OR_RETURN(Attributes a, ParseAttributes(policy["attributes"]));
     if (a.enabled) p.enabled = *a.enabled;
   }
+  // Encipherment usages (the default's keyEncipherment, or an RSA policy's before a switch to
+  // EC) are RSA's: RFC 5480 forbids them for EC keys. Unless the request names the usages
+  // itself, an EC policy keeps the others, or digitalSignature.
+  const bool usage_set = policy.contains("x509_props") && policy["x509_props"].is_object() &&
+                         Set(policy["x509_props"], "key_usage");
+  if (!usage_set && p.kty.rfind("EC", 0) == 0) {
+    std::vector<std::string> kept;
+    for (const std::string& usage : p.key_usage) {
+      if (usage.find("ncipher") == std::string::npos) kept.push_back(usage);
+    }
+    p.key_usage = kept.empty() ? std::vector<std::string>{"digitalSignature"} : kept;
+  }
   return absl::OkStatus();
 }
 
@@ -346,10 +358,7 @@ absl::StatusOr<CreateCertificateRequest> ParseCreateCertificate(std::string_view
     if (!policy.contains("lifetime_actions") || policy["lifetime_actions"].is_null()) {
       p.lifetime_actions = domain::DefaultLifetimeActions(p.issuer_name);
     }
-    // keyEncipherment, in the default usage, is for RSA keys (RFC 5480 forbids it for EC).
-    const bool usage_set = policy.contains("x509_props") && policy["x509_props"].is_object() &&
-                           Set(policy["x509_props"], "key_usage");
-    if (!usage_set && p.kty.rfind("EC", 0) == 0) p.key_usage = {"digitalSignature"};
+
   } else {
     return Bad("A certificate create needs a policy.");
   }

@@ -429,27 +429,27 @@ absl::StatusOr<http::Response> CertificatesApi::RunIssuersAndContacts(
     case Op::kSetIssuer: {
       COFFER_ASSIGN_OR_RETURN(domain::CertificateIssuer wanted, ParseIssuer(request.body, true));
       wanted.name = route.name;
-      COFFER_ASSIGN_OR_RETURN(auto set, certificates_.SetIssuer(vault, wanted));
+      COFFER_ASSIGN_OR_RETURN(auto set, certificates_.issuers().SetIssuer(vault, wanted));
       return issuer(set);
     }
     case Op::kUpdateIssuer: {
       COFFER_ASSIGN_OR_RETURN(
           auto updated,
-          certificates_.UpdateIssuer(vault, route.name, [&](domain::CertificateIssuer& i) {
+          certificates_.issuers().UpdateIssuer(vault, route.name, [&](domain::CertificateIssuer& i) {
             return ApplyIssuerPatch(request.body, i);
           }));
       return issuer(updated);
     }
     case Op::kGetIssuer: {
-      COFFER_ASSIGN_OR_RETURN(auto got, certificates_.GetIssuer(vault, route.name));
+      COFFER_ASSIGN_OR_RETURN(auto got, certificates_.issuers().GetIssuer(vault, route.name));
       return issuer(got);
     }
     case Op::kDeleteIssuer: {
-      COFFER_ASSIGN_OR_RETURN(auto deleted, certificates_.DeleteIssuer(vault, route.name));
+      COFFER_ASSIGN_OR_RETURN(auto deleted, certificates_.issuers().DeleteIssuer(vault, route.name));
       return issuer(deleted);
     }
     case Op::kListIssuers: {
-      COFFER_ASSIGN_OR_RETURN(auto all, certificates_.ListIssuers(vault));
+      COFFER_ASSIGN_OR_RETURN(auto all, certificates_.issuers().ListIssuers(vault));
       return JsonOk([&](JsonWriter& w) {
         w.BeginObject().Key("value").BeginArray();
         for (const auto& i : all) {
@@ -465,15 +465,15 @@ absl::StatusOr<http::Response> CertificatesApi::RunIssuersAndContacts(
     }
     case Op::kSetContacts: {
       COFFER_ASSIGN_OR_RETURN(auto wanted, ParseContacts(request.body));
-      COFFER_ASSIGN_OR_RETURN(auto set, certificates_.SetContacts(vault, wanted));
+      COFFER_ASSIGN_OR_RETURN(auto set, certificates_.issuers().SetContacts(vault, wanted));
       return contacts(set);
     }
     case Op::kGetContacts: {
-      COFFER_ASSIGN_OR_RETURN(auto got, certificates_.GetContacts(vault));
+      COFFER_ASSIGN_OR_RETURN(auto got, certificates_.issuers().GetContacts(vault));
       return contacts(got);
     }
     case Op::kDeleteContacts: {
-      COFFER_ASSIGN_OR_RETURN(auto deleted, certificates_.DeleteContacts(vault));
+      COFFER_ASSIGN_OR_RETURN(auto deleted, certificates_.issuers().DeleteContacts(vault));
       return contacts(deleted);
     }
     default:

@@ -588,6 +588,18 @@ TEST_F(DataPlaneTest, ImportLaysASentPolicyOverTheCertificatesOwn) {
             400);
 }
 
+// Walking a parsed body (wiping it, say) recurses per level: deep nesting is refused unread.
+TEST_F(DataPlaneTest, BodiesNestingTooDeeplyAreRefused) {
+  std::string token = Token();
+  std::string deep = R"({"value":"v","tags":)" + std::string(40, '[') + std::string(40, ']') + "}";
+  http::Response r = Send("PUT", "/secrets/deep?api-version=7.4", deep, token);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("nests more than 32 levels"));
+  // Brackets inside strings are text, not nesting.
+  std::string text = R"({"value":")" + std::string(100, '[') + R"("})";
+  EXPECT_EQ(Send("PUT", "/secrets/text?api-version=7.4", text, token).status, 200);
+}
+
 TEST_F(DataPlaneTest, ApiVersionIsRequiredAndNewerOnesAreServed) {
   std::string token = Token();
   EXPECT_EQ(Send("GET", "/secrets", "", token).status, 400);
