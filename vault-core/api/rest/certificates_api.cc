@@ -15,6 +15,10 @@ namespace {
 
 using Op = CertificateOp;
 
+constexpr char kSelfDetails[] =
+    "Pending certificate created. Certificate request is in progress. This may take some time "
+    "based on the issuer provider. Please check again later.";
+
 absl::StatusOr<CertificateRoute> Routed(Op op, std::string_view name = {},
                                         std::string_view version = {}) {
   return CertificateRoute{op, std::string(name), std::string(version)};
@@ -294,6 +298,11 @@ absl::StatusOr<http::Response> CertificatesApi::Run(const CertificateRoute& rout
                               ParseCreateCertificate(request.body));
       COFFER_ASSIGN_OR_RETURN(
           auto op, certificates_.Create(vault, route.name, create.policy, create.options));
+      // Azure's 202 always shows the request as accepted, in progress; the Python SDK's poller
+      // takes any other status as the end and never fetches the certificate. GET .../pending
+      // then tells the outcome (for issuer Self, completed at once).
+      op.status = "inProgress";
+      if (op.status_details.empty()) op.status_details = kSelfDetails;
       http::Response response = operation(op);
       response.status = 202;
       response.headers.Add("Location", self + "/pending?api-version=" + std::string(api_version) +

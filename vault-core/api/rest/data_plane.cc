@@ -65,6 +65,10 @@ std::string ChallengeResource(std::string_view host_header) {
 
 bool AcceptApiVersion(std::string_view v, bool* newer) {
   *newer = false;
+  // "7.4-preview.1" (the Python keys SDK's default): served as its release, 7.4.
+  if (std::size_t dash = v.find("-preview."); dash == 3 && IsDigits(v.substr(dash + 9))) {
+    v = v.substr(0, dash);
+  }
   if (v.size() == 3 && v.substr(0, 2) == "7." && IsDigits(v.substr(2))) {
     *newer = v[2] > '6';
     return true;

@@ -88,8 +88,9 @@ std::string ResourceOf(std::string_view host);
 // accepted.
 std::string ChallengeResource(std::string_view host_header);
 
-// Whether `api_version` is one this server answers (7.0-7.6, 2016-10-01, 2025-07-01, or any
-// newer date, which is served as the latest). Sets `newer` for the latter.
+// Whether `api_version` is one this server answers (7.0-7.6 and their previews such as
+// 7.4-preview.1, 2016-10-01, 2025-07-01, or any newer date, which is served as the latest).
+// Sets `newer` for the latter.
 bool AcceptApiVersion(std::string_view api_version, bool* newer);
 
 }  // namespace coffer::api::rest

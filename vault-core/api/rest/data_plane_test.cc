@@ -607,6 +607,10 @@ TEST_F(DataPlaneTest, ApiVersionIsRequiredAndNewerOnesAreServed) {
   EXPECT_EQ(Send("GET", "/secrets?api-version=2020-01-01", "", token).status, 400);
   EXPECT_EQ(Send("GET", "/secrets?api%2Dversion=2099-01-01", "", token).status, 200);
   EXPECT_EQ(Send("GET", "/secrets?api-version=7.6", "", token).status, 200);
+  // The Python keys SDK's default; a preview is served as its release.
+  EXPECT_EQ(Send("GET", "/secrets?api-version=7.4-preview.1", "", token).status, 200);
+  EXPECT_EQ(Send("GET", "/secrets?api-version=7.4-preview.", "", token).status, 400);
+  EXPECT_EQ(Send("GET", "/secrets?api-version=7.x-preview.1", "", token).status, 400);
 }
 
 TEST_F(DataPlaneTest, BytesThatAreNotUtf8AreEchoedSafely) {
