@@ -5,7 +5,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/time/clock.h"
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
 #include "vault-core/cli/certificate_files.h"
@@ -16,8 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-// How long `create` waits for an issuer other than Unknown: polls a second apart.
-constexpr int kCreatePolls = 60;
 
 // `path` with the api-version of docs/azure-certificates-wire.md §0; without it the client
 // would send its own default, the 7.6 that the secret and key commands use.
@@ -201,18 +198,6 @@ absl::StatusOr<json> PolicyFlags(Context& ctx) {
   return policy;
 }
 
-// GET pending until the operation leaves inProgress, at most kCreatePolls times.
-absl::StatusOr<json> AwaitOperation(vaultclient::DataPlaneClient& client, const std::string& name) {
-  json op;
-  for (int poll = 0; poll < kCreatePolls; ++poll) {
-    if (poll > 0) absl::SleepFor(absl::Seconds(1));
-    COFFER_ASSIGN_OR_RETURN(op,
-                            ParseAnswer(client.CallJson("GET", Api(CertPath(name) + "/pending"))));
-    if (StringAt(op, "status") != "inProgress") break;
-  }
-  return op;
-}
-
 absl::Status Create(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(json policy, PolicyFlags(ctx));
   json body = {{"policy", policy}};
@@ -223,11 +208,10 @@ absl::Status Create(Context& ctx) {
   COFFER_ASSIGN_OR_RETURN(
       json op, ParseAnswer(client->CallJson("POST", Api(CertPath(name) + "/create"), Dump(body),
                                             /*expected=*/202)));
-  const bool merge_awaited =
-      absl::EqualsIgnoreCase(StringAt(ObjectAt(policy, "issuer"), "name"), "Unknown");
-  if (!merge_awaited) {
-    COFFER_ASSIGN_OR_RETURN(op, AwaitOperation(*client, name));
-  }
+  // The 202 always says inProgress; the operation itself tells the outcome. The vault issues a
+  // Self certificate before it answers, and any other issuer's waits for a merge: no waiting.
+  COFFER_ASSIGN_OR_RETURN(op,
+                          ParseAnswer(client->CallJson("GET", Api(CertPath(name) + "/pending"))));
   COFFER_RETURN_IF_ERROR(WriteCsr(ctx, op));
   const std::string status = StringAt(op, "status");
   if (status == "completed") {
@@ -235,9 +219,7 @@ absl::Status Create(Context& ctx) {
   }
   PrintOperation(ctx, op);
   if (status == "inProgress") {
-    if (merge_awaited) return absl::OkStatus();
-    return absl::DeadlineExceededError("certificate " + name + " is still being issued; see " +
-                                       "`coffer certificate operation " + name + "`");
+    return absl::OkStatus();  // awaiting a merge
   }
   const json& error = ObjectAt(op, "error");
   return absl::UnknownError(

@@ -33,22 +33,23 @@ from azure.keyvault.keys.crypto import CryptographyClient
 from azure.keyvault.secrets import SecretClient
 
 
-def _required(name):
+def required(name):
+    """An environment variable run-compat sets; a missing one fails the test, never skips it."""
     value = os.environ.get(name)
     if not value:
         raise RuntimeError(f"{name} is not set: run this suite through tests/compat/run-compat")
     return value
 
 
-TENANT_ID = _required("AZURE_TENANT_ID")
-CLIENT_ID = _required("AZURE_CLIENT_ID")
-CLIENT_SECRET = _required("AZURE_CLIENT_SECRET")
-AUTHORITY = _required("AZURE_AUTHORITY_HOST")
-VAULT_URL = _required("COFFER_VAULT_URL")
-LIMITED_CLIENT_ID = _required("COFFER_LIMITED_CLIENT_ID")
-LIMITED_CLIENT_SECRET = _required("COFFER_LIMITED_CLIENT_SECRET")
-CA_FILE = _required("COFFER_CA_FILE")
-AUDIT_LOG = _required("COFFER_AUDIT_LOG")
+TENANT_ID = required("AZURE_TENANT_ID")
+CLIENT_ID = required("AZURE_CLIENT_ID")
+CLIENT_SECRET = required("AZURE_CLIENT_SECRET")
+AUTHORITY = required("AZURE_AUTHORITY_HOST")
+VAULT_URL = required("COFFER_VAULT_URL")
+LIMITED_CLIENT_ID = required("COFFER_LIMITED_CLIENT_ID")
+LIMITED_CLIENT_SECRET = required("COFFER_LIMITED_CLIENT_SECRET")
+CA_FILE = required("COFFER_CA_FILE")
+AUDIT_LOG = required("COFFER_AUDIT_LOG")
 
 _vault = urllib.parse.urlsplit(VAULT_URL)
 VAULT_HOST = _vault.hostname

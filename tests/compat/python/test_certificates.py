@@ -448,6 +448,10 @@ class LifecycleAndBackup(CertificatesTestCase):
                                      serialization.NoEncryption()),
             "the same private key")
 
+    def test_versions_of_a_name_with_no_certificate_are_an_empty_list(self):
+        self.assertEqual(list(self.client.list_properties_of_certificate_versions(
+            compat.unique_name("never"))), [])
+
     def test_versions_list_and_update_properties(self):
         name = compat.unique_name("pvers")
         first = self.create(name)

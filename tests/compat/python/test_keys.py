@@ -204,6 +204,9 @@ class GetListUpdate(KeysTestCase):
             names[0], max_page_size=2).by_page() for k in p]
         self.assertEqual(len(listed), 5)
         self.assertTrue(set(versions) <= {k.version for k in listed})
+        # A name with no key has no versions: an empty list, as Azure answers.
+        self.assertEqual(list(self.client.list_properties_of_key_versions(
+            compat.unique_name("never"))), [])
 
     def test_update_changes_enabled_tags_and_operations(self):
         name = compat.unique_name("upd")

@@ -41,9 +41,9 @@ class SoftDelete(CompatTestCase):
         self.assertLess(abs((deleted.deleted_date - now()).total_seconds()), 120)
         self.assertGreater(deleted.scheduled_purge_date, deleted.deleted_date)
         days = deleted.properties.recoverable_days
-        if days:
-            self.assertEqual(deleted.scheduled_purge_date - deleted.deleted_date,
-                             datetime.timedelta(days=days))
+        self.assertIsNotNone(days)
+        self.assertEqual(deleted.scheduled_purge_date - deleted.deleted_date,
+                         datetime.timedelta(days=days))
 
         self.assertHttpError(404, "SecretNotFound", self.client.get_secret, name)
         got = self.client.get_deleted_secret(name)

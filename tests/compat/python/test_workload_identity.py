@@ -20,7 +20,6 @@ def pod_environment(client_id, token_file):
                                         "AZURE_FEDERATED_TOKEN_FILE": token_file})
 
 
-@unittest.skipUnless(os.environ.get("COFFER_WI_CLIENT_ID"), "run-compat makes no managed identity")
 class WorkloadIdentity(CompatTestCase):
     @classmethod
     def setUpClass(cls):
