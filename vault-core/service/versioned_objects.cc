@@ -225,6 +225,7 @@ absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
                                                     const AddCondition* condition) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
   const std::string head_key = HeadKey(vault.id, name);
+  const char* operation = std::string_view(kind_.collection) == "secrets" ? "set" : "create";
   auto attempt = [&]() -> absl::StatusOr<StoredVersion> {
     auto head = store_.Get(head_key);
     if (!head.ok() && !absl::IsNotFound(head.status())) return head.status();
@@ -232,14 +233,12 @@ absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
     std::optional<SecretHeadRecord> old;
     if (head.ok()) {
       COFFER_ASSIGN_OR_RETURN(old, ParseHead(head->value));
-      if (old->managed()) {
-        return Managed(std::string_view(kind_.collection) == "secrets" ? "set" : "create");
-      }
+      if (old->managed()) return Managed(operation);
     }
     if (condition != nullptr && condition->head_revision != head_revision) {
       return absl::AbortedError("the object changed meanwhile");
     }
-    const char* operation = std::string_view(kind_.collection) == "secrets" ? "set" : "create";
+    // Nor may a client take a name a certificate holds.
     std::vector<Precondition> no_owner;
     for (const std::string& owner : OwnerKeys(vault.id, name)) {
       if (store_.Get(owner).ok()) return Managed(operation);
