@@ -103,6 +103,14 @@ int MonthsBetween(absl::Time from, absl::Time to) {
 
 // PEM text, also after the "Bag Attributes" lines `openssl pkcs12 -nodes` writes first; a PFX
 // (DER) starts with a SEQUENCE and holds no such text at its start.
+// `months` calendar months after `t`, as validity_months counts them.
+absl::Time AddMonths(absl::Time t, int months) {
+  const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
+  return absl::FromCivil(
+      absl::CivilSecond(c.year(), c.month() + months, c.day(), c.hour(), c.minute(), c.second()),
+      absl::UTCTimeZone());
+}
+
 bool LooksLikePem(std::string_view bytes) {
   return !bytes.empty() && bytes[0] != 0x30 &&
          bytes.find("-----BEGIN ") != std::string_view::npos;
@@ -130,6 +138,20 @@ struct CertificateService::Policy {
     return record.has_operation() && record.operation().status() == kInProgress;
   }
 };
+
+absl::Status CertificateService::CheckIssuerName(const domain::Vault& vault,
+                                                const std::string& issuer_name) {
+  if (issuer_name == domain::kSelfIssuer || issuer_name == domain::kUnknownIssuer) {
+    return absl::OkStatus();
+  }
+  // Coffer orders from no CA: a named issuer's certificate waits for a merge, as Unknown's.
+  auto issuer = issuers_.GetIssuer(vault, issuer_name);
+  if (absl::IsNotFound(issuer.status()) || absl::IsInvalidArgument(issuer.status())) {
+    return Bad("The issuer " + issuer_name.substr(0, 127) +
+               " is neither Self, Unknown nor one of this vault's issuers.");
+  }
+  return issuer.status();
+}
 
 absl::StatusOr<CertificateService::Policy> CertificateService::LoadPolicy(
     const domain::Vault& vault, std::string_view name) {
@@ -239,15 +261,7 @@ absl::StatusOr<domain::CertificateOperation> CertificateService::NewVersion(
   COFFER_RETURN_IF_ERROR(certificates_.CheckNotDeleted(vault, name));
   if (options.tags.size() > 15) return Bad("A certificate may have at most 15 tags.");
   const bool self = policy.issuer_name == domain::kSelfIssuer;
-  if (!self && policy.issuer_name != domain::kUnknownIssuer) {
-    // Coffer orders from no CA: a named issuer's certificate waits for a merge, as Unknown's.
-    auto issuer = issuers_.GetIssuer(vault, policy.issuer_name);
-    if (absl::IsNotFound(issuer.status())) {
-      return Bad("The issuer " + policy.issuer_name.substr(0, 127) +
-                 " is neither Self, Unknown nor one of this vault's issuers.");
-    }
-    COFFER_RETURN_IF_ERROR(issuer.status());
-  }
+  COFFER_RETURN_IF_ERROR(CheckIssuerName(vault, policy.issuer_name));
   {
     COFFER_ASSIGN_OR_RETURN(Policy current, LoadPolicy(vault, name));
     if (current.in_progress()) return InProgress();
@@ -329,6 +343,9 @@ absl::StatusOr<domain::CertificateOperation> CertificateService::NewVersion(
       placeholder.r.set_enabled(options.enabled);  // once issued
       placeholder.r.set_created(absl::ToUnixSeconds(now));
       placeholder.r.set_updated(absl::ToUnixSeconds(now));
+      // Azure shows a pending version's dates as if it were issued now.
+      placeholder.r.set_not_before(absl::ToUnixSeconds(now - absl::Minutes(10)));
+      placeholder.r.set_expires(absl::ToUnixSeconds(AddMonths(now, policy.validity_months)));
       placeholder.r.set_from_operation(true);
       placeholder.r.set_preserve_order(options.preserve_order);
       COFFER_RETURN_IF_ERROR(certificates_.PlanAdd(
@@ -565,6 +582,7 @@ absl::StatusOr<CertificatePolicy> CertificateService::UpdatePolicy(const domain:
     if (!current.exists()) return absl::DataLossError("a certificate has no stored policy");
     COFFER_ASSIGN_OR_RETURN(CertificatePolicy wanted, change(FromRecord(current.record)));
     COFFER_RETURN_IF_ERROR(domain::ValidateCertificatePolicy(wanted));
+    COFFER_RETURN_IF_ERROR(CheckIssuerName(vault, wanted.issuer_name));
     COFFER_RETURN_IF_ERROR(crypto::CheckProfile(ProfileOf(wanted)));
     CertificatePolicyRecord record = current.record;
     ToRecord(wanted, record);

@@ -134,6 +134,8 @@ class CertificateService {
                           const std::string& version, const Issued& issued, CommitPlan& plan,
                           const StoredVersion* placeholder);
   absl::StatusOr<std::string> BackupOnce(const domain::Vault& vault, std::string_view name);
+  // Self, Unknown, or one of the vault's issuers (INVALID_ARGUMENT otherwise).
+  absl::Status CheckIssuerName(const domain::Vault& vault, const std::string& issuer_name);
   absl::StatusOr<Policy> LoadPolicy(const domain::Vault& vault, std::string_view name);
   absl::StatusOr<domain::Certificate> ToCertificate(const domain::Vault& vault,
                                                     const StoredVersion& stored,

@@ -138,6 +138,19 @@ TEST_F(CertificateServiceTest, UnknownIssuerWaitsForAMergeOfACertificateForItsKe
   ASSERT_THAT(pending, IsOk());
   EXPECT_TRUE(pending->properties.pending);
   EXPECT_FALSE(pending->properties.attributes.enabled);
+  // Its dates show as if it were issued now, as Azure's do.
+  ASSERT_TRUE(pending->properties.attributes.expires.has_value());
+  EXPECT_GT(*pending->properties.attributes.expires, clock_.Now() + absl::Hours(24 * 300));
+  // A policy may name only Self, Unknown or one of the vault's issuers.
+  EXPECT_THAT(certificate_service_
+                  .UpdatePolicy(vault_, "ext",
+                                [](const domain::CertificatePolicy& current) {
+                                  domain::CertificatePolicy changed = current;
+                                  changed.issuer_name = "NoSuchCa";
+                                  return absl::StatusOr<domain::CertificatePolicy>(changed);
+                                })
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("NoSuchCa")));
   EXPECT_THAT(key_service_.Get(vault_, "ext", "").status(), StatusIs(absl::StatusCode::kNotFound));
   absl::Status again = certificate_service_.Create(vault_, "ext", Policy("Unknown"), {}).status();
   EXPECT_EQ(domain::ReasonOf(again), domain::reason::kCertificateOperationInProgress);
