@@ -544,7 +544,7 @@ absl::StatusOr<Page<domain::CertificateProperties>> CertificateService::List(
   for (const StoredVersion& v : page.items) {
     COFFER_ASSIGN_OR_RETURN(domain::Certificate c, ToCertificate(vault, v, false));
     // Pending: one that was never issued (has no key yet), shown only when asked for.
-    if (c.properties.pending && !include_pending && !keys_.Get(vault, v.name, "").ok()) continue;
+    if (c.properties.pending && !include_pending && !keys_.Latest(vault, v.name).ok()) continue;
     out.items.push_back(std::move(c.properties));
   }
   out.continuation = std::move(page.continuation);
@@ -554,20 +554,17 @@ absl::StatusOr<Page<domain::CertificateProperties>> CertificateService::List(
 absl::StatusOr<Page<domain::CertificateProperties>> CertificateService::ListVersions(
     const domain::Vault& vault, std::string_view name, const std::string& continuation,
     std::size_t max_results) {
-  COFFER_ASSIGN_OR_RETURN(auto page,
-                          certificates_.ListVersions(vault, name, continuation, max_results));
-  Page<domain::CertificateProperties> out;
-  for (const StoredVersion& v : page.items) {
-    COFFER_ASSIGN_OR_RETURN(domain::Certificate c, ToCertificate(vault, v, false));
-    out.items.push_back(std::move(c.properties));
-  }
-  out.continuation = std::move(page.continuation);
-  return out;
+  return ConvertPage<domain::CertificateProperties>(
+      certificates_.ListVersions(vault, name, continuation, max_results),
+      [&](const StoredVersion& v) -> absl::StatusOr<domain::CertificateProperties> {
+        COFFER_ASSIGN_OR_RETURN(domain::Certificate c, ToCertificate(vault, v, false));
+        return std::move(c.properties);
+      });
 }
 
 absl::StatusOr<CertificatePolicy> CertificateService::GetPolicy(const domain::Vault& vault,
                                                                 std::string_view name) {
-  COFFER_RETURN_IF_ERROR(certificates_.Get(vault, name, "").status());
+  COFFER_RETURN_IF_ERROR(certificates_.Latest(vault, name).status());
   COFFER_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(vault, name));
   if (!policy.exists()) return absl::DataLossError("a certificate has no stored policy");
   return FromRecord(policy.record);
@@ -577,7 +574,7 @@ absl::StatusOr<CertificatePolicy> CertificateService::UpdatePolicy(const domain:
                                                                    std::string_view name,
                                                                    const PolicyChange& change) {
   return RetryOnConflict([&]() -> absl::StatusOr<CertificatePolicy> {
-    COFFER_ASSIGN_OR_RETURN(StoredVersion latest, certificates_.Get(vault, name, ""));
+    COFFER_ASSIGN_OR_RETURN(StoredVersion latest, certificates_.Latest(vault, name));
     COFFER_ASSIGN_OR_RETURN(Policy current, LoadPolicy(vault, name));
     if (!current.exists()) return absl::DataLossError("a certificate has no stored policy");
     COFFER_ASSIGN_OR_RETURN(CertificatePolicy wanted, change(FromRecord(current.record)));
@@ -598,24 +595,29 @@ absl::StatusOr<CertificatePolicy> CertificateService::UpdatePolicy(const domain:
   });
 }
 
-absl::StatusOr<domain::CertificateOperation> CertificateService::GetOperation(
+absl::StatusOr<CertificateService::Policy> CertificateService::LoadOperation(
     const domain::Vault& vault, std::string_view name) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
   COFFER_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(vault, name));
-  if (!policy.record.has_operation() || !certificates_.Get(vault, name, "").ok()) {
+  if (!policy.record.has_operation() || !certificates_.Latest(vault, name).ok()) {
     return PendingNotFound(name);
   }
+  return policy;
+}
+
+absl::StatusOr<domain::CertificateOperation> CertificateService::GetOperation(
+    const domain::Vault& vault, std::string_view name) {
+  COFFER_ASSIGN_OR_RETURN(Policy policy, LoadOperation(vault, name));
   return ToOperation(name, policy.record.operation());
 }
 
 absl::StatusOr<domain::CertificateOperation> CertificateService::CancelOperation(
     const domain::Vault& vault, std::string_view name) {
   return RetryOnConflict([&]() -> absl::StatusOr<domain::CertificateOperation> {
-    COFFER_ASSIGN_OR_RETURN(domain::CertificateOperation op, GetOperation(vault, name));
-    COFFER_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(vault, name));
+    COFFER_ASSIGN_OR_RETURN(Policy policy, LoadOperation(vault, name));
     if (!policy.in_progress()) {
-      return Bad("The certificate operation is " + op.status + "; only one in progress can be "
-                 "cancelled.");
+      return Bad("The certificate operation is " + policy.record.operation().status() +
+                 "; only one in progress can be cancelled.");
     }
     CertificateOperationRecord* record = policy.record.mutable_operation();
     record->set_cancellation_requested(true);
@@ -634,8 +636,8 @@ absl::StatusOr<domain::CertificateOperation> CertificateService::CancelOperation
 absl::StatusOr<domain::CertificateOperation> CertificateService::DeleteOperation(
     const domain::Vault& vault, std::string_view name) {
   return RetryOnConflict([&]() -> absl::StatusOr<domain::CertificateOperation> {
-    COFFER_ASSIGN_OR_RETURN(domain::CertificateOperation op, GetOperation(vault, name));
-    COFFER_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(vault, name));
+    COFFER_ASSIGN_OR_RETURN(Policy policy, LoadOperation(vault, name));
+    domain::CertificateOperation op = ToOperation(name, policy.record.operation());
     policy.record.clear_operation();
     const std::string companion = certificates_.CompanionKey(vault.id, name);
     COFFER_RETURN_IF_ERROR(
@@ -742,14 +744,13 @@ absl::StatusOr<domain::DeletedCertificate> CertificateService::GetDeleted(
 
 absl::StatusOr<Page<domain::DeletedCertificate>> CertificateService::ListDeleted(
     const domain::Vault& vault, const std::string& continuation, std::size_t max_results) {
-  COFFER_ASSIGN_OR_RETURN(auto page, certificates_.ListDeleted(vault, continuation, max_results));
-  Page<domain::DeletedCertificate> out;
-  for (const StoredVersion& v : page.items) {
-    COFFER_ASSIGN_OR_RETURN(domain::Certificate c, ToCertificate(vault, v, false));
-    out.items.push_back({std::move(c), v.deleted.value_or(absl::UnixEpoch()), v.scheduled_purge});
-  }
-  out.continuation = std::move(page.continuation);
-  return out;
+  return ConvertPage<domain::DeletedCertificate>(
+      certificates_.ListDeleted(vault, continuation, max_results),
+      [&](const StoredVersion& v) -> absl::StatusOr<domain::DeletedCertificate> {
+        COFFER_ASSIGN_OR_RETURN(domain::Certificate c, ToCertificate(vault, v, false));
+        return domain::DeletedCertificate{std::move(c), v.deleted.value_or(absl::UnixEpoch()),
+                                          v.scheduled_purge};
+      });
 }
 
 absl::StatusOr<domain::Certificate> CertificateService::Recover(const domain::Vault& vault,
@@ -800,9 +801,9 @@ absl::StatusOr<std::string> CertificateService::Backup(const domain::Vault& vaul
   // The versions, keys and secrets are read one by one: a backup counts only if the
   // certificate's head did not move meanwhile (a new version, a delete), else it is read again.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    COFFER_ASSIGN_OR_RETURN(StoredVersion before, certificates_.Get(vault, name, ""));
+    COFFER_ASSIGN_OR_RETURN(StoredVersion before, certificates_.Latest(vault, name));
     absl::StatusOr<std::string> blob = BackupOnce(vault, name);
-    COFFER_ASSIGN_OR_RETURN(StoredVersion after, certificates_.Get(vault, name, ""));
+    COFFER_ASSIGN_OR_RETURN(StoredVersion after, certificates_.Latest(vault, name));
     if (after.head_revision == before.head_revision) return blob;
   }
   return absl::AbortedError("the certificate kept changing during its backup");
@@ -842,7 +843,7 @@ absl::StatusOr<std::string> CertificateService::BackupOnce(const domain::Vault& 
       return absl::DataLossError("a certificate's key or secret is not parseable");
     }
   }
-  if (auto key = keys_.Get(vault, name, ""); key.ok()) {
+  if (auto key = keys_.Latest(vault, name); key.ok()) {
     const bool included = std::any_of(backup.keys().begin(), backup.keys().end(),
                                       [&](const auto& k) { return k.version() == key->version; });
     if (!included) return absl::AbortedError("the certificate changed during its backup");
@@ -923,11 +924,11 @@ absl::StatusOr<int> CertificateService::RenewDue(const domain::Vault& vault,
     if (!record.ParseFromString(entry.value)) continue;
     if (record.has_operation() && record.operation().status() == kInProgress) continue;
     const std::string name(rec::Suffix(entry.key, prefix));
-    auto head = certificates_.Get(vault, name, "");
+    auto head = certificates_.Latest(vault, name);
     if (!head.ok()) continue;  // soft-deleted: its policy waits with it
     // The last issued version (its key's latest) is the one that runs out, also when a
     // cancelled request's placeholder came after it.
-    auto issued = keys_.Get(vault, name, "");
+    auto issued = keys_.Latest(vault, name);
     if (!issued.ok() || !issued->managed) continue;
     auto latest = certificates_.Get(vault, name, issued->version);
     if (!latest.ok()) continue;
@@ -966,7 +967,7 @@ absl::StatusOr<int> CertificateService::RenewDue(const domain::Vault& vault,
       auto op = NewVersion(vault, name, FromRecord(record), options, true, &unchanged);
       if (op.ok()) {
         ++renewed;
-        auto renewed_version = certificates_.Get(vault, name, "");
+        auto renewed_version = certificates_.Latest(vault, name);
         event("CertificateRenew", name, renewed_version.ok() ? renewed_version->version : version);
       } else {
         // Also a lost race (the certificate or its policy changed meanwhile): the intent's line

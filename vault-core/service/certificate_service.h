@@ -136,6 +136,8 @@ class CertificateService {
   absl::StatusOr<std::string> BackupOnce(const domain::Vault& vault, std::string_view name);
   // Self, Unknown, or one of the vault's issuers (INVALID_ARGUMENT otherwise).
   absl::Status CheckIssuerName(const domain::Vault& vault, const std::string& issuer_name);
+  // The companion record, which must hold an operation of a live certificate (else NOT_FOUND).
+  absl::StatusOr<Policy> LoadOperation(const domain::Vault& vault, std::string_view name);
   absl::StatusOr<Policy> LoadPolicy(const domain::Vault& vault, std::string_view name);
   absl::StatusOr<domain::Certificate> ToCertificate(const domain::Vault& vault,
                                                     const StoredVersion& stored,

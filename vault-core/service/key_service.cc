@@ -26,22 +26,10 @@ constexpr const char kBackupKeyId[] = "_backup";
 const crypto::RecordAddress kBackupAddress{kBackupKeyId, "keybackup", ""};
 
 // A key version's record, its private material zeroed when it goes.
-struct Record {
-  Record() = default;
-  Record(Record&&) = default;
-  ~Record() {
-    std::string* material = r.mutable_material();
-    internal::ZeroMemory(material->data(), material->size());
-  }
-  KeyVersionRecord r;
-};
+using Record = records::Scrubbed<KeyVersionRecord>;
 
 absl::StatusOr<Record> Parse(const SecretBytes& bytes) {
-  Record record;
-  if (!record.r.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError("stored key version is not parseable");
-  }
-  return record;
+  return records::Parse<KeyVersionRecord>(bytes.reveal(), "key version");
 }
 
 struct KeyTypeOf {
@@ -99,14 +87,11 @@ absl::StatusOr<domain::DeletedKey> OpenDeleted(const StoredVersion& stored) {
 }
 
 absl::StatusOr<Page<domain::KeyProperties>> Properties(absl::StatusOr<Page<StoredVersion>> page) {
-  if (!page.ok()) return page.status();
-  Page<domain::KeyProperties> out;
-  for (const StoredVersion& v : page->items) {
-    COFFER_ASSIGN_OR_RETURN(domain::Key key, Open(v));
-    out.items.push_back(std::move(key.properties));
-  }
-  out.continuation = std::move(page->continuation);
-  return out;
+  return ConvertPage<domain::KeyProperties>(
+      std::move(page), [](const StoredVersion& v) -> absl::StatusOr<domain::KeyProperties> {
+        COFFER_ASSIGN_OR_RETURN(domain::Key key, Open(v));
+        return std::move(key.properties);
+      });
 }
 
 SecretBytes Serialize(const google::protobuf::MessageLite& message) {
@@ -394,15 +379,8 @@ absl::StatusOr<domain::DeletedKey> KeyService::GetDeleted(const domain::Vault& v
 absl::StatusOr<Page<domain::DeletedKey>> KeyService::ListDeleted(const domain::Vault& vault,
                                                                  const std::string& continuation,
                                                                  std::size_t max_results) {
-  COFFER_ASSIGN_OR_RETURN(Page<StoredVersion> page,
-                          objects_.ListDeleted(vault, continuation, max_results));
-  Page<domain::DeletedKey> out;
-  for (const StoredVersion& v : page.items) {
-    COFFER_ASSIGN_OR_RETURN(domain::DeletedKey deleted, OpenDeleted(v));
-    out.items.push_back(std::move(deleted));
-  }
-  out.continuation = std::move(page.continuation);
-  return out;
+  return ConvertPage<domain::DeletedKey>(objects_.ListDeleted(vault, continuation, max_results),
+                                         OpenDeleted);
 }
 
 absl::StatusOr<domain::Key> KeyService::Recover(const domain::Vault& vault,

@@ -2,7 +2,11 @@
 #define COFFER_VAULT_CORE_SERVICE_PAGE_H_
 
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/base/status.h"
 
 namespace coffer::service {
 
@@ -13,6 +17,21 @@ struct Page {
   std::vector<T> items;
   std::string continuation;
 };
+
+// `page` with each item turned by `convert` (an item -> absl::StatusOr<To>); the first failure
+// fails the page.
+template <typename To, typename From, typename Convert>
+absl::StatusOr<Page<To>> ConvertPage(absl::StatusOr<Page<From>> page, Convert convert) {
+  if (!page.ok()) return page.status();
+  Page<To> out;
+  out.items.reserve(page->items.size());
+  for (const From& item : page->items) {
+    COFFER_ASSIGN_OR_RETURN(To converted, convert(item));
+    out.items.push_back(std::move(converted));
+  }
+  out.continuation = std::move(page->continuation);
+  return out;
+}
 
 }  // namespace coffer::service
 

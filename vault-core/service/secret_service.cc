@@ -19,19 +19,10 @@ constexpr const char kBackupKeyId[] = "_backup";
 const crypto::RecordAddress kBackupAddress{kBackupKeyId, "secretbackup", ""};
 
 // A version's record, its value zeroed when it goes.
-struct Record {
-  Record() = default;
-  Record(Record&&) = default;
-  ~Record() { rec::ScrubValue(r); }
-  SecretVersionRecord r;
-};
+using Record = rec::Scrubbed<SecretVersionRecord>;
 
 absl::StatusOr<Record> Parse(const SecretBytes& bytes) {
-  Record record;
-  if (!record.r.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError("stored secret version is not parseable");
-  }
-  return record;
+  return rec::Parse<SecretVersionRecord>(bytes.reveal(), "secret version");
 }
 
 absl::StatusOr<domain::SecretProperties> Properties(const StoredVersion& stored) {
@@ -43,18 +34,6 @@ absl::StatusOr<domain::DeletedSecret> Deleted(const StoredVersion& stored) {
   COFFER_ASSIGN_OR_RETURN(domain::SecretProperties properties, Properties(stored));
   return domain::DeletedSecret{std::move(properties), stored.deleted.value_or(absl::UnixEpoch()),
                                stored.scheduled_purge};
-}
-
-template <typename T, typename F>
-absl::StatusOr<Page<T>> Convert(absl::StatusOr<Page<StoredVersion>> page, F convert) {
-  if (!page.ok()) return page.status();
-  Page<T> out;
-  for (const StoredVersion& v : page->items) {
-    COFFER_ASSIGN_OR_RETURN(T item, convert(v));
-    out.items.push_back(std::move(item));
-  }
-  out.continuation = std::move(page->continuation);
-  return out;
 }
 
 }  // namespace
@@ -121,14 +100,14 @@ absl::StatusOr<domain::SecretProperties> SecretService::Update(const domain::Vau
 absl::StatusOr<Page<domain::SecretProperties>> SecretService::List(const domain::Vault& vault,
                                                                    const std::string& continuation,
                                                                    std::size_t max_results) {
-  return Convert<domain::SecretProperties>(
+  return ConvertPage<domain::SecretProperties>(
       objects_.ListLatest(vault, continuation, max_results), Properties);
 }
 
 absl::StatusOr<Page<domain::SecretProperties>> SecretService::ListVersions(
     const domain::Vault& vault, std::string_view name, const std::string& continuation,
     std::size_t max_results) {
-  return Convert<domain::SecretProperties>(
+  return ConvertPage<domain::SecretProperties>(
       objects_.ListVersions(vault, name, continuation, max_results), Properties);
 }
 
@@ -146,7 +125,7 @@ absl::StatusOr<domain::DeletedSecret> SecretService::GetDeleted(const domain::Va
 
 absl::StatusOr<Page<domain::DeletedSecret>> SecretService::ListDeleted(
     const domain::Vault& vault, const std::string& continuation, std::size_t max_results) {
-  return Convert<domain::DeletedSecret>(objects_.ListDeleted(vault, continuation, max_results),
+  return ConvertPage<domain::DeletedSecret>(objects_.ListDeleted(vault, continuation, max_results),
                                         Deleted);
 }
 

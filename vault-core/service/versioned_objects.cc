@@ -121,6 +121,21 @@ absl::StatusOr<StoredVersion> VersionedObjects::Get(const domain::Vault& vault,
   return out;
 }
 
+absl::StatusOr<StoredVersion> VersionedObjects::Latest(const domain::Vault& vault,
+                                                       std::string_view name) {
+  COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  auto head_entry = store_.Get(HeadKey(vault.id, name));
+  if (absl::IsNotFound(head_entry.status())) return NotFound(name);
+  if (!head_entry.ok()) return head_entry.status();
+  COFFER_ASSIGN_OR_RETURN(SecretHeadRecord head, ParseHead(head_entry->value));
+  StoredVersion out;
+  out.name = DisplayName(head, name);
+  out.version = head.latest_version();
+  out.head_revision = head_entry->revision;
+  out.managed = head.managed();
+  return out;
+}
+
 absl::Status VersionedObjects::CheckNotDeleted(const domain::Vault& vault, std::string_view name) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
   auto deleted = store_.Get(DeletedKey(vault.id, name));

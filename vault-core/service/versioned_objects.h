@@ -97,6 +97,9 @@ class VersionedObjects {
   // `version` empty: the latest.
   absl::StatusOr<StoredVersion> Get(const domain::Vault& vault, std::string_view name,
                                     std::string_view version);
+  // The latest version's name, id, head revision and managed mark, from the head alone: no
+  // record is read or opened. NOT_FOUND as Get.
+  absl::StatusOr<StoredVersion> Latest(const domain::Vault& vault, std::string_view name);
   // ALREADY_EXISTS (ObjectIsDeletedButRecoverable) when the name is soft-deleted: for callers
   // that check before costly work (Add checks again).
   absl::Status CheckNotDeleted(const domain::Vault& vault, std::string_view name);
