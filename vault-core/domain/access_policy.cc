@@ -63,7 +63,11 @@ bool AccessPolicy::Allows(ObjectKind kind, std::string_view permission) const {
   const std::set<std::string>& granted = kind == ObjectKind::kSecrets ? secrets
                                          : kind == ObjectKind::kKeys  ? keys
                                                                       : certificates;
-  return granted.count(std::string(permission)) > 0;
+  if (granted.count(std::string(permission)) > 0) return true;
+  // Azure's manageissuers covers each of the four issuer permissions.
+  return kind == ObjectKind::kCertificates && granted.count("manageissuers") > 0 &&
+         (permission == "getissuers" || permission == "listissuers" ||
+          permission == "setissuers" || permission == "deleteissuers");
 }
 
 absl::StatusOr<std::set<std::string>> NormalizePermissions(ObjectKind kind,

@@ -63,6 +63,12 @@ TEST(AccessPolicyTest, NormalizesCaseExpandsAllAndRejectsUnknown) {
   EXPECT_TRUE(policy.Allows(ObjectKind::kSecrets, "get"));
   EXPECT_FALSE(policy.Allows(ObjectKind::kSecrets, "set"));
   EXPECT_FALSE(policy.Allows(ObjectKind::kKeys, "get"));
+  // Azure's manageissuers covers the four issuer permissions, and nothing else.
+  policy.certificates = {"manageissuers"};
+  EXPECT_TRUE(policy.Allows(ObjectKind::kCertificates, "setissuers"));
+  EXPECT_TRUE(policy.Allows(ObjectKind::kCertificates, "listissuers"));
+  EXPECT_FALSE(policy.Allows(ObjectKind::kCertificates, "get"));
+  EXPECT_FALSE(policy.Allows(ObjectKind::kKeys, "setissuers"));
 }
 
 }  // namespace

@@ -172,19 +172,6 @@ const char* RequiredPermission(CertificateOp op) {
   return "none";
 }
 
-const char* AlternativePermission(CertificateOp op) {
-  switch (op) {
-    case Op::kSetIssuer:
-    case Op::kUpdateIssuer:
-    case Op::kGetIssuer:
-    case Op::kDeleteIssuer:
-    case Op::kListIssuers:
-      return "manageissuers";
-    default:
-      return nullptr;
-  }
-}
-
 std::string AuditObject(const CertificateRoute& route) {
   switch (route.op) {
     case Op::kSetIssuer:

@@ -56,8 +56,6 @@ std::optional<absl::StatusOr<CertificateRoute>> RouteCertificates(std::string_vi
 
 // The access-policy permission an operation needs ("get", "managecontacts", ...).
 const char* RequiredPermission(CertificateOp op);
-// A second permission that also allows `op`: Azure's manageissuers covers the issuer calls.
-const char* AlternativePermission(CertificateOp op);
 // For the audit log: "CertificateCreate", ...
 const char* OperationName(CertificateOp op);
 // What the audit log names as the object: "certificates/NAME[/VERSION]",
