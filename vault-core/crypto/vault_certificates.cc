@@ -545,6 +545,11 @@ absl::StatusOr<CertificateInfo> ParseCertificate(std::string_view der) {
   return info;
 }
 
+bool IsPemText(std::string_view bytes) {
+  return !bytes.empty() && bytes[0] != 0x30 &&
+         bytes.find("-----BEGIN ") != std::string_view::npos;
+}
+
 absl::StatusOr<CertificateWithKey> ReadPkcs12(std::string_view pfx, const SecretBytes& password,
                                               bool key_required) {
   if (pfx.empty() || pfx.size() > INT_MAX) return Bad("The PFX is empty or too large.");

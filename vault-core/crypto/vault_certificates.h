@@ -85,6 +85,10 @@ struct CertificateWithKey {
   SoftwareKey key;
   std::vector<std::string> chain;
 };
+// Whether `bytes` are PEM text rather than DER: a "-----BEGIN " line anywhere (also after the
+// "Bag Attributes" lines `openssl pkcs12 -nodes` writes first), and not a DER SEQUENCE.
+bool IsPemText(std::string_view bytes);
+
 // From a PKCS#12 file: INVALID_ARGUMENT for a wrong password ("the password is wrong"), a file
 // that is not PKCS#12, one without a key (when `key_required`) or certificate, whose key is not
 // the leaf's, or that asks for more key-derivation work than common tools use (200000

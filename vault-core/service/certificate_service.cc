@@ -88,21 +88,6 @@ absl::Status InProgress() {
       domain::reason::kCertificateOperationInProgress);
 }
 
-// Whole calendar months from `from` to `to`, rounded up, as Azure derives an import's validity.
-int MonthsBetween(absl::Time from, absl::Time to) {
-  const absl::CivilSecond a = absl::ToCivilSecond(from, absl::UTCTimeZone());
-  int months = 0;
-  while (months < 1200 &&
-         absl::FromCivil(absl::CivilSecond(a.year(), a.month() + months, a.day(), a.hour(),
-                                           a.minute(), a.second()),
-                         absl::UTCTimeZone()) < to) {
-    ++months;
-  }
-  return std::max(months, 1);
-}
-
-// PEM text, also after the "Bag Attributes" lines `openssl pkcs12 -nodes` writes first; a PFX
-// (DER) starts with a SEQUENCE and holds no such text at its start.
 // `months` calendar months after `t`, as validity_months counts them.
 absl::Time AddMonths(absl::Time t, int months) {
   const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
@@ -111,9 +96,11 @@ absl::Time AddMonths(absl::Time t, int months) {
       absl::UTCTimeZone());
 }
 
-bool LooksLikePem(std::string_view bytes) {
-  return !bytes.empty() && bytes[0] != 0x30 &&
-         bytes.find("-----BEGIN ") != std::string_view::npos;
+// Whole calendar months from `from` to `to`, rounded up, as Azure derives an import's validity.
+int MonthsBetween(absl::Time from, absl::Time to) {
+  int months = 0;
+  while (months < 1200 && AddMonths(from, months) < to) ++months;
+  return std::max(months, 1);
 }
 
 }  // namespace
@@ -377,7 +364,7 @@ absl::StatusOr<domain::Certificate> CertificateService::Import(
     const PolicyChange& change) {
   COFFER_RETURN_IF_ERROR(CheckCertificateName(name));
   if (import.tags.size() > 15) return Bad("A certificate may have at most 15 tags.");
-  const bool pem = LooksLikePem(import.value.reveal());
+  const bool pem = crypto::IsPemText(import.value.reveal());
   COFFER_ASSIGN_OR_RETURN(crypto::CertificateWithKey bundle,
                           pem ? crypto::ReadPemBundle(import.value.reveal())
                               : crypto::ReadPkcs12(import.value.reveal(), import.password));

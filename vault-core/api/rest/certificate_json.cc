@@ -6,6 +6,7 @@
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
 #include "vault-core/api/rest/object_json.h"
+#include "vault-core/crypto/vault_certificates.h"
 
 namespace coffer::api::rest {
 namespace {
@@ -241,15 +242,13 @@ std::optional<std::string> LenientBase64(std::string_view text) {
   return decoded;
 }
 
-// PEM text, also after the "Bag Attributes" lines `openssl pkcs12 -nodes` writes first.
-bool IsPem(std::string_view text) { return text.find("-----BEGIN ") != std::string_view::npos; }
 
 // One x5c element, decoded to DER whichever of the forms callers use it came in; a PEM element
 // may hold several certificates, which join the chain in their order.
 absl::Status AppendCertificates(const std::string& element, std::vector<std::string>& chain) {
   std::optional<std::string> bytes = LenientBase64(element);
   if (!bytes.has_value() || bytes->empty()) return Bad("An x5c element is not base64.");
-  if (IsPem(*bytes)) {
+  if (crypto::IsPemText(*bytes)) {
     const std::string begin = "-----BEGIN CERTIFICATE-----";
     const std::string end = "-----END CERTIFICATE-----";
     std::size_t from = bytes->find(begin);
@@ -379,7 +378,7 @@ absl::StatusOr<ImportCertificateRequest> ParseImportCertificate(std::string_view
     return Bad("'value' must be the certificate: a base64 PFX or PEM text.");
   }
   const std::string& value = doc["value"].get_ref<const std::string&>();
-  if (IsPem(value)) {
+  if (crypto::IsPemText(value)) {
     out.value = SecretBytes(value);
   } else {
     std::optional<std::string> decoded = LenientBase64(value);
