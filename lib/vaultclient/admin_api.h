@@ -67,6 +67,8 @@ class AdminApi {
       const admin::v1::RemoveTrustedClusterRequest& request) = 0;
   virtual absl::StatusOr<admin::v1::Installation> GetInstallation(
       const admin::v1::GetInstallationRequest& request) = 0;
+  virtual absl::StatusOr<admin::v1::ServingCertificate> IssueServingCertificate(
+      const admin::v1::IssueServingCertificateRequest& request) = 0;
 };
 
 }  // namespace coffer::vaultclient

@@ -159,6 +159,8 @@ COFFER_ADMIN_CALL(policies, v1::PolicyAdmin, ListAccessPolicies, v1::ListAccessP
                   v1::ListAccessPoliciesResponse)
 COFFER_ADMIN_CALL(installation, v1::InstallationAdmin, GetInstallation, v1::GetInstallationRequest,
                   v1::Installation)
+COFFER_ADMIN_CALL(installation, v1::InstallationAdmin, IssueServingCertificate,
+                  v1::IssueServingCertificateRequest, v1::ServingCertificate)
 
 #undef COFFER_ADMIN_CALL
 

@@ -91,6 +91,8 @@ class AdminClient : public AdminApi {
       const admin::v1::RemoveTrustedClusterRequest& request) override;
   absl::StatusOr<admin::v1::Installation> GetInstallation(
       const admin::v1::GetInstallationRequest& request) override;
+  absl::StatusOr<admin::v1::ServingCertificate> IssueServingCertificate(
+      const admin::v1::IssueServingCertificateRequest& request) override;
 
  private:
   struct Stubs;  // the gRPC channel and stubs, kept out of this header

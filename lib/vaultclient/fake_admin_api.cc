@@ -376,4 +376,11 @@ absl::StatusOr<v1::Installation> FakeAdminApi::GetInstallation(const v1::GetInst
   return installation;
 }
 
+absl::StatusOr<v1::ServingCertificate> FakeAdminApi::IssueServingCertificate(
+    const v1::IssueServingCertificateRequest&) {
+  absl::MutexLock lock(&mu_);
+  COFFER_RETURN_IF_ERROR(Enter("IssueServingCertificate"));
+  return absl::UnimplementedError("the fake admin API issues no certificates");
+}
+
 }  // namespace coffer::vaultclient

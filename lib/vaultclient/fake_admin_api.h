@@ -65,6 +65,8 @@ class FakeAdminApi : public AdminApi {
       const admin::v1::RemoveTrustedClusterRequest& r) override;
   absl::StatusOr<admin::v1::Installation> GetInstallation(
       const admin::v1::GetInstallationRequest& r) override;
+  absl::StatusOr<admin::v1::ServingCertificate> IssueServingCertificate(
+      const admin::v1::IssueServingCertificateRequest& r) override;
 
   // A secret `name` of vault `vault` whose usable version is `version`.
   void PutSecret(const std::string& vault, const std::string& name, const std::string& version);

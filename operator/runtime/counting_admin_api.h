@@ -48,6 +48,7 @@ class CountingAdminApi : public vaultclient::AdminApi {
   COFFER_COUNTED(ListTrustedClusters, ListTrustedClustersRequest, ListTrustedClustersResponse)
   COFFER_COUNTED(RemoveTrustedCluster, RemoveTrustedClusterRequest, RemoveTrustedClusterResponse)
   COFFER_COUNTED(GetInstallation, GetInstallationRequest, Installation)
+  COFFER_COUNTED(IssueServingCertificate, IssueServingCertificateRequest, ServingCertificate)
 #undef COFFER_COUNTED
 
  private:

@@ -18,12 +18,16 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
     service::SecretService& secrets, service::KeyService& keys,
     service::PrincipalService& principals,
     service::ClusterService& clusters, service::PolicyService& policies, audit::AuditLog& audit,
-    const api::rest::Authority& authority, int https_port, std::string ca_certificate_pem) {
+    const api::rest::Authority& authority, int https_port, service::ServingCertificates& certificates,
+    std::string ca_certificate_pem) {
   auto impl = std::make_unique<Impl>();
   impl->services = std::make_unique<api::admin::AdminServices>(
       vaults, secrets, keys, principals, clusters, policies, audit,
-      api::admin::Installation{authority.tenant_id, authority.url, kVersion,
-                               std::move(ca_certificate_pem)},
+      api::admin::Installation{
+          authority.tenant_id, authority.url, kVersion, std::move(ca_certificate_pem),
+          [&certificates](const std::vector<std::string>& names) {
+            return certificates.IssueFor(names);
+          }},
       https_port);
   grpcutil::GrpcServerOptions options;
   options.unix_socket = config.socket;

@@ -12,6 +12,7 @@
 #include "vault-core/service/policy_service.h"
 #include "vault-core/service/principal_service.h"
 #include "vault-core/service/secret_service.h"
+#include "vault-core/service/serving_certificates.h"
 #include "vault-core/service/vault_service.h"
 
 namespace coffer::server {
@@ -26,7 +27,7 @@ class AdminServer {
       service::PrincipalService& principals,
       service::ClusterService& clusters, service::PolicyService& policies,
       audit::AuditLog& audit, const api::rest::Authority& authority, int https_port,
-      std::string ca_certificate_pem);
+      service::ServingCertificates& certificates, std::string ca_certificate_pem);
   ~AdminServer();
 
   int tcp_port() const;

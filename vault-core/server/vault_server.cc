@@ -146,7 +146,8 @@ absl::Status VaultServer::StartFrontends() {
   COFFER_ASSIGN_OR_RETURN(
       admin_,
       AdminServer::Start(config_.admin, *vaults_, *secrets_, *vault_keys_, *principals_, *clusters_, *policies_,
-                         *audit_, authority_, http_->port(), ca_certificate_pem_));
+                         *audit_, authority_, http_->port(), *certificates_,
+                         ca_certificate_pem_));
   purger_ = std::make_unique<Purger>(*vaults_, *secrets_, Clock::Real(), config_.purge_interval,
                                      certificates_.get(), vault_keys_.get(), audit_.get(),
                                      vault_certificates_.get());

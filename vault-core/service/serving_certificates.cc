@@ -109,6 +109,41 @@ absl::Status ServingCertificates::EnsureHosts(const std::vector<std::string>& ho
   return absl::OkStatus();
 }
 
+namespace {
+
+bool IsDnsName(const std::string& name) {
+  if (name.empty() || name.size() > 253 || name.front() == '.' || name.back() == '.' ||
+      name.front() == '-') {
+    return false;
+  }
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
+  }
+  return name.find("..") == std::string::npos;
+}
+
+}  // namespace
+
+absl::StatusOr<crypto::CertificateAndKey> ServingCertificates::IssueFor(
+    const std::vector<std::string>& dns_names) {
+  if (dns_names.empty() || dns_names.size() > 10) {
+    return absl::InvalidArgumentError("dns_names: between 1 and 10 names");
+  }
+  for (const std::string& name : dns_names) {
+    if (!IsDnsName(name)) {
+      return absl::InvalidArgumentError(
+          "dns_names: not a DNS name (lower-case letters, digits, '-' and '.'): " +
+          name.substr(0, 64));
+    }
+  }
+  COFFER_ASSIGN_OR_RETURN(crypto::CertificateAndKey ca, LoadCa());
+  COFFER_ASSIGN_OR_RETURN(
+      crypto::CertificateAndKey issued,
+      crypto::IssueServerCertificate(ca, dns_names, clock_.Now(), kOtherValidity));
+  if (issuer_) issued.certificate_pem += issuer_->certificate_pem;
+  return issued;
+}
+
 absl::StatusOr<std::shared_ptr<const crypto::CertificateAndKey>> ServingCertificates::ForHost(
     std::string_view hostname) {
   const std::string host(hostname);

@@ -34,6 +34,7 @@ class ServingCertificates {
   static constexpr absl::Duration kCaValidity = absl::Hours(24 * 3650);
   static constexpr absl::Duration kServerValidity = absl::Hours(24 * 397);
   static constexpr absl::Duration kRenewBefore = absl::Hours(24 * 30);
+  static constexpr absl::Duration kOtherValidity = absl::Hours(24 * 30);
 
   static absl::StatusOr<std::unique_ptr<ServingCertificates>> Create(
       storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
@@ -46,6 +47,12 @@ class ServingCertificates {
   // Issues a certificate for each hostname that has none, or whose certificate ends within
   // kRenewBefore.
   absl::Status EnsureHosts(const std::vector<std::string>& hostnames);
+
+  // A server certificate from the installation's CA for names that are not vault hostnames
+  // (the operator's admission webhook), valid for kOtherValidity and not stored: the caller
+  // asks again to renew. INVALID_ARGUMENT unless there are 1 to 10 DNS names (lower-case
+  // letters, digits, '-' and '.', at most 253 bytes, no wildcard).
+  absl::StatusOr<crypto::CertificateAndKey> IssueFor(const std::vector<std::string>& dns_names);
 
   // The certificate for `hostname`; NOT_FOUND when it has none. Served from memory after the
   // first read, kept fresh by a store watch.

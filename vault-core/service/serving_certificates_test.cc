@@ -40,6 +40,26 @@ TEST_F(ServingCertificatesTest, EveryVaultHostnameGetsACertificateFromTheOneCa) 
   EXPECT_EQ(*certificates_->CaCertificate(), ca);  // one CA for the installation
 }
 
+TEST_F(ServingCertificatesTest, OtherNamesGetAShortLivedCertificateThatIsNotStored) {
+  COFFER_ASSERT_OK_AND_ASSIGN(std::string ca, certificates_->CaCertificate());
+  COFFER_ASSERT_OK_AND_ASSIGN(auto before, store_.Range({"", "", 0}));
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      crypto::CertificateAndKey issued,
+      certificates_->IssueFor({"coffer-webhook.coffer-system.svc", "coffer-webhook"}));
+  EXPECT_TRUE(crypto::IsIssuedBy(issued.certificate_pem, ca));
+  EXPECT_THAT(std::string(issued.private_key_pem.reveal()), HasSubstr("PRIVATE KEY"));
+  COFFER_ASSERT_OK_AND_ASSIGN(absl::Time ends, crypto::CertificateNotAfter(issued.certificate_pem));
+  EXPECT_LE(ends, clock_.Now() + ServingCertificates::kOtherValidity);
+  EXPECT_GT(ends, clock_.Now() + ServingCertificates::kOtherValidity - absl::Hours(1));
+  COFFER_ASSERT_OK_AND_ASSIGN(auto after, store_.Range({"", "", 0}));
+  EXPECT_EQ(after.entries.size(), before.entries.size());
+  for (const std::vector<std::string>& names :
+       {std::vector<std::string>{}, {"*.team-a.svc"}, {"UPPER.svc"}, {"a..b"}, {"-a.svc"},
+        std::vector<std::string>(11, "a.svc"), {std::string(254, 'a')}}) {
+    EXPECT_THAT(certificates_->IssueFor(names), StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+}
+
 TEST_F(ServingCertificatesTest, PrivateKeysNeverRestInTheClear) {
   COFFER_ASSERT_OK(certificates_->EnsureHosts({"prod.team-a.svc"}));
   COFFER_ASSERT_OK_AND_ASSIGN(auto cert, certificates_->ForHost("prod.team-a.svc"));

@@ -1,6 +1,8 @@
 #include "vault-core/api/grpc/admin_services.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "coffer/admin/v1/admin.grpc.pb.h"
 #include "vault-core/api/grpc/admin_call.h"
@@ -26,6 +28,27 @@ class InstallationAdminService final : public pb::InstallationAdmin::Service {
     response->set_authority_url(installation_.authority_url);
     response->set_version(installation_.version);
     response->set_ca_certificate_pem(installation_.ca_certificate_pem);
+    return call.Finish(absl::OkStatus());
+  }
+
+  grpc::Status IssueServingCertificate(grpc::ServerContext* context,
+                                       const pb::IssueServingCertificateRequest* request,
+                                       pb::ServingCertificate* response) override {
+    AdminCall call(context, audit_, "AdminServingCertificateIssue");
+    if (!request->dns_names().empty()) call.set_object(request->dns_names(0).substr(0, 253));
+    if (!installation_.issue_serving_certificate) {
+      return call.Finish(absl::FailedPreconditionError("this vault issues no certificates"));
+    }
+    const std::vector<std::string> names(request->dns_names().begin(),
+                                         request->dns_names().end());
+    absl::StatusOr<crypto::CertificateAndKey> issued =
+        installation_.issue_serving_certificate(names);
+    if (!issued.ok()) return call.Finish(issued.status());
+    absl::StatusOr<absl::Time> not_after = crypto::CertificateNotAfter(issued->certificate_pem);
+    if (!not_after.ok()) return call.Finish(not_after.status());
+    response->set_certificate_chain_pem(issued->certificate_pem);
+    response->set_private_key_pem(std::string(issued->private_key_pem.reveal()));
+    response->set_not_after_unix(absl::ToUnixSeconds(*not_after));
     return call.Finish(absl::OkStatus());
   }
 

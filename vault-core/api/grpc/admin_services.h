@@ -4,11 +4,13 @@
 // The admin API (proto/coffer/admin/v1) over the use cases. Serve services() with
 // grpcutil::StartGrpcServer; gRPC's headers stay in this folder's sources.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "vault-core/audit/audit_log.h"
+#include "vault-core/crypto/x509.h"
 #include "vault-core/service/cluster_service.h"
 #include "vault-core/service/key_service.h"
 #include "vault-core/service/policy_service.h"
@@ -28,6 +30,9 @@ struct Installation {
   std::string authority_url;       // AZURE_AUTHORITY_HOST
   std::string version;             // of coffer-vault
   std::string ca_certificate_pem;  // of the vault hostnames' serving certificates
+  // Issues a server certificate from that CA for other names (ServingCertificates::IssueFor).
+  std::function<absl::StatusOr<crypto::CertificateAndKey>(const std::vector<std::string>&)>
+      issue_serving_certificate;
 };
 
 class VaultAdminService;

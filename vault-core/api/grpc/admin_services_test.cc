@@ -66,7 +66,7 @@ class AdminServicesTest : public service::ServicesFixture {
   AdminServicesTest()
       : audit_(clock_),
         admin_(*vaults_, secrets_, key_service_, *principals_, clusters_, *policies_, audit_,
-               {kTenant, "https://login.coffer.test", "1.2.3", "-----BEGIN CERTIFICATE-----"},
+               {kTenant, "https://login.coffer.test", "1.2.3", "-----BEGIN CERTIFICATE-----", {}},
                8443) {}
 
   void SetUp() override {

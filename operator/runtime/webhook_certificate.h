@@ -1,0 +1,46 @@
+#ifndef COFFER_OPERATOR_RUNTIME_WEBHOOK_CERTIFICATE_H_
+#define COFFER_OPERATOR_RUNTIME_WEBHOOK_CERTIFICATE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "lib/base/clock.h"
+#include "lib/vaultclient/admin_api.h"
+
+namespace coffer::op {
+
+// The admission webhook's TLS certificate, issued by the vault from the installation's CA
+// (admin IssueServingCertificate: a fresh key each time, nothing kept by the vault), so the
+// MutatingWebhookConfiguration's caBundle is the CA clients already trust (ConfigMap coffer-ca).
+// Written as DIR/tls.crt and DIR/tls.key (mode 0600), each by rename so a reader never sees half
+// a file; the HTTPS server re-reads them when they change. A certificate is renewed once two
+// thirds of its life have passed (day 20 of 30), leaving ten days for a vault that cannot be
+// reached. Thread-safe.
+class WebhookCertificate {
+ public:
+  WebhookCertificate(vaultclient::AdminApi& admin, Clock& clock,
+                     std::vector<std::string> dns_names, std::string dir)
+      : admin_(admin), clock_(clock), dns_names_(std::move(dns_names)), dir_(std::move(dir)) {}
+
+  // Issues and writes a certificate when none has been written by this process or the current
+  // one is due; otherwise does nothing. On error the files stay as they were.
+  absl::Status Refresh();
+
+  std::string cert_file() const { return dir_ + "/tls.crt"; }
+  std::string key_file() const { return dir_ + "/tls.key"; }
+
+ private:
+  vaultclient::AdminApi& admin_;
+  Clock& clock_;
+  const std::vector<std::string> dns_names_;
+  const std::string dir_;
+  absl::Mutex mu_;
+  absl::Time renew_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace coffer::op
+
+#endif  // COFFER_OPERATOR_RUNTIME_WEBHOOK_CERTIFICATE_H_
