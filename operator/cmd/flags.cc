@@ -38,6 +38,13 @@ const char kUsage[] =
     "  --lease-namespace NS     the Lease's namespace (default: POD_NAMESPACE, else default)\n"
     "  --lease-name NAME        the Lease's name (default coffer-operator)\n"
     "  --identity ID            this replica's name (default: POD_NAME, else the host name)\n"
+    "  --token-audience AUD     audience of the tokens Coffer accepts from this cluster\n"
+    "                           (default api://coffer)\n"
+    "  --webhook-address H:P    serve the workload-identity webhook (/mutate-pods) over HTTPS\n"
+    "  --webhook-names N,..     the webhook Service's DNS names, for its certificate\n"
+    "  --webhook-cert-dir DIR   where that certificate is kept (default: a private temp dir)\n"
+    "  --webhook-token-expiration DURATION\n"
+    "                           life of the token projected into pods (default 1h, min 10m)\n"
     "  --resync-period DURATION requeue everything and sweep for drift (default 10m)\n"
     "  --workers N              concurrent reconciles per kind (default 2)\n"
     "  --metrics-address H:P    /healthz, /readyz, /metrics (default 127.0.0.1:8080; '' off)\n"
@@ -158,6 +165,31 @@ absl::StatusOr<OperatorFlags> ParseFlags(const std::vector<std::string>& args) {
                     ? absl::OkStatus()
                     : Bad("--workers", "want 1 to 64");
        }},
+      {"--token-audience",
+       [&](const std::string& v) {
+         return v.empty() ? Bad("--token-audience", "must not be empty")
+                          : (settings.token_audience = v, absl::OkStatus());
+       }},
+      {"--webhook-address",
+       [&](const std::string& v) { return flags.webhook.address = v, absl::OkStatus(); }},
+      {"--webhook-names",
+       [&](const std::string& v) -> absl::Status {
+         flags.webhook.names = absl::StrSplit(v, ',', absl::SkipEmpty());
+         for (const std::string& name : flags.webhook.names) {
+           if (!IsDnsName(name)) return Bad("--webhook-names", "want DNS names (RFC 1123)");
+         }
+         return absl::OkStatus();
+       }},
+      {"--webhook-cert-dir",
+       [&](const std::string& v) { return flags.webhook.cert_dir = v, absl::OkStatus(); }},
+      {"--webhook-token-expiration",
+       [&](const std::string& v) {
+         return absl::ParseDuration(AsAbsl(v), &flags.webhook.token_expiration) &&
+                        flags.webhook.token_expiration >= absl::Minutes(10) &&
+                        flags.webhook.token_expiration <= absl::Hours(48)
+                    ? absl::OkStatus()
+                    : Bad("--webhook-token-expiration", "want a duration from 10m to 48h");
+       }},
       {"--metrics-address",
        [&](const std::string& v) { return flags.metrics_address = v, absl::OkStatus(); }},
   };
@@ -172,6 +204,9 @@ absl::StatusOr<OperatorFlags> ParseFlags(const std::vector<std::string>& args) {
     flags.admin.unix_socket = vault_admin.substr(5);
   } else {
     flags.admin.tcp_address = vault_admin;
+  }
+  if (!flags.webhook.address.empty() && flags.webhook.names.empty()) {
+    return Bad("--webhook-names", "required with --webhook-address");
   }
   if (leader_elect) flags.manager.leader_election = lease;
   flags.manager.instance = lease.identity;

@@ -23,6 +23,14 @@ struct OperatorFlags {
   std::string log_format = "text";
   bool help = false;
   ManagerOptions manager;
+  // The workload-identity admission webhook (operator/webhook): served on `address` over
+  // HTTPS with a certificate for `names` from the vault, kept in `cert_dir`. Off when empty.
+  struct Webhook {
+    std::string address;
+    std::vector<std::string> names;
+    std::string cert_dir;  // empty: a private temporary directory
+    absl::Duration token_expiration = absl::Hours(1);
+  } webhook;
 };
 
 // Errors: INVALID_ARGUMENT naming the flag (unknown, missing value, malformed).

@@ -60,5 +60,25 @@ TEST(FlagsTest, VaultServiceAsTheChartPassesIt) {
   EXPECT_EQ(flags.manager.settings.vault_service, "coffer-vault.coffer-system.svc.cluster.local");
 }
 
+TEST(FlagsTest, WebhookAsTheChartPassesIt) {
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      OperatorFlags flags,
+      ParseFlags({"--vault-admin=x:1", "--webhook-address=0.0.0.0:9443",
+                  "--webhook-names=coffer-webhook.coffer-system.svc,coffer-webhook",
+                  "--webhook-token-expiration=2h", "--token-audience=api://coffer-prod"}));
+  EXPECT_EQ(flags.webhook.address, "0.0.0.0:9443");
+  EXPECT_EQ(flags.webhook.names,
+            (std::vector<std::string>{"coffer-webhook.coffer-system.svc", "coffer-webhook"}));
+  EXPECT_EQ(flags.webhook.token_expiration, absl::Hours(2));
+  EXPECT_EQ(flags.manager.settings.token_audience, "api://coffer-prod");
+  EXPECT_THAT(ParseFlags({"--vault-admin=x:1", "--webhook-address=:9443"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--webhook-names")));
+  EXPECT_THAT(ParseFlags({"--vault-admin=x:1", "--webhook-names=Bad_Name"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--webhook-names")));
+  EXPECT_THAT(ParseFlags({"--vault-admin=x:1", "--webhook-token-expiration=5m"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--webhook-token-expiration")));
+}
+
 }  // namespace
 }  // namespace coffer::op

@@ -20,6 +20,7 @@
 #include "lib/metrics/metrics.h"
 #include "lib/vaultclient/admin_client.h"
 #include "operator/cmd/flags.h"
+#include "operator/cmd/webhook_server.h"
 #include "operator/runtime/manager.h"
 #include "lib/metrics/ops_handler.h"
 
@@ -64,17 +65,16 @@ int main(int argc, char** argv) {
   flags->manager.watch_client = watch_kube->get();
   auto admin = vaultclient::AdminClient::Connect(flags->admin);
   if (!admin.ok()) return Fail("vault admin API: " + std::string(admin.status().message()));
+  // The tenant, the authority and the CA that issues every vault hostname's certificate.
+  auto installation = (*admin)->GetInstallation({});
+  if (!installation.ok()) {
+    return Fail("vault admin API: " + std::string(installation.status().message()));
+  }
+  flags->manager.settings.ca_pem = installation->ca_certificate_pem();
   if (!flags->ca_file.empty()) {
     auto ca = ReadFile(flags->ca_file);
     if (!ca.ok()) return Fail("--ca-file: " + std::string(ca.status().message()));
     flags->manager.settings.ca_pem = *ca;
-  } else {
-    // The CA that issues every vault hostname's certificate, from the vault itself.
-    auto installation = (*admin)->GetInstallation({});
-    if (!installation.ok()) {
-      return Fail("vault admin API: " + std::string(installation.status().message()));
-    }
-    flags->manager.settings.ca_pem = installation->ca_certificate_pem();
   }
 
   metrics::Registry metrics;
@@ -87,6 +87,17 @@ int main(int argc, char** argv) {
     auto started = http::beast::StartServer(*options, ops);
     if (!started.ok()) return Fail("--metrics-address: " + std::string(started.status().message()));
     ops_server = *std::move(started);
+  }
+  std::unique_ptr<op::WebhookServer> webhook;
+  if (!flags->webhook.address.empty()) {
+    op::WorkloadIdentitySettings identity;
+    identity.tenant_id = installation->tenant_id();
+    identity.authority_host = installation->authority_url();
+    identity.audience = flags->manager.settings.token_audience;
+    identity.token_expiration_seconds = absl::ToInt64Seconds(flags->webhook.token_expiration);
+    auto started = op::WebhookServer::Start(flags->webhook, identity, **kube, **admin);
+    if (!started.ok()) return Fail("--webhook-address: " + started.status().ToString());
+    webhook = *std::move(started);
   }
   COFFER_LOG(kOperator, info, "coffer-operator: Kubernetes {}, vault admin API {}, cluster {}",
              config->server, (*admin)->target(), flags->manager.settings.cluster_name);
@@ -103,6 +114,7 @@ int main(int argc, char** argv) {
     // Lost the lease: exit so that a fresh process stands for election with empty caches.
     COFFER_LOG(kOperator, err, "{}", result.ToString());
     if (ops_server) ops_server->Shutdown(absl::Seconds(1));
+    webhook.reset();
     std::_Exit(2);
   }
   wait_signal.join();

@@ -126,6 +126,11 @@ absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
                       " (secrets: " + Join(outcome.granted.secrets) +
                       "; keys: " + Join(outcome.granted.keys) +
                       "; certificates: " + Join(outcome.granted.certificates) + ")";
+    // Pods of a granted ServiceAccount mount the CA (the workload-identity webhook injects it),
+    // whether or not their namespace has a KeyVault.
+    if (ap->spec.service_account) {
+      outcome.error = EnsureCaConfigMap(ctx_.kube, key.ns, ctx_.settings.ca_pem);  // retried
+    }
   }
   return Report(current, *ap, outcome);
 }

@@ -15,6 +15,8 @@ using ::testing::ElementsAre;
 using v1alpha1::kAccessPolicies;
 using v1alpha1::kKeyVaults;
 
+const kube::ResourceRef kConfigMaps{"", "v1", "configmaps", true};
+
 class AccessPolicyReconcilerTest : public ReconcilerFixture {
  protected:
   void SetUp() override {
@@ -111,9 +113,12 @@ TEST_F(AccessPolicyReconcilerTest, OtherNamespacesNeedTheVaultsPermissionAndLose
   EXPECT_TRUE(Granted().empty());
   Apply(kKeyVaults, "team-a", "prod", {{"allowPolicyFromNamespaces", {"team-b"}}});
   COFFER_ASSERT_OK(vaults_.Reconcile({"team-a", "prod"}));
+  EXPECT_FALSE(kube_.Get(kConfigMaps, "team-b", "coffer-ca").ok());
   COFFER_ASSERT_OK(Reconcile("team-b"));
   EXPECT_EQ(ReadyReason(Policy("team-b")), "True/PolicySet");
   EXPECT_EQ(Granted().size(), 1u);
+  // The namespace has no KeyVault, yet its pods mount the CA the webhook injects.
+  EXPECT_EQ(Get(kConfigMaps, "team-b", "coffer-ca")["data"]["ca.crt"], settings_.ca_pem);
   Apply(kKeyVaults, "team-a", "prod", json::object());  // permission withdrawn
   COFFER_ASSERT_OK(vaults_.Reconcile({"team-a", "prod"}));
   COFFER_ASSERT_OK(Reconcile("team-b"));

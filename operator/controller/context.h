@@ -33,6 +33,10 @@ struct OperatorSettings {
   // PEM of the CA that signs the vault's serving certificates, published as ConfigMap coffer-ca
   // (key ca.crt) in each namespace with a KeyVault. Empty: not published.
   std::string ca_pem;
+  // The audience of the service-account tokens Coffer's token service accepts from this
+  // cluster (its `identity.clusters.NAME.audience`): what the workload-identity webhook
+  // projects into pods and what SecretSync mints to read as a ServiceAccount.
+  std::string token_audience = "api://coffer";
 };
 
 // Reads an object from an informer's cache (nullopt when absent).

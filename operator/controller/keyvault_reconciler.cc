@@ -16,8 +16,6 @@ using nlohmann::json;
 using v1alpha1::KeyVault;
 
 const kube::ResourceRef kServices{"", "v1", "services", true};
-const kube::ResourceRef kConfigMaps{"", "v1", "configmaps", true};
-constexpr char kManagedBy[] = "coffer-operator";
 
 // Coffer's vault names, as Azure's: 3-24 letters, digits and single hyphens, a letter first.
 bool IsVaultName(const std::string& name) {
@@ -33,8 +31,6 @@ bool IsVaultName(const std::string& name) {
 v1::Sku SkuOf(const std::string& sku) {
   return sku == "premium" ? v1::SKU_PREMIUM : v1::SKU_STANDARD;
 }
-
-json ManagedLabels() { return {{"app.kubernetes.io/managed-by", kManagedBy}}; }
 
 }  // namespace
 
@@ -116,7 +112,7 @@ absl::Status KeyVaultReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
   }
   if (outcome.ready) {
     absl::Status kube_side = EnsureService(*kv);
-    if (kube_side.ok()) kube_side = EnsureCaConfigMap(key.ns);
+    if (kube_side.ok()) kube_side = EnsureCaConfigMap(ctx_.kube, key.ns, ctx_.settings.ca_pem);
     if (!kube_side.ok()) outcome = Outcome::Retry("KubernetesError", kube_side);
   }
   return Report(current, *kv, outcome);
@@ -257,26 +253,6 @@ absl::Status KeyVaultReconciler::EnsureService(const KeyVault& kv) {
   // The whole spec: a Service turning into an ExternalName must lose its cluster IP.
   updated["spec"] = spec;
   return ctx_.kube.Update(kServices, kv.meta.key.ns, updated).status();
-}
-
-absl::Status KeyVaultReconciler::EnsureCaConfigMap(const std::string& ns) {
-  if (ctx_.settings.ca_pem.empty()) return absl::OkStatus();
-  const json data = {{"ca.crt", ctx_.settings.ca_pem}};
-  absl::StatusOr<json> existing = ctx_.kube.Get(kConfigMaps, ns, "coffer-ca");
-  if (absl::IsNotFound(existing.status())) {
-    json config_map = {
-        {"apiVersion", "v1"},
-        {"kind", "ConfigMap"},
-        {"metadata", {{"name", "coffer-ca"}, {"namespace", ns}, {"labels", ManagedLabels()}}},
-        {"data", data}};
-    absl::Status created = ctx_.kube.Create(kConfigMaps, ns, config_map).status();
-    return absl::IsAlreadyExists(created) ? absl::OkStatus() : created;  // another KeyVault won
-  }
-  if (!existing.ok()) return existing.status();
-  if (existing->value("data", json()) == data) return absl::OkStatus();
-  json updated = *existing;
-  updated["data"] = data;
-  return ctx_.kube.Update(kConfigMaps, ns, updated).status();
 }
 
 absl::Status KeyVaultReconciler::Report(const json& object, KeyVault kv, const Outcome& outcome) {

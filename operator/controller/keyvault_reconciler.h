@@ -53,7 +53,6 @@ class KeyVaultReconciler {
   absl::Status Finalize(const nlohmann::json& object, const v1alpha1::KeyVault& kv);
   Outcome EnsureVault(const v1alpha1::KeyVault& kv, const std::string& vault_name);
   absl::Status EnsureService(const v1alpha1::KeyVault& kv);
-  absl::Status EnsureCaConfigMap(const std::string& ns);
   absl::Status Report(const nlohmann::json& object, v1alpha1::KeyVault kv, const Outcome& outcome);
 
   ReconcilerContext ctx_;

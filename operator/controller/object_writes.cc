@@ -61,4 +61,28 @@ absl::Status WriteStatus(kube::KubeClient& kube, const kube::ResourceRef& ref, j
   return kube.UpdateStatus(ref, ns, object).status();
 }
 
+json ManagedLabels() { return {{"app.kubernetes.io/managed-by", "coffer-operator"}}; }
+
+absl::Status EnsureCaConfigMap(kube::KubeClient& kube, const std::string& ns,
+                               const std::string& ca_pem) {
+  static const kube::ResourceRef kConfigMaps{"", "v1", "configmaps", true};
+  if (ca_pem.empty()) return absl::OkStatus();
+  const json data = {{"ca.crt", ca_pem}};
+  absl::StatusOr<json> existing = kube.Get(kConfigMaps, ns, "coffer-ca");
+  if (absl::IsNotFound(existing.status())) {
+    json config_map = {
+        {"apiVersion", "v1"},
+        {"kind", "ConfigMap"},
+        {"metadata", {{"name", "coffer-ca"}, {"namespace", ns}, {"labels", ManagedLabels()}}},
+        {"data", data}};
+    absl::Status created = kube.Create(kConfigMaps, ns, config_map).status();
+    return absl::IsAlreadyExists(created) ? absl::OkStatus() : created;  // another writer won
+  }
+  if (!existing.ok()) return existing.status();
+  if (existing->value("data", json()) == data) return absl::OkStatus();
+  json updated = *existing;
+  updated["data"] = data;
+  return kube.Update(kConfigMaps, ns, updated).status();
+}
+
 }  // namespace coffer::op

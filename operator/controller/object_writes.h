@@ -27,6 +27,15 @@ bool HasFinalizer(const nlohmann::json& object, std::string_view finalizer);
 absl::Status WriteStatus(kube::KubeClient& kube, const kube::ResourceRef& ref,
                          nlohmann::json object, const nlohmann::json& status);
 
+// The labels of every object the operator makes for others (Services, ConfigMaps, Secrets).
+nlohmann::json ManagedLabels();
+
+// ConfigMap coffer-ca (key ca.crt = `ca_pem`) in `ns`, made or brought up to date: the CA a
+// namespace's clients trust, which pods mount (the workload-identity webhook injects it). No
+// call when `ca_pem` is empty or the ConfigMap already holds it.
+absl::Status EnsureCaConfigMap(kube::KubeClient& kube, const std::string& ns,
+                               const std::string& ca_pem);
+
 }  // namespace coffer::op
 
 #endif  // COFFER_OPERATOR_CONTROLLER_OBJECT_WRITES_H_

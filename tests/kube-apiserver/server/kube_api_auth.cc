@@ -1,19 +1,17 @@
 // The authentication endpoints of KubeApiHandler: TokenRequest (serviceaccounts/{name}/token),
 // TokenReview and the OIDC discovery document and JWKS.
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "lib/base/status.h"
 #include "tests/kube-apiserver/server/kube_api_handler.h"
 #include "tests/kube-apiserver/server/protobuf_bodies.h"
+#include "tests/kube-apiserver/server/random_uuid.h"
 #include "tests/kube-apiserver/store/status_body.h"
 
 namespace coffer::kube::standin {
@@ -53,21 +51,26 @@ std::vector<std::string> Strings(const json& value) {
   return out;
 }
 
-std::string RandomUuid() {
-  unsigned char b[16];
-  RAND_bytes(b, sizeof b);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-  std::string hex = absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(b), 16));
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
-}
-
 std::string Quoted(const std::vector<std::string>& items) {
   return "[\"" + absl::StrJoin(items, "\",\"") + "\"]";
 }
 
 }  // namespace
+
+json KubeApiHandler::UserInfoOf(const http::Request& request) {
+  std::optional<std::string_view> header = request.headers.Get("Authorization");
+  std::string_view token = header && header->substr(0, 7) == "Bearer " ? header->substr(7) : "";
+  // What kubeadm's admin.conf authenticates as (since 1.29).
+  if (!token.empty() && IsAdmin(token)) {
+    return {{"username", "kubernetes-admin"},
+            {"groups", {"kubeadm:cluster-admins", "system:authenticated"}}};
+  }
+  absl::StatusOr<json> review = Authenticate(std::string(token), {issuer_.issuer()});
+  if (!review.ok()) {
+    return {{"username", "system:anonymous"}, {"groups", {"system:unauthenticated"}}};
+  }
+  return (*review)["user"];
+}
 
 bool KubeApiHandler::IsPublicPath(const std::string& path) {
   return path == "/.well-known/openid-configuration" || path == "/openid/v1/jwks";

@@ -1,4 +1,5 @@
 // The object verbs of KubeApiHandler: get, list, create, update, patch, delete.
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -7,6 +8,7 @@
 #include "lib/base/status.h"
 #include "lib/kube/label_selector.h"
 #include "tests/kube-apiserver/schema/schema.h"
+#include "tests/kube-apiserver/server/json_patch.h"
 #include "tests/kube-apiserver/server/kube_api_handler.h"
 #include "tests/kube-apiserver/server/protobuf_bodies.h"
 #include "tests/kube-apiserver/server/table.h"
@@ -18,6 +20,10 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int kPatchAttempts = 5;
+// The real server's bounds on Warning headers: past this many characters in all, each warning
+// is cut to kWarningItemChars, and those past the total again are dropped.
+constexpr size_t kWarningTotalChars = 4 * 1024;
+constexpr size_t kWarningItemChars = 256;
 const char kCrdResource[] = "apiextensions.k8s.io/v1/customresourcedefinitions";
 
 http::Response JsonResponse(int code, const json& body) {
@@ -74,6 +80,41 @@ absl::StatusOr<json> ParseObjectBody(const http::Request& request) {
 std::string QueryValue(const http::Request& request, const char* key) {
   auto it = request.query.find(key);
   return it == request.query.end() ? std::string() : it->second;
+}
+
+// `Warning: 299 - "text"` headers, as kube-apiserver's warning recorder writes them (kubectl
+// prints them): duplicates dropped, texts with control characters dropped (the real server
+// cannot send them either), `"` and `\` escaped, long lists cut.
+void AddWarningHeaders(const std::vector<std::string>& warnings, http::Response& response) {
+  std::vector<std::string> texts;
+  size_t total = 0;
+  for (const std::string& text : warnings) {
+    bool control = std::any_of(text.begin(), text.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (text.empty() || control || std::find(texts.begin(), texts.end(), text) != texts.end()) {
+      continue;
+    }
+    texts.push_back(text);
+    total += text.size();
+  }
+  const bool cutting = total > kWarningTotalChars;
+  size_t written = 0;
+  for (std::string& text : texts) {
+    if (cutting && written >= kWarningTotalChars) break;
+    if (cutting && text.size() > kWarningItemChars) {
+      size_t cut = kWarningItemChars;
+      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+      text.resize(cut);  // on a UTF-8 character boundary
+    }
+    written += text.size();
+    std::string quoted = "299 - \"";
+    for (char c : text) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    response.headers.Add("Warning", quoted + "\"");
+  }
 }
 
 // The 422 Status of a schema violation, as an absl::Status the HTTP layer renders.
@@ -141,6 +182,7 @@ http::Response KubeApiHandler::Serve(const http::Request& request, const Target&
   const std::string key = target.resource.StoreKey();
   absl::StatusOr<json> result;
   int success = 200;
+  std::vector<std::string> warnings;
   if (method == "GET" && target.name.empty()) {
     std::string watch = QueryValue(request, "watch");
     return watch == "true" || watch == "1" ? Watch(request, target) : List(request, target);
@@ -148,7 +190,7 @@ http::Response KubeApiHandler::Serve(const http::Request& request, const Target&
     result = store_.Get(key, target.ns, target.name);
   } else if (method == "POST" && target.name.empty() && target.subresource.empty()) {
     absl::StatusOr<json> body = ParseObjectBody(request);
-    result = body.ok() ? Create(target, *std::move(body)) : body.status();
+    result = body.ok() ? Create(request, target, *std::move(body), warnings) : body.status();
     success = 201;
   } else if (method == "PUT" && !target.name.empty()) {
     absl::StatusOr<json> body = ParseObjectBody(request);
@@ -160,13 +202,18 @@ http::Response KubeApiHandler::Serve(const http::Request& request, const Target&
   } else {
     result = MethodNotAllowed();
   }
-  if (!result.ok()) return ErrorResponse(result.status());
-  if (method == "GET" && target.resource.custom && WantsTable(request)) {
-    return JsonResponse(
+  http::Response response;
+  if (!result.ok()) {
+    response = ErrorResponse(result.status());
+  } else if (method == "GET" && target.resource.custom && WantsTable(request)) {
+    response = JsonResponse(
         200, ToTable(target.resource, {*result}, true,
                      result->value("/metadata/resourceVersion"_json_pointer, std::string())));
+  } else {
+    response = JsonResponse(success, *result);
   }
-  return JsonResponse(success, *result);
+  AddWarningHeaders(warnings, response);
+  return response;
 }
 
 http::Response KubeApiHandler::List(const http::Request& request, const Target& target) {
@@ -245,8 +292,16 @@ absl::Status KubeApiHandler::Admit(const Target& target, json& object, const jso
   return absl::OkStatus();
 }
 
-absl::StatusOr<json> KubeApiHandler::Create(const Target& target, json object) {
+absl::StatusOr<json> KubeApiHandler::Create(const http::Request& request, const Target& target,
+                                            json object, std::vector<std::string>& warnings) {
   COFFER_RETURN_IF_ERROR(Admit(target, object, nullptr));
+  AdmissionAttributes attributes{target.resource, target.ns, UserInfoOf(request),
+                                 QueryValue(request, "dryRun") == "All",
+                                 QueryValue(request, "fieldManager")};
+  const json admitted = object;
+  COFFER_RETURN_IF_ERROR(webhooks_.AdmitCreate(attributes, object, warnings));
+  // As the real server validates after mutating admission, a patched object is admitted again.
+  if (object != admitted) COFFER_RETURN_IF_ERROR(Admit(target, object, nullptr));
   COFFER_ASSIGN_OR_RETURN(json created,
                           store_.Create(target.resource.StoreKey(), target.ns, std::move(object)));
   if (target.resource.StoreKey() == kCrdResource) {
@@ -306,11 +361,12 @@ absl::StatusOr<json> KubeApiHandler::Patch(const http::Request& request, const T
     if (merge) {
       patched.merge_patch(patch);
     } else {
-      try {
-        patched = current.patch(patch);
-      } catch (const json::exception& e) {
-        return KubeError(absl::StatusCode::kInvalidArgument, e.what(), "Invalid", 422);
+      absl::StatusOr<json> applied = ApplyJsonPatch(current, patch);
+      if (!applied.ok()) {
+        return KubeError(absl::StatusCode::kInvalidArgument,
+                         std::string(applied.status().message()), "Invalid", 422);
       }
+      patched = *std::move(applied);
     }
     if (!patched.is_object()) {
       return KubeError(absl::StatusCode::kInvalidArgument, "the patched object is not an object",

@@ -58,10 +58,11 @@ struct KubeApiHandler::WatchSession {
 };
 
 KubeApiHandler::KubeApiHandler(const Clock& clock, std::string admin_token,
-                               std::string server_address)
+                               std::string server_address, http::ClientFactory webhook_clients)
     : clock_(clock),
       admin_token_(std::move(admin_token)),
       store_(clock),
+      webhooks_(store_, std::move(webhook_clients)),
       server_address_(std::move(server_address)) {
   for (const char* name : {"default", "kube-system", "kube-public"}) {
     (void)store_.Create(

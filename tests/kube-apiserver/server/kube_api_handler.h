@@ -13,8 +13,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
+#include "lib/http/client.h"
 #include "lib/http/http.h"
 #include "nlohmann/json.hpp"
+#include "tests/kube-apiserver/server/mutating_webhooks.h"
 #include "tests/kube-apiserver/server/registry.h"
 #include "tests/kube-apiserver/server/token_issuer.h"
 #include "tests/kube-apiserver/store/object_store.h"
@@ -23,13 +25,17 @@ namespace coffer::kube::standin {
 
 // The Kubernetes API over HTTP for the stand-in: discovery, a small /openapi/v3, CRUD, list and
 // watch of built-in and CRD resources (CRD objects validated against their structural schema),
-// with one admin bearer token. Thread-safe. Watch streams are written from the store's watch
+// with one admin bearer token; creates go through the mutating admission webhooks of the stored
+// MutatingWebhookConfigurations. Thread-safe. Watch streams are written from the store's watch
 // callbacks and closed by a reaper thread when their peer goes away or their timeout passes;
 // the destructor closes the remaining ones.
 class KubeApiHandler : public http::Handler {
  public:
-  // `server_address` ("127.0.0.1:6443") is what /api advertises.
-  KubeApiHandler(const Clock& clock, std::string admin_token, std::string server_address = "");
+  // `server_address` ("127.0.0.1:6443") is what /api advertises. `webhook_clients` makes the
+  // HTTPS clients that call admission webhooks (the binary passes http::cpprest::NewClient);
+  // without it every webhook call fails.
+  KubeApiHandler(const Clock& clock, std::string admin_token, std::string server_address = "",
+                 http::ClientFactory webhook_clients = nullptr);
   ~KubeApiHandler() override;
 
   void set_server_address(std::string address);
@@ -60,7 +66,9 @@ class KubeApiHandler : public http::Handler {
   http::Response Serve(const http::Request& request, const Target& target);
   http::Response List(const http::Request& request, const Target& target);
   http::Response Watch(const http::Request& request, const Target& target);
-  absl::StatusOr<nlohmann::json> Create(const Target& target, nlohmann::json object);
+  // Runs the mutating webhooks before storing; their warnings are appended to `warnings`.
+  absl::StatusOr<nlohmann::json> Create(const http::Request& request, const Target& target,
+                                        nlohmann::json object, std::vector<std::string>& warnings);
   absl::StatusOr<nlohmann::json> Update(const Target& target, nlohmann::json object);
   absl::StatusOr<nlohmann::json> Patch(const http::Request& request, const Target& target);
   absl::StatusOr<nlohmann::json> Delete(const Target& target);
@@ -79,6 +87,9 @@ class KubeApiHandler : public http::Handler {
   // TokenReview error otherwise.
   absl::StatusOr<nlohmann::json> Authenticate(const std::string& token,
                                               const std::vector<std::string>& wanted);
+  // The user a request authenticated as, as AdmissionReview's userInfo: the admin token is
+  // kubernetes-admin; a service-account token is system:serviceaccount:NS:NAME with its groups.
+  nlohmann::json UserInfoOf(const http::Request& request);
   // labelSelector and fieldSelector (metadata.name, metadata.namespace); 400 when malformed.
   static absl::StatusOr<Selector> ParseSelector(const http::Request& request);
 
@@ -87,6 +98,7 @@ class KubeApiHandler : public http::Handler {
   ResourceRegistry registry_;
   TokenIssuer issuer_{"https://kubernetes.default.svc.cluster.local"};
   ObjectStore store_;
+  MutatingWebhooks webhooks_;
   // Garbage collection: deletes the dependents of every deleted owner (background propagation).
   std::unique_ptr<WatchHandle> gc_;
 

@@ -96,6 +96,9 @@ ResourceRegistry::ResourceRegistry() {
               "ClusterRoleBinding", false, {}),
       Builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
               "CustomResourceDefinition", false, {"crd", "crds"}, true),
+      // Called on every create (mutating_webhooks.h).
+      Builtin("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations",
+              "mutatingwebhookconfiguration", "MutatingWebhookConfiguration", false, {}),
       Builtin("authentication.k8s.io", "v1", "tokenreviews", "", "TokenReview", false, {}),
       Builtin("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, {}),
       Builtin("events.k8s.io", "v1", "events", "event", "Event", true, {"ev"}),

@@ -10,6 +10,7 @@
 #include "lib/base/clock.h"
 #include "lib/base/stop_signals.h"
 #include "lib/http/beast/server.h"
+#include "lib/http/cpprest/client.h"
 #include "lib/testing/temp_dir.h"
 #include "lib/testing/test_certs.h"
 #include "tests/kube-apiserver/server/kube_api_handler.h"
@@ -93,7 +94,9 @@ int main(int argc, char** argv) {
   options.tls = coffer::http::TlsFiles{pki.server_cert, pki.server_key};
 
   const std::string token = RandomToken();
-  coffer::kube::standin::KubeApiHandler handler(coffer::Clock::Real(), token);
+  // Admission webhooks are called over cpprestsdk's HTTPS client.
+  coffer::kube::standin::KubeApiHandler handler(coffer::Clock::Real(), token, "",
+                                                coffer::http::cpprest::NewClient);
   auto server = coffer::http::beast::StartServer(options, handler);
   if (!server.ok()) return Fail(std::string(server.status().message()));
   std::string address = options.host + ":" + std::to_string((*server)->port());

@@ -1,0 +1,82 @@
+#include "operator/cmd/webhook_server.h"
+
+#include <stdlib.h>
+
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "lib/base/clock.h"
+#include "lib/base/logging.h"
+#include "lib/base/status.h"
+#include "lib/http/beast/server.h"
+#include "operator/runtime/webhook_certificate.h"
+#include "operator/webhook/admission_handler.h"
+#include "operator/webhook/client_id_lookup.h"
+
+namespace coffer::op {
+
+struct WebhookServer::Impl {
+  Impl(const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings,
+       kube::KubeClient& kube, vaultclient::AdminApi& admin, std::string cert_dir)
+      : lookup(kube),
+        handler(lookup, std::move(settings), Clock::Real()),
+        certificate(admin, Clock::Real(), flags.names, std::move(cert_dir)) {}
+
+  // Asks every minute whether the certificate is due; the vault is called only when it is.
+  void RenewUntilStopped() {
+    while (!stop.WaitForNotificationWithTimeout(absl::Minutes(1))) {
+      absl::Status renewed = certificate.Refresh();
+      if (!renewed.ok()) {
+        COFFER_LOG(kOperator, warn, "webhook certificate not renewed (asking again in a minute): {}",
+                   renewed.ToString());
+      }
+    }
+  }
+
+  KubeClientIdLookup lookup;
+  AdmissionHandler handler;
+  WebhookCertificate certificate;
+  std::unique_ptr<http::Server> server;
+  absl::Notification stop;
+  std::thread renewer;
+};
+
+absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
+    const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings,
+    kube::KubeClient& kube, vaultclient::AdminApi& admin) {
+  std::string dir = flags.cert_dir;
+  if (dir.empty()) {
+    char temp[] = "/tmp/coffer-webhook-XXXXXX";  // mode 0700
+    if (::mkdtemp(temp) == nullptr) return absl::UnavailableError("cannot make a directory in /tmp");
+    dir = temp;
+  }
+  auto impl = std::make_unique<Impl>(flags, std::move(settings), kube, admin, dir);
+  absl::Status issued = impl->certificate.Refresh();
+  if (!issued.ok()) {
+    return absl::Status(issued.code(), "webhook certificate: " + std::string(issued.message()));
+  }
+  COFFER_ASSIGN_OR_RETURN(http::ServerOptions options, http::ListenOn(flags.address));
+  options.tls = http::TlsFiles{impl->certificate.cert_file(), impl->certificate.key_file()};
+  options.threads = 2;
+  // An AdmissionReview carries the pod once; the API server stores objects up to 1.5 MiB.
+  options.max_body_bytes = 3 * 1024 * 1024;
+  options.read_timeout = absl::Seconds(10);  // the API server gives up after timeoutSeconds
+  COFFER_ASSIGN_OR_RETURN(impl->server, http::beast::StartServer(options, impl->handler));
+  impl->renewer = std::thread([raw = impl.get()] { raw->RenewUntilStopped(); });
+  COFFER_LOG(kOperator, info, "workload-identity webhook on {} (HTTPS), port {}", flags.address,
+             impl->server->port());
+  return std::unique_ptr<WebhookServer>(new WebhookServer(std::move(impl)));
+}
+
+WebhookServer::WebhookServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+WebhookServer::~WebhookServer() {
+  impl_->stop.Notify();
+  impl_->renewer.join();
+  impl_->server->Shutdown(absl::Seconds(1));
+}
+
+int WebhookServer::port() const { return impl_->server->port(); }
+
+}  // namespace coffer::op
