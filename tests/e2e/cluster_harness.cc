@@ -59,8 +59,8 @@ void ClusterHarnessTest::Apply(const std::string& name, const std::string& yaml)
   ASSERT_EQ(applied.exit_code, 0) << applied.output;
 }
 
-std::unique_ptr<Subprocess> ClusterHarnessTest::StartOperator(const std::string& identity,
-                                                              bool leader_elect) {
+std::unique_ptr<Subprocess> ClusterHarnessTest::StartOperator(
+    const std::string& identity, bool leader_elect, const std::vector<std::string>& extra_args) {
   std::vector<std::string> argv = {OPERATOR_BINARY,
                                    "--kubeconfig",
                                    kubeconfig_,
@@ -77,6 +77,7 @@ std::unique_ptr<Subprocess> ClusterHarnessTest::StartOperator(const std::string&
                                    "--metrics-address",
                                    ""};
   if (leader_elect) argv.insert(argv.end(), {"--leader-elect", "--lease-namespace", "team-a"});
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   auto op = std::make_unique<Subprocess>(argv, dir_.File(identity + ".log"));
   EXPECT_TRUE(op->Start());
   return op;

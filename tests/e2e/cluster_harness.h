@@ -30,7 +30,8 @@ class ClusterHarnessTest : public VaultHarnessTest {
   void Apply(const std::string& name, const std::string& yaml);
   // coffer-operator for cluster "e2e", resyncing every `resync_period_`.
   std::unique_ptr<Subprocess> StartOperator(const std::string& identity,
-                                            bool leader_elect = false);
+                                            bool leader_elect = false,
+                                            const std::vector<std::string>& extra_args = {});
   // kubectl get KIND NAME -n team-a -o jsonpath=PATH; "<kubectl's output>" on failure.
   std::string Jsonpath(const std::string& kind, const std::string& name, const std::string& path);
   bool Ready(const std::string& kind, const std::string& name);
