@@ -43,6 +43,9 @@ const char kUsage[] =
     "  --webhook-address H:P    serve the workload-identity webhook (/mutate-pods) over HTTPS\n"
     "  --webhook-names N,..     the webhook Service's DNS names, for its certificate\n"
     "  --webhook-cert-dir DIR   where that certificate is kept (default: a private temp dir)\n"
+    "  --webhook-configuration NAME\n"
+    "                           the MutatingWebhookConfiguration whose caBundle is kept\n"
+    "                           equal to the installation's CA\n"
     "  --webhook-token-expiration DURATION\n"
     "                           life of the token projected into pods (default 1h, min 10m)\n"
     "  --resync-period DURATION requeue everything and sweep for drift (default 10m)\n"
@@ -180,6 +183,8 @@ absl::StatusOr<OperatorFlags> ParseFlags(const std::vector<std::string>& args) {
          }
          return absl::OkStatus();
        }},
+      {"--webhook-configuration",
+       [&](const std::string& v) { return flags.webhook.configuration = v, absl::OkStatus(); }},
       {"--webhook-cert-dir",
        [&](const std::string& v) { return flags.webhook.cert_dir = v, absl::OkStatus(); }},
       {"--webhook-token-expiration",

@@ -29,6 +29,8 @@ struct OperatorFlags {
     std::string address;
     std::vector<std::string> names;
     std::string cert_dir;  // empty: a private temporary directory
+    // The MutatingWebhookConfiguration whose caBundle is kept equal to the installation's CA.
+    std::string configuration;
     absl::Duration token_expiration = absl::Hours(1);
   } webhook;
 };

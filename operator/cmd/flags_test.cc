@@ -65,7 +65,9 @@ TEST(FlagsTest, WebhookAsTheChartPassesIt) {
       OperatorFlags flags,
       ParseFlags({"--vault-admin=x:1", "--webhook-address=0.0.0.0:9443",
                   "--webhook-names=coffer-webhook.coffer-system.svc,coffer-webhook",
-                  "--webhook-token-expiration=2h", "--token-audience=api://coffer-prod"}));
+                  "--webhook-token-expiration=2h", "--token-audience=api://coffer-prod",
+                  "--webhook-configuration=coffer-workload-identity"}));
+  EXPECT_EQ(flags.webhook.configuration, "coffer-workload-identity");
   EXPECT_EQ(flags.webhook.address, "0.0.0.0:9443");
   EXPECT_EQ(flags.webhook.names,
             (std::vector<std::string>{"coffer-webhook.coffer-system.svc", "coffer-webhook"}));

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include "lib/base/base64.h"
 #include "lib/base/clock.h"
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
@@ -16,24 +17,67 @@
 
 namespace coffer::op {
 
+namespace {
+
+const kube::ResourceRef kWebhookConfigurations{"admissionregistration.k8s.io", "v1",
+                                               "mutatingwebhookconfigurations", false};
+
+// Sets every webhook's clientConfig.caBundle of configuration `name` to `ca_pem`; no write
+// when they all have it. NOT_FOUND when the configuration does not exist.
+absl::Status EnsureCaBundle(kube::KubeClient& kube, const std::string& name,
+                            const std::string& ca_pem) {
+  COFFER_ASSIGN_OR_RETURN(nlohmann::json configuration, kube.Get(kWebhookConfigurations, "", name));
+  const std::string bundle = Base64Encode(ca_pem);
+  bool changed = false;
+  nlohmann::json& webhooks = configuration["webhooks"];
+  if (!webhooks.is_array()) return absl::OkStatus();
+  for (nlohmann::json& webhook : webhooks) {
+    if (!webhook.is_object()) continue;
+    nlohmann::json& client = webhook["clientConfig"];
+    if (!client.is_object()) client = nlohmann::json::object();
+    if (client.value("caBundle", nlohmann::json()) == bundle) continue;
+    client["caBundle"] = bundle;
+    changed = true;
+  }
+  if (!changed) return absl::OkStatus();
+  return kube.Update(kWebhookConfigurations, "", configuration).status();
+}
+
+}  // namespace
+
 struct WebhookServer::Impl {
   Impl(const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings,
-       kube::KubeClient& kube, vaultclient::AdminApi& admin, std::string cert_dir)
-      : lookup(kube),
+       std::string ca_pem, kube::KubeClient& kube, vaultclient::AdminApi& admin,
+       std::string cert_dir)
+      : kube(kube),
+        configuration(flags.configuration),
+        ca_pem(std::move(ca_pem)),
+        lookup(kube),
         handler(lookup, std::move(settings), Clock::Real()),
         certificate(admin, Clock::Real(), flags.names, std::move(cert_dir)) {}
 
-  // Asks every minute whether the certificate is due; the vault is called only when it is.
+  // Every 10 seconds: whether the certificate is due (the vault is called only when it is),
+  // and whether the configuration's caBundle still names the CA (one GET; a configuration
+  // applied after the operator started works within seconds).
   void RenewUntilStopped() {
-    while (!stop.WaitForNotificationWithTimeout(absl::Minutes(1))) {
+    do {
       absl::Status renewed = certificate.Refresh();
       if (!renewed.ok()) {
-        COFFER_LOG(kOperator, warn, "webhook certificate not renewed (asking again in a minute): {}",
+        COFFER_LOG(kOperator, warn, "webhook certificate not renewed (asking again soon): {}",
                    renewed.ToString());
       }
-    }
+      if (configuration.empty()) continue;
+      absl::Status bundled = EnsureCaBundle(kube, configuration, ca_pem);
+      if (!bundled.ok()) {
+        COFFER_LOG(kOperator, warn, "MutatingWebhookConfiguration {}: caBundle not set: {}",
+                   configuration, bundled.ToString());
+      }
+    } while (!stop.WaitForNotificationWithTimeout(absl::Seconds(10)));
   }
 
+  kube::KubeClient& kube;
+  const std::string configuration;
+  const std::string ca_pem;
   KubeClientIdLookup lookup;
   AdmissionHandler handler;
   WebhookCertificate certificate;
@@ -43,7 +87,7 @@ struct WebhookServer::Impl {
 };
 
 absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
-    const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings,
+    const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings, std::string ca_pem,
     kube::KubeClient& kube, vaultclient::AdminApi& admin) {
   std::string dir = flags.cert_dir;
   if (dir.empty()) {
@@ -51,7 +95,8 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     if (::mkdtemp(temp) == nullptr) return absl::UnavailableError("cannot make a directory in /tmp");
     dir = temp;
   }
-  auto impl = std::make_unique<Impl>(flags, std::move(settings), kube, admin, dir);
+  auto impl =
+      std::make_unique<Impl>(flags, std::move(settings), std::move(ca_pem), kube, admin, dir);
   absl::Status issued = impl->certificate.Refresh();
   if (!issued.ok()) {
     return absl::Status(issued.code(), "webhook certificate: " + std::string(issued.message()));

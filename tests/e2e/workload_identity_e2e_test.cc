@@ -67,7 +67,7 @@ class WorkloadIdentityE2eTest : public testing::ClusterHarnessTest {
     operator_ = StartOperator(
         "op-1", false,
         {"--webhook-address", "127.0.0.1:" + std::to_string(webhook_port_), "--webhook-names",
-         "localhost"});
+         "localhost", "--webhook-configuration", "coffer-workload-identity"});
     ASSERT_TRUE(PollUntil([&] { return WebhookAnswers(); })) << operator_->Log();
   }
 
@@ -94,9 +94,9 @@ class WorkloadIdentityE2eTest : public testing::ClusterHarnessTest {
         "    admissionReviewVersions: [v1]\n    sideEffects: None\n    failurePolicy: Fail\n"
         "    timeoutSeconds: 10\n"
         "    clientConfig:\n      url: https://localhost:",
-        webhook_port_, "/mutate-pods\n      caBundle: ",
-        Base64Encode(installation_.ca_certificate_pem()),
-        "\n    rules:\n      - {operations: [CREATE], apiGroups: [\"\"], apiVersions: [v1], "
+        webhook_port_,
+        "/mutate-pods\n"
+        "    rules:\n      - {operations: [CREATE], apiGroups: [\"\"], apiVersions: [v1], "
         "resources: [pods]}\n"
         "    objectSelector:\n      matchLabels: {coffer.dev/workload-identity: \"true\"}\n");
   }
@@ -139,7 +139,13 @@ TEST_F(WorkloadIdentityE2eTest, LabelledPodGetsItsIdentityAndReadsASecretWithThe
   ASSERT_NE(vault, nullptr);
   COFFER_ASSERT_OK(vault->SetSecret("db-password", SecretBytes("pod-read-me")).status());
 
+  // No caBundle: the operator sets the one of the CA that issued its certificate.
   Apply("webhook", WebhookConfigurationYaml());
+  ASSERT_TRUE(PollUntil([&] {
+    return Kubectl({"get", "mutatingwebhookconfiguration", "coffer-workload-identity", "-o",
+                    "jsonpath={.webhooks[0].clientConfig.caBundle}"})
+               .output == Base64Encode(installation_.ca_certificate_pem());
+  })) << operator_->Log();
   Apply("pod", PodYaml("billing", true));
   json pod = Pod("billing");
   ASSERT_FALSE(pod.is_discarded());
