@@ -65,12 +65,15 @@ int main(int argc, char** argv) {
   flags->manager.watch_client = watch_kube->get();
   auto admin = vaultclient::AdminClient::Connect(flags->admin);
   if (!admin.ok()) return Fail("vault admin API: " + std::string(admin.status().message()));
-  // The tenant, the authority and the CA that issues every vault hostname's certificate.
-  auto installation = (*admin)->GetInstallation({});
-  if (!installation.ok()) {
-    return Fail("vault admin API: " + std::string(installation.status().message()));
+  // The tenant, the authority and the CA that issues every vault hostname's certificate (only
+  // when needed: with --ca-file and no webhook, the operator starts while the vault is down).
+  coffer::admin::v1::Installation installation;
+  if (flags->ca_file.empty() || !flags->webhook.address.empty()) {
+    auto got = (*admin)->GetInstallation({});
+    if (!got.ok()) return Fail("vault admin API: " + std::string(got.status().message()));
+    installation = *std::move(got);
   }
-  flags->manager.settings.ca_pem = installation->ca_certificate_pem();
+  flags->manager.settings.ca_pem = installation.ca_certificate_pem();
   if (!flags->ca_file.empty()) {
     auto ca = ReadFile(flags->ca_file);
     if (!ca.ok()) return Fail("--ca-file: " + std::string(ca.status().message()));
@@ -91,12 +94,12 @@ int main(int argc, char** argv) {
   std::unique_ptr<op::WebhookServer> webhook;
   if (!flags->webhook.address.empty()) {
     op::WorkloadIdentitySettings identity;
-    identity.tenant_id = installation->tenant_id();
-    identity.authority_host = installation->authority_url();
+    identity.tenant_id = installation.tenant_id();
+    identity.authority_host = installation.authority_url();
     identity.audience = flags->manager.settings.token_audience;
     identity.token_expiration_seconds = absl::ToInt64Seconds(flags->webhook.token_expiration);
     auto started = op::WebhookServer::Start(flags->webhook, identity,
-                                            installation->ca_certificate_pem(), **kube, **admin);
+                                            installation.ca_certificate_pem(), **kube, **admin);
     if (!started.ok()) return Fail("--webhook-address: " + started.status().ToString());
     webhook = *std::move(started);
   }

@@ -1,6 +1,9 @@
 #include "operator/cmd/webhook_server.h"
 
 #include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <string>
 #include <thread>
@@ -81,6 +84,8 @@ struct WebhookServer::Impl {
   KubeClientIdLookup lookup;
   AdmissionHandler handler;
   WebhookCertificate certificate;
+  std::string dir;
+  bool own_dir = false;  // made here, so removed on the way out
   std::unique_ptr<http::Server> server;
   absl::Notification stop;
   std::thread renewer;
@@ -97,6 +102,8 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   }
   auto impl =
       std::make_unique<Impl>(flags, std::move(settings), std::move(ca_pem), kube, admin, dir);
+  impl->dir = dir;
+  impl->own_dir = flags.cert_dir.empty();
   absl::Status issued = impl->certificate.Refresh();
   if (!issued.ok()) {
     return absl::Status(issued.code(), "webhook certificate: " + std::string(issued.message()));
@@ -104,8 +111,9 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   COFFER_ASSIGN_OR_RETURN(http::ServerOptions options, http::ListenOn(flags.address));
   options.tls = http::TlsFiles{impl->certificate.cert_file(), impl->certificate.key_file()};
   options.threads = 2;
-  // An AdmissionReview carries the pod once; the API server stores objects up to 1.5 MiB.
-  options.max_body_bytes = 3 * 1024 * 1024;
+  // An AdmissionReview carries the pod once, and the API server stores objects of up to
+  // 1.5 MiB. Anyone who reaches the port may send one: parsed, 2 MiB costs about 60 MiB.
+  options.max_body_bytes = 2 * 1024 * 1024;
   options.read_timeout = absl::Seconds(10);  // the API server gives up after timeoutSeconds
   COFFER_ASSIGN_OR_RETURN(impl->server, http::beast::StartServer(options, impl->handler));
   impl->renewer = std::thread([raw = impl.get()] { raw->RenewUntilStopped(); });
@@ -117,9 +125,14 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
 WebhookServer::WebhookServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 WebhookServer::~WebhookServer() {
+  impl_->server->Shutdown(absl::Seconds(1));
   impl_->stop.Notify();
   impl_->renewer.join();
-  impl_->server->Shutdown(absl::Seconds(1));
+  if (impl_->own_dir) {
+    std::remove(impl_->certificate.key_file().c_str());
+    std::remove(impl_->certificate.cert_file().c_str());
+    ::rmdir(impl_->dir.c_str());
+  }
 }
 
 int WebhookServer::port() const { return impl_->server->port(); }

@@ -128,8 +128,9 @@ absl::Status AccessPolicyReconciler::Reconcile(const v1alpha1::ObjectKey& key) {
                       "; certificates: " + Join(outcome.granted.certificates) + ")";
     // Pods of a granted ServiceAccount mount the CA (the workload-identity webhook injects it),
     // whether or not their namespace has a KeyVault.
-    if (ap->spec.service_account) {
-      outcome.error = EnsureCaConfigMap(ctx_.kube, key.ns, ctx_.settings.ca_pem);  // retried
+    if (ap->spec.service_account) {  // the namespace of the ServiceAccount, where its pods run
+      outcome.error =
+          EnsureCaConfigMap(ctx_.kube, ap->spec.service_account->ns, ctx_.settings.ca_pem);
     }
   }
   return Report(current, *ap, outcome);

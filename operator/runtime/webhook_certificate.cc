@@ -1,10 +1,10 @@
 #include "operator/runtime/webhook_certificate.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "lib/base/secret_bytes.h"
@@ -15,28 +15,26 @@ namespace {
 
 namespace v1 = ::coffer::admin::v1;
 
-// Writes `bytes` to `path` through a temporary file and a rename.
+// Writes `bytes` to `path` through a fresh temporary file of mode 0600 beside it (mkstemp: no
+// existing file or link is written through), flushed to disk before the rename.
 absl::Status WriteByRename(const std::string& path, std::string_view bytes) {
-  const std::string temp = path + ".new";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::UnavailableError("cannot write " + temp + ": " + std::strerror(errno));
+  std::string temp = path + ".XXXXXX";
+  int fd = ::mkstemp(temp.data());  // mode 0600
+  if (fd < 0) return absl::UnavailableError("cannot write " + path + ": " + std::strerror(errno));
   std::size_t done = 0;
-  while (done < bytes.size()) {
+  bool ok = true;
+  while (ok && done < bytes.size()) {
     ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return absl::UnavailableError("cannot write " + temp + ": " + why);
-    }
-    done += static_cast<std::size_t>(n);
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
   }
+  ok = ok && ::fsync(fd) == 0;
+  const std::string why = std::strerror(errno);
   ::close(fd);
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
+  if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
     ::unlink(temp.c_str());
-    return absl::UnavailableError("cannot rename " + temp + ": " + why);
+    return absl::UnavailableError("cannot write " + path + ": " + (ok ? std::strerror(errno) : why));
   }
   return absl::OkStatus();
 }

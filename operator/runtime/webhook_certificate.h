@@ -26,7 +26,9 @@ class WebhookCertificate {
       : admin_(admin), clock_(clock), dns_names_(std::move(dns_names)), dir_(std::move(dir)) {}
 
   // Issues and writes a certificate when none has been written by this process or the current
-  // one is due; otherwise does nothing. On error the files stay as they were.
+  // one is due; otherwise does nothing. On error it is asked again at the next call; the files
+  // may then hold the new key with the old certificate, which the server does not load (it
+  // keeps serving the pair it has).
   absl::Status Refresh();
 
   std::string cert_file() const { return dir_ + "/tls.crt"; }

@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/base64.h"
+#include "lib/base/json_depth.h"
 #include "lib/base/logging.h"
 #include "operator/webhook/json_fields.h"
 
@@ -105,6 +106,8 @@ std::optional<http::Response> AdmissionHandler::OnHeaders(const http::Request& h
 
 http::Response AdmissionHandler::Handle(const http::Request& request) {
   if (std::optional<http::Response> refused = OnHeaders(request)) return *std::move(refused);
+  // A pod nests about ten levels deep; a deeper body costs far more to parse than its size.
+  if (JsonNestsDeeperThan(request.body, 64)) return BadRequest("the body nests too deeply");
   const json review = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (review.is_discarded()) return BadRequest("the body is not JSON");
   if (StringAt(review, {"apiVersion"}) != kAdmissionApiVersion ||

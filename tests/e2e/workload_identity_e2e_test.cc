@@ -105,9 +105,13 @@ class WorkloadIdentityE2eTest : public testing::ClusterHarnessTest {
     return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name +
            "\n  namespace: team-a\n" +
            (labelled ? "  labels: {coffer.dev/workload-identity: \"true\"}\n" : "") +
-           "spec:\n  serviceAccountName: app\n  containers:\n"
+           // A volume and a mount of its own, as every real pod has (the API server adds its
+           // kube-api-access volume before webhooks run): the webhook appends to both.
+           "spec:\n  serviceAccountName: app\n  volumes: [{name: scratch, emptyDir: {}}]\n"
+           "  containers:\n"
            "    - name: app\n      image: registry.example/app:1\n"
            "      env: [{name: GREETING, value: hello}]\n"
+           "      volumeMounts: [{name: scratch, mountPath: /scratch}]\n"
            "    - name: sidecar\n      image: registry.example/sidecar:1\n"
            "      env: [{name: AZURE_TENANT_ID, value: set-by-the-pod}]\n";
   }
@@ -169,6 +173,8 @@ TEST_F(WorkloadIdentityE2eTest, LabelledPodGetsItsIdentityAndReadsASecretWithThe
   EXPECT_EQ(token_source["serviceAccountToken"]["audience"], "api://coffer");
   EXPECT_EQ(token_source["serviceAccountToken"]["expirationSeconds"], 3600);
   EXPECT_TRUE(ca_volume);
+  EXPECT_EQ(pod["spec"]["volumes"][0]["name"], "scratch");
+  EXPECT_EQ(app["volumeMounts"].size(), 3u);  // scratch, the token, the CA
 
   // A second pass over an already mutated spec changes nothing.
   json again = pod;
@@ -185,7 +191,7 @@ TEST_F(WorkloadIdentityE2eTest, LabelledPodGetsItsIdentityAndReadsASecretWithThe
   Apply("plain", PodYaml("plain", false));
   json plain = Pod("plain");
   EXPECT_FALSE(EnvOf(plain["spec"]["containers"][0]).contains("AZURE_CLIENT_ID"));
-  EXPECT_FALSE(plain["spec"].contains("volumes"));
+  EXPECT_EQ(plain["spec"]["volumes"].size(), 1u);
 
   // kubelet's part: the token projected for this pod, and the ConfigMap's CA, at the paths the
   // webhook named; then the application, with exactly the pod's environment.

@@ -1,6 +1,7 @@
 #include "vault-core/service/serving_certificates.h"
 
 #include "coffer/storage/v1/records.pb.h"
+#include "absl/strings/str_split.h"
 #include "lib/base/status.h"
 
 namespace coffer::service {
@@ -111,15 +112,29 @@ absl::Status ServingCertificates::EnsureHosts(const std::vector<std::string>& ho
 
 namespace {
 
-bool IsDnsName(const std::string& name) {
-  if (name.empty() || name.size() > 253 || name.front() == '.' || name.back() == '.' ||
-      name.front() == '-') {
-    return false;
+// RFC 1123 labels (1-63 letters, digits and '-', no '-' at either end), lower case.
+bool IsLowerCaseDnsName(const std::string& name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (absl::string_view label : absl::StrSplit(name, '.')) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    }
   }
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
-  }
-  return name.find("..") == std::string::npos;
+  return true;
+}
+
+// What the installation's CA signs for callers other than the vault itself: a Kubernetes
+// Service's name (NAME.NAMESPACE.svc, with or without the cluster's domain after it), through
+// which the API server calls a webhook, or localhost. Never a public name, an address, or a
+// vault hostname (whose certificate the vault alone holds).
+bool IsServiceName(const std::string& name) {
+  if (name == "localhost") return true;
+  if (!IsLowerCaseDnsName(name)) return false;
+  std::vector<absl::string_view> labels = absl::StrSplit(name, '.');
+  return labels.size() >= 3 && labels[2] == "svc";
 }
 
 }  // namespace
@@ -130,11 +145,16 @@ absl::StatusOr<crypto::CertificateAndKey> ServingCertificates::IssueFor(
     return absl::InvalidArgumentError("dns_names: between 1 and 10 names");
   }
   for (const std::string& name : dns_names) {
-    if (!IsDnsName(name)) {
+    if (!IsServiceName(name)) {
       return absl::InvalidArgumentError(
-          "dns_names: not a DNS name (lower-case letters, digits, '-' and '.'): " +
+          "dns_names: want a Service's name (NAME.NAMESPACE.svc[.DOMAIN]) or localhost: " +
           name.substr(0, 64));
     }
+    absl::StatusOr<storage::Entry> vault_host = store_.Get(kHostPrefix + name);
+    if (vault_host.ok()) {
+      return absl::InvalidArgumentError("dns_names: " + name + " is a vault's hostname");
+    }
+    if (!absl::IsNotFound(vault_host.status())) return vault_host.status();
   }
   COFFER_ASSIGN_OR_RETURN(crypto::CertificateAndKey ca, LoadCa());
   COFFER_ASSIGN_OR_RETURN(

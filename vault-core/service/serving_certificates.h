@@ -50,8 +50,10 @@ class ServingCertificates {
 
   // A server certificate from the installation's CA for names that are not vault hostnames
   // (the operator's admission webhook), valid for kOtherValidity and not stored: the caller
-  // asks again to renew. INVALID_ARGUMENT unless there are 1 to 10 DNS names (lower-case
-  // letters, digits, '-' and '.', at most 253 bytes, no wildcard).
+  // asks again to renew. INVALID_ARGUMENT unless there are 1 to 10 names, each a Kubernetes
+  // Service's (NAME.NAMESPACE.svc, optionally followed by the cluster's domain: RFC 1123
+  // labels, lower case) or localhost, and none a vault's hostname: the CA is what labelled pods
+  // trust, so it signs no public name for anyone.
   absl::StatusOr<crypto::CertificateAndKey> IssueFor(const std::vector<std::string>& dns_names);
 
   // The certificate for `hostname`; NOT_FOUND when it has none. Served from memory after the

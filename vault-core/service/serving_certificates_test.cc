@@ -45,7 +45,8 @@ TEST_F(ServingCertificatesTest, OtherNamesGetAShortLivedCertificateThatIsNotStor
   COFFER_ASSERT_OK_AND_ASSIGN(auto before, store_.Range({"", "", 0}));
   COFFER_ASSERT_OK_AND_ASSIGN(
       crypto::CertificateAndKey issued,
-      certificates_->IssueFor({"coffer-webhook.coffer-system.svc", "coffer-webhook"}));
+      certificates_->IssueFor({"coffer-webhook.coffer-system.svc",
+                               "coffer-webhook.coffer-system.svc.cluster.local", "localhost"}));
   EXPECT_TRUE(crypto::IsIssuedBy(issued.certificate_pem, ca));
   EXPECT_THAT(std::string(issued.private_key_pem.reveal()), HasSubstr("PRIVATE KEY"));
   COFFER_ASSERT_OK_AND_ASSIGN(absl::Time ends, crypto::CertificateNotAfter(issued.certificate_pem));
@@ -53,10 +54,14 @@ TEST_F(ServingCertificatesTest, OtherNamesGetAShortLivedCertificateThatIsNotStor
   EXPECT_GT(ends, clock_.Now() + ServingCertificates::kOtherValidity - absl::Hours(1));
   COFFER_ASSERT_OK_AND_ASSIGN(auto after, store_.Range({"", "", 0}));
   EXPECT_EQ(after.entries.size(), before.entries.size());
+  COFFER_ASSERT_OK(certificates_->EnsureHosts({"prod.team-a.svc"}));
   for (const std::vector<std::string>& names :
-       {std::vector<std::string>{}, {"*.team-a.svc"}, {"UPPER.svc"}, {"a..b"}, {"-a.svc"},
-        std::vector<std::string>(11, "a.svc"), {std::string(254, 'a')}}) {
-    EXPECT_THAT(certificates_->IssueFor(names), StatusIs(absl::StatusCode::kInvalidArgument));
+       {std::vector<std::string>{}, {"*.team-a.svc"}, {"Hook.ns.svc"}, {"a..b.svc"},
+        {"-a.ns.svc"}, {"a-.ns.svc"}, {std::string(64, 'a') + ".ns.svc"}, {"hook.svc"},
+        {"login.microsoftonline.com"}, {"10.0.0.1"}, {"hook.ns.svc", "example.com"},
+        std::vector<std::string>(11, "a.ns.svc"), {"prod.team-a.svc"}}) {
+    EXPECT_THAT(certificates_->IssueFor(names), StatusIs(absl::StatusCode::kInvalidArgument))
+        << names.size();
   }
 }
 

@@ -66,7 +66,13 @@ class AdminServicesTest : public service::ServicesFixture {
   AdminServicesTest()
       : audit_(clock_),
         admin_(*vaults_, secrets_, key_service_, *principals_, clusters_, *policies_, audit_,
-               {kTenant, "https://login.coffer.test", "1.2.3", "-----BEGIN CERTIFICATE-----", {}},
+               {kTenant, "https://login.coffer.test", "1.2.3", "-----BEGIN CERTIFICATE-----",
+                [this](const std::vector<std::string>& names) {
+                  // Stands in for ServingCertificates::IssueFor (tested with it): a
+                  // certificate named after the first name, valid a day.
+                  return crypto::NewCertificateAuthority(names.at(0), clock_.Now(),
+                                                         absl::Hours(24));
+                }},
                8443) {}
 
   void SetUp() override {
@@ -408,6 +414,22 @@ TEST_F(AdminServicesTest, InstallationTellsClientsWhereToGetTokens) {
   EXPECT_EQ(installation.authority_url(), "https://login.coffer.test");
   EXPECT_EQ(installation.version(), "1.2.3");
   EXPECT_EQ(installation.ca_certificate_pem(), "-----BEGIN CERTIFICATE-----");
+}
+
+TEST_F(AdminServicesTest, ServingCertificatesAreIssuedAndAudited) {
+  pb::IssueServingCertificateRequest request;
+  request.add_dns_names("hook.coffer-system.svc");
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      pb::ServingCertificate issued,
+      Call(*installation_admin_, &pb::InstallationAdmin::Stub::IssueServingCertificate, request));
+  EXPECT_THAT(issued.certificate_chain_pem(), HasSubstr("BEGIN CERTIFICATE"));
+  EXPECT_THAT(issued.private_key_pem(), HasSubstr("BEGIN PRIVATE KEY"));
+  EXPECT_EQ(issued.not_after_unix(), absl::ToUnixSeconds(clock_.Now() + absl::Hours(24)));
+  auto records = audit_.records();
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.back().operation, "AdminServingCertificateIssue");
+  EXPECT_EQ(records.back().object, "hook.coffer-system.svc");
+  EXPECT_EQ(records.back().result, "OK");
 }
 
 TEST_F(AdminServicesTest, EveryCallIsAuditedWithCallerOperationAndResult) {

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "lib/base/json_depth.h"
 #include "lib/base/secret_bytes.h"
 #include "lib/base/status.h"
 
@@ -30,29 +31,10 @@ namespace {
 // parsing, since walking (wiping, dumping) a parsed document recurses once per level.
 constexpr int kMaxDepth = 32;
 
-bool NestsTooDeeply(std::string_view body) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxDepth) return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 absl::StatusOr<json> ParseObject(std::string_view body) {
-  if (NestsTooDeeply(body)) return Bad("The request body nests more than 32 levels deep.");
+  if (JsonNestsDeeperThan(body, kMaxDepth)) return Bad("The request body nests more than 32 levels deep.");
   json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Bad("The request body is not valid JSON.");
   if (!doc.is_object()) return Bad("The request body must be a JSON object.");
