@@ -8,7 +8,6 @@
 #include "csi-driver/csi/identity_server.h"
 #include "csi-driver/csi/node_server.h"
 #include "csi-driver/mount/mounter.h"
-#include "csi-driver/publish/data_plane_vault.h"
 #include "csi-driver/publish/kube_cluster.h"
 #include "csi-driver/publish/object_cache.h"
 #include "csi-driver/publish/publisher.h"
@@ -23,6 +22,7 @@
 #include "lib/kube/kube_config.h"
 #include "lib/metrics/metrics.h"
 #include "lib/metrics/ops_handler.h"
+#include "lib/vaultclient/data_plane_vault.h"
 
 namespace {
 
@@ -56,10 +56,10 @@ int main(int argc, char** argv) {
   metrics::Registry metrics;
   Clock& clock = Clock::Real();
   coffer::csi::KubeCluster cluster(**kube, clock, flags->node_id);
-  coffer::csi::DataPlaneVaultOptions vault_options;
+  coffer::vaultclient::DataPlaneVaultOptions vault_options;
   vault_options.connect_to = flags->connect_to;
   vault_options.ca_file = flags->ca_file;
-  coffer::csi::DataPlaneVault vault(vault_options, http::cpprest::NewClient, clock);
+  coffer::vaultclient::DataPlaneVault vault(vault_options, http::cpprest::NewClient, clock);
   std::unique_ptr<coffer::csi::Mounter> mounter =
       flags->no_tmpfs ? coffer::csi::NewDirectoryMounter() : coffer::csi::NewLinuxMounter();
   coffer::csi::ObjectCache cache(clock, flags->cache_ttl);

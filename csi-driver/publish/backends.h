@@ -1,17 +1,16 @@
 #ifndef COFFER_CSI_DRIVER_PUBLISH_BACKENDS_H_
 #define COFFER_CSI_DRIVER_PUBLISH_BACKENDS_H_
 
-// What the publisher asks of the world: the cluster (VaultMounts, KeyVaults, the managed
-// identity of a ServiceAccount, Events) and the vault (log in as that identity, read objects).
-// cmd/ wires the real ones (kube_cluster, data_plane_vault); tests may pass their own.
+// What the publisher asks of the cluster: VaultMounts, KeyVaults, the managed identity of a
+// ServiceAccount, Events. The vault it reads as that identity is lib/vaultclient's
+// (workload_vault.h), shared with the operator. cmd/ wires the real ones (kube_cluster,
+// vaultclient::DataPlaneVault); tests may pass their own.
 
-#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "lib/crd/vault_mount.h"
 #include "csi-driver/publish/volume.h"
-#include "lib/base/secret_bytes.h"
+#include "lib/crd/vault_mount.h"
 
 namespace coffer::csi {
 
@@ -29,38 +28,6 @@ class Cluster {
                                                const std::string& service_account) = 0;
   // A Warning Event on the pod; best effort.
   virtual void Warn(const PodInfo& pod, const std::string& reason, const std::string& note) = 0;
-};
-
-struct FetchedObject {
-  std::string version;
-  SecretBytes value;
-  std::string content_type;  // a secret's (a certificate's secret says PKCS#12 or PEM)
-};
-
-// One identity, logged in at one vault. With an empty `version`, each read takes the newest
-// enabled version inside its not-before/expiry window (FAILED_PRECONDITION when there is none);
-// otherwise the vault's error (PERMISSION_DENIED, NOT_FOUND, ...).
-class VaultSession {
- public:
-  virtual ~VaultSession() = default;
-  // A secret's value and content type. A certificate is read as its linked secret (same name
-  // and version), which holds its chain and, when exportable, its private key.
-  virtual absl::StatusOr<FetchedObject> ReadSecret(const std::string& name,
-                                                   const std::string& version) = 0;
-  // A key's public JSON Web Key (the key bundle's `key`), as JSON text. A pinned version that
-  // is disabled is FAILED_PRECONDITION, as a disabled secret version is refused.
-  virtual absl::StatusOr<FetchedObject> ReadKey(const std::string& name,
-                                                const std::string& version) = 0;
-};
-
-class Vault {
- public:
-  virtual ~Vault() = default;
-  // Exchanges `assertion` (the pod's token) at the vault's token service for an access token
-  // of managed identity `client_id`: always a round trip, so a pod that is gone is refused.
-  virtual absl::StatusOr<std::unique_ptr<VaultSession>> SignIn(const std::string& vault_url,
-                                                               const std::string& client_id,
-                                                               const SecretBytes& assertion) = 0;
 };
 
 }  // namespace coffer::csi

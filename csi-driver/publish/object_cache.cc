@@ -2,7 +2,8 @@
 
 namespace coffer::csi {
 
-absl::StatusOr<FetchedObject> ObjectCache::Get(const std::string& key, const Fetch& fetch) {
+absl::StatusOr<vaultclient::FetchedObject> ObjectCache::Get(const std::string& key,
+                                                            const Fetch& fetch) {
   std::shared_ptr<Entry> entry;
   {
     absl::MutexLock lock(&mu_);
@@ -22,20 +23,21 @@ absl::StatusOr<FetchedObject> ObjectCache::Get(const std::string& key, const Fet
       mu_.Await(absl::Condition(
           +[](Entry* e) { return !e->loading; }, entry.get()));
       if (!entry->result.ok()) return entry->result.status();
-      return FetchedObject{entry->result->version, SecretBytes(entry->result->value.reveal()),
-                           entry->result->content_type};
+      return vaultclient::FetchedObject{entry->result->version,
+                                        SecretBytes(entry->result->value.reveal()),
+                                        entry->result->content_type};
     }
     entry = std::make_shared<Entry>();
     entries_[key] = entry;
     ++fetches_;
   }
-  absl::StatusOr<FetchedObject> result = fetch();
+  absl::StatusOr<vaultclient::FetchedObject> result = fetch();
   absl::MutexLock lock(&mu_);
   entry->loading = false;
   entry->expires = clock_.Now() + ttl_;
   if (result.ok()) {
-    entry->result =
-        FetchedObject{result->version, SecretBytes(result->value.reveal()), result->content_type};
+    entry->result = vaultclient::FetchedObject{result->version, SecretBytes(result->value.reveal()),
+                                               result->content_type};
   } else {
     entry->result = result.status();
     // Waiters already hold the entry; later callers try again.

@@ -16,8 +16,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "csi-driver/publish/backends.h"
 #include "lib/base/clock.h"
+#include "lib/vaultclient/workload_vault.h"
 
 namespace coffer::csi {
 
@@ -25,9 +25,9 @@ class ObjectCache {
  public:
   ObjectCache(Clock& clock, absl::Duration ttl) : clock_(clock), ttl_(ttl) {}
 
-  using Fetch = std::function<absl::StatusOr<FetchedObject>()>;
+  using Fetch = std::function<absl::StatusOr<vaultclient::FetchedObject>()>;
   // The cached answer for `key`, or `fetch`'s (kept for the TTL when OK).
-  absl::StatusOr<FetchedObject> Get(const std::string& key, const Fetch& fetch);
+  absl::StatusOr<vaultclient::FetchedObject> Get(const std::string& key, const Fetch& fetch);
 
   // How many times a fetch ran (reads of the vault).
   std::uint64_t fetches() const;
@@ -36,7 +36,7 @@ class ObjectCache {
   struct Entry {
     bool loading = true;
     absl::Time expires;
-    absl::StatusOr<FetchedObject> result;
+    absl::StatusOr<vaultclient::FetchedObject> result;
   };
   void DropExpired(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

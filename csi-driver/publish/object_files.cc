@@ -22,8 +22,8 @@ SecretBytes KeyThenChain(const pkix::CertificateSecret& certificate) {
   return out;
 }
 
-absl::StatusOr<std::vector<FileToWrite>> CertificateFiles(const crd::MountObject& object,
-                                                          const FetchedObject& fetched) {
+absl::StatusOr<std::vector<FileToWrite>> CertificateFiles(
+    const crd::MountObject& object, const vaultclient::FetchedObject& fetched) {
   COFFER_ASSIGN_OR_RETURN(pkix::CertificateSecret certificate,
                           pkix::ReadCertificateSecret(fetched.value, fetched.content_type));
   if (object.format == ObjectFormat::kCert) {
@@ -60,7 +60,7 @@ absl::StatusOr<std::vector<FileToWrite>> CertificateFiles(const crd::MountObject
 }
 
 absl::StatusOr<std::vector<FileToWrite>> KeyFiles(const crd::MountObject& object,
-                                                  const FetchedObject& fetched) {
+                                                  const vaultclient::FetchedObject& fetched) {
   if (object.format == ObjectFormat::kJwk) {
     return std::vector<FileToWrite>{
         {object.file_name, SecretBytes(fetched.value.reveal()), object.mode}};
@@ -72,7 +72,7 @@ absl::StatusOr<std::vector<FileToWrite>> KeyFiles(const crd::MountObject& object
 }  // namespace
 
 absl::StatusOr<std::vector<FileToWrite>> FilesOf(const crd::MountObject& object,
-                                                 const FetchedObject& fetched) {
+                                                 const vaultclient::FetchedObject& fetched) {
   switch (object.type) {
     case crd::ObjectType::kCertificate:
       return CertificateFiles(object, fetched);

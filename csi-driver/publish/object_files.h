@@ -9,8 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "csi-driver/fs/atomic_writer.h"
-#include "csi-driver/publish/backends.h"
 #include "lib/crd/vault_mount.h"
+#include "lib/vaultclient/workload_vault.h"
 
 namespace coffer::csi {
 
@@ -19,7 +19,7 @@ namespace coffer::csi {
 // written in its format, saying why: a certificate that is not exportable in a format that
 // holds its key, a secret that is not a certificate's PKCS#12 or PEM, a symmetric key, ...
 absl::StatusOr<std::vector<FileToWrite>> FilesOf(const crd::MountObject& object,
-                                                 const FetchedObject& fetched);
+                                                 const vaultclient::FetchedObject& fetched);
 
 }  // namespace coffer::csi
 

@@ -61,17 +61,20 @@ class ObjectFilesTest : public ::testing::Test {
     pki_ = coffer::testing::MakeTestPki(keys_);
     Openssl({"pkcs12", "-export", "-inkey", pki_.server_key, "-in", pki_.server_cert, "-certfile",
              pki_.ca_cert, "-passout", "pass:", "-out", keys_.File("web.pfx")});
-    pfx_ = FetchedObject{"v1", SecretBytes(Base64Encode(ReadFileOrDie(keys_.File("web.pfx")))),
-                         "application/x-pkcs12"};
-    pem_ = FetchedObject{"v1",
-                         SecretBytes(ReadFileOrDie(pki_.server_key) +
-                                     ReadFileOrDie(pki_.server_cert) + ReadFileOrDie(pki_.ca_cert)),
-                         "application/x-pem-file"};
+    pfx_ = vaultclient::FetchedObject{
+        "v1", SecretBytes(Base64Encode(ReadFileOrDie(keys_.File("web.pfx")))),
+        "application/x-pkcs12"};
+    pem_ = vaultclient::FetchedObject{
+        "v1",
+        SecretBytes(ReadFileOrDie(pki_.server_key) + ReadFileOrDie(pki_.server_cert) +
+                    ReadFileOrDie(pki_.ca_cert)),
+        "application/x-pem-file"};
     leaf_public_key_ = Openssl({"x509", "-noout", "-pubkey", "-in", pki_.server_cert});
   }
 
   // Writes the object's files as a publish does and returns their paths.
-  std::vector<std::string> Write(const crd::MountObject& object, const FetchedObject& fetched) {
+  std::vector<std::string> Write(const crd::MountObject& object,
+                                 const vaultclient::FetchedObject& fetched) {
     absl::StatusOr<std::vector<FileToWrite>> files = FilesOf(object, fetched);
     EXPECT_THAT(files.status(), coffer::testing::IsOk());
     if (!files.ok()) return {};
@@ -96,12 +99,12 @@ class ObjectFilesTest : public ::testing::Test {
   coffer::testing::TempDir keys_;
   coffer::testing::TempDir out_;
   coffer::testing::TestPki pki_;
-  FetchedObject pfx_, pem_;
+  vaultclient::FetchedObject pfx_, pem_;
   std::string leaf_public_key_;
 };
 
 TEST_F(ObjectFilesTest, PemHoldsKeyThenChainFromPfxAndFromPem) {
-  for (const FetchedObject* stored : {&pfx_, &pem_}) {
+  for (const vaultclient::FetchedObject* stored : {&pfx_, &pem_}) {
     std::vector<std::string> files = Write(Certificate(crd::ObjectFormat::kPem), *stored);
     ASSERT_EQ(files.size(), 1u);
     const std::string text = ReadFileOrDie(files[0]);
@@ -113,7 +116,7 @@ TEST_F(ObjectFilesTest, PemHoldsKeyThenChainFromPfxAndFromPem) {
 }
 
 TEST_F(ObjectFilesTest, PfxOpensWithAnEmptyPasswordFromPfxAndFromPem) {
-  for (const FetchedObject* stored : {&pfx_, &pem_}) {
+  for (const vaultclient::FetchedObject* stored : {&pfx_, &pem_}) {
     std::vector<std::string> files = Write(Certificate(crd::ObjectFormat::kPfx), *stored);
     ASSERT_EQ(files.size(), 1u);
     std::string certs = Openssl({"pkcs12", "-in", files[0], "-passin", "pass:", "-nokeys"});
@@ -158,7 +161,7 @@ TEST_F(ObjectFilesTest, PrivateKeyFilesAreNeverForOthersWhateverTheMode) {
 }
 
 TEST_F(ObjectFilesTest, NonExportableCertificateMountsOnlyAsCert) {
-  FetchedObject chain_only{
+  vaultclient::FetchedObject chain_only{
       "v1", SecretBytes(ReadFileOrDie(pki_.server_cert) + ReadFileOrDie(pki_.ca_cert)),
       "application/x-pem-file"};
   for (crd::ObjectFormat format :
@@ -174,7 +177,7 @@ TEST_F(ObjectFilesTest, NonExportableCertificateMountsOnlyAsCert) {
 TEST_F(ObjectFilesTest, CorruptPfxSaysSoAndGivesNoFile) {
   std::string der = ReadFileOrDie(keys_.File("web.pfx"));
   der.resize(der.size() / 2);
-  FetchedObject corrupt{"v1", SecretBytes(Base64Encode(der)), "application/x-pkcs12"};
+  vaultclient::FetchedObject corrupt{"v1", SecretBytes(Base64Encode(der)), "application/x-pkcs12"};
   for (crd::ObjectFormat format : {crd::ObjectFormat::kPem, crd::ObjectFormat::kPfx,
                                    crd::ObjectFormat::kCert, crd::ObjectFormat::kSplit}) {
     EXPECT_THAT(FilesOf(Certificate(format), corrupt),
@@ -203,7 +206,7 @@ TEST_F(ObjectFilesTest, KeyIsItsPublicPartAsPemOrJwk) {
   key.file_name = "signer.pem";
   key.format = crd::ObjectFormat::kPem;
   key.mode = 0644;
-  std::vector<std::string> pem = Write(key, FetchedObject{"k1", SecretBytes(jwk), ""});
+  std::vector<std::string> pem = Write(key, vaultclient::FetchedObject{"k1", SecretBytes(jwk), ""});
   ASSERT_EQ(pem.size(), 1u);
   EXPECT_EQ(ReadFileOrDie(pem[0]), leaf_public_key_);
   EXPECT_EQ(Openssl({"pkey", "-pubin", "-in", pem[0], "-pubout"}), leaf_public_key_);
@@ -211,11 +214,13 @@ TEST_F(ObjectFilesTest, KeyIsItsPublicPartAsPemOrJwk) {
 
   key.format = crd::ObjectFormat::kJwk;
   key.file_name = "signer.json";
-  EXPECT_EQ(ReadFileOrDie(Write(key, FetchedObject{"k1", SecretBytes(jwk), ""})[0]), jwk);
+  EXPECT_EQ(ReadFileOrDie(Write(key, vaultclient::FetchedObject{"k1", SecretBytes(jwk), ""})[0]),
+            jwk);
 
   key.format = crd::ObjectFormat::kPem;
-  EXPECT_THAT(FilesOf(key, FetchedObject{"k1", SecretBytes(R"({"kty":"oct-HSM"})"), ""}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("symmetric key")));
+  EXPECT_THAT(
+      FilesOf(key, vaultclient::FetchedObject{"k1", SecretBytes(R"({"kty":"oct-HSM"})"), ""}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("symmetric key")));
 }
 
 }  // namespace

@@ -53,8 +53,9 @@ std::string Hex(const std::string& text) {
 
 }  // namespace
 
-Publisher::Publisher(Cluster& cluster, Vault& vault, Mounter& mounter, ObjectCache& cache,
-                     Clock& clock, metrics::Registry& metrics, PublisherOptions options)
+Publisher::Publisher(Cluster& cluster, vaultclient::Vault& vault, Mounter& mounter,
+                     ObjectCache& cache, Clock& clock, metrics::Registry& metrics,
+                     PublisherOptions options)
     : cluster_(cluster),
       vault_(vault),
       mounter_(mounter),
@@ -160,14 +161,14 @@ absl::StatusOr<Publisher::FetchedSet> Publisher::FetchSet(const PublishRequest& 
                           cluster_.VaultUrl(spec.vault_namespace, spec.vault_name));
   COFFER_ASSIGN_OR_RETURN(std::string client_id, cluster_.ClientId(pod.ns, pod.service_account));
   const absl::Time started = clock_.Now();
-  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<VaultSession> session,
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<vaultclient::VaultSession> session,
                           vault_.SignIn(vault_url, client_id, request.pod_token));
   FetchedSet set;
   set.rotation_enabled = spec.rotation_enabled;
   set.rotation_interval = spec.rotation_interval;
   // Reads go out side by side (the first on this thread, the rest on the shared readers): a
   // publish waits for the vault's latency, not its CPU.
-  std::vector<absl::StatusOr<FetchedObject>> results(spec.objects.size());
+  std::vector<absl::StatusOr<vaultclient::FetchedObject>> results(spec.objects.size());
   auto read = [&](std::size_t i) {
     const crd::MountObject& object = spec.objects[i];
     // A certificate is its linked secret, read as a secret and shared with one: the cache holds
@@ -193,7 +194,7 @@ absl::StatusOr<Publisher::FetchedSet> Publisher::FetchSet(const PublishRequest& 
   }
   for (std::size_t i = 0; i < results.size(); ++i) {
     const crd::MountObject& object = spec.objects[i];
-    absl::StatusOr<FetchedObject>& got = results[i];
+    absl::StatusOr<vaultclient::FetchedObject>& got = results[i];
     if (!got.ok()) {
       absl::Status error = ObjectError(object, spec, pod, got.status());
       if (object.optional && Skippable(error)) {

@@ -23,6 +23,7 @@
 #include "lib/base/clock.h"
 #include "lib/base/worker_pool.h"
 #include "lib/metrics/metrics.h"
+#include "lib/vaultclient/workload_vault.h"
 
 namespace coffer::csi {
 
@@ -33,8 +34,8 @@ struct PublisherOptions {
 
 class Publisher {
  public:
-  Publisher(Cluster& cluster, Vault& vault, Mounter& mounter, ObjectCache& cache, Clock& clock,
-            metrics::Registry& metrics, PublisherOptions options);
+  Publisher(Cluster& cluster, vaultclient::Vault& vault, Mounter& mounter, ObjectCache& cache,
+            Clock& clock, metrics::Registry& metrics, PublisherOptions options);
 
   // Reads the state directory: volumes whose target is still mounted are taken back, the
   // records of the others are removed. INTERNAL when the directory cannot be made or read.
@@ -75,7 +76,7 @@ class Publisher {
   std::string RecordPath(const std::string& volume_id) const;
 
   Cluster& cluster_;
-  Vault& vault_;
+  vaultclient::Vault& vault_;
   Mounter& mounter_;
   ObjectCache& cache_;
   Clock& clock_;

@@ -61,7 +61,7 @@ class FakeCluster : public Cluster {
   }
 };
 
-class FakeVault : public Vault {
+class FakeVault : public vaultclient::Vault {
  public:
   struct Version {
     std::string id;
@@ -78,16 +78,15 @@ class FakeVault : public Vault {
   int sign_ins = 0;
   int reads = 0;
 
-  absl::StatusOr<std::unique_ptr<VaultSession>> SignIn(const std::string&,
-                                                       const std::string& client_id,
-                                                       const SecretBytes& assertion) override {
+  absl::StatusOr<std::unique_ptr<vaultclient::VaultSession>> SignIn(
+      const std::string&, const std::string& client_id, const SecretBytes& assertion) override {
     absl::MutexLock lock(&mu);
     ++sign_ins;
     if (down) return absl::UnavailableError("cannot reach the vault");
     if (refused_tokens.count(std::string(assertion.reveal()))) {
       return absl::UnauthenticatedError("AADSTS70021: No matching federated identity record");
     }
-    return std::unique_ptr<VaultSession>(std::make_unique<Session>(*this, client_id));
+    return std::unique_ptr<vaultclient::VaultSession>(std::make_unique<Session>(*this, client_id));
   }
 
   void Put(const std::string& name, const std::string& version, const std::string& value,
@@ -101,21 +100,22 @@ class FakeVault : public Vault {
   }
 
  private:
-  class Session : public VaultSession {
+  class Session : public vaultclient::VaultSession {
    public:
     Session(FakeVault& vault, std::string client_id) : vault_(vault), client_id_(client_id) {}
-    absl::StatusOr<FetchedObject> ReadSecret(const std::string& name,
-                                             const std::string& version) override {
+    absl::StatusOr<vaultclient::FetchedObject> ReadSecret(const std::string& name,
+                                                          const std::string& version) override {
       return Read(vault_.secrets, name, version);
     }
-    absl::StatusOr<FetchedObject> ReadKey(const std::string& name,
-                                          const std::string& version) override {
+    absl::StatusOr<vaultclient::FetchedObject> ReadKey(const std::string& name,
+                                                       const std::string& version) override {
       return Read(vault_.keys, name, version);
     }
 
    private:
-    absl::StatusOr<FetchedObject> Read(const std::map<std::string, std::vector<Version>>& objects,
-                                       const std::string& name, const std::string& version) {
+    absl::StatusOr<vaultclient::FetchedObject> Read(
+        const std::map<std::string, std::vector<Version>>& objects, const std::string& name,
+        const std::string& version) {
       if (vault_.hold != nullptr) vault_.hold->WaitForNotification();
       absl::MutexLock lock(&vault_.mu);
       ++vault_.reads;
@@ -126,7 +126,7 @@ class FakeVault : public Vault {
       if (it == objects.end()) return absl::NotFoundError("NotFound");
       for (auto v = it->second.rbegin(); v != it->second.rend(); ++v) {
         if (version.empty() || v->id == version) {
-          return FetchedObject{v->id, SecretBytes(v->value), v->content_type};
+          return vaultclient::FetchedObject{v->id, SecretBytes(v->value), v->content_type};
         }
       }
       return absl::NotFoundError("NotFound: no such version");

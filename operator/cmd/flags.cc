@@ -11,6 +11,7 @@
 #include "lib/base/absl_compat.h"
 #include "lib/base/command_line.h"
 #include "lib/base/status.h"
+#include "lib/vaultclient/url.h"
 
 namespace coffer::op {
 
@@ -34,6 +35,8 @@ const char kUsage[] =
     "                           (default app.kubernetes.io/name=coffer-vault)\n"
     "  --vault-port N           the pods' HTTPS port behind each KeyVault Service (default 8443)\n"
     "  --ca-file FILE           CA clients trust, published as ConfigMap coffer-ca (ca.crt)\n"
+    "  --vault-url URL          https://HOST:PORT where SecretSyncs reach the token service and\n"
+    "                           every vault (default: each KeyVault's status.vaultUri)\n"
     "  --leader-elect           only the holder of a Lease reconciles (for replicas > 1)\n"
     "  --lease-namespace NS     the Lease's namespace (default: POD_NAMESPACE, else default)\n"
     "  --lease-name NAME        the Lease's name (default coffer-operator)\n"
@@ -149,6 +152,15 @@ absl::StatusOr<OperatorFlags> ParseFlags(const std::vector<std::string>& args) {
                     : Bad("--vault-port", "want a port number");
        }},
       {"--ca-file", [&](const std::string& v) { return flags.ca_file = v, absl::OkStatus(); }},
+      {"--vault-url",
+       [&](const std::string& v) -> absl::Status {
+         auto url = vaultclient::ParseUrl(v);
+         if (!url.ok() || url->scheme != "https" || (!url->path.empty() && url->path != "/")) {
+           return Bad("--vault-url", "want https://HOST[:PORT]");
+         }
+         flags.vault_connect_to = url->host + ":" + std::to_string(url->port);
+         return absl::OkStatus();
+       }},
       {"--lease-namespace",
        [&](const std::string& v) { return lease.lease_namespace = v, absl::OkStatus(); }},
       {"--lease-name",

@@ -18,6 +18,9 @@ struct OperatorFlags {
   std::string context;
   vaultclient::AdminTarget admin;
   std::string ca_file;  // published as ConfigMap coffer-ca
+  // "HOST:PORT" every SecretSync read is sent to, whatever the vault URL's host (which is still
+  // sent as Host and checked against the certificate). Empty: each vault's own URL.
+  std::string vault_connect_to;
   std::string metrics_address = "127.0.0.1:8080";
   std::string log_level = "info";
   std::string log_format = "text";

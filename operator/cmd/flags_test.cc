@@ -82,5 +82,13 @@ TEST(FlagsTest, WebhookAsTheChartPassesIt) {
                        HasSubstr("--webhook-token-expiration")));
 }
 
+TEST(FlagsTest, VaultUrlIsWhereSecretSyncsConnect) {
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      OperatorFlags flags, ParseFlags({"--vault-admin=x:1", "--vault-url=https://127.0.0.1:8443"}));
+  EXPECT_EQ(flags.vault_connect_to, "127.0.0.1:8443");
+  EXPECT_THAT(ParseFlags({"--vault-admin=x:1", "--vault-url=http://127.0.0.1"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--vault-url")));
+}
+
 }  // namespace
 }  // namespace coffer::op

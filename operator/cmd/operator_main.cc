@@ -1,5 +1,7 @@
 // coffer-operator: reconciles KeyVault and AccessPolicy resources against Coffer. See
 // operator/README.md.
+#include <stdlib.h>
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -19,6 +21,7 @@
 #include "lib/kube/kube_config.h"
 #include "lib/metrics/metrics.h"
 #include "lib/vaultclient/admin_client.h"
+#include "lib/vaultclient/data_plane_vault.h"
 #include "operator/cmd/flags.h"
 #include "operator/cmd/webhook_server.h"
 #include "operator/runtime/manager.h"
@@ -37,6 +40,17 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// Writes `text` as NAME in a fresh private temporary directory; returns its path.
+absl::StatusOr<std::string> WritePrivateFile(const std::string& name, const std::string& text) {
+  char dir[] = "/tmp/coffer-operator-XXXXXX";  // mode 0700
+  if (::mkdtemp(dir) == nullptr) return absl::UnavailableError("cannot make a directory in /tmp");
+  const std::string path = std::string(dir) + "/" + name;
+  std::ofstream out(path);
+  out << text;
+  if (!out.flush()) return absl::UnavailableError("cannot write " + path);
+  return path;
 }
 
 }  // namespace
@@ -79,6 +93,17 @@ int main(int argc, char** argv) {
     if (!ca.ok()) return Fail("--ca-file: " + std::string(ca.status().message()));
     flags->manager.settings.ca_pem = *ca;
   }
+
+  // SecretSyncs read as their ServiceAccounts, trusting the CA clients trust.
+  std::string ca_file = flags->ca_file;
+  if (ca_file.empty()) {
+    auto written = WritePrivateFile("ca.crt", flags->manager.settings.ca_pem);
+    if (!written.ok()) return Fail(std::string(written.status().message()));
+    ca_file = *written;
+  }
+  vaultclient::DataPlaneVault vault({flags->vault_connect_to, ca_file, absl::Seconds(10)},
+                                    http::cpprest::NewClient, Clock::Real());
+  flags->manager.vault = &vault;
 
   metrics::Registry metrics;
   op::Manager manager(**kube, **admin, Clock::Real(), metrics, flags->manager);

@@ -57,6 +57,10 @@ class Controller {
   std::vector<nlohmann::json> List() const { return informer_->List(); }
 
   void Enqueue(const v1alpha1::ObjectKey& key) { queue_.Add(key.String()); }
+  // Reconciles `key` again after `delay` (or sooner, if it is already due sooner).
+  void EnqueueAfter(const v1alpha1::ObjectKey& key, absl::Duration delay) {
+    queue_.AddAfter(key.String(), delay);
+  }
   void EnqueueAll();
 
  private:

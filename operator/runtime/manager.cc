@@ -48,6 +48,25 @@ Manager::Manager(kube::KubeClient& kube, vaultclient::AdminApi& admin, Clock& cl
           {"VaultMount", options_.workers, absl::Milliseconds(200), absl::Minutes(5),
            [this](const json& mount) { IndexMount(mount); }},
           [this](const v1alpha1::ObjectKey& key) { return mount_reconciler_.Reconcile(key); }) {
+  if (options_.vault != nullptr) {
+    kube::KubeClient& watch = options_.watch_client != nullptr ? *options_.watch_client : kube;
+    sync_reconciler_ = std::make_unique<SecretSyncReconciler>(
+        ReconcilerContext{kube, admin_, events_, clock, options_.settings}, *options_.vault,
+        [this](const v1alpha1::ObjectKey& key) { return syncs_->Get(key); },
+        [this](const v1alpha1::ObjectKey& key) { return keyvaults_.Get(key); },
+        [this](const std::string& ns) { return PoliciesIn(ns); }, options_.secret_syncs);
+    syncs_ = std::make_unique<Controller>(
+        watch, v1alpha1::kSecretSyncs, clock, metrics,
+        ControllerOptions{"SecretSync", options_.workers, absl::Milliseconds(200),
+                          absl::Minutes(5), [this](const json& sync) { IndexSync(sync); }},
+        [this](const v1alpha1::ObjectKey& key) { return ReconcileSync(key); });
+    metrics.AddGauge("coffer_operator_secretsync_vault_reads",
+                     "Object reads SecretSyncs sent to the vault.",
+                     [this] { return double(sync_reconciler_->counters().reads); });
+    metrics.AddGauge("coffer_operator_secretsync_shared_reads",
+                     "Object reads SecretSyncs took from another's recent read.",
+                     [this] { return double(sync_reconciler_->counters().hits); });
+  }
   metrics.AddGauge("coffer_operator_leader", "1 while this replica holds the lease.", [this] {
     absl::MutexLock lock(&mu_);
     return leading_ ? 1.0 : 0.0;
@@ -73,6 +92,59 @@ void Manager::EnqueuePoliciesOf(const json& keyvault) {
       mounts_.Enqueue(*parsed);
     }
   }
+  if (syncs_ == nullptr) return;
+  std::vector<std::string> syncs;
+  {
+    absl::MutexLock lock(&index_mu_);
+    syncs = syncs_by_vault_.KeysOf(v1alpha1::ObjectKey::Of(keyvault).String());
+  }
+  for (const std::string& key : syncs) {
+    if (std::optional<v1alpha1::ObjectKey> parsed = v1alpha1::ObjectKey::Parse(key)) {
+      syncs_->Enqueue(*parsed);
+    }
+  }
+}
+
+void Manager::IndexSync(const json& sync) {
+  const v1alpha1::ObjectKey key = v1alpha1::ObjectKey::Of(sync);
+  std::optional<std::string> vault, ns;
+  if (syncs_->Get(key).has_value()) {  // a delete leaves the cache first
+    absl::StatusOr<v1alpha1::SecretSync> parsed = v1alpha1::ParseSecretSync(sync);
+    if (parsed.ok()) vault = parsed->spec.vault.String();
+    ns = key.ns;
+  }
+  absl::MutexLock lock(&index_mu_);
+  syncs_by_vault_.Set(key.String(), vault);
+  syncs_by_namespace_.Set(key.String(), ns);
+}
+
+// A grant given or taken away changes what the SecretSyncs of its namespace may read.
+void Manager::EnqueueSyncsIn(const std::string& ns) {
+  if (syncs_ == nullptr) return;
+  std::vector<std::string> syncs;
+  {
+    absl::MutexLock lock(&index_mu_);
+    syncs = syncs_by_namespace_.KeysOf(ns);
+  }
+  for (const std::string& key : syncs) {
+    if (std::optional<v1alpha1::ObjectKey> parsed = v1alpha1::ObjectKey::Parse(key)) {
+      syncs_->Enqueue(*parsed);
+    }
+  }
+}
+
+absl::Status Manager::ReconcileSync(const v1alpha1::ObjectKey& key) {
+  SecretSyncReconciler::Result result = sync_reconciler_->Reconcile(key);
+  if (result.status.ok() && result.requeue_after) syncs_->EnqueueAfter(key, *result.requeue_after);
+  return result.status;
+}
+
+std::vector<json> Manager::PoliciesIn(const std::string& ns) {
+  std::vector<json> out;
+  for (json& policy : policies_.List()) {
+    if (v1alpha1::ObjectKey::Of(policy).ns == ns) out.push_back(std::move(policy));
+  }
+  return out;
 }
 
 void Manager::IndexMount(const json& mount) {
@@ -97,9 +169,12 @@ void Manager::IndexPolicy(const json& policy) {
     absl::StatusOr<v1alpha1::AccessPolicy> parsed = v1alpha1::ParseAccessPolicy(policy);
     if (parsed.ok()) vault = parsed->spec.vault.String();
   }
-  absl::MutexLock lock(&index_mu_);
-  by_subject_.Set(key.String(), subject);
-  by_vault_.Set(key.String(), vault);
+  {
+    absl::MutexLock lock(&index_mu_);
+    by_subject_.Set(key.String(), subject);
+    by_vault_.Set(key.String(), vault);
+  }
+  EnqueueSyncsIn(key.ns);
 }
 
 std::vector<json> Manager::PoliciesWithSubject(const std::string& name) {
@@ -150,7 +225,7 @@ absl::Status Manager::Run() {
     leading_ = true;
   }
   COFFER_LOG(kOperator, info,
-             "leading: starting the KeyVault, AccessPolicy and VaultMount controllers");
+             "leading: starting the KeyVault, AccessPolicy, VaultMount and SecretSync controllers");
   RunControllers();
   if (elector_ != nullptr) elector_->Stop();
   absl::MutexLock lock(&mu_);
@@ -161,6 +236,7 @@ void Manager::RunControllers() {
   keyvaults_.StartInformer();
   policies_.StartInformer();
   mounts_.StartInformer();
+  if (syncs_ != nullptr) syncs_->StartInformer();
   bool synced;
   {
     absl::MutexLock lock(&mu_);
@@ -175,15 +251,19 @@ void Manager::RunControllers() {
     policies_.StartWorkers();
     resync = std::thread([this] { Resync(); });
   }
-  // VaultMounts only report: their controller waits for its own cache, so that one that
-  // cannot sync (say, a role without list on vaultmounts) holds nothing else up.
-  std::thread mounts([this, synced] {
+  // VaultMounts and SecretSyncs each wait for their own cache, so that one that cannot sync
+  // (say, a role without list on vaultmounts, or a cluster without the SecretSync CRD) holds
+  // nothing else up.
+  auto start_when_synced = [this, synced](Controller* controller) {
     absl::MutexLock lock(&mu_);
-    while (synced && !stopping_ && !lost_ && !mounts_.HasSynced()) {
+    while (synced && !stopping_ && !lost_ && !controller->HasSynced()) {
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(50));
     }
-    if (synced && !stopping_ && !lost_) mounts_.StartWorkers();
-  });
+    if (synced && !stopping_ && !lost_) controller->StartWorkers();
+  };
+  std::thread mounts(start_when_synced, &mounts_);
+  std::thread syncs;
+  if (syncs_ != nullptr) syncs = std::thread(start_when_synced, syncs_.get());
   {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
@@ -193,9 +273,11 @@ void Manager::RunControllers() {
   }
   if (resync.joinable()) resync.join();
   mounts.join();
+  if (syncs.joinable()) syncs.join();
   keyvaults_.Stop();
   policies_.Stop();
   mounts_.Stop();
+  if (syncs_ != nullptr) syncs_->Stop();
 }
 
 void Manager::Resync() {
@@ -214,6 +296,7 @@ void Manager::Resync() {
     keyvaults_.EnqueueAll();
     policies_.EnqueueAll();
     mounts_.EnqueueAll();
+    if (syncs_ != nullptr) syncs_->EnqueueAll();
   }
 }
 

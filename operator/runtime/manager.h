@@ -15,9 +15,11 @@
 #include "lib/kube/leader_elector.h"
 #include "lib/metrics/metrics.h"
 #include "lib/vaultclient/admin_api.h"
+#include "lib/vaultclient/workload_vault.h"
 #include "operator/controller/accesspolicy_reconciler.h"
 #include "operator/controller/context.h"
 #include "operator/controller/keyvault_reconciler.h"
+#include "operator/controller/secretsync_reconciler.h"
 #include "operator/controller/vaultmount_reconciler.h"
 #include "operator/runtime/controller.h"
 #include "operator/runtime/counting_admin_api.h"
@@ -37,11 +39,16 @@ struct ManagerOptions {
   // writes and the Lease (a long timeout for quiet watch streams; writes and renewals need a
   // short one, so that a hung request cannot outlast the renew deadline). Null: the same.
   kube::KubeClient* watch_client = nullptr;
+  // Where SecretSyncs read, as their ServiceAccounts (vaultclient::DataPlaneVault). Null: no
+  // SecretSync controller.
+  vaultclient::Vault* vault = nullptr;
+  SecretSyncOptions secret_syncs;
 };
 
-// The operator's wiring: a controller per kind (KeyVault, AccessPolicy, VaultMount) over
-// informers of every namespace, KeyVault changes requeueing the AccessPolicies and VaultMounts
-// that name them, the periodic
+// The operator's wiring: a controller per kind (KeyVault, AccessPolicy, VaultMount, SecretSync)
+// over informers of every namespace, KeyVault changes requeueing the AccessPolicies, VaultMounts
+// and SecretSyncs that name them (AccessPolicy changes: the SecretSyncs of their namespace),
+// each SecretSync requeued after its refresh interval, the periodic
 // resync with its drift sweep, and leader election. Workers start only once both caches have
 // synced, so no reconcile ever acts on a half-read cluster (a policy must not be revoked because
 // its KeyVault was not listed yet). Thread-safe.
@@ -67,6 +74,10 @@ class Manager {
   void EnqueuePoliciesOf(const nlohmann::json& keyvault);
   void IndexPolicy(const nlohmann::json& policy);
   void IndexMount(const nlohmann::json& mount);
+  void IndexSync(const nlohmann::json& sync);
+  void EnqueueSyncsIn(const std::string& ns);
+  absl::Status ReconcileSync(const v1alpha1::ObjectKey& key);
+  std::vector<nlohmann::json> PoliciesIn(const std::string& ns);
   std::vector<nlohmann::json> PoliciesWithSubject(const std::string& name);
 
   kube::KubeClient& kube_;
@@ -77,9 +88,11 @@ class Manager {
   KeyVaultReconciler keyvault_reconciler_;
   AccessPolicyReconciler policy_reconciler_;
   VaultMountReconciler mount_reconciler_;
+  std::unique_ptr<SecretSyncReconciler> sync_reconciler_;  // with options.vault
   Controller keyvaults_;
   Controller policies_;
   Controller mounts_;
+  std::unique_ptr<Controller> syncs_;  // with options.vault
   std::unique_ptr<kube::LeaderElector> elector_;
 
   mutable absl::Mutex mu_;
@@ -94,6 +107,8 @@ class Manager {
   ReverseIndex by_subject_ ABSL_GUARDED_BY(index_mu_);
   ReverseIndex by_vault_ ABSL_GUARDED_BY(index_mu_);
   ReverseIndex mounts_by_vault_ ABSL_GUARDED_BY(index_mu_);  // VaultMount keys by KeyVault
+  ReverseIndex syncs_by_vault_ ABSL_GUARDED_BY(index_mu_);   // SecretSync keys by KeyVault
+  ReverseIndex syncs_by_namespace_ ABSL_GUARDED_BY(index_mu_);
 };
 
 }  // namespace coffer::op

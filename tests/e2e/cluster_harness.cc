@@ -2,9 +2,11 @@
 
 #include <fstream>
 
+#include "gtest/gtest.h"
 #include "lib/kube/kube_config.h"
 #include "lib/testing/kube_standin.h"
 #include "lib/testing/temp_dir.h"
+#include "nlohmann/json.hpp"
 
 namespace coffer::testing {
 namespace {
@@ -108,6 +110,29 @@ std::string ClusterHarnessTest::PolicyYaml(const std::string& name, const std::s
          ", namespace: team-a}\nspec:\n  vaultRef: {name: prod}\n  subject: " + subject +
          "\n  permissions: {secrets: [" + secrets + "]" +
          (keys.empty() ? "" : ", keys: [" + keys + "]") + "}\n";
+}
+
+void ClusterHarnessTest::IssueSelfSignedCertificate(vaultclient::DataPlaneClient& writer,
+                                                    const std::string& name,
+                                                    const std::string& subject) {
+  const nlohmann::json policy = {
+      {"key_props", {{"kty", "EC"}, {"crv", "P-256"}, {"exportable", true}}},
+      {"secret_props", {{"contentType", "application/x-pkcs12"}}},
+      {"x509_props", {{"subject", subject}, {"validity_months", 12}}},
+      {"issuer", {{"name", "Self"}}},
+  };
+  // The certificates api-version (docs/azure-certificates-wire.md), as coffer certificate sends.
+  absl::StatusOr<std::string> created =
+      writer.CallJson("POST", "/certificates/" + name + "/create?api-version=2025-07-01",
+                        nlohmann::json{{"policy", policy}}.dump(), 202);
+  ASSERT_TRUE(created.ok()) << created.status();
+  // The 202 shows the request in progress, as Azure's does; the operation tells the outcome,
+  // completed at once for issuer Self.
+  absl::StatusOr<std::string> pending = writer.CallJson(
+      "GET", "/certificates/" + name + "/pending?api-version=2025-07-01", "", 200);
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  const nlohmann::json operation = nlohmann::json::parse(*pending, nullptr, false);
+  ASSERT_TRUE(operation.is_object() && operation.value("status", "") == "completed") << *pending;
 }
 
 }  // namespace coffer::testing

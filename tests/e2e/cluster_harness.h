@@ -11,6 +11,7 @@
 
 #include "lib/testing/subprocess.h"
 #include "lib/vaultclient/admin_client.h"
+#include "lib/vaultclient/data_plane_client.h"
 #include "tests/integration/vault_harness.h"
 
 namespace coffer::testing {
@@ -39,6 +40,11 @@ class ClusterHarnessTest : public VaultHarnessTest {
 
   // KeyVault prod (hostname prod.vault.coffer.test) and an AccessPolicy on it for `subject`,
   // granting `secrets` (and `keys`, when not empty): "get, list".
+  // Certificate `name` (EC P-256, exportable, PKCS#12) issued by the vault itself (issuer
+  // Self) through `writer`, which may create and get certificates. Fails the test otherwise.
+  static void IssueSelfSignedCertificate(vaultclient::DataPlaneClient& writer,
+                                         const std::string& name, const std::string& subject);
+
   static std::string KeyVaultYaml();
   static std::string PolicyYaml(const std::string& name, const std::string& subject,
                                 const std::string& secrets, const std::string& keys = "");

@@ -300,7 +300,7 @@ TEST_F(CsiE2eTest, CertificateMountsInEveryFormatThatOpensslReads) {
   EXPECT_THAT(Jsonpath("kvm", "tls", resolvable), HasSubstr("key 'web-tls' does not exist"));
   EXPECT_FALSE(Ready("kvm", "tls"));
   // ... and once it is, both resolve.
-  IssueSelfSignedCertificate("web-tls", "CN=web.team-a.test");
+  IssueSelfSignedCertificate(*writer_, "web-tls", "CN=web.team-a.test");
   ASSERT_TRUE(PollUntil([&] { return Ready("kvm", "tls"); }))
       << Jsonpath("kvm", "tls", resolvable) << operator_->Log();
   EXPECT_EQ(Jsonpath("kvm", "tls", resolvable), "every required object can be read");

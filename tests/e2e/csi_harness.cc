@@ -130,28 +130,6 @@ grpc::Status CsiHarnessTest::Unpublish(const std::string& volume_id, const std::
   return node_->NodeUnpublishVolume(&context, request, &response);
 }
 
-void CsiHarnessTest::IssueSelfSignedCertificate(const std::string& name,
-                                                const std::string& subject) {
-  const nlohmann::json policy = {
-      {"key_props", {{"kty", "EC"}, {"crv", "P-256"}, {"exportable", true}}},
-      {"secret_props", {{"contentType", "application/x-pkcs12"}}},
-      {"x509_props", {{"subject", subject}, {"validity_months", 12}}},
-      {"issuer", {{"name", "Self"}}},
-  };
-  // The certificates api-version (docs/azure-certificates-wire.md), as coffer certificate sends.
-  absl::StatusOr<std::string> created =
-      writer_->CallJson("POST", "/certificates/" + name + "/create?api-version=2025-07-01",
-                        nlohmann::json{{"policy", policy}}.dump(), 202);
-  ASSERT_TRUE(created.ok()) << created.status();
-  // The 202 shows the request in progress, as Azure's does; the operation tells the outcome,
-  // completed at once for issuer Self.
-  absl::StatusOr<std::string> pending = writer_->CallJson(
-      "GET", "/certificates/" + name + "/pending?api-version=2025-07-01", "", 200);
-  ASSERT_TRUE(pending.ok()) << pending.status();
-  const nlohmann::json operation = nlohmann::json::parse(*pending, nullptr, false);
-  ASSERT_TRUE(operation.is_object() && operation.value("status", "") == "completed") << *pending;
-}
-
 std::string CsiHarnessTest::Metrics() {
   http::ClientOptions options;
   options.base_url = "http://127.0.0.1:" + std::to_string(metrics_port_);

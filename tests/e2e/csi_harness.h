@@ -48,7 +48,6 @@ class CsiHarnessTest : public ClusterHarnessTest {
   // Has the vault issue certificate `name` at once, as the writer, through the data-plane REST
   // API: issuer Self, `subject` ("CN=..."), an exportable EC P-256 key, its secret stored as
   // PKCS#12 (the default). Fails the test unless the operation completes.
-  void IssueSelfSignedCertificate(const std::string& name, const std::string& subject);
 
   std::unique_ptr<Subprocess> operator_;
   std::unique_ptr<Subprocess> driver_;

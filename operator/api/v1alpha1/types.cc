@@ -1,6 +1,10 @@
 #include "operator/api/v1alpha1/types.h"
 
+#include <cctype>
+#include <set>
 #include <utility>
+
+#include "lib/base/absl_compat.h"
 
 namespace coffer::op::v1alpha1 {
 namespace {
@@ -268,6 +272,253 @@ json ToJson(const AccessPolicyStatus& status) {
   if (!status.client_id.empty()) out["clientId"] = status.client_id;
   if (!status.vault_name.empty()) out["vaultName"] = status.vault_name;
   if (!(status.granted == Permissions())) out["grantedPermissions"] = ToJson(status.granted);
+  return out;
+}
+
+namespace {
+
+// A Secret's data key, as the API server checks it (IsConfigMapKey): letters, digits, '-', '_'
+// and '.', not "." and not starting with "..".
+bool IsSecretKey(const std::string& key) {
+  if (key.empty() || key.size() > 253 || key == "." || key.rfind("..", 0) == 0) return false;
+  for (char c : key) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A DNS subdomain (RFC 1123), what Kubernetes names most objects with: lower-case letters,
+// digits, '-' and '.', alphanumeric at both ends. These names go into API paths.
+bool IsDnsSubdomain(const std::string& name) {
+  if (name.empty() || name.size() > 253 ||
+      !std::isalnum(static_cast<unsigned char>(name.front())) ||
+      !std::isalnum(static_cast<unsigned char>(name.back()))) {
+    return false;
+  }
+  for (char c : name) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A vault object's name, as Key Vault's: 1-127 letters, digits and hyphens.
+bool IsObjectName(const std::string& name) {
+  if (name.empty() || name.size() > 127) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> StringMap(const json& object, const char* field,
+                                                             const std::string& path) {
+  std::map<std::string, std::string> out;
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return out;
+  if (!it->is_object()) return Invalid(path + "." + field, "must be a map of strings");
+  for (const auto& [key, value] : it->items()) {
+    if (!value.is_string()) return Invalid(path + "." + field + "." + key, "must be a string");
+    out[key] = value.get<std::string>();
+  }
+  return out;
+}
+
+absl::StatusOr<SyncData> ParseSyncData(const json& item, const std::string& path) {
+  if (!item.is_object()) return Invalid(path, "must be an object");
+  SyncData d;
+  auto key = String(item, "key", path);
+  auto name = String(item, "objectName", path);
+  auto type = String(item, "objectType", path, "secret");
+  auto version = String(item, "objectVersion", path);
+  auto shape = String(item, "template", path, "value");
+  for (const auto* field : {&key, &name, &type, &version, &shape}) {
+    if (!field->ok()) return field->status();
+  }
+  if (!IsSecretKey(*key)) {
+    return Invalid(path + ".key",
+                   "want a Secret key: letters, digits, '-', '_' and '.', not "
+                   "'.' nor starting with '..', at most 253 characters");
+  }
+  if (!IsObjectName(*name)) {
+    return Invalid(path + ".objectName", "want 1-127 letters, digits and hyphens");
+  }
+  if (*type != "secret" && *type != "certificate") {
+    return Invalid(path + ".objectType", "must be secret or certificate");
+  }
+  if (!version->empty() && (version->size() != 32 ||
+                            version->find_first_not_of("0123456789abcdef") != std::string::npos)) {
+    return Invalid(path + ".objectVersion", "want 32 lower-case hex characters, or none");
+  }
+  if (*shape != "value" && *shape != "tls.crt" && *shape != "tls.key") {
+    return Invalid(path + ".template", "must be value, tls.crt or tls.key");
+  }
+  if (*shape != "value" && *type != "certificate") {
+    return Invalid(path + ".template", "tls.crt and tls.key apply to certificates only");
+  }
+  d.key = *key;
+  d.object_name = *name;
+  d.object_type = *type == "certificate" ? SyncObjectType::kCertificate : SyncObjectType::kSecret;
+  d.object_version = *version;
+  d.value_template = *shape == "tls.crt"   ? SyncTemplate::kTlsCrt
+                     : *shape == "tls.key" ? SyncTemplate::kTlsKey
+                                           : SyncTemplate::kValue;
+  return d;
+}
+
+absl::StatusOr<std::vector<SyncData>> ParseSyncDataList(const json& spec) {
+  auto it = spec.find("data");
+  if (it == spec.end() || !it->is_array() || it->empty()) {
+    return Invalid("spec.data", "list at least one key");
+  }
+  if (it->size() > 100) return Invalid("spec.data", "at most 100 keys");
+  std::vector<SyncData> out;
+  std::set<std::string> keys;
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const std::string path = "spec.data[" + std::to_string(i) + "]";
+    absl::StatusOr<SyncData> d = ParseSyncData((*it)[i], path);
+    if (!d.ok()) return d.status();
+    if (!keys.insert(d->key).second) return Invalid(path + ".key", "written twice: " + d->key);
+    out.push_back(*std::move(d));
+  }
+  return out;
+}
+
+// The keys the API server demands of a Secret of `type`.
+absl::Status CheckKeysOfType(const std::string& type, const std::vector<SyncData>& data) {
+  auto has = [&](const char* key) {
+    for (const SyncData& d : data) {
+      if (d.key == key) return true;
+    }
+    return false;
+  };
+  if (type == "kubernetes.io/tls" && (!has("tls.crt") || !has("tls.key"))) {
+    return Invalid("spec.data", "a kubernetes.io/tls Secret needs the keys tls.crt and tls.key");
+  }
+  if (type == "kubernetes.io/dockerconfigjson" && !has(".dockerconfigjson")) {
+    return Invalid("spec.data",
+                   "a kubernetes.io/dockerconfigjson Secret needs the key .dockerconfigjson");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SecretSyncTarget> ParseTarget(const json& spec, const std::string& own_name) {
+  const json& target = Section(spec, "target");
+  SecretSyncTarget out;
+  auto name = String(target, "name", "spec.target", own_name);
+  auto type = String(target, "type", "spec.target", "Opaque");
+  if (!name.ok()) return name.status();
+  if (!type.ok()) return type.status();
+  if (*type != "Opaque" && *type != "kubernetes.io/tls" &&
+      *type != "kubernetes.io/dockerconfigjson") {
+    return Invalid("spec.target.type",
+                   "must be Opaque, kubernetes.io/tls or kubernetes.io/dockerconfigjson");
+  }
+  out.name = name->empty() ? own_name : *name;
+  if (!IsDnsSubdomain(out.name)) {
+    return Invalid("spec.target.name",
+                   "want a Secret's name: lower-case letters, digits, '-' "
+                   "and '.', at most 253 characters");
+  }
+  out.type = *type;
+  auto labels = StringMap(target, "labels", "spec.target");
+  auto annotations = StringMap(target, "annotations", "spec.target");
+  if (!labels.ok()) return labels.status();
+  if (!annotations.ok()) return annotations.status();
+  out.labels = *std::move(labels);
+  out.annotations = *std::move(annotations);
+  return out;
+}
+
+SecretSyncStatus SecretSyncStatusOf(const json& object) {
+  const json& status = Section(object, "status");
+  SecretSyncStatus out;
+  out.observed_generation = status.value("observedGeneration", std::int64_t{0});
+  out.conditions = ConditionsFromJson(status);
+  out.last_sync_time = status.value("lastSyncTime", "");
+  out.secret_name = status.value("secretName", "");
+  auto synced = status.find("syncedVersions");
+  if (synced != status.end() && synced->is_array()) {
+    for (const json& v : *synced) {
+      if (!v.is_object()) continue;
+      out.synced_versions.push_back(
+          {v.value("key", ""), v.value("objectName", ""), v.value("version", "")});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+SecretSync SecretSyncWithoutSpec(const json& object) {
+  SecretSync ss;
+  ss.meta = MetaOf(object);
+  ss.status = SecretSyncStatusOf(object);
+  return ss;
+}
+
+absl::StatusOr<SecretSync> ParseSecretSync(const json& object) {
+  SecretSync ss;
+  auto meta = ParseMeta(object);
+  if (!meta.ok()) return meta.status();
+  ss.meta = *std::move(meta);
+  const json& spec = Section(object, "spec");
+  const json& vault_ref = Section(spec, "vaultRef");
+  auto vault_name = String(vault_ref, "name", "spec.vaultRef");
+  auto vault_ns = String(vault_ref, "namespace", "spec.vaultRef", ss.meta.key.ns);
+  auto service_account = String(spec, "serviceAccountName", "spec");
+  auto refresh = String(spec, "refreshInterval", "spec", "1h");
+  auto policy = String(spec, "deletionPolicy", "spec", "Delete");
+  for (const auto* field : {&vault_name, &vault_ns, &service_account, &refresh, &policy}) {
+    if (!field->ok()) return field->status();
+  }
+  if (vault_name->empty()) return Invalid("spec.vaultRef.name", "required");
+  ss.spec.vault = {vault_ns->empty() ? ss.meta.key.ns : *vault_ns, *vault_name};
+  if (service_account->empty()) return Invalid("spec.serviceAccountName", "required");
+  if (!IsDnsSubdomain(*service_account)) {
+    return Invalid("spec.serviceAccountName",
+                   "want a ServiceAccount's name: lower-case letters, "
+                   "digits, '-' and '.', at most 253 characters");
+  }
+  ss.spec.service_account = *service_account;
+  if (!absl::ParseDuration(AsAbsl(*refresh), &ss.spec.refresh_interval) ||
+      ss.spec.refresh_interval < kMinRefreshInterval ||
+      ss.spec.refresh_interval == absl::InfiniteDuration()) {
+    return Invalid("spec.refreshInterval", "want a duration of 10s or more, such as 1h");
+  }
+  if (*policy != "Delete" && *policy != "Retain") {
+    return Invalid("spec.deletionPolicy", "must be Delete or Retain");
+  }
+  ss.spec.deletion_policy = *policy == "Retain" ? DeletionPolicy::kRetain : DeletionPolicy::kDelete;
+  auto target = ParseTarget(spec, ss.meta.key.name);
+  if (!target.ok()) return target.status();
+  ss.spec.target = *std::move(target);
+  auto data = ParseSyncDataList(spec);
+  if (!data.ok()) return data.status();
+  ss.spec.data = *std::move(data);
+  if (absl::Status keys = CheckKeysOfType(ss.spec.target.type, ss.spec.data); !keys.ok()) {
+    return keys;
+  }
+  ss.status = SecretSyncStatusOf(object);
+  return ss;
+}
+
+json ToJson(const SecretSyncStatus& status) {
+  json out = {{"observedGeneration", status.observed_generation},
+              {"conditions", ConditionsToJson(status.conditions)}};
+  if (!status.secret_name.empty()) out["secretName"] = status.secret_name;
+  if (!status.last_sync_time.empty()) out["lastSyncTime"] = status.last_sync_time;
+  if (!status.synced_versions.empty()) {
+    json versions = json::array();
+    for (const SyncedVersion& v : status.synced_versions) {
+      versions.push_back({{"key", v.key}, {"objectName", v.object_name}, {"version", v.version}});
+    }
+    out["syncedVersions"] = std::move(versions);
+  }
   return out;
 }
 

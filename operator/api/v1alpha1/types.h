@@ -6,13 +6,15 @@
 // object that slipped past an older schema gets a clear error instead of a crash.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lib/kube/kube_client.h"
+#include "absl/time/time.h"
 #include "lib/crd/vault_mount.h"
+#include "lib/kube/kube_client.h"
 #include "nlohmann/json.hpp"
 
 namespace coffer::op::v1alpha1 {
@@ -20,6 +22,7 @@ namespace coffer::op::v1alpha1 {
 inline const kube::ResourceRef kKeyVaults{"coffer.dev", "v1alpha1", "keyvaults", true};
 inline const kube::ResourceRef kAccessPolicies{"coffer.dev", "v1alpha1", "accesspolicies", true};
 inline const kube::ResourceRef kVaultMounts{"coffer.dev", "v1alpha1", "vaultmounts", true};
+inline const kube::ResourceRef kSecretSyncs{"coffer.dev", "v1alpha1", "secretsyncs", true};
 
 // namespace/name, the work queue's key.
 struct ObjectKey {
@@ -119,10 +122,73 @@ struct VaultMount {
   VaultMountStatus status;
 };
 
+enum class SyncObjectType { kSecret, kCertificate };
+// What of an object goes in a Secret's key: the value as stored, or (certificates) the chain or
+// the private key as PEM.
+enum class SyncTemplate { kValue, kTlsCrt, kTlsKey };
+enum class DeletionPolicy { kDelete, kRetain };
+
+inline constexpr absl::Duration kMinRefreshInterval = absl::Seconds(10);
+
+struct SyncData {
+  std::string key;  // in the Secret's data
+  std::string object_name;
+  SyncObjectType object_type = SyncObjectType::kSecret;
+  std::string object_version;  // empty: the newest usable version
+  SyncTemplate value_template = SyncTemplate::kValue;
+};
+
+struct SecretSyncTarget {
+  std::string name;  // filled in: the SecretSync's own name when the spec leaves it empty
+  std::string type = "Opaque";
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+};
+
+struct SecretSyncSpec {
+  ObjectKey vault;              // namespace filled in (the SecretSync's own when empty)
+  std::string service_account;  // in the SecretSync's namespace
+  absl::Duration refresh_interval = absl::Hours(1);
+  SecretSyncTarget target;
+  std::vector<SyncData> data;
+  DeletionPolicy deletion_policy = DeletionPolicy::kDelete;
+};
+
+struct SyncedVersion {
+  std::string key;
+  std::string object_name;
+  std::string version;
+
+  bool operator==(const SyncedVersion& o) const {
+    return key == o.key && object_name == o.object_name && version == o.version;
+  }
+};
+
+struct SecretSyncStatus {
+  std::int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+  std::vector<SyncedVersion> synced_versions;  // in spec.data's order
+  std::string last_sync_time;                  // RFC 3339
+  std::string secret_name;
+};
+
+struct SecretSync {
+  Meta meta;
+  SecretSyncSpec spec;
+  SecretSyncStatus status;
+};
+
 // Errors: INVALID_ARGUMENT naming the field that is missing or malformed.
 absl::StatusOr<VaultMount> ParseVaultMount(const nlohmann::json& object);
 VaultMount VaultMountWithoutSpec(const nlohmann::json& object);
 nlohmann::json ToJson(const VaultMountStatus& status);
+
+// Errors: INVALID_ARGUMENT naming the field that is missing or malformed, including what the
+// CRD's rules refuse (a kubernetes.io/tls Secret without tls.crt, a key written twice, a
+// refreshInterval under 10s, ...), since a CRD can be older than the operator.
+absl::StatusOr<SecretSync> ParseSecretSync(const nlohmann::json& object);
+SecretSync SecretSyncWithoutSpec(const nlohmann::json& object);
+nlohmann::json ToJson(const SecretSyncStatus& status);
 
 // Errors: INVALID_ARGUMENT naming the field that is missing or malformed.
 absl::StatusOr<KeyVault> ParseKeyVault(const nlohmann::json& object);

@@ -1,13 +1,13 @@
-#include "csi-driver/publish/data_plane_vault.h"
+#include "lib/vaultclient/data_plane_vault.h"
 
 #include <algorithm>
 #include <optional>
 
-#include "csi-driver/publish/key_bundle.h"
 #include "lib/base/status.h"
 #include "lib/vaultclient/data_plane_client.h"
+#include "lib/vaultclient/key_bundle.h"
 
-namespace coffer::csi {
+namespace coffer::vaultclient {
 namespace {
 
 // A view of a client owned by DataPlaneVault, for a DataPlaneClient that wants to own one.
@@ -27,13 +27,13 @@ class BorrowedClient : public http::Client {
   http::Client& client_;
 };
 
-bool Usable(const vaultclient::Secret& s, absl::Time now) {
+bool Usable(const Secret& s, absl::Time now) {
   return s.enabled && (!s.not_before || *s.not_before <= now) && (!s.expires || now < *s.expires);
 }
 
 class DataPlaneSession : public VaultSession {
  public:
-  DataPlaneSession(std::unique_ptr<vaultclient::DataPlaneClient> client, Clock& clock)
+  DataPlaneSession(std::unique_ptr<DataPlaneClient> client, Clock& clock)
       : client_(std::move(client)), clock_(clock) {}
 
   absl::StatusOr<FetchedObject> ReadSecret(const std::string& name,
@@ -41,18 +41,18 @@ class DataPlaneSession : public VaultSession {
     if (!version.empty()) return Fetched(client_->GetSecret(name, version));
     // Usually the latest version is the one: one read. When it is disabled or outside its
     // window, the newest version that is neither.
-    absl::StatusOr<vaultclient::Secret> latest = client_->GetSecret(name);
+    absl::StatusOr<Secret> latest = client_->GetSecret(name);
     const absl::Time now = clock_.Now();
     if (latest.ok() && Usable(*latest, now)) return Fetched(std::move(latest));
     bool disabled = !latest.ok() && latest.status().code() == absl::StatusCode::kPermissionDenied &&
                     latest.status().message().find("disabled") != std::string_view::npos;
     if (!latest.ok() && !disabled) return latest.status();
-    COFFER_ASSIGN_OR_RETURN(std::vector<vaultclient::Secret> versions, client_->ListVersions(name));
-    const vaultclient::Secret* best = nullptr;
-    for (const vaultclient::Secret& v : versions) {
+    COFFER_ASSIGN_OR_RETURN(std::vector<Secret> versions, client_->ListVersions(name));
+    const Secret* best = nullptr;
+    for (const Secret& v : versions) {
       if (!Usable(v, now) || v.version.empty()) continue;
-      if (best == nullptr || v.created.value_or(absl::InfinitePast()) >
-                                 best->created.value_or(absl::InfinitePast())) {
+      if (best == nullptr ||
+          v.created.value_or(absl::InfinitePast()) > best->created.value_or(absl::InfinitePast())) {
         best = &v;
       }
     }
@@ -97,7 +97,7 @@ class DataPlaneSession : public VaultSession {
   }
 
  private:
-  static absl::StatusOr<FetchedObject> Fetched(absl::StatusOr<vaultclient::Secret> secret) {
+  static absl::StatusOr<FetchedObject> Fetched(absl::StatusOr<Secret> secret) {
     if (!secret.ok()) return secret.status();
     return FetchedObject{secret->version, std::move(secret->value),
                          std::move(secret->content_type)};
@@ -112,7 +112,7 @@ class DataPlaneSession : public VaultSession {
     return key;
   }
 
-  const std::unique_ptr<vaultclient::DataPlaneClient> client_;
+  const std::unique_ptr<DataPlaneClient> client_;
   Clock& clock_;
 };
 
@@ -136,25 +136,25 @@ absl::StatusOr<std::unique_ptr<http::Client>> DataPlaneVault::SharedClient(
   return std::unique_ptr<http::Client>(std::make_unique<BorrowedClient>(*it->second));
 }
 
-absl::StatusOr<vaultclient::VaultAuthority> DataPlaneVault::Authority(const std::string& url) {
+absl::StatusOr<VaultAuthority> DataPlaneVault::Authority(const std::string& url) {
   {
     absl::MutexLock lock(&mu_);
     auto it = authorities_.find(url);
     if (it != authorities_.end()) return it->second;
   }
   http::ClientFactory shared = [this](const http::ClientOptions& o) { return SharedClient(o); };
-  COFFER_ASSIGN_OR_RETURN(
-      vaultclient::VaultAuthority authority,
-      vaultclient::DiscoverAuthority(url, options_.connect_to, options_.ca_file, shared));
+  COFFER_ASSIGN_OR_RETURN(VaultAuthority authority,
+                          DiscoverAuthority(url, options_.connect_to, options_.ca_file, shared));
   absl::MutexLock lock(&mu_);
   authorities_[url] = authority;
   return authority;
 }
 
-absl::StatusOr<std::unique_ptr<VaultSession>> DataPlaneVault::SignIn(
-    const std::string& vault_url, const std::string& client_id, const SecretBytes& assertion) {
-  COFFER_ASSIGN_OR_RETURN(vaultclient::VaultAuthority authority, Authority(vault_url));
-  vaultclient::DataPlaneOptions options;
+absl::StatusOr<std::unique_ptr<VaultSession>> DataPlaneVault::SignIn(const std::string& vault_url,
+                                                                     const std::string& client_id,
+                                                                     const SecretBytes& assertion) {
+  COFFER_ASSIGN_OR_RETURN(VaultAuthority authority, Authority(vault_url));
+  DataPlaneOptions options;
   options.vault_url = vault_url;
   options.ca_file = options_.ca_file;
   options.connect_to = options_.connect_to;
@@ -164,10 +164,11 @@ absl::StatusOr<std::unique_ptr<VaultSession>> DataPlaneVault::SignIn(
   options.credentials.client_id = client_id;
   options.credentials.client_assertion = SecretBytes(assertion.reveal());
   http::ClientFactory shared = [this](const http::ClientOptions& o) { return SharedClient(o); };
-  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<vaultclient::DataPlaneClient> client,
-                          vaultclient::DataPlaneClient::Create(options, shared, clock_));
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<DataPlaneClient> client,
+                          DataPlaneClient::Create(options, shared, clock_));
   COFFER_RETURN_IF_ERROR(client->SignIn());
-  return std::unique_ptr<VaultSession>(std::make_unique<DataPlaneSession>(std::move(client), clock_));
+  return std::unique_ptr<VaultSession>(
+      std::make_unique<DataPlaneSession>(std::move(client), clock_));
 }
 
-}  // namespace coffer::csi
+}  // namespace coffer::vaultclient

@@ -1,12 +1,12 @@
 // Key bundles and list items as the data plane answers them (docs/azure-keys-wire.md §1).
-#include "csi-driver/publish/key_bundle.h"
+#include "lib/vaultclient/key_bundle.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/testing/status_matchers.h"
 #include "nlohmann/json.hpp"
 
-namespace coffer::csi {
+namespace coffer::vaultclient {
 namespace {
 
 using ::coffer::testing::StatusIs;
@@ -49,4 +49,4 @@ TEST(KeyBundleTest, WhatIsNotAVersionedKeyIsRefused) {
 }
 
 }  // namespace
-}  // namespace coffer::csi
+}  // namespace coffer::vaultclient

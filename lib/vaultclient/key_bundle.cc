@@ -1,8 +1,8 @@
-#include "csi-driver/publish/key_bundle.h"
+#include "lib/vaultclient/key_bundle.h"
 
 #include "nlohmann/json.hpp"
 
-namespace coffer::csi {
+namespace coffer::vaultclient {
 namespace {
 
 using nlohmann::json;
@@ -66,4 +66,4 @@ absl::StatusOr<KeyVersion> ParseKeyItem(std::string_view json_text) {
   return FromKid(doc.value("kid", json()), doc, "key item");
 }
 
-}  // namespace coffer::csi
+}  // namespace coffer::vaultclient

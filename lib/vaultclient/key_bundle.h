@@ -1,9 +1,10 @@
-#ifndef COFFER_CSI_DRIVER_PUBLISH_KEY_BUNDLE_H_
-#define COFFER_CSI_DRIVER_PUBLISH_KEY_BUNDLE_H_
+#ifndef COFFER_LIB_VAULTCLIENT_KEY_BUNDLE_H_
+#define COFFER_LIB_VAULTCLIENT_KEY_BUNDLE_H_
 
-// What a mount needs of the data plane's answers about a key (docs/azure-keys-wire.md §1):
-// its version, whether it may be used now, and its public JWK. lib/vaultclient speaks keys
-// only as raw JSON (CallJson), so the CSI driver reads the little it needs here.
+// What a workload's read needs of the data plane's answers about a key
+// (docs/azure-keys-wire.md §1): its version, whether it may be used now, and its public JWK.
+// DataPlaneClient speaks keys only as raw JSON (CallJson); DataPlaneVault reads the little it
+// needs through these.
 
 #include <optional>
 #include <string>
@@ -12,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace coffer::csi {
+namespace coffer::vaultclient {
 
 struct KeyVersion {
   std::string version;
@@ -33,6 +34,6 @@ absl::StatusOr<KeyVersion> ParseKeyBundle(std::string_view json_text);
 // An item of GET /keys/NAME/versions: {kid, attributes}; no JWK. INVALID_ARGUMENT as above.
 absl::StatusOr<KeyVersion> ParseKeyItem(std::string_view json_text);
 
-}  // namespace coffer::csi
+}  // namespace coffer::vaultclient
 
-#endif  // COFFER_CSI_DRIVER_PUBLISH_KEY_BUNDLE_H_
+#endif  // COFFER_LIB_VAULTCLIENT_KEY_BUNDLE_H_

@@ -1,9 +1,9 @@
-#ifndef COFFER_CSI_DRIVER_PUBLISH_DATA_PLANE_VAULT_H_
-#define COFFER_CSI_DRIVER_PUBLISH_DATA_PLANE_VAULT_H_
+#ifndef COFFER_LIB_VAULTCLIENT_DATA_PLANE_VAULT_H_
+#define COFFER_LIB_VAULTCLIENT_DATA_PLANE_VAULT_H_
 
-// Vault over the vault's REST API (lib/vaultclient): the tenant and token service are learnt
+// Vault over the vault's REST API (DataPlaneClient): the tenant and token service are learnt
 // from each vault's login challenge (once per vault URL), and HTTP connections are shared by
-// every pod's session, so a publish costs requests, not TLS handshakes.
+// every identity's session, so a read costs requests, not TLS handshakes.
 
 #include <map>
 #include <memory>
@@ -11,12 +11,12 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "csi-driver/publish/backends.h"
 #include "lib/base/clock.h"
 #include "lib/http/client.h"
 #include "lib/vaultclient/challenge.h"
+#include "lib/vaultclient/workload_vault.h"
 
-namespace coffer::csi {
+namespace coffer::vaultclient {
 
 struct DataPlaneVaultOptions {
   // "HOST:PORT" every vault request is sent to, whatever the vault URL's host (which is still
@@ -36,7 +36,7 @@ class DataPlaneVault : public Vault {
                                                        const SecretBytes& assertion) override;
 
  private:
-  absl::StatusOr<vaultclient::VaultAuthority> Authority(const std::string& vault_url);
+  absl::StatusOr<VaultAuthority> Authority(const std::string& vault_url);
   // Hands out borrowed views of one long-lived client per origin.
   absl::StatusOr<std::unique_ptr<http::Client>> SharedClient(const http::ClientOptions& options);
 
@@ -44,10 +44,10 @@ class DataPlaneVault : public Vault {
   const http::ClientFactory factory_;
   Clock& clock_;
   absl::Mutex mu_;
-  std::map<std::string, vaultclient::VaultAuthority> authorities_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, VaultAuthority> authorities_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::unique_ptr<http::Client>> clients_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace coffer::csi
+}  // namespace coffer::vaultclient
 
-#endif  // COFFER_CSI_DRIVER_PUBLISH_DATA_PLANE_VAULT_H_
+#endif  // COFFER_LIB_VAULTCLIENT_DATA_PLANE_VAULT_H_
