@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "lib/base/base64.h"
 #include "lib/base/clock.h"
+#include "lib/base/log_throttle.h"
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
 #include "lib/http/beast/server.h"
@@ -50,11 +51,9 @@ absl::Status EnsureCaBundle(kube::KubeClient& kube, const std::string& name,
 
 struct WebhookServer::Impl {
   Impl(const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings,
-       std::string ca_pem, kube::KubeClient& kube, vaultclient::AdminApi& admin,
-       std::string cert_dir)
+       kube::KubeClient& kube, vaultclient::AdminApi& admin, std::string cert_dir)
       : kube(kube),
         configuration(flags.configuration),
-        ca_pem(std::move(ca_pem)),
         lookup(kube),
         handler(lookup, std::move(settings), Clock::Real()),
         certificate(admin, Clock::Real(), flags.names, std::move(cert_dir)) {}
@@ -70,17 +69,20 @@ struct WebhookServer::Impl {
                    renewed.ToString());
       }
       if (configuration.empty()) continue;
-      absl::Status bundled = EnsureCaBundle(kube, configuration, ca_pem);
-      if (!bundled.ok()) {
-        COFFER_LOG(kOperator, warn, "MutatingWebhookConfiguration {}: caBundle not set: {}",
-                   configuration, bundled.ToString());
+      absl::Status bundled = EnsureCaBundle(kube, configuration, certificate.ca_pem());
+      std::int64_t held_back = 0;
+      if (!bundled.ok() && quiet.Admit("caBundle", &held_back)) {
+        COFFER_LOG(kOperator, warn,
+                   "MutatingWebhookConfiguration {}: caBundle not set ({} more times since the "
+                   "last line): {}",
+                   configuration, held_back, bundled.ToString());
       }
     } while (!stop.WaitForNotificationWithTimeout(absl::Seconds(10)));
   }
 
   kube::KubeClient& kube;
   const std::string configuration;
-  const std::string ca_pem;
+  LogThrottle quiet{Clock::Real(), absl::Minutes(10)};  // a missing configuration is retried
   KubeClientIdLookup lookup;
   AdmissionHandler handler;
   WebhookCertificate certificate;
@@ -92,7 +94,7 @@ struct WebhookServer::Impl {
 };
 
 absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
-    const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings, std::string ca_pem,
+    const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings,
     kube::KubeClient& kube, vaultclient::AdminApi& admin) {
   std::string dir = flags.cert_dir;
   if (dir.empty()) {
@@ -100,8 +102,7 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     if (::mkdtemp(temp) == nullptr) return absl::UnavailableError("cannot make a directory in /tmp");
     dir = temp;
   }
-  auto impl =
-      std::make_unique<Impl>(flags, std::move(settings), std::move(ca_pem), kube, admin, dir);
+  auto impl = std::make_unique<Impl>(flags, std::move(settings), kube, admin, dir);
   impl->dir = dir;
   impl->own_dir = flags.cert_dir.empty();
   absl::Status issued = impl->certificate.Refresh();

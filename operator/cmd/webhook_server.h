@@ -14,15 +14,15 @@ namespace coffer::op {
 // The workload-identity admission webhook as the binary runs it: /mutate-pods over HTTPS on
 // every replica (leader or not: the API server calls whichever the Service picks), with a
 // certificate the vault issues, and a thread that renews it and keeps the
-// MutatingWebhookConfiguration's caBundle equal to the CA that issued it (so an installation
-// needs no caBundle of its own, and a changed CA reaches the API server). Stops on destruction.
+// MutatingWebhookConfiguration's caBundle equal to the CA that issued the current certificate
+// (so an installation needs no caBundle of its own, and a CA changed in the vault reaches the
+// API server with the next certificate). Stops on destruction.
 class WebhookServer {
  public:
   // Issues the first certificate before listening, so the API server never meets a listener
   // without one. Errors: the vault's (UNAVAILABLE...), INVALID_ARGUMENT for a bad address.
-  // `ca_pem` is the installation's CA, which flags.configuration's caBundle is kept equal to.
   static absl::StatusOr<std::unique_ptr<WebhookServer>> Start(
-      const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings, std::string ca_pem,
+      const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings,
       kube::KubeClient& kube, vaultclient::AdminApi& admin);
   ~WebhookServer();
 

@@ -30,6 +30,30 @@ std::string ObjectText(const SyncData& d) {
          d.object_name + (d.object_version.empty() ? "" : " (version " + d.object_version + ")");
 }
 
+// Refreshes fall on a grid of the refresh interval, phased per ServiceAccount: every SecretSync
+// of one identity and interval refreshes at the same instants, so one vault read of an object
+// serves them all (however far apart they were created), and no two refreshes of one SecretSync
+// are more than an interval apart. The phase is a stable hash, the same in every replica.
+absl::Time NextRefresh(const SecretSync& sync, absl::Time after) {
+  const std::string identity = sync.meta.key.ns + "/" + sync.spec.service_account;
+  std::uint64_t hash = 14695981039346656037ull;  // FNV-1a
+  for (char c : identity) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  const std::int64_t period = std::max<std::int64_t>(
+      1, absl::ToInt64Milliseconds(sync.spec.refresh_interval));
+  const std::int64_t phase = static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(period));
+  const std::int64_t t = absl::ToUnixMillis(after) - phase;
+  const std::int64_t next = (t >= 0 ? t / period + 1 : -((-t) / period)) * period + phase;
+  return absl::FromUnixMillis(next);
+}
+
+// How old a read another SecretSync of the same identity made may be and still serve: made at
+// or after the identity's latest refresh instant. So a version written at any time reaches the
+// Secret at the first refresh instant after it (within an interval, plus the time to reach the
+// SecretSync in the queue), however the reads are shared.
+absl::Duration SharedFor(const SecretSync& sync, absl::Time now) {
+  return now - (NextRefresh(sync, now) - sync.spec.refresh_interval);
+}
+
 }  // namespace
 
 // Where a reconcile got: synced, waiting for a person (reason and message; looked at again
@@ -103,7 +127,7 @@ std::optional<absl::Duration> SecretSyncReconciler::CurrentFor(const SecretSync&
       !absl::ParseTime(absl::RFC3339_full, status.last_sync_time, &last, &error)) {
     return std::nullopt;
   }
-  const absl::Duration left = last + sync.spec.refresh_interval - now;
+  const absl::Duration left = NextRefresh(sync, last) - now;
   if (left <= absl::ZeroDuration()) return std::nullopt;
   absl::StatusOr<json> secret = ctx_.kube.Get(kSecrets, sync.meta.key.ns, sync.spec.target.name);
   if (!secret.ok() || !OwnedBy(*secret, sync)) return std::nullopt;
@@ -254,7 +278,8 @@ std::optional<std::map<std::string, SecretBytes>> SecretSyncReconciler::ReadAll(
     const auto id = std::make_pair(d.object_name, d.object_version);
     if (got.count(id) == 0) {
       got.emplace(
-          id, reads_.ReadSecret(who, d.object_name, d.object_version, sync.spec.refresh_interval));
+          id, reads_.ReadSecret(who, d.object_name, d.object_version,
+                                SharedFor(sync, ctx_.clock.Now())));
     }
   }
   std::map<std::string, SecretBytes> data;
@@ -410,7 +435,7 @@ SecretSyncReconciler::Result SecretSyncReconciler::Report(const json& object, Se
       WriteStatus(ctx_.kube, v1alpha1::kSecretSyncs, object, v1alpha1::ToJson(status));
   if (!outcome.error.ok()) return {outcome.error, std::nullopt};
   if (!written.ok()) return {written, std::nullopt};
-  if (outcome.synced) return {absl::OkStatus(), sync.spec.refresh_interval};
+  if (outcome.synced) return {absl::OkStatus(), NextRefresh(sync, now) - now};
   if (outcome.waiting) {
     return {absl::OkStatus(), std::min(sync.spec.refresh_interval, recheck_waiting_)};
   }

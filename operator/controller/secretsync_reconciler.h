@@ -32,7 +32,7 @@ namespace coffer::op {
 // ownerReference on the Secret, so the garbage collector deletes it with the SecretSync; Retain
 // puts none (and removes one left from Delete). No finalizer.
 //
-// A SecretSync that is Ready for its generation, read less than refreshInterval ago, with its
+// A SecretSync that is Ready for its generation, not yet at its next refresh instant, with its
 // Secret still holding the versions the status records, costs one Secret GET and no vault read:
 // resyncs and KeyVault changes do not multiply vault traffic. Status is written when it
 // changes (lastSyncTime: at each refresh); Events on every change of Ready's status or reason,
@@ -55,11 +55,12 @@ class SecretSyncReconciler {
   // after an OK one the key is requeued with WorkQueue::AddAfter(key, *requeue_after).
   struct Result {
     absl::Status status;
-    // Set after an OK reconcile that must run again: the refreshInterval after a sync (what
-    // picks up rotation), or what is left of it; while waiting for a person (a grant, a
-    // ServiceAccount, the KeyVault), min(refreshInterval, recheck_waiting), so that the fix is
-    // found even when no watched object changes. Unset for an invalid spec (its change
-    // requeues it) or an object that is gone.
+    // Set after an OK reconcile that must run again: the time to its ServiceAccount's next
+    // refresh instant after a sync (instants an interval apart, shared by every SecretSync of
+    // that ServiceAccount and interval, so they share reads; what picks up rotation); while
+    // waiting for a person (a grant, a ServiceAccount, the KeyVault), min(refreshInterval,
+    // recheck_waiting), so that the fix is found even when no watched object changes. Unset for
+    // an invalid spec (its change requeues it) or an object that is gone.
     std::optional<absl::Duration> requeue_after;
   };
 

@@ -137,7 +137,10 @@ TEST_F(SecretSyncReconcilerTest, OpaqueSecretHoldsTheValueAndTheStatusItsVersion
   Apply(kSecretSyncs, "team-a", "app-secrets", Spec(Password()));
   SecretSyncReconciler::Result result = Reconcile();
   COFFER_ASSERT_OK(result.status);
-  EXPECT_EQ(result.requeue_after, absl::Hours(1));  // the default refreshInterval
+  // Within the default refreshInterval, at its ServiceAccount's next refresh instant.
+  ASSERT_TRUE(result.requeue_after.has_value());
+  EXPECT_GT(*result.requeue_after, absl::ZeroDuration());
+  EXPECT_LE(*result.requeue_after, absl::Hours(1));
 
   COFFER_ASSERT_OK_AND_ASSIGN(json secret, Secret());
   EXPECT_EQ(secret["type"], "Opaque");
@@ -229,26 +232,50 @@ TEST_F(SecretSyncReconcilerTest, CertificateWithoutExportableKeyIsNamedAndNothin
 
 TEST_F(SecretSyncReconcilerTest, RotationUpdatesTheSecretOnceWithinTheInterval) {
   Apply(kSecretSyncs, "team-a", "app-secrets", Spec(Password(), {{"refreshInterval", "10m"}}));
-  COFFER_ASSERT_OK(Reconcile().status);
+  SecretSyncReconciler::Result first = Reconcile();
+  COFFER_ASSERT_OK(first.status);
+  ASSERT_TRUE(first.requeue_after.has_value());
   vault_.PutSecret("db", "v2", "correct horse");
   counting_.secret_writes = 0;
   SecretSyncReconciler::Result early = Reconcile();  // a resync: still current, no vault read
   EXPECT_EQ(vault_.reads(), 1);
-  EXPECT_EQ(early.requeue_after, absl::Minutes(10));
+  EXPECT_EQ(early.requeue_after, first.requeue_after);
 
-  clock_.Advance(absl::Minutes(10));
+  clock_.Advance(*first.requeue_after);  // the refresh instant, at most an interval away
   SecretSyncReconciler::Result due = Reconcile();
   COFFER_ASSERT_OK(due.status);
-  EXPECT_EQ(due.requeue_after, absl::Minutes(10));
+  EXPECT_EQ(due.requeue_after, absl::Minutes(10));  // from one instant to the next
   EXPECT_EQ(counting_.secret_writes, 1);
   COFFER_ASSERT_OK_AND_ASSIGN(json secret, Secret());
   EXPECT_EQ(Data(secret, "password"), "correct horse");
   EXPECT_EQ(Sync()["status"]["syncedVersions"][0]["version"], "v2");
-  EXPECT_EQ(Sync()["status"]["lastSyncTime"], "2026-01-01T00:10:00Z");
+  EXPECT_EQ(Sync()["status"]["lastSyncTime"],
+            absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone()));
 
   clock_.Advance(absl::Minutes(3));
   EXPECT_EQ(Reconcile().requeue_after, absl::Minutes(7));  // what is left of the interval
   EXPECT_EQ(counting_.secret_writes, 1);
+}
+
+TEST_F(SecretSyncReconcilerTest, SecretSyncsOfOneServiceAccountRefreshTogether) {
+  Apply(kSecretSyncs, "team-a", "a", Spec(Password(), {{"refreshInterval", "10m"}}));
+  SecretSyncReconciler::Result a = Reconcile("a");
+  clock_.Advance(absl::Minutes(4));  // created later, as SecretSyncs are
+  Apply(kSecretSyncs, "team-a", "b", Spec(Password(), {{"refreshInterval", "10m"}}));
+  SecretSyncReconciler::Result b = Reconcile("b");
+  ASSERT_TRUE(a.requeue_after && b.requeue_after);
+  const absl::Time a_next = clock_.Now() - absl::Minutes(4) + *a.requeue_after;
+  const absl::Time b_next = clock_.Now() + *b.requeue_after;
+  // The same instants, an interval apart: a refresh of both reads the object once.
+  EXPECT_EQ(absl::ToInt64Seconds(b_next - a_next) % 600, 0);
+  clock_.Set(std::max(a_next, b_next));
+  vault_.PutSecret("db", "v2", "correct horse");
+  const int reads = vault_.reads();
+  COFFER_ASSERT_OK(Reconcile("a").status);
+  COFFER_ASSERT_OK(Reconcile("b").status);
+  EXPECT_EQ(vault_.reads(), reads + 1);
+  EXPECT_EQ(Data(*Secret("b"), "password"), "correct horse");
+  EXPECT_EQ(Data(*Secret("a"), "password"), "correct horse");
 }
 
 TEST_F(SecretSyncReconcilerTest, UnchangedObjectsAreReadAtTheRefreshButNotWritten) {

@@ -140,10 +140,21 @@ absl::StatusOr<std::shared_ptr<vaultclient::VaultSession>> SharedVaultReads::Ses
 
 absl::Status SharedVaultReads::SignIn(const ReadIdentity& who) { return SessionOf(who).status(); }
 
-void SharedVaultReads::Forget(const std::string& session_key) {
+void SharedVaultReads::Forget(const std::string& session_key,
+                              const vaultclient::VaultSession* session) {
   absl::MutexLock lock(&mu_);
   auto it = sessions_.find(session_key);
-  if (it != sessions_.end() && !it->second->loading) sessions_.erase(it);
+  if (it != sessions_.end() && !it->second->loading && it->second->session.get() == session) {
+    sessions_.erase(it);
+  }
+}
+
+void SharedVaultReads::DropExpiredReads() {
+  const absl::Time now = clock_.Now();
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    const Read& read = *it->second;
+    it = !read.loading && now - read.fetched >= options_.read_ttl ? reads_.erase(it) : ++it;
+  }
 }
 
 absl::StatusOr<vaultclient::FetchedObject> SharedVaultReads::ReadSecret(const ReadIdentity& who,
@@ -162,13 +173,14 @@ absl::StatusOr<vaultclient::FetchedObject> SharedVaultReads::ReadSecret(const Re
       mu_.Await(absl::Condition(
           +[](Read* r) { return !r->loading; }, found.get()));
       if (!found->error.ok()) return found->error;  // the read we waited for failed
-      if (clock_.Now() - found->fetched < ttl) {
+      if (clock_.Now() - found->fetched <= ttl) {
         ++counters_.hits;
         return Copy(found->object);
       }
       it = reads_.find(key);  // the map may have changed while we waited
       if (it != reads_.end() && it->second == found) reads_.erase(it);
     }
+    DropExpiredReads();
     entry = std::make_shared<Read>();
     entry->order = ++next_order_;
     reads_[key] = entry;
@@ -185,7 +197,7 @@ absl::StatusOr<vaultclient::FetchedObject> SharedVaultReads::ReadSecret(const Re
     }
     result = (*session)->ReadSecret(name, version);
     // Its access token was refused: the next caller signs in afresh.
-    if (absl::IsUnauthenticated(result.status())) Forget(session_key);
+    if (absl::IsUnauthenticated(result.status())) Forget(session_key, session->get());
   }
   absl::MutexLock lock(&mu_);
   entry->loading = false;

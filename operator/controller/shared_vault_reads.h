@@ -65,7 +65,7 @@ class SharedVaultReads {
   // worth retrying.
   absl::Status SignIn(const ReadIdentity& who);
 
-  // A secret (or a certificate's secret) as `who` reads it: the cached read when one is younger
+  // A secret (or a certificate's secret) as `who` reads it: the cached read when one is no older
   // than both `max_age` and the read TTL, else a read through `who`'s session (signing in first
   // when needed: errors as SignIn's). The vault's errors otherwise: PERMISSION_DENIED (not
   // granted, or the version is disabled), NOT_FOUND, FAILED_PRECONDITION (no usable version).
@@ -88,7 +88,11 @@ class SharedVaultReads {
   absl::StatusOr<std::shared_ptr<vaultclient::VaultSession>> SessionOf(const ReadIdentity& who);
   absl::StatusOr<std::unique_ptr<vaultclient::VaultSession>> NewSession(const ReadIdentity& who,
                                                                         absl::Time* expires);
-  void Forget(const std::string& session_key);
+  // Drops the session under `session_key` if it is still `session` (not a fresh one another
+  // caller made meanwhile).
+  void Forget(const std::string& session_key, const vaultclient::VaultSession* session);
+  // Drops reads older than read_ttl, so values do not outlive their use.
+  void DropExpiredReads() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   template <typename Entry>
   void Evict(std::map<std::string, std::shared_ptr<Entry>>& entries, std::size_t max)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -69,7 +69,7 @@ TEST_F(SharedVaultReadsTest, ReadIsSharedForTheShorterOfItsTtlAndTheCallersMaxAg
   EXPECT_EQ(vault_.reads(), 1);
   COFFER_ASSERT_OK(Read("a", absl::Seconds(10)));  // older than this caller wants
   EXPECT_EQ(vault_.reads(), 2);
-  clock_.Advance(absl::Seconds(30));  // the read TTL
+  clock_.Advance(absl::Seconds(31));  // past the read TTL
   COFFER_ASSERT_OK(Read("a"));
   EXPECT_EQ(vault_.reads(), 3);
   EXPECT_EQ(reads_.counters().reads, 3u);

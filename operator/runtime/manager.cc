@@ -140,9 +140,16 @@ absl::Status Manager::ReconcileSync(const v1alpha1::ObjectKey& key) {
 }
 
 std::vector<json> Manager::PoliciesIn(const std::string& ns) {
+  std::vector<std::string> keys;
+  {
+    absl::MutexLock lock(&index_mu_);
+    keys = policies_by_namespace_.KeysOf(ns);
+  }
   std::vector<json> out;
-  for (json& policy : policies_.List()) {
-    if (v1alpha1::ObjectKey::Of(policy).ns == ns) out.push_back(std::move(policy));
+  for (const std::string& key : keys) {
+    std::optional<v1alpha1::ObjectKey> parsed = v1alpha1::ObjectKey::Parse(key);
+    if (!parsed) continue;
+    if (std::optional<json> policy = policies_.Get(*parsed)) out.push_back(*std::move(policy));
   }
   return out;
 }
@@ -173,6 +180,8 @@ void Manager::IndexPolicy(const json& policy) {
     absl::MutexLock lock(&index_mu_);
     by_subject_.Set(key.String(), subject);
     by_vault_.Set(key.String(), vault);
+    policies_by_namespace_.Set(key.String(),
+                               present ? std::optional<std::string>(key.ns) : std::nullopt);
   }
   EnqueueSyncsIn(key.ns);
 }

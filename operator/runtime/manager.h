@@ -106,6 +106,7 @@ class Manager {
   absl::Mutex index_mu_;
   ReverseIndex by_subject_ ABSL_GUARDED_BY(index_mu_);
   ReverseIndex by_vault_ ABSL_GUARDED_BY(index_mu_);
+  ReverseIndex policies_by_namespace_ ABSL_GUARDED_BY(index_mu_);
   ReverseIndex mounts_by_vault_ ABSL_GUARDED_BY(index_mu_);  // VaultMount keys by KeyVault
   ReverseIndex syncs_by_vault_ ABSL_GUARDED_BY(index_mu_);   // SecretSync keys by KeyVault
   ReverseIndex syncs_by_namespace_ ABSL_GUARDED_BY(index_mu_);

@@ -56,6 +56,7 @@ absl::Status WebhookCertificate::Refresh() {
   COFFER_RETURN_IF_ERROR(WriteByRename(cert_file(), issued.certificate_chain_pem()));
   const absl::Time not_after = absl::FromUnixSeconds(issued.not_after_unix());
   renew_at_ = now + (not_after - now) * 2 / 3;
+  ca_pem_ = issued.ca_certificate_pem();
   return absl::OkStatus();
 }
 

@@ -31,6 +31,13 @@ class WebhookCertificate {
   // keeps serving the pair it has).
   absl::Status Refresh();
 
+  // The CA that issued the current certificate ("" before the first): what the API server must
+  // trust to call the webhook.
+  std::string ca_pem() const {
+    absl::MutexLock lock(&mu_);
+    return ca_pem_;
+  }
+
   std::string cert_file() const { return dir_ + "/tls.crt"; }
   std::string key_file() const { return dir_ + "/tls.key"; }
 
@@ -39,8 +46,9 @@ class WebhookCertificate {
   Clock& clock_;
   const std::vector<std::string> dns_names_;
   const std::string dir_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   absl::Time renew_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::string ca_pem_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace coffer::op

@@ -31,6 +31,7 @@ class IssuingAdminApi : public vaultclient::FakeAdminApi {
     out.set_certificate_chain_pem("certificate " + std::to_string(issued));
     out.set_private_key_pem("key " + std::to_string(issued));
     out.set_not_after_unix(absl::ToUnixSeconds(clock_.Now() + absl::Hours(24 * 30)));
+    out.set_ca_certificate_pem("ca " + std::to_string(issued));
     return out;
   }
   Clock& clock_;
@@ -71,6 +72,7 @@ TEST_F(WebhookCertificateTest, IssuedOnceThenRenewedAfterTwoThirdsOfItsLife) {
   EXPECT_EQ(admin_.issued, 2);
   EXPECT_EQ(Read(certificate_.cert_file()), "certificate 2");
   EXPECT_EQ(Read(certificate_.key_file()), "key 2");
+  EXPECT_EQ(certificate_.ca_pem(), "ca 2");  // a CA changed since start reaches the caBundle
 }
 
 TEST_F(WebhookCertificateTest, AnUnreachableVaultLeavesTheFilesAndIsAskedAgain) {

@@ -49,6 +49,7 @@ class InstallationAdminService final : public pb::InstallationAdmin::Service {
     response->set_certificate_chain_pem(issued->certificate_pem);
     response->set_private_key_pem(std::string(issued->private_key_pem.reveal()));
     response->set_not_after_unix(absl::ToUnixSeconds(*not_after));
+    response->set_ca_certificate_pem(installation_.ca_certificate_pem);
     return call.Finish(absl::OkStatus());
   }
 

@@ -425,6 +425,7 @@ TEST_F(AdminServicesTest, ServingCertificatesAreIssuedAndAudited) {
   EXPECT_THAT(issued.certificate_chain_pem(), HasSubstr("BEGIN CERTIFICATE"));
   EXPECT_THAT(issued.private_key_pem(), HasSubstr("BEGIN PRIVATE KEY"));
   EXPECT_EQ(issued.not_after_unix(), absl::ToUnixSeconds(clock_.Now() + absl::Hours(24)));
+  EXPECT_EQ(issued.ca_certificate_pem(), "-----BEGIN CERTIFICATE-----");  // the installation's
   auto records = audit_.records();
   ASSERT_FALSE(records.empty());
   EXPECT_EQ(records.back().operation, "AdminServingCertificateIssue");
