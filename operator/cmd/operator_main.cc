@@ -1,4 +1,4 @@
-// coffer-operator: reconciles KeyVault and AccessPolicy resources against Coffer. See
+// coffer-operator: reconciles Coffer's custom resources and serves its webhook. See
 // operator/README.md.
 #include <stdlib.h>
 
