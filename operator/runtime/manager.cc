@@ -145,6 +145,10 @@ std::vector<json> Manager::PoliciesIn(const std::string& ns) {
     absl::MutexLock lock(&index_mu_);
     keys = policies_by_namespace_.KeysOf(ns);
   }
+  return CachedPolicies(keys);
+}
+
+std::vector<json> Manager::CachedPolicies(const std::vector<std::string>& keys) {
   std::vector<json> out;
   for (const std::string& key : keys) {
     std::optional<v1alpha1::ObjectKey> parsed = v1alpha1::ObjectKey::Parse(key);
@@ -192,13 +196,7 @@ std::vector<json> Manager::PoliciesWithSubject(const std::string& name) {
     absl::MutexLock lock(&index_mu_);
     keys = by_subject_.KeysOf(name);
   }
-  std::vector<json> out;
-  for (const std::string& key : keys) {
-    std::optional<v1alpha1::ObjectKey> parsed = v1alpha1::ObjectKey::Parse(key);
-    if (!parsed) continue;
-    if (std::optional<json> policy = policies_.Get(*parsed)) out.push_back(*std::move(policy));
-  }
-  return out;
+  return CachedPolicies(keys);
 }
 
 absl::Status Manager::Run() {

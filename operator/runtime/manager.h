@@ -78,6 +78,8 @@ class Manager {
   void EnqueueSyncsIn(const std::string& ns);
   absl::Status ReconcileSync(const v1alpha1::ObjectKey& key);
   std::vector<nlohmann::json> PoliciesIn(const std::string& ns);
+  // The AccessPolicies of the informer's cache under `keys` ("ns/name"), skipping gone ones.
+  std::vector<nlohmann::json> CachedPolicies(const std::vector<std::string>& keys);
   std::vector<nlohmann::json> PoliciesWithSubject(const std::string& name);
 
   kube::KubeClient& kube_;

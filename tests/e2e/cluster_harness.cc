@@ -99,6 +99,21 @@ bool ClusterHarnessTest::Gone(const std::string& kind, const std::string& name) 
   return Kubectl({"get", kind, name, "-n", "team-a"}).output.find("NotFound") != std::string::npos;
 }
 
+std::unique_ptr<vaultclient::DataPlaneClient> ClusterHarnessTest::Writer() {
+  std::string writer_id;
+  vaultclient::DataPlaneCredentials writer = NewPrincipal(*admin_, "writer", &writer_id);
+  admin::v1::SetAccessPolicyRequest grant;
+  grant.set_vault("team-a-prod");
+  grant.mutable_policy()->set_object_id(writer_id);
+  for (const char* p : {"set", "get"}) grant.mutable_policy()->add_secrets(p);
+  // get too: the operation of a create tells its outcome.
+  for (const char* p : {"create", "get"}) grant.mutable_policy()->add_certificates(p);
+  auto granted = admin_->SetAccessPolicy(grant);
+  EXPECT_TRUE(granted.ok()) << granted.status();
+  if (!granted.ok()) return nullptr;
+  return DataPlane("prod.vault.coffer.test", writer);
+}
+
 std::string ClusterHarnessTest::KeyVaultYaml() {
   return "apiVersion: coffer.dev/v1alpha1\nkind: KeyVault\nmetadata: {name: prod, namespace: "
          "team-a}\nspec: {softDeleteRetentionInDays: 7, hostnames: [prod.vault.coffer.test]}\n";

@@ -40,6 +40,11 @@ class ClusterHarnessTest : public VaultHarnessTest {
 
   // KeyVault prod (hostname prod.vault.coffer.test) and an AccessPolicy on it for `subject`,
   // granting `secrets` (and `keys`, when not empty): "get, list".
+  // A client of vault team-a-prod (KeyVault prod, Ready) as a new service principal that may
+  // set and get secrets and create and get certificates (granted through the admin API, so no
+  // AccessPolicy shows in the cluster). Null, with the test failed, on error.
+  std::unique_ptr<vaultclient::DataPlaneClient> Writer();
+
   // Certificate `name` (EC P-256, exportable, PKCS#12) issued by the vault itself (issuer
   // Self) through `writer`, which may create and get certificates. Fails the test otherwise.
   static void IssueSelfSignedCertificate(vaultclient::DataPlaneClient& writer,

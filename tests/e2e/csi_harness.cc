@@ -29,17 +29,7 @@ void CsiHarnessTest::SetUp() {
   Apply("billing", PolicyYaml("billing", "{serviceAccount: {name: billing}}", "get, list", "get"));
   ASSERT_TRUE(PollUntil([&] { return Ready("kv", "prod") && Ready("kvap", "billing"); }))
       << operator_->Log();
-  std::string writer_id;
-  vaultclient::DataPlaneCredentials writer = NewPrincipal(*admin_, "writer", &writer_id);
-  admin::v1::SetAccessPolicyRequest grant;
-  grant.set_vault("team-a-prod");
-  grant.mutable_policy()->set_object_id(writer_id);
-  grant.mutable_policy()->add_secrets("set");
-  grant.mutable_policy()->add_secrets("get");
-  grant.mutable_policy()->add_certificates("create");
-  grant.mutable_policy()->add_certificates("get");  // the operation tells the outcome
-  COFFER_ASSERT_OK(admin_->SetAccessPolicy(grant).status());
-  writer_ = DataPlane("prod.vault.coffer.test", writer);
+  writer_ = Writer();
   ASSERT_NE(writer_, nullptr);
   // The vault's Service names carry certificates from the vault's own CA (ConfigMap
   // coffer-ca); its token service answers with the test PKI's.

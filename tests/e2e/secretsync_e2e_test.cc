@@ -42,15 +42,7 @@ class SecretSyncE2eTest : public testing::ClusterHarnessTest {
     Apply("nosy", PolicyYaml("nosy", "{serviceAccount: {name: nosy}}", "list"));
     ASSERT_TRUE(PollUntil([&] { return Ready("kvap", "web") && Ready("kvap", "nosy"); }))
         << operator_->Log();
-    std::string writer_id;
-    vaultclient::DataPlaneCredentials writer = NewPrincipal(*admin_, "writer", &writer_id);
-    admin::v1::SetAccessPolicyRequest grant;
-    grant.set_vault("team-a-prod");
-    grant.mutable_policy()->set_object_id(writer_id);
-    for (const char* p : {"set", "get"}) grant.mutable_policy()->add_secrets(p);
-    for (const char* p : {"create", "get"}) grant.mutable_policy()->add_certificates(p);
-    COFFER_ASSERT_OK(admin_->SetAccessPolicy(grant).status());
-    writer_ = DataPlane("prod.vault.coffer.test", writer);
+    writer_ = Writer();
     ASSERT_NE(writer_, nullptr);
   }
 

@@ -38,17 +38,6 @@ struct Outcome {
 Outcome Refused(absl::Status status) { return Outcome{std::move(status), ""}; }
 Outcome Failed(std::string reason) { return Outcome{absl::OkStatus(), std::move(reason)}; }
 
-// The member `key` of `object`; null when `object` is no object or lacks it.
-const json* Find(const json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find(key);
-  return it == object.end() || it->is_null() ? nullptr : &*it;
-}
-
-std::string StringAt(const json& object, const char* key) {
-  const json* value = Find(object, key);
-  return value != nullptr && value->is_string() ? value->get<std::string>() : "";
-}
 
 std::vector<std::string> StringsAt(const json& object, const char* key) {
   std::vector<std::string> out;

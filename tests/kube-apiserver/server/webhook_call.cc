@@ -25,17 +25,6 @@ constexpr char kInvalid[] = "received invalid webhook response: ";
 
 absl::Status Failure(const std::string& reason) { return absl::UnavailableError(reason); }
 
-// The member `key` of `object`; null when `object` is no object or lacks it.
-const json* Find(const json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find(key);
-  return it == object.end() || it->is_null() ? nullptr : &*it;
-}
-
-std::string StringAt(const json& object, const char* key) {
-  const json* value = Find(object, key);
-  return value != nullptr && value->is_string() ? value->get<std::string>() : "";
-}
 
 // A file removed when this goes away: ClientOptions names the CAs to trust by path.
 class TempPemFile {
@@ -197,6 +186,17 @@ absl::StatusOr<WebhookAnswer> CallWebhook(const http::ClientFactory& clients,
   }
   const json* request_part = Find(review, "request");
   return CheckAnswer(answer, request_part != nullptr ? StringAt(*request_part, "uid") : "");
+}
+
+const json* Find(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::string StringAt(const json& object, const char* key) {
+  const json* value = Find(object, key);
+  return value != nullptr && value->is_string() ? value->get<std::string>() : "";
 }
 
 }  // namespace coffer::kube::standin

@@ -38,6 +38,11 @@ absl::StatusOr<WebhookAnswer> CallWebhook(const http::ClientFactory& clients,
                                           const nlohmann::json& client_config,
                                           absl::Duration timeout, const nlohmann::json& review);
 
+// The member `key` of `object`; null when `object` is no object, lacks it or holds null.
+const nlohmann::json* Find(const nlohmann::json& object, const char* key);
+// The string member `key` of `object`; "" when it is absent or no string.
+std::string StringAt(const nlohmann::json& object, const char* key);
+
 }  // namespace coffer::kube::standin
 
 #endif  // COFFER_TESTS_KUBE_APISERVER_SERVER_WEBHOOK_CALL_H_
