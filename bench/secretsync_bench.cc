@@ -113,7 +113,7 @@ class SecretSyncBench : public testing::ClusterHarnessTest {
   // The vault reads counter once it has not moved for 3 seconds (no refresh under way).
   double QuietReads() {
     double last = -1;
-    for (int still = 0; still < 3;) {
+    for (int still = 0, waited = 0; still < 3 && waited < 120; ++waited) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
       const double now = Metric("coffer_operator_secretsync_vault_reads") +
                          Metric("coffer_operator_secretsync_shared_reads");

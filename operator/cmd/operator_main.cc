@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
     identity.authority_host = installation.authority_url();
     identity.audience = flags->manager.settings.token_audience;
     identity.token_expiration_seconds = absl::ToInt64Seconds(flags->webhook.token_expiration);
-    auto started = op::WebhookServer::Start(flags->webhook, identity, **kube, **admin);
+    auto started = op::WebhookServer::Start(flags->webhook, identity,
+                                            installation.ca_certificate_pem(), **kube, **admin);
     if (!started.ok()) return Fail("--webhook-address: " + started.status().ToString());
     webhook = *std::move(started);
   }

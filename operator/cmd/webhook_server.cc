@@ -30,6 +30,7 @@ const kube::ResourceRef kWebhookConfigurations{"admissionregistration.k8s.io", "
 // when they all have it. NOT_FOUND when the configuration does not exist.
 absl::Status EnsureCaBundle(kube::KubeClient& kube, const std::string& name,
                             const std::string& ca_pem) {
+  if (ca_pem.empty()) return absl::FailedPreconditionError("no CA to put in caBundle");
   COFFER_ASSIGN_OR_RETURN(nlohmann::json configuration, kube.Get(kWebhookConfigurations, "", name));
   const std::string bundle = Base64Encode(ca_pem);
   bool changed = false;
@@ -51,9 +52,11 @@ absl::Status EnsureCaBundle(kube::KubeClient& kube, const std::string& name,
 
 struct WebhookServer::Impl {
   Impl(const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings,
-       kube::KubeClient& kube, vaultclient::AdminApi& admin, std::string cert_dir)
+       std::string start_ca_pem, kube::KubeClient& kube, vaultclient::AdminApi& admin,
+       std::string cert_dir)
       : kube(kube),
         configuration(flags.configuration),
+        start_ca_pem(std::move(start_ca_pem)),
         lookup(kube),
         handler(lookup, std::move(settings), Clock::Real()),
         certificate(admin, Clock::Real(), flags.names, std::move(cert_dir)) {}
@@ -69,7 +72,11 @@ struct WebhookServer::Impl {
                    renewed.ToString());
       }
       if (configuration.empty()) continue;
-      absl::Status bundled = EnsureCaBundle(kube, configuration, certificate.ca_pem());
+      // A vault older than ServingCertificate.ca_certificate_pem names none: the CA it said
+      // at start (GetInstallation) then, never an empty bundle.
+      const std::string issued_by = certificate.ca_pem();
+      absl::Status bundled =
+          EnsureCaBundle(kube, configuration, issued_by.empty() ? start_ca_pem : issued_by);
       std::int64_t held_back = 0;
       if (!bundled.ok() && quiet.Admit("caBundle", &held_back)) {
         COFFER_LOG(kOperator, warn,
@@ -82,6 +89,7 @@ struct WebhookServer::Impl {
 
   kube::KubeClient& kube;
   const std::string configuration;
+  const std::string start_ca_pem;
   LogThrottle quiet{Clock::Real(), absl::Minutes(10)};  // a missing configuration is retried
   KubeClientIdLookup lookup;
   AdmissionHandler handler;
@@ -95,14 +103,15 @@ struct WebhookServer::Impl {
 
 absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings,
-    kube::KubeClient& kube, vaultclient::AdminApi& admin) {
+    std::string installation_ca_pem, kube::KubeClient& kube, vaultclient::AdminApi& admin) {
   std::string dir = flags.cert_dir;
   if (dir.empty()) {
     char temp[] = "/tmp/coffer-webhook-XXXXXX";  // mode 0700
     if (::mkdtemp(temp) == nullptr) return absl::UnavailableError("cannot make a directory in /tmp");
     dir = temp;
   }
-  auto impl = std::make_unique<Impl>(flags, std::move(settings), kube, admin, dir);
+  auto impl = std::make_unique<Impl>(flags, std::move(settings), std::move(installation_ca_pem),
+                                     kube, admin, dir);
   impl->dir = dir;
   impl->own_dir = flags.cert_dir.empty();
   absl::Status issued = impl->certificate.Refresh();

@@ -21,9 +21,11 @@ class WebhookServer {
  public:
   // Issues the first certificate before listening, so the API server never meets a listener
   // without one. Errors: the vault's (UNAVAILABLE...), INVALID_ARGUMENT for a bad address.
+  // `installation_ca_pem` (GetInstallation's) stands in for the issuing CA when the vault does
+  // not name it.
   static absl::StatusOr<std::unique_ptr<WebhookServer>> Start(
       const OperatorFlags::Webhook& flags, WorkloadIdentitySettings settings,
-      kube::KubeClient& kube, vaultclient::AdminApi& admin);
+      std::string installation_ca_pem, kube::KubeClient& kube, vaultclient::AdminApi& admin);
   ~WebhookServer();
 
   int port() const;

@@ -34,16 +34,23 @@ std::string ObjectText(const SyncData& d) {
 // of one identity and interval refreshes at the same instants, so one vault read of an object
 // serves them all (however far apart they were created), and no two refreshes of one SecretSync
 // are more than an interval apart. The phase is a stable hash, the same in every replica.
+//
+// In whole seconds, as lastSyncTime records them (a refresh at an instant then reads as done at
+// it); the interval is at most a year (the spec's bound), so nothing here can overflow.
+std::int64_t PeriodSeconds(const SecretSync& sync) {
+  return std::clamp<std::int64_t>(absl::ToInt64Seconds(sync.spec.refresh_interval), 1,
+                                  absl::ToInt64Seconds(v1alpha1::kMaxRefreshInterval));
+}
+
 absl::Time NextRefresh(const SecretSync& sync, absl::Time after) {
   const std::string identity = sync.meta.key.ns + "/" + sync.spec.service_account;
   std::uint64_t hash = 14695981039346656037ull;  // FNV-1a
   for (char c : identity) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  const std::int64_t period = std::max<std::int64_t>(
-      1, absl::ToInt64Milliseconds(sync.spec.refresh_interval));
+  const std::int64_t period = PeriodSeconds(sync);
   const std::int64_t phase = static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(period));
-  const std::int64_t t = absl::ToUnixMillis(after) - phase;
-  const std::int64_t next = (t >= 0 ? t / period + 1 : -((-t) / period)) * period + phase;
-  return absl::FromUnixMillis(next);
+  const std::int64_t t = absl::ToUnixSeconds(after) - phase;
+  const std::int64_t floor = t >= 0 ? t / period : -((-t + period - 1) / period);
+  return absl::FromUnixSeconds((floor + 1) * period + phase);
 }
 
 // How old a read another SecretSync of the same identity made may be and still serve: made at
@@ -51,7 +58,7 @@ absl::Time NextRefresh(const SecretSync& sync, absl::Time after) {
 // Secret at the first refresh instant after it (within an interval, plus the time to reach the
 // SecretSync in the queue), however the reads are shared.
 absl::Duration SharedFor(const SecretSync& sync, absl::Time now) {
-  return now - (NextRefresh(sync, now) - sync.spec.refresh_interval);
+  return now - (NextRefresh(sync, now) - absl::Seconds(PeriodSeconds(sync)));
 }
 
 }  // namespace

@@ -255,6 +255,7 @@ TEST_F(SecretSyncReconcilerTest, RotationUpdatesTheSecretOnceWithinTheInterval) 
   clock_.Advance(absl::Minutes(3));
   EXPECT_EQ(Reconcile().requeue_after, absl::Minutes(7));  // what is left of the interval
   EXPECT_EQ(counting_.secret_writes, 1);
+  EXPECT_EQ(vault_.reads(), 2);  // current until the next instant: no read in between
 }
 
 TEST_F(SecretSyncReconcilerTest, SecretSyncsOfOneServiceAccountRefreshTogether) {

@@ -187,6 +187,7 @@ absl::StatusOr<vaultclient::FetchedObject> SharedVaultReads::ReadSecret(const Re
     Evict(reads_, options_.max_reads);
   }
   absl::StatusOr<vaultclient::FetchedObject> result;
+  absl::Time started;
   absl::StatusOr<std::shared_ptr<vaultclient::VaultSession>> session = SessionOf(who);
   if (!session.ok()) {
     result = session.status();
@@ -195,6 +196,7 @@ absl::StatusOr<vaultclient::FetchedObject> SharedVaultReads::ReadSecret(const Re
       absl::MutexLock lock(&mu_);
       ++counters_.reads;
     }
+    started = clock_.Now();  // what the read can have missed is what was written after this
     result = (*session)->ReadSecret(name, version);
     // Its access token was refused: the next caller signs in afresh.
     if (absl::IsUnauthenticated(result.status())) Forget(session_key, session->get());
@@ -203,7 +205,7 @@ absl::StatusOr<vaultclient::FetchedObject> SharedVaultReads::ReadSecret(const Re
   entry->loading = false;
   if (result.ok()) {
     entry->object = Copy(*result);
-    entry->fetched = clock_.Now();
+    entry->fetched = started;
     return result;
   }
   entry->error = result.status();

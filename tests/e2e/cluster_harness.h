@@ -38,8 +38,6 @@ class ClusterHarnessTest : public VaultHarnessTest {
   bool Ready(const std::string& kind, const std::string& name);
   bool Gone(const std::string& kind, const std::string& name);
 
-  // KeyVault prod (hostname prod.vault.coffer.test) and an AccessPolicy on it for `subject`,
-  // granting `secrets` (and `keys`, when not empty): "get, list".
   // A client of vault team-a-prod (KeyVault prod, Ready) as a new service principal that may
   // set and get secrets and create and get certificates (granted through the admin API, so no
   // AccessPolicy shows in the cluster). Null, with the test failed, on error.
@@ -50,6 +48,8 @@ class ClusterHarnessTest : public VaultHarnessTest {
   static void IssueSelfSignedCertificate(vaultclient::DataPlaneClient& writer,
                                          const std::string& name, const std::string& subject);
 
+  // KeyVault prod (hostname prod.vault.coffer.test) and an AccessPolicy on it for `subject`,
+  // granting `secrets` (and `keys`, when not empty): "get, list".
   static std::string KeyVaultYaml();
   static std::string PolicyYaml(const std::string& name, const std::string& subject,
                                 const std::string& secrets, const std::string& keys = "");

@@ -487,8 +487,8 @@ absl::StatusOr<SecretSync> ParseSecretSync(const json& object) {
   ss.spec.service_account = *service_account;
   if (!absl::ParseDuration(AsAbsl(*refresh), &ss.spec.refresh_interval) ||
       ss.spec.refresh_interval < kMinRefreshInterval ||
-      ss.spec.refresh_interval == absl::InfiniteDuration()) {
-    return Invalid("spec.refreshInterval", "want a duration of 10s or more, such as 1h");
+      ss.spec.refresh_interval > kMaxRefreshInterval) {
+    return Invalid("spec.refreshInterval", "want a duration from 10s to 8784h, such as 1h");
   }
   if (*policy != "Delete" && *policy != "Retain") {
     return Invalid("spec.deletionPolicy", "must be Delete or Retain");

@@ -129,6 +129,7 @@ enum class SyncTemplate { kValue, kTlsCrt, kTlsKey };
 enum class DeletionPolicy { kDelete, kRetain };
 
 inline constexpr absl::Duration kMinRefreshInterval = absl::Seconds(10);
+inline constexpr absl::Duration kMaxRefreshInterval = absl::Hours(24 * 366);
 
 struct SyncData {
   std::string key;  // in the Secret's data

@@ -38,7 +38,6 @@ struct Outcome {
 Outcome Refused(absl::Status status) { return Outcome{std::move(status), ""}; }
 Outcome Failed(std::string reason) { return Outcome{absl::OkStatus(), std::move(reason)}; }
 
-
 std::vector<std::string> StringsAt(const json& object, const char* key) {
   std::vector<std::string> out;
   const json* values = Find(object, key);

@@ -25,7 +25,6 @@ constexpr char kInvalid[] = "received invalid webhook response: ";
 
 absl::Status Failure(const std::string& reason) { return absl::UnavailableError(reason); }
 
-
 // A file removed when this goes away: ClientOptions names the CAs to trust by path.
 class TempPemFile {
  public:
