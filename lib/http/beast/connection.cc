@@ -47,15 +47,21 @@ std::string RemoteAddress(const tcp::socket& socket) {
   return address + ":" + std::to_string(endpoint.port());
 }
 
-// A whole response with a body of known length: status line, headers, body in one buffer, so
-// that a small response is one TLS record and one send. Framing follows RFC 9112: no body and
-// no Content-Length for 1xx, 204 and 304; `Connection: close` when the connection ends.
-std::string Serialize(const Response& response, bool keep_alive) {
-  int status = response.status >= 100 && response.status <= 999 ? response.status : 500;
-  bool bodiless = status / 100 == 1 || status == 204 || status == 304;
+int StatusOf(const Response& response) {
+  return response.status >= 100 && response.status <= 999 ? response.status : 500;
+}
+
+bool Bodiless(int status) { return status / 100 == 1 || status == 204 || status == 304; }
+
+// The one writer of response heads, buffered or streamed: the status line and the headers, then
+// the framing of RFC 9112: a chunked body when `body_length` is nullopt, else Content-Length
+// (none, and no body, for 1xx, 204 and 304); `Connection: close` when the connection ends.
+std::string SerializeHead(const Response& response, bool keep_alive,
+                          std::optional<std::size_t> body_length) {
+  const int status = StatusOf(response);
   auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
   std::string out;
-  out.reserve(128 + response.body.size());
+  out.reserve(128 + (body_length ? *body_length : 0));
   out.append("HTTP/1.1 ")
       .append(std::to_string(status))
       .append(" ")
@@ -70,12 +76,21 @@ std::string Serialize(const Response& response, bool keep_alive) {
     }
     out.append(name).append(": ").append(value).append("\r\n");
   }
-  if (!bodiless) {
-    out.append("Content-Length: ").append(std::to_string(response.body.size())).append("\r\n");
+  if (!body_length) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  } else if (!Bodiless(status)) {
+    out.append("Content-Length: ").append(std::to_string(*body_length)).append("\r\n");
   }
   if (!keep_alive) out.append("Connection: close\r\n");
   out.append("\r\n");
-  if (!bodiless) out.append(response.body);
+  return out;
+}
+
+// A whole response with a body of known length in one buffer, so that a small response is one
+// TLS record and one send.
+std::string Serialize(const Response& response, bool keep_alive) {
+  std::string out = SerializeHead(response, keep_alive, response.body.size());
+  if (!Bodiless(StatusOf(response))) out.append(response.body);
   return out;
 }
 
@@ -214,8 +229,9 @@ class ConnectionImpl final : public Connection {
       return SendResponse(std::move(*early));
     }
     if (parser_->is_done()) return Dispatch();
+    // Exactly 100-continue (RFC 9110 §10.1.1), not a prefix of it.
     auto expect = request_.headers.Get("Expect");
-    if (expect && strncasecmp(expect->data(), "100-continue", expect->size()) == 0) {
+    if (expect && expect->size() == 12 && strncasecmp(expect->data(), "100-continue", 12) == 0) {
       SetTimeout(options_.read_timeout);
       net::async_write(stream_, net::buffer(kContinue, sizeof(kContinue) - 1),
                        [self = Self()](error_code ec, size_t) {
@@ -322,16 +338,6 @@ class ConnectionImpl final : public Connection {
     SendResponse(Call([&] { return env_.handler->RenderError(status, message); }));
   }
 
-  template <class Message>
-  void FillResponseHead(Message& message, const Response& response) {
-    message.version(11);
-    bool valid = response.status >= 100 && response.status <= 999;
-    message.result(static_cast<unsigned>(valid ? response.status : 500));
-    for (const auto& [name, value] : response.headers.entries()) message.insert(name, value);
-    if (Draining()) keep_alive_ = false;
-    message.keep_alive(keep_alive_);
-  }
-
   void SendResponse(Response response) {
     if (response.stream) return SendStreamHead(std::move(response));
     if (Draining()) keep_alive_ = false;
@@ -368,18 +374,14 @@ class ConnectionImpl final : public Connection {
   // A streamed response ends the connection: while it lasts, the only read is WatchPeer().
   void SendStreamHead(Response response) {
     keep_alive_ = false;
-    auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
-    FillResponseHead(*head, response);
-    head->chunked(true);
-    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+    auto head = std::make_shared<std::string>(SerializeHead(response, false, std::nullopt));
     state_ = State::kStreaming;
     chunks_.clear();
     last_chunk_queued_ = false;
     SetTimeout(options_.read_timeout);
-    bhttp::async_write_header(
-        stream_, *serializer,
-        [self = Self(), head, serializer, start = std::move(response.stream)](error_code ec,
-                                                                              size_t) {
+    net::async_write(
+        stream_, net::buffer(*head),
+        [self = Self(), head, start = std::move(response.stream)](error_code ec, size_t) {
           if (ec) return self->Close();
           self->Tcp().expires_never();  // a watch may be quiet for long; writes set their own
           self->WatchPeer();

@@ -283,6 +283,40 @@ TEST_F(ServerTest, ResponsesAreFramedExactly) {
                      "Connection: close\r\n\r\nhello");
 }
 
+// The streamed head comes from the same writer as the buffered one: a header holding a line
+// break is dropped there too, and the body is chunked.
+TEST_F(ServerTest, StreamedResponseHeadIsFramedAndCheckedAsBufferedOnes) {
+  Start({}, /*tls=*/false);
+  handler_.handle = [](const Request&) {
+    Response response;
+    response.headers.Add("X-Forged", "a\r\nSet-Cookie: stolen=1");
+    response.headers.Add("X-Fine", "yes");
+    response.stream = [](std::shared_ptr<ResponseStream> s) {
+      s->Write("one");
+      s->Close();
+    };
+    return response;
+  };
+  EXPECT_EQ(RawExchange(server_->port(), "GET /watch HTTP/1.1\r\nHost: x\r\n\r\n"),
+            "HTTP/1.1 200 OK\r\nX-Fine: yes\r\nTransfer-Encoding: chunked\r\n"
+            "Connection: close\r\n\r\n3\r\none\r\n0\r\n\r\n");
+}
+
+// 100 Continue answers exactly "Expect: 100-continue", not a prefix of it.
+TEST_F(ServerTest, OnlyExactExpectContinueGetsAnInterimResponse) {
+  Start({}, /*tls=*/false);
+  handler_.handle = [](const Request& request) { return Response::Text(200, request.body); };
+  const std::string head = "PUT /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                           "Content-Length: 2\r\nExpect: ";
+  EXPECT_THAT(RawExchange(server_->port(), head + "100-Continue\r\n\r\nhi"),
+              ::testing::StartsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK"));
+  for (const char* partial : {"100", "100-cont"}) {
+    std::string out = RawExchange(server_->port(), head + partial + "\r\n\r\nhi");
+    EXPECT_THAT(out, ::testing::StartsWith("HTTP/1.1 200 OK")) << partial;
+    EXPECT_THAT(out, ::testing::EndsWith("\r\n\r\nhi")) << partial;
+  }
+}
+
 TEST_F(ServerTest, MalformedRequestLineGets400) {
   Start({}, /*tls=*/false);
   EXPECT_THAT(RawExchange(server_->port(), "THIS IS NOT HTTP\r\n\r\n"),
