@@ -1,5 +1,8 @@
 #include "vault-core/storage/sqlite/sqlite_connection.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
 #include "lib/base/absl_compat.h"
 
@@ -41,6 +44,12 @@ std::string Statement::ColumnBlob(int column) const {
 }
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool create) {
+  if (create) {
+    // Owner-only from the first byte: SQLite would create the file 0644 (less the umask), and
+    // its -wal and -shm files take the database file's mode. An existing file keeps its own.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);  // if it failed, sqlite3_open_v2 says why below
+  }
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);

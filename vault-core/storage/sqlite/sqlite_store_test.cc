@@ -1,6 +1,7 @@
 #include "vault-core/storage/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -56,6 +57,23 @@ TEST(SqliteStoreTest, WritesSurviveReopen) {
   EXPECT_EQ(store->Get("b")->revision, revision);
   // Revisions keep rising across restarts.
   EXPECT_GT(*store->Put("c", "3", std::nullopt), revision);
+}
+
+// The database and its WAL and shared-memory files are the owner's alone from creation,
+// whatever the umask (issue 17 §4).
+TEST(SqliteStoreTest, NewFilesAreOwnerOnly) {
+  TempDir dir;
+  const std::string path = dir.File("kv.db");
+  const mode_t old_umask = ::umask(0);  // the widest a process could have
+  auto store = OpenOrNull(path);
+  ::umask(old_umask);
+  ASSERT_NE(store, nullptr);
+  COFFER_ASSERT_OK(store->Put("a", "1", std::nullopt));  // the WAL is in use
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << file;
+  }
 }
 
 TEST(SqliteStoreTest, NewerSchemaIsRefusedAndFileIsUntouched) {
