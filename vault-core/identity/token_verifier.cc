@@ -6,6 +6,7 @@
 #include "lib/base/base64.h"
 #include "lib/base/status.h"
 #include "nlohmann/json.hpp"
+#include "vault-core/crypto/digest.h"
 #include "vault-core/identity/claims_json.h"
 #include "vault-core/identity/jwk.h"
 #include "vault-core/identity/unverified_jwt.h"
@@ -69,8 +70,8 @@ absl::StatusOr<AccessTokenClaims> TokenVerifier::Verify(std::string_view token,
     return absl::FailedPreconditionError("the token verifier's key is not a P-256 point");
   }
   if (token.size() > kMaxTokenSize) return Unauthenticated("malformed token");
-  // Keyed by the token itself: exact, and cheaper than hashing it first.
-  const std::string key(token);
+  // Keyed by the token's SHA-256, so the cache holds no bearer token anyone could present.
+  const std::string key = crypto::Sha256(token);
   const absl::Time now = clock_.Now();
   std::optional<AccessTokenClaims> claims = cache_.Find(key);
   if (!claims) {
