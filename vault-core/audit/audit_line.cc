@@ -84,30 +84,43 @@ bool IsLowerHex64(const std::string& s) {
 
 absl::Status Invalid(std::string_view what) { return absl::InvalidArgumentError(AsAbsl(what)); }
 
+// Many fields hold what a caller sent (a client id, a path, a Host): each is cut to this many
+// bytes, at a character boundary, and marked, so that a line stays small whatever a stranger
+// sends and the audit log cannot be made to fill the disk cheaply.
+constexpr std::size_t kMaxFieldBytes = 512;
+
+std::string Capped(std::string_view value) {
+  if (value.size() <= kMaxFieldBytes) return std::string(value);
+  std::size_t keep = kMaxFieldBytes;
+  while (keep > 0 && (static_cast<unsigned char>(value[keep]) & 0xC0) == 0x80) --keep;
+  return std::string(value.substr(0, keep)) + "...[cut " + std::to_string(value.size() - keep) +
+         " bytes]";
+}
+
 }  // namespace
 
 std::string FormatAuditFields(const AuditRecord& record) {
   std::string fields;
-  fields.reserve(192 + record.object.size());
+  fields.reserve(192 + std::min(record.object.size(), kMaxFieldBytes));
   JsonWriter w(&fields);  // members only: the braces come with seq and prev
   w.Key("time")
       .String(FormatMicros(record.time))
       .Key("request_id")
-      .String(record.request_id)
+      .String(Capped(record.request_id))
       .Key("principal")
-      .String(record.principal)
+      .String(Capped(record.principal))
       .Key("vault")
-      .String(record.vault)
+      .String(Capped(record.vault))
       .Key("operation")
-      .String(record.operation)
+      .String(Capped(record.operation))
       .Key("object")
-      .String(record.object)
+      .String(Capped(record.object))
       .Key("result")
-      .String(record.result)
+      .String(Capped(record.result))
       .Key("latency_ms")
       .Raw(FormatLatencyMs(record.latency))
       .Key("client")
-      .String(record.client_address);
+      .String(Capped(record.client_address));
   return fields;
 }
 

@@ -66,6 +66,22 @@ TEST(AuditLineTest, SpecialCharactersStayOnOneLineAndRoundTrip) {
   EXPECT_EQ(parsed.record.request_id, "bad utf8 \xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
+// What a stranger sends (a megabyte "client id", a long path) cannot make a line large: each
+// field is cut at 512 bytes, on a character boundary, and says so (issue 17 §1).
+TEST(AuditLineTest, LongFieldsAreCutAndMarked) {
+  AuditRecord record = SampleRecord();
+  record.principal = "client:" + std::string(1 << 20, 'x');
+  record.object = std::string(511, 'a') + "\xc3\xa9" + std::string(100, 'b');  // é across the cut
+  std::string line = FormatAuditLine(record, 3, kGenesisHash);
+  EXPECT_LT(line.size(), 2048u);
+  COFFER_ASSERT_OK_AND_ASSIGN(ParsedAuditLine parsed, ParseAuditLine(line));
+  EXPECT_EQ(parsed.record.principal,
+            "client:" + std::string(505, 'x') + "...[cut " + std::to_string((1 << 20) - 505) +
+                " bytes]");
+  EXPECT_EQ(parsed.record.object, std::string(511, 'a') + "...[cut 102 bytes]");
+  EXPECT_EQ(parsed.record.operation, record.operation);  // short fields are untouched
+}
+
 TEST(AuditLineTest, LineHashIsLowercaseHexSha256) {
   EXPECT_EQ(LineHash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
