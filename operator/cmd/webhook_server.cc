@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-
 #include <string>
 #include <thread>
 
@@ -20,7 +19,6 @@
 #include "operator/webhook/client_id_lookup.h"
 
 namespace coffer::op {
-
 namespace {
 
 const kube::ResourceRef kWebhookConfigurations{"admissionregistration.k8s.io", "v1",

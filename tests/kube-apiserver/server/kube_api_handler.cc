@@ -81,6 +81,7 @@ KubeApiHandler::KubeApiHandler(const Clock& clock, std::string admin_token,
 }
 
 KubeApiHandler::~KubeApiHandler() {
+  posts_.Stop();  // POSTs in flight finish first
   std::vector<std::shared_ptr<WatchSession>> sessions;
   {
     absl::MutexLock lock(&mu_);
@@ -145,6 +146,12 @@ http::Response KubeApiHandler::RenderError(int status, std::string_view message)
                                {"message", message},
                                {"reason", status == 413 ? "RequestEntityTooLarge" : "BadRequest"},
                                {"code", status}});
+}
+
+void KubeApiHandler::HandleAsync(const http::Request& request,
+                                 std::function<void(http::Response)> respond) {
+  if (request.method != "POST") return respond(Handle(request));
+  posts_.Post([this, &request, respond = std::move(respond)] { respond(Handle(request)); });
 }
 
 http::Response KubeApiHandler::Handle(const http::Request& request) {

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
 #include "lib/http/client.h"
+#include "lib/base/worker_pool.h"
 #include "lib/http/http.h"
 #include "nlohmann/json.hpp"
 #include "tests/kube-apiserver/server/mutating_webhooks.h"
@@ -42,6 +43,11 @@ class KubeApiHandler : public http::Handler {
 
   std::optional<http::Response> OnHeaders(const http::Request& head) override;
   http::Response Handle(const http::Request& request) override;
+  // POSTs (creates, which may call admission webhooks; token requests and reviews) run on a
+  // worker pool, never on an I/O thread: a webhook that calls back into this API server (as
+  // the operator's does) must not wait for the very thread that waits for it.
+  void HandleAsync(const http::Request& request,
+                   std::function<void(http::Response)> respond) override;
   http::Response RenderError(int status, std::string_view message) override;
 
   ObjectStore& store() { return store_; }
@@ -108,6 +114,7 @@ class KubeApiHandler : public http::Handler {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time next_bookmark_;  // set before reaper_ starts, then only used by it
   std::thread reaper_;
+  WorkerPool posts_{4};  // stopped first thing in the destructor
 };
 
 }  // namespace coffer::kube::standin
