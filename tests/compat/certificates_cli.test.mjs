@@ -4,37 +4,17 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { env, uniqueName, randomValue, openssl } from "./helpers.mjs";
+import { coffer, cofferOk as ok, uniqueName, randomValue, openssl } from "./helpers.mjs";
 
-const vault = new URL(env.vaultUrl);
 const VERSION = /^[0-9a-f]{32}$/;
 const PKCS12 = "application/x-pkcs12";
 
-function coffer(args) {
-  const bin = process.env.COFFER_BIN;
-  assert.ok(bin, "COFFER_BIN is not set: run this suite through tests/compat/run-compat");
-  const result = spawnSync(bin, [...args, "-o", "json"], {
-    env: {
-      ...process.env,
-      COFFER_VAULT_URL: env.vaultUrl,
-      COFFER_CA_FILE: process.env.NODE_EXTRA_CA_CERTS,
-      COFFER_CONNECT_TO: `127.0.0.1:${vault.port}`,
-    },
-  });
-  return { status: result.status, out: result.stdout.toString(), err: result.stderr.toString() };
-}
 
-function ok(args) {
-  const r = coffer(args);
-  assert.equal(r.status, 0, `coffer ${args.join(" ")}: ${r.err}`);
-  return JSON.parse(r.out);
-}
 
 // Runs a command that must fail with exit code `status` (docs/cli.md, "Errors and exit codes").
 function fails(args, status) {

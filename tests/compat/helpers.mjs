@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import dns from "node:dns";
 import https from "node:https";
 import crypto from "node:crypto";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 
 import { ClientSecretCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
@@ -217,4 +217,28 @@ export async function collect(iterable) {
   const out = [];
   for await (const x of iterable) out.push(x);
   return out;
+}
+
+// The `coffer` CLI (COFFER_BIN) against this suite's vault, with `-o json`: its exit status,
+// stdout and stderr. `input` goes to its stdin when given.
+export function coffer(args, input) {
+  const bin = process.env.COFFER_BIN;
+  assert.ok(bin, "COFFER_BIN is not set: run this suite through tests/compat/run-compat");
+  const result = spawnSync(bin, [...args, "-o", "json"], {
+    input,
+    env: {
+      ...process.env,
+      COFFER_VAULT_URL: env.vaultUrl,
+      COFFER_CA_FILE: process.env.NODE_EXTRA_CA_CERTS,
+      COFFER_CONNECT_TO: `127.0.0.1:${new URL(env.vaultUrl).port}`,
+    },
+  });
+  return { status: result.status, out: result.stdout.toString(), err: result.stderr.toString() };
+}
+
+// A `coffer` command that must succeed: its JSON output.
+export function cofferOk(args) {
+  const r = coffer(args);
+  assert.equal(r.status, 0, `coffer ${args.join(" ")}: ${r.err}`);
+  return JSON.parse(r.out);
 }

@@ -3,34 +3,14 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 
-import { env, credential, keyClient, uniqueName, publicKeyFromJwk } from "./helpers.mjs";
+import { coffer, cofferOk as ok, credential, keyClient, uniqueName, publicKeyFromJwk } from "./helpers.mjs";
 
 const client = keyClient(credential());
-const vault = new URL(env.vaultUrl);
 
-function coffer(args, input) {
-  const bin = process.env.COFFER_BIN;
-  assert.ok(bin, "COFFER_BIN is not set: run this suite through tests/compat/run-compat");
-  const result = spawnSync(bin, [...args, "-o", "json"], {
-    input,
-    env: {
-      ...process.env,
-      COFFER_VAULT_URL: env.vaultUrl,
-      COFFER_CA_FILE: process.env.NODE_EXTRA_CA_CERTS,
-      COFFER_CONNECT_TO: `127.0.0.1:${vault.port}`,
-    },
-  });
-  return { status: result.status, out: result.stdout.toString(), err: result.stderr.toString() };
-}
 
-function ok(args) {
-  const r = coffer(args);
-  assert.equal(r.status, 0, `coffer ${args.join(" ")}: ${r.err}`);
-  return JSON.parse(r.out);
-}
 
 test("coffer key create makes an HSM key the SDK reads, and its signatures verify in node", async () => {
   const name = uniqueName("cli");
