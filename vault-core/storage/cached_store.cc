@@ -3,6 +3,17 @@
 #include "lib/base/status.h"
 
 namespace coffer::storage {
+namespace {
+
+void Forget(WatchedCache<Entry>& cache, const WatchEvent& event) {
+  if (event.kind == WatchEvent::Kind::kReset) {
+    cache.Clear();
+  } else {
+    cache.Invalidate(event.key);
+  }
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<CachedStore>> CachedStore::Create(Store& inner,
                                                                  std::size_t capacity) {
@@ -10,7 +21,7 @@ absl::StatusOr<std::unique_ptr<CachedStore>> CachedStore::Create(Store& inner,
   std::unique_ptr<CachedStore> store(new CachedStore(inner, std::move(entries)));
   WatchedCache<Entry>* cache = store->entries_.get();
   COFFER_ASSIGN_OR_RETURN(store->watch_, inner.Watch("", [cache](const WatchEvent& event) {
-    cache->Invalidate(event.key);
+    Forget(*cache, event);
   }));
   return store;
 }
@@ -28,7 +39,7 @@ absl::StatusOr<std::unique_ptr<WatchHandle>> CachedStore::Watch(
     std::string_view prefix, std::function<void(const WatchEvent&)> on_event) {
   WatchedCache<Entry>* cache = entries_.get();
   return inner_.Watch(prefix, [cache, on_event = std::move(on_event)](const WatchEvent& event) {
-    cache->Invalidate(event.key);  // before the watcher reloads anything through this store
+    Forget(*cache, event);  // before the watcher reloads anything through this store
     on_event(event);
   });
 }

@@ -58,7 +58,10 @@ struct Write {
 };
 
 struct WatchEvent {
-  enum class Kind { kPut, kDelete };
+  // kReset: changes under the watched prefix (`key`) may have been missed, or may arrive late
+  // (a backend's watch stream broke, or the history it needed was compacted): forget everything
+  // derived from it. Stores in this process never send it.
+  enum class Kind { kPut, kDelete, kReset };
   Kind kind = Kind::kPut;
   std::string key;
   std::string value;  // kPut only

@@ -1,0 +1,278 @@
+// The etcd backend against a real etcd (Debian's etcd-server) on loopback: the conformance
+// suite on one member, then what only a cluster shows: fail-over, watches that resume or reset,
+// leadership that moves when its holder goes, an installation's prefix, quota and TLS errors.
+#include "vault-core/storage/etcd/etcd_store.h"
+
+#include <atomic>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "lib/testing/etcd_cluster.h"
+#include "lib/testing/status_matchers.h"
+#include "lib/testing/test_certs.h"
+#include "vault-core/storage/storage_conformance.h"
+
+namespace coffer::storage {
+namespace {
+
+using ::coffer::testing::EtcdCluster;
+using ::coffer::testing::IsOk;
+using ::coffer::testing::PollUntil;
+using ::coffer::testing::StatusIs;
+using ::coffer::testing::TempDir;
+using ::testing::HasSubstr;
+
+// One member shared by the conformance tests; each test writes under a prefix of its own.
+class SharedEtcd : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    cluster_ = EtcdCluster::Start(dir_.path(), {});
+    ASSERT_NE(cluster_, nullptr);
+  }
+  void TearDown() override { cluster_.reset(); }
+  static EtcdCluster* cluster() { return cluster_.get(); }
+
+ private:
+  TempDir dir_;
+  static inline std::unique_ptr<EtcdCluster> cluster_;
+};
+
+const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new SharedEtcd);
+
+std::unique_ptr<EtcdStore> OpenOrNull(EtcdOptions options) {
+  auto store = EtcdStore::Open(options);
+  EXPECT_THAT(store, IsOk());
+  if (!store.ok()) return nullptr;
+  return std::move(*store);
+}
+
+EtcdOptions SharedOptions(const std::string& prefix) {
+  EtcdOptions options;
+  options.endpoints = SharedEtcd::cluster()->endpoints();
+  options.prefix = prefix;
+  return options;
+}
+
+std::string UniquePrefix() {
+  static std::atomic<int> next{0};
+  return "/conformance-" + std::to_string(next++) + "/";
+}
+
+INSTANTIATE_TEST_SUITE_P(Etcd, StoreConformanceTest,
+                         ::testing::Values(StoreFactory{
+                             "Etcd",
+                             [](const TempDir&) -> std::unique_ptr<Store> {
+                               return OpenOrNull(SharedOptions(UniquePrefix()));
+                             }}),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(EtcdStoreTest, NoEndpointAnsweringIsAClearErrorNamingThem) {
+  EtcdOptions options;
+  int a = testing::PickFreePort(), b = testing::PickFreePort();
+  options.endpoints = {"127.0.0.1:" + std::to_string(a), "http://127.0.0.1:" + std::to_string(b)};
+  options.dial_timeout = absl::Milliseconds(300);
+  auto store = EtcdStore::Open(options);
+  EXPECT_THAT(store, StatusIs(absl::StatusCode::kUnavailable,
+                              HasSubstr("127.0.0.1:" + std::to_string(a))));
+  EXPECT_THAT(store.status().message(), HasSubstr("127.0.0.1:" + std::to_string(b)));
+}
+
+TEST(EtcdStoreTest, BadOptionsAreRefusedBeforeConnecting) {
+  EtcdOptions options;
+  EXPECT_THAT(EtcdStore::Open(options), StatusIs(absl::StatusCode::kInvalidArgument));
+  options.endpoints = {"ftp://127.0.0.1:1"};
+  EXPECT_THAT(EtcdStore::Open(options), StatusIs(absl::StatusCode::kInvalidArgument));
+  options.endpoints = {"https://127.0.0.1:1"};  // https without a CA
+  EXPECT_THAT(EtcdStore::Open(options), StatusIs(absl::StatusCode::kInvalidArgument));
+  options.ca_file = "/nonexistent/ca.pem";
+  EXPECT_THAT(EtcdStore::Open(options),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("/nonexistent/ca.pem")));
+}
+
+TEST(EtcdStoreTest, PrefixesKeepInstallationsApart) {
+  auto a = OpenOrNull(SharedOptions("/install-a/"));
+  auto b = OpenOrNull(SharedOptions("/install-b/"));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  COFFER_ASSERT_OK(a->Put("k", "from a", std::nullopt));
+  EXPECT_THAT(b->Get("k"), StatusIs(absl::StatusCode::kNotFound));
+  COFFER_ASSERT_OK_AND_ASSIGN(RangeResult all, b->Range({"", "", 0}));
+  EXPECT_TRUE(all.entries.empty());
+}
+
+TEST(EtcdStoreTest, RangeWithoutLimitReadsEveryPage) {
+  auto store = OpenOrNull(SharedOptions(UniquePrefix()));
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 2500; i += 100) {
+    std::vector<Write> writes;
+    for (int j = i; j < i + 100; ++j) writes.push_back(Write::Put("n/" + std::to_string(j), "v"));
+    COFFER_ASSERT_OK(store->Commit({}, writes));
+  }
+  COFFER_ASSERT_OK_AND_ASSIGN(RangeResult all, store->Range({"n/", "", 0}));
+  EXPECT_EQ(all.entries.size(), 2500u);
+  EXPECT_EQ(all.continuation, "");
+}
+
+TEST(EtcdStoreTest, OutOfQuotaRefusesWritesClearlyAndReadsGoOn) {
+  TempDir dir;
+  EtcdCluster::Options small;
+  small.quota_bytes = 1 << 20;
+  auto cluster = EtcdCluster::Start(dir.path(), small);
+  ASSERT_NE(cluster, nullptr);
+  EtcdOptions options;
+  options.endpoints = cluster->endpoints();
+  auto store = OpenOrNull(options);
+  ASSERT_NE(store, nullptr);
+  const std::string big(100000, 'x');
+  COFFER_ASSERT_OK(store->Put("first", "kept", std::nullopt));
+  absl::Status failed;
+  for (int i = 0; i < 50 && failed.ok(); ++i) {
+    failed = store->Put("big/" + std::to_string(i), big, std::nullopt).status();
+  }
+  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("out of space")));
+  EXPECT_THAT(store->Commit({}, {Write::Put("more", "x")}),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("out of space")));
+  EXPECT_EQ(store->Get("first")->value, "kept");
+  EXPECT_THAT(store->CheckHealth(), IsOk());
+}
+
+TEST(EtcdStoreTest, TlsWithTheRightMaterialWorksAndTheWrongOneIsRefused) {
+  TempDir dir;
+  testing::TestPki pki = testing::MakeTestPki(dir, {}, "etcd");
+  testing::TestPki other = testing::MakeTestPki(dir, {}, "other");
+  EtcdCluster::Options tls;
+  tls.cert_file = pki.server_cert;
+  tls.key_file = pki.server_key;
+  tls.ca_file = pki.ca_cert;
+  tls.client_cert_file = pki.client_cert;
+  tls.client_key_file = pki.client_key;
+  auto cluster = EtcdCluster::Start(dir.path(), tls);
+  ASSERT_NE(cluster, nullptr);
+
+  EtcdOptions options;
+  options.endpoints = {"https://" + cluster->endpoints()[0]};
+  options.ca_file = pki.ca_cert;
+  options.cert_file = pki.client_cert;
+  options.key_file = pki.client_key;
+  options.dial_timeout = absl::Seconds(2);
+  auto store = OpenOrNull(options);
+  ASSERT_NE(store, nullptr);
+  COFFER_EXPECT_OK(store->Put("k", "v", std::nullopt));
+
+  EtcdOptions wrong_ca = options;
+  wrong_ca.ca_file = other.ca_cert;  // does not trust the member's certificate
+  EXPECT_THAT(EtcdStore::Open(wrong_ca), StatusIs(absl::StatusCode::kUnavailable));
+  EtcdOptions wrong_client = options;
+  wrong_client.cert_file = other.client_cert;  // a client the members do not trust
+  wrong_client.key_file = other.client_key;
+  EXPECT_THAT(EtcdStore::Open(wrong_client), StatusIs(absl::StatusCode::kUnavailable));
+  EtcdOptions key_without_cert = options;
+  key_without_cert.cert_file.clear();
+  EXPECT_THAT(EtcdStore::Open(key_without_cert), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// Three members: the store's member dies, and everything goes on through the others.
+class EtcdClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    EtcdCluster::Options three;
+    three.members = 3;
+    cluster_ = EtcdCluster::Start(dir_.path(), three);
+    ASSERT_NE(cluster_, nullptr);
+    EtcdOptions options;
+    options.endpoints = cluster_->endpoints();
+    options.dial_timeout = absl::Milliseconds(500);
+    options_ = options;
+    store_ = OpenOrNull(options);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  // Retries a write until the cluster serves writes again (an election takes a few seconds).
+  absl::StatusOr<Revision> PutEventually(const std::string& key, const std::string& value) {
+    absl::StatusOr<Revision> revision = absl::UnavailableError("not tried");
+    PollUntil([&] {
+      revision = store_->Put(key, value, std::nullopt);
+      return revision.ok();
+    });
+    return revision;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<EtcdCluster> cluster_;
+  EtcdOptions options_;
+  std::unique_ptr<EtcdStore> store_;
+};
+
+TEST_F(EtcdClusterTest, ReadsAndWritesGoOnWhenAMemberDies) {
+  COFFER_ASSERT_OK(store_->Put("before", "1", std::nullopt));
+  cluster_->Kill(0);  // the member the store talks to first
+  COFFER_EXPECT_OK(PutEventually("after", "2"));
+  EXPECT_EQ(store_->Get("before")->value, "1");
+  EXPECT_EQ(store_->Get("after")->value, "2");
+}
+
+TEST_F(EtcdClusterTest, WatchMissesNothingWhenItsMemberDiesAndSaysReset) {
+  absl::Mutex mu;
+  std::vector<WatchEvent> events;
+  COFFER_ASSERT_OK_AND_ASSIGN(auto watch, store_->Watch("w/", [&](const WatchEvent& e) {
+    absl::MutexLock lock(&mu);
+    events.push_back(e);
+  }));
+  COFFER_ASSERT_OK(store_->Put("w/1", "a", std::nullopt));
+  ASSERT_TRUE(PollUntil([&] {
+    absl::MutexLock lock(&mu);
+    return events.size() == 1;
+  }));
+  cluster_->Kill(0);  // the watch's member
+  COFFER_ASSERT_OK(PutEventually("w/2", "b"));
+  COFFER_ASSERT_OK(store_->Put("w/3", "c", std::nullopt));
+  ASSERT_TRUE(PollUntil([&] {
+    absl::MutexLock lock(&mu);
+    return !events.empty() && events.back().key == "w/3";
+  }));
+  absl::MutexLock lock(&mu);
+  std::vector<std::string> puts;
+  bool reset = false;
+  for (const auto& e : events) {
+    if (e.kind == WatchEvent::Kind::kReset) reset = true;
+    if (e.kind == WatchEvent::Kind::kPut) puts.push_back(e.key);
+  }
+  EXPECT_TRUE(reset);
+  EXPECT_THAT(puts, ::testing::ElementsAre("w/1", "w/2", "w/3"));
+}
+
+TEST_F(EtcdClusterTest, WatchResetsWhenTheHistoryItNeedsWasCompacted) {
+  std::atomic<int> resets{0};
+  std::atomic<bool> saw_late{false};
+  COFFER_ASSERT_OK_AND_ASSIGN(auto watch, store_->Watch("c/", [&](const WatchEvent& e) {
+    if (e.kind == WatchEvent::Kind::kReset) ++resets;
+    if (e.key == "c/late") saw_late = true;
+  }));
+  cluster_->Kill(0);
+  COFFER_ASSERT_OK_AND_ASSIGN(Revision missed, PutEventually("c/missed", "x"));
+  // Compact the history the watch would resume from, before it can reconnect.
+  auto compact = testing::Run({"etcdctl", "--endpoints=" + cluster_->endpoints()[1], "compact",
+                               std::to_string(missed + 1)},
+                              {{"ETCDCTL_API", "3"}});
+  ASSERT_TRUE(PollUntil([&] { return resets.load() >= 1; }));
+  COFFER_ASSERT_OK(store_->Put("c/late", "y", std::nullopt));
+  EXPECT_TRUE(PollUntil([&] { return saw_late.load(); }));
+}
+
+TEST_F(EtcdClusterTest, OneLeaderAtATimeAndTheLeadMovesWhenItsHolderGoes) {
+  auto second = OpenOrNull(options_);
+  ASSERT_NE(second, nullptr);
+  auto a = store_->Campaign("leader", "replica-a", absl::Seconds(3));
+  auto b = second->Campaign("leader", "replica-b", absl::Seconds(3));
+  ASSERT_TRUE(PollUntil([&] { return a->IsLeader() || b->IsLeader(); }));
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_FALSE(a->IsLeader() && b->IsLeader());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  Leadership* follower = a->IsLeader() ? b.get() : a.get();
+  (a->IsLeader() ? a : b).reset();  // the leader goes away
+  EXPECT_TRUE(PollUntil([&] { return follower->IsLeader(); }, std::chrono::seconds(10)));
+}
+
+}  // namespace
+}  // namespace coffer::storage
