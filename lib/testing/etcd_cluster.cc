@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <regex>
 
 namespace coffer::testing {
@@ -14,6 +15,7 @@ std::string PeerUrl(int port) { return "http://127.0.0.1:" + std::to_string(port
 
 std::unique_ptr<EtcdCluster> EtcdCluster::Start(const std::string& dir, Options options) {
   std::unique_ptr<EtcdCluster> cluster(new EtcdCluster());
+  std::filesystem::create_directories(dir);
   cluster->dir_ = dir;
   cluster->options_ = options;
   for (int i = 0; i < options.members; ++i) {

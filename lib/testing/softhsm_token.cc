@@ -18,8 +18,13 @@ SoftHsmToken::SoftHsmToken(std::string label, std::string pin)
   pin_file_ = dir_.File("pin");
   WriteFileOrDie(pin_file_, pin_ + "\n");
   setenv("SOFTHSM2_CONF", conf_path_.c_str(), 1);
-  RunResult r = Run({"softhsm2-util", "--init-token", "--free", "--label", label_, "--so-pin",
-                     "5678", "--pin", pin_});
+  AddToken(label_);
+}
+
+void SoftHsmToken::AddToken(const std::string& label) const {
+  RunResult r = Run({"softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin",
+                     kSoPin, "--pin", pin_},
+                    {{"SOFTHSM2_CONF", conf_path_}});
   if (r.exit_code != 0) ADD_FAILURE() << "softhsm2-util failed: " << r.output;
 }
 

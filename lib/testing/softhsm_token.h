@@ -13,8 +13,15 @@ namespace coffer::testing {
 class SoftHsmToken {
  public:
   static constexpr const char* kModulePath = "/usr/lib/softhsm/libsofthsm2.so";
+  // The security officer's PIN of every token made here.
+  static constexpr const char* kSoPin = "5678";
 
   explicit SoftHsmToken(std::string label = "coffer-test", std::string pin = "1234");
+
+  // Initialises one more token, `label`, in the same token directory with the same PINs: a
+  // second HSM that the process can use beside the first (SoftHSM2 reads the directory once per
+  // C_Initialize, so two directories cannot be open at once).
+  void AddToken(const std::string& label) const;
 
   const std::string& label() const { return label_; }
   const std::string& pin() const { return pin_; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -124,18 +125,38 @@ std::string FormatAuditFields(const AuditRecord& record) {
   return fields;
 }
 
-std::string AssembleAuditLine(std::int64_t seq, std::string_view fields, std::string_view prev) {
+absl::Status ValidateReplicaName(std::string_view replica) {
+  if (replica.empty() || replica.size() > kMaxReplicaBytes) {
+    return Invalid(absl::StrCat("a replica name has 1 to ", kMaxReplicaBytes, " characters"));
+  }
+  for (char c : replica) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_';
+    if (!ok) return Invalid("a replica name has only letters, digits, '.', '-' and '_'");
+  }
+  return absl::OkStatus();
+}
+
+std::string AssembleAuditLine(std::int64_t seq, std::string_view fields, std::string_view prev,
+                              std::string_view replica) {
   std::string line;
-  line.reserve(fields.size() + prev.size() + 40);
-  line.append("{\"seq\":").append(std::to_string(seq)).append(",").append(fields);
+  line.reserve(fields.size() + prev.size() + replica.size() + 52);
+  line.append("{\"seq\":").append(std::to_string(seq)).append(",");
+  if (!replica.empty()) {
+    line.append("\"replica\":");
+    AppendJsonString(&line, replica);
+    line.append(",");
+  }
+  line.append(fields);
   line.append(",\"prev\":");
   AppendJsonString(&line, prev);
   line.append("}");
   return line;
 }
 
-std::string FormatAuditLine(const AuditRecord& record, std::int64_t seq, std::string_view prev) {
-  return AssembleAuditLine(seq, FormatAuditFields(record), prev);
+std::string FormatAuditLine(const AuditRecord& record, std::int64_t seq, std::string_view prev,
+                            std::string_view replica) {
+  return AssembleAuditLine(seq, FormatAuditFields(record), prev, replica);
 }
 
 absl::StatusOr<ParsedAuditLine> ParseAuditLine(std::string_view line) {
@@ -156,12 +177,20 @@ absl::StatusOr<ParsedAuditLine> ParseAuditLine(std::string_view line) {
   if (prev == json.end() || !prev->is_string() || !IsLowerHex64(prev->get<std::string>())) {
     return Invalid("\"prev\" is missing or not 64 lowercase hex digits");
   }
+  std::string replica;
+  if (auto named = json.find("replica"); named != json.end()) {
+    if (!named->is_string() || !ValidateReplicaName(named->get<std::string>()).ok()) {
+      return Invalid("\"replica\" is not a valid replica name");
+    }
+    replica = named->get<std::string>();
+  }
   auto latency = json.find("latency_ms");
   if (latency == json.end() || !latency->is_number()) {
     return Invalid("\"latency_ms\" is missing or not a number");
   }
   ParsedAuditLine parsed;
   parsed.seq = static_cast<std::int64_t>(seq->get<std::uint64_t>());
+  parsed.replica = std::move(replica);
   parsed.prev = prev->get<std::string>();
   std::string error;
   if (!absl::ParseTime(kTimeFormat, json["time"].get<std::string>(), absl::UTCTimeZone(),

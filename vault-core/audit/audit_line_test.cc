@@ -1,5 +1,8 @@
 #include "vault-core/audit/audit_line.h"
 
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/testing/status_matchers.h"
@@ -32,6 +35,41 @@ TEST(AuditLineTest, KeysAppearInTheDocumentedOrder) {
             "\"object\":\"secrets/db/0123\",\"result\":\"200\",\"latency_ms\":1.234,"
             "\"client\":\"10.0.0.7:5123\",\"prev\":\"" +
                 std::string(kGenesisHash) + "\"}");
+}
+
+TEST(AuditLineTest, ReplicaComesRightAfterSeqAndParsesBack) {
+  std::string line = FormatAuditLine(SampleRecord(), 1, kGenesisHash, "vault-0");
+  EXPECT_EQ(line.substr(0, 65),
+            "{\"seq\":1,\"replica\":\"vault-0\",\"time\":\"2026-01-01T00:00:00.123456Z\"");
+  COFFER_ASSERT_OK_AND_ASSIGN(ParsedAuditLine parsed, ParseAuditLine(line));
+  EXPECT_EQ(parsed.replica, "vault-0");
+  COFFER_ASSERT_OK_AND_ASSIGN(ParsedAuditLine legacy,
+                              ParseAuditLine(FormatAuditLine(SampleRecord(), 1, kGenesisHash)));
+  EXPECT_EQ(legacy.replica, "");
+}
+
+TEST(AuditLineTest, ReplicaNamesAreHostNames) {
+  COFFER_EXPECT_OK(ValidateReplicaName("coffer-vault-0"));
+  COFFER_EXPECT_OK(ValidateReplicaName("node_7.eu-west.example.com"));
+  COFFER_EXPECT_OK(ValidateReplicaName(std::string(kMaxReplicaBytes, 'r')));
+  for (std::string bad : {std::string(), std::string(kMaxReplicaBytes + 1, 'r'), std::string("a b"),
+                          std::string("a\nb"), std::string("\x1b[31m"), std::string("(none)"),
+                          std::string("vault\"0")}) {
+    EXPECT_THAT(ValidateReplicaName(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+  }
+}
+
+// A hostile file's "replica" never reaches a terminal: a line carrying a bad one is invalid.
+TEST(AuditLineTest, LineWithAnInvalidReplicaIsRejected) {
+  std::string line = FormatAuditLine(SampleRecord(), 1, kGenesisHash, "vault-0");
+  for (std::string bad : {std::string("\"\\u001b]0;owned\\u0007\""), std::string("\"\""),
+                          std::string("7"), absl::StrCat("\"", std::string(100000, 'r'), "\"")}) {
+    std::string edited = line;
+    edited.replace(edited.find("\"vault-0\""), 9, bad);
+    EXPECT_THAT(ParseAuditLine(edited),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"replica\"")))
+        << edited.substr(0, 80);
+  }
 }
 
 TEST(AuditLineTest, FormattedLineParsesBackToTheSameRecord) {

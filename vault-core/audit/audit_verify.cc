@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -21,8 +22,10 @@ struct Line {
   std::string_view bytes;
   std::string error;  // empty when it parsed
   std::int64_t seq = 0;
+  std::string replica;
   std::string prev;
   std::string hash;
+  absl::Time time;
 };
 
 struct Problem {
@@ -34,19 +37,55 @@ std::string Plural(std::int64_t n, std::string_view noun) {
   return absl::StrCat(n, " ", std::string(noun), n == 1 ? "" : "s");
 }
 
+// The replica most lines name (on a tie, the first line's of those): a few lines copied in
+// from another replica's log must not make the log pass for that replica's.
+std::string MajorityReplica(const std::vector<Line>& lines) {
+  std::unordered_map<std::string, std::size_t> count;
+  std::size_t most = 0;
+  for (const Line& line : lines) {
+    if (!line.replica.empty()) most = std::max(most, ++count[line.replica]);
+  }
+  for (const Line& line : lines) {
+    if (!line.replica.empty() && count[line.replica] == most) return line.replica;
+  }
+  return "";
+}
+
+// What is reported is built from our own words, replica names (printable by construction) and
+// numbers; this keeps it so whatever a parser's message might carry.
+std::string Printable(std::string text) {
+  if (text.size() > kMaxProblemBytes) {
+    text.resize(kMaxProblemBytes - 3);
+    text += "...";
+  }
+  for (char& c : text) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return text;
+}
+
 // Diagnoses the first break in the chain. Line i's predecessor is line i-1, or for the first
 // line a virtual line with seq 0 and the all-zero hash.
 class Chain {
  public:
-  Chain(std::vector<Line> lines, bool torn) : lines_(std::move(lines)), torn_(torn) {
+  Chain(std::vector<Line> lines, bool torn)
+      : lines_(std::move(lines)), torn_(torn), replica_(MajorityReplica(lines_)) {
     for (std::size_t i = 0; i < lines_.size(); ++i) {
       if (!lines_[i].error.empty()) continue;
       index_by_hash_.emplace(lines_[i].hash, i);
       referenced_.emplace(lines_[i].prev, i);
+      if (first_named_ == kNone && !replica_.empty() && lines_[i].replica == replica_) {
+        first_named_ = i;
+      }
     }
   }
 
   const std::vector<Line>& lines() const { return lines_; }
+  const std::string& replica() const { return replica_; }
+  // 1-based; 0 when no line names a replica.
+  std::int64_t replica_from_line() const {
+    return first_named_ == kNone ? 0 : static_cast<std::int64_t>(first_named_) + 1;
+  }
 
   std::optional<Problem> FirstProblem() const {
     for (std::size_t i = 0; i < lines_.size(); ++i) {
@@ -56,6 +95,7 @@ class Chain {
       if (!lines_[i].error.empty()) {
         return Problem{i, "not a valid audit record (" + lines_[i].error + ")"};
       }
+      if (std::optional<Problem> problem = ReplicaProblem(i)) return problem;
       bool seq_ok = lines_[i].seq == SeqBefore(i) + 1;
       bool prev_ok = lines_[i].prev == HashBefore(i);
       if (seq_ok && prev_ok) continue;
@@ -69,6 +109,24 @@ class Chain {
   }
 
  private:
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+  // A log is one replica's chain; lines that name none may only come first (those of a log
+  // from before replicas were named, which its replica then continued).
+  std::optional<Problem> ReplicaProblem(std::size_t i) const {
+    const std::string& named = lines_[i].replica;
+    if (!named.empty() && named != replica_) {
+      return Problem{i, absl::StrCat("names replica ", named, ", but the log is replica ", replica_,
+                                     "'s (a line from another replica's log, or an edited one)")};
+    }
+    if (named.empty() && first_named_ != kNone && i > first_named_) {
+      return Problem{
+          i, absl::StrCat("names no replica, though line ", first_named_ + 1, " names ", replica_,
+                          " (only the lines before a log's first named one lack it)")};
+    }
+    return std::nullopt;
+  }
+
   std::int64_t SeqBefore(std::size_t i) const { return i == 0 ? 0 : lines_[i - 1].seq; }
   std::string HashBefore(std::size_t i) const {
     return i == 0 ? std::string(kGenesisHash) : lines_[i - 1].hash;
@@ -140,6 +198,8 @@ class Chain {
 
   std::vector<Line> lines_;
   bool torn_;
+  std::string replica_;
+  std::size_t first_named_ = kNone;                             // the first line naming replica_
   std::unordered_map<std::string, std::size_t> index_by_hash_;  // first line with that hash
   std::unordered_map<std::string, std::size_t> referenced_;     // prev -> first line carrying it
 };
@@ -155,13 +215,15 @@ Line ParseOne(std::string_view bytes) {
     return line;
   }
   line.seq = parsed->seq;
+  line.replica = std::move(parsed->replica);
   line.prev = std::move(parsed->prev);
+  line.time = parsed->record.time;
   return line;
 }
 
 }  // namespace
 
-VerifyResult VerifyAuditContents(std::string_view contents) {
+VerifyResult VerifyAuditContents(std::string_view contents, std::vector<std::string>* line_hashes) {
   std::vector<Line> lines;
   std::size_t start = 0;
   while (start < contents.size()) {
@@ -175,16 +237,29 @@ VerifyResult VerifyAuditContents(std::string_view contents) {
   VerifyResult result;
   result.lines = static_cast<std::int64_t>(chain.lines().size());
   if (!chain.lines().empty()) result.last_hash = chain.lines().back().hash;
+  result.replica = chain.replica();
+  result.replica_from_line = chain.replica_from_line();
+  for (const Line& line : chain.lines()) {
+    if (!line.error.empty()) continue;
+    result.earliest = std::min(result.earliest, line.time);
+    result.latest = std::max(result.latest, line.time);
+  }
   std::optional<Problem> problem = chain.FirstProblem();
   result.intact = !problem.has_value();
   if (problem) {
     result.first_bad_line = static_cast<std::int64_t>(problem->index) + 1;
-    result.problem = absl::StrCat("line ", result.first_bad_line, ": ", problem->what);
+    result.problem = Printable(absl::StrCat("line ", result.first_bad_line, ": ", problem->what));
+  }
+  if (line_hashes != nullptr) {
+    line_hashes->clear();
+    line_hashes->reserve(chain.lines().size());
+    for (const Line& line : chain.lines()) line_hashes->push_back(line.hash);
   }
   return result;
 }
 
-absl::StatusOr<VerifyResult> VerifyAuditFile(const std::string& path) {
+absl::StatusOr<VerifyResult> VerifyAuditFile(const std::string& path,
+                                             std::vector<std::string>* line_hashes) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     std::string message = absl::StrCat("cannot open ", path, ": ", std::strerror(errno));
@@ -204,7 +279,7 @@ absl::StatusOr<VerifyResult> VerifyAuditFile(const std::string& path) {
     contents.append(buf, static_cast<std::size_t>(n));
   }
   close(fd);
-  return VerifyAuditContents(contents);
+  return VerifyAuditContents(contents, line_hashes);
 }
 
 }  // namespace coffer::audit

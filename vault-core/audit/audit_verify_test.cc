@@ -17,8 +17,9 @@ namespace {
 using ::coffer::testing::StatusIs;
 using ::testing::HasSubstr;
 
-// A valid chain of `n` lines (without newlines); line k (1-based) is lines[k - 1].
-std::vector<std::string> Chain(int n) {
+// A valid chain of `n` lines (without newlines); line k (1-based) is lines[k - 1]. Lines from
+// `named_from` on name `replica`.
+std::vector<std::string> Chain(int n, const std::string& replica = "", int named_from = 1) {
   std::vector<std::string> lines;
   std::string prev(kGenesisHash);
   for (int seq = 1; seq <= n; ++seq) {
@@ -28,7 +29,7 @@ std::vector<std::string> Chain(int n) {
     record.operation = "SecretGet";
     record.object = absl::StrCat("secrets/s", seq);
     record.result = "200";
-    lines.push_back(FormatAuditLine(record, seq, prev));
+    lines.push_back(FormatAuditLine(record, seq, prev, seq >= named_from ? replica : ""));
     prev = LineHash(lines.back());
   }
   return lines;
@@ -124,6 +125,59 @@ TEST(AuditVerifyTest, TornLastLineIsReported) {
   VerifyResult result = VerifyAuditContents(contents);
   ExpectBroken(result, 6, "line 6: torn");
   EXPECT_EQ(result.lines, 6);
+}
+
+// A log written before replicas were named still verifies, and names none.
+TEST(AuditVerifyTest, LogWithoutReplicaVerifiesAsBefore) {
+  VerifyResult result = Verify(Chain(6));
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_EQ(result.replica, "");
+  EXPECT_EQ(result.replica_from_line, 0);
+  EXPECT_EQ(result.earliest, absl::FromUnixSeconds(1767225601));
+  EXPECT_EQ(result.latest, absl::FromUnixSeconds(1767225606));
+}
+
+TEST(AuditVerifyTest, ReplicasLogReportsItsReplica) {
+  VerifyResult result = Verify(Chain(6, "vault-1"));
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_EQ(result.replica, "vault-1");
+  EXPECT_EQ(result.replica_from_line, 1);
+}
+
+// An upgraded server continues its old log with named lines.
+TEST(AuditVerifyTest, LogWithoutReplicaContinuedByAReplicaVerifies) {
+  VerifyResult result = Verify(Chain(6, "vault-1", 4));
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_EQ(result.replica, "vault-1");
+  EXPECT_EQ(result.replica_from_line, 4);
+}
+
+TEST(AuditVerifyTest, UnnamedLineAfterNamedOnesIsReported) {
+  std::vector<std::string> lines = Chain(6, "vault-1");
+  std::vector<std::string> unnamed = Chain(6);
+  lines[4] = unnamed[4];
+  ExpectBroken(Verify(lines), 5, "line 5: names no replica, though line 1 names vault-1");
+}
+
+// However a line is crafted, what verify reports stays one short printable line.
+TEST(AuditVerifyTest, ProblemReportedFromAHostileLineIsPrintableAndBounded) {
+  std::vector<std::string> lines = Chain(3, "vault-1");
+  lines[1].replace(lines[1].find("vault-1"), 7, "\\u001b]0;" + std::string(5000, 'x'));
+  VerifyResult result = Verify(lines);
+  ExpectBroken(result, 2, "line 2: not a valid audit record (\"replica\" is not a valid");
+  EXPECT_LE(result.problem.size(), kMaxProblemBytes);
+  for (char c : result.problem) EXPECT_TRUE(c >= 0x20 && c <= 0x7e) << result.problem;
+  EXPECT_EQ(result.replica, "vault-1");
+}
+
+TEST(AuditVerifyTest, LineHashesAreReturnedInOrder) {
+  std::vector<std::string> lines = Chain(3, "vault-1");
+  std::vector<std::string> hashes;
+  VerifyResult result =
+      VerifyAuditContents(absl::StrCat(absl::StrJoin(lines, "\n"), "\n"), &hashes);
+  EXPECT_TRUE(result.intact);
+  EXPECT_THAT(hashes,
+              ::testing::ElementsAre(LineHash(lines[0]), LineHash(lines[1]), LineHash(lines[2])));
 }
 
 TEST(AuditVerifyTest, FileIsReadAndMissingFileIsNotFound) {

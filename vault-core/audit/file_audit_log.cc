@@ -28,6 +28,7 @@ constexpr std::int64_t kJournalBytes = 1 << 20;
 struct Tail {
   std::int64_t next_seq = 1;
   std::string prev_hash{kGenesisHash};
+  std::string replica;  // the last line's; "" for none or an empty log
 };
 
 std::string ErrnoText() { return std::strerror(errno); }
@@ -71,6 +72,7 @@ absl::StatusOr<Tail> ReadTail(int fd, std::int64_t size, const std::string& path
   }
   tail.next_seq = parsed->seq + 1;
   tail.prev_hash = LineHash(line);
+  tail.replica = std::move(parsed->replica);
   return tail;
 }
 
@@ -87,7 +89,9 @@ absl::Status WriteAll(int fd, const std::string& bytes) {
 
 // After a crash: cuts the log back to where the journal's round began (everything before was
 // synced) and replays the journal's lines from there. Whatever the crash left after that point
-// (lines lost, torn, or zeros in place of some) is replaced by the lines acknowledged.
+// (lines lost, torn, or zeros in place of some) is replaced by the lines acknowledged. The chain
+// continues from the journal's state, not from the log's last line: an edit of that line while
+// the vault was stopped stays visible to verify.
 absl::StatusOr<Tail> Replay(int fd, const std::string& path, std::int64_t* size,
                             const JournalContents& journal) {
   const JournalRound& start = journal.start;
@@ -97,7 +101,7 @@ absl::StatusOr<Tail> Replay(int fd, const std::string& path, std::int64_t* size,
                                        "was synced (",
                                        start.log_offset, " bytes)"));
   }
-  Tail tail{start.next_seq, start.prev_hash};
+  Tail tail{start.next_seq, start.prev_hash, ""};
   std::string lines = LinesContinuing(journal.lines, &tail.next_seq, &tail.prev_hash);
   if (ftruncate(fd, start.log_offset) != 0 || !WriteAll(fd, lines).ok()) {
     return absl::FailedPreconditionError(
@@ -112,10 +116,29 @@ absl::StatusOr<Tail> Replay(int fd, const std::string& path, std::int64_t* size,
   return tail;
 }
 
+// A replica continues only its own chain: a log naming another replica is another replica's
+// evidence (a misconfigured name, or a volume mounted on the wrong replica).
+absl::Status CheckReplica(const std::string& path, const Tail& tail, const std::string& replica) {
+  if (tail.replica.empty() || tail.replica == replica) return absl::OkStatus();
+  std::string mine = replica.empty() ? "no replica name is configured"
+                                     : absl::StrCat("this replica is named ", replica);
+  return absl::FailedPreconditionError(absl::StrCat(
+      "audit log ", path, " is replica ", tail.replica, "'s chain, but ", mine,
+      ": if this is that replica, configure its name (`replica`) as ", tail.replica,
+      "; else move the file aside (keep it as evidence) so that a new one is started"));
+}
+
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(const std::string& path,
-                                                                 Clock& clock) {
+absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(
+    const std::string& path, Clock& clock, const FileAuditLogOptions& options) {
+  if (!options.replica.empty()) {
+    absl::Status valid = ValidateReplicaName(options.replica);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("replica name \"", options.replica, "\": ", valid.message()));
+    }
+  }
   ScopedFd fd(open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
   if (fd.get() < 0) {
     return absl::FailedPreconditionError(
@@ -144,8 +167,17 @@ absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(const std::stri
   Tail tail;
   if (journal) {
     COFFER_ASSIGN_OR_RETURN(tail, Replay(fd.get(), path, &size, *journal));
+    // The journal does not record whose chain it is: the log's last line tells.
+    COFFER_ASSIGN_OR_RETURN(Tail last, ReadTail(fd.get(), size, path));
+    tail.replica = std::move(last.replica);
   } else {
     COFFER_ASSIGN_OR_RETURN(tail, ReadTail(fd.get(), size, path));
+  }
+  // Before the journal is recreated: a refused log keeps its journal for its own replica.
+  COFFER_RETURN_IF_ERROR(CheckReplica(path, tail, options.replica));
+  if (size > 0 && tail.replica.empty() && !options.replica.empty()) {
+    COFFER_LOG(kAudit, info, "audit log {}: lines from seq {} on name replica {}", path,
+               tail.next_seq, options.replica);
   }
   std::unique_ptr<AuditJournal> journal_writer;
   if (journalled) {
@@ -158,9 +190,9 @@ absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(const std::stri
                             AuditJournal::Create(journal_path, kJournalBytes, st.st_ino,
                                                  {size, tail.next_seq, tail.prev_hash}));
   }
-  std::unique_ptr<FileAuditLog> log(new FileAuditLog(path, fd.release(), std::move(journal_writer),
-                                                     clock, tail.next_seq,
-                                                     std::move(tail.prev_hash), size));
+  std::unique_ptr<FileAuditLog> log(
+      new FileAuditLog(path, options.replica, fd.release(), std::move(journal_writer), clock,
+                       tail.next_seq, std::move(tail.prev_hash), size));
   log->writer_ = std::thread([raw = log.get()] {
     pthread_setname_np(pthread_self(), "coffer-audit");  // for top -H and perf
     raw->WriterLoop();
@@ -168,10 +200,11 @@ absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(const std::stri
   return log;
 }
 
-FileAuditLog::FileAuditLog(std::string path, int fd, std::unique_ptr<AuditJournal> journal,
-                           Clock& clock, std::int64_t next_seq, std::string prev_hash,
-                           std::int64_t file_size)
+FileAuditLog::FileAuditLog(std::string path, std::string replica, int fd,
+                           std::unique_ptr<AuditJournal> journal, Clock& clock,
+                           std::int64_t next_seq, std::string prev_hash, std::int64_t file_size)
     : path_(std::move(path)),
+      replica_(std::move(replica)),
       fd_(fd),
       journal_(std::move(journal)),
       clock_(clock),
@@ -296,7 +329,7 @@ absl::Status FileAuditLog::WriteBatch(const std::vector<Pending*>& batch) {
   std::int64_t seq = next_seq_;
   std::string prev = prev_hash_;
   for (const Pending* pending : batch) {
-    std::string line = AssembleAuditLine(seq++, pending->fields, prev);
+    std::string line = AssembleAuditLine(seq++, pending->fields, prev, replica_);
     prev = LineHash(line);
     bytes += line;
     bytes += '\n';

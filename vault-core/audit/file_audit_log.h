@@ -17,6 +17,13 @@
 
 namespace coffer::audit {
 
+struct FileAuditLogOptions {
+  // The name of the replica writing the log (config `replica`), carried by every line it
+  // writes so that its chain names it (docs/audit-log.md, "Replicas"). Empty: no name, as a
+  // single server's log before replicas were named; only for a log that names none yet.
+  std::string replica;
+};
+
 // An AuditLog appending hash-chained JSON lines to one file (docs/audit-log.md).
 //
 // Group commit: Append queues its record and waits; one writer thread owns the file, takes
@@ -33,8 +40,12 @@ class FileAuditLog : public AuditLog {
   // journal (`path`.journal), and continues the chain from its last line. FAILED_PRECONDITION
   // if it cannot be opened or another process holds it; DATA_LOSS if the last line does not
   // parse, or is torn (no trailing newline) with no journal to explain it: the operator runs
-  // `coffer audit verify` and moves the file aside.
-  static absl::StatusOr<std::unique_ptr<FileAuditLog>> Open(const std::string& path, Clock& clock);
+  // `coffer audit verify` and moves the file aside. INVALID_ARGUMENT for a replica name that
+  // ValidateReplicaName refuses; FAILED_PRECONDITION if the log's last line names another
+  // replica (or any replica, when `options.replica` is empty): a replica continues only its own
+  // chain. A log whose lines name no replica is continued with named lines.
+  static absl::StatusOr<std::unique_ptr<FileAuditLog>> Open(
+      const std::string& path, Clock& clock, const FileAuditLogOptions& options = {});
   ~FileAuditLog() override;
   FileAuditLog(const FileAuditLog&) = delete;
   FileAuditLog& operator=(const FileAuditLog&) = delete;
@@ -58,14 +69,15 @@ class FileAuditLog : public AuditLog {
     std::function<void(absl::Status)> callback;
   };
 
-  FileAuditLog(std::string path, int fd, std::unique_ptr<AuditJournal> journal, Clock& clock,
-               std::int64_t next_seq, std::string prev_hash, std::int64_t file_size);
+  FileAuditLog(std::string path, std::string replica, int fd, std::unique_ptr<AuditJournal> journal,
+               Clock& clock, std::int64_t next_seq, std::string prev_hash, std::int64_t file_size);
   std::string Fields(const AuditRecord& record);
   void WriterLoop();
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteBatch(const std::vector<Pending*>& batch);
 
   const std::string path_;
+  const std::string replica_;  // "" writes no "replica" member
   const int fd_;
   const std::unique_ptr<AuditJournal> journal_;  // null for a device or pipe: fsync per batch
   Clock& clock_;

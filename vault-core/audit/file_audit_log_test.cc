@@ -105,6 +105,79 @@ TEST(FileAuditLogTest, ReopeningContinuesTheChain) {
   EXPECT_EQ(lines[5].seq, 6);
 }
 
+TEST(FileAuditLogTest, ReplicasLinesNameItAndVerifyAsItsChain) {
+  TempDir dir;
+  FakeClock clock;
+  {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto log,
+                                FileAuditLog::Open(dir.File("audit.log"), clock, {"vault-0"}));
+    COFFER_ASSERT_OK(log->Append(Record("a")));
+    COFFER_ASSERT_OK(log->Append(Record("b")));
+  }
+  {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto log,
+                                FileAuditLog::Open(dir.File("audit.log"), clock, {"vault-0"}));
+    COFFER_ASSERT_OK(log->Append(Record("c")));
+  }
+  std::vector<ParsedAuditLine> lines = ParseFile(dir.File("audit.log"));
+  ASSERT_EQ(lines.size(), 3u);
+  for (const ParsedAuditLine& line : lines) EXPECT_EQ(line.replica, "vault-0");
+  VerifyResult result = VerifyOrDie(dir.File("audit.log"));
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_EQ(result.replica, "vault-0");
+}
+
+// A volume mounted on the wrong replica, or a renamed one: it must not write into another
+// replica's chain, nor into it without a name. The log and its journal are left as they are.
+TEST(FileAuditLogTest, AnotherReplicasLogIsNotContinued) {
+  TempDir dir;
+  FakeClock clock;
+  {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto log,
+                                FileAuditLog::Open(dir.File("audit.log"), clock, {"vault-0"}));
+    COFFER_ASSERT_OK(log->Append(Record("a")));
+  }
+  std::string contents = ReadFileOrDie(dir.File("audit.log"));
+  std::string journal = ReadFileOrDie(dir.File("audit.log.journal"));
+  EXPECT_THAT(FileAuditLog::Open(dir.File("audit.log"), clock, {"vault-1"}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("is replica vault-0's chain, but this replica is named vault-1")));
+  EXPECT_THAT(
+      FileAuditLog::Open(dir.File("audit.log"), clock),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no replica name is configured")));
+  EXPECT_EQ(ReadFileOrDie(dir.File("audit.log")), contents);
+  EXPECT_TRUE(ReadFileOrDie(dir.File("audit.log.journal")) == journal);
+  COFFER_EXPECT_OK(FileAuditLog::Open(dir.File("audit.log"), clock, {"vault-0"}));
+}
+
+// A single server's log from before replicas were named, upgraded: it goes on with named lines.
+TEST(FileAuditLogTest, LogWithoutReplicaIsContinuedWithNamedLines) {
+  TempDir dir;
+  FakeClock clock;
+  {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(dir.File("audit.log"), clock));
+    COFFER_ASSERT_OK(log->Append(Record("before")));
+    COFFER_ASSERT_OK(log->Append(Record("before")));
+  }
+  {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto log,
+                                FileAuditLog::Open(dir.File("audit.log"), clock, {"vault-0"}));
+    COFFER_ASSERT_OK(log->Append(Record("after")));
+  }
+  VerifyResult result = VerifyOrDie(dir.File("audit.log"));
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_EQ(result.lines, 3);
+  EXPECT_EQ(result.replica, "vault-0");
+  EXPECT_EQ(result.replica_from_line, 3);
+}
+
+TEST(FileAuditLogTest, InvalidReplicaNameIsRefusedBeforeTheFileIsCreated) {
+  TempDir dir;
+  EXPECT_THAT(FileAuditLog::Open(dir.File("audit.log"), Clock::Real(), {"vault 0"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("replica name \"vault 0\"")));
+  EXPECT_NE(access(dir.File("audit.log").c_str(), F_OK), 0);
+}
+
 TEST(FileAuditLogTest, CreatedFileIsReadableByOwnerOnly) {
   TempDir dir;
   COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(dir.File("audit.log"), Clock::Real()));

@@ -9,7 +9,8 @@ const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = [] {
     auto* all = new std::vector<Command>();
     for (auto group : {VaultCommands, PrincipalCommands, PolicyCommands, ClusterCommands,
-                       SecretCommands, KeyCommands, CertificateCommands, OtherCommands}) {
+                       SecretCommands, KeyCommands, CertificateCommands, OtherCommands,
+                       HsmCommands}) {
       for (Command& c : group()) all->push_back(std::move(c));
     }
     return all;
@@ -25,6 +26,13 @@ std::string Join(const std::vector<std::string>& words) {
 
 bool StartsWith(const std::vector<std::string>& path, const std::vector<std::string>& prefix) {
   return prefix.size() <= path.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
+}
+
+// A last positional written "FILE..." takes one or more words; the others take one each.
+bool PositionalsFit(const Command& c, std::size_t given) {
+  const std::string last = c.positionals.empty() ? "" : c.positionals.back();
+  bool variadic = last.size() > 3 && last.substr(last.size() - 3) == "...";
+  return variadic ? given >= c.positionals.size() : given == c.positionals.size();
 }
 
 std::string UsageLine(const Command& c) {
@@ -126,7 +134,7 @@ absl::Status Run(const std::vector<std::string>& argv, const Env& env, Io io,
     PrintCommandHelp(io.out, *command);
     return absl::OkStatus();
   }
-  if (args->positional().size() != command->positionals.size()) {
+  if (!PositionalsFit(*command, args->positional().size())) {
     return UsageError("usage: " + UsageLine(*command));
   }
   auto format = ParseOutputFormat(args->Value("--output").value_or("table"));

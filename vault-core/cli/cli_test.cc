@@ -29,9 +29,9 @@ Result Coffer(const std::vector<std::string>& argv, const Env& env = {}) {
 TEST(CliTest, HelpListsEveryGroup) {
   Result r = Coffer({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* command :
-       {"vault create", "principal secret add", "policy set", "secret backup", "installation show",
-        "audit verify", "identity create", "certificate create", "certificate download"}) {
+  for (const char* command : {"vault create", "principal secret add", "policy set", "secret backup",
+                              "installation show", "audit verify", "identity create",
+                              "certificate create", "certificate download", "hsm export"}) {
     EXPECT_THAT(r.out, HasSubstr(command));
   }
 }

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/clock.h"
@@ -18,19 +19,22 @@ using ::coffer::testing::ReadFileOrDie;
 using ::coffer::testing::RunResult;
 using ::coffer::testing::TempDir;
 using ::coffer::testing::WriteFileOrDie;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::StartsWith;
 
 RunResult Coffer(std::vector<std::string> args) {
   args.insert(args.begin(), COFFER_BINARY);
   return testing::Run(args);
 }
 
-// An audit log of `n` calls, written by the vault's own writer.
-std::string WriteAuditLog(const TempDir& dir, int n) {
-  std::string path = dir.File("audit.log");
+// An audit log of `n` calls, written by the vault's own writer as `replica` ("": none).
+std::string WriteAuditLog(const TempDir& dir, int n, const std::string& replica = "",
+                          const std::string& file = "audit.log") {
+  std::string path = dir.File(file);
   FakeClock clock;
-  auto log = audit::FileAuditLog::Open(path, clock);
+  auto log = audit::FileAuditLog::Open(path, clock, {replica});
   EXPECT_TRUE(log.ok()) << log.status();
   for (int i = 1; i <= n; ++i) {
     audit::AuditRecord record;
@@ -61,15 +65,64 @@ TEST(CofferBinaryTest, UsageErrorExitsTwoWithOneLineOnStderr) {
   EXPECT_THAT(r.output, MatchesRegex("coffer: unknown flag --bogus[^\n]*\n"));
 }
 
-TEST(CofferBinaryTest, IntactAuditLogExitsZeroWithCountAndLastHash) {
-  TempDir dir;
-  std::string path = WriteAuditLog(dir, 5);
+std::string LastLineHash(const std::string& path) {
   std::string contents = ReadFileOrDie(path);
   std::string last_line = contents.substr(contents.rfind('\n', contents.size() - 2) + 1);
   last_line.pop_back();
+  return audit::LineHash(last_line);
+}
+
+TEST(CofferBinaryTest, IntactAuditLogExitsZeroWithCountAndLastHash) {
+  TempDir dir;
+  std::string path = WriteAuditLog(dir, 5);
   RunResult r = Coffer({"audit", "verify", path});
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(r.output, "intact: 5 lines, last hash " + audit::LineHash(last_line) + "\n");
+  // FakeClock starts at 2026-01-01T00:00:00Z and stands still.
+  EXPECT_EQ(r.output, path + ": intact: replica (none), 5 lines, " +
+                          "2026-01-01T00:00:00Z to 2026-01-01T00:00:00Z, last hash " +
+                          LastLineHash(path) + "\n");
+}
+
+TEST(CofferBinaryTest, LogsOfSeveralReplicasPrintOneLineEach) {
+  TempDir dir;
+  std::string a = WriteAuditLog(dir, 3, "vault-0", "a.log");
+  std::string b = WriteAuditLog(dir, 4, "vault-1", "b.log");
+  RunResult r = Coffer({"audit", "verify", a, b});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> lines = absl::StrSplit(r.output, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << r.output;
+  EXPECT_THAT(lines[0], StartsWith(a + ": intact: replica vault-0, 3 lines, "));
+  EXPECT_THAT(lines[0], EndsWith(", last hash " + LastLineHash(a)));
+  EXPECT_THAT(lines[1], StartsWith(b + ": intact: replica vault-1, 4 lines, "));
+  RunResult json = Coffer({"-o", "json", "audit", "verify", a, b});
+  EXPECT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_THAT(json.output, HasSubstr("\"replica\": \"vault-1\""));
+}
+
+// b.log was a copy of a.log's first lines that then went on by itself: replica vault-0 forked.
+TEST(CofferBinaryTest, ForkedReplicaChainExitsSixAndSaysWhere) {
+  TempDir dir;
+  std::string a = WriteAuditLog(dir, 3, "vault-0", "a.log");
+  std::string contents = ReadFileOrDie(a);
+  WriteFileOrDie(dir.File("b.log"), contents.substr(0, contents.find('\n') + 1));
+  {
+    FakeClock clock;
+    auto log = audit::FileAuditLog::Open(dir.File("b.log"), clock, {"vault-0"});
+    ASSERT_TRUE(log.ok()) << log.status();
+    audit::AuditRecord record;
+    record.operation = "SecretDelete";
+    ASSERT_TRUE((*log)->Append(record).ok());
+  }
+  RunResult r = Coffer({"audit", "verify", a, dir.File("b.log")});
+  EXPECT_EQ(r.exit_code, 6) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("fork: replica vault-0: " + a + " and " + dir.File("b.log") +
+                                  " share line 1 and differ from line 2"));
+}
+
+TEST(CofferBinaryTest, AuditVerifyWithoutAFileIsAUsageError) {
+  RunResult r = Coffer({"audit", "verify"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("usage: coffer audit verify FILE..."));
 }
 
 TEST(CofferBinaryTest, EditedAuditLineExitsSixAndNamesTheLine) {
@@ -82,7 +135,9 @@ TEST(CofferBinaryTest, EditedAuditLineExitsSixAndNamesTheLine) {
   WriteFileOrDie(path, contents);
   RunResult r = Coffer({"audit", "verify", path});
   EXPECT_EQ(r.exit_code, 6) << r.output;
-  EXPECT_THAT(r.output, MatchesRegex("tampered: line [34]: [^\n]+\n"));
+  ASSERT_THAT(r.output, StartsWith(path));
+  EXPECT_THAT(r.output.substr(path.size()),
+              MatchesRegex(": tampered: replica \\(none\\), 5 lines: line [34]: [^\n]+\n"));
   RunResult json = Coffer({"-o", "json", "audit", "verify", path});
   EXPECT_EQ(json.exit_code, 6);
   EXPECT_THAT(json.output, HasSubstr("\"intact\": false"));
@@ -92,6 +147,20 @@ TEST(CofferBinaryTest, MissingAuditFileIsNotFound) {
   RunResult r = Coffer({"audit", "verify", "/nonexistent/audit.log"});
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_THAT(r.output, HasSubstr("coffer: "));
+}
+
+// The others are still verified and reported; tampering outranks the missing file.
+TEST(CofferBinaryTest, MissingFileAmongSeveralIsReportedAfterTheOthers) {
+  TempDir dir;
+  std::string a = WriteAuditLog(dir, 2, "vault-0", "a.log");
+  RunResult r = Coffer({"audit", "verify", a, dir.File("gone.log")});
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(a + ": intact: replica vault-0, 2 lines"));
+  EXPECT_THAT(r.output, HasSubstr("coffer: cannot open " + dir.File("gone.log")));
+  std::string contents = ReadFileOrDie(a);
+  contents.replace(contents.find("alice"), 5, "mallo");
+  WriteFileOrDie(a, contents);
+  EXPECT_EQ(Coffer({"audit", "verify", a, dir.File("gone.log")}).exit_code, 6);
 }
 
 }  // namespace

@@ -50,6 +50,8 @@ class Context {
 
   // A flag's value, else the environment variable's (when `env_name` is not empty).
   std::string FlagOrEnv(std::string_view flag, const char* env_name) const;
+  // The whole environment (`coffer hsm` hands it to the vault's config loader).
+  const Env& env() const { return env_; }
 
   // From --admin-socket / --admin-address and friends.
   absl::StatusOr<std::unique_ptr<vaultclient::AdminClient>> Admin() const;
@@ -102,7 +104,8 @@ std::pair<std::string, std::string> NameAndVersion(const std::string& id,
 
 struct Command {
   std::vector<std::string> path;         // {"vault", "create"}
-  std::vector<std::string> positionals;  // {"NAME"}: exactly these, in order
+  std::vector<std::string> positionals;  // {"NAME"}: exactly these, in order; a last "FILE..."
+                                         // takes one or more
   std::string synopsis;                  // the flags part of the usage line
   std::string summary;                   // one line
   std::vector<FlagSpec> flags;
@@ -118,6 +121,7 @@ std::vector<Command> SecretCommands();
 std::vector<Command> KeyCommands();
 std::vector<Command> CertificateCommands();
 std::vector<Command> OtherCommands();  // installation, audit
+std::vector<Command> HsmCommands();    // local: the key ceremony between replicas' HSMs
 
 }  // namespace coffer::cli
 

@@ -1,7 +1,11 @@
-// coffer installation show (InstallationAdmin) and coffer audit verify (a local file).
+// coffer installation show (InstallationAdmin) and coffer audit verify (local files).
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "coffer/admin/v1/admin.pb.h"
 #include "lib/base/status.h"
-#include "vault-core/audit/audit_verify.h"
+#include "vault-core/audit/audit_verify_logs.h"
 #include "vault-core/cli/command.h"
 
 namespace coffer::cli {
@@ -24,25 +28,88 @@ absl::Status InstallationShow(Context& ctx) {
   return absl::OkStatus();
 }
 
-absl::Status AuditVerify(Context& ctx) {
-  COFFER_ASSIGN_OR_RETURN(audit::VerifyResult result, audit::VerifyAuditFile(ctx.arg(0)));
-  if (ctx.format() == OutputFormat::kJson) {
-    json doc = {{"intact", result.intact}, {"lines", result.lines}};
-    if (result.intact) {
-      doc["lastHash"] = result.last_hash;
-    } else {
-      doc["firstBadLine"] = result.first_bad_line;
-      doc["problem"] = result.problem;
-    }
-    PrintObject(ctx.out(), ctx.format(), doc, {});
-  } else if (result.intact) {
-    ctx.out() << "intact: " << result.lines << " lines, last hash "
-              << (result.last_hash.empty() ? "-" : result.last_hash) << "\n";
-  } else {
-    // The problem starts with "line K: ".
-    ctx.out() << "tampered: " << result.problem << "\n";
+// The replica a log names, as printed: names are held to ValidateReplicaName's printable
+// characters when read, so a hostile file cannot put anything else on the terminal.
+std::string ReplicaText(const audit::VerifyResult& r) {
+  if (r.replica.empty()) return "(none)";
+  if (r.replica_from_line <= 1) return r.replica;
+  return absl::StrCat(r.replica, " from line ", r.replica_from_line);
+}
+
+// "PATH: intact: replica R, N lines, T1 to T2, last hash H" or
+// "PATH: tampered: replica R, N lines: line K: <problem>".
+std::string LogLine(const audit::LogVerdict& log) {
+  const audit::VerifyResult& r = log.result;
+  std::string line = absl::StrCat(log.name, ": ", r.intact ? "intact" : "tampered", ": replica ",
+                                  ReplicaText(r), ", ", r.lines, r.lines == 1 ? " line" : " lines");
+  if (!r.intact) return absl::StrCat(line, ": ", r.problem);
+  if (r.lines > 0) absl::StrAppend(&line, ", ", Rfc3339(r.earliest), " to ", Rfc3339(r.latest));
+  return absl::StrCat(line, ", last hash ", r.last_hash.empty() ? "-" : r.last_hash);
+}
+
+json LogJson(const audit::LogVerdict& log) {
+  const audit::VerifyResult& r = log.result;
+  if (!log.read.ok()) return {{"file", log.name}, {"error", std::string(log.read.message())}};
+  json doc = {{"file", log.name},
+              {"intact", r.intact},
+              {"replica", r.replica.empty() ? json(nullptr) : json(r.replica)},
+              {"lines", r.lines}};
+  if (r.replica_from_line > 1) doc["replicaFromLine"] = r.replica_from_line;
+  if (r.lines > 0) {
+    doc["earliest"] = Rfc3339(r.earliest);
+    doc["latest"] = Rfc3339(r.latest);
   }
-  return result.intact ? absl::OkStatus() : QuietExit(kExitTampered);
+  if (r.intact) {
+    doc["lastHash"] = r.last_hash;
+  } else {
+    doc["firstBadLine"] = r.first_bad_line;
+    doc["problem"] = r.problem;
+  }
+  return doc;
+}
+
+json VerdictJson(const audit::LogsVerdict& verdict) {
+  json doc = {{"intact", verdict.ok()}, {"logs", json::array()}, {"conflicts", json::array()}};
+  for (const audit::LogVerdict& log : verdict.logs) doc["logs"].push_back(LogJson(log));
+  for (const audit::LogConflict& c : verdict.conflicts) {
+    doc["conflicts"].push_back(
+        {{"kind", c.kind == audit::LogConflict::Kind::kFork ? "fork" : "overlap"},
+         {"replica", c.replica},
+         {"files", {verdict.logs[c.first].name, verdict.logs[c.second].name}},
+         {"problem", c.problem}});
+  }
+  doc["notes"] = verdict.notes;
+  return doc;
+}
+
+// Each file on its own, then the logs naming one replica against each other (a fork, or two
+// chains over the same time). Exit 6 when anything is tampered or conflicts; otherwise a file
+// that could not be read sets the exit code (3 when missing), after the others are reported.
+absl::Status AuditVerify(Context& ctx) {
+  audit::LogsVerdict verdict = audit::VerifyAuditLogs(ctx.args().positional());
+  absl::Status unread;
+  for (const audit::LogVerdict& log : verdict.logs) {
+    if (log.read.ok()) continue;
+    ctx.err() << "coffer: " << log.read.message() << "\n";
+    if (unread.ok()) unread = log.read;
+  }
+  if (ctx.format() == OutputFormat::kJson) {
+    PrintObject(ctx.out(), ctx.format(), VerdictJson(verdict), {});
+  } else {
+    for (const audit::LogVerdict& log : verdict.logs) {
+      if (log.read.ok()) ctx.out() << LogLine(log) << "\n";
+    }
+    for (const audit::LogConflict& conflict : verdict.conflicts) {
+      ctx.out() << conflict.problem << "\n";
+    }
+    for (const std::string& note : verdict.notes) ctx.out() << note << "\n";
+  }
+  bool tampered = !verdict.conflicts.empty();
+  for (const audit::LogVerdict& log : verdict.logs) {
+    tampered = tampered || (log.read.ok() && !log.result.intact);
+  }
+  if (tampered) return QuietExit(kExitTampered);
+  return unread.ok() ? absl::OkStatus() : QuietExit(ExitCodeFor(unread));
 }
 
 }  // namespace
@@ -56,10 +123,11 @@ std::vector<Command> OtherCommands() {
        {},
        InstallationShow},
       {{"audit", "verify"},
-       {"FILE"},
+       {"FILE..."},
        "",
-       "Check an audit log's hash chain: exit 0 if intact, 6 if a line was edited, removed, "
-       "inserted or reordered.",
+       "Check audit logs' hash chains, and one replica's logs against each other: exit 0 if "
+       "all are intact, 6 if a line was edited, removed, inserted, reordered or moved from "
+       "another replica's log, or a replica's chain forked.",
        {},
        AuditVerify},
   };

@@ -64,7 +64,7 @@ absl::StatusOr<std::shared_ptr<const crypto::RecordSealer>> VaultKeys::Unwrap(
   if (!record.ParseFromArray(stored.data(), static_cast<int>(stored.size()))) {
     return absl::DataLossError("stored data key record is not parseable");
   }
-  if (record.master_key_id() != keystore_.master_key_id()) {
+  if (!keystore_.AcceptsMasterKeyId(record.master_key_id())) {
     return absl::DataLossError(absl::StrCat(
         "data key ", record.key_id(), " was wrapped by master key '", record.master_key_id(),
         "', but the key store has '", keystore_.master_key_id(), "'"));

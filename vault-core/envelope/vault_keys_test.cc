@@ -137,6 +137,54 @@ TEST(VaultKeysTest, KeyWrappedByAnotherHsmIsRefusedClearly) {
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("master key")));
 }
 
+// Records from before master key ids were fingerprints name a token and label instead.
+void SetRecordedMasterKeyId(storage::Store& store, const std::string& id) {
+  auto stored = store.Get(VaultKeys::StorageKey("vault-a"));
+  ASSERT_TRUE(stored.ok());
+  v1::WrappedDataKey record;
+  ASSERT_TRUE(record.ParseFromString(stored->value));
+  record.set_master_key_id(id);
+  COFFER_ASSERT_OK(
+      store.Put(VaultKeys::StorageKey("vault-a"), record.SerializeAsString(), std::nullopt));
+}
+
+constexpr char kOldFormId[] = "pkcs11:token=first-hsm;serial=5d1a;object=coffer-master-v1";
+
+TEST(VaultKeysTest, DataKeyRecordedUnderTheOldIdFormStillOpens) {
+  SoftHsmToken token;
+  auto hsm = OpenHsm(token);
+  ASSERT_NE(hsm, nullptr);
+  storage::MemoryStore store;
+  std::string sealed;
+  {
+    VaultKeys keys(*hsm, store, Clock::Real());
+    COFFER_ASSERT_OK_AND_ASSIGN(auto sealer, keys.ForVault("vault-a"));
+    COFFER_ASSERT_OK_AND_ASSIGN(sealed, sealer->Seal(Address(1), "stored long ago"));
+  }
+  SetRecordedMasterKeyId(store, kOldFormId);
+  VaultKeys keys(*hsm, store, Clock::Real());
+  COFFER_ASSERT_OK_AND_ASSIGN(auto sealer, keys.ForVault("vault-a"));
+  COFFER_ASSERT_OK_AND_ASSIGN(SecretBytes opened, sealer->Open(Address(1), sealed));
+  EXPECT_EQ(opened.reveal(), "stored long ago");
+}
+
+TEST(VaultKeysTest, OldIdFormWrappedByAnotherHsmIsStillDataLoss) {
+  storage::MemoryStore store;
+  {
+    SoftHsmToken first("first-hsm");
+    auto hsm = OpenHsm(first);
+    ASSERT_NE(hsm, nullptr);
+    VaultKeys keys(*hsm, store, Clock::Real());
+    COFFER_ASSERT_OK(keys.ForVault("vault-a").status());
+  }
+  SetRecordedMasterKeyId(store, kOldFormId);
+  SoftHsmToken second("second-hsm");
+  auto hsm = OpenHsm(second);
+  ASSERT_NE(hsm, nullptr);
+  VaultKeys keys(*hsm, store, Clock::Real());
+  EXPECT_THAT(keys.ForVault("vault-a"), StatusIs(absl::StatusCode::kDataLoss));
+}
+
 TEST(VaultKeysTest, CorruptStoredKeyIsDataLoss) {
   SoftHsmToken token;
   auto hsm = OpenHsm(token);

@@ -29,7 +29,8 @@ struct ProtectedKey {
 
 // The vault's root of trust: the HSM, or a software stand-in for tests. It holds two long-lived
 // keys, created on first start and found again on later starts:
-//  - the master wrapping key (AES-256, never extractable), which wraps every vault's data key;
+//  - the master wrapping key (AES-256), which wraps every vault's data key; its plaintext never
+//    leaves the HSM (the key ceremony copies it to other replicas' HSMs wrapped, HSM to HSM);
 //  - the token-signing key (EC P-256), which signs the token service's access tokens.
 // Thread-safe. Errors: UNAVAILABLE (the device or its session failed: retry later),
 // DATA_LOSS (a wrapped key does not unwrap: corrupt or from another master key),
@@ -41,8 +42,13 @@ class KeyStore {
   // "pkcs11" or "software"; shown in logs and /readyz.
   virtual std::string_view kind() const = 0;
 
-  // Names the master key, so that a wrapped key records which master key wrapped it.
+  // Names the master key, so that a wrapped key records which master key wrapped it. Stores that
+  // hold the same master key (replicas' HSMs after the key ceremony) give the same id.
   virtual std::string master_key_id() const = 0;
+  // Whether a key whose record names master key `id` is worth unwrapping here: master_key_id(),
+  // or an older form of id that names a place rather than the key (the unwrap's integrity check
+  // then decides). Anything else is refused before the HSM is asked, with a clearer error.
+  virtual bool AcceptsMasterKeyId(std::string_view id) const { return id == master_key_id(); }
 
   // A fresh random AES-256 data key, wrapped under the master key.
   virtual absl::StatusOr<DataKey> NewDataKey() = 0;

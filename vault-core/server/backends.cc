@@ -3,13 +3,32 @@
 #include "lib/base/status.h"
 #include "vault-core/keystore/pin.h"
 #include "vault-core/keystore/pkcs11/pkcs11_keystore.h"
+#include "vault-core/storage/etcd/etcd_store.h"
 #include "vault-core/storage/sqlite/sqlite_store.h"
 
 namespace coffer::server {
 
-absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(const VaultConfig::Storage& config) {
+absl::StatusOr<OpenedStore> OpenStore(const VaultConfig::Storage& config,
+                                      const std::string& replica) {
+  OpenedStore opened;
+  if (config.backend == "etcd") {
+    storage::EtcdOptions options;
+    options.endpoints = config.etcd.endpoints;
+    options.prefix = config.etcd.prefix;
+    options.ca_file = config.etcd.ca_file;
+    options.cert_file = config.etcd.cert_file;
+    options.key_file = config.etcd.key_file;
+    options.timeout = config.etcd.timeout;
+    options.dial_timeout = config.etcd.dial_timeout;
+    COFFER_ASSIGN_OR_RETURN(auto store, storage::EtcdStore::Open(options));
+    opened.leadership = store->Campaign("leader/background-jobs", replica);
+    opened.store = std::move(store);
+    return opened;
+  }
   COFFER_ASSIGN_OR_RETURN(auto store, storage::SqliteStore::Open({config.sqlite_path}));
-  return std::unique_ptr<storage::Store>(std::move(store));
+  opened.store = std::move(store);
+  opened.leadership = std::make_unique<storage::SoleReplica>();
+  return opened;
 }
 
 absl::StatusOr<std::unique_ptr<keystore::KeyStore>> OpenKeyStore(const VaultConfig::Hsm& config) {

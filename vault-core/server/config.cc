@@ -1,5 +1,7 @@
 #include "vault-core/server/config.h"
 
+#include <unistd.h>
+
 #include "lib/base/status.h"
 #include "lib/config/config_node.h"
 #include "lib/config/config_reader.h"
@@ -36,10 +38,32 @@ void ReadHttp(MapReader& r, VaultConfig::Http& http) {
 }
 
 void ReadStorage(MapReader& r, VaultConfig::Storage& storage) {
-  r.ReadEnum("backend", &storage.backend, {"sqlite"});
+  r.ReadEnum("backend", &storage.backend, {"sqlite", "etcd"});
   r.Map("sqlite", [&](MapReader& s) { s.Read("path", &storage.sqlite_path); });
-  if (storage.sqlite_path.empty()) {
+  VaultConfig::Storage::Etcd& etcd = storage.etcd;
+  r.Map("etcd", [&](MapReader& e) {
+    e.Read("endpoints", &etcd.endpoints);
+    e.Read("prefix", &etcd.prefix);
+    e.ReadDuration("timeout", &etcd.timeout);
+    e.ReadDuration("dial_timeout", &etcd.dial_timeout);
+    e.Map("tls", [&](MapReader& tls) {
+      tls.Read("ca_file", &etcd.ca_file);
+      tls.Read("cert_file", &etcd.cert_file);
+      tls.Read("key_file", &etcd.key_file);
+    });
+  });
+  if (storage.backend == "sqlite" && storage.sqlite_path.empty()) {
     r.Fail("sqlite.path", "is required for the sqlite backend");
+  }
+  if (storage.backend == "etcd") {
+    if (etcd.endpoints.empty()) r.Fail("etcd.endpoints", "needs at least one host:port");
+    if (etcd.prefix.empty()) r.Fail("etcd.prefix", "must not be empty (e.g. /coffer/)");
+    if (etcd.cert_file.empty() != etcd.key_file.empty()) {
+      r.Fail("etcd.tls", "cert_file and key_file go together");
+    }
+    if (etcd.timeout < absl::Milliseconds(100) || etcd.dial_timeout < absl::Milliseconds(100)) {
+      r.Fail("etcd", "timeout and dial_timeout must be at least 100ms");
+    }
   }
 }
 
@@ -137,6 +161,12 @@ absl::StatusOr<VaultConfig> LoadVaultConfig(const std::string& path,
   r.Map("identity", [&](MapReader& i) { ReadIdentity(i, cfg.identity); });
   r.Map("audit", [&](MapReader& a) { a.Read("path", &cfg.audit.path); });
   r.Map("admin", [&](MapReader& a) { ReadAdmin(a, cfg.admin); });
+  r.Read("replica", &cfg.replica);
+  if (cfg.replica.empty()) {
+    char host[256] = {};
+    cfg.replica = gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0' ? host : "replica";
+  }
+  if (cfg.replica.size() > 64) r.Fail("replica", "must be at most 64 characters");
   r.ReadDuration("purge_interval", &cfg.purge_interval);
   if (cfg.purge_interval < absl::Seconds(1)) r.Fail("purge_interval", "must be at least 1s");
   if (cfg.identity.authority_url.empty()) {

@@ -35,9 +35,22 @@ struct VaultConfig {
   } http;
 
   struct Storage {
-    std::string backend = "sqlite";  // the only one until etcd
+    std::string backend = "sqlite";  // sqlite (one replica) | etcd (several)
     std::string sqlite_path = "coffer.db";
+    struct Etcd {
+      std::vector<std::string> endpoints;  // host:port, http:// or https://
+      std::string prefix = "/coffer/";
+      std::string ca_file;  // TLS: all three, or the CA alone, or none (loopback tests only)
+      std::string cert_file;
+      std::string key_file;
+      absl::Duration timeout = absl::Seconds(5);
+      absl::Duration dial_timeout = absl::Seconds(3);
+    } etcd;
   } storage;
+
+  // This replica's name: it signs its audit chain and campaigns for the background jobs under
+  // it. Empty: the host name (a StatefulSet pod's name).
+  std::string replica;
 
   struct Hsm {
     std::string backend = "pkcs11";  // the only one: tests' software key store is not offered

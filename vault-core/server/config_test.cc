@@ -60,8 +60,11 @@ TEST(VaultConfigTest, MistakesAreNamedByPath) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hsm.pkcs11.pin")));
   EXPECT_THAT(LoadText(kValid, {"http.port=99999"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("http.port")));
-  EXPECT_THAT(LoadText(kValid, {"storage.backend=etcd"}),
+  EXPECT_THAT(LoadText(kValid, {"storage.backend=cassandra"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("storage.backend")));
+  // etcd without endpoints names what is missing.
+  EXPECT_THAT(LoadText(kValid, {"storage.backend=etcd"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("storage.etcd.endpoints")));
   EXPECT_THAT(LoadText(kValid, {"set-without-equals"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("path=value")));
 }

@@ -1,5 +1,7 @@
 #include "vault-core/server/purger.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/logging.h"
@@ -9,13 +11,15 @@ namespace coffer::server {
 Purger::Purger(service::VaultService& vaults, service::SecretService& secrets, Clock& clock,
                absl::Duration interval, service::ServingCertificates* certificates,
                service::KeyService* keys, audit::AuditLog* audit,
-               service::CertificateService* vault_certificates)
+               service::CertificateService* vault_certificates,
+               storage::Leadership* leadership)
     : vaults_(vaults),
       secrets_(secrets),
       certificates_(certificates),
       keys_(keys),
       vault_certificates_(vault_certificates),
       audit_(audit),
+      leadership_(leadership),
       clock_(clock),
       interval_(interval) {
   thread_ = std::thread([this] { Run(); });
@@ -33,10 +37,12 @@ void Purger::Run() {
   // A pass at start too: certificates issued by a CA the installation no longer uses (a new
   // http.tls.ca_cert_file) are replaced now, not an interval later.
   while (true) {
-    PurgeOnce();
+    const bool leads = leadership_ == nullptr || leadership_->IsLeader();
+    if (leads) PurgeOnce();
     absl::MutexLock lock(&mu_);
     auto stop = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
-    mu_.AwaitWithTimeout(absl::Condition(&stop), interval_);
+    mu_.AwaitWithTimeout(absl::Condition(&stop),
+                         leads ? interval_ : std::min(interval_, absl::Seconds(1)));
     if (stopping_) return;
   }
 }

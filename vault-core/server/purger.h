@@ -11,6 +11,7 @@
 #include "vault-core/service/secret_service.h"
 #include "vault-core/service/serving_certificates.h"
 #include "vault-core/service/vault_service.h"
+#include "vault-core/storage/leadership.h"
 
 namespace coffer::server {
 
@@ -20,13 +21,16 @@ namespace coffer::server {
 // and renews those whose policy says so (with `vault_certificates`, audited the same way); and (with
 // `certificates`) reissues live vaults' serving certificates near their end or issued by
 // another CA.
+// With several replicas only the one `leadership` elects runs passes; the others look again
+// every second, so a new leader starts soon after the old one is gone.
 // Owns one thread; the destructor stops it and waits.
 class Purger {
  public:
   Purger(service::VaultService& vaults, service::SecretService& secrets, Clock& clock,
          absl::Duration interval, service::ServingCertificates* certificates = nullptr,
          service::KeyService* keys = nullptr, audit::AuditLog* audit = nullptr,
-         service::CertificateService* vault_certificates = nullptr);
+         service::CertificateService* vault_certificates = nullptr,
+         storage::Leadership* leadership = nullptr);
   ~Purger();
 
   // One pass; what the thread runs. Returns how many objects and vaults went.
@@ -47,6 +51,7 @@ class Purger {
   service::KeyService* const keys_;
   service::CertificateService* const vault_certificates_;
   audit::AuditLog* const audit_;
+  storage::Leadership* const leadership_;
   Clock& clock_;
   const absl::Duration interval_;
   absl::Mutex mu_;

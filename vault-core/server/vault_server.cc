@@ -74,11 +74,16 @@ absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(const VaultConfi
 absl::Status VaultServer::OpenBackends() {
   // The HSM first: a wrong PIN or missing token must not leave a new database file behind.
   COFFER_ASSIGN_OR_RETURN(keystore_, OpenKeyStore(config_.hsm));
-  COFFER_ASSIGN_OR_RETURN(store_, OpenStore(config_.storage));
+  COFFER_ASSIGN_OR_RETURN(OpenedStore opened, OpenStore(config_.storage, config_.replica));
+  store_ = std::move(opened.store);
+  leadership_ = std::move(opened.leadership);
   COFFER_ASSIGN_OR_RETURN(cache_, storage::CachedStore::Create(*store_));
-  COFFER_ASSIGN_OR_RETURN(auto audit, audit::FileAuditLog::Open(config_.audit.path, Clock::Real()));
+  COFFER_ASSIGN_OR_RETURN(auto audit,
+                          audit::FileAuditLog::Open(config_.audit.path, Clock::Real(),
+                                                    audit::FileAuditLogOptions{config_.replica}));
   audit_ = std::move(audit);
-  COFFER_ASSIGN_OR_RETURN(authority_.tenant_id, LoadOrCreateTenant(*store_));
+  COFFER_ASSIGN_OR_RETURN(authority_.tenant_id,
+                          BindInstallation(*store_, keystore_->master_key_id()));
   authority_.url = config_.identity.authority_url;
   authority_.token_lifetime = config_.identity.token_lifetime;
   return absl::OkStatus();
@@ -150,7 +155,7 @@ absl::Status VaultServer::StartFrontends() {
                          ca_certificate_pem_));
   purger_ = std::make_unique<Purger>(*vaults_, *secrets_, Clock::Real(), config_.purge_interval,
                                      certificates_.get(), vault_keys_.get(), audit_.get(),
-                                     vault_certificates_.get());
+                                     vault_certificates_.get(), leadership_.get());
   return absl::OkStatus();
 }
 

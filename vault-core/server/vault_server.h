@@ -23,6 +23,7 @@
 #include "vault-core/service/principal_service.h"
 #include "vault-core/service/secret_service.h"
 #include "vault-core/service/vault_service.h"
+#include "vault-core/storage/leadership.h"
 #include "vault-core/storage/storage.h"
 
 namespace coffer::server {
@@ -54,6 +55,7 @@ class VaultServer {
   api::rest::Authority authority_;
   std::unique_ptr<keystore::KeyStore> keystore_;
   std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<storage::Leadership> leadership_;  // uses store_: destroyed before it
   std::unique_ptr<storage::Store> cache_;  // in front of store_: what the services use
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<envelope::VaultKeys> keys_;

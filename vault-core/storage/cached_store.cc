@@ -1,5 +1,7 @@
 #include "vault-core/storage/cached_store.h"
 
+#include "absl/strings/str_cat.h"
+#include "lib/base/absl_compat.h"
 #include "lib/base/status.h"
 
 namespace coffer::storage {
@@ -29,9 +31,20 @@ absl::StatusOr<std::unique_ptr<CachedStore>> CachedStore::Create(Store& inner,
 absl::StatusOr<Entry> CachedStore::Get(std::string_view key) {
   COFFER_ASSIGN_OR_RETURN(std::shared_ptr<const Entry> entry,
                           entries_->Get(key, [&]() -> absl::StatusOr<std::shared_ptr<const Entry>> {
-                            COFFER_ASSIGN_OR_RETURN(Entry read, inner_.Get(key));
-                            return std::make_shared<const Entry>(std::move(read));
+                            auto read = inner_.Get(key);
+                            // Absence is kept too (as revision kMustNotExist): a write checks
+                            // that names are free, and over etcd each such check would be a
+                            // round trip through the cluster's leader.
+                            if (absl::IsNotFound(read.status())) {
+                              return std::make_shared<const Entry>(
+                                  Entry{std::string(key), "", kMustNotExist});
+                            }
+                            if (!read.ok()) return read.status();
+                            return std::make_shared<const Entry>(*std::move(read));
                           }));
+  if (entry->revision == kMustNotExist) {
+    return absl::NotFoundError(absl::StrCat("no such key: ", AsAbsl(key)));
+  }
   return *entry;
 }
 

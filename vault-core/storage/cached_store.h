@@ -10,8 +10,9 @@
 namespace coffer::storage {
 
 // A read-through cache of point reads in front of another Store: a hot secret's head and sealed
-// version are read from memory instead of from SQLite (or etcd) on every request. It holds
-// exactly what the store holds (sealed records, never plaintext), and forgets a key when this
+// version are read from memory instead of from SQLite (or etcd) on every request, and so is the
+// absence of a key (a name a write checks is free). It holds exactly what the store holds
+// (sealed records, never plaintext), bounded like every WatchedCache, and forgets a key when this
 // process writes it (before the write returns) or when the store's watch reports a change from
 // elsewhere. Range reads and writes go straight through.
 //

@@ -2,14 +2,14 @@
 
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "lib/base/status.h"
+#include "vault-core/crypto/digest.h"
 #include "vault-core/keystore/pkcs11/ck_rv.h"
 
 namespace coffer::keystore {
 namespace {
 
-// DER of the named curve OID 1.2.840.10045.3.1.7 (prime256v1), as CKA_EC_PARAMS wants it.
-const std::string kP256Params("\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07", 10);
 constexpr size_t kEcPointSize = 65;
 
 std::string Trim(const unsigned char* padded, size_t size) {
@@ -31,14 +31,65 @@ absl::Status Ambiguous(size_t count, const std::string& label) {
 
 absl::StatusOr<CK_OBJECT_HANDLE> FindUniqueKey(Session& session, CK_OBJECT_CLASS object_class,
                                                const std::string& label) {
-  COFFER_ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> found,
-                          FindLabelled(session, object_class, label));
-  if (found.empty()) return absl::NotFoundError("key '" + label + "' is no longer on the token");
-  if (found.size() > 1) return Ambiguous(found.size(), label);
-  return found[0];
+  COFFER_ASSIGN_OR_RETURN(CK_OBJECT_HANDLE found, FindKey(session, object_class, label));
+  if (found == CK_INVALID_HANDLE) {
+    return absl::NotFoundError("key '" + label + "' is no longer on the token");
+  }
+  return found;
 }
 
 }  // namespace
+
+std::vector<CK_ATTRIBUTE> MasterKeyPolicy(const std::string& label) {
+  return {
+      Attr(CKA_PRIVATE, kTrue),     Attr(CKA_SENSITIVE, kTrue),
+      Attr(CKA_EXTRACTABLE, kTrue), Attr(CKA_WRAP_WITH_TRUSTED, kTrue),
+      Attr(CKA_WRAP, kTrue),        Attr(CKA_UNWRAP, kTrue),
+      Attr(CKA_ENCRYPT, kFalse),    Attr(CKA_DECRYPT, kFalse),
+      Attr(CKA_SIGN, kFalse),       Attr(CKA_VERIFY, kFalse),
+      Attr(CKA_DERIVE, kFalse),     Attr(CKA_LABEL, label),
+      Attr(CKA_ID, label),
+  };
+}
+
+std::vector<CK_ATTRIBUTE> SigningKeyPolicy(const std::string& label) {
+  return {
+      Attr(CKA_PRIVATE, kTrue),           Attr(CKA_SENSITIVE, kTrue), Attr(CKA_EXTRACTABLE, kTrue),
+      Attr(CKA_WRAP_WITH_TRUSTED, kTrue), Attr(CKA_SIGN, kTrue),      Attr(CKA_DECRYPT, kFalse),
+      Attr(CKA_DERIVE, kFalse),           Attr(CKA_LABEL, label),     Attr(CKA_ID, label),
+  };
+}
+
+absl::StatusOr<CK_OBJECT_HANDLE> FindKey(Session& session, CK_OBJECT_CLASS object_class,
+                                         const std::string& label) {
+  COFFER_ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> found,
+                          FindLabelled(session, object_class, label));
+  if (found.size() > 1) return Ambiguous(found.size(), label);
+  return found.empty() ? CK_INVALID_HANDLE : found[0];
+}
+
+absl::StatusOr<std::string> MasterKeyFingerprint(Session& session, CK_OBJECT_HANDLE master) {
+  const std::string zeros(32, '\0');
+  CK_OBJECT_CLASS object_class = CKO_SECRET_KEY;
+  CK_KEY_TYPE key_type = CKK_AES;
+  std::vector<CK_ATTRIBUTE> tmpl = {
+      Attr(CKA_CLASS, object_class), Attr(CKA_KEY_TYPE, key_type), Attr(CKA_TOKEN, kFalse),
+      Attr(CKA_SENSITIVE, kFalse),   Attr(CKA_EXTRACTABLE, kTrue), Attr(CKA_VALUE, zeros),
+  };
+  CK_OBJECT_HANDLE fixed = CK_INVALID_HANDLE;
+  CK_RV rv = session.fns()->C_CreateObject(session.handle(), tmpl.data(),
+                                           static_cast<CK_ULONG>(tmpl.size()), &fixed);
+  if (rv != CKR_OK) return CkrToStatus(rv, "master key fingerprint: C_CreateObject");
+  ScopedObject scoped(session, fixed);
+  CK_MECHANISM mechanism = {CKM_AES_KEY_WRAP_PAD, nullptr, 0};
+  unsigned char wrapped[48];  // 32 bytes + the 8-byte integrity block
+  CK_ULONG size = sizeof(wrapped);
+  rv = session.fns()->C_WrapKey(session.handle(), &mechanism, master, fixed, wrapped, &size);
+  if (rv != CKR_OK) return CkrToStatus(rv, "master key fingerprint: C_WrapKey");
+  const std::string digest =
+      crypto::Sha256(std::string_view(reinterpret_cast<const char*>(wrapped), size));
+  return "kcv:" + absl::BytesToHexString(digest.substr(0, 8));
+}
 
 absl::StatusOr<TokenSlot> FindToken(Pkcs11Module& module, const std::string& label) {
   CK_ULONG count = 0;
@@ -74,14 +125,11 @@ absl::StatusOr<FoundKey> FindOrCreateMasterKey(Session& session, const std::stri
   CK_OBJECT_CLASS object_class = CKO_SECRET_KEY;
   CK_KEY_TYPE key_type = CKK_AES;
   CK_ULONG value_len = 32;
-  std::vector<CK_ATTRIBUTE> tmpl = {
-      Attr(CKA_CLASS, object_class), Attr(CKA_KEY_TYPE, key_type), Attr(CKA_VALUE_LEN, value_len),
-      Attr(CKA_TOKEN, kTrue),        Attr(CKA_PRIVATE, kTrue),     Attr(CKA_SENSITIVE, kTrue),
-      Attr(CKA_EXTRACTABLE, kFalse), Attr(CKA_WRAP, kTrue),        Attr(CKA_UNWRAP, kTrue),
-      Attr(CKA_ENCRYPT, kFalse),     Attr(CKA_DECRYPT, kFalse),    Attr(CKA_SIGN, kFalse),
-      Attr(CKA_VERIFY, kFalse),      Attr(CKA_DERIVE, kFalse),     Attr(CKA_LABEL, label),
-      Attr(CKA_ID, label),
-  };
+  std::vector<CK_ATTRIBUTE> tmpl = MasterKeyPolicy(label);
+  for (CK_ATTRIBUTE a : {Attr(CKA_CLASS, object_class), Attr(CKA_KEY_TYPE, key_type),
+                         Attr(CKA_VALUE_LEN, value_len), Attr(CKA_TOKEN, kTrue)}) {
+    tmpl.push_back(a);
+  }
   CK_MECHANISM mechanism = {CKM_AES_KEY_GEN, nullptr, 0};
   CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
   CK_RV rv = session.fns()->C_GenerateKey(session.handle(), &mechanism, tmpl.data(),
@@ -110,11 +158,9 @@ absl::StatusOr<SigningKey> FindOrCreateSigningKey(Session& session, const std::s
       Attr(CKA_VERIFY, kTrue),      Attr(CKA_EC_PARAMS, kP256Params), Attr(CKA_LABEL, label),
       Attr(CKA_ID, label),
   };
-  std::vector<CK_ATTRIBUTE> priv_tmpl = {
-      Attr(CKA_KEY_TYPE, key_type), Attr(CKA_TOKEN, kTrue),        Attr(CKA_PRIVATE, kTrue),
-      Attr(CKA_SENSITIVE, kTrue),   Attr(CKA_EXTRACTABLE, kFalse), Attr(CKA_SIGN, kTrue),
-      Attr(CKA_DERIVE, kFalse),     Attr(CKA_LABEL, label),        Attr(CKA_ID, label),
-  };
+  std::vector<CK_ATTRIBUTE> priv_tmpl = SigningKeyPolicy(label);
+  priv_tmpl.push_back(Attr(CKA_KEY_TYPE, key_type));
+  priv_tmpl.push_back(Attr(CKA_TOKEN, kTrue));
   CK_MECHANISM mechanism = {CKM_EC_KEY_PAIR_GEN, nullptr, 0};
   SigningKey key;
   key.created = true;

@@ -26,19 +26,8 @@ absl::Mutex key_setup_mutex(absl::kConstInit);
 constexpr size_t kDataKeySize = 32;
 constexpr size_t kSignatureSize = 64;  // r || s for P-256
 
-absl::Status ValidateOptions(const Pkcs11Options& options) {
-  if (options.module_path.empty()) {
-    return absl::InvalidArgumentError("PKCS#11 module_path is empty");
-  }
-  if (options.token_label.empty()) {
-    return absl::InvalidArgumentError("PKCS#11 token_label is empty");
-  }
-  if (options.pin.empty()) return absl::InvalidArgumentError("PKCS#11 PIN is empty");
-  if (options.master_key_label.empty() || options.signing_key_label.empty()) {
-    return absl::InvalidArgumentError("PKCS#11 key labels must not be empty");
-  }
-  return absl::OkStatus();
-}
+// Data keys stored before master key ids were fingerprints name the token and the key's label.
+constexpr std::string_view kLegacyIdPrefix = "pkcs11:";
 
 // A wrapped data key from the store: RFC 5649 output is whole 8-byte blocks, at least two.
 absl::Status CheckWrappedSize(std::string_view wrapped) {
@@ -53,6 +42,7 @@ struct VaultKeys {
   FoundKey master;
   SigningKey signing;
   std::string public_key;
+  std::string master_key_id;
 };
 
 absl::StatusOr<VaultKeys> FindOrCreateKeys(Session& session, const Pkcs11Options& options) {
@@ -61,7 +51,20 @@ absl::StatusOr<VaultKeys> FindOrCreateKeys(Session& session, const Pkcs11Options
   COFFER_ASSIGN_OR_RETURN(keys.master, FindOrCreateMasterKey(session, options.master_key_label));
   COFFER_ASSIGN_OR_RETURN(keys.signing, FindOrCreateSigningKey(session, options.signing_key_label));
   COFFER_ASSIGN_OR_RETURN(keys.public_key, ReadEcPoint(session, keys.signing.public_key));
+  COFFER_ASSIGN_OR_RETURN(keys.master_key_id, MasterKeyFingerprint(session, keys.master.handle));
   return keys;
+}
+
+// Keys made before the key ceremony existed cannot take part in it; say so once, at start.
+void NoteUnextractable(Session& session, const VaultKeys& keys, const Pkcs11Options& options) {
+  absl::StatusOr<std::string> extractable =
+      session.GetAttribute(keys.master.handle, CKA_EXTRACTABLE);
+  if (extractable.ok() && *extractable == std::string(1, '\0')) {
+    COFFER_LOG(kHsm, info,
+               "master key '{}' was created not extractable: this installation works, but its "
+               "keys cannot be copied to another replica's HSM (docs/operations.md, key ceremony)",
+               options.master_key_label);
+  }
 }
 
 }  // namespace
@@ -75,8 +78,22 @@ Pkcs11KeyStore::Pkcs11KeyStore(std::shared_ptr<KeyHandles> keys, std::unique_ptr
 
 Pkcs11KeyStore::~Pkcs11KeyStore() = default;
 
+absl::Status Pkcs11KeyStore::Validate(const Pkcs11Options& options) {
+  if (options.module_path.empty()) {
+    return absl::InvalidArgumentError("PKCS#11 module_path is empty");
+  }
+  if (options.token_label.empty()) {
+    return absl::InvalidArgumentError("PKCS#11 token_label is empty");
+  }
+  if (options.pin.empty()) return absl::InvalidArgumentError("PKCS#11 PIN is empty");
+  if (options.master_key_label.empty() || options.signing_key_label.empty()) {
+    return absl::InvalidArgumentError("PKCS#11 key labels must not be empty");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<KeyStore>> Pkcs11KeyStore::Create(const Pkcs11Options& options) {
-  COFFER_RETURN_IF_ERROR(ValidateOptions(options));
+  COFFER_RETURN_IF_ERROR(Validate(options));
   COFFER_ASSIGN_OR_RETURN(std::shared_ptr<Pkcs11Module> module,
                           Pkcs11Module::Load(options.module_path));
   COFFER_ASSIGN_OR_RETURN(TokenSlot token, FindToken(*module, options.token_label));
@@ -98,17 +115,21 @@ absl::StatusOr<std::unique_ptr<KeyStore>> Pkcs11KeyStore::Create(const Pkcs11Opt
     return session;
   };
   COFFER_LOG(kHsm, info,
-             "PKCS#11 key store ready: token '{}' (serial {}), master key '{}' ({}), "
+             "PKCS#11 key store ready: token '{}' (serial {}), master key '{}' ({}, {}), "
              "signing key '{}' ({})",
              token.label, token.serial, options.master_key_label,
-             found.master.created ? "created" : "found", options.signing_key_label,
-             found.signing.created ? "created" : "found");
+             found.master.created ? "created" : "found", found.master_key_id,
+             options.signing_key_label, found.signing.created ? "created" : "found");
+  NoteUnextractable(*session, found, options);
   auto pool = std::make_unique<SessionPool>(std::move(opener), options.session_pool_size,
                                             std::move(session));
-  std::string id = "pkcs11:token=" + token.label + ";serial=" + token.serial +
-                   ";object=" + options.master_key_label;
   return std::unique_ptr<KeyStore>(new Pkcs11KeyStore(std::move(keys), std::move(pool),
-                                                      std::move(id), std::move(found.public_key)));
+                                                      std::move(found.master_key_id),
+                                                      std::move(found.public_key)));
+}
+
+bool Pkcs11KeyStore::AcceptsMasterKeyId(std::string_view id) const {
+  return id == master_key_id_ || id.substr(0, kLegacyIdPrefix.size()) == kLegacyIdPrefix;
 }
 
 absl::StatusOr<DataKey> Pkcs11KeyStore::NewDataKey() {

@@ -26,8 +26,9 @@ class KeyHandles;
 class SessionPool;
 
 // The KeyStore over a PKCS#11 HSM. The master key wraps data keys inside the HSM with
-// CKM_AES_KEY_WRAP_PAD (RFC 5649) and never leaves it; signing is raw CKM_ECDSA over a SHA-256
-// digest computed here. Thread-safe: each call leases its own session.
+// CKM_AES_KEY_WRAP_PAD (RFC 5649) and leaves it only wrapped, for another replica's HSM
+// (key_ceremony.h); signing is raw CKM_ECDSA over a SHA-256 digest computed here. Thread-safe:
+// each call leases its own session.
 class Pkcs11KeyStore : public KeyStore {
  public:
   // Loads the module, logs in to the token and finds the two keys by label, creating them on
@@ -35,12 +36,19 @@ class Pkcs11KeyStore : public KeyStore {
   // cannot be loaded, token lacks a needed mechanism, key labels ambiguous), NOT_FOUND (no token
   // with that label), PERMISSION_DENIED (wrong or locked PIN), UNAVAILABLE (device failure).
   static absl::StatusOr<std::unique_ptr<KeyStore>> Create(const Pkcs11Options& options);
+  // INVALID_ARGUMENT naming what is missing from `options`.
+  static absl::Status Validate(const Pkcs11Options& options);
 
   ~Pkcs11KeyStore() override;
 
   std::string_view kind() const override { return "pkcs11"; }
-  // "pkcs11:token=<label>;serial=<serial>;object=<master key label>" (RFC 7512 style).
+  // The master key's fingerprint, "kcv:<16 hex digits>" (MasterKeyFingerprint in
+  // key_objects.h): the same on every HSM holding the same key.
   std::string master_key_id() const override { return master_key_id_; }
+  // Also the id data keys recorded before the fingerprint,
+  // "pkcs11:token=<label>;serial=<serial>;object=<master key label>", whichever HSM it names: a
+  // replica reads data keys that the first replica stored before it ever had a second.
+  bool AcceptsMasterKeyId(std::string_view id) const override;
   absl::StatusOr<DataKey> NewDataKey() override;
   absl::StatusOr<SecretBytes> UnwrapDataKey(std::string_view wrapped) override;
   absl::StatusOr<std::string> SignEs256(std::string_view data) override;

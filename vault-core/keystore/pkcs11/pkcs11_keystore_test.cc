@@ -107,7 +107,9 @@ TEST_F(Pkcs11KeyStoreTest, EmptyPinIsInvalidArgument) {
   EXPECT_THAT(Pkcs11KeyStore::Create(options), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST_F(Pkcs11KeyStoreTest, KeysAreNeitherExtractableNorReadable) {
+// Sensitive, and extractable only under a key the token's security officer trusts (the key
+// ceremony's, key_ceremony_test.cc): never under one the vault's user PIN can make.
+TEST_F(Pkcs11KeyStoreTest, KeysAreSensitiveAndLeaveOnlyUnderTrustedKeys) {
   COFFER_ASSERT_OK_AND_ASSIGN(std::unique_ptr<KeyStore> store, Pkcs11KeyStore::Create(Options()));
   std::unique_ptr<Session> session = RawSession();
   ASSERT_NE(session, nullptr);
@@ -115,13 +117,16 @@ TEST_F(Pkcs11KeyStoreTest, KeysAreNeitherExtractableNorReadable) {
   COFFER_ASSERT_OK(keys.Refresh(*session));
 
   for (CK_OBJECT_HANDLE key : {keys.master(), keys.signing()}) {
-    EXPECT_THAT(session->GetAttribute(key, CKA_EXTRACTABLE), IsOkAndHolds(std::string(1, 0)));
+    EXPECT_THAT(session->GetAttribute(key, CKA_WRAP_WITH_TRUSTED), IsOkAndHolds(std::string(1, 1)));
     EXPECT_THAT(session->GetAttribute(key, CKA_SENSITIVE), IsOkAndHolds(std::string(1, 1)));
     EXPECT_THAT(session->GetAttribute(key, CKA_TOKEN), IsOkAndHolds(std::string(1, 1)));
     EXPECT_THAT(session->GetAttribute(key, CKA_PRIVATE), IsOkAndHolds(std::string(1, 1)));
     EXPECT_THAT(
         session->GetSecretAttribute(key, CKA_VALUE),
         StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("CKR_ATTRIBUTE_SENSITIVE")));
+    // Once set, the HSM keeps it set.
+    CK_ATTRIBUTE loosen = Attr(CKA_WRAP_WITH_TRUSTED, kFalse);
+    EXPECT_NE(session->fns()->C_SetAttributeValue(session->handle(), key, &loosen, 1), CKR_OK);
   }
   EXPECT_THAT(session->GetAttribute(keys.master(), CKA_ENCRYPT), IsOkAndHolds(std::string(1, 0)));
   EXPECT_THAT(session->GetAttribute(keys.master(), CKA_DECRYPT), IsOkAndHolds(std::string(1, 0)));
@@ -131,7 +136,7 @@ TEST_F(Pkcs11KeyStoreTest, KeysAreNeitherExtractableNorReadable) {
   CK_ULONG size = 0;
   CK_RV rv = session->fns()->C_WrapKey(session->handle(), &mechanism, keys.master(), keys.master(),
                                        nullptr, &size);
-  EXPECT_EQ(rv, static_cast<CK_RV>(CKR_KEY_UNEXTRACTABLE)) << CkrName(rv);
+  EXPECT_EQ(rv, static_cast<CK_RV>(CKR_KEY_NOT_WRAPPABLE)) << CkrName(rv);
 }
 
 TEST_F(Pkcs11KeyStoreTest, RestartsNeverCreateSecondKeys) {
@@ -144,10 +149,16 @@ TEST_F(Pkcs11KeyStoreTest, RestartsNeverCreateSecondKeys) {
   EXPECT_THAT(session->Find({}), IsOkAndHolds(SizeIs(3)));
 }
 
-TEST_F(Pkcs11KeyStoreTest, MasterKeyIdNamesTokenAndKey) {
+TEST_F(Pkcs11KeyStoreTest, MasterKeyIdIsTheKeysFingerprintAndOldIdFormsAreAccepted) {
   COFFER_ASSERT_OK_AND_ASSIGN(std::unique_ptr<KeyStore> store, Pkcs11KeyStore::Create(Options()));
-  EXPECT_THAT(store->master_key_id(), AllOf(HasSubstr("pkcs11:token=coffer-test;serial="),
-                                            HasSubstr(";object=coffer-master-v1")));
+  EXPECT_THAT(store->master_key_id(), ::testing::MatchesRegex("kcv:[0-9a-f]{16}"));
+  EXPECT_TRUE(store->AcceptsMasterKeyId(store->master_key_id()));
+  // What data keys recorded before, naming this or any other token: the unwrap decides.
+  EXPECT_TRUE(
+      store->AcceptsMasterKeyId("pkcs11:token=coffer-test;serial=1;object=coffer-master-v1"));
+  EXPECT_TRUE(store->AcceptsMasterKeyId("pkcs11:token=other;serial=2;object=coffer-master-v1"));
+  EXPECT_FALSE(store->AcceptsMasterKeyId("kcv:0000000000000000"));
+  EXPECT_FALSE(store->AcceptsMasterKeyId("software:/tmp/master.key"));
 }
 
 TEST_F(Pkcs11KeyStoreTest, OneSessionServesFourThreadsInTurn) {

@@ -20,20 +20,48 @@ Session::~Session() {
   if (rv != CKR_OK) COFFER_LOG(kHsm, warn, "C_CloseSession: {}", CkrName(rv));
 }
 
+namespace {
+
+absl::Status LoginError(CK_RV rv, const std::string& prefix, std::string_view pin_name) {
+  switch (rv) {
+    case CKR_PIN_INCORRECT:
+      return absl::PermissionDeniedError(prefix + ": wrong " + std::string(pin_name) +
+                                         " (CKR_PIN_INCORRECT)");
+    case CKR_PIN_LOCKED:
+      return absl::PermissionDeniedError(prefix + ": " + std::string(pin_name) +
+                                         " locked after too many failures (CKR_PIN_LOCKED)");
+    default:
+      return CkrToStatus(rv, prefix);
+  }
+}
+
+}  // namespace
+
 absl::Status Session::Login(const SecretBytes& pin, std::string_view token_label) {
   CK_RV rv = fns()->C_Login(handle_, CKU_USER, const_cast<CK_UTF8CHAR*>(pin.data()),
                             static_cast<CK_ULONG>(pin.size()));
   if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) return absl::OkStatus();
-  const std::string prefix = "HSM login failed for token '" + std::string(token_label) + "'";
-  switch (rv) {
-    case CKR_PIN_INCORRECT:
-      return absl::PermissionDeniedError(prefix + ": wrong PIN (CKR_PIN_INCORRECT)");
-    case CKR_PIN_LOCKED:
-      return absl::PermissionDeniedError(prefix +
-                                         ": PIN locked after too many failures (CKR_PIN_LOCKED)");
-    default:
-      return CkrToStatus(rv, prefix);
+  return LoginError(rv, "HSM login failed for token '" + std::string(token_label) + "'", "PIN");
+}
+
+absl::Status Session::LoginSecurityOfficer(const SecretBytes& so_pin,
+                                           std::string_view token_label) {
+  CK_RV rv = fns()->C_Login(handle_, CKU_SO, const_cast<CK_UTF8CHAR*>(so_pin.data()),
+                            static_cast<CK_ULONG>(so_pin.size()));
+  if (rv == CKR_OK) return absl::OkStatus();
+  const std::string prefix =
+      "security officer login failed for token '" + std::string(token_label) + "'";
+  if (rv == CKR_USER_ANOTHER_ALREADY_LOGGED_IN || rv == CKR_USER_ALREADY_LOGGED_IN) {
+    return absl::FailedPreconditionError(
+        prefix + ": the user is logged in to it from this process (a key store is open)");
   }
+  return LoginError(rv, prefix, "SO PIN");
+}
+
+absl::Status Session::Logout() {
+  CK_RV rv = fns()->C_Logout(handle_);
+  if (rv == CKR_OK || rv == CKR_USER_NOT_LOGGED_IN) return absl::OkStatus();
+  return CkrToStatus(rv, "C_Logout");
 }
 
 absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> Session::Find(std::vector<CK_ATTRIBUTE> tmpl,

@@ -33,6 +33,12 @@ class Session {
   // Logs the user in unless the application already is (login state is per token, not per
   // session). PERMISSION_DENIED on a wrong or locked PIN.
   absl::Status Login(const SecretBytes& pin, std::string_view token_label);
+  // Logs the security officer in (CKU_SO), for what only the SO may do: marking a key trusted.
+  // The application must not be logged in as the user: FAILED_PRECONDITION then.
+  // PERMISSION_DENIED on a wrong or locked SO PIN.
+  absl::Status LoginSecurityOfficer(const SecretBytes& so_pin, std::string_view token_label);
+  // Ends the application's login on the token, for every session; private session objects go.
+  absl::Status Logout();
 
   // The handles of objects matching `tmpl` (at most `max`).
   absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> Find(std::vector<CK_ATTRIBUTE> tmpl,
@@ -85,6 +91,10 @@ CK_ATTRIBUTE Attr(CK_ATTRIBUTE_TYPE type, const T& value) {
   return Attr(type, &value, sizeof(T));
 }
 inline CK_ATTRIBUTE Attr(CK_ATTRIBUTE_TYPE type, const std::string& value) {
+  return Attr(type, value.data(), value.size());
+}
+// The bytes, not the view object (which the template above would take).
+inline CK_ATTRIBUTE Attr(CK_ATTRIBUTE_TYPE type, std::string_view value) {
   return Attr(type, value.data(), value.size());
 }
 

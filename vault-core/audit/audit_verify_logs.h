@@ -1,0 +1,63 @@
+#ifndef COFFER_VAULT_CORE_AUDIT_AUDIT_VERIFY_LOGS_H_
+#define COFFER_VAULT_CORE_AUDIT_AUDIT_VERIFY_LOGS_H_
+
+// Verifying the logs of several replicas together, behind `coffer audit verify FILE...`
+// (docs/audit-log.md, "Replicas"): each log on its own, as VerifyAuditFile does, then every two
+// intact logs that name the same replica against each other.
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "vault-core/audit/audit_verify.h"
+
+namespace coffer::audit {
+
+struct LogVerdict {
+  std::string name;     // the path (or the name given with the contents)
+  absl::Status read;    // why the file could not be read (NOT_FOUND, FAILED_PRECONDITION)
+  VerifyResult result;  // when `read` is OK
+};
+
+// Two logs of one replica that cannot both be its true record.
+struct LogConflict {
+  enum class Kind {
+    // The same chain (the same first line) continued two ways: the logs agree up to a line and
+    // differ from there (a restored copy written on, or two processes writing as one replica).
+    kFork,
+    // Two different chains naming the replica, written over the same time: two writers claimed
+    // the replica at once (or one log was rewritten).
+    kOverlap,
+  };
+  Kind kind = Kind::kFork;
+  std::string replica;
+  std::size_t first = 0;  // indexes into LogsVerdict::logs
+  std::size_t second = 0;
+  std::string problem;  // one line naming both logs, e.g. "fork: replica vault-0: ..."
+};
+
+struct LogsVerdict {
+  std::vector<LogVerdict> logs;  // in the order given
+  std::vector<LogConflict> conflicts;
+  // Logs of one replica that agree, said so that a reader knows they were compared: one log
+  // holding the first lines of another (a shipped or backed-up copy). Not a problem, and
+  // neither are different chains of one replica one after another (a log rotated while the
+  // vault was stopped starts a new chain).
+  std::vector<std::string> notes;
+
+  // Every log was read and is intact, and no two conflict.
+  bool ok() const;
+};
+
+// Reads and verifies each file, then compares them. Holds one file's contents at a time, and
+// the hash of every line of each intact log that names a replica. Thread-compatible.
+LogsVerdict VerifyAuditLogs(const std::vector<std::string>& paths);
+
+// The same on contents: {name, contents} pairs.
+LogsVerdict VerifyAuditLogContents(const std::vector<std::pair<std::string, std::string>>& logs);
+
+}  // namespace coffer::audit
+
+#endif  // COFFER_VAULT_CORE_AUDIT_AUDIT_VERIFY_LOGS_H_
