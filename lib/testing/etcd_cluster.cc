@@ -124,6 +124,15 @@ int EtcdCluster::Leader() {
   return -1;
 }
 
+bool EtcdCluster::SetNoSpaceAlarm(bool on) {
+  if (!on) return Etcdctl(endpoint_list(), {"alarm", "disarm"}).exit_code == 0;
+  // etcdctl cannot raise an alarm; etcd's JSON gateway takes the Maintenance.Alarm call.
+  RunResult raised = Run({"curl", "-sf", "-X", "POST", "http://" + endpoints_[0] +
+                          "/v3/maintenance/alarm", "-d",
+                          R"({"action":"ACTIVATE","alarm":"NOSPACE"})"});
+  return raised.exit_code == 0 && raised.output.find("NOSPACE") != std::string::npos;
+}
+
 std::string EtcdCluster::Logs() const {
   std::string logs;
   for (std::size_t i = 0; i < members_.size(); ++i) {

@@ -36,6 +36,9 @@ class EtcdCluster {
   bool Restart(int member);   // with its data; true once it answers
   // The member that leads now (asked of the members that run), or -1.
   int Leader();
+  // Raises etcd's NOSPACE alarm (as a full database does: writes refused, reads served), or
+  // disarms it. True when etcd took it. Plaintext members only.
+  bool SetNoSpaceAlarm(bool on);
   std::string Logs() const;
 
  private:

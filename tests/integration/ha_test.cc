@@ -421,6 +421,29 @@ TEST_F(HaTest, TwoFreshReplicasStartingTogetherMakeOneInstallationWithOneMasterK
   EXPECT_EQ(fingerprint(loser), winner_key);
 }
 
+TEST_F(HaTest, EtcdOutOfSpaceRefusesWritesWithAClearMessageAndReadsGoOn) {
+  ASSERT_NO_FATAL_FAILURE(StartAll());
+  auto client = DataPlane(replicas_[0], credentials_);
+  ASSERT_NE(client, nullptr);
+  COFFER_ASSERT_OK(client->SetSecret("before", SecretBytes(std::string("kept"))));
+  ASSERT_TRUE(etcd_->SetNoSpaceAlarm(true));
+  auto refused = client->SetSecret("during", SecretBytes(std::string("lost")));
+  EXPECT_THAT(refused, testing::StatusIs(absl::StatusCode::kUnavailable,
+                                         HasSubstr("storage is full")));
+  for (const Replica& r : replicas_) {
+    auto reader = DataPlane(r, credentials_);
+    ASSERT_NE(reader, nullptr);
+    auto kept = reader->GetSecret("before");
+    ASSERT_THAT(kept, testing::IsOk()) << r.name;
+    EXPECT_EQ(kept->value.reveal(), "kept");
+  }
+  ASSERT_TRUE(etcd_->SetNoSpaceAlarm(false));
+  EXPECT_TRUE(PollUntil([&] {
+    return client->SetSecret("after", SecretBytes(std::string("written"))).ok();
+  }));
+  EXPECT_THAT(client->GetSecret("during"), testing::StatusIs(absl::StatusCode::kNotFound));
+}
+
 TEST_F(HaTest, UnreachableEtcdAtStartIsOneLineNamingTheEndpoints) {
   Replica& r = replicas_[0];
   std::string config = r.dir + "/unreachable.yaml";

@@ -22,6 +22,8 @@ inline constexpr const char kAccessDenied[] = "AccessDenied";
 inline constexpr const char kSecretManagedByKeyVault[] = "SecretManagedByKeyVault";
 inline constexpr const char kKeyManagedByKeyVault[] = "KeyManagedByKeyVault";
 inline constexpr const char kCertificateOperationInProgress[] = "CertificateOperationInProgress";
+// The store refuses writes for want of space (etcd's quota): reads go on.
+inline constexpr const char kStorageFull[] = "StorageFull";
 }  // namespace reason
 
 absl::Status WithReason(absl::Status status, std::string_view reason);

@@ -42,6 +42,36 @@ TEST(VaultConfigTest, LoadsAFullConfig) {
   EXPECT_EQ(cfg.hsm.backend, "pkcs11");
 }
 
+// kValid with its storage section replaced.
+std::string WithStorage(const std::string& storage) {
+  std::string text = kValid;
+  const std::string sqlite = "storage:\n  sqlite: {path: /data/vault.db}\n";
+  return text.replace(text.find(sqlite), sqlite.size(), storage);
+}
+
+TEST(VaultConfigTest, ReadsAnEtcdStorageSectionAndAReplicaName) {
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      VaultConfig cfg,
+      LoadText(WithStorage(
+               "replica: vault-1\nstorage:\n  backend: etcd\n  etcd:\n"
+               "    endpoints: [https://etcd-0:2379, https://etcd-1:2379]\n"
+               "    prefix: /coffer/prod/\n    timeout: 2s\n"
+               "    tls: {ca_file: ca.pem, cert_file: c.pem, key_file: k.pem}\n")));
+  EXPECT_EQ(cfg.replica, "vault-1");
+  EXPECT_EQ(cfg.storage.backend, "etcd");
+  EXPECT_THAT(cfg.storage.etcd.endpoints,
+              ::testing::ElementsAre("https://etcd-0:2379", "https://etcd-1:2379"));
+  EXPECT_EQ(cfg.storage.etcd.prefix, "/coffer/prod/");
+  EXPECT_EQ(cfg.storage.etcd.timeout, absl::Seconds(2));
+  EXPECT_EQ(cfg.storage.etcd.key_file, "k.pem");
+  // Without a name the replica is the host's.
+  COFFER_ASSERT_OK_AND_ASSIGN(VaultConfig unnamed, LoadText(kValid));
+  EXPECT_FALSE(unnamed.replica.empty());
+  EXPECT_THAT(LoadText(WithStorage("storage: {backend: etcd, etcd: {endpoints: [a:1], "
+                                   "tls: {ca_file: ca.pem, cert_file: c.pem}}}\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("storage.etcd.tls")));
+}
+
 TEST(VaultConfigTest, FlagsBeatEnvironmentWhichBeatsTheFile) {
   std::string env = "COFFER__HTTP__PORT=7000";
   std::string env2 = "COFFER__LOG__FORMAT=json";

@@ -62,8 +62,11 @@ http::Response AzureError(const absl::Status& status, std::string_view not_found
     message = std::string(status.message());
   } else {
     COFFER_LOG(kVault, err, "request {} failed: {}", request_id, status.ToString());
-    message = m.http_status == 503 ? "The service is temporarily unavailable; retry."
-                                   : "An internal error occurred.";
+    message = reason == domain::reason::kStorageFull
+                  ? "The vault's storage is full: writes are refused until an operator frees "
+                    "space; reads go on."
+              : m.http_status == 503 ? "The service is temporarily unavailable; retry."
+                                     : "An internal error occurred.";
   }
   std::string inner =
       reason.has_value() && *reason != domain::reason::kPurgeProtected ? *reason : std::string();

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "vault-core/domain/errors.h"
 
 namespace coffer::storage::etcd {
 namespace {
@@ -174,10 +175,11 @@ absl::Status FromEtcdStatus(const grpc::Status& status, const std::string& addre
       return absl::OkStatus();
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       if (absl::StrContains(message, "space exceeded")) {
-        return absl::UnavailableError(absl::StrCat(
+        return domain::WithReason(absl::UnavailableError(absl::StrCat(
             "etcd is out of space (its database reached its quota): writes are refused until an "
             "operator compacts and defragments it and disarms the NOSPACE alarm; reads go on (",
-            address, ": ", message, ")"));
+            address, ": ", message, ")")),
+            domain::reason::kStorageFull);
       }
       return absl::UnavailableError(absl::StrCat("etcd ", address, ": ", message));
     case grpc::StatusCode::UNAVAILABLE:

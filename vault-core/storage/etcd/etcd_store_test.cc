@@ -10,6 +10,7 @@
 #include "lib/testing/etcd_cluster.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/test_certs.h"
+#include "vault-core/domain/errors.h"
 #include "vault-core/storage/storage_conformance.h"
 
 namespace coffer::storage {
@@ -130,6 +131,7 @@ TEST(EtcdStoreTest, OutOfQuotaRefusesWritesClearlyAndReadsGoOn) {
     failed = store->Put("big/" + std::to_string(i), big, std::nullopt).status();
   }
   EXPECT_THAT(failed, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("out of space")));
+  EXPECT_EQ(domain::ReasonOf(failed), domain::reason::kStorageFull);
   EXPECT_THAT(store->Commit({}, {Write::Put("more", "x")}),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("out of space")));
   EXPECT_EQ(store->Get("first")->value, "kept");
