@@ -71,6 +71,9 @@ std::unique_ptr<Subprocess> EtcdCluster::MakeMember(int i, bool fresh) {
       "--initial-cluster-token=coffer-test",
       std::string("--initial-cluster-state=") + (fresh ? "new" : "existing"),
       "--log-outputs=stderr",
+      // As docs/operations.md asks of production clusters: a purge deletes every version of an
+      // object in one transaction.
+      "--max-txn-ops=" + std::to_string(options_.max_txn_ops),
   };
   if (!options_.cert_file.empty()) {
     argv.push_back("--cert-file=" + options_.cert_file);

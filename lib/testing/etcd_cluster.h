@@ -17,6 +17,7 @@ class EtcdCluster {
   struct Options {
     int members = 1;
     std::int64_t quota_bytes = 0;  // 0: etcd's default (2 GiB)
+    int max_txn_ops = 10000;       // etcd's default is 128
     // With all three: clients speak TLS and must show a certificate signed by `ca_file`
     // (whose holder the probes use: `client_cert_file`, `client_key_file`).
     std::string cert_file, key_file, ca_file;

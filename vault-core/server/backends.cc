@@ -21,13 +21,14 @@ absl::StatusOr<OpenedStore> OpenStore(const VaultConfig::Storage& config,
     options.timeout = config.etcd.timeout;
     options.dial_timeout = config.etcd.dial_timeout;
     COFFER_ASSIGN_OR_RETURN(auto store, storage::EtcdStore::Open(options));
-    opened.leadership = store->Campaign("leader/background-jobs", replica);
+    storage::EtcdStore* etcd = store.get();
+    opened.elect = [etcd, replica] { return etcd->Campaign("leader/background-jobs", replica); };
     opened.store = std::move(store);
     return opened;
   }
   COFFER_ASSIGN_OR_RETURN(auto store, storage::SqliteStore::Open({config.sqlite_path}));
   opened.store = std::move(store);
-  opened.leadership = std::make_unique<storage::SoleReplica>();
+  opened.elect = [] { return std::make_unique<storage::SoleReplica>(); };
   return opened;
 }
 

@@ -3,6 +3,7 @@
 
 // The one place that names concrete storage and key store implementations.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,8 +17,10 @@ namespace coffer::server {
 
 struct OpenedStore {
   std::unique_ptr<storage::Store> store;
-  // Whether this replica runs the background jobs now: always for SQLite, by election on etcd.
-  std::unique_ptr<storage::Leadership> leadership;
+  // Starts deciding whether this replica runs the background jobs: always for SQLite, by an
+  // election on etcd. Called once the replica is bound to the installation, so a replica that
+  // is refused writes nothing.
+  std::function<std::unique_ptr<storage::Leadership>()> elect;
 };
 
 // `replica` names this replica in the election.

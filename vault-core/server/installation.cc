@@ -10,7 +10,8 @@ namespace {
 
 constexpr const char kTenant[] = "installation/tenant";
 constexpr const char kMasterKey[] = "installation/master-key";
-// Written by the replicas' election, possibly before the installation exists.
+// Written by the replicas' election (which starts once a replica is bound; a leftover of an
+// earlier start may be there).
 constexpr const char kElection[] = "leader/";
 
 absl::Status WrongMasterKey(std::string_view installed, std::string_view held) {

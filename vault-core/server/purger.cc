@@ -56,6 +56,8 @@ int Purger::PurgeOnce() {
   int purged = 0;
   absl::Time now = clock_.Now();
   for (const auto& vault : *vaults) {
+    // A pass can be long: once another replica leads, this one stops mid-way.
+    if (leadership_ != nullptr && !leadership_->IsLeader()) break;
     if (vault.deleted.has_value()) {
       if (*vault.deleted + absl::Hours(24) * vault.soft_delete_retention_days > now) continue;
       absl::Status status = vaults_.Purge(vault.name);

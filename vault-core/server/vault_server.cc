@@ -76,7 +76,6 @@ absl::Status VaultServer::OpenBackends() {
   COFFER_ASSIGN_OR_RETURN(keystore_, OpenKeyStore(config_.hsm));
   COFFER_ASSIGN_OR_RETURN(OpenedStore opened, OpenStore(config_.storage, config_.replica));
   store_ = std::move(opened.store);
-  leadership_ = std::move(opened.leadership);
   COFFER_ASSIGN_OR_RETURN(cache_, storage::CachedStore::Create(*store_));
   COFFER_ASSIGN_OR_RETURN(auto audit,
                           audit::FileAuditLog::Open(config_.audit.path, Clock::Real(),
@@ -84,6 +83,7 @@ absl::Status VaultServer::OpenBackends() {
   audit_ = std::move(audit);
   COFFER_ASSIGN_OR_RETURN(authority_.tenant_id,
                           BindInstallation(*store_, keystore_->master_key_id()));
+  leadership_ = opened.elect();
   authority_.url = config_.identity.authority_url;
   authority_.token_lifetime = config_.identity.token_lifetime;
   return absl::OkStatus();

@@ -1,5 +1,7 @@
 #include "vault-core/storage/cached_store.h"
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/status.h"
@@ -10,9 +12,18 @@ namespace {
 void Forget(WatchedCache<Entry>& cache, const WatchEvent& event) {
   if (event.kind == WatchEvent::Kind::kReset) {
     cache.Clear();
-  } else {
-    cache.Invalidate(event.key);
+    return;
   }
+  // The report of a write this process has already kept (or of an older one) changes nothing.
+  const Revision revision = event.revision;
+  cache.InvalidateUnless(event.key, [revision](const Entry& kept) {
+    return kept.revision != kMustNotExist && kept.revision >= revision;
+  });
+}
+
+std::shared_ptr<const Entry> Kept(std::string_view key, std::string_view value,
+                                  Revision revision) {
+  return std::make_shared<const Entry>(Entry{std::string(key), std::string(value), revision});
 }
 
 }  // namespace
@@ -60,8 +71,12 @@ absl::StatusOr<std::unique_ptr<WatchHandle>> CachedStore::Watch(
 absl::StatusOr<Revision> CachedStore::Put(std::string_view key, std::string_view value,
                                           std::optional<Revision> expected_revision) {
   entries_->Invalidate(key);
+  std::uint64_t generation = entries_->generation();
   auto revision = inner_.Put(key, value, expected_revision);
-  entries_->Invalidate(key);
+  if (!revision.ok() ||
+      !entries_->Offer(key, Kept(key, value, *revision), &generation)) {
+    entries_->Invalidate(key);  // a read that raced the write may have kept the old value
+  }
   return revision;
 }
 
@@ -76,8 +91,23 @@ absl::StatusOr<Revision> CachedStore::Delete(std::string_view key,
 absl::StatusOr<Revision> CachedStore::Commit(const std::vector<Precondition>& preconditions,
                                              const std::vector<Write>& writes) {
   for (const auto& w : writes) entries_->Invalidate(w.key);
+  std::uint64_t generation = entries_->generation();
   auto revision = inner_.Commit(preconditions, writes);
-  for (const auto& w : writes) entries_->Invalidate(w.key);
+  // What was written is kept, so the writer's next read (a new version over this head) comes
+  // from memory. A key written twice in one transaction is only forgotten.
+  std::map<std::string_view, int> writes_of;
+  for (const auto& w : writes) ++writes_of[w.key];
+  for (const auto& w : writes) {
+    const bool keep = revision.ok() && w.kind == Write::Kind::kPut && writes_of[w.key] == 1;
+    if (!keep || !entries_->Offer(w.key, Kept(w.key, w.value, *revision), &generation)) {
+      entries_->Invalidate(w.key);
+    }
+  }
+  // A compare that failed may have been made against what is kept here (another replica's
+  // write not reported yet): the caller's retry must read the store.
+  if (absl::IsAborted(revision.status())) {
+    for (const auto& p : preconditions) entries_->Invalidate(p.key);
+  }
   return revision;
 }
 

@@ -65,6 +65,36 @@ class WatchedCache {
     return value;
   }
 
+  // The current generation, for Offer.
+  std::uint64_t generation() {
+    absl::MutexLock lock(&mu_);
+    return generation_;
+  }
+
+  // Keeps `value` for `key` (what this process just wrote) unless an invalidation ran since
+  // `*generation` was read: then a newer change may already have been reported and passed by.
+  // On success `*generation` becomes the generation after this, for a following Offer. Returns
+  // whether it kept it; when not, the caller must Invalidate(key).
+  bool Offer(std::string_view key, std::shared_ptr<const Value> value,
+             std::uint64_t* generation) {
+    absl::MutexLock lock(&mu_);
+    if (*generation != generation_) return false;
+    *generation = ++generation_;  // a load that began before this write must not replace it
+    if (entries_.size() >= capacity_) entries_.clear();
+    entries_.insert_or_assign(std::string(key), std::move(value));
+    return true;
+  }
+
+  // Forgets `key` unless `current` says its kept value is already up to date (then nothing
+  // changes); otherwise as Invalidate.
+  void InvalidateUnless(std::string_view key, const std::function<bool(const Value&)>& current) {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && current(*it->second)) return;
+    ++generation_;
+    if (it != entries_.end()) entries_.erase(it);
+  }
+
   // Forgets `key`; a load of any key in flight is not kept.
   void Invalidate(std::string_view key) {
     absl::MutexLock lock(&mu_);

@@ -143,8 +143,8 @@ class HandDeliveredWatchStore : public MemoryStore {
     watchers_.push_back(std::move(on_event));
     return std::make_unique<WatchHandle>();
   }
-  void Deliver(std::size_t watcher, const std::string& key) {
-    watchers_.at(watcher)(WatchEvent{WatchEvent::Kind::kPut, key, "", 0});
+  void Deliver(std::size_t watcher, const std::string& key, Revision revision) {
+    watchers_.at(watcher)(WatchEvent{WatchEvent::Kind::kPut, key, "", revision});
   }
 
  private:
@@ -158,10 +158,11 @@ TEST(WatchedCacheTest, CacheOnTopOfCachedStoreNeverReloadsTheOldRecord) {
   auto cache = std::move(*Cache::Create(*records, {"p/"}));  // watcher 1
   CountingLoader load{*records, "p/k"};
   EXPECT_EQ(Value(cache->Get("k", std::ref(load))), "old");
-  ASSERT_TRUE(inner.Put("p/k", "new", std::nullopt).ok());  // another replica's write
-  inner.Deliver(1, "p/k");  // the layered cache hears first; CachedStore's own watch later
+  auto written = inner.Put("p/k", "new", std::nullopt);  // another replica's write
+  ASSERT_TRUE(written.ok());
+  inner.Deliver(1, "p/k", *written);  // the layered cache hears first; CachedStore's later
   EXPECT_EQ(Value(cache->Get("k", std::ref(load))), "new");
-  inner.Deliver(0, "p/k");
+  inner.Deliver(0, "p/k", *written);
   EXPECT_EQ(Value(cache->Get("k", std::ref(load))), "new");
 }
 

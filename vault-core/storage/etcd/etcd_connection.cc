@@ -56,9 +56,10 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(const EtcdOptions
   }
 
   grpc::ChannelArguments args;
-  // A member that went away is tried again soon, not after gRPC's default two minutes.
+  // A member that went away is tried again soon, not after gRPC's default two minutes. (Not
+  // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC also takes it as the connect timeout, and a
+  // restarted member may take longer than that to say hello.)
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   // Notice a member that stopped answering on an idle watch stream.
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
@@ -116,6 +117,25 @@ bool Connection::Connected(Member& member) {
   if (state == GRPC_CHANNEL_READY) return true;
   if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) return false;
   return member.channel->WaitForConnected(Deadline(dial_timeout_));
+}
+
+Connection::~Connection() {
+  std::lock_guard<std::mutex> lock(orphans_mu_);
+  for (std::thread& thread : orphans_) thread.join();
+}
+
+void Connection::Adopt(std::thread thread) {
+  std::lock_guard<std::mutex> lock(orphans_mu_);
+  orphans_.push_back(std::move(thread));
+}
+
+Member* Connection::Connected() {
+  const std::size_t start = current_.load();
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    Member& member = members_[(start + i) % members_.size()];
+    if (member.channel->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_READY) return &member;
+  }
+  return nullptr;
 }
 
 Member& Connection::Pick(std::size_t* index) {
@@ -185,8 +205,16 @@ absl::Status FromEtcdStatus(const grpc::Status& status, const std::string& addre
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
     case grpc::StatusCode::CANCELLED:
+    // A page of a range read at a revision compacted meanwhile: reading again starts afresh.
+    case grpc::StatusCode::OUT_OF_RANGE:
       return absl::UnavailableError(absl::StrCat("etcd ", address, ": ", message));
     case grpc::StatusCode::INVALID_ARGUMENT:
+      if (absl::StrContains(message, "too many operations")) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "etcd ", address, " refused a transaction for its number of operations (", message,
+            "): run etcd with --max-txn-ops 10000 (docs/operations.md)"));
+      }
+      [[fallthrough]];
     case grpc::StatusCode::FAILED_PRECONDITION:
       // A request etcd refuses (too large, too many operations): a bug or a limit to raise.
       return absl::FailedPreconditionError(absl::StrCat("etcd ", address, ": ", message));

@@ -8,7 +8,9 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -45,8 +47,17 @@ class Connection {
   absl::Status Run(Retry retry,
                    const std::function<grpc::Status(Member&, grpc::ClientContext&)>& call);
 
-  // A member to open a stream on: the one that answered last, or the next one after `after`.
+  // A member to open a stream on: the first, from the one that answered last, that is
+  // connected (waiting up to the dial timeout for each).
   Member& Pick(std::size_t* index);
+  // A member that is connected now, without waiting (starting to connect the others); nullptr
+  // when none is.
+  Member* Connected();
+
+  // Joins `thread` when the connection goes: for a watch thread whose handle was destroyed on
+  // that very thread.
+  void Adopt(std::thread thread);
+  ~Connection();
   std::size_t size() const { return members_.size(); }
 
   // Sets the deadline and the metadata every request carries.
@@ -62,6 +73,8 @@ class Connection {
 
   std::vector<Member> members_;
   std::atomic<std::size_t> current_{0};
+  std::mutex orphans_mu_;
+  std::vector<std::thread> orphans_;
   const absl::Duration timeout_;
   const absl::Duration dial_timeout_;
 };

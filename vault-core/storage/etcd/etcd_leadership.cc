@@ -1,6 +1,7 @@
 #include "vault-core/storage/etcd/etcd_leadership.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <thread>
 
@@ -32,7 +33,7 @@ class Campaign : public Leadership {
 
   bool IsLeader() override {
     absl::MutexLock lock(&mu_);
-    return absl::Now() < leader_until_;
+    return Clock::now() < leader_until_;
   }
 
  private:
@@ -44,31 +45,34 @@ class Campaign : public Leadership {
     return !stopped_;
   }
 
-  void Lead(absl::Time renewed_at, std::int64_t ttl) {
+  // A steady clock: a wall clock set back must not lengthen a leadership.
+  using Clock = std::chrono::steady_clock;
+
+  void Lead(Clock::time_point renewed_at, std::int64_t ttl) {
     absl::MutexLock lock(&mu_);
-    leader_until_ = renewed_at + absl::Seconds(ttl) - absl::Seconds(1);
+    leader_until_ = renewed_at + std::chrono::seconds(ttl - 1);
   }
 
-  void Step(absl::Time until) {
+  void StepDown() {
     absl::MutexLock lock(&mu_);
-    leader_until_ = until;
+    leader_until_ = Clock::time_point::min();
   }
 
   void Run() {
     const absl::Duration interval = absl::Seconds(ttl_seconds_) / 3;
     while (Sleep(absl::ZeroDuration())) {
       std::int64_t lease = 0;
-      absl::Time granted_at = absl::Now();
+      Clock::time_point granted_at = Clock::now();
       if (Grant(&lease) && TryToLead(lease)) {
         Lead(granted_at, ttl_seconds_);
         COFFER_LOG(kVault, info, "this replica ({}) now runs the background jobs", candidate_);
         while (Sleep(interval)) {
-          absl::Time sent_at = absl::Now();
+          Clock::time_point sent_at = Clock::now();
           std::int64_t ttl = KeepAlive(lease);
-          if (ttl <= 0) break;
+          if (ttl <= 0 || !StillHeld(lease)) break;
           Lead(sent_at, ttl);
         }
-        Step(absl::InfinitePast());
+        StepDown();
         COFFER_LOG(kVault, info, "this replica ({}) no longer runs the background jobs",
                    candidate_);
       }
@@ -89,7 +93,9 @@ class Campaign : public Leadership {
     return true;
   }
 
-  // Creates the key under `lease`, or takes it over when it already names this candidate.
+  // Creates the key under `lease` if nobody holds it. A replica restarted under the same name
+  // waits, like any other, for its old lease to run out: taking the key over could overlap a
+  // process that still runs under that name.
   bool TryToLead(std::int64_t lease) {
     etcdserverpb::TxnRequest request;
     etcdserverpb::Compare* absent = request.add_compare();
@@ -101,27 +107,22 @@ class Campaign : public Leadership {
     put->set_key(key_);
     put->set_value(candidate_);
     put->set_lease(lease);
-    request.add_failure()->mutable_request_range()->set_key(key_);
     etcdserverpb::TxnResponse response;
     absl::Status status = connection_.Run(Retry::kOnlyIfNotSent, [&](Member& m, auto& context) {
       return m.kv->Txn(&context, request, &response);
     });
-    if (!status.ok()) return false;
-    if (response.succeeded()) return true;
-    const auto& kvs = response.responses(0).response_range().kvs();
-    if (kvs.empty() || kvs[0].value() != candidate_) return false;
-    // Still ours from before a restart: attach it to the new lease, if nobody moved it since.
-    etcdserverpb::TxnRequest takeover;
-    etcdserverpb::Compare* same = takeover.add_compare();
-    same->set_result(etcdserverpb::Compare::EQUAL);
-    same->set_target(etcdserverpb::Compare::MOD);
-    same->set_key(key_);
-    same->set_mod_revision(kvs[0].mod_revision());
-    *takeover.add_success()->mutable_request_put() = *put;
-    status = connection_.Run(Retry::kOnlyIfNotSent, [&](Member& m, auto& context) {
-      return m.kv->Txn(&context, takeover, &response);
-    });
     return status.ok() && response.succeeded();
+  }
+
+  // Whether the key is still there under `lease` (an operator may have deleted it).
+  bool StillHeld(std::int64_t lease) {
+    etcdserverpb::RangeRequest request;
+    request.set_key(key_);
+    etcdserverpb::RangeResponse response;
+    absl::Status status = connection_.Run(Retry::kIdempotent, [&](Member& m, auto& context) {
+      return m.kv->Range(&context, request, &response);
+    });
+    return status.ok() && response.kvs_size() == 1 && response.kvs(0).lease() == lease;
   }
 
   // The lease's remaining TTL in seconds after a renewal; 0 when it is gone or etcd is not
@@ -158,7 +159,7 @@ class Campaign : public Leadership {
   const std::int64_t ttl_seconds_;
   absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Time leader_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  Clock::time_point leader_until_ ABSL_GUARDED_BY(mu_) = Clock::time_point::min();
   std::thread thread_;
 };
 

@@ -13,9 +13,9 @@ class Connection;
 
 // Campaigns for `key` on a thread of its own: the replica that creates it, attached to a lease
 // of `ttl` it keeps alive, leads. It counts itself leader only until one second before its
-// lease could have run out since the last renewal etcd confirmed, so two replicas never both
-// believe they lead. A candidate that finds `key` still naming itself (a quick restart) takes
-// it over. Destroying the handle revokes the lease, so another replica takes over at once.
+// lease could have run out since the last renewal etcd confirmed (and it checks at each renewal
+// that the key is still attached to its lease), so two replicas never both believe they lead.
+// Destroying the handle revokes the lease, so another replica takes over at once.
 // `connection` must outlive the handle.
 std::unique_ptr<Leadership> StartCampaign(Connection& connection, std::string key,
                                           std::string candidate, absl::Duration ttl);

@@ -71,9 +71,9 @@ absl::StatusOr<Revision> EtcdStore::Put(std::string_view key, std::string_view v
   request.set_key(prefix_ + std::string(key));
   request.set_value(std::string(value));
   etcdserverpb::PutResponse response;
-  // Writing the same value twice leaves the same state: safe to send to another member.
+  // Not sent again after an unknown outcome: another replica may have written since.
   COFFER_RETURN_IF_ERROR(
-      connection_->Run(Retry::kIdempotent, [&](Member& member, grpc::ClientContext& context) {
+      connection_->Run(Retry::kOnlyIfNotSent, [&](Member& member, grpc::ClientContext& context) {
         return member.kv->Put(&context, request, &response);
       }));
   return response.header().revision();

@@ -73,9 +73,10 @@ bool RunStream(WatchState& state, Member& member, Revision* last, bool* compacte
   etcdserverpb::WatchResponse response;
   while (live && stream->Read(&response)) {
     if (response.compact_revision() > 0) {
-      // The history this watch needs is gone: the watcher must forget everything; go on from now.
+      // The history this watch needs is gone (etcd keeps it from compact_revision on): the
+      // watcher must forget everything, and the next stream starts where history starts.
       *compacted = true;
-      *last = std::max(*last, response.header().revision());
+      *last = std::max(*last, response.compact_revision() - 1);
       break;
     }
     if (response.canceled()) break;
@@ -102,15 +103,30 @@ bool RunStream(WatchState& state, Member& member, Revision* last, bool* compacte
   return !state.stopped;
 }
 
+// A member that is connected, or (after a while) any; nullptr once stopped. Waits in short
+// steps so that a handle destroyed meanwhile does not wait for a dial timeout.
+Member* PickMember(WatchState& state) {
+  for (int round = 0; round < 20; ++round) {
+    Member* member = state.connection.Connected();
+    if (member != nullptr) return member;
+    absl::MutexLock lock(&state.mu);
+    auto stopped = [&state]() ABSL_SHARED_LOCKS_REQUIRED(state.mu) { return state.stopped; };
+    state.mu.AwaitWithTimeout(absl::Condition(&stopped), absl::Milliseconds(100));
+    if (state.stopped) return nullptr;
+  }
+  std::size_t index = 0;
+  return &state.connection.Pick(&index);  // none answered: try one, and reset below if it fails
+}
+
 void Run(std::shared_ptr<WatchState> state, Revision after) {
   Revision last = after;
   absl::Duration backoff = absl::Milliseconds(50);
   while (true) {
-    std::size_t index = 0;
-    Member& member = state->connection.Pick(&index);
+    Member* member = PickMember(*state);
+    if (member == nullptr) return;
     bool compacted = false;
     const absl::Time opened = absl::Now();
-    if (!RunStream(*state, member, &last, &compacted)) return;
+    if (!RunStream(*state, *member, &last, &compacted)) return;
     if (compacted) {
       COFFER_LOG(kVault, warn, "etcd watch on '{}' lost history to compaction; caches reset",
                  state->prefix);
@@ -140,7 +156,9 @@ class EtcdWatchHandle : public WatchHandle {
       if (state_->stream != nullptr) state_->stream->TryCancel();
     }
     if (std::this_thread::get_id() == thread_.get_id()) {
-      thread_.detach();  // destroyed by its own callback: the thread ends after it returns
+      // Destroyed by its own callback: the thread ends once that returns; the connection (the
+      // store) joins it, as it must outlive what the thread still touches.
+      state_->connection.Adopt(std::move(thread_));
     } else {
       thread_.join();
     }
