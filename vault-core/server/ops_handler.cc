@@ -15,14 +15,15 @@ bool IsOpsPath(const std::string& path) {
 }  // namespace
 
 OpsHandler::OpsHandler(storage::Store& store, keystore::KeyStore& keystore,
-                       metrics::Registry& metrics, http::Handler& inner)
+                       metrics::Registry& metrics, http::Handler& inner, WorkerPool* writers)
     : store_(store),
       keystore_(keystore),
       metrics_(metrics),
       latency_(metrics.GetHistogram("coffer_http_request_duration_seconds",
                                     "Time from request parsed to response ready.",
                                     metrics::LatencyBounds())),
-      inner_(inner) {}
+      inner_(inner),
+      writers_(writers) {}
 
 void OpsHandler::Count(const http::Response& response) {
   // The server answers an out-of-range status as 500.
@@ -55,6 +56,14 @@ void OpsHandler::HandleAsync(const http::Request& request,
     respond(std::move(response));
   };
   if (IsOpsPath(request.path)) return finish(Route(request));
+  if (writers_ != nullptr && request.method != "GET" && request.method != "HEAD") {
+    // `request` stays valid until the answer; at most one request per connection is in flight,
+    // so the pool's queue is bounded by the server's connections.
+    writers_->Post([this, &request, finish = std::move(finish)]() mutable {
+      inner_.HandleAsync(request, std::move(finish));
+    });
+    return;
+  }
   inner_.HandleAsync(request, std::move(finish));
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 
+#include "lib/base/worker_pool.h"
 #include "lib/http/http.h"
 #include "lib/metrics/metrics.h"
 #include "vault-core/keystore/keystore.h"
@@ -13,11 +14,13 @@ namespace coffer::server {
 
 // The outermost handler: /healthz (the process answers), /readyz (storage and HSM answer) and
 // /metrics (Prometheus) are served here; everything else goes to `inner` (the data plane).
-// Counts every request by status code and times it. Thread-safe.
+// Counts every request by status code and times it. With `writers`, requests other than GET
+// and HEAD are handed to it, so that an I/O thread does not wait while a write crosses the
+// network (etcd); reads are mostly served from memory and stay on the I/O thread. Thread-safe.
 class OpsHandler : public http::Handler {
  public:
   OpsHandler(storage::Store& store, keystore::KeyStore& keystore, metrics::Registry& metrics,
-             http::Handler& inner);
+             http::Handler& inner, WorkerPool* writers = nullptr);
 
   std::optional<http::Response> OnHeaders(const http::Request& head) override;
   void HandleAsync(const http::Request& request,
@@ -39,6 +42,7 @@ class OpsHandler : public http::Handler {
   // Counters by status code, looked up in the registry once each.
   std::array<std::atomic<metrics::Counter*>, 1000> by_status_{};
   http::Handler& inner_;
+  WorkerPool* const writers_;
 };
 
 }  // namespace coffer::server

@@ -132,7 +132,11 @@ absl::Status VaultServer::BuildServices() {
       api::rest::DataPlaneDeps{*vaults_, *secrets_, *vault_keys_, *vault_certificates_,
                                *policies_, *principals_, *verifier_, *tokens_, *audit_},
       authority_, config_.http.plaintext ? "http" : "https");
-  handler_ = std::make_unique<OpsHandler>(*store_, *keystore_, metrics_, *data_plane_);
+  // Over etcd a write waits for a round trip through the cluster's leader: enough threads
+  // that many can be in flight while the I/O threads go on reading.
+  if (config_.storage.backend == "etcd") writers_ = std::make_unique<WorkerPool>(32);
+  handler_ = std::make_unique<OpsHandler>(*store_, *keystore_, metrics_, *data_plane_,
+                                          writers_.get());
   return absl::OkStatus();
 }
 
@@ -166,6 +170,7 @@ void VaultServer::Shutdown() {
   COFFER_LOG(kVault, info, "shutting down: draining for up to {}",
              absl::FormatDuration(config_.http.drain_timeout));
   http_->Shutdown(config_.http.drain_timeout);
+  if (writers_ != nullptr) writers_->Stop();  // what is still queued runs, then its threads go
   tokens_->Stop();
   admin_.reset();
   purger_.reset();

@@ -1,6 +1,9 @@
 #include "vault-core/service/versioned_objects.h"
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "coffer/storage/v1/records.pb.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/status.h"
@@ -31,6 +34,15 @@ std::string Lower(const char* title) { return records::Canonical(title); }
 
 std::string DisplayName(const SecretHeadRecord& head, std::string_view requested) {
   return head.name().empty() ? std::string(requested) : head.name();
+}
+
+// New versions of one object from this process queue for it instead of racing: racing
+// writers of a hot secret each pay a commit (over etcd, a round trip through the leader) to
+// learn that another won, and after enough losses get 503. Objects share a lane when their
+// names hash alike; a lane is held only for one read and one commit.
+absl::Mutex& WriterLane(std::string_view head_key) {
+  static absl::Mutex lanes[64];
+  return lanes[std::hash<std::string_view>()(head_key) % 64];
 }
 
 }  // namespace
@@ -276,6 +288,7 @@ absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
     return out;
   };
   if (condition != nullptr) return attempt();
+  absl::MutexLock lane(&WriterLane(head_key));
   return RetryOnConflict(attempt);
 }
 

@@ -37,7 +37,9 @@ absl::StatusOr<std::unique_ptr<EtcdStore>> EtcdStore::Open(const EtcdOptions& op
     return absl::InvalidArgumentError("etcd prefix must not be empty (e.g. /coffer/)");
   }
   COFFER_ASSIGN_OR_RETURN(auto connection, Connection::Create(options));
-  std::unique_ptr<EtcdStore> store(new EtcdStore(options.prefix, std::move(connection)));
+  // "/coffer" would also cover "/coffer-staging/...": a prefix is a directory.
+  std::string prefix = options.prefix.back() == '/' ? options.prefix : options.prefix + "/";
+  std::unique_ptr<EtcdStore> store(new EtcdStore(std::move(prefix), std::move(connection)));
   COFFER_RETURN_IF_ERROR(store->CheckHealth());
   return store;
 }

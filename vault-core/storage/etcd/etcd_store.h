@@ -19,7 +19,8 @@ struct EtcdOptions {
   // "host:port", "http://host:port" or "https://host:port"; at least one. Any member serves any
   // request; a member that does not answer is skipped.
   std::vector<std::string> endpoints;
-  // Every key of this installation lives under it, so one etcd cluster can hold several.
+  // Every key of this installation lives under it, so one etcd cluster can hold several. A
+  // prefix that does not end in "/" gets one ("/coffer" must not cover "/coffer-staging/").
   std::string prefix = "/coffer/";
   // TLS: the CA that signed the members' certificates (empty: plaintext, for loopback tests),
   // and this client's certificate and key when the members ask for one.

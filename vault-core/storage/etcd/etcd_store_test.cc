@@ -101,6 +101,16 @@ TEST(EtcdStoreTest, PrefixesKeepInstallationsApart) {
   EXPECT_TRUE(all.entries.empty());
 }
 
+TEST(EtcdStoreTest, APrefixIsADirectory) {
+  auto short_one = OpenOrNull(SharedOptions("/dir"));
+  auto longer = OpenOrNull(SharedOptions("/dir-staging/"));
+  ASSERT_NE(short_one, nullptr);
+  ASSERT_NE(longer, nullptr);
+  COFFER_ASSERT_OK(longer->Put("k", "staging", std::nullopt));
+  COFFER_ASSERT_OK_AND_ASSIGN(RangeResult all, short_one->Range({"", "", 0}));
+  EXPECT_TRUE(all.entries.empty());
+}
+
 TEST(EtcdStoreTest, RangeWithoutLimitReadsEveryPage) {
   auto store = OpenOrNull(SharedOptions(UniquePrefix()));
   ASSERT_NE(store, nullptr);
