@@ -57,10 +57,27 @@ void OpsHandler::HandleAsync(const http::Request& request,
   };
   if (IsOpsPath(request.path)) return finish(Route(request));
   if (writers_ != nullptr && request.method != "GET" && request.method != "HEAD") {
-    // `request` stays valid until the answer; at most one request per connection is in flight,
-    // so the pool's queue is bounded by the server's connections.
+    // Bounded: past kMaxQueuedWrites waiting or running, a write is turned away at once rather
+    // than queued behind a slow store.
+    if (queued_writes_.fetch_add(1) >= kMaxQueuedWrites) {
+      queued_writes_.fetch_sub(1);
+      http::Response busy = inner_.RenderError(503, "too many writes in progress; retry");
+      busy.headers.Add("Retry-After", "1");
+      return finish(std::move(busy));
+    }
+    // `request` stays valid until the answer.
     writers_->Post([this, &request, finish = std::move(finish)]() mutable {
-      inner_.HandleAsync(request, std::move(finish));
+      queued_writes_.fetch_sub(1);
+      auto answered = std::make_shared<std::atomic<bool>>(false);
+      auto once = [answered, finish](http::Response response) {
+        if (!answered->exchange(true)) finish(std::move(response));
+      };
+      try {
+        inner_.HandleAsync(request, once);
+      } catch (const std::exception& e) {  // the I/O thread's dispatcher would have caught it
+        COFFER_LOG(kVault, err, "request handler failed: {}", e.what());
+        once(inner_.RenderError(500, "internal error"));
+      }
     });
     return;
   }

@@ -43,6 +43,8 @@ class OpsHandler : public http::Handler {
   std::array<std::atomic<metrics::Counter*>, 1000> by_status_{};
   http::Handler& inner_;
   WorkerPool* const writers_;
+  static constexpr int kMaxQueuedWrites = 1024;
+  std::atomic<int> queued_writes_{0};
 };
 
 }  // namespace coffer::server

@@ -39,7 +39,8 @@ std::string DisplayName(const SecretHeadRecord& head, std::string_view requested
 // New versions of one object from this process queue for it instead of racing: racing
 // writers of a hot secret each pay a commit (over etcd, a round trip through the leader) to
 // learn that another won, and after enough losses get 503. Objects share a lane when their
-// names hash alike; a lane is held only for one read and one commit.
+// keys hash alike (64 lanes for everything); a lane is held for the whole write, retries
+// included, and nothing else is locked under it but leaf locks.
 absl::Mutex& WriterLane(std::string_view head_key) {
   static absl::Mutex lanes[64];
   return lanes[std::hash<std::string_view>()(head_key) % 64];

@@ -26,6 +26,13 @@ std::shared_ptr<const Entry> Kept(std::string_view key, std::string_view value,
   return std::make_shared<const Entry>(Entry{std::string(key), std::string(value), revision});
 }
 
+// Whether a kept entry is older than a write at `revision` (absence always is).
+std::function<bool(const Entry&)> OlderThan(Revision revision) {
+  return [revision](const Entry& kept) {
+    return kept.revision == kMustNotExist || kept.revision < revision;
+  };
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CachedStore>> CachedStore::Create(Store& inner,
@@ -74,7 +81,7 @@ absl::StatusOr<Revision> CachedStore::Put(std::string_view key, std::string_view
   std::uint64_t generation = entries_->generation();
   auto revision = inner_.Put(key, value, expected_revision);
   if (!revision.ok() ||
-      !entries_->Offer(key, Kept(key, value, *revision), &generation)) {
+      !entries_->Offer(key, Kept(key, value, *revision), &generation, OlderThan(*revision))) {
     entries_->Invalidate(key);  // a read that raced the write may have kept the old value
   }
   return revision;
@@ -99,7 +106,8 @@ absl::StatusOr<Revision> CachedStore::Commit(const std::vector<Precondition>& pr
   for (const auto& w : writes) ++writes_of[w.key];
   for (const auto& w : writes) {
     const bool keep = revision.ok() && w.kind == Write::Kind::kPut && writes_of[w.key] == 1;
-    if (!keep || !entries_->Offer(w.key, Kept(w.key, w.value, *revision), &generation)) {
+    if (!keep || !entries_->Offer(w.key, Kept(w.key, w.value, *revision), &generation,
+                                  OlderThan(*revision))) {
       entries_->Invalidate(w.key);
     }
   }

@@ -25,7 +25,8 @@ namespace coffer::storage {
 // The rule that keeps it correct: every invalidation bumps a generation, and a value loaded
 // while the generation moved is handed to its caller but not kept, so a load that raced a
 // change never leaves the value from before it behind. Errors (NOT_FOUND included) are never
-// kept, so keys an outsider makes up cannot fill it. Bounded by `capacity` entries (all are
+// kept, so keys an outsider makes up cannot fill it (CachedStore keeps absence as a value of its
+// own, knowingly: see there). Bounded by `capacity` entries (all are
 // dropped when it is reached: crude, rare, and never stale). Thread-safe.
 template <typename Value>
 class WatchedCache {
@@ -59,7 +60,10 @@ class WatchedCache {
     COFFER_ASSIGN_OR_RETURN(std::shared_ptr<const Value> value, load());
     absl::MutexLock lock(&mu_);
     if (generation == generation_) {
-      if (entries_.size() >= capacity_) entries_.clear();
+      if (entries_.size() >= capacity_) {
+        entries_.clear();
+        ++generation_;  // what was forgotten may have been newer than a load in flight
+      }
       entries_.emplace(std::string(key), value);
     }
     return value;
@@ -72,27 +76,29 @@ class WatchedCache {
   }
 
   // Keeps `value` for `key` (what this process just wrote) unless an invalidation ran since
-  // `*generation` was read: then a newer change may already have been reported and passed by.
-  // On success `*generation` becomes the generation after this, for a following Offer. Returns
-  // whether it kept it; when not, the caller must Invalidate(key).
-  bool Offer(std::string_view key, std::shared_ptr<const Value> value,
-             std::uint64_t* generation) {
+  // `*generation` was read (a newer change may already have been reported and passed by) or
+  // the value kept now is one `older` does not call older than `value` (a read of a newer one
+  // got there first). On success `*generation` becomes the generation after this, for a
+  // following Offer. Returns whether it kept it; when not, the caller must Invalidate(key).
+  bool Offer(std::string_view key, std::shared_ptr<const Value> value, std::uint64_t* generation,
+             const std::function<bool(const Value&)>& older) {
     absl::MutexLock lock(&mu_);
     if (*generation != generation_) return false;
+    auto it = entries_.find(key);
+    if (it != entries_.end() && !older(*it->second)) return false;
     *generation = ++generation_;  // a load that began before this write must not replace it
     if (entries_.size() >= capacity_) entries_.clear();
     entries_.insert_or_assign(std::string(key), std::move(value));
     return true;
   }
 
-  // Forgets `key` unless `current` says its kept value is already up to date (then nothing
-  // changes); otherwise as Invalidate.
+  // Forgets `key` unless `current` says its kept value is already up to date; either way a
+  // load or Offer in flight is not kept (it may predate the change).
   void InvalidateUnless(std::string_view key, const std::function<bool(const Value&)>& current) {
     absl::MutexLock lock(&mu_);
-    auto it = entries_.find(key);
-    if (it != entries_.end() && current(*it->second)) return;
     ++generation_;
-    if (it != entries_.end()) entries_.erase(it);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && !current(*it->second)) entries_.erase(it);
   }
 
   // Forgets `key`; a load of any key in flight is not kept.

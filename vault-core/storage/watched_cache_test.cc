@@ -3,6 +3,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
@@ -164,6 +165,35 @@ TEST(WatchedCacheTest, CacheOnTopOfCachedStoreNeverReloadsTheOldRecord) {
   EXPECT_EQ(Value(cache->Get("k", std::ref(load))), "new");
   inner.Deliver(0, "p/k", *written);
   EXPECT_EQ(Value(cache->Get("k", std::ref(load))), "new");
+}
+
+// A replica's write that is slow to come back: while its Put is on the way, another replica
+// writes the key again, this process reads that newer value, and both watch reports arrive.
+class SlowPutStore : public HandDeliveredWatchStore {
+ public:
+  std::function<void()> while_returning;
+  absl::StatusOr<Revision> Put(std::string_view key, std::string_view value,
+                               std::optional<Revision> expected) override {
+    auto revision = HandDeliveredWatchStore::Put(key, value, expected);
+    if (while_returning) std::exchange(while_returning, nullptr)();
+    return revision;
+  }
+};
+
+TEST(WatchedCacheTest, CachedStoreNeverKeepsItsOwnWriteOverANewerOneReadMeanwhile) {
+  SlowPutStore inner;
+  auto records = std::move(*CachedStore::Create(inner));  // watcher 0
+  Revision mine = 0;
+  inner.while_returning = [&] {
+    mine = inner.MemoryStore::Get("k")->revision;  // "older", just applied
+    auto theirs = inner.MemoryStore::Put("k", "newer", std::nullopt);  // another replica
+    ASSERT_TRUE(theirs.ok());
+    EXPECT_EQ(records->Get("k")->value, "newer");  // read through, and kept
+    inner.Deliver(0, "k", mine);                    // both reports come in
+    inner.Deliver(0, "k", *theirs);
+  };
+  ASSERT_TRUE(records->Put("k", "older", std::nullopt).ok());
+  EXPECT_EQ(records->Get("k")->value, "newer");
 }
 
 }  // namespace
