@@ -77,7 +77,8 @@ absl::StatusOr<std::unique_ptr<WatchHandle>> CachedStore::Watch(
 
 absl::StatusOr<Revision> CachedStore::Put(std::string_view key, std::string_view value,
                                           std::optional<Revision> expected_revision) {
-  entries_->Invalidate(key);
+  // What is kept stays readable while the write is on its way (it is still the truth until
+  // the write is acknowledged); the write replaces it after, or it is forgotten.
   std::uint64_t generation = entries_->generation();
   auto revision = inner_.Put(key, value, expected_revision);
   if (!revision.ok() ||
@@ -97,7 +98,6 @@ absl::StatusOr<Revision> CachedStore::Delete(std::string_view key,
 
 absl::StatusOr<Revision> CachedStore::Commit(const std::vector<Precondition>& preconditions,
                                              const std::vector<Write>& writes) {
-  for (const auto& w : writes) entries_->Invalidate(w.key);
   std::uint64_t generation = entries_->generation();
   auto revision = inner_.Commit(preconditions, writes);
   // What was written is kept, so the writer's next read (a new version over this head) comes

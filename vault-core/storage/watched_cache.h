@@ -92,13 +92,15 @@ class WatchedCache {
     return true;
   }
 
-  // Forgets `key` unless `current` says its kept value is already up to date; either way a
-  // load or Offer in flight is not kept (it may predate the change).
+  // Forgets `key` unless `current` says its kept value is already up to date (then nothing
+  // changes: a load of `key` cannot be in flight while it is kept, and an Offer of an older
+  // value is refused by its `older` check); otherwise as Invalidate.
   void InvalidateUnless(std::string_view key, const std::function<bool(const Value&)>& current) {
     absl::MutexLock lock(&mu_);
-    ++generation_;
     auto it = entries_.find(key);
-    if (it != entries_.end() && !current(*it->second)) entries_.erase(it);
+    if (it != entries_.end() && current(*it->second)) return;
+    ++generation_;
+    if (it != entries_.end()) entries_.erase(it);
   }
 
   // Forgets `key`; a load of any key in flight is not kept.
