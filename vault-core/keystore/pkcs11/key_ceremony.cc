@@ -361,32 +361,18 @@ absl::StatusOr<CK_OBJECT_HANDLE> UnwrapCeremonyKey(Session& s, CK_OBJECT_HANDLE 
                 "ceremony key (" + bundle.ceremony_key_wrap + ")");
 }
 
-absl::StatusOr<CK_OBJECT_HANDLE> UnwrapMasterKey(Session& s, CK_OBJECT_HANDLE ceremony,
-                                                 const KeyBundle& bundle,
-                                                 const std::string& label) {
-  CK_OBJECT_CLASS object_class = CKO_SECRET_KEY;
-  CK_KEY_TYPE key_type = CKK_AES;
-  std::vector<CK_ATTRIBUTE> tmpl = MasterKeyPolicy(label);
+// One of the vault keys out of the bundle, unwrapped under the ceremony key into a session
+// object with `policy` (checked before it becomes a token object).
+absl::StatusOr<CK_OBJECT_HANDLE> UnwrapVaultKey(Session& s, CK_OBJECT_HANDLE ceremony,
+                                                CK_OBJECT_CLASS object_class, CK_KEY_TYPE key_type,
+                                                std::vector<CK_ATTRIBUTE> policy,
+                                                const std::string& wrapped, const char* what) {
   for (CK_ATTRIBUTE a :
        {Attr(CKA_CLASS, object_class), Attr(CKA_KEY_TYPE, key_type), Attr(CKA_TOKEN, kFalse)}) {
-    tmpl.push_back(a);
+    policy.push_back(a);
   }
   CK_MECHANISM mechanism = {CKM_AES_KEY_WRAP_PAD, nullptr, 0};
-  return Unwrap(s, mechanism, ceremony, bundle.wrapped_master_key, tmpl, "master key");
-}
-
-absl::StatusOr<CK_OBJECT_HANDLE> UnwrapSigningKey(Session& s, CK_OBJECT_HANDLE ceremony,
-                                                  const KeyBundle& bundle,
-                                                  const std::string& label) {
-  CK_OBJECT_CLASS object_class = CKO_PRIVATE_KEY;
-  CK_KEY_TYPE key_type = CKK_EC;
-  std::vector<CK_ATTRIBUTE> tmpl = SigningKeyPolicy(label);
-  for (CK_ATTRIBUTE a :
-       {Attr(CKA_CLASS, object_class), Attr(CKA_KEY_TYPE, key_type), Attr(CKA_TOKEN, kFalse)}) {
-    tmpl.push_back(a);
-  }
-  CK_MECHANISM mechanism = {CKM_AES_KEY_WRAP_PAD, nullptr, 0};
-  return Unwrap(s, mechanism, ceremony, bundle.wrapped_signing_key, tmpl, "signing key");
+  return Unwrap(s, mechanism, ceremony, wrapped, policy, what);
 }
 
 // The checked session object as a token object with the same attributes.
@@ -418,7 +404,9 @@ absl::Status UnwrapIntoToken(Session& s, Found found, const KeyBundle& bundle,
                           UnwrapCeremonyKey(s, found.transport, bundle, token));
   ScopedObject drop_ceremony(s, ceremony);
   COFFER_ASSIGN_OR_RETURN(CK_OBJECT_HANDLE master,
-                          UnwrapMasterKey(s, ceremony, bundle, options.master_key_label));
+                          UnwrapVaultKey(s, ceremony, CKO_SECRET_KEY, CKK_AES,
+                                         MasterKeyPolicy(options.master_key_label),
+                                         bundle.wrapped_master_key, "master key"));
   ScopedObject drop_master(s, master);
   COFFER_ASSIGN_OR_RETURN(std::string id, MasterKeyFingerprint(s, master));
   if (id != bundle.master_key_id) {
@@ -426,7 +414,9 @@ absl::Status UnwrapIntoToken(Session& s, Found found, const KeyBundle& bundle,
                                       bundle.master_key_id + " it names: the bundle is corrupt");
   }
   COFFER_ASSIGN_OR_RETURN(CK_OBJECT_HANDLE signing,
-                          UnwrapSigningKey(s, ceremony, bundle, options.signing_key_label));
+                          UnwrapVaultKey(s, ceremony, CKO_PRIVATE_KEY, CKK_EC,
+                                         SigningKeyPolicy(options.signing_key_label),
+                                         bundle.wrapped_signing_key, "signing key"));
   ScopedObject drop_signing(s, signing);
   COFFER_ASSIGN_OR_RETURN(bool matches, SignsFor(s, signing, public_key));
   if (!matches) {
