@@ -10,32 +10,15 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/base/status.h"
+#include "lib/grpcutil/pem_file.h"
 
 namespace coffer::grpcutil {
 namespace {
-
-absl::StatusOr<std::string> ReadPemFile(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in.is_open()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot read the ", what, " file ", path, ": ", std::strerror(errno)));
-  }
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  std::string pem = contents.str();
-  if (pem.find("-----BEGIN ") == std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the ", what, " file ", path, " holds no PEM data"));
-  }
-  return pem;
-}
 
 // Whether a server is accepting connections on the socket at `path`.
 bool SocketIsLive(const sockaddr_un& address) {

@@ -8,9 +8,9 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "lib/http/cpprest/client.h"
 #include "lib/testing/etcd_cluster.h"
@@ -206,8 +206,8 @@ class HaTest : public ::testing::Test {
   // until `stop`; records what was acknowledged and when the first failure and the first
   // success after it happened.
   struct Writer {
-    std::mutex mu;
-    std::map<std::string, std::string> acknowledged;  // version -> value
+    absl::Mutex mu;
+    std::map<std::string, std::string> acknowledged ABSL_GUARDED_BY(mu);  // version -> value
     std::atomic<bool> stop{false};
     std::thread thread;
     ~Writer() {  // also when an assertion ends the test early
@@ -215,7 +215,7 @@ class HaTest : public ::testing::Test {
       if (thread.joinable()) thread.join();
     }
     std::size_t count() {
-      std::lock_guard<std::mutex> lock(mu);
+      absl::MutexLock lock(&mu);
       return acknowledged.size();
     }
   };
@@ -233,7 +233,7 @@ class HaTest : public ::testing::Test {
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
           continue;
         }
-        std::lock_guard<std::mutex> lock(writer.mu);
+        absl::MutexLock lock(&writer.mu);
         writer.acknowledged[secret->version] = value;
         if (first_success_after != nullptr && measuring->load() &&
             *first_success_after == Clock::time_point()) {
@@ -247,7 +247,7 @@ class HaTest : public ::testing::Test {
   void ExpectAllReadable(Writer& writer, const Replica& replica, const std::string& name) {
     auto reader = DataPlane(replica, credentials_);
     ASSERT_NE(reader, nullptr);
-    std::lock_guard<std::mutex> lock(writer.mu);
+    absl::MutexLock lock(&writer.mu);
     for (const auto& [version, value] : writer.acknowledged) {
       auto secret = reader->GetSecret(name, version);
       ASSERT_THAT(secret, testing::IsOk()) << replica.name << " lost version " << version;

@@ -1,27 +1,14 @@
 #include "vault-core/storage/etcd/etcd_connection.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "lib/grpcutil/pem_file.h"
 #include "vault-core/domain/errors.h"
 
 namespace coffer::storage::etcd {
 namespace {
-
-absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  if (in) text << in.rdbuf();
-  if (!in || text.str().find("-----BEGIN ") == std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("etcd ", what, " file ", path, " cannot be read or holds no PEM"));
-  }
-  return text.str();
-}
 
 std::chrono::system_clock::time_point Deadline(absl::Duration timeout) {
   return absl::ToChronoTime(absl::Now() + timeout);
@@ -36,16 +23,16 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(const EtcdOptions
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!options.ca_file.empty()) {
     grpc::SslCredentialsOptions ssl;
-    auto ca = ReadPem(options.ca_file, "CA");
+    auto ca = grpcutil::ReadPemFile(options.ca_file, "etcd CA");
     if (!ca.ok()) return ca.status();
     ssl.pem_root_certs = *ca;
     if (options.cert_file.empty() != options.key_file.empty()) {
       return absl::InvalidArgumentError("etcd client certificate and key go together");
     }
     if (!options.cert_file.empty()) {
-      auto cert = ReadPem(options.cert_file, "client certificate");
+      auto cert = grpcutil::ReadPemFile(options.cert_file, "etcd client certificate");
       if (!cert.ok()) return cert.status();
-      auto key = ReadPem(options.key_file, "client key");
+      auto key = grpcutil::ReadPemFile(options.key_file, "etcd client key");
       if (!key.ok()) return key.status();
       ssl.pem_cert_chain = *cert;
       ssl.pem_private_key = *key;
@@ -120,12 +107,12 @@ bool Connection::Connected(Member& member) {
 }
 
 Connection::~Connection() {
-  std::lock_guard<std::mutex> lock(orphans_mu_);
+  absl::MutexLock lock(&orphans_mu_);
   for (std::thread& thread : orphans_) thread.join();
 }
 
 void Connection::Adopt(std::thread thread) {
-  std::lock_guard<std::mutex> lock(orphans_mu_);
+  absl::MutexLock lock(&orphans_mu_);
   orphans_.push_back(std::move(thread));
 }
 

@@ -8,13 +8,13 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "etcd/v3/etcd.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -73,8 +73,8 @@ class Connection {
 
   std::vector<Member> members_;
   std::atomic<std::size_t> current_{0};
-  std::mutex orphans_mu_;
-  std::vector<std::thread> orphans_;
+  absl::Mutex orphans_mu_;
+  std::vector<std::thread> orphans_ ABSL_GUARDED_BY(orphans_mu_);
   const absl::Duration timeout_;
   const absl::Duration dial_timeout_;
 };

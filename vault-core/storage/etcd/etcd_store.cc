@@ -183,10 +183,11 @@ absl::StatusOr<Revision> EtcdStore::Commit(const std::vector<Precondition>& prec
 }
 
 absl::StatusOr<Revision> EtcdStore::CurrentRevision() {
+  // One key's lookup: every answer's header carries the store's revision (a count over the
+  // prefix would cost a walk of every key, on each /readyz).
   etcdserverpb::RangeRequest request;
   request.set_key(prefix_);
-  request.set_count_only(true);
-  request.set_limit(1);
+  request.set_keys_only(true);
   etcdserverpb::RangeResponse response;
   COFFER_RETURN_IF_ERROR(
       connection_->Run(Retry::kIdempotent, [&](Member& member, grpc::ClientContext& context) {
