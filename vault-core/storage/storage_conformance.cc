@@ -1,6 +1,8 @@
 #include "vault-core/storage/storage_conformance.h"
 
 #include <atomic>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
@@ -174,6 +176,63 @@ TEST_P(StoreConformanceTest, ConcurrentWritersLoseNothing) {
   for (auto& t : threads) t.join();
   COFFER_ASSERT_OK_AND_ASSIGN(RangeResult result, store_->Range({"w/", "", 0}));
   EXPECT_EQ(result.entries.size(), 100u);
+}
+
+// Commits that arrive together (a store may write them in one transaction) each get their own
+// outcome: one whose precondition fails changes nothing and fails no other; every other is
+// applied once, at a revision of its own, and watchers see them in revision order.
+TEST_P(StoreConformanceTest, ConcurrentCommitsEachGetTheirOwnOutcome) {
+  absl::Mutex mu;
+  std::vector<WatchEvent> events;
+  COFFER_ASSERT_OK_AND_ASSIGN(auto watch, store_->Watch("c/", [&](const WatchEvent& e) {
+    absl::MutexLock lock(&mu);
+    events.push_back(e);
+  }));
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 20;
+  std::map<std::string, Revision> applied;  // key -> the revision its commit returned
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string suffix = std::to_string(t) + "/" + std::to_string(i);
+        if (i % 3 == 2) {  // a precondition that cannot hold
+          auto lost = store_->Commit({{"c/missing", 1}}, {Write::Put("c/bad/" + suffix, "x")});
+          EXPECT_THAT(lost, StatusIs(absl::StatusCode::kAborted));
+          continue;
+        }
+        const std::string key = "c/good/" + suffix;
+        auto revision = store_->Commit({{key, kMustNotExist}}, {Write::Put(key, suffix)});
+        ASSERT_THAT(revision, IsOk());
+        absl::MutexLock lock(&mu);
+        applied[key] = *revision;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+
+  COFFER_ASSERT_OK_AND_ASSIGN(RangeResult bad, store_->Range({"c/bad/", "", 0}));
+  EXPECT_TRUE(bad.entries.empty());
+  COFFER_ASSERT_OK_AND_ASSIGN(RangeResult good, store_->Range({"c/good/", "", 0}));
+  ASSERT_EQ(good.entries.size(), applied.size());
+  std::set<Revision> revisions;
+  for (const Entry& entry : good.entries) {
+    EXPECT_EQ(entry.revision, applied[entry.key]) << entry.key;
+    revisions.insert(entry.revision);
+  }
+  EXPECT_EQ(revisions.size(), applied.size()) << "two commits shared a revision";
+  ASSERT_TRUE(testing::PollUntil([&] {
+    absl::MutexLock lock(&mu);
+    return events.size() >= applied.size();
+  }));
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(events.size(), applied.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].revision, applied[events[i].key]) << events[i].key;
+    if (i > 0) {
+      EXPECT_LT(events[i - 1].revision, events[i].revision);
+    }
+  }
 }
 
 TEST_P(StoreConformanceTest, WatchDeliversChangesUnderPrefixInCommitOrder) {

@@ -122,8 +122,23 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& op
   return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(writer)));
 }
 
+// One commit waiting for its batch; CommitBatch fills in the outcome.
+struct SqliteStore::PendingCommit {
+  const std::vector<Precondition>& preconditions;
+  const std::vector<Write>& writes;
+  absl::StatusOr<Revision> revision;
+  std::vector<WatchEvent> events;
+};
+
 SqliteStore::SqliteStore(Options options, std::unique_ptr<Connection> writer)
-    : options_(std::move(options)), writer_(std::move(writer)) {}
+    : options_(std::move(options)),
+      writer_(std::move(writer)),
+      // A batch's commits wait for its fsync together: big enough to take what 64 connections
+      // send at once, small enough that none waits long behind the others' writes.
+      batcher_(Batcher<PendingCommit>::Limits{128}, nullptr,
+               [this](std::string_view, const std::vector<PendingCommit*>& batch) {
+                 CommitBatch(batch);
+               }) {}
 
 SqliteStore::~SqliteStore() = default;
 
@@ -208,18 +223,51 @@ absl::StatusOr<RangeResult> SqliteStore::Range(const RangeRequest& request) {
 absl::StatusOr<Revision> SqliteStore::Commit(const std::vector<Precondition>& preconditions,
                                              const std::vector<Write>& writes) {
   COFFER_RETURN_IF_ERROR(ValidateWrites(preconditions, writes));
+  PendingCommit commit{preconditions, writes, absl::InternalError("commit never ran"), {}};
+  batcher_.Submit({}, commit);
+  return std::move(commit.revision);
+}
+
+void SqliteStore::CommitBatch(const std::vector<PendingCommit*>& batch) {
   absl::MutexLock lock(&write_mu_);
-  COFFER_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
-  Revision revision = 0;
-  auto events = CommitLocked(preconditions, writes, &revision);
-  absl::Status status = events.ok() ? writer_->Exec("COMMIT") : events.status();
-  if (!status.ok()) {
+  auto fail_all = [&](const absl::Status& status) {
+    for (PendingCommit* c : batch) {
+      if (c->revision.ok() || !absl::IsAborted(c->revision.status())) c->revision = status;
+    }
+  };
+  absl::Status status = writer_->Exec("BEGIN IMMEDIATE");
+  if (!status.ok()) return fail_all(status);
+  // A savepoint per commit, so that one whose preconditions fail is undone alone; any other
+  // error fails the whole batch.
+  const bool alone = batch.size() == 1;
+  bool any_applied = false;
+  for (PendingCommit* c : batch) {
+    if (!alone && !(status = writer_->Exec("SAVEPOINT member")).ok()) break;
+    Revision revision = 0;
+    auto events = CommitLocked(c->preconditions, c->writes, &revision);
+    if (events.ok()) {
+      c->revision = revision;
+      c->events = std::move(*events);
+      any_applied = true;
+      if (!alone) status = writer_->Exec("RELEASE member");
+    } else if (absl::IsAborted(events.status())) {
+      c->revision = events.status();
+      if (!alone) status = writer_->Exec("ROLLBACK TO member; RELEASE member");
+    } else {
+      status = events.status();
+    }
+    if (!status.ok()) break;
+  }
+  if (status.ok() && any_applied) status = writer_->Exec("COMMIT");
+  if (!status.ok() || !any_applied) {
     (void)writer_->Exec("ROLLBACK");
-    return status;
+    if (!status.ok()) fail_all(status);
+    return;
   }
   // Under write_mu_, so watchers see commits in revision order.
-  hub_.Publish(std::move(*events));
-  return revision;
+  for (PendingCommit* c : batch) {
+    if (c->revision.ok()) hub_.Publish(std::move(c->events));
+  }
 }
 
 absl::StatusOr<std::vector<WatchEvent>> SqliteStore::CommitLocked(

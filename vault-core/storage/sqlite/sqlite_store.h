@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "lib/base/batcher.h"
 #include "vault-core/storage/storage.h"
 #include "vault-core/storage/watch_hub.h"
 
@@ -16,9 +17,12 @@ class Connection;
 namespace coffer::storage {
 
 // The embedded default: one SQLite file in WAL mode with synchronous=FULL, so a write is on
-// disk when Commit returns. One writer connection (writes are serialised), a pool of reader
-// connections (WAL lets them read while a write is in progress). Thread-safe; one process per
-// file (watches only see this process's writes).
+// disk when Commit returns. One writer connection, a pool of reader connections (WAL lets them
+// read while a write is in progress). Concurrent commits are group-committed: the commits
+// queued while one transaction is being written go into the next one, each in a savepoint of
+// its own (one whose preconditions fail is rolled back alone), for one fsync. Every commit
+// still gets a revision of its own, in the order they are written. Thread-safe; one process
+// per file (watches only see this process's writes).
 class SqliteStore : public Store {
  public:
   // The schema this build writes; a file with a newer one is refused, older ones are migrated.
@@ -49,10 +53,13 @@ class SqliteStore : public Store {
 
  private:
   class ReaderLease;
+  struct PendingCommit;
 
   SqliteStore(Options options, std::unique_ptr<sqlite::Connection> writer);
   absl::StatusOr<ReaderLease> LeaseReader();
   void ReturnReader(std::unique_ptr<sqlite::Connection> reader);
+  // The Batcher's run: one SQLite transaction for the whole batch.
+  void CommitBatch(const std::vector<PendingCommit*>& batch);
   absl::StatusOr<std::vector<WatchEvent>> CommitLocked(
       const std::vector<Precondition>& preconditions, const std::vector<Write>& writes,
       Revision* new_revision) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
@@ -64,6 +71,7 @@ class SqliteStore : public Store {
   std::vector<std::unique_ptr<sqlite::Connection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
   int open_readers_ ABSL_GUARDED_BY(readers_mu_) = 0;
   WatchHub hub_;
+  Batcher<PendingCommit> batcher_;
 };
 
 }  // namespace coffer::storage

@@ -1,0 +1,170 @@
+#include "lib/base/batcher.h"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "lib/testing/subprocess.h"
+
+namespace coffer {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAreArray;
+
+struct Job {
+  int id = 0;
+  std::size_t bytes = 0;
+  int runs = 0;
+};
+
+// Records the batches it runs; the first one can be held until the test lets it go, so that
+// the test knows who queued behind it.
+class Recorder {
+ public:
+  explicit Recorder(Batcher<Job>::Limits limits = {})
+      : batcher_(
+            limits, [](const Job& job) { return job.bytes; },
+            [this](std::string_view key, const std::vector<Job*>& batch) { Run(key, batch); }) {}
+
+  Batcher<Job>& batcher() { return batcher_; }
+  absl::Notification& first_started() { return first_started_; }
+  void Release() { release_.Notify(); }
+  std::vector<std::vector<int>> batches() {
+    absl::MutexLock lock(&mu_);
+    return batches_;
+  }
+
+ private:
+  void Run(std::string_view key, const std::vector<Job*>& batch) {
+    if (key == "held" && !first_started_.HasBeenNotified()) {
+      first_started_.Notify();
+      release_.WaitForNotification();
+    }
+    std::vector<int> ids;
+    for (Job* job : batch) {
+      ++job->runs;
+      ids.push_back(job->id);
+    }
+    absl::MutexLock lock(&mu_);
+    batches_.push_back(ids);
+  }
+
+  Batcher<Job> batcher_;
+  absl::Notification first_started_;
+  absl::Notification release_;
+  absl::Mutex mu_;
+  std::vector<std::vector<int>> batches_ ABSL_GUARDED_BY(mu_);
+};
+
+// Starts `count` submitters of jobs 1..count under "held" while job 0's batch is held, and
+// returns once all of them are queued.
+std::vector<std::thread> QueueBehindHeldBatch(Recorder& recorder, std::vector<Job>& jobs,
+                                              std::thread& first) {
+  first = std::thread([&] { recorder.batcher().Submit("held", jobs[0]); });
+  recorder.first_started().WaitForNotification();
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < jobs.size(); ++i) {
+    threads.emplace_back([&, i] { recorder.batcher().Submit("held", jobs[i]); });
+  }
+  EXPECT_TRUE(testing::PollUntil(
+      [&] { return recorder.batcher().Waiting("held") == jobs.size() - 1; }));
+  return threads;
+}
+
+TEST(BatcherTest, ALoneCallerRunsItsOwnJobAtOnce) {
+  Recorder recorder;
+  Job job{7};
+  recorder.batcher().Submit("k", job);
+  EXPECT_EQ(job.runs, 1);
+  EXPECT_THAT(recorder.batches(), ElementsAre(ElementsAre(7)));
+  EXPECT_EQ(recorder.batcher().Waiting("k"), 0u);
+}
+
+TEST(BatcherTest, JobsQueuedBehindARunningBatchRunTogetherInTheNext) {
+  Recorder recorder;
+  std::vector<Job> jobs(11);
+  for (int i = 0; i < 11; ++i) jobs[i].id = i;
+  std::thread first;
+  std::vector<std::thread> rest = QueueBehindHeldBatch(recorder, jobs, first);
+  recorder.Release();
+  first.join();
+  for (auto& t : rest) t.join();
+
+  auto batches = recorder.batches();
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_THAT(batches[0], ElementsAre(0));
+  EXPECT_THAT(batches[1], UnorderedElementsAreArray({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  for (const Job& job : jobs) EXPECT_EQ(job.runs, 1);
+}
+
+TEST(BatcherTest, ABatchStopsAtMaxJobsAndMaxBytes) {
+  Recorder by_count(Batcher<Job>::Limits{4});
+  std::vector<Job> jobs(11);
+  for (int i = 0; i < 11; ++i) jobs[i].id = i;
+  std::thread first;
+  std::vector<std::thread> rest = QueueBehindHeldBatch(by_count, jobs, first);
+  by_count.Release();
+  first.join();
+  for (auto& t : rest) t.join();
+  std::vector<std::size_t> sizes;
+  for (const auto& batch : by_count.batches()) sizes.push_back(batch.size());
+  EXPECT_THAT(sizes, ElementsAre(1, 4, 4, 2));
+
+  // 100-byte jobs under a 250-byte cap go two at a time; one job over the cap still runs.
+  Recorder by_bytes(Batcher<Job>::Limits{64, 250});
+  std::vector<Job> sized(6);
+  for (int i = 0; i < 6; ++i) sized[i] = Job{i, i == 5 ? std::size_t{1000} : std::size_t{100}};
+  rest = QueueBehindHeldBatch(by_bytes, sized, first);
+  by_bytes.Release();
+  first.join();
+  for (auto& t : rest) t.join();
+  std::size_t total = 0;
+  for (const auto& batch : by_bytes.batches()) {
+    std::size_t bytes = 0;
+    for (int id : batch) bytes += sized[id].bytes;
+    EXPECT_TRUE(bytes <= 250 || batch.size() == 1) << "batch of " << bytes << " bytes";
+    total += batch.size();
+  }
+  EXPECT_EQ(total, 6u);
+  for (const Job& job : sized) EXPECT_EQ(job.runs, 1);
+}
+
+TEST(BatcherTest, OtherKeysDoNotWaitForABusyKey) {
+  Recorder recorder;
+  std::vector<Job> jobs(1);
+  std::thread held([&] { recorder.batcher().Submit("held", jobs[0]); });
+  recorder.first_started().WaitForNotification();
+  Job other{42};
+  recorder.batcher().Submit("other", other);  // would hang if keys shared one queue
+  EXPECT_EQ(other.runs, 1);
+  recorder.Release();
+  held.join();
+}
+
+TEST(BatcherTest, EveryJobRunsExactlyOnceUnderContention) {
+  Recorder recorder(Batcher<Job>::Limits{8});
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 500;
+  std::vector<Job> jobs(kThreads * kPerThread);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        Job& job = jobs[t * kPerThread + i];
+        job.id = t * kPerThread + i;
+        recorder.batcher().Submit(std::to_string(i % 3), job);
+        EXPECT_EQ(job.runs, 1);  // run before Submit returned
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const Job& job : jobs) EXPECT_EQ(job.runs, 1);
+  for (const auto& batch : recorder.batches()) EXPECT_LE(batch.size(), 8u);
+}
+
+}  // namespace
+}  // namespace coffer
