@@ -49,14 +49,13 @@ class Batcher {
 
   // Returns when `job` has run, on this thread or another.
   void Submit(std::string_view key, Job& job) ABSL_LOCKS_EXCLUDED(mu_) {
-    Waiter me{&job};
+    Waiter me(&job);
     mu_.Lock();
     Lane& lane = lanes_[std::string(key)];  // node-based: stays put while others come and go
     lane.queue.push_back(&me);
-    auto my_turn = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return me.done || (!lane.leading && lane.queue.front() == &me);
-    };
-    mu_.Await(absl::Condition(&my_turn));
+    // Each waiter is woken alone (when its job has run, or when it leads the next batch): with
+    // one shared condition every unlock would test, and often wake, every waiter.
+    while (!me.done && (lane.leading || lane.queue.front() != &me)) me.wake.Wait(&mu_);
     if (me.done) {
       mu_.Unlock();
       return;
@@ -77,17 +76,25 @@ class Batcher {
     mu_.Unlock();
     run_(key, batch);
     mu_.Lock();
-    // `done` before the lane may go: a finished waiter's condition then never looks at it.
-    for (Waiter* w : taken) w->done = true;
+    for (Waiter* w : taken) {
+      w->done = true;
+      if (w != &me) w->wake.Signal();
+    }
     lane.leading = false;
-    if (lane.queue.empty()) lanes_.erase(std::string(key));
+    if (lane.queue.empty()) {
+      lanes_.erase(std::string(key));
+    } else {
+      lane.queue.front()->wake.Signal();  // leads the next batch
+    }
     mu_.Unlock();
   }
 
  private:
   struct Waiter {
+    explicit Waiter(Job* j) : job(j) {}
     Job* job;
     bool done = false;
+    absl::CondVar wake;
   };
   struct Lane {
     std::deque<Waiter*> queue;

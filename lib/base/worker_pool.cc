@@ -11,6 +11,7 @@ void WorkerPool::Post(std::function<void()> work) {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
       queue_.push_back(std::move(work));
+      work_ready_.Signal();  // one idle thread, not all of them
       return;
     }
   }
@@ -22,6 +23,7 @@ void WorkerPool::Stop() {
     absl::MutexLock lock(&mu_);
     if (stopping_) return;
     stopping_ = true;
+    work_ready_.SignalAll();
   }
   for (auto& thread : threads_) thread.join();
 }
@@ -31,9 +33,7 @@ void WorkerPool::Run() {
     std::function<void()> work;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]()
-                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
-      mu_.Await(absl::Condition(&ready));
+      while (!stopping_ && queue_.empty()) work_ready_.Wait(&mu_);
       if (queue_.empty()) return;  // stopping, and nothing left
       work = std::move(queue_.front());
       queue_.pop_front();

@@ -15,8 +15,10 @@ namespace coffer::server {
 // The outermost handler: /healthz (the process answers), /readyz (storage and HSM answer) and
 // /metrics (Prometheus) are served here; everything else goes to `inner` (the data plane).
 // Counts every request by status code and times it. With `writers`, requests other than GET
-// and HEAD are handed to it, so that an I/O thread does not wait while a write crosses the
-// network (etcd); reads are mostly served from memory and stay on the I/O thread. Thread-safe.
+// and HEAD are handed to it, so that an I/O thread does not wait for a write's commit (an
+// fsync, or a round trip through etcd) and concurrent writes reach the store together, to be
+// committed in batches; reads are mostly served from memory and stay on the I/O thread.
+// Thread-safe.
 class OpsHandler : public http::Handler {
  public:
   OpsHandler(storage::Store& store, keystore::KeyStore& keystore, metrics::Registry& metrics,

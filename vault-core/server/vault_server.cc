@@ -132,9 +132,10 @@ absl::Status VaultServer::BuildServices() {
       api::rest::DataPlaneDeps{*vaults_, *secrets_, *vault_keys_, *vault_certificates_,
                                *policies_, *principals_, *verifier_, *tokens_, *audit_},
       authority_, config_.http.plaintext ? "http" : "https");
-  // Over etcd a write waits for a round trip through the cluster's leader: enough threads
-  // that many can be in flight while the I/O threads go on reading.
-  if (config_.storage.backend == "etcd") writers_ = std::make_unique<WorkerPool>(32);
+  // A write waits for its commit (an fsync, or a round trip through etcd's leader): enough
+  // threads that the writes of 64 connections are in flight together, for the store to commit
+  // in batches, while the I/O threads go on reading.
+  writers_ = std::make_unique<WorkerPool>(64);
   handler_ = std::make_unique<OpsHandler>(*store_, *keystore_, metrics_, *data_plane_,
                                           writers_.get());
   return absl::OkStatus();

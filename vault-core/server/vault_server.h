@@ -76,7 +76,7 @@ class VaultServer {
   std::unique_ptr<api::rest::TokenApi> tokens_;
   std::unique_ptr<api::rest::DataPlane> data_plane_;
   metrics::Registry metrics_;
-  std::unique_ptr<WorkerPool> writers_;  // with etcd: writes run here (OpsHandler)
+  std::unique_ptr<WorkerPool> writers_;  // writes run here (OpsHandler)
   std::unique_ptr<OpsHandler> handler_;
   std::unique_ptr<http::Server> http_;
   std::unique_ptr<AdminServer> admin_;

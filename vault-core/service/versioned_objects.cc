@@ -3,7 +3,6 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "coffer/storage/v1/records.pb.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/status.h"
@@ -34,16 +33,6 @@ std::string Lower(const char* title) { return records::Canonical(title); }
 
 std::string DisplayName(const SecretHeadRecord& head, std::string_view requested) {
   return head.name().empty() ? std::string(requested) : head.name();
-}
-
-// New versions of one object from this process queue for it instead of racing: racing
-// writers of a hot secret each pay a commit (over etcd, a round trip through the leader) to
-// learn that another won, and after enough losses get 503. Objects share a lane when their
-// keys hash alike (64 lanes for everything); a lane is held for the whole write, retries
-// included, and nothing else is locked under it but leaf locks.
-absl::Mutex& WriterLane(std::string_view head_key) {
-  static absl::Mutex lanes[64];
-  return lanes[std::hash<std::string_view>()(head_key) % 64];
 }
 
 }  // namespace
@@ -201,10 +190,21 @@ absl::Status VersionedObjects::PlanReserve(const domain::Vault& vault, std::stri
   return absl::OkStatus();
 }
 
+absl::StatusOr<VersionedObjects::SealedVersion> VersionedObjects::Seal(
+    const domain::Vault& vault, std::string_view name, std::string version,
+    const SecretBytes& record) {
+  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
+  const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(name));
+  COFFER_ASSIGN_OR_RETURN(std::string sealed,
+                          sealer->Seal({vault.id, object, version}, record.reveal()));
+  return SealedVersion{std::move(version), std::move(sealed)};
+}
+
 absl::Status VersionedObjects::PlanAdd(const domain::Vault& vault, std::string_view name,
                                        std::string_view version, const SecretBytes& record,
                                        bool managed, CommitPlan& plan) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
+  COFFER_RETURN_IF_ERROR(domain::ValidateVersion(version));
   auto head = store_.Get(HeadKey(vault.id, name));
   if (!head.ok() && !absl::IsNotFound(head.status())) return head.status();
   std::optional<SecretHeadRecord> old;
@@ -217,80 +217,114 @@ absl::Status VersionedObjects::PlanAdd(const domain::Vault& vault, std::string_v
           "its name."));
     }
   }
-  return PlanAddOver(vault, name, version, record, managed,
+  COFFER_ASSIGN_OR_RETURN(SealedVersion sealed, Seal(vault, name, std::string(version), record));
+  return PlanAddOver(vault, name, {std::move(sealed)}, managed,
                      head.ok() ? head->revision : kMustNotExist, old ? &*old : nullptr, plan);
 }
 
 absl::Status VersionedObjects::PlanAddOver(const domain::Vault& vault, std::string_view name,
-                                           std::string_view version, const SecretBytes& record,
+                                           const std::vector<SealedVersion>& versions,
                                            bool managed, storage::Revision head_revision,
-                                           const SecretHeadRecord* old,
-                                           CommitPlan& plan) {
-  COFFER_RETURN_IF_ERROR(domain::ValidateVersion(version));
-  COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
+                                           const SecretHeadRecord* old, CommitPlan& plan) {
   const std::string deleted_key = DeletedKey(vault.id, name);
   if (store_.Get(deleted_key).ok()) return IsDeleted(name);
   SecretHeadRecord head;
   head.set_name(old != nullptr ? DisplayName(*old, name) : std::string(name));
-  head.set_latest_version(std::string(version));
+  head.set_latest_version(versions.back().version);
   head.set_managed(managed);
-  const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(name));
-  COFFER_ASSIGN_OR_RETURN(std::string sealed,
-                          sealer->Seal({vault.id, object, std::string(version)}, record.reveal()));
   const std::string head_key = HeadKey(vault.id, name);
-  const std::string version_key = VersionKey(vault.id, name, version);
   plan.preconditions.push_back({head_key, head_revision});
   plan.preconditions.push_back({deleted_key, kMustNotExist});
-  plan.preconditions.push_back({version_key, kMustNotExist});
-  plan.writes.push_back(Write::Put(version_key, sealed));
+  for (const SealedVersion& v : versions) {
+    const std::string version_key = VersionKey(vault.id, name, v.version);
+    plan.preconditions.push_back({version_key, kMustNotExist});
+    plan.writes.push_back(Write::Put(version_key, v.sealed));
+  }
   plan.writes.push_back(Write::Put(head_key, head.SerializeAsString()));
   return absl::OkStatus();
 }
+
+// One new version waiting for its object's next commit.
+struct VersionedObjects::PendingAdd {
+  const domain::Vault& vault;
+  std::string_view name;
+  SealedVersion sealed;
+  absl::StatusOr<StoredVersion> result;
+};
+
+std::size_t VersionedObjects::AddBytes(const PendingAdd& add) { return add.sealed.sealed.size(); }
 
 absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
                                                     std::string_view name,
                                                     const SecretBytes& record,
                                                     const AddCondition* condition) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
-  const std::string head_key = HeadKey(vault.id, name);
-  const char* operation = std::string_view(kind_.collection) == "secrets" ? "set" : "create";
-  auto attempt = [&]() -> absl::StatusOr<StoredVersion> {
-    auto head = store_.Get(head_key);
-    if (!head.ok() && !absl::IsNotFound(head.status())) return head.status();
-    const storage::Revision head_revision = head.ok() ? head->revision : kMustNotExist;
-    std::optional<SecretHeadRecord> old;
-    if (head.ok()) {
-      COFFER_ASSIGN_OR_RETURN(old, ParseHead(head->value));
-      if (old->managed()) return Managed(operation);
-    }
-    if (condition != nullptr && condition->head_revision != head_revision) {
-      return absl::AbortedError("the object changed meanwhile");
-    }
-    // Nor may a client take a name a certificate holds.
-    std::vector<Precondition> no_owner;
-    for (const std::string& owner : OwnerKeys(vault.id, name)) {
-      if (store_.Get(owner).ok()) return Managed(operation);
-      no_owner.push_back({owner, kMustNotExist});
+  COFFER_ASSIGN_OR_RETURN(SealedVersion sealed, Seal(vault, name, crypto::RandomHex(16), record));
+  if (condition != nullptr) {
+    return CommitAdds(vault, name, {std::move(sealed)}, condition);
+  }
+  // New versions of one object queue for it rather than race: racing writers of a hot secret
+  // would each pay a commit (over etcd, a round trip through the leader) to learn that another
+  // won. Those queued behind one commit go together in the next.
+  PendingAdd add{vault, name, std::move(sealed), absl::InternalError("never committed")};
+  adds_.Submit(HeadKey(vault.id, name), add);
+  return std::move(add.result);
+}
+
+void VersionedObjects::RunAdds(const std::vector<PendingAdd*>& batch) {
+  const PendingAdd& first = *batch.front();  // all of one object (one head key)
+  std::vector<SealedVersion> versions;
+  for (const PendingAdd* add : batch) versions.push_back(add->sealed);
+  auto committed = RetryOnConflict([&] { return CommitAdds(first.vault, first.name, versions); });
+  for (PendingAdd* add : batch) {
+    if (!committed.ok()) {
+      add->result = committed.status();
+      continue;
     }
     StoredVersion out;
-    out.name = old.has_value() ? DisplayName(*old, name) : std::string(name);
-    out.version = crypto::RandomHex(16);
-    CommitPlan plan;
-    COFFER_RETURN_IF_ERROR(
-        PlanAddOver(vault, name, out.version, record, false, head_revision,
-                    old ? &*old : nullptr, plan));
-    plan.preconditions.insert(plan.preconditions.end(), no_owner.begin(), no_owner.end());
-    if (condition != nullptr) {
-      plan.preconditions.insert(plan.preconditions.end(), condition->preconditions.begin(),
-                                condition->preconditions.end());
-      plan.writes.insert(plan.writes.end(), condition->writes.begin(), condition->writes.end());
-    }
-    COFFER_ASSIGN_OR_RETURN(out.head_revision, store_.Commit(plan.preconditions, plan.writes));
-    return out;
-  };
-  if (condition != nullptr) return attempt();
-  absl::MutexLock lane(&WriterLane(head_key));
-  return RetryOnConflict(attempt);
+    out.name = committed->name;
+    out.version = add->sealed.version;
+    out.head_revision = committed->head_revision;
+    add->result = std::move(out);
+  }
+}
+
+absl::StatusOr<StoredVersion> VersionedObjects::CommitAdds(
+    const domain::Vault& vault, std::string_view name, const std::vector<SealedVersion>& versions,
+    const AddCondition* condition) {
+  const std::string head_key = HeadKey(vault.id, name);
+  const char* operation = std::string_view(kind_.collection) == "secrets" ? "set" : "create";
+  auto head = store_.Get(head_key);
+  if (!head.ok() && !absl::IsNotFound(head.status())) return head.status();
+  const storage::Revision head_revision = head.ok() ? head->revision : kMustNotExist;
+  std::optional<SecretHeadRecord> old;
+  if (head.ok()) {
+    COFFER_ASSIGN_OR_RETURN(old, ParseHead(head->value));
+    if (old->managed()) return Managed(operation);
+  }
+  if (condition != nullptr && condition->head_revision != head_revision) {
+    return absl::AbortedError("the object changed meanwhile");
+  }
+  // Nor may a client take a name a certificate holds.
+  std::vector<Precondition> no_owner;
+  for (const std::string& owner : OwnerKeys(vault.id, name)) {
+    if (store_.Get(owner).ok()) return Managed(operation);
+    no_owner.push_back({owner, kMustNotExist});
+  }
+  CommitPlan plan;
+  COFFER_RETURN_IF_ERROR(
+      PlanAddOver(vault, name, versions, false, head_revision, old ? &*old : nullptr, plan));
+  plan.preconditions.insert(plan.preconditions.end(), no_owner.begin(), no_owner.end());
+  if (condition != nullptr) {
+    plan.preconditions.insert(plan.preconditions.end(), condition->preconditions.begin(),
+                              condition->preconditions.end());
+    plan.writes.insert(plan.writes.end(), condition->writes.begin(), condition->writes.end());
+  }
+  StoredVersion out;
+  out.name = old.has_value() ? DisplayName(*old, name) : std::string(name);
+  out.version = versions.back().version;
+  COFFER_ASSIGN_OR_RETURN(out.head_revision, store_.Commit(plan.preconditions, plan.writes));
+  return out;
 }
 
 absl::Status VersionedObjects::PlanReplace(const domain::Vault& vault, const StoredVersion& loaded,

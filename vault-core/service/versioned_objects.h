@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "lib/base/batcher.h"
 #include "lib/base/clock.h"
 #include "lib/base/secret_bytes.h"
 #include "vault-core/domain/errors.h"
@@ -90,7 +91,16 @@ class VersionedObjects {
  public:
   VersionedObjects(storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
                    ObjectKind kind)
-      : store_(store), keys_(keys), clock_(clock), kind_(kind) {}
+      : store_(store),
+        keys_(keys),
+        clock_(clock),
+        kind_(kind),
+        // Sized so that a batch stays well inside etcd's default limits on one transaction
+        // (128 operations, 1.5 MiB).
+        adds_({64, 256 * 1024}, [](const PendingAdd& add) { return AddBytes(add); },
+              [this](std::string_view, const std::vector<PendingAdd*>& batch) {
+                RunAdds(batch);
+              }) {}
 
   const ObjectKind& kind() const { return kind_; }
 
@@ -207,12 +217,28 @@ class VersionedObjects {
   absl::Status DeletedNotFound(std::string_view name) const;
   absl::Status IsDeleted(std::string_view name) const;
   absl::Status Exists(std::string_view name) const;
-  // PlanAdd over a head read at `head_revision` (`old`, absent for a new name).
+  // A version's record sealed under its id.
+  struct SealedVersion {
+    std::string version;
+    std::string sealed;
+  };
+  struct PendingAdd;
+  static std::size_t AddBytes(const PendingAdd& add);
+  absl::StatusOr<SealedVersion> Seal(const domain::Vault& vault, std::string_view name,
+                                     std::string version, const SecretBytes& record);
+  // Adds `versions` over a head read at `head_revision` (`old`, absent for a new name); the
+  // last becomes the latest.
   absl::Status PlanAddOver(const domain::Vault& vault, std::string_view name,
-                           std::string_view version, const SecretBytes& record, bool managed,
+                           const std::vector<SealedVersion>& versions, bool managed,
                            storage::Revision head_revision,
-                           const storage::v1::SecretHeadRecord* old,
-                           CommitPlan& plan);
+                           const storage::v1::SecretHeadRecord* old, CommitPlan& plan);
+  // Commits new versions of a client's object in one go; returns the display name, the last
+  // version's id and the commit's revision.
+  absl::StatusOr<StoredVersion> CommitAdds(const domain::Vault& vault, std::string_view name,
+                                           const std::vector<SealedVersion>& versions,
+                                           const AddCondition* condition = nullptr);
+  // The batch run of adds_: queued versions of one object.
+  void RunAdds(const std::vector<PendingAdd*>& batch);
   // A client's calls refuse managed objects; the owner's (the Plan calls) do not.
   enum class Caller { kClient, kOwner };
   // Moves a live head to the deleted collection, or back; `moved` gets the new head.
@@ -234,6 +260,7 @@ class VersionedObjects {
   envelope::VaultKeys& keys_;
   Clock& clock_;
   const ObjectKind kind_;
+  Batcher<PendingAdd> adds_;  // by head key
 };
 
 }  // namespace coffer::service
