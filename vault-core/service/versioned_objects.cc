@@ -31,6 +31,16 @@ absl::StatusOr<SecretHeadRecord> ParseHead(std::string_view bytes) {
 // "Key" -> "key": Azure's messages use both.
 std::string Lower(const char* title) { return records::Canonical(title); }
 
+// A new version's id: 32 hex digits as Azure's, of which the first 12 are the time in
+// microseconds and the rest random. Versions of one object are stored by id, so ids that grow
+// with time put a new version next to the last one written: a commit of many new versions of a
+// hot object dirties a page or two, not one page per version spread over all its history.
+std::string NewVersionId(absl::Time now) {
+  const auto micros = static_cast<std::uint64_t>(absl::ToUnixMicros(now));
+  return absl::StrCat(absl::Hex(micros & 0xffffffffffffULL, absl::kZeroPad12),
+                      crypto::RandomHex(10));
+}
+
 std::string DisplayName(const SecretHeadRecord& head, std::string_view requested) {
   return head.name().empty() ? std::string(requested) : head.name();
 }
@@ -259,7 +269,7 @@ absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
                                                     const SecretBytes& record,
                                                     const AddCondition* condition) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
-  COFFER_ASSIGN_OR_RETURN(SealedVersion sealed, Seal(vault, name, crypto::RandomHex(16), record));
+  COFFER_ASSIGN_OR_RETURN(SealedVersion sealed, Seal(vault, name, NewVersionId(clock_.Now()), record));
   if (condition != nullptr) {
     return CommitAdds(vault, name, {std::move(sealed)}, condition);
   }
