@@ -30,7 +30,8 @@ class Batcher {
     std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
   };
   // Runs a batch: called on one submitter's thread, outside every lock; must complete every
-  // job (record its outcome in it) and must not throw.
+  // job (record its outcome in it). If it throws, the exception reaches the submitter whose
+  // thread ran it, and the others return with their jobs as the run left them.
   using Run = std::function<void(std::string_view key, const std::vector<Job*>& batch)>;
   using Bytes = std::function<std::size_t(const Job&)>;
 
@@ -67,26 +68,24 @@ class Batcher {
     while (!lane.queue.empty() && batch.size() < limits_.max_jobs) {
       Waiter* next = lane.queue.front();
       std::size_t size = bytes_ ? bytes_(*next->job) : 0;
-      if (!batch.empty() && size > limits_.max_bytes - bytes) break;
+      if (!batch.empty() && (bytes >= limits_.max_bytes || size > limits_.max_bytes - bytes)) {
+        break;
+      }
       bytes += size;
       taken.push_back(next);
       batch.push_back(next->job);
       lane.queue.pop_front();
     }
     mu_.Unlock();
-    run_(key, batch);
-    mu_.Lock();
-    for (Waiter* w : taken) {
-      w->done = true;
-      if (w != &me) w->wake.Signal();
+    try {
+      run_(key, batch);
+    } catch (...) {
+      // The others' jobs did not all run, but the key must not stay led by no one: they are
+      // let go with whatever outcome their jobs hold, and the exception goes on up.
+      Finish(key, lane, taken, me);
+      throw;
     }
-    lane.leading = false;
-    if (lane.queue.empty()) {
-      lanes_.erase(std::string(key));
-    } else {
-      lane.queue.front()->wake.Signal();  // leads the next batch
-    }
-    mu_.Unlock();
+    Finish(key, lane, taken, me);
   }
 
  private:
@@ -100,6 +99,23 @@ class Batcher {
     std::deque<Waiter*> queue;
     bool leading = false;
   };
+
+  // Lets the waiters of a batch go and hands the key to the next one in its queue.
+  void Finish(std::string_view key, Lane& lane, const std::vector<Waiter*>& taken,
+              const Waiter& me) ABSL_LOCKS_EXCLUDED(mu_) {
+    mu_.Lock();
+    for (Waiter* w : taken) {
+      w->done = true;
+      if (w != &me) w->wake.Signal();
+    }
+    lane.leading = false;
+    if (lane.queue.empty()) {
+      lanes_.erase(std::string(key));
+    } else {
+      lane.queue.front()->wake.Signal();  // leads the next batch
+    }
+    mu_.Unlock();
+  }
 
   const Limits limits_;
   const Bytes bytes_;

@@ -10,7 +10,8 @@
 
 namespace coffer {
 
-// A few threads for slow work (password hashing, say) that must not run on an I/O thread.
+// Threads for slow or blocking work (password hashing, a write waiting for its commit) that
+// must not run on an I/O thread.
 // Thread-safe. Stop() (or the destructor) runs what is queued, then joins; work posted after
 // that runs on the caller's thread, so that posted work always runs exactly once.
 class WorkerPool {

@@ -1,7 +1,9 @@
 #include "vault-core/service/secret_service.h"
 
+#include <map>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "lib/base/fake_clock.h"
 #include "lib/testing/status_matchers.h"
@@ -226,18 +228,30 @@ TEST_F(SecretServiceTest, BackupRestoresIntoAnotherVaultOfThisInstallationOnly) 
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// Concurrent sets of one secret are committed together: each caller still gets its own version,
+// holding its own value.
 TEST_F(SecretServiceTest, ConcurrentSetsOfOneSecretKeepEveryVersion) {
+  absl::Mutex mu;
+  std::map<std::string, std::string> set;  // version -> value
   std::vector<std::thread> threads;
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 5; ++i) {
-        EXPECT_THAT(secrets_.Set(vault_, "hot", SecretBytes(std::to_string(t * 10 + i)), {}),
-                    IsOk());
+        const std::string value = std::to_string(t * 10 + i);
+        auto secret = secrets_.Set(vault_, "hot", SecretBytes(value), {});
+        ASSERT_THAT(secret, IsOk());
+        absl::MutexLock lock(&mu);
+        set[secret->properties.version] = value;
       }
     });
   }
   for (auto& t : threads) t.join();
+  ASSERT_EQ(set.size(), 30u);
   EXPECT_EQ(secrets_.ListVersions(vault_, "hot", "", 0)->items.size(), 30u);
+  for (const auto& [version, value] : set) {
+    COFFER_ASSERT_OK_AND_ASSIGN(domain::Secret secret, secrets_.Get(vault_, "hot", version));
+    EXPECT_EQ(secret.value.reveal(), value) << version;
+  }
 }
 
 TEST_F(SecretServiceTest, OversizedValueIsRejectedAndNothingIsStored) {

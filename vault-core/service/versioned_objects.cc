@@ -1,5 +1,6 @@
 #include "vault-core/service/versioned_objects.h"
 
+#include <cstdint>
 #include <functional>
 
 #include "absl/strings/str_cat.h"
@@ -31,14 +32,15 @@ absl::StatusOr<SecretHeadRecord> ParseHead(std::string_view bytes) {
 // "Key" -> "key": Azure's messages use both.
 std::string Lower(const char* title) { return records::Canonical(title); }
 
-// A new version's id: 32 hex digits as Azure's, of which the first 12 are the time in
-// microseconds and the rest random. Versions of one object are stored by id, so ids that grow
-// with time put a new version next to the last one written: a commit of many new versions of a
-// hot object dirties a page or two, not one page per version spread over all its history.
+// A new version's id: 32 hex digits as Azure's, of which the first 13 are the time in
+// microseconds (enough until the year 2112) and the other 19 random. Versions of one object
+// are stored by id, so ids that grow with time put a new version next to the last one
+// written: a commit of many new versions of a hot object dirties a page or two, not one page
+// per version spread over all its history.
 std::string NewVersionId(absl::Time now) {
   const auto micros = static_cast<std::uint64_t>(absl::ToUnixMicros(now));
-  return absl::StrCat(absl::Hex(micros & 0xffffffffffffULL, absl::kZeroPad12),
-                      crypto::RandomHex(10));
+  return absl::StrCat(absl::Hex(micros & 0xfffffffffffffULL, absl::kZeroPad13),
+                      crypto::RandomHex(10).substr(0, 19));
 }
 
 std::string DisplayName(const SecretHeadRecord& head, std::string_view requested) {

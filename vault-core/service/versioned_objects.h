@@ -126,7 +126,9 @@ class VersionedObjects {
   };
   // Adds a version, which becomes the latest; `record` is sealed with its new version id.
   // Returns the new version (its name and id; `record` left empty). Without a condition a lost
-  // race is retried.
+  // race is retried, and the versions that other threads add to the same object meanwhile
+  // are committed with it: the latest is then the last of them, and `head_revision` that of
+  // the common commit.
   absl::StatusOr<StoredVersion> Add(const domain::Vault& vault, std::string_view name,
                                     const SecretBytes& record,
                                     const AddCondition* condition = nullptr);

@@ -230,15 +230,18 @@ absl::StatusOr<Revision> SqliteStore::Commit(const std::vector<Precondition>& pr
 
 void SqliteStore::CommitBatch(const std::vector<PendingCommit*>& batch) {
   absl::MutexLock lock(&write_mu_);
+  // Everyone fails alike when the transaction is lost: an earlier member's precondition
+  // failure may have come from a write that is now undone.
   auto fail_all = [&](const absl::Status& status) {
-    for (PendingCommit* c : batch) {
-      if (c->revision.ok() || !absl::IsAborted(c->revision.status())) c->revision = status;
-    }
+    for (PendingCommit* c : batch) c->revision = status;
   };
+  // A transaction that an exception left open is undone before the next one starts.
+  if (sqlite3_get_autocommit(writer_->db()) == 0) (void)writer_->Exec("ROLLBACK");
   absl::Status status = writer_->Exec("BEGIN IMMEDIATE");
   if (!status.ok()) return fail_all(status);
-  // A savepoint per commit, so that one whose preconditions fail is undone alone; any other
-  // error fails the whole batch.
+  // A savepoint per commit of a batch, so that one that fails (a precondition, a value SQLite
+  // refuses) is undone alone and the others go on. If SQLite has ended the transaction itself
+  // (I/O error, disk full), the rollback to the savepoint fails and so does the batch.
   const bool alone = batch.size() == 1;
   bool any_applied = false;
   for (PendingCommit* c : batch) {
@@ -250,11 +253,12 @@ void SqliteStore::CommitBatch(const std::vector<PendingCommit*>& batch) {
       c->events = std::move(*events);
       any_applied = true;
       if (!alone) status = writer_->Exec("RELEASE member");
-    } else if (absl::IsAborted(events.status())) {
-      c->revision = events.status();
-      if (!alone) status = writer_->Exec("ROLLBACK TO member; RELEASE member");
     } else {
-      status = events.status();
+      c->revision = events.status();
+      if (alone) break;
+      status = writer_->Exec("ROLLBACK TO member; RELEASE member");
+      // Gone with the transaction: this member's error is the cause, for everyone.
+      if (!status.ok() || sqlite3_get_autocommit(writer_->db()) != 0) status = events.status();
     }
     if (!status.ok()) break;
   }

@@ -20,7 +20,7 @@ namespace coffer::storage {
 // disk when Commit returns. One writer connection, a pool of reader connections (WAL lets them
 // read while a write is in progress). Concurrent commits are group-committed: the commits
 // queued while one transaction is being written go into the next one, each in a savepoint of
-// its own (one whose preconditions fail is rolled back alone), for one fsync. Every commit
+// its own (one that fails is rolled back alone), for one fsync. Every commit
 // still gets a revision of its own, in the order they are written. Thread-safe; one process
 // per file (watches only see this process's writes).
 class SqliteStore : public Store {
@@ -59,7 +59,7 @@ class SqliteStore : public Store {
   absl::StatusOr<ReaderLease> LeaseReader();
   void ReturnReader(std::unique_ptr<sqlite::Connection> reader);
   // The Batcher's run: one SQLite transaction for the whole batch.
-  void CommitBatch(const std::vector<PendingCommit*>& batch);
+  void CommitBatch(const std::vector<PendingCommit*>& batch) ABSL_LOCKS_EXCLUDED(write_mu_);
   absl::StatusOr<std::vector<WatchEvent>> CommitLocked(
       const std::vector<Precondition>& preconditions, const std::vector<Write>& writes,
       Revision* new_revision) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
