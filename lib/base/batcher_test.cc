@@ -66,15 +66,14 @@ class Recorder {
   std::vector<std::vector<int>> batches_ ABSL_GUARDED_BY(mu_);
 };
 
-// Holds job 0's batch under "held" and queues jobs 1.. behind it, one after another (so they
-// queue in id order); returns once all of them wait.
-std::vector<std::thread> QueueBehindHeldBatch(Recorder& recorder, std::vector<Job>& jobs,
-                                              std::thread& first) {
-  first = std::thread([&] { recorder.batcher().Submit("held", jobs[0]); });
+// Holds job 0's batch under "held", queues jobs 1.. behind it one after another (so that they
+// queue in id order), then lets job 0's batch go and waits for every submitter.
+void RunBehindHeldBatch(Recorder& recorder, std::vector<Job>& jobs) {
+  std::thread first([&] { recorder.batcher().Submit("held", jobs[0]); });
   recorder.first_started().WaitForNotification();
-  std::vector<std::thread> threads;
+  std::vector<std::thread> rest;
   for (std::size_t i = 1; i < jobs.size(); ++i) {
-    threads.emplace_back([&, i] {
+    rest.emplace_back([&, i] {
       try {
         recorder.batcher().Submit("held", jobs[i]);
       } catch (const std::runtime_error&) {
@@ -83,7 +82,9 @@ std::vector<std::thread> QueueBehindHeldBatch(Recorder& recorder, std::vector<Jo
     });
     EXPECT_TRUE(testing::PollUntil([&] { return recorder.batcher().Waiting("held") == i; }));
   }
-  return threads;
+  recorder.Release();
+  first.join();
+  for (auto& t : rest) t.join();
 }
 
 TEST(BatcherTest, ALoneCallerRunsItsOwnJobAtOnce) {
@@ -99,11 +100,7 @@ TEST(BatcherTest, JobsQueuedBehindARunningBatchRunTogetherInTheNext) {
   Recorder recorder;
   std::vector<Job> jobs(11);
   for (int i = 0; i < 11; ++i) jobs[i].id = i;
-  std::thread first;
-  std::vector<std::thread> rest = QueueBehindHeldBatch(recorder, jobs, first);
-  recorder.Release();
-  first.join();
-  for (auto& t : rest) t.join();
+  RunBehindHeldBatch(recorder, jobs);
 
   EXPECT_THAT(recorder.batches(),
               ElementsAre(ElementsAre(0), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)));
@@ -114,11 +111,7 @@ TEST(BatcherTest, ABatchStopsAtMaxJobsAndMaxBytes) {
   Recorder by_count(Batcher<Job>::Limits{4});
   std::vector<Job> jobs(11);
   for (int i = 0; i < 11; ++i) jobs[i].id = i;
-  std::thread first;
-  std::vector<std::thread> rest = QueueBehindHeldBatch(by_count, jobs, first);
-  by_count.Release();
-  first.join();
-  for (auto& t : rest) t.join();
+  RunBehindHeldBatch(by_count, jobs);
   EXPECT_THAT(by_count.batches(), ElementsAre(ElementsAre(0), ElementsAre(1, 2, 3, 4),
                                               ElementsAre(5, 6, 7, 8), ElementsAre(9, 10)));
 
@@ -127,10 +120,7 @@ TEST(BatcherTest, ABatchStopsAtMaxJobsAndMaxBytes) {
   Recorder by_bytes(Batcher<Job>::Limits{64, 250});
   std::vector<Job> sized(6);
   for (int i = 0; i < 6; ++i) sized[i] = Job{i, i == 1 ? std::size_t{1000} : std::size_t{100}};
-  rest = QueueBehindHeldBatch(by_bytes, sized, first);
-  by_bytes.Release();
-  first.join();
-  for (auto& t : rest) t.join();
+  RunBehindHeldBatch(by_bytes, sized);
   EXPECT_THAT(by_bytes.batches(), ElementsAre(ElementsAre(0), ElementsAre(1), ElementsAre(2, 3),
                                               ElementsAre(4, 5)));
 }
@@ -140,11 +130,7 @@ TEST(BatcherTest, ARunThatThrowsReachesItsCallerAndFreesTheOthersAndTheKey) {
   std::vector<Job> jobs(4);
   for (int i = 0; i < 4; ++i) jobs[i].id = i;
   jobs[1].throws = true;  // leads the second batch, [1, 2, 3]
-  std::thread first;
-  std::vector<std::thread> rest = QueueBehindHeldBatch(recorder, jobs, first);
-  recorder.Release();
-  first.join();
-  for (auto& t : rest) t.join();  // would hang if 2 and 3 were never let go
+  RunBehindHeldBatch(recorder, jobs);  // would hang if 2 and 3 were never let go
   EXPECT_THAT(recorder.batches(), ElementsAre(ElementsAre(0), ElementsAre(1, 2, 3)));
 
   Job after{9};
