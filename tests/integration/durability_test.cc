@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/vaultclient/admin_client.h"
@@ -98,8 +99,9 @@ TEST_F(DurabilityTest, GroupCommittedWritesSurviveSigkillWhole) {
   vaultclient::DataPlaneCredentials credentials = Bootstrap();
   constexpr int kSecrets = 4;
   constexpr int kWritersPerSecret = 3;
-  std::mutex mu;
-  std::map<std::string, std::map<std::string, std::string>> acknowledged;  // secret -> version -> value
+  absl::Mutex mu;
+  // secret -> version -> value
+  std::map<std::string, std::map<std::string, std::string>> acknowledged;  // under mu
   std::atomic<int> total{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> writers;
@@ -113,7 +115,7 @@ TEST_F(DurabilityTest, GroupCommittedWritesSurviveSigkillWhole) {
         std::string value = "writer-" + std::to_string(w) + "-" + std::to_string(i);
         auto secret = client->SetSecret(name, SecretBytes(value));
         if (!secret.ok()) return;  // the server is gone
-        std::lock_guard<std::mutex> lock(mu);
+        absl::MutexLock lock(&mu);
         acknowledged[name][secret->version] = value;
         ++total;
       }
@@ -128,7 +130,7 @@ TEST_F(DurabilityTest, GroupCommittedWritesSurviveSigkillWhole) {
   auto restarted = StartReadyVault();
   auto reader = DataPlane(kHost, credentials);
   ASSERT_NE(reader, nullptr);
-  std::lock_guard<std::mutex> lock(mu);
+  absl::MutexLock lock(&mu);
   std::size_t unacknowledged = 0;
   for (int s = 0; s < kSecrets; ++s) {
     const std::string name = "group-" + std::to_string(s);
