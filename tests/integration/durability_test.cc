@@ -148,7 +148,8 @@ TEST_F(DurabilityTest, GroupCommittedWritesSurviveSigkillWhole) {
       }
     }
     for (const auto& [version, value] : acknowledged[name]) {
-      EXPECT_EQ(stored.count(version), 1u) << "acknowledged version lost: " << name << "/" << version;
+      EXPECT_EQ(stored.count(version), 1u)
+          << "acknowledged version lost: " << name << "/" << version;
     }
     // The latest is one of the stored versions and opens.
     COFFER_ASSERT_OK_AND_ASSIGN(auto latest, reader->GetSecret(name));

@@ -43,7 +43,9 @@ struct VaultConfig {
       std::string ca_file;  // TLS: all three, or the CA alone, or none (loopback tests only)
       std::string cert_file;
       std::string key_file;
-      absl::Duration timeout = absl::Seconds(5);
+      // A write caught by a leader election fails (503) only when this runs out: it bounds
+      // the pause a failover can cause.
+      absl::Duration timeout = absl::Seconds(3);
       absl::Duration dial_timeout = absl::Seconds(3);
     } etcd;
   } storage;

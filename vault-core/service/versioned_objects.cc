@@ -271,7 +271,8 @@ absl::StatusOr<StoredVersion> VersionedObjects::Add(const domain::Vault& vault,
                                                     const SecretBytes& record,
                                                     const AddCondition* condition) {
   COFFER_RETURN_IF_ERROR(domain::ValidateObjectName(name));
-  COFFER_ASSIGN_OR_RETURN(SealedVersion sealed, Seal(vault, name, NewVersionId(clock_.Now()), record));
+  COFFER_ASSIGN_OR_RETURN(SealedVersion sealed,
+                          Seal(vault, name, NewVersionId(clock_.Now()), record));
   if (condition != nullptr) {
     return CommitAdds(vault, name, {std::move(sealed)}, condition);
   }
