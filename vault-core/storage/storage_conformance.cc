@@ -182,12 +182,9 @@ TEST_P(StoreConformanceTest, ConcurrentWritersLoseNothing) {
 // outcome: one whose precondition fails changes nothing and fails no other; every other is
 // applied once, at a revision of its own, and watchers see them in revision order.
 TEST_P(StoreConformanceTest, ConcurrentCommitsEachGetTheirOwnOutcome) {
+  EventLog log;
+  COFFER_ASSERT_OK_AND_ASSIGN(auto watch, store_->Watch("c/", log.Recorder()));
   absl::Mutex mu;
-  std::vector<WatchEvent> events;
-  COFFER_ASSERT_OK_AND_ASSIGN(auto watch, store_->Watch("c/", [&](const WatchEvent& e) {
-    absl::MutexLock lock(&mu);
-    events.push_back(e);
-  }));
   constexpr int kThreads = 8;
   constexpr int kPerThread = 20;
   std::map<std::string, Revision> applied;  // key -> the revision its commit returned
@@ -221,11 +218,8 @@ TEST_P(StoreConformanceTest, ConcurrentCommitsEachGetTheirOwnOutcome) {
     revisions.insert(entry.revision);
   }
   EXPECT_EQ(revisions.size(), applied.size()) << "two commits shared a revision";
-  ASSERT_TRUE(testing::PollUntil([&] {
-    absl::MutexLock lock(&mu);
-    return events.size() >= applied.size();
-  }));
-  absl::MutexLock lock(&mu);
+  ASSERT_TRUE(testing::PollUntil([&] { return log.Events().size() >= applied.size(); }));
+  const std::vector<WatchEvent> events = log.Events();
   ASSERT_EQ(events.size(), applied.size());
   for (std::size_t i = 0; i < events.size(); ++i) {
     EXPECT_EQ(events[i].revision, applied[events[i].key]) << events[i].key;
@@ -236,21 +230,14 @@ TEST_P(StoreConformanceTest, ConcurrentCommitsEachGetTheirOwnOutcome) {
 }
 
 TEST_P(StoreConformanceTest, WatchDeliversChangesUnderPrefixInCommitOrder) {
-  absl::Mutex mu;
-  std::vector<WatchEvent> events;
-  COFFER_ASSERT_OK_AND_ASSIGN(auto watch, store_->Watch("w/", [&](const WatchEvent& e) {
-    absl::MutexLock lock(&mu);
-    events.push_back(e);
-  }));
+  EventLog log;
+  COFFER_ASSERT_OK_AND_ASSIGN(auto watch, store_->Watch("w/", log.Recorder()));
   COFFER_ASSERT_OK(store_->Put("w/1", "a", std::nullopt));
   COFFER_ASSERT_OK(store_->Put("other", "x", std::nullopt));
   COFFER_ASSERT_OK(store_->Put("w/2", "b", std::nullopt));
   COFFER_ASSERT_OK(store_->Delete("w/1", std::nullopt));
-  ASSERT_TRUE(testing::PollUntil([&] {
-    absl::MutexLock lock(&mu);
-    return events.size() >= 3;
-  }));
-  absl::MutexLock lock(&mu);
+  ASSERT_TRUE(testing::PollUntil([&] { return log.Events().size() >= 3; }));
+  const std::vector<WatchEvent> events = log.Events();
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].key, "w/1");
   EXPECT_EQ(events[0].value, "a");

@@ -7,7 +7,9 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "lib/testing/temp_dir.h"
 #include "vault-core/storage/storage.h"
@@ -20,6 +22,26 @@ struct StoreFactory {
 };
 
 inline std::string PrintToString(const StoreFactory& f) { return f.name; }
+
+// Every event a watch delivers, for a test to look at. Thread-safe.
+class EventLog {
+ public:
+  // The watch's callback.
+  std::function<void(const WatchEvent&)> Recorder() {
+    return [this](const WatchEvent& event) {
+      absl::MutexLock lock(&mu_);
+      events_.push_back(event);
+    };
+  }
+  std::vector<WatchEvent> Events() {
+    absl::MutexLock lock(&mu_);
+    return events_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<WatchEvent> events_ ABSL_GUARDED_BY(mu_);
+};
 
 class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
  protected:

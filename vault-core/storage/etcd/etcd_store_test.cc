@@ -248,28 +248,21 @@ TEST_F(EtcdClusterTest, ReadsAndWritesGoOnWhenAMemberDies) {
 }
 
 TEST_F(EtcdClusterTest, WatchMissesNothingWhenItsMemberDiesAndSaysReset) {
-  absl::Mutex mu;
-  std::vector<WatchEvent> events;
-  COFFER_ASSERT_OK_AND_ASSIGN(auto watch, store_->Watch("w/", [&](const WatchEvent& e) {
-    absl::MutexLock lock(&mu);
-    events.push_back(e);
-  }));
+  EventLog log;
+  COFFER_ASSERT_OK_AND_ASSIGN(auto watch, store_->Watch("w/", log.Recorder()));
+  auto last_is = [&](const char* key) {
+    std::vector<WatchEvent> events = log.Events();
+    return !events.empty() && events.back().key == key;
+  };
   COFFER_ASSERT_OK(store_->Put("w/1", "a", std::nullopt));
-  ASSERT_TRUE(PollUntil([&] {
-    absl::MutexLock lock(&mu);
-    return !events.empty() && events.back().key == "w/1";
-  }));
+  ASSERT_TRUE(PollUntil([&] { return last_is("w/1"); }));
   cluster_->Kill(0);  // the watch's member
   COFFER_ASSERT_OK(PutEventually("w/2", "b"));
   COFFER_ASSERT_OK(store_->Put("w/3", "c", std::nullopt));
-  ASSERT_TRUE(PollUntil([&] {
-    absl::MutexLock lock(&mu);
-    return !events.empty() && events.back().key == "w/3";
-  }));
-  absl::MutexLock lock(&mu);
+  ASSERT_TRUE(PollUntil([&] { return last_is("w/3"); }));
   std::vector<std::string> puts;
   bool reset = false;
-  for (const auto& e : events) {
+  for (const auto& e : log.Events()) {
     if (e.kind == WatchEvent::Kind::kReset) reset = true;
     if (e.kind == WatchEvent::Kind::kPut) puts.push_back(e.key);
   }
