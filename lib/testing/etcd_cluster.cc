@@ -102,6 +102,10 @@ std::string EtcdCluster::endpoint_list() const {
 
 void EtcdCluster::Kill(int member) { members_[member]->Stop(SIGKILL); }
 
+void EtcdCluster::Pause(int member, bool paused) {
+  kill(members_[member]->pid(), paused ? SIGSTOP : SIGCONT);
+}
+
 bool EtcdCluster::Restart(int member) {
   members_[member] = MakeMember(member, /*fresh=*/false);
   if (!members_[member]->Start()) return false;

@@ -34,6 +34,9 @@ class EtcdCluster {
   std::string endpoint_list() const;  // comma-separated
 
   void Kill(int member);      // SIGKILL
+  // SIGSTOP, or SIGCONT: a paused member keeps its connections open and answers nothing, as a
+  // hung or partitioned one does (its peers' messages vanish into it).
+  void Pause(int member, bool paused);
   bool Restart(int member);   // with its data; true once it answers
   // The member that leads now (asked of the members that run), or -1.
   int Leader();

@@ -10,6 +10,7 @@
 #include <map>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "lib/http/cpprest/client.h"
@@ -208,6 +209,7 @@ class HaTest : public ::testing::Test {
   struct Writer {
     absl::Mutex mu;
     std::map<std::string, std::string> acknowledged ABSL_GUARDED_BY(mu);  // version -> value
+    std::vector<std::string> failures ABSL_GUARDED_BY(mu);  // how long each failed set took, why
     std::atomic<bool> stop{false};
     std::thread thread;
     ~Writer() {  // also when an assertion ends the test early
@@ -228,7 +230,16 @@ class HaTest : public ::testing::Test {
     writer.thread = std::thread([&writer, clients, name, first_success_after, measuring] {
       for (int i = 0; !writer.stop.load(); ++i) {
         std::string value = "value-" + std::to_string(i);
+        const Clock::time_point sent = Clock::now();
         auto secret = clients[i % clients.size()]->SetSecret(name, SecretBytes(value));
+        if (!secret.ok()) {
+          const auto took =
+              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent);
+          absl::MutexLock lock(&writer.mu);
+          writer.failures.push_back(absl::StrCat("replica ", i % clients.size(), " after ",
+                                                 took.count(), " ms: ",
+                                                 secret.status().ToString()));
+        }
         if (!secret.ok()) {
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
           continue;
@@ -301,6 +312,10 @@ TEST_F(HaTest, WritesGoOnThroughAnEtcdLeaderKillAndNothingAcknowledgedIsLost) {
   const auto outage = std::chrono::duration_cast<std::chrono::milliseconds>(back - killed);
   std::printf("writes succeeded again %lld ms after the etcd leader was killed\n",
               static_cast<long long>(outage.count()));
+  {
+    absl::MutexLock lock(&writer.mu);
+    for (const std::string& failure : writer.failures) std::printf("  failed: %s\n", failure.c_str());
+  }
   EXPECT_LT(outage.count(), 5000);
   for (const Replica& r : replicas_) ExpectAllReadable(writer, r, "through-etcd-failover");
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "lib/grpcutil/pem_file.h"
+#include "vault-core/storage/etcd/etcd_leader_watch.h"
 #include "vault-core/domain/errors.h"
 
 namespace coffer::storage::etcd {
@@ -106,6 +107,17 @@ bool Connection::Connected(Member& member) {
   return member.channel->WaitForConnected(Deadline(dial_timeout_));
 }
 
+Connection::Connection(std::vector<Member> members, absl::Duration timeout,
+                       absl::Duration dial_timeout)
+    : members_(std::move(members)), timeout_(timeout), dial_timeout_(dial_timeout) {
+  // Polled five times a second; a call waits half a second after its member saw a new leader,
+  // which commits what the old one had replicated in a few heartbeats (100 ms each by default).
+  if (members_.size() > 1) {
+    leader_watch_ = std::make_unique<LeaderWatch>(members_, absl::Milliseconds(200),
+                                                  absl::Milliseconds(500));
+  }
+}
+
 Connection::~Connection() {
   absl::MutexLock lock(&orphans_mu_);
   for (std::thread& thread : orphans_) thread.join();
@@ -156,7 +168,13 @@ absl::Status Connection::Run(
     }
     grpc::ClientContext context;
     Prepare(context, timeout_);
+    const std::uint64_t watched = leader_watch_ ? leader_watch_->Start(index, &context) : 0;
     grpc::Status status = call(member, context);
+    if (leader_watch_ != nullptr && leader_watch_->Finish(watched) && !status.ok()) {
+      status = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            "the etcd leader changed while this request waited on it (a write "
+                            "may or may not have taken effect)");
+    }
     if (status.ok()) {
       current_.store(index);
       return absl::OkStatus();

@@ -34,6 +34,8 @@ struct Member {
 // Whether a call may be sent again after a failure that leaves unknown whether it took effect.
 enum class Retry { kIdempotent, kOnlyIfNotSent };
 
+class LeaderWatch;
+
 class Connection {
  public:
   // Reads the TLS files and makes one channel per endpoint; connects lazily. INVALID_ARGUMENT
@@ -66,8 +68,7 @@ class Connection {
   absl::Duration timeout() const { return timeout_; }
 
  private:
-  Connection(std::vector<Member> members, absl::Duration timeout, absl::Duration dial_timeout)
-      : members_(std::move(members)), timeout_(timeout), dial_timeout_(dial_timeout) {}
+  Connection(std::vector<Member> members, absl::Duration timeout, absl::Duration dial_timeout);
 
   bool Connected(Member& member);
 
@@ -77,6 +78,7 @@ class Connection {
   std::vector<std::thread> orphans_ ABSL_GUARDED_BY(orphans_mu_);
   const absl::Duration timeout_;
   const absl::Duration dial_timeout_;
+  std::unique_ptr<LeaderWatch> leader_watch_;  // with more than one member; after members_
 };
 
 // etcd's answer as the Store reports it: NOT connected / timeouts / a lost leader are

@@ -247,6 +247,26 @@ TEST_F(EtcdClusterTest, ReadsAndWritesGoOnWhenAMemberDies) {
   EXPECT_EQ(store_->Get("after")->value, "2");
 }
 
+// A follower hands a write to the leader; when the leader goes, the write is lost, and etcd
+// leaves it waiting. It must fail once a new leader is elected, not at its (here long) deadline.
+TEST_F(EtcdClusterTest, AWriteTheLeaderTookToItsGraveFailsOnceANewLeaderIsElected) {
+  const int leader = cluster_->Leader();
+  ASSERT_GE(leader, 0);
+  const auto& endpoints = cluster_->endpoints();
+  EtcdOptions options = options_;
+  options.endpoints = {endpoints[(leader + 1) % 3], endpoints[(leader + 2) % 3], endpoints[leader]};
+  options.timeout = absl::Minutes(5);
+  auto store = OpenOrNull(options);
+  ASSERT_NE(store, nullptr);
+  COFFER_ASSERT_OK(store->Put("before", "1", std::nullopt));  // connected to a follower
+
+  cluster_->Pause(leader, true);  // the follower forwards the next write into the void
+  EXPECT_THAT(store->Put("lost", "2", std::nullopt),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("leader changed")));
+  EXPECT_TRUE(PollUntil([&] { return store->Put("after", "3", std::nullopt).ok(); }));
+  cluster_->Pause(leader, false);
+}
+
 TEST_F(EtcdClusterTest, WatchMissesNothingWhenItsMemberDiesAndSaysReset) {
   EventLog log;
   COFFER_ASSERT_OK_AND_ASSIGN(auto watch, store_->Watch("w/", log.Recorder()));
