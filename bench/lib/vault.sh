@@ -51,7 +51,8 @@ bench_stop() {
 }
 
 # bench_token VAULT PERMISSION-FLAGS...: creates VAULT (VAULT.vault.coffer.test) and a principal
-# with the given `coffer policy set` flags on it; prints a bearer token for it.
+# with the given `coffer policy set` flags on it; prints a bearer token for it, and leaves the
+# principal's ids and client secret in $work/principal (shell assignments, mode 600).
 bench_token() {
   local vault=$1; shift
   local coffer=("$root/build/vault-core/coffer" --admin-socket "$work/admin.sock")
@@ -62,6 +63,8 @@ bench_token() {
   secret=$("${coffer[@]}" principal secret add "$object_id" -o json | json '["value"]')
   "${coffer[@]}" policy set --vault "$vault" --object-id "$object_id" "$@" >/dev/null
   tenant=$("${coffer[@]}" installation show -o json | json '["tenantId"]')
+  (umask 077; printf 'object_id=%q\nclient_id=%q\nclient_secret=%q\ntenant=%q\n' "$object_id" \
+    "$client_id" "$secret" "$tenant" >"$work/principal")
   curl -sf --cacert "$work/ca.pem" "https://127.0.0.1:$port/$tenant/oauth2/v2.0/token" \
     --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$client_id" \
     --data-urlencode "client_secret=$secret" \

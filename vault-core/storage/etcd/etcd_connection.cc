@@ -110,11 +110,12 @@ bool Connection::Connected(Member& member) {
 Connection::Connection(std::vector<Member> members, absl::Duration timeout,
                        absl::Duration dial_timeout)
     : members_(std::move(members)), timeout_(timeout), dial_timeout_(dial_timeout) {
-  // Polled five times a second; a call waits half a second after its member saw a new leader,
-  // which commits what the old one had replicated in a few heartbeats (100 ms each by default).
+  // Polled about five times a second; a call waits half a second after its member was seen
+  // with a new leader, which commits what the old one had replicated in a few heartbeats (100 ms
+  // each by default). One member (etcd behind one address) has no one to ask about it.
   if (members_.size() > 1) {
-    leader_watch_ = std::make_unique<LeaderWatch>(members_, absl::Milliseconds(200),
-                                                  absl::Milliseconds(500));
+    leader_watch_ = std::make_unique<LeaderWatch>(members_, std::chrono::milliseconds(200),
+                                                  std::chrono::milliseconds(500));
   }
 }
 
@@ -170,7 +171,8 @@ absl::Status Connection::Run(
     Prepare(context, timeout_);
     const std::uint64_t watched = leader_watch_ ? leader_watch_->Start(index, &context) : 0;
     grpc::Status status = call(member, context);
-    if (leader_watch_ != nullptr && leader_watch_->Finish(watched) && !status.ok()) {
+    if (leader_watch_ != nullptr && leader_watch_->Finish(watched) &&
+        status.error_code() == grpc::StatusCode::CANCELLED) {
       status = grpc::Status(grpc::StatusCode::UNAVAILABLE,
                             "the etcd leader changed while this request waited on it (a write "
                             "may or may not have taken effect)");

@@ -1,12 +1,12 @@
 #include "vault-core/storage/etcd/etcd_leader_watch.h"
 
-#include "absl/time/clock.h"
+#include "lib/base/logging.h"
 #include "vault-core/storage/etcd/etcd_connection.h"
 
 namespace coffer::storage::etcd {
 
-LeaderWatch::LeaderWatch(const std::vector<Member>& members, absl::Duration period,
-                         absl::Duration grace)
+LeaderWatch::LeaderWatch(const std::vector<Member>& members, Clock::duration period,
+                         Clock::duration grace)
     : members_(members), period_(period), grace_(grace), seen_(members.size()) {
   thread_ = std::thread([this] { Loop(); });
 }
@@ -22,7 +22,7 @@ LeaderWatch::~LeaderWatch() {
 std::uint64_t LeaderWatch::Start(std::size_t member, grpc::ClientContext* context) {
   absl::MutexLock lock(&mu_);
   const std::uint64_t id = next_id_++;
-  calls_.emplace(id, Call{member, context, absl::Now()});
+  calls_.emplace(id, Call{member, context, Clock::now()});
   return id;
 }
 
@@ -34,46 +34,56 @@ bool LeaderWatch::Finish(std::uint64_t id) {
   return cancelled;
 }
 
-std::vector<std::optional<std::uint64_t>> LeaderWatch::Poll() const {
-  std::vector<std::optional<std::uint64_t>> leaders(members_.size());
+std::vector<std::optional<LeaderWatch::Answer>> LeaderWatch::Poll() {
+  std::vector<std::optional<Answer>> answers(members_.size());
   for (std::size_t i = 0; i < members_.size(); ++i) {
     const Member& member = members_[i];
     // A member not connected has no calls waiting on it; asking would start a reconnection.
     if (member.channel->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) continue;
     grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + period_));
+    const Clock::time_point asked = Clock::now();
+    context.set_deadline(std::chrono::system_clock::now() + period_);
     etcdserverpb::StatusRequest request;
     etcdserverpb::StatusResponse response;
-    if (member.maintenance->Status(&context, request, &response).ok()) {
-      leaders[i] = response.leader();
+    const grpc::Status status = member.maintenance->Status(&context, request, &response);
+    absl::MutexLock lock(&mu_);
+    if (!status.ok()) {
+      if (!seen_[i].failing) {
+        COFFER_LOG(kVault, warn,
+                   "etcd {} does not answer Status ({}): writes waiting on it after a leader "
+                   "change wait for storage.etcd.timeout",
+                   member.address, status.error_message());
+      }
+      seen_[i].failing = true;
+      continue;
     }
+    seen_[i].failing = false;
+    answers[i] = Answer{{response.leader(), response.raftterm()}, asked};
   }
-  return leaders;
+  return answers;
 }
 
 void LeaderWatch::Loop() {
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), period_)) return;
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(period_))) return;
     }
-    const std::vector<std::optional<std::uint64_t>> leaders = Poll();
-    const absl::Time now = absl::Now();
+    const std::vector<std::optional<Answer>> answers = Poll();
+    const Clock::time_point now = Clock::now();
     absl::MutexLock lock(&mu_);
-    for (std::size_t i = 0; i < leaders.size(); ++i) {
+    for (std::size_t i = 0; i < answers.size(); ++i) {
       Seen& seen = seen_[i];
-      if (!leaders[i].has_value() || (seen.known && seen.leader == *leaders[i])) continue;
-      if (seen.known) seen.changed = now;
+      if (!answers[i].has_value() || (seen.known && seen.leader == answers[i]->leader)) continue;
+      if (seen.known) seen.changed = answers[i]->asked;
       seen.known = true;
-      seen.leader = *leaders[i];
-      seen.leader_since = now;
+      seen.leader = answers[i]->leader;
     }
     for (auto& [id, call] : calls_) {
       const Seen& seen = seen_[call.member];
-      // The member's leader changed after the call was sent (or up to a period before: a call
-      // that was fine then has long answered), and the new one had its grace.
-      if (call.cancelled || seen.changed < call.started || seen.leader == 0 ||
-          now - seen.leader_since < grace_) {
+      // Sent before its member was seen with a new leader (or term), which has had its grace.
+      if (call.cancelled || call.started >= seen.changed || seen.leader.id == 0 ||
+          now - seen.changed < grace_) {
         continue;
       }
       call.cancelled = true;
