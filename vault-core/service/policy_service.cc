@@ -26,7 +26,8 @@ std::string PolicyService::Prefix(std::string_view vault_id) {
 }
 
 absl::StatusOr<std::unique_ptr<PolicyService>> PolicyService::Create(storage::Store& store) {
-  COFFER_ASSIGN_OR_RETURN(auto cache, Cache::Create(store, {"policies/"}));
+  // ~300 bytes a policy: at most ~6 MiB, whatever the installation holds.
+  COFFER_ASSIGN_OR_RETURN(auto cache, Cache::Create(store, {"policies/"}, 20000));
   return std::unique_ptr<PolicyService>(new PolicyService(store, std::move(cache)));
 }
 
@@ -47,10 +48,16 @@ absl::Status PolicyService::Set(std::string_view vault_id, const domain::AccessP
                                                      : record.mutable_certificates();
     out->Add(normalized.begin(), normalized.end());
   }
-  COFFER_RETURN_IF_ERROR(store_
-                             .Put(absl::StrCat(Prefix(vault_id), policy.object_id),
-                                  record.SerializeAsString(), std::nullopt)
-                             .status());
+  const std::string key = absl::StrCat(Prefix(vault_id), policy.object_id);
+  if (absl::IsNotFound(store_.Get(key).status())) {
+    COFFER_ASSIGN_OR_RETURN(auto held, store_.Range({Prefix(vault_id), "", kMaxPoliciesPerVault}));
+    if (held.entries.size() >= kMaxPoliciesPerVault) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the vault holds the access policies of ", kMaxPoliciesPerVault,
+          " principals, the most a vault may hold (as Azure Key Vault): remove one first"));
+    }
+  }
+  COFFER_RETURN_IF_ERROR(store_.Put(key, record.SerializeAsString(), std::nullopt).status());
   cache_->Clear();
   return absl::OkStatus();
 }
@@ -64,32 +71,29 @@ absl::Status PolicyService::Remove(std::string_view vault_id, std::string_view o
   return deleted.status();
 }
 
-absl::StatusOr<std::shared_ptr<const PolicyService::VaultPolicies>> PolicyService::Load(
-    std::string_view vault_id) {
-  return cache_->Get(vault_id, [&]() -> absl::StatusOr<std::shared_ptr<const VaultPolicies>> {
-    COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({Prefix(vault_id), "", 0}));
-    auto policies = std::make_shared<VaultPolicies>();
-    for (const auto& entry : range.entries) {
-      AccessPolicyRecord record;
-      if (!record.ParseFromString(entry.value)) return absl::DataLossError("policy record corrupt");
-      (*policies)[record.object_id()] = FromRecord(record);
-    }
-    return policies;
-  });
-}
-
 absl::StatusOr<std::vector<domain::AccessPolicy>> PolicyService::List(std::string_view vault_id) {
-  COFFER_ASSIGN_OR_RETURN(auto policies, Load(vault_id));
+  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({Prefix(vault_id), "", 0}));
   std::vector<domain::AccessPolicy> out;
-  for (const auto& [id, policy] : *policies) out.push_back(policy);
+  for (const auto& entry : range.entries) {
+    AccessPolicyRecord record;
+    if (!record.ParseFromString(entry.value)) return absl::DataLossError("policy record corrupt");
+    out.push_back(FromRecord(record));
+  }
   return out;
 }
 
 absl::StatusOr<bool> PolicyService::Allowed(std::string_view vault_id, std::string_view object_id,
                                             domain::ObjectKind kind, std::string_view permission) {
-  COFFER_ASSIGN_OR_RETURN(auto policies, Load(vault_id));
-  auto it = policies->find(object_id);
-  return it != policies->end() && it->second.Allows(kind, permission);
+  const std::string key = absl::StrCat(Prefix(vault_id), AsAbsl(object_id));
+  auto policy = cache_->Get(key, [&]() -> absl::StatusOr<std::shared_ptr<const domain::AccessPolicy>> {
+    COFFER_ASSIGN_OR_RETURN(storage::Entry entry, store_.Get(key));
+    AccessPolicyRecord record;
+    if (!record.ParseFromString(entry.value)) return absl::DataLossError("policy record corrupt");
+    return std::make_shared<const domain::AccessPolicy>(FromRecord(record));
+  });
+  if (absl::IsNotFound(policy.status())) return false;  // no policy (the store caches absence)
+  if (!policy.ok()) return policy.status();
+  return (*policy)->Allows(kind, permission);
 }
 
 }  // namespace coffer::service

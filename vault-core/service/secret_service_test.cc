@@ -228,6 +228,15 @@ TEST_F(SecretServiceTest, BackupRestoresIntoAnotherVaultOfThisInstallationOnly) 
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// As Azure Key Vault's: a backup holds at most 500 versions, and says so past that.
+TEST_F(SecretServiceTest, ABackupHoldsAtMost500Versions) {
+  for (int i = 0; i < 500; ++i) Set("long-lived", "v" + std::to_string(i));
+  COFFER_EXPECT_OK(secrets_.Backup(vault_, "long-lived"));
+  Set("long-lived", "one more");
+  EXPECT_THAT(secrets_.Backup(vault_, "long-lived"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::HasSubstr("500")));
+}
+
 // Concurrent sets of one secret are committed together: each caller still gets its own version,
 // holding its own value.
 TEST_F(SecretServiceTest, ConcurrentSetsOfOneSecretKeepEveryVersion) {

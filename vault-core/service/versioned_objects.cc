@@ -659,7 +659,12 @@ absl::StatusOr<std::vector<StoredVersion>> VersionedObjects::AllVersions(
   *latest = head.latest_version();
   // The versions themselves, not ListVersions, which answers nothing for a name deleted since.
   const std::string prefix = VersionPrefix(vault.id, name);
-  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, "", 0}));
+  COFFER_ASSIGN_OR_RETURN(auto range, store_.Range({prefix, "", kMaxBackupVersions + 1}));
+  if (range.entries.size() > kMaxBackupVersions) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("'", AsAbsl(name), "' has more than ", kMaxBackupVersions,
+                     " versions: a backup holds at most that many (as Azure Key Vault's)"));
+  }
   COFFER_ASSIGN_OR_RETURN(auto sealer, keys_.ForVault(vault.id));
   const std::string object = absl::StrCat(kind_.collection, "/", records::Canonical(name));
   std::vector<StoredVersion> versions;

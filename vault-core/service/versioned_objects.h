@@ -160,7 +160,12 @@ class VersionedObjects {
   absl::StatusOr<int> PurgeDue(const domain::Vault& vault,
                                const std::function<void(std::string_view name)>& purged = {});
 
+  // As Azure Key Vault: a backup holds at most this many versions (~12 MiB of 25 KiB values,
+  // built in memory), not a blob that grows with the object's history.
+  static constexpr std::size_t kMaxBackupVersions = 500;
+
   // Every version of a live object (for a backup), the latest's id in `latest`.
+  // FAILED_PRECONDITION past kMaxBackupVersions.
   absl::StatusOr<std::vector<StoredVersion>> AllVersions(const domain::Vault& vault,
                                                          std::string_view name,
                                                          std::string* display_name,

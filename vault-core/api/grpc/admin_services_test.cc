@@ -394,6 +394,19 @@ TEST_F(AdminServicesTest, AccessPoliciesAreSetListedAndRemovedByVaultName) {
   EXPECT_EQ(ListPolicies("prod")->policies_size(), 0);
 }
 
+// As Azure Key Vault: 1024 principals' policies per vault; a full vault says so, and changing a
+// policy it holds, or adding one after a removal, still works.
+TEST_F(AdminServicesTest, AVaultHoldsTheAccessPoliciesOf1024PrincipalsAtMost) {
+  COFFER_ASSERT_OK(CreateVault(NewVault("prod", "prod.vault.coffer.test")));
+  for (int i = 0; i < 1024; ++i) COFFER_ASSERT_OK(SetPolicy("prod", "p" + std::to_string(i), {"get"}));
+  EXPECT_THAT(SetPolicy("prod", "one-more", {"get"}),
+              StatusIs(Code::kResourceExhausted, HasSubstr("remove one first")));
+  EXPECT_EQ(ListPolicies("prod")->policies_size(), 1024);
+  COFFER_EXPECT_OK(SetPolicy("prod", "p0", {"get", "list"}));
+  COFFER_ASSERT_OK(RemovePolicy("prod", "p1"));
+  COFFER_EXPECT_OK(SetPolicy("prod", "one-more", {"get"}));
+}
+
 // A deleted vault takes no new grant, but a grant withdrawn while it is deleted stays withdrawn
 // when it is recovered (the operator revokes the grants of deleted AccessPolicies this way).
 TEST_F(AdminServicesTest, DeletedVaultTakesNoGrantButLosesWithdrawnOnes) {
