@@ -77,8 +77,9 @@ absl::StatusOr<std::unique_ptr<VaultService>> VaultService::Create(
     storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
     ServingCertificates* certificates) {
   COFFER_ASSIGN_OR_RETURN(auto by_host, HostCache::Create(store, {"vaults/", "hosts/"}));
-  return std::unique_ptr<VaultService>(
-      new VaultService(store, keys, clock, certificates, std::move(by_host)));
+  COFFER_ASSIGN_OR_RETURN(auto parent_domains, DomainCache::Create(store, {"vaults/"}, 1));
+  return std::unique_ptr<VaultService>(new VaultService(
+      store, keys, clock, certificates, std::move(by_host), std::move(parent_domains)));
 }
 
 absl::Status VaultService::EnsureCertificates(const std::vector<std::string>& hostnames) {
@@ -124,6 +125,7 @@ absl::StatusOr<domain::Vault> VaultService::CreateVault(const VaultSpec& spec) {
         absl::StrCat("vault name ", vault.name, " or one of its hostnames is already in use"));
   }
   if (!committed.ok()) return committed.status();
+  Forget();
   return vault;
 }
 
@@ -165,7 +167,7 @@ absl::Status VaultService::Save(const Loaded& before, const domain::Vault& after
     }
   }
   COFFER_RETURN_IF_ERROR(store_.Commit(preconditions, writes).status());
-  by_host_->Clear();  // now, not when the watch gets to it: a deleted vault stops at once
+  Forget();
   return absl::OkStatus();
 }
 
@@ -239,8 +241,26 @@ absl::Status VaultService::Purge(std::string_view name) {
   COFFER_RETURN_IF_ERROR(
       store_.Commit({Precondition{VaultKey(vault.id), loaded.revision}}, writes).status());
   keys_.Forget(vault.id);
-  by_host_->Clear();
+  Forget();
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> VaultService::IsParentDomain(std::string_view parent) {
+  COFFER_ASSIGN_OR_RETURN(
+      auto parents, parent_domains_->Get("", [&]() -> absl::StatusOr<std::shared_ptr<const DomainSet>> {
+        COFFER_ASSIGN_OR_RETURN(std::vector<domain::Vault> vaults, List(false));
+        auto set = std::make_shared<DomainSet>();
+        for (const auto& vault : vaults) {
+          for (const std::string& host : vault.hostnames) {
+            for (std::size_t dot = host.find('.'); dot != std::string::npos;
+                 dot = host.find('.', dot + 1)) {
+              set->insert(host.substr(dot + 1));
+            }
+          }
+        }
+        return set;
+      }));
+  return parents->count(parent) > 0;
 }
 
 absl::StatusOr<std::shared_ptr<const domain::Vault>> VaultService::ResolveHost(

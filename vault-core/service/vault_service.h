@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,16 +60,31 @@ class VaultService {
   // The live vault `host` addresses (lower-cased, port stripped by the caller); NOT_FOUND else.
   absl::StatusOr<std::shared_ptr<const domain::Vault>> ResolveHost(std::string_view host);
 
+  // Whether `parent` is a parent domain of a live vault's hostname (`vault.coffer.test` of
+  // `prod.vault.coffer.test`): what a token request's resource must be. Asked before the client
+  // is known, so it is answered from memory (one set of every such domain, made again after a
+  // vault changes), not by reading every vault.
+  absl::StatusOr<bool> IsParentDomain(std::string_view parent);
+
  private:
   using HostCache = storage::WatchedCache<domain::Vault>;
+  using DomainSet = std::set<std::string, std::less<>>;
+  using DomainCache = storage::WatchedCache<DomainSet>;
 
   VaultService(storage::Store& store, envelope::VaultKeys& keys, Clock& clock,
-               ServingCertificates* certificates, std::unique_ptr<HostCache> by_host)
+               ServingCertificates* certificates, std::unique_ptr<HostCache> by_host,
+               std::unique_ptr<DomainCache> parent_domains)
       : store_(store),
         keys_(keys),
         clock_(clock),
         certificates_(certificates),
-        by_host_(std::move(by_host)) {}
+        by_host_(std::move(by_host)),
+        parent_domains_(std::move(parent_domains)) {}
+  // Both caches forget now, not when the watch gets to it: a deleted vault stops at once.
+  void Forget() {
+    by_host_->Clear();
+    parent_domains_->Clear();
+  }
   absl::Status EnsureCertificates(const std::vector<std::string>& hostnames);
 
   struct Loaded;
@@ -82,6 +98,7 @@ class VaultService {
   // Live vaults by hostname; cleared by the store watch, and right after this service's writes
   // so that a deleted vault stops answering at once.
   const std::unique_ptr<HostCache> by_host_;
+  const std::unique_ptr<DomainCache> parent_domains_;  // one entry, ""
 };
 
 }  // namespace coffer::service

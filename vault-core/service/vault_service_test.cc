@@ -39,6 +39,21 @@ TEST_F(VaultServiceTest, HostnamesAddressTheirVault) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+// A token's resource names a domain that live vaults are under; it follows vaults at once.
+TEST_F(VaultServiceTest, ParentDomainsAreThoseOfLiveVaultsHostnames) {
+  Make("prod", {"prod.vault.coffer.test"});
+  EXPECT_TRUE(*vaults_->IsParentDomain("vault.coffer.test"));
+  EXPECT_TRUE(*vaults_->IsParentDomain("coffer.test"));
+  EXPECT_FALSE(*vaults_->IsParentDomain("prod.vault.coffer.test"));  // a host, not a parent
+  EXPECT_FALSE(*vaults_->IsParentDomain("svc.cluster.local"));
+  EXPECT_FALSE(*vaults_->IsParentDomain("ault.coffer.test"));
+
+  Make("team", {"team.team-a.svc.cluster.local"});
+  EXPECT_TRUE(*vaults_->IsParentDomain("svc.cluster.local"));
+  COFFER_ASSERT_OK(vaults_->Delete("team"));
+  EXPECT_FALSE(*vaults_->IsParentDomain("svc.cluster.local"));
+}
+
 TEST_F(VaultServiceTest, NamesAndHostnamesAreUnique) {
   Make("prod", {"prod.vault.coffer.test"});
   VaultSpec same_name{"prod", {"x.vault.coffer.test"}, domain::Sku::kStandard, 7, false};

@@ -352,15 +352,8 @@ bool TokenApi::IsVaultResource(std::string_view resource) {
     }
     domain = domain.substr(0, colon);
   }
-  std::string suffix = "." + std::string(domain);
-  auto vaults = vaults_.List(false);
-  if (!vaults.ok()) return false;
-  for (const auto& vault : *vaults) {
-    for (const auto& host : vault.hostnames) {
-      if (EndsWith(host, suffix)) return true;
-    }
-  }
-  return false;
+  auto parent = vaults_.IsParentDomain(domain);
+  return parent.ok() && *parent;
 }
 
 }  // namespace coffer::api::rest
