@@ -43,8 +43,10 @@ absl::Status CheckHeader(std::string_view encoded_header, const std::string& key
 }
 
 absl::Status CheckAudienceAndTimes(const AccessTokenClaims& claims, std::string_view audience,
-                                   absl::Time now) {
-  if (claims.audience != audience) return Unauthenticated("token is for another audience");
+                                   std::string_view alternative, absl::Time now) {
+  if (claims.audience != audience && claims.audience != alternative) {
+    return Unauthenticated("token is for another audience");
+  }
   if (now - TokenVerifier::kClockSkew >= claims.expires) return Unauthenticated("token expired");
   if (now + TokenVerifier::kClockSkew < claims.not_before) {
     return Unauthenticated("token not yet valid");
@@ -66,6 +68,12 @@ TokenVerifier::~TokenVerifier() = default;
 
 absl::StatusOr<AccessTokenClaims> TokenVerifier::Verify(std::string_view token,
                                                         std::string_view expected_audience) {
+  return Verify(token, expected_audience, expected_audience);
+}
+
+absl::StatusOr<AccessTokenClaims> TokenVerifier::Verify(std::string_view token,
+                                                        std::string_view expected_audience,
+                                                        std::string_view alternative_audience) {
   if (key_ == nullptr) {
     return absl::FailedPreconditionError("the token verifier's key is not a P-256 point");
   }
@@ -78,7 +86,8 @@ absl::StatusOr<AccessTokenClaims> TokenVerifier::Verify(std::string_view token,
     COFFER_ASSIGN_OR_RETURN(claims, VerifyUncached(token));
     if (claims->expires > now - kClockSkew) cache_.Insert(key, *claims, now - kClockSkew);
   }
-  COFFER_RETURN_IF_ERROR(CheckAudienceAndTimes(*claims, expected_audience, now));
+  COFFER_RETURN_IF_ERROR(
+      CheckAudienceAndTimes(*claims, expected_audience, alternative_audience, now));
   return *std::move(claims);
 }
 

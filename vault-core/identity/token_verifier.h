@@ -40,6 +40,10 @@ class TokenVerifier {
   // valid"); FAILED_PRECONDITION when `public_point` was not a P-256 point.
   absl::StatusOr<AccessTokenClaims> Verify(std::string_view token,
                                            std::string_view expected_audience);
+  // The same, accepting either audience: one hash and one cache lookup for both.
+  absl::StatusOr<AccessTokenClaims> Verify(std::string_view token,
+                                           std::string_view expected_audience,
+                                           std::string_view alternative_audience);
 
   size_t cached_tokens() const { return cache_.size(); }
 

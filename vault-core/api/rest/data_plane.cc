@@ -116,10 +116,7 @@ absl::StatusOr<std::string> DataPlane::Authenticate(const http::Request& request
       !absl::StartsWithIgnoreCase(AsAbsl(header), AsAbsl(kBearer))) {
     return absl::UnauthenticatedError("AKV10000: Request is missing a Bearer or PoP token.");
   }
-  auto claims = deps_.verifier.Verify(header.substr(kBearer.size()), resource);
-  if (!claims.ok() && portless != resource) {
-    claims = deps_.verifier.Verify(header.substr(kBearer.size()), portless);
-  }
+  auto claims = deps_.verifier.Verify(header.substr(kBearer.size()), resource, portless);
   if (!claims.ok()) {
     return absl::UnauthenticatedError(
         "AKV10022: Invalid token: " + std::string(claims.status().message()) + ".");
