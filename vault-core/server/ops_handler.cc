@@ -15,7 +15,8 @@ bool IsOpsPath(const std::string& path) {
 }  // namespace
 
 OpsHandler::OpsHandler(storage::Store& store, keystore::KeyStore& keystore,
-                       metrics::Registry& metrics, http::Handler& inner, WorkerPool* writers)
+                       metrics::Registry& metrics, http::Handler& inner, const Clock& clock,
+                       WorkerPool* writers)
     : store_(store),
       keystore_(keystore),
       metrics_(metrics),
@@ -23,6 +24,7 @@ OpsHandler::OpsHandler(storage::Store& store, keystore::KeyStore& keystore,
                                     "Time from request parsed to response ready.",
                                     metrics::LatencyBounds())),
       inner_(inner),
+      clock_(clock),
       writers_(writers) {}
 
 void OpsHandler::Count(const http::Response& response) {
@@ -100,17 +102,36 @@ http::Response OpsHandler::Route(const http::Request& request) {
   return http::Response::Text(200, metrics_.Render(), "text/plain; version=0.0.4");
 }
 
-http::Response OpsHandler::Ready() {
-  // Says which dependency is down, never why: details go to the log, not to any caller.
+OpsHandler::Readiness OpsHandler::CheckReadiness() {
+  {
+    absl::MutexLock lock(&ready_mu_);
+    const absl::Duration age = clock_.Now() - ready_at_;  // a clock stepped back: check again
+    if (ready_.has_value() &&
+        (checking_ || (age >= absl::ZeroDuration() && age < kReadinessLifetime))) {
+      return *ready_;
+    }
+    checking_ = true;
+  }
   absl::Status storage = store_.CheckHealth();
   absl::Status hsm = keystore_.CheckHealth();
-  nlohmann::json body = {{"storage", storage.ok() ? "ok" : "unavailable"},
-                         {"hsm", hsm.ok() ? "ok" : "unavailable"}};
-  bool ready = storage.ok() && hsm.ok();
+  // Details go to the log (once a check, so at most once a second), never to the caller.
   if (!storage.ok()) COFFER_LOG(kVault, warn, "not ready: storage: {}", storage.ToString());
   if (!hsm.ok()) COFFER_LOG(kVault, warn, "not ready: hsm: {}", hsm.ToString());
-  body["status"] = ready ? "ready" : "not ready";
-  return http::Response::Json(ready ? 200 : 503, body.dump());
+  absl::MutexLock lock(&ready_mu_);
+  ready_ = Readiness{storage.ok(), hsm.ok()};
+  ready_at_ = clock_.Now();
+  checking_ = false;
+  return *ready_;
+}
+
+http::Response OpsHandler::Ready() {
+  // Says which dependency is down, never why.
+  const Readiness ready = CheckReadiness();
+  nlohmann::json body = {{"storage", ready.storage ? "ok" : "unavailable"},
+                         {"hsm", ready.hsm ? "ok" : "unavailable"}};
+  const bool all = ready.storage && ready.hsm;
+  body["status"] = all ? "ready" : "not ready";
+  return http::Response::Json(all ? 200 : 503, body.dump());
 }
 
 }  // namespace coffer::server

@@ -1,0 +1,76 @@
+#include "vault-core/server/ops_handler.h"
+
+#include <atomic>
+
+#include "gmock/gmock.h"
+#include "lib/base/fake_clock.h"
+#include "lib/testing/temp_dir.h"
+#include "vault-core/keystore/software/software_keystore.h"
+#include "vault-core/storage/memory/memory_store.h"
+
+namespace coffer::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A store whose health the test sets, counting how often it is asked.
+class ProbedStore : public storage::MemoryStore {
+ public:
+  absl::Status CheckHealth() override {
+    ++asked;
+    return healthy ? absl::OkStatus() : absl::UnavailableError("disk gone");
+  }
+  std::atomic<int> asked{0};
+  std::atomic<bool> healthy{true};
+};
+
+class NotFound : public http::Handler {
+ public:
+  http::Response Handle(const http::Request&) override { return http::Response::Text(404, ""); }
+};
+
+class OpsHandlerTest : public ::testing::Test {
+ protected:
+  http::Response Get(const std::string& path) {
+    http::Request request;
+    request.method = "GET";
+    request.path = path;
+    return handler_.Handle(request);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<keystore::KeyStore> keystore_ =
+      std::move(*keystore::SoftwareKeyStore::Create({dir_.File("master.key"), ""}));
+  ProbedStore store_;
+  metrics::Registry metrics_;
+  NotFound inner_;
+  FakeClock clock_;
+  OpsHandler handler_{store_, *keystore_, metrics_, inner_, clock_};
+};
+
+// A probe (unauthenticated, any rate) costs one storage and HSM check a second at most, and
+// readiness still follows storage within that second.
+TEST_F(OpsHandlerTest, ReadinessIsCheckedAtMostOnceASecondAndFollowsStorage) {
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(Get("/readyz").status, 200);
+  EXPECT_EQ(store_.asked.load(), 1);
+
+  store_.healthy = false;
+  EXPECT_EQ(Get("/readyz").status, 200);  // the last check's answer, for up to a second
+  clock_.Advance(OpsHandler::kReadinessLifetime);
+  http::Response down = Get("/readyz");
+  EXPECT_EQ(down.status, 503);
+  EXPECT_THAT(down.body, HasSubstr(R"("storage":"unavailable")"));
+  EXPECT_THAT(down.body, ::testing::Not(HasSubstr("disk gone")));  // the why goes to the log
+  EXPECT_EQ(store_.asked.load(), 2);
+
+  store_.healthy = true;
+  clock_.Advance(OpsHandler::kReadinessLifetime);
+  EXPECT_EQ(Get("/readyz").status, 200);
+  clock_.Advance(-absl::Hours(1));  // a wall clock stepped back does not freeze the answer
+  store_.healthy = false;
+  EXPECT_EQ(Get("/readyz").status, 503);
+  EXPECT_EQ(store_.asked.load(), 4);
+}
+
+}  // namespace
+}  // namespace coffer::server
