@@ -3,10 +3,17 @@
 #include <algorithm>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/logging.h"
 
 namespace coffer::server {
+namespace {
+
+// The principal of the purges the job makes when a soft-deleted object's retention ends.
+constexpr char kRetention[] = "coffer:retention";
+
+}  // namespace
 
 Purger::Purger(service::VaultService& vaults, service::SecretService& secrets, Clock& clock,
                absl::Duration interval, service::ServingCertificates* certificates,
@@ -61,7 +68,10 @@ int Purger::PurgeOnce() {
     if (vault.deleted.has_value()) {
       if (*vault.deleted + absl::Hours(24) * vault.soft_delete_retention_days > now) continue;
       absl::Status status = vaults_.Purge(vault.name);
-      if (status.ok()) ++purged;
+      if (status.ok()) {
+        ++purged;
+        Audit(vault, kRetention, "", "VaultPurge");
+      }
       COFFER_LOG(kVault, info, "retention ended: vault {} purged: {}", vault.name,
                  status.ToString());
       continue;
@@ -73,7 +83,9 @@ int Purger::PurgeOnce() {
                    renewed.ToString());
       }
     }
-    auto count = secrets_.PurgeDue(vault);
+    auto count = secrets_.PurgeDue(vault, [&](std::string_view name) {
+      Audit(vault, kRetention, absl::StrCat("secrets/", AsAbsl(name)), "SecretPurge");
+    });
     if (count.ok()) purged += *count;
     if (!count.ok()) {
       COFFER_LOG(kVault, warn, "purging vault {}: {}", vault.name, count.status().ToString());
@@ -85,7 +97,9 @@ int Purger::PurgeOnce() {
 }
 
 int Purger::KeysPass(const domain::Vault& vault) {
-  auto purged = keys_->PurgeDue(vault);
+  auto purged = keys_->PurgeDue(vault, [&](std::string_view name) {
+    Audit(vault, kRetention, absl::StrCat("keys/", AsAbsl(name)), "KeyPurge");
+  });
   if (!purged.ok()) {
     COFFER_LOG(kVault, warn, "purging keys of vault {}: {}", vault.name,
                purged.status().ToString());
@@ -107,7 +121,9 @@ int Purger::KeysPass(const domain::Vault& vault) {
 }
 
 int Purger::CertificatesPass(const domain::Vault& vault) {
-  auto purged = vault_certificates_->PurgeDue(vault);
+  auto purged = vault_certificates_->PurgeDue(vault, [&](std::string_view name) {
+    Audit(vault, kRetention, absl::StrCat("certificates/", AsAbsl(name)), "CertificatePurge");
+  });
   if (!purged.ok()) {
     COFFER_LOG(kVault, warn, "purging certificates of vault {}: {}", vault.name,
                purged.status().ToString());

@@ -16,7 +16,8 @@
 namespace coffer::server {
 
 // The background job. At start and then every `interval`: purges the soft-deleted secrets,
-// keys and vaults whose retention has run out; rotates keys whose rotation policy says so and
+// keys and vaults whose retention has run out, each in the audit log (principal
+// coffer:retention, operation SecretPurge, KeyPurge, CertificatePurge or VaultPurge); rotates keys whose rotation policy says so and
 // records Notify triggers, both in the audit log (with `keys` and `audit`); purges certificates
 // and renews those whose policy says so (with `vault_certificates`, audited the same way); and (with
 // `certificates`) reissues live vaults' serving certificates near their end or issued by

@@ -769,18 +769,22 @@ absl::Status CertificateService::Purge(const domain::Vault& vault, std::string_v
   return PurgeOne(vault, name, false);
 }
 
-absl::StatusOr<int> CertificateService::PurgeDue(const domain::Vault& vault) {
+absl::StatusOr<int> CertificateService::PurgeDue(
+    const domain::Vault& vault, const std::function<void(std::string_view name)>& purged) {
   COFFER_ASSIGN_OR_RETURN(std::vector<std::string> due, certificates_.DeletedDue(vault));
-  int purged = 0;
+  int count = 0;
   absl::Status first_error;
   for (const std::string& name : due) {
     // Each on its own: one that cannot go does not keep the others.
     absl::Status status = PurgeOne(vault, name, /*retention_over=*/true);
-    if (status.ok()) ++purged;
+    if (status.ok()) {
+      ++count;
+      if (purged) purged(name);
+    }
     if (!status.ok() && !absl::IsNotFound(status) && first_error.ok()) first_error = status;
   }
-  if (!first_error.ok() && purged == 0) return first_error;
-  return purged;
+  if (!first_error.ok() && count == 0) return first_error;
+  return count;
 }
 
 absl::StatusOr<std::string> CertificateService::Backup(const domain::Vault& vault,

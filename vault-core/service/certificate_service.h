@@ -101,7 +101,9 @@ class CertificateService {
                                                                std::size_t max_results);
   absl::StatusOr<domain::Certificate> Recover(const domain::Vault& vault, std::string_view name);
   absl::Status Purge(const domain::Vault& vault, std::string_view name);
-  absl::StatusOr<int> PurgeDue(const domain::Vault& vault);
+  // Purges every deleted certificate whose retention has run out, telling `purged` each name.
+  absl::StatusOr<int> PurgeDue(const domain::Vault& vault,
+                               const std::function<void(std::string_view name)>& purged = {});
 
   // Every version with its key and secret, and the policy, sealed under the installation's
   // backup key (HSM keys stay wrapped by this installation's master key).

@@ -429,9 +429,11 @@ void KeyService::ForgetLoadedKeys(const std::string& prefix) {
   }
 }
 
-absl::StatusOr<int> KeyService::PurgeDue(const domain::Vault& vault) {
+absl::StatusOr<int> KeyService::PurgeDue(
+    const domain::Vault& vault, const std::function<void(std::string_view name)>& purged) {
   return objects_.PurgeDue(vault, [&](std::string_view name) {
     ForgetLoadedKeys(absl::StrCat(vault.id, "/", AsAbsl(name), "/"));
+    if (purged) purged(name);
   });
 }
 

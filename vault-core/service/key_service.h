@@ -70,7 +70,9 @@ class KeyService {
                                                        std::size_t max_results);
   absl::StatusOr<domain::Key> Recover(const domain::Vault& vault, std::string_view name);
   absl::Status Purge(const domain::Vault& vault, std::string_view name);
-  absl::StatusOr<int> PurgeDue(const domain::Vault& vault);
+  // Purges every deleted key whose retention has run out, telling `purged` each name.
+  absl::StatusOr<int> PurgeDue(const domain::Vault& vault,
+                               const std::function<void(std::string_view name)>& purged = {});
 
   // Every version and the rotation policy, sealed under the installation's backup key. An HSM
   // key's versions stay wrapped by this installation's master key, so a backup restores into

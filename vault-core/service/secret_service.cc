@@ -139,8 +139,9 @@ absl::Status SecretService::Purge(const domain::Vault& vault, std::string_view n
   return objects_.Purge(vault, name);
 }
 
-absl::StatusOr<int> SecretService::PurgeDue(const domain::Vault& vault) {
-  return objects_.PurgeDue(vault);
+absl::StatusOr<int> SecretService::PurgeDue(
+    const domain::Vault& vault, const std::function<void(std::string_view name)>& purged) {
+  return objects_.PurgeDue(vault, purged);
 }
 
 absl::StatusOr<std::string> SecretService::Backup(const domain::Vault& vault,

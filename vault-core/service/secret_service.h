@@ -1,6 +1,7 @@
 #ifndef COFFER_VAULT_CORE_SERVICE_SECRET_SERVICE_H_
 #define COFFER_VAULT_CORE_SERVICE_SECRET_SERVICE_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -60,8 +61,10 @@ class SecretService {
   absl::StatusOr<domain::SecretProperties> Recover(const domain::Vault& vault,
                                                    std::string_view name);
   absl::Status Purge(const domain::Vault& vault, std::string_view name);
-  // Purges every deleted secret whose retention has run out; returns how many.
-  absl::StatusOr<int> PurgeDue(const domain::Vault& vault);
+  // Purges every deleted secret whose retention has run out, telling `purged` each name;
+  // returns how many.
+  absl::StatusOr<int> PurgeDue(const domain::Vault& vault,
+                               const std::function<void(std::string_view name)>& purged = {});
 
   // An opaque blob with every version, sealed under the installation's backup key: it restores
   // into any vault of this installation and nowhere else.
