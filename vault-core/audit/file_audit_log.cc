@@ -191,7 +191,7 @@ absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(
                                                  {size, tail.next_seq, tail.prev_hash}));
   }
   std::unique_ptr<FileAuditLog> log(
-      new FileAuditLog(path, options.replica, fd.release(), std::move(journal_writer), clock,
+      new FileAuditLog(path, options.replica, options.max_queued, fd.release(), std::move(journal_writer), clock,
                        tail.next_seq, std::move(tail.prev_hash), size));
   log->writer_ = std::thread([raw = log.get()] {
     pthread_setname_np(pthread_self(), "coffer-audit");  // for top -H and perf
@@ -200,11 +200,12 @@ absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(
   return log;
 }
 
-FileAuditLog::FileAuditLog(std::string path, std::string replica, int fd,
-                           std::unique_ptr<AuditJournal> journal, Clock& clock,
+FileAuditLog::FileAuditLog(std::string path, std::string replica, std::size_t max_queued,
+                           int fd, std::unique_ptr<AuditJournal> journal, Clock& clock,
                            std::int64_t next_seq, std::string prev_hash, std::int64_t file_size)
     : path_(std::move(path)),
       replica_(std::move(replica)),
+      max_queued_(max_queued),
       fd_(fd),
       journal_(std::move(journal)),
       clock_(clock),
@@ -247,8 +248,7 @@ absl::Status FileAuditLog::Append(const AuditRecord& record) {
   Pending pending;
   pending.fields = Fields(record);
   absl::MutexLock lock(&mu_);
-  if (!failed_.ok()) return failed_;
-  if (stopping_) return absl::UnavailableError("audit log is shutting down");
+  COFFER_RETURN_IF_ERROR(Refusal());
   queue_.push_back(&pending);
   mu_.Await(absl::Condition(&pending.done));
   return pending.status;
@@ -262,15 +262,23 @@ void FileAuditLog::AppendAsync(AuditRecord record, std::function<void(absl::Stat
   absl::Status refused;
   {
     absl::MutexLock lock(&mu_);
-    refused = !failed_.ok() ? failed_
-              : stopping_   ? absl::UnavailableError("audit log is shutting down")
-                            : absl::OkStatus();
+    refused = Refusal();
     if (refused.ok()) {
       queue_.push_back(pending.release());
       return;
     }
   }
   pending->callback(refused);
+}
+
+absl::Status FileAuditLog::Refusal() const {
+  if (!failed_.ok()) return failed_;
+  if (stopping_) return absl::UnavailableError("audit log is shutting down");
+  if (queue_.size() >= max_queued_) {
+    return absl::UnavailableError(absl::StrCat(
+        "the audit log is behind: ", queue_.size(), " lines are waiting for the disk; retry"));
+  }
+  return absl::OkStatus();
 }
 
 std::int64_t FileAuditLog::batches() const {

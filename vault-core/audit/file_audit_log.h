@@ -22,6 +22,9 @@ struct FileAuditLogOptions {
   // writes so that its chain names it (docs/audit-log.md, "Replicas"). Empty: no name, as a
   // single server's log before replicas were named; only for a log that names none yet.
   std::string replica;
+  // Lines waiting for the writer at most: past it (a disk that stalls under load) an append is
+  // refused with UNAVAILABLE (503 with Retry-After to a client) instead of held in memory.
+  std::size_t max_queued = 65536;
 };
 
 // An AuditLog appending hash-chained JSON lines to one file (docs/audit-log.md).
@@ -69,15 +72,20 @@ class FileAuditLog : public AuditLog {
     std::function<void(absl::Status)> callback;
   };
 
-  FileAuditLog(std::string path, std::string replica, int fd, std::unique_ptr<AuditJournal> journal,
+  FileAuditLog(std::string path, std::string replica, std::size_t max_queued, int fd,
+               std::unique_ptr<AuditJournal> journal,
                Clock& clock, std::int64_t next_seq, std::string prev_hash, std::int64_t file_size);
   std::string Fields(const AuditRecord& record);
+  // Why an append is refused now (the log failed, is stopping, or has max_queued lines
+  // waiting), or OK.
+  absl::Status Refusal() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriterLoop();
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteBatch(const std::vector<Pending*>& batch);
 
   const std::string path_;
   const std::string replica_;  // "" writes no "replica" member
+  const std::size_t max_queued_;
   const int fd_;
   const std::unique_ptr<AuditJournal> journal_;  // null for a device or pipe: fsync per batch
   Clock& clock_;

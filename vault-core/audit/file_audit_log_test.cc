@@ -407,6 +407,30 @@ TEST(FileAuditLogTest, AsyncAppendsCallBackOnceDurableInOneValidChain) {
   ExpectAllLanded(dir.File("audit.log"), 1, 500);
 }
 
+// A writer that falls behind (a stalled disk) holds at most max_queued lines in memory; more
+// are refused at once, and taken again once the queue drains.
+TEST(FileAuditLogTest, AppendsBeyondTheQueueBoundAreRefusedNotHeld) {
+  TempDir dir;
+  FileAuditLogOptions options;
+  options.max_queued = 2;
+  COFFER_ASSERT_OK_AND_ASSIGN(auto log,
+                              FileAuditLog::Open(dir.File("audit.log"), Clock::Real(), options));
+  log->SetMinBatchForTest(3);  // the writer waits: a disk that does not keep up
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 2; ++i) {
+    log->AppendAsync(Record(absl::StrCat("queued/", i)), [&](absl::Status s) { ok += s.ok(); });
+  }
+  absl::Status refused;
+  log->AppendAsync(Record("one/too/many"), [&](absl::Status s) { refused = s; });
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("behind")));
+
+  log->SetMinBatchForTest(1);  // the disk catches up
+  ASSERT_TRUE(testing::PollUntil([&] { return ok.load() == 2; }));
+  COFFER_EXPECT_OK(log->Append(Record("after")));
+  log.reset();
+  ExpectAllLanded(dir.File("audit.log"), 1, 3);
+}
+
 TEST(FileAuditLogTest, AsyncAppendToAFailedLogReportsUnavailable) {
   COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open("/dev/full", Clock::Real()));
   EXPECT_FALSE(log->Append(Record("a")).ok());
