@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
@@ -129,15 +130,25 @@ absl::StatusOr<std::string> DataPlane::Authenticate(const http::Request& request
 }
 
 std::optional<http::Response> DataPlane::OnHeaders(const http::Request& head) {
-  if (deps_.tokens.Owns(head.path)) return std::nullopt;
-  // Only a request with a body needs its challenge before the body is read; a bodiless one is
-  // authenticated once, in HandleAsync.
+  // Only a request with a body needs its answer before the body is read; a bodiless one is
+  // answered once, in HandleAsync. What can be refused from the headers is, so that no body is
+  // read (up to http.max_body_bytes, for as long as the read timeout) only to be thrown away.
   auto length = head.headers.Get("Content-Length");
   bool has_body =
       head.headers.Get("Transfer-Encoding").has_value() || (length.has_value() && *length != "0");
   if (!has_body) return std::nullopt;
+  if (deps_.tokens.Owns(head.path)) {
+    std::size_t declared = 0;
+    if (length.has_value() && absl::SimpleAtoi(AsAbsl(*length), &declared) &&
+        declared > TokenApi::kMaxRequestBytes) {
+      return RenderError(413, "A token request is at most 64 KiB.");
+    }
+    return std::nullopt;
+  }
   auto vault = VaultFor(head);
-  if (vault == nullptr) return std::nullopt;
+  if (vault == nullptr) {
+    return AzureError(404, "NotFound", "No vault is addressed by this host name.");
+  }
   std::string resource = ChallengeResource(head.headers.Get("Host").value_or(""));
   auto principal = Authenticate(head, resource);
   if (!absl::IsUnauthenticated(principal.status())) {

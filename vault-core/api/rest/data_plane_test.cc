@@ -167,6 +167,31 @@ TEST_F(DataPlaneTest, RequestWithoutTokenGetsKeyVaultsChallengeBeforeItsBody) {
   EXPECT_EQ(audit_.records().back().operation, "Authenticate");
 }
 
+// What the headers already refuse is answered before the body is read: a body for a host no
+// vault answers to, and a token request larger than any token request can be.
+TEST_F(DataPlaneTest, UnknownHostsAndOversizedTokenRequestsAreRefusedBeforeTheirBody) {
+  http::Request head;
+  head.method = "PUT";
+  head.path = "/secrets/db";
+  head.headers.Add("Host", "nobody.vault.coffer.test");
+  head.headers.Add("Content-Length", "1000000");
+  auto early = plane_.OnHeaders(head);
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->status, 404);
+
+  http::Request token;
+  token.method = "POST";
+  token.path = std::string("/") + kTenant + "/oauth2/v2.0/token";
+  token.headers.Add("Host", "login.coffer.test");
+  token.headers.Add("Content-Length", "1000000");
+  early = plane_.OnHeaders(token);
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->status, 413);
+  token.headers.Set("Content-Length", "300");
+  EXPECT_FALSE(plane_.OnHeaders(token).has_value());
+  EXPECT_FALSE(Token().empty());  // and a real one still gets its token
+}
+
 // The Python SDK checks that the request's host:port ends with the challenge resource's; the JS
 // SDK compares host names. The resource carries a non-default port, and tokens for it or for
 // the portless resource both serve.

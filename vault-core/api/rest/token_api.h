@@ -58,6 +58,9 @@ class TokenApi {
 
   // Whether `path` belongs to the token service (it starts with "/<tenant>/").
   bool Owns(std::string_view path) const;
+  // A token request's whole form (an assertion of at most 16 KiB and a few short fields) is
+  // far smaller: the data plane refuses a body declared larger before it is read.
+  static constexpr std::size_t kMaxRequestBytes = 64 * 1024;
   // Answers through `respond`, once the call's audit record is durable; token requests are
   // worked on a small pool of its own, never on the caller's (I/O) thread.
   void ServeAsync(const http::Request& request, std::string request_id,
