@@ -316,6 +316,10 @@ absl::StatusOr<v1::AccessPolicy> FakeAdminApi::SetAccessPolicy(
   if (vault->second.deleted_unix() != 0) {
     return absl::FailedPreconditionError("vault " + r.vault() + " is deleted");
   }
+  auto& held = policies_[r.vault()];
+  if (held.size() >= 1024 && held.count(r.policy().object_id()) == 0) {  // as the server
+    return absl::ResourceExhaustedError("the vault holds the access policies of 1024 principals");
+  }
   v1::AccessPolicy policy = r.policy();
   Normalize(policy.mutable_secrets());
   Normalize(policy.mutable_keys());

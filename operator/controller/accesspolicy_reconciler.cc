@@ -186,6 +186,11 @@ AccessPolicyReconciler::Outcome AccessPolicyReconciler::Grant(const AccessPolicy
   if (absl::IsInvalidArgument(set.status())) {
     return revoking(Outcome::Waiting("InvalidPermissions", std::string(set.status().message())));
   }
+  if (absl::IsResourceExhausted(set.status())) {
+    // The vault holds 1024 principals' policies: only a person can make room (this principal
+    // holds none there, so there is nothing to revoke). Looked at again at the next resync.
+    return Outcome::Waiting("PolicyLimitReached", std::string(set.status().message()));
+  }
   if (!set.ok()) return Outcome::Retry("VaultUnreachable", set.status());
   Outcome ready;
   ready.ready = true;

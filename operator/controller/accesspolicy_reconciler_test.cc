@@ -204,6 +204,28 @@ TEST_F(AccessPolicyReconcilerTest, AbandonLetsDeletionFinishWithoutTheVaultCore)
   EXPECT_TRUE(Policy()["metadata"].value("finalizers", json::array()).empty());
 }
 
+// A vault that holds 1024 principals' policies takes no more: reported, not retried as an
+// outage, and granted once one is removed.
+TEST_F(AccessPolicyReconcilerTest, AFullVaultIsReportedAndTheGrantComesWithRoom) {
+  for (int i = 0; i < 1024; ++i) {
+    v1::SetAccessPolicyRequest other;
+    other.set_vault("team-a-prod");
+    other.mutable_policy()->set_object_id("other-" + std::to_string(i));
+    other.mutable_policy()->add_secrets("get");
+    ASSERT_TRUE(admin_.SetAccessPolicy(other).ok());
+  }
+  ApplyPolicy("team-a", ServiceAccount("billing"));
+  COFFER_ASSERT_OK(Reconcile());
+  EXPECT_EQ(ReadyReason(Policy()), "False/PolicyLimitReached");
+
+  v1::RemoveAccessPolicyRequest remove;
+  remove.set_vault("team-a-prod");
+  remove.set_object_id("other-0");
+  ASSERT_TRUE(admin_.RemoveAccessPolicy(remove).ok());
+  COFFER_ASSERT_OK(Reconcile());
+  EXPECT_EQ(ReadyReason(Policy()), "True/PolicySet");
+}
+
 TEST_F(AccessPolicyReconcilerTest, UnreachableVaultCoreIsAnErrorToRetry) {
   ApplyPolicy("team-a", ServiceAccount("billing"));
   admin_.SetUnreachable(true);

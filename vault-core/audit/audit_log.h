@@ -37,6 +37,11 @@ class AuditLog {
   virtual void AppendAsync(AuditRecord record, std::function<void(absl::Status)> done) {
     done(Append(record));
   }
+
+  // Whether the log is so far behind (a disk that does not keep up) that a new request should
+  // be turned away before it acts: its record would wait in memory behind too many others.
+  // The record of something done is always taken.
+  virtual bool Overloaded() const { return false; }
 };
 
 }  // namespace coffer::audit

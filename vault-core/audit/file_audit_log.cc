@@ -274,11 +274,12 @@ void FileAuditLog::AppendAsync(AuditRecord record, std::function<void(absl::Stat
 absl::Status FileAuditLog::Refusal() const {
   if (!failed_.ok()) return failed_;
   if (stopping_) return absl::UnavailableError("audit log is shutting down");
-  if (queue_.size() >= max_queued_) {
-    return absl::UnavailableError(absl::StrCat(
-        "the audit log is behind: ", queue_.size(), " lines are waiting for the disk; retry"));
-  }
   return absl::OkStatus();
+}
+
+bool FileAuditLog::Overloaded() const {
+  absl::MutexLock lock(&mu_);
+  return queue_.size() >= max_queued_;
 }
 
 std::int64_t FileAuditLog::batches() const {

@@ -22,8 +22,8 @@ struct FileAuditLogOptions {
   // writes so that its chain names it (docs/audit-log.md, "Replicas"). Empty: no name, as a
   // single server's log before replicas were named; only for a log that names none yet.
   std::string replica;
-  // Lines waiting for the writer at most: past it (a disk that stalls under load) an append is
-  // refused with UNAVAILABLE (503 with Retry-After to a client) instead of held in memory.
+  // Past this many lines waiting for the writer (a disk that stalls under load) the log says it
+  // is Overloaded, and new requests are turned away (503 with Retry-After) before they act.
   std::size_t max_queued = 65536;
 };
 
@@ -55,6 +55,7 @@ class FileAuditLog : public AuditLog {
 
   absl::Status Append(const AuditRecord& record) override;
   void AppendAsync(AuditRecord record, std::function<void(absl::Status)> done) override;
+  bool Overloaded() const override;
 
   // How many write+fdatasync rounds have run (successful or not).
   std::int64_t batches() const;
@@ -76,8 +77,7 @@ class FileAuditLog : public AuditLog {
                std::unique_ptr<AuditJournal> journal,
                Clock& clock, std::int64_t next_seq, std::string prev_hash, std::int64_t file_size);
   std::string Fields(const AuditRecord& record);
-  // Why an append is refused now (the log failed, is stopping, or has max_queued lines
-  // waiting), or OK.
+  // Why an append is refused now (the log failed or is stopping), or OK.
   absl::Status Refusal() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriterLoop();
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

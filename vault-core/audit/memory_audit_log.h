@@ -1,6 +1,7 @@
 #ifndef COFFER_VAULT_CORE_AUDIT_MEMORY_AUDIT_LOG_H_
 #define COFFER_VAULT_CORE_AUDIT_MEMORY_AUDIT_LOG_H_
 
+#include <atomic>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -25,11 +26,15 @@ class MemoryAuditLog : public AuditLog {
 
   std::vector<AuditRecord> records() const;
 
+  bool Overloaded() const override { return overloaded_; }
+  void SetOverloaded(bool overloaded) { overloaded_ = overloaded; }
+
  private:
   Clock& clock_;
   mutable absl::Mutex mu_;
   std::vector<AuditRecord> records_ ABSL_GUARDED_BY(mu_);
   absl::Status fail_with_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> overloaded_{false};
 };
 
 }  // namespace coffer::audit

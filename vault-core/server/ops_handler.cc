@@ -106,10 +106,11 @@ OpsHandler::Readiness OpsHandler::CheckReadiness() {
   {
     absl::MutexLock lock(&ready_mu_);
     const absl::Duration age = clock_.Now() - ready_at_;  // a clock stepped back: check again
-    if (ready_.has_value() &&
-        (checking_ || (age >= absl::ZeroDuration() && age < kReadinessLifetime))) {
-      return *ready_;
-    }
+    const bool valid = ready_.has_value() && age >= absl::ZeroDuration();
+    // While a check runs the others get the last answer, but not for long: a check that hangs
+    // (a stuck HSM or store call) must not keep the replica ready.
+    if (checking_) return valid && age < 3 * kReadinessLifetime ? *ready_ : Readiness{};
+    if (valid && age < kReadinessLifetime) return *ready_;
     checking_ = true;
   }
   absl::Status storage = store_.CheckHealth();

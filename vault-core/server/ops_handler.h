@@ -20,7 +20,8 @@ namespace coffer::server {
 // The outermost handler: /healthz (the process answers), /readyz (storage and HSM answer) and
 // /metrics (Prometheus) are served here; everything else goes to `inner` (the data plane).
 // /readyz asks storage and the HSM at most once a second (an unauthenticated probe must cost
-// no I/O), and answers from the last check in between and while a check runs.
+// no I/O), and answers from the last check in between, and while a check runs for up to three
+// seconds (then "not ready": a check that hangs is an answer too).
 // Counts every request by status code and times it. With `writers`, requests other than GET
 // and HEAD are handed to it, so that an I/O thread does not wait for a write's commit (an
 // fsync, or a round trip through etcd) and concurrent writes reach the store together, to be

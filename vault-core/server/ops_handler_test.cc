@@ -1,9 +1,12 @@
 #include "vault-core/server/ops_handler.h"
 
 #include <atomic>
+#include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "lib/base/fake_clock.h"
+#include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
 #include "vault-core/keystore/software/software_keystore.h"
 #include "vault-core/storage/memory/memory_store.h"
@@ -18,8 +21,10 @@ class ProbedStore : public storage::MemoryStore {
  public:
   absl::Status CheckHealth() override {
     ++asked;
+    if (hold != nullptr) hold->WaitForNotification();
     return healthy ? absl::OkStatus() : absl::UnavailableError("disk gone");
   }
+  absl::Notification* hold = nullptr;  // when set, a check hangs until it is notified
   std::atomic<int> asked{0};
   std::atomic<bool> healthy{true};
 };
@@ -70,6 +75,22 @@ TEST_F(OpsHandlerTest, ReadinessIsCheckedAtMostOnceASecondAndFollowsStorage) {
   store_.healthy = false;
   EXPECT_EQ(Get("/readyz").status, 503);
   EXPECT_EQ(store_.asked.load(), 4);
+}
+
+// A check that hangs (a stuck store or HSM) is answered from the last check for a while, then
+// as not ready: a probe must not keep seeing a replica ready that cannot answer.
+TEST_F(OpsHandlerTest, ACheckThatHangsEndsInNotReady) {
+  EXPECT_EQ(Get("/readyz").status, 200);
+  absl::Notification release;
+  store_.hold = &release;
+  clock_.Advance(OpsHandler::kReadinessLifetime);
+  std::thread stuck([&] { Get("/readyz"); });
+  ASSERT_TRUE(testing::PollUntil([&] { return store_.asked.load() == 2; }));
+  EXPECT_EQ(Get("/readyz").status, 200);  // the last answer, 1 s old
+  clock_.Advance(2 * OpsHandler::kReadinessLifetime);
+  EXPECT_EQ(Get("/readyz").status, 503);
+  release.Notify();
+  stuck.join();
 }
 
 }  // namespace

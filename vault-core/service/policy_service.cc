@@ -49,7 +49,9 @@ absl::Status PolicyService::Set(std::string_view vault_id, const domain::AccessP
     out->Add(normalized.begin(), normalized.end());
   }
   const std::string key = absl::StrCat(Prefix(vault_id), policy.object_id);
-  if (absl::IsNotFound(store_.Get(key).status())) {
+  absl::Status held_now = store_.Get(key).status();
+  if (!held_now.ok() && !absl::IsNotFound(held_now)) return held_now;
+  if (absl::IsNotFound(held_now)) {
     COFFER_ASSIGN_OR_RETURN(auto held, store_.Range({Prefix(vault_id), "", kMaxPoliciesPerVault}));
     if (held.entries.size() >= kMaxPoliciesPerVault) {
       return absl::ResourceExhaustedError(absl::StrCat(

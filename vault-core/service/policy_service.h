@@ -24,8 +24,8 @@ class PolicyService {
 
   static std::string Prefix(std::string_view vault_id);
 
-  // As Azure Key Vault: a vault holds the policies of at most this many principals. Every
-  // check reads its vault's whole set (once per change), which must stay small.
+  // As Azure Key Vault: a vault holds the policies of at most this many principals (listing a
+  // vault's policies reads them all).
   static constexpr std::size_t kMaxPoliciesPerVault = 1024;
 
   // Replaces the principal's policy in the vault. INVALID_ARGUMENT for unknown permissions,

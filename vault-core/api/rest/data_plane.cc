@@ -137,6 +137,7 @@ std::optional<http::Response> DataPlane::OnHeaders(const http::Request& head) {
   bool has_body =
       head.headers.Get("Transfer-Encoding").has_value() || (length.has_value() && *length != "0");
   if (!has_body) return std::nullopt;
+  if (deps_.audit.Overloaded()) return Behind();
   if (deps_.tokens.Owns(head.path)) {
     std::size_t declared = 0;
     if (length.has_value() && absl::SimpleAtoi(AsAbsl(*length), &declared) &&
@@ -178,6 +179,11 @@ void DataPlane::Stamp(const http::Request& request, const std::string& request_i
 void DataPlane::HandleAsync(const http::Request& request,
                             std::function<void(http::Response)> respond) {
   std::string request_id = NextRequestId();
+  if (deps_.audit.Overloaded()) {  // turned away before it acts, so nothing goes unaudited
+    http::Response busy = Behind();
+    Stamp(request, request_id, busy);
+    return respond(std::move(busy));
+  }
   if (deps_.tokens.Owns(request.path)) {
     const http::Request* req = &request;
     return deps_.tokens.ServeAsync(
@@ -214,8 +220,16 @@ void DataPlane::HandleAsync(const http::Request& request,
     http::Response failed =
         AzureError(503, "ServiceUnavailable", "The audit log is unavailable; retry.");
     failed.headers.Add("x-ms-request-id", request_id);
+    failed.headers.Add("Retry-After", "1");
     respond(std::move(failed));
   });
+}
+
+http::Response DataPlane::Behind() {
+  http::Response busy = AzureError(503, "ServiceUnavailable",
+                                   "The audit log is behind the requests; retry shortly.");
+  busy.headers.Add("Retry-After", "1");
+  return busy;
 }
 
 http::Response DataPlane::RenderError(int status, std::string_view message) {

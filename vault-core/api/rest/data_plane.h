@@ -64,6 +64,8 @@ class DataPlane : public http::Handler {
   absl::StatusOr<std::string> Authenticate(const http::Request& request,
                                            const std::string& resource);
   http::Response Challenge(const std::string& resource, std::string_view message);
+  // 503 with Retry-After: the audit log is Overloaded.
+  static http::Response Behind();
   http::Response ServeVault(const http::Request& request, const domain::Vault& vault,
                             const std::string& request_id, audit::AuditRecord& record);
   // The 403 to send when the principal lacks `permission` on `kind` in the vault, else nullopt.

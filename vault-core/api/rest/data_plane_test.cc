@@ -167,6 +167,25 @@ TEST_F(DataPlaneTest, RequestWithoutTokenGetsKeyVaultsChallengeBeforeItsBody) {
   EXPECT_EQ(audit_.records().back().operation, "Authenticate");
 }
 
+// A request that comes while the audit log is far behind is turned away before it acts: it
+// changes nothing that would then have no record.
+TEST_F(DataPlaneTest, RequestsAreTurnedAwayBeforeActingWhileTheAuditLogIsBehind) {
+  const std::string token = Token();
+  const std::size_t lines = audit_.records().size();
+  audit_.SetOverloaded(true);
+  http::Response busy =
+      Send("PUT", "/secrets/db?api-version=7.4", R"({"value":"s3cret"})", token);
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.headers.Get("Retry-After"), std::string("1"));
+  EXPECT_THAT(secrets_.Get(vault_, "db", ""),
+              ::coffer::testing::StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(audit_.records().size(), lines);
+
+  audit_.SetOverloaded(false);
+  EXPECT_EQ(Send("PUT", "/secrets/db?api-version=7.4", R"({"value":"s3cret"})", token).status,
+            200);
+}
+
 // What the headers already refuse is answered before the body is read: a body for a host no
 // vault answers to, and a token request larger than any token request can be.
 TEST_F(DataPlaneTest, UnknownHostsAndOversizedTokenRequestsAreRefusedBeforeTheirBody) {

@@ -109,7 +109,10 @@ void TokenApi::ServeAsync(const http::Request& request, std::string request_id,
     audit_.AppendAsync(std::move(record), [response,
                                            respond = std::move(respond)](absl::Status status) {
       if (status.ok()) return respond(std::move(*response));
-      respond(OAuthError(503, "temporarily_unavailable", "The audit log is unavailable; retry."));
+      http::Response failed =
+          OAuthError(503, "temporarily_unavailable", "The audit log is unavailable; retry.");
+      failed.headers.Add("Retry-After", "1");
+      respond(std::move(failed));
     });
   });
 }
