@@ -122,6 +122,34 @@ TEST_F(VaultServiceTest, PurgeRemovesEveryTraceAndFreesTheNames) {
   Make("prod", {"prod.vault.coffer.test"});
 }
 
+// Another replica's changes reach this one's caches through the store's watch: a vault it
+// creates or deletes moves the token endpoint's domains, a policy it sets or removes the checks.
+TEST_F(VaultServiceTest, AnotherReplicasChangesReachTheDomainAndPolicyCaches) {
+  Make("prod", {"prod.vault.coffer.test"});
+  ASSERT_TRUE(*vaults_->IsParentDomain("vault.coffer.test"));
+  ASSERT_FALSE(*vaults_->IsParentDomain("team-a.svc.cluster.local"));
+  domain::Vault prod = *vaults_->Get("prod");
+  EXPECT_FALSE(*policies_->Allowed(prod.id, "alice", domain::ObjectKind::kSecrets, "get"));
+
+  auto other_store = std::move(*storage::CachedStore::Create(store_));  // the other replica's
+  auto other_vaults = std::move(*VaultService::Create(*other_store, keys_, clock_));
+  auto other_policies = std::move(*PolicyService::Create(*other_store));
+  COFFER_ASSERT_OK(other_vaults->CreateVault(
+      {"team", {"team.team-a.svc.cluster.local"}, domain::Sku::kStandard, 7, false}));
+  COFFER_ASSERT_OK(other_policies->Set(prod.id, domain::AccessPolicy{"alice", {"get"}, {}, {}}));
+  EXPECT_TRUE(testing::PollUntil([&] {
+    return *vaults_->IsParentDomain("team-a.svc.cluster.local") &&
+           *policies_->Allowed(prod.id, "alice", domain::ObjectKind::kSecrets, "get");
+  }));
+
+  COFFER_ASSERT_OK(other_vaults->Delete("team"));
+  COFFER_ASSERT_OK(other_policies->Remove(prod.id, "alice"));
+  EXPECT_TRUE(testing::PollUntil([&] {
+    return !*vaults_->IsParentDomain("team-a.svc.cluster.local") &&
+           !*policies_->Allowed(prod.id, "alice", domain::ObjectKind::kSecrets, "get");
+  }));
+}
+
 TEST_F(VaultServiceTest, PoliciesDenyByDefaultAndChangesTakeEffectAtOnce) {
   domain::Vault prod = Make("prod", {"prod.vault.coffer.test"});
   EXPECT_FALSE(*policies_->Allowed(prod.id, "alice", domain::ObjectKind::kSecrets, "get"));

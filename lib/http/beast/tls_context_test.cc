@@ -1,5 +1,7 @@
 #include "lib/http/beast/tls_context.h"
 
+#include <openssl/ssl.h>
+
 #include <filesystem>
 
 #include "gtest/gtest.h"
@@ -64,6 +66,14 @@ TEST_F(ReloadingTlsContextTest, BrokenNewFileKeepsPreviousContext) {
                              std::filesystem::copy_options::overwrite_existing);
   clock_.Advance(absl::Seconds(1));
   EXPECT_NE(tls->Current(), before);
+}
+
+// Every context reads ahead, so that one recv() takes a request's TLS records together
+// (TlsSocket asks OpenSSL before it waits on the socket, so read-ahead bytes are never stranded).
+TEST_F(ReloadingTlsContextTest, ContextsReadAhead) {
+  Install(first_);
+  COFFER_ASSERT_OK_AND_ASSIGN(auto tls, ReloadingTlsContext::Create(files_, clock_));
+  EXPECT_EQ(SSL_CTX_get_read_ahead(tls->Current()->native_handle()), 1);
 }
 
 TEST_F(ReloadingTlsContextTest, MissingKeyIsInvalidArgument) {
