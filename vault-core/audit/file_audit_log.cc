@@ -249,7 +249,7 @@ absl::Status FileAuditLog::Append(const AuditRecord& record) {
   pending.fields = Fields(record);
   absl::MutexLock lock(&mu_);
   COFFER_RETURN_IF_ERROR(Refusal());
-  queue_.push_back(&pending);
+  Enqueue(&pending);
   mu_.Await(absl::Condition(&pending.done));
   return pending.status;
 }
@@ -264,7 +264,7 @@ void FileAuditLog::AppendAsync(AuditRecord record, std::function<void(absl::Stat
     absl::MutexLock lock(&mu_);
     refused = Refusal();
     if (refused.ok()) {
-      queue_.push_back(pending.release());
+      Enqueue(pending.release());
       return;
     }
   }
@@ -277,10 +277,12 @@ absl::Status FileAuditLog::Refusal() const {
   return absl::OkStatus();
 }
 
-bool FileAuditLog::Overloaded() const {
-  absl::MutexLock lock(&mu_);
-  return queue_.size() >= max_queued_;
+void FileAuditLog::Enqueue(Pending* pending) {
+  queue_.push_back(pending);
+  if (queue_.size() >= max_queued_) overloaded_.store(true, std::memory_order_relaxed);
 }
+
+bool FileAuditLog::Overloaded() const { return overloaded_.load(std::memory_order_relaxed); }
 
 std::int64_t FileAuditLog::batches() const {
   absl::MutexLock lock(&mu_);
@@ -305,6 +307,7 @@ void FileAuditLog::WriterLoop() {
       mu_.Await(absl::Condition(this, &FileAuditLog::WriterHasWork));
       if (queue_.empty()) return;  // stopping, and everything queued is written
       batch.swap(queue_);
+      overloaded_.store(false, std::memory_order_relaxed);
       status = failed_;
     }
     bool wrote = status.ok();

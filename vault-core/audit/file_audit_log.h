@@ -1,6 +1,7 @@
 #ifndef COFFER_VAULT_CORE_AUDIT_FILE_AUDIT_LOG_H_
 #define COFFER_VAULT_CORE_AUDIT_FILE_AUDIT_LOG_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -79,6 +80,7 @@ class FileAuditLog : public AuditLog {
   std::string Fields(const AuditRecord& record);
   // Why an append is refused now (the log failed or is stopping), or OK.
   absl::Status Refusal() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Enqueue(Pending* pending) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriterLoop();
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteBatch(const std::vector<Pending*>& batch);
@@ -97,6 +99,9 @@ class FileAuditLog : public AuditLog {
 
   mutable absl::Mutex mu_;
   std::vector<Pending*> queue_ ABSL_GUARDED_BY(mu_);
+  // Whether queue_ holds max_queued_: set and cleared under mu_, read without it, since every
+  // request asks (Overloaded) and the lock is the appenders' and the writer's.
+  std::atomic<bool> overloaded_{false};
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::int64_t batches_ ABSL_GUARDED_BY(mu_) = 0;

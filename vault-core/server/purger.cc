@@ -83,9 +83,7 @@ int Purger::PurgeOnce() {
                    renewed.ToString());
       }
     }
-    auto count = secrets_.PurgeDue(vault, [&](std::string_view name) {
-      Audit(vault, kRetention, absl::StrCat("secrets/", AsAbsl(name)), "SecretPurge");
-    });
+    auto count = secrets_.PurgeDue(vault, Purged(vault, "secrets", "SecretPurge"));
     if (count.ok()) purged += *count;
     if (!count.ok()) {
       COFFER_LOG(kVault, warn, "purging vault {}: {}", vault.name, count.status().ToString());
@@ -97,9 +95,7 @@ int Purger::PurgeOnce() {
 }
 
 int Purger::KeysPass(const domain::Vault& vault) {
-  auto purged = keys_->PurgeDue(vault, [&](std::string_view name) {
-    Audit(vault, kRetention, absl::StrCat("keys/", AsAbsl(name)), "KeyPurge");
-  });
+  auto purged = keys_->PurgeDue(vault, Purged(vault, "keys", "KeyPurge"));
   if (!purged.ok()) {
     COFFER_LOG(kVault, warn, "purging keys of vault {}: {}", vault.name,
                purged.status().ToString());
@@ -121,9 +117,8 @@ int Purger::KeysPass(const domain::Vault& vault) {
 }
 
 int Purger::CertificatesPass(const domain::Vault& vault) {
-  auto purged = vault_certificates_->PurgeDue(vault, [&](std::string_view name) {
-    Audit(vault, kRetention, absl::StrCat("certificates/", AsAbsl(name)), "CertificatePurge");
-  });
+  auto purged =
+      vault_certificates_->PurgeDue(vault, Purged(vault, "certificates", "CertificatePurge"));
   if (!purged.ok()) {
     COFFER_LOG(kVault, warn, "purging certificates of vault {}: {}", vault.name,
                purged.status().ToString());
@@ -144,6 +139,14 @@ int Purger::CertificatesPass(const domain::Vault& vault) {
                renewed.status().ToString());
   }
   return purged.ok() ? *purged : 0;
+}
+
+std::function<void(std::string_view)> Purger::Purged(const domain::Vault& vault,
+                                                     const char* collection,
+                                                     const char* operation) {
+  return [this, &vault, collection, operation](std::string_view name) {
+    Audit(vault, kRetention, absl::StrCat(collection, "/", AsAbsl(name)), operation);
+  };
 }
 
 bool Purger::Audit(const domain::Vault& vault, const char* principal, const std::string& object,

@@ -1,6 +1,8 @@
 #ifndef COFFER_VAULT_CORE_SERVER_PURGER_H_
 #define COFFER_VAULT_CORE_SERVER_PURGER_H_
 
+#include <functional>
+#include <string_view>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
@@ -45,6 +47,9 @@ class Purger {
   // "Starting" is the intent (STARTED), in "Failed" a failure (FAILED).
   bool Audit(const domain::Vault& vault, const char* principal, const std::string& object,
              const char* event);
+  // Audits, as `operation`, each object of `collection` a retention purge takes from `vault`.
+  std::function<void(std::string_view)> Purged(const domain::Vault& vault,
+                                               const char* collection, const char* operation);
 
   service::VaultService& vaults_;
   service::SecretService& secrets_;
