@@ -5,9 +5,13 @@
 
 #include <openssl/evp.h>
 
+#include <chrono>
+#include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/testing/softhsm_token.h"
@@ -16,6 +20,7 @@
 #include "vault-core/keystore/pkcs11/key_objects.h"
 #include "vault-core/keystore/pkcs11/module.h"
 #include "vault-core/keystore/pkcs11/session.h"
+#include "vault-core/keystore/pkcs11/session_pool.h"
 
 namespace coffer::keystore {
 namespace {
@@ -176,6 +181,37 @@ TEST_F(Pkcs11KeyStoreTest, OneSessionServesFourThreadsInTurn) {
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_THAT(failures, ::testing::Each(0));
+}
+
+// A caller that gives a session back and asks again at once takes its turn behind whoever was
+// already waiting (a mutex alone would let it take the session straight back, again and again).
+TEST_F(Pkcs11KeyStoreTest, SessionsGoToCallersInTheOrderTheyAsked) {
+  SessionPool pool([]() -> absl::StatusOr<std::unique_ptr<Session>> {
+    return absl::UnavailableError("this pool has one session");
+  }, 1, RawSession());
+  absl::Mutex mu;
+  std::vector<std::string> order;
+  auto took = [&](const char* who) {
+    absl::MutexLock lock(&mu);
+    order.push_back(who);
+  };
+  auto held = std::make_unique<absl::StatusOr<SessionPool::Lease>>(pool.Acquire());
+  ASSERT_THAT(*held, testing::IsOk());
+  std::thread waiter([&] {
+    absl::StatusOr<SessionPool::Lease> lease = pool.Acquire();
+    EXPECT_THAT(lease, testing::IsOk());
+    took("waiter");
+  });
+  while (pool.Waiting() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  held.reset();
+  {
+    absl::StatusOr<SessionPool::Lease> again = pool.Acquire();
+    EXPECT_THAT(again, testing::IsOk());
+    took("first holder, again");
+  }
+  waiter.join();
+  EXPECT_THAT(order, ::testing::ElementsAre("waiter", "first holder, again"));
+  EXPECT_EQ(pool.Waiting(), 0u);
 }
 
 // Stores come and go on several threads: each Create either shares the live module or waits for

@@ -31,7 +31,12 @@ SessionPool::SessionPool(Opener opener, size_t max_sessions, std::unique_ptr<Ses
 absl::StatusOr<SessionPool::Lease> SessionPool::Acquire() {
   {
     absl::MutexLock lock(&mutex_);
-    mutex_.Await(absl::Condition(this, &SessionPool::CanProceed));
+    const std::uint64_t ticket = next_ticket_++;
+    const auto may_proceed = [this, ticket]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return MayProceed(ticket);
+    };
+    mutex_.Await(absl::Condition(&may_proceed));
+    ++serving_;
     if (!idle_.empty()) {
       std::unique_ptr<Session> session = std::move(idle_.back());
       idle_.pop_back();
@@ -48,7 +53,14 @@ absl::StatusOr<SessionPool::Lease> SessionPool::Acquire() {
   return Lease(this, std::move(session).value());
 }
 
-bool SessionPool::CanProceed() const { return !idle_.empty() || open_ < max_sessions_; }
+std::size_t SessionPool::Waiting() const {
+  absl::MutexLock lock(&mutex_);
+  return static_cast<std::size_t>(next_ticket_ - serving_);
+}
+
+bool SessionPool::MayProceed(std::uint64_t ticket) const {
+  return ticket == serving_ && (!idle_.empty() || open_ < max_sessions_);
+}
 
 void SessionPool::Release(std::unique_ptr<Session> session, bool broken) {
   if (broken) {

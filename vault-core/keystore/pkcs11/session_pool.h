@@ -2,6 +2,7 @@
 #define COFFER_VAULT_CORE_KEYSTORE_PKCS11_SESSION_POOL_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -16,7 +17,9 @@ namespace coffer::keystore {
 
 // Up to `max_sessions` logged-in sessions, one per concurrent caller: PKCS#11 runs one operation
 // at a time per session, and SoftHSM serialises everything on a session behind one lock. A caller
-// beyond the limit waits for a session to come back. A session that failed at the device level
+// beyond the limit waits for a session to come back, in arrival order: a mutex's wake-ups favour
+// whoever comes last, which left some callers waiting tens of milliseconds under load while
+// others passed them (bench/README.md, "Keys"). A session that failed at the device level
 // is closed rather than returned, and a fresh one is opened on the next Acquire, so the pool heals
 // after an HSM restart. Thread-safe.
 class SessionPool {
@@ -57,9 +60,12 @@ class SessionPool {
 
   // Waits while all sessions are leased. Errors: those of the Opener (UNAVAILABLE mostly).
   absl::StatusOr<Lease> Acquire();
+  // Callers waiting in Acquire now: how far the HSM is behind its callers.
+  std::size_t Waiting() const;
 
  private:
-  bool CanProceed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Whether the caller holding `ticket` may take a session now.
+  bool MayProceed(std::uint64_t ticket) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Release(std::unique_ptr<Session> session, bool broken);
 
   const Opener opener_;
@@ -67,6 +73,8 @@ class SessionPool {
   mutable absl::Mutex mutex_;
   std::vector<std::unique_ptr<Session>> idle_ ABSL_GUARDED_BY(mutex_);
   size_t open_ ABSL_GUARDED_BY(mutex_) = 0;  // idle and leased
+  std::uint64_t next_ticket_ ABSL_GUARDED_BY(mutex_) = 0;  // the next caller's turn
+  std::uint64_t serving_ ABSL_GUARDED_BY(mutex_) = 0;      // the turn whose caller goes next
 };
 
 }  // namespace coffer::keystore
