@@ -18,6 +18,20 @@ void WorkerPool::Post(std::function<void()> work) {
   work();
 }
 
+bool WorkerPool::TryPost(std::function<void()> work, std::size_t max_queued) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      if (queue_.size() >= max_queued) return false;
+      queue_.push_back(std::move(work));
+      work_ready_.Signal();
+      return true;
+    }
+  }
+  work();
+  return true;
+}
+
 void WorkerPool::Stop() {
   {
     absl::MutexLock lock(&mu_);

@@ -1,6 +1,7 @@
 #ifndef COFFER_LIB_BASE_WORKER_POOL_H_
 #define COFFER_LIB_BASE_WORKER_POOL_H_
 
+#include <cstddef>
 #include <deque>
 #include <functional>
 #include <thread>
@@ -22,6 +23,9 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   void Post(std::function<void()> work);
+  // Post(), unless `max_queued` pieces of work already wait for a thread: then false, and
+  // `work` is dropped unrun. For work that strangers can send: the queue stays bounded.
+  bool TryPost(std::function<void()> work, std::size_t max_queued);
   void Stop();
 
  private:

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 
 namespace coffer {
@@ -24,6 +25,20 @@ TEST(WorkerPoolTest, RunsEveryPostedTaskOnceIncludingAfterStop) {
   }
   EXPECT_EQ(ran.load(), 101);
   EXPECT_TRUE(ran_on_caller.load());
+}
+
+TEST(WorkerPoolTest, TryPostRefusesWorkBeyondTheBoundAndRunsWhatItTook) {
+  absl::Notification release;
+  std::atomic<int> ran{0};
+  WorkerPool pool(1);
+  pool.Post([&] { release.WaitForNotification(); });  // holds the only thread
+  // The holder may not have left the queue yet: wait until it has, so the count below is exact.
+  while (!pool.TryPost([&] { ++ran; }, 1)) std::this_thread::yield();
+  EXPECT_FALSE(pool.TryPost([&] { ++ran; }, 1));
+  EXPECT_TRUE(pool.TryPost([&] { ++ran; }, 2));
+  release.Notify();
+  pool.Stop();
+  EXPECT_EQ(ran.load(), 2);
 }
 
 }  // namespace

@@ -22,19 +22,30 @@ std::string CacheKey(std::string_view client_id, const SecretBytes& secret) {
 
 }  // namespace
 
-std::optional<size_t> VerifiedSecretCache::Match(std::string_view client_id,
-                                                 const SecretBytes& secret,
-                                                 const std::vector<std::string>& candidates) {
-  const std::string key = CacheKey(client_id, secret);
-  if (std::optional<std::string> known = Lookup(key)) {
+std::optional<size_t> VerifiedSecretCache::Remembered(
+    std::string_view client_id, const SecretBytes& secret,
+    const std::vector<std::string>& candidates) {
+  if (std::optional<std::string> known = Lookup(CacheKey(client_id, secret))) {
     for (size_t i = 0; i < candidates.size(); ++i) {
       if (candidates[i] == *known) return i;
     }
-    // The hash it matched is gone (rotated or deleted): check afresh below.
+  }
+  return std::nullopt;  // never proved, or the hash it matched is gone (rotated or deleted)
+}
+
+std::optional<size_t> VerifiedSecretCache::Match(std::string_view client_id,
+                                                 const SecretBytes& secret,
+                                                 const std::vector<std::string>& candidates) {
+  if (std::optional<size_t> known = Remembered(client_id, secret, candidates)) return known;
+  if (candidates.empty()) {
+    // The same work as one real candidate, against a hash no secret is known to match.
+    static const std::string* const kNobody = new std::string(HashClientSecret(NewClientSecret()));
+    VerifyClientSecret(secret, *kNobody);
+    return std::nullopt;
   }
   for (size_t i = 0; i < candidates.size(); ++i) {
     if (VerifyClientSecret(secret, candidates[i])) {
-      Remember(key, candidates[i]);
+      Remember(CacheKey(client_id, secret), candidates[i]);
       return i;
     }
   }

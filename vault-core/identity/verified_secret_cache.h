@@ -35,9 +35,15 @@ class VerifiedSecretCache {
       : clock_(clock), ttl_(ttl), capacity_(capacity) {}
 
   // The index in `candidates` (encoded hashes of the principal's current, unexpired secrets) that
-  // `secret` matches, or nullopt when it matches none.
+  // `secret` matches, or nullopt when it matches none. With no candidates at all (an unknown
+  // client id, or one without a live secret) it still pays one full hash, so that how long the
+  // answer takes does not tell a stranger whether the client id exists.
   std::optional<size_t> Match(std::string_view client_id, const SecretBytes& secret,
                               const std::vector<std::string>& candidates);
+  // Match() from what is remembered alone, with no slow hash: a client that proved this secret
+  // lately. nullopt says nothing either way.
+  std::optional<size_t> Remembered(std::string_view client_id, const SecretBytes& secret,
+                                   const std::vector<std::string>& candidates);
 
   // Match() for a single stored hash.
   bool Verify(std::string_view client_id, const SecretBytes& secret, std::string_view encoded);

@@ -330,16 +330,21 @@ absl::StatusOr<CertificateMatch> PrincipalService::FindCertificate(
   return denied;
 }
 
-absl::StatusOr<domain::Principal> PrincipalService::Authenticate(std::string_view client_id,
-                                                                 const SecretBytes& secret) {
+absl::StatusOr<domain::Principal> PrincipalService::Authenticate(
+    std::string_view client_id, const SecretBytes& secret,
+    const std::function<absl::Status()>& may_hash) {
   const absl::Status denied = absl::UnauthenticatedError("invalid client id or secret");
   auto loaded = LoadByClientId(store_, client_id, denied);
-  if (!loaded.ok()) return loaded.status();
-  std::int64_t now = absl::ToUnixSeconds(clock_.Now());
-  std::vector<std::string> candidates;
-  for (const auto& s : loaded->record.secrets()) {
-    if (s.expires() == 0 || s.expires() > now) candidates.push_back(s.hash());
+  if (!loaded.ok() && !absl::IsUnauthenticated(loaded.status())) return loaded.status();
+  std::vector<std::string> candidates;  // none for an unknown client id
+  if (loaded.ok()) {
+    std::int64_t now = absl::ToUnixSeconds(clock_.Now());
+    for (const auto& s : loaded->record.secrets()) {
+      if (s.expires() == 0 || s.expires() > now) candidates.push_back(s.hash());
+    }
+    if (secret_cache_.Remembered(client_id, secret, candidates)) return FromRecord(loaded->record);
   }
+  if (may_hash) COFFER_RETURN_IF_ERROR(may_hash());
   if (!secret_cache_.Match(client_id, secret, candidates).has_value()) return denied;
   return FromRecord(loaded->record);
 }

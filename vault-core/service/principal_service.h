@@ -2,6 +2,7 @@
 #define COFFER_VAULT_CORE_SERVICE_PRINCIPAL_SERVICE_H_
 
 #include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,9 +67,13 @@ class PrincipalService {
   absl::Status RemoveCertificate(std::string_view object_id, std::string_view certificate_id);
   static constexpr int kMaxCertificates = 16;
 
-  // The principal whose client id and (unexpired) secret these are.
-  absl::StatusOr<domain::Principal> Authenticate(std::string_view client_id,
-                                                 const SecretBytes& secret);
+  // The principal whose client id and (unexpired) secret these are; UNAUTHENTICATED for any
+  // other pair, after the same slow hash whether or not the client id exists. A secret proved
+  // lately is matched without the slow hash; before any slow hash `may_hash` (when given) is
+  // asked, and its error is returned instead (a throttle).
+  absl::StatusOr<domain::Principal> Authenticate(
+      std::string_view client_id, const SecretBytes& secret,
+      const std::function<absl::Status()>& may_hash = nullptr);
   // The service principal `client_id` names and its registered certificate whose thumbprints
   // (raw digests) are the given ones; UNAUTHENTICATED when there is no such pair, whatever the
   // reason (unknown client id, a managed identity, another certificate).

@@ -3,7 +3,12 @@
 #include "vault-core/api/rest/data_plane.h"
 
 #include <atomic>
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "lib/base/base64.h"
 #include "lib/base/fake_clock.h"
@@ -58,6 +63,7 @@ class DataPlaneTest : public service::ServicesFixture {
     request.path = http::PercentDecode(target.substr(0, q), false).value_or("");
     if (q != std::string::npos) request.query = http::ParseQuery(target.substr(q + 1));
     request.headers.Add("Host", host);
+    request.remote_address = remote_;
     if (!token.empty()) request.headers.Add("Authorization", "Bearer " + token);
     if (auto early = plane_.OnHeaders(request)) return *early;
     request.body = body;
@@ -79,10 +85,12 @@ class DataPlaneTest : public service::ServicesFixture {
   class FakeReviewer : public identity::ServiceAccountTokenReviewer {
    public:
     std::atomic<int> calls{0};
+    absl::Notification* hold = nullptr;  // when set, every review waits for it
     absl::StatusOr<identity::ReviewedServiceAccount> Review(std::string_view token,
                                                             std::string_view audience) override {
       EXPECT_EQ(audience, "api://coffer");
       ++calls;
+      if (hold != nullptr) hold->WaitForNotification();
       std::string subject(token.substr(token.rfind('.') + 1));
       if (subject == "down") return absl::UnavailableError("cluster unreachable");
       if (subject.rfind("sa_", 0) != 0) return absl::UnauthenticatedError("token revoked");
@@ -137,6 +145,20 @@ class DataPlaneTest : public service::ServicesFixture {
            Base64UrlEncode(alg == "RS256" ? cert.SignRs256(input) : cert.SignPs256(input));
   }
 
+  // A token request with a client secret, as ClientSecretCredential sends it.
+  http::Response SecretLogin(const std::string& client_id, std::string_view secret) {
+    return Send("POST", std::string("/") + kTenant + "/oauth2/v2.0/token",
+                "grant_type=client_credentials&client_id=" + client_id + "&client_secret=" +
+                    std::string(secret) + "&scope=https://vault.coffer.test/.default",
+                "", "login.coffer.test");
+  }
+  int ThrottledAuditRecords() {
+    int n = 0;
+    for (const audit::AuditRecord& r : audit_.records()) n += r.operation == "LoginThrottled";
+    return n;
+  }
+
+  std::string remote_ = "192.0.2.7:40000";  // the peer of what Send sends
   FakeReviewer reviewer_;
   identity::TokenSigner signer_;
   Authority authority_;
@@ -284,6 +306,113 @@ TEST_F(DataPlaneTest, BadCredentialsAndScopesGetOAuthErrors) {
                               "", "login.coffer.test");
   EXPECT_EQ(scope.status, 400);
   EXPECT_EQ(json::parse(scope.body)["error"], "invalid_scope");
+}
+
+// Ten wrong secrets for one client id, then one attempt each 6 s: what a guesser gets. The
+// client itself, holding a secret it proved lately, is not shut out by a stranger's failures.
+TEST_F(DataPlaneTest, FailedLoginsAreThrottledPerClientIdButAProvedSecretStillServes) {
+  ASSERT_FALSE(Token().empty());  // the app proves its secret once
+  COFFER_ASSERT_OK_AND_ASSIGN(auto unproved, principals_->AddSecret(app_.object_id, std::nullopt));
+  for (int i = 0; i < 10; ++i) {
+    remote_ = "192.0.2." + std::to_string(10 + i) + ":40000";  // guesses from ten addresses
+    ASSERT_EQ(SecretLogin(app_.client_id, "guess").status, 401) << i;
+  }
+  http::Response throttled = SecretLogin(app_.client_id, "guess");
+  EXPECT_EQ(throttled.status, 429);
+  EXPECT_EQ(throttled.headers.Get("Retry-After").value_or(""), "6");
+  EXPECT_EQ(json::parse(throttled.body)["error"], "temporarily_unavailable");
+  // A secret not proved lately would cost a slow hash: it waits too; the proved one does not.
+  EXPECT_EQ(SecretLogin(app_.client_id, unproved.value.reveal()).status, 429);
+  EXPECT_EQ(SecretLogin(app_.client_id, secret_.value.reveal()).status, 200);
+  EXPECT_EQ(ThrottledAuditRecords(), 1);  // the moment it became throttled, once
+  clock_.Advance(absl::Seconds(6));
+  EXPECT_EQ(SecretLogin(app_.client_id, unproved.value.reveal()).status, 200);
+  EXPECT_EQ(SecretLogin(app_.client_id, "guess").status, 401);
+  EXPECT_EQ(SecretLogin(app_.client_id, "guess").status, 429);
+}
+
+// Whether a client id exists shows neither in the answers nor in when throttling starts.
+TEST_F(DataPlaneTest, UnknownClientIdsAreAnsweredAndThrottledAsKnownOnes) {
+  auto answers = [&](const std::string& client_id) {
+    std::vector<std::string> seen;
+    for (int i = 0; i < 11; ++i) {
+      remote_ = "198.51.100." + std::to_string(i) + ":40000";
+      http::Response r = SecretLogin(client_id, "guess");
+      seen.push_back(std::to_string(r.status) + " " + r.body);
+    }
+    return seen;
+  };
+  std::vector<std::string> known = answers(app_.client_id);
+  std::vector<std::string> unknown = answers("00000000-0000-4000-8000-000000000000");
+  EXPECT_EQ(known, unknown);
+  EXPECT_EQ(known.back().substr(0, 3), "429");
+}
+
+// One address's failures, whatever client ids they name, throttle that address (and its IPv6
+// /64) before its requests wait for a worker; other addresses go on.
+TEST_F(DataPlaneTest, FailedLoginsAreThrottledPerSourceAddress) {
+  remote_ = "[2001:db8:1:2::10]:40000";
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(SecretLogin("client-" + std::to_string(i), "guess").status, 401) << i;
+  }
+  remote_ = "[2001:db8:1:2::99]:40001";  // the same /64
+  http::Response throttled = SecretLogin(app_.client_id, secret_.value.reveal());
+  EXPECT_EQ(throttled.status, 429);
+  EXPECT_EQ(throttled.headers.Get("Retry-After").value_or(""), "1");
+  remote_ = "[2001:db8:1:3::10]:40000";  // another /64
+  EXPECT_EQ(SecretLogin(app_.client_id, secret_.value.reveal()).status, 200);
+  remote_ = "192.0.2.200:40000";
+  EXPECT_EQ(SecretLogin(app_.client_id, secret_.value.reveal()).status, 200);
+  EXPECT_EQ(ThrottledAuditRecords(), 1);
+  clock_.Advance(absl::Seconds(1));
+  remote_ = "[2001:db8:1:2::10]:40002";
+  EXPECT_EQ(SecretLogin(app_.client_id, secret_.value.reveal()).status, 200);
+}
+
+// While the workers are busy (here: two reviews a cluster does not answer), token requests
+// queue up to a bound; past it they are answered 503 at once, and nothing queued is lost.
+TEST_F(DataPlaneTest, TokenRequestsBeyondTheQueueBoundAreTurnedAwayAtOnce) {
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      domain::Principal billing,
+      principals_->CreateManagedIdentity({"prod-cluster", "team-a", "billing"}));
+  absl::Notification release;
+  reviewer_.hold = &release;
+  const std::string body =
+      "grant_type=client_credentials&client_id=" + billing.client_id +
+      "&client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+      "&client_assertion=" + PodToken("https://kubernetes.default.svc", "sa_team-a_billing") +
+      "&scope=https://vault.coffer.test/.default";
+  std::deque<http::Request> requests;  // each must outlive its answer
+  absl::Mutex mu;
+  std::vector<int> statuses;
+  int answered = 0;
+  auto send = [&](int i) {
+    http::Request& r = requests.emplace_back();
+    r.method = "POST";
+    r.path = r.target = std::string("/") + kTenant + "/oauth2/v2.0/token";
+    r.headers.Add("Host", "login.coffer.test");
+    r.remote_address = "192.0.2." + std::to_string(i % 250) + ":40000";
+    r.body = body;
+    plane_.HandleAsync(r, [&](http::Response response) {
+      absl::MutexLock lock(&mu);
+      statuses.push_back(response.status);
+      ++answered;
+    });
+  };
+  // Two requests hold the two workers (wait until both reviews started), then fill the queue.
+  send(0);
+  send(1);
+  while (reviewer_.calls < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 2; i < 2 + 128; ++i) send(i);
+  send(200);
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_EQ(statuses, std::vector<int>{503});  // at once, before anything queued ran
+  }
+  release.Notify();
+  absl::MutexLock lock(&mu);
+  mu.Await(absl::Condition(+[](int* n) { return *n == 131; }, &answered));
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), 130);
 }
 
 TEST_F(DataPlaneTest, ManagedIdentityLogsInWithItsPodsToken) {

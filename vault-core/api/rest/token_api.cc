@@ -1,7 +1,10 @@
 #include "vault-core/api/rest/token_api.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string_view>
@@ -46,6 +49,33 @@ http::Response Unavailable(LogThrottle& throttle, Component component, std::stri
     }
   }
   return OAuthError(503, "temporarily_unavailable", "Retry later.");
+}
+
+// A request's source for the failed-login throttle: the peer's address without its port, and
+// for IPv6 its /64 (what one host or site usually holds, so that a block of addresses does not
+// buy a block of attempts).
+std::string SourceOf(std::string_view remote_address) {
+  if (!remote_address.empty() && remote_address.front() == '[') {
+    std::string host(remote_address.substr(1, remote_address.find(']') - 1));
+    in6_addr address{};
+    if (inet_pton(AF_INET6, host.c_str(), &address) != 1) return host;
+    std::memset(address.s6_addr + 8, 0, 8);
+    char text[INET6_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET6, &address, text, sizeof text);
+    return std::string(text) + "/64";
+  }
+  return std::string(remote_address.substr(0, remote_address.rfind(':')));
+}
+
+// The 429 that Entra ID answers client_credentials requests it throttles with.
+http::Response Throttled(absl::Duration wait) {
+  const int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))));
+  http::Response response = OAuthError(
+      429, "temporarily_unavailable",
+      "AADSTS90055: Too many failed sign-ins for this client or from this address; retry after " +
+          std::to_string(seconds) + " seconds.");
+  response.headers.Add("Retry-After", std::to_string(seconds));
+  return response;
 }
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
@@ -93,9 +123,18 @@ void TokenApi::ServeAsync(const http::Request& request, std::string request_id,
   if (request.method != "POST") {
     return respond(OAuthError(405, "invalid_request", "The token endpoint takes POST."));
   }
-  // Checking a client secret is slow by design (scrypt): never on an I/O thread.
-  workers_.Post([this, &request, request_id = std::move(request_id),
-                 respond = std::move(respond)]() mutable {
+  // A source that failed too often is answered here, before its request waits for a worker.
+  if (absl::Duration wait = address_failures_.Wait(SourceOf(request.remote_address));
+      wait > absl::ZeroDuration()) {
+    NoteRefused("throttled");
+    return respond(Throttled(wait));
+  }
+  // Checking a client secret is slow by design (scrypt): never on an I/O thread, and never
+  // more waiting for it than kMaxQueued.
+  auto reply = std::make_shared<std::function<void(http::Response)>>(std::move(respond));
+  const bool queued = workers_.TryPost([this, &request, request_id = std::move(request_id),
+                                        reply]() mutable {
+    auto respond = std::move(*reply);
     auto start = std::chrono::steady_clock::now();
     std::string principal = "anonymous";
     auto response = std::make_shared<http::Response>(Token(request, &principal));
@@ -114,7 +153,40 @@ void TokenApi::ServeAsync(const http::Request& request, std::string request_id,
       failed.headers.Add("Retry-After", "1");
       respond(std::move(failed));
     });
-  });
+  }, kMaxQueued);
+  if (!queued) {
+    NoteRefused("queue full");
+    http::Response busy = OAuthError(503, "temporarily_unavailable", "Too many token requests wait; retry.");
+    busy.headers.Add("Retry-After", "1");
+    (*reply)(std::move(busy));
+  }
+}
+
+void TokenApi::NoteRefused(std::string_view why) {
+  int64_t held_back = 0;
+  if (refusal_log_.Admit(why, &held_back)) {
+    COFFER_LOG(kVault, warn, "token requests refused ({}): {} in the last period", why,
+               held_back + 1);
+  }
+}
+
+void TokenApi::LoginFailed(std::string_view client_id, const http::Request& request) {
+  const std::string source = SourceOf(request.remote_address);
+  // Each throttle audits the moment a key becomes throttled, once: the refusals that follow
+  // cost no audit line (what a stranger sends must not decide how much is written).
+  auto audit = [&](std::string principal, std::string object) {
+    audit::AuditRecord record;
+    record.principal = std::move(principal);
+    record.operation = "LoginThrottled";
+    record.object = std::move(object);
+    record.result = "429";
+    record.client_address = request.remote_address;
+    audit_.AppendAsync(std::move(record), [](absl::Status) {});
+  };
+  if (client_failures_.Failed(client_id.substr(0, kMaxClientIdKey))) {
+    audit("client:" + Cap(client_id), "client");
+  }
+  if (address_failures_.Failed(source)) audit("anonymous", "address:" + source);
 }
 
 http::Response TokenApi::Token(const http::Request& request, std::string* principal) {
@@ -151,11 +223,28 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
                       "AADSTS500011: No vault of this installation is under " + resource + ".");
   }
   *principal = "client:" + Cap(client_id);  // until we know who it is
-  Login login =
-      form.count("client_assertion") > 0
-          ? AssertionLogin(client_id, field("client_assertion_type"), field("client_assertion"))
-          : SecretLogin(client_id, SecretBytes(field("client_secret")));
-  if (!login.principal) return login.refusal;
+  // Failed logins are throttled per client id and per source before any costly check (a slow
+  // hash, a cluster's TokenReview); a secret proved lately is matched without one, so a
+  // stranger's failures with a client id cannot shut that client out.
+  absl::Duration wait;
+  auto may_try = [&]() -> absl::Status {
+    wait = std::max(client_failures_.Wait(client_id.substr(0, kMaxClientIdKey)),
+                    address_failures_.Wait(SourceOf(request.remote_address)));
+    return wait > absl::ZeroDuration() ? absl::ResourceExhaustedError("throttled")
+                                       : absl::OkStatus();
+  };
+  Login login;
+  if (form.count("client_assertion") > 0) {
+    if (!may_try().ok()) return Throttled(wait);
+    login = AssertionLogin(client_id, field("client_assertion_type"), field("client_assertion"));
+  } else {
+    login = SecretLogin(client_id, SecretBytes(field("client_secret")), may_try);
+    if (!login.principal && login.refusal.status == 429) return Throttled(wait);
+  }
+  if (!login.principal) {
+    if (login.refusal.status == 401) LoginFailed(client_id, request);
+    return login.refusal;
+  }
   const domain::Principal* who = &*login.principal;
   *principal = who->object_id;
 
@@ -180,8 +269,10 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
                                              {"access_token", *token}}));
 }
 
-TokenApi::Login TokenApi::SecretLogin(std::string_view client_id, const SecretBytes& secret) {
-  auto who = principals_.Authenticate(client_id, secret);
+TokenApi::Login TokenApi::SecretLogin(std::string_view client_id, const SecretBytes& secret,
+                                      const std::function<absl::Status()>& may_hash) {
+  auto who = principals_.Authenticate(client_id, secret, may_hash);
+  if (absl::IsResourceExhausted(who.status())) return {std::nullopt, Throttled(absl::ZeroDuration())};
   if (absl::IsUnauthenticated(who.status())) {
     return {std::nullopt,
             OAuthError(401, "invalid_client",

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lib/base/clock.h"
+#include "lib/base/failure_throttle.h"
 #include "lib/base/log_throttle.h"
 #include "lib/base/worker_pool.h"
 #include "lib/http/http.h"
@@ -37,8 +38,10 @@ struct Authority {
 //   GET  /{tenant}/discovery/v2.0/keys
 //   POST /{tenant}/oauth2/v2.0/token   (client_credentials + client_secret, or + a
 //                                        Kubernetes service-account token as client_assertion)
-// Errors use OAuth's {"error":..,"error_description":..}. Every token request is audited.
-// Thread-safe.
+// Errors use OAuth's {"error":..,"error_description":..}. Every token request is audited, but
+// for those refused before any work: a source or client throttled for failed logins (429 with
+// Retry-After, as Entra ID answers) or a full queue (503); those are counted in the log, and the
+// moment a client id or source becomes throttled is audited once. Thread-safe.
 class TokenApi {
  public:
   // `clusters`: whose service-account tokens managed identities may log in with.
@@ -82,7 +85,12 @@ class TokenApi {
   static constexpr absl::Duration kClockSkew = absl::Minutes(5);
   // The furthest a certificate-signed assertion's "exp" may lie ahead.
   static constexpr absl::Duration kMaxAssertionLifetime = absl::Hours(1);
-  Login SecretLogin(std::string_view client_id, const SecretBytes& secret);
+  Login SecretLogin(std::string_view client_id, const SecretBytes& secret,
+                    const std::function<absl::Status()>& may_hash);
+  // Counts a refused login against its client id and its source.
+  void LoginFailed(std::string_view client_id, const http::Request& request);
+  // Logs a request refused before any work, at most once per period per `why`.
+  void NoteRefused(std::string_view why);
   Login AssertionLogin(std::string_view client_id, std::string_view type,
                        std::string_view assertion);
   // A service principal's assertion signed with a registered certificate's key.
@@ -104,6 +112,17 @@ class TokenApi {
   // Accepted certificate assertions by (client, jti): another assertion with the same jti is a
   // replay of a stolen id, the same assertion again is MSAL reusing it (docs/decisions.md).
   identity::AssertionReplayCache replays_;
+  // Failed logins (docs/security-model.md): per client id 10, then one each 6 s, as Entra ID's
+  // lockout allows about 10 a minute; per source 20, then one a second, which bounds what one
+  // address can spend of the workers' slow hashes to one a second. Client ids are counted by
+  // their first kMaxClientIdKey bytes, which bounds the table's memory.
+  static constexpr std::size_t kMaxClientIdKey = 128;
+  FailureThrottle client_failures_{clock_, {10, absl::Seconds(6), 100000}};
+  FailureThrottle address_failures_{clock_, {20, absl::Seconds(1), 100000}};
+  LogThrottle refusal_log_{clock_, absl::Seconds(10)};
+  // Token requests waiting for a worker; more are answered 503 at once. Two workers hash
+  // about 45 secrets a second, so the queue holds a few seconds' work.
+  static constexpr std::size_t kMaxQueued = 128;
   WorkerPool workers_{2};
 };
 
