@@ -47,6 +47,11 @@ struct ServerOptions {
   CertificateSource* certificates = nullptr;
   std::size_t max_header_bytes = 16 * 1024;  // beyond: 431
   std::size_t max_body_bytes = 1024 * 1024;  // beyond: 413
+  // Open connections in all, and from one peer address; one more is closed as soon as it is
+  // accepted. 0 for max_connections: the process's file-descriptor limit less 128 for the
+  // rest of the process.
+  std::size_t max_connections = 0;
+  std::size_t max_connections_per_address = 512;
   absl::Duration idle_timeout = absl::Seconds(60);
   absl::Duration read_timeout = absl::Seconds(30);
 };

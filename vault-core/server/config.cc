@@ -25,6 +25,8 @@ void ReadHttp(MapReader& r, VaultConfig::Http& http) {
   r.Read("plaintext", &http.plaintext);
   r.Read("max_header_bytes", &http.max_header_bytes, 1024, 1 << 20);
   r.Read("max_body_bytes", &http.max_body_bytes, 1024, 64 << 20);
+  r.Read("max_connections", &http.max_connections, 0, 1 << 20);
+  r.Read("max_connections_per_address", &http.max_connections_per_address, 1, 1 << 20);
   r.ReadDuration("drain_timeout", &http.drain_timeout);
   if (http.cert_file.empty() != http.key_file.empty()) {
     r.Fail("tls", "cert_file and key_file go together");

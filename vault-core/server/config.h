@@ -31,6 +31,8 @@ struct VaultConfig {
     bool plaintext = false;  // serve without TLS: only behind a TLS-terminating proxy or in tests
     int max_header_bytes = 16 * 1024;
     int max_body_bytes = 1024 * 1024;
+    int max_connections = 0;  // 0: the file-descriptor limit less 128
+    int max_connections_per_address = 512;
     absl::Duration drain_timeout = absl::Seconds(10);
   } http;
 

@@ -152,6 +152,9 @@ absl::Status VaultServer::StartFrontends() {
   }
   options.max_header_bytes = static_cast<std::size_t>(config_.http.max_header_bytes);
   options.max_body_bytes = static_cast<std::size_t>(config_.http.max_body_bytes);
+  options.max_connections = static_cast<std::size_t>(config_.http.max_connections);
+  options.max_connections_per_address =
+      static_cast<std::size_t>(config_.http.max_connections_per_address);
   COFFER_ASSIGN_OR_RETURN(http_, http::beast::StartServer(options, *handler_));
   COFFER_ASSIGN_OR_RETURN(
       admin_,

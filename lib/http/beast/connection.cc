@@ -122,11 +122,21 @@ class ConnectionImpl final : public Connection {
         options_(*env.options) {}
 
   ~ConnectionImpl() override {
+    if (admitted_) env_.limits->Release(PeerIp(remote_));
     env_.live.erase(this);
     if (response_stream_) response_stream_->MarkGone();
   }
 
   void Start() override {
+    if (env_.limits != nullptr) {
+      if (!env_.limits->Admit(PeerIp(remote_))) {
+        env_.limits->NoteRefused(PeerIp(remote_));
+        state_ = State::kClosed;
+        Tcp().close();  // before any TLS or HTTP work
+        return;
+      }
+      admitted_ = true;
+    }
     env_.live.insert(this);
     if constexpr (kTls) {
       state_ = State::kHandshake;
@@ -472,6 +482,7 @@ class ConnectionImpl final : public Connection {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;
   bool keep_alive_ = false;
+  bool admitted_ = false;  // holds a place in env_.limits
   std::size_t request_bytes_ = 0;  // of the current request, as the parser consumed them
   std::shared_ptr<ChunkedResponseStream> response_stream_;
   std::deque<std::string> chunks_;

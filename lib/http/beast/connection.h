@@ -7,6 +7,7 @@
 #include <memory>
 #include <unordered_set>
 
+#include "lib/http/beast/connection_limits.h"
 #include "lib/http/beast/response_stream.h"
 #include "lib/http/server.h"
 
@@ -21,6 +22,7 @@ struct ConnectionEnv {
   Handler* handler = nullptr;
   const std::atomic<bool>* draining = nullptr;
   std::shared_ptr<Gate> gate;
+  ConnectionLimits* limits = nullptr;  // shared by the server's I/O threads
   std::unordered_set<Connection*> live;
 };
 

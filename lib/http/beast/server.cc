@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -37,11 +38,23 @@ using boost::system::error_code;
 using tcp = net::ip::tcp;
 using ReusePort = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
+// The cap on open connections: as configured, or what the file-descriptor limit leaves after
+// 128 for the rest of the process (store, HSM, logs, outgoing calls).
+std::size_t MaxConnections(const ServerOptions& options) {
+  if (options.max_connections > 0) return options.max_connections;
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return 65536;
+  return files.rlim_cur > 256 ? static_cast<std::size_t>(files.rlim_cur) - 128 : 128;
+}
+
 class BeastServer final : public Server {
  public:
   BeastServer(const ServerOptions& options, Handler& handler,
               std::unique_ptr<beast::ReloadingTlsContext> tls)
-      : options_(options), handler_(handler), tls_(std::move(tls)) {}
+      : options_(options),
+        handler_(handler),
+        tls_(std::move(tls)),
+        limits_(MaxConnections(options), options.max_connections_per_address) {}
   ~BeastServer() override { Shutdown(absl::ZeroDuration()); }
 
   absl::Status Bind();
@@ -69,6 +82,7 @@ class BeastServer final : public Server {
   const ServerOptions options_;
   Handler& handler_;
   const std::unique_ptr<beast::ReloadingTlsContext> tls_;
+  beast::ConnectionLimits limits_;  // outlives the workers' connections
   std::atomic<bool> draining_{false};
   std::vector<std::unique_ptr<Worker>> workers_;  // fixed once the threads start
   std::atomic<std::size_t> next_worker_{0};       // the owner of the next connection
@@ -89,6 +103,7 @@ absl::Status BeastServer::Bind() {
     worker->env.handler = &handler_;
     worker->env.draining = &draining_;
     worker->env.gate = std::make_shared<beast::Gate>(worker->ioc.get_executor());
+    worker->env.limits = &limits_;
     tcp::endpoint endpoint(address, static_cast<unsigned short>(i == 0 ? options_.port : port_));
     tcp::acceptor& acceptor = worker->acceptor.emplace(worker->ioc);
     acceptor.open(endpoint.protocol(), ec);

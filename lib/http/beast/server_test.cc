@@ -113,6 +113,38 @@ std::string RawExchange(int port, const std::string& bytes) {
   return out;
 }
 
+// A keep-alive connection from `source` (an address on the loopback interface) that has sent
+// one request: its descriptor and the start of what came back ("" when the server closed it
+// instead of answering).
+struct OpenConnection {
+  int fd = -1;
+  std::string first;
+};
+OpenConnection OpenFrom(int port, const char* source) {
+  OpenConnection c;
+  c.fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{10, 0};
+  setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  if (bind(c.fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) != 0 ||
+      connect(c.fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+    c.first = "connect failed";
+    return c;
+  }
+  const std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  send(c.fd, request.data(), request.size(), MSG_NOSIGNAL);
+  char buf[4096];
+  ssize_t n = recv(c.fd, buf, sizeof(buf), 0);
+  if (n > 0) c.first.assign(buf, static_cast<size_t>(n));
+  return c;
+}
+
 class ServerTest : public ::testing::Test {
  protected:
   void Start(ServerOptions options = {}, bool tls = true) {
@@ -365,6 +397,36 @@ TEST_F(ServerTest, MalformedRequestLineGets400) {
   EXPECT_THAT(RawExchange(server_->port(), "THIS IS NOT HTTP\r\n\r\n"),
               ::testing::StartsWith("HTTP/1.1 400"));
   EXPECT_EQ(handler_.handled.load(), 0);
+}
+
+// Past either cap a new connection is closed before it is served; a place given back serves
+// the next one.
+TEST_F(ServerTest, ConnectionsPastTheCapsAreClosedAtOnce) {
+  ServerOptions options;
+  options.max_connections = 3;
+  options.max_connections_per_address = 2;
+  Start(options, /*tls=*/false);
+  const int port = server_->port();
+  std::vector<OpenConnection> open;
+  open.push_back(OpenFrom(port, "127.0.0.1"));
+  open.push_back(OpenFrom(port, "127.0.0.1"));
+  EXPECT_THAT(open[0].first, ::testing::StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(open[1].first, ::testing::StartsWith("HTTP/1.1 200"));
+  OpenConnection third_from_one = OpenFrom(port, "127.0.0.1");
+  EXPECT_EQ(third_from_one.first, "");  // over the per-address cap
+  close(third_from_one.fd);
+  open.push_back(OpenFrom(port, "127.0.0.2"));
+  EXPECT_THAT(open[2].first, ::testing::StartsWith("HTTP/1.1 200"));
+  OpenConnection fourth = OpenFrom(port, "127.0.0.3");
+  EXPECT_EQ(fourth.first, "");  // over the cap in all
+  close(fourth.fd);
+  close(open[0].fd);  // one place back, for 127.0.0.1
+  EXPECT_TRUE(PollUntil([&] {
+    OpenConnection again = OpenFrom(port, "127.0.0.1");
+    close(again.fd);
+    return again.first.rfind("HTTP/1.1 200", 0) == 0;
+  }));
+  for (std::size_t i = 1; i < open.size(); ++i) close(open[i].fd);
 }
 
 TEST_F(ServerTest, SilentConnectionIsClosedAfterIdleTimeout) {
