@@ -311,17 +311,31 @@ void FileAuditLog::WriterLoop() {
       status = failed_;
     }
     bool wrote = status.ok();
-    if (wrote) status = WriteBatch(batch);
-    if (wrote && !status.ok()) {
+    bool undone = false;  // the batch failed, and the file is as it was before it
+    if (wrote) status = WriteBatch(batch, &undone);
+    if (wrote && !status.ok() && undone) {
+      // A full disk, say: this batch is refused, the next one tries again.
+      int64_t held_back = 0;
+      if (failure_log_.Admit("append", &held_back)) {
+        COFFER_LOG(kAudit, err,
+                   "audit log {} cannot be appended to, refusing requests until it can: {} ({} "
+                   "more failed batches since the last line)",
+                   path_, status.ToString(), held_back);
+      }
+      failing_ = true;
+    } else if (wrote && !status.ok()) {
       COFFER_LOG(kAudit, err, "audit log {} failed, refusing all requests until restart: {}", path_,
                  status.ToString());
+    } else if (wrote && failing_) {
+      COFFER_LOG(kAudit, warn, "audit log {} is written again", path_);
+      failing_ = false;
     }
     std::vector<std::unique_ptr<Pending>> finished_async;
     {
       absl::MutexLock lock(&mu_);
       if (wrote) ++batches_;
       if (wrote && status.ok()) lines_written_ += static_cast<std::int64_t>(batch.size());
-      if (!status.ok()) failed_ = status;
+      if (!status.ok() && !undone) failed_ = status;
       for (Pending* pending : batch) {
         if (pending->callback) {
           finished_async.emplace_back(pending);
@@ -336,7 +350,7 @@ void FileAuditLog::WriterLoop() {
   }
 }
 
-absl::Status FileAuditLog::WriteBatch(const std::vector<Pending*>& batch) {
+absl::Status FileAuditLog::WriteBatch(const std::vector<Pending*>& batch, bool* undone) {
   std::string bytes;
   std::int64_t seq = next_seq_;
   std::string prev = prev_hash_;
@@ -347,7 +361,8 @@ absl::Status FileAuditLog::WriteBatch(const std::vector<Pending*>& batch) {
     bytes += '\n';
   }
   absl::Status status = WriteAll(fd_, bytes);
-  if (status.ok()) {
+  const bool appended = status.ok();
+  if (appended) {
     if (journal_ != nullptr) {
       status = journal_->Commit(fd_, bytes,
                                 {file_size_ + static_cast<std::int64_t>(bytes.size()), seq, prev});
@@ -356,11 +371,16 @@ absl::Status FileAuditLog::WriteBatch(const std::vector<Pending*>& batch) {
     }
   }
   if (!status.ok()) {
-    // Cut a partial batch off so the file ends on a line boundary; best effort, since the
-    // log refuses further writes anyway and verify flags whatever is left.
-    if (ftruncate(fd_, file_size_) != 0 && errno != EINVAL) {
+    // Cut a partial batch off so the file ends on a line boundary. When only the append failed
+    // (no space left, say) and the cut worked, nothing of the batch remains, in the log or its
+    // journal: the chain goes on from where it was, with the next batch. A failed sync leaves
+    // the device's state unknown: the log then refuses further writes until restarted, and
+    // verify flags whatever is left.
+    const bool cut = ftruncate(fd_, file_size_) == 0;
+    if (!cut && errno != EINVAL) {
       COFFER_LOG(kAudit, warn, "cannot cut the failed batch off {}: {}", path_, ErrnoText());
     }
+    *undone = !appended && cut;
     return absl::UnavailableError(
         absl::StrCat("audit log ", path_, " not written: ", status.message()));
   }

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/base/clock.h"
+#include "lib/base/log_throttle.h"
 #include "vault-core/audit/audit_journal.h"
 #include "vault-core/audit/audit_log.h"
 
@@ -35,8 +36,11 @@ struct FileAuditLogOptions {
 // journal beside the log (AuditJournal), then wakes that batch. So each Append costs a share of
 // an fsync rather than a whole one, and returns only after the fsync that covers its line.
 //
-// After a failed write or fsync the log stops writing for good (so the chain on disk never has
-// a silent gap): that batch and every later Append get UNAVAILABLE until the process is
+// A batch whose append fails (no space left on the device, a quota) and can be cut off again
+// gets UNAVAILABLE, and the next batch tries again from the same place in the chain: a full
+// disk refuses requests while it lasts, not until a restart. After a failed fsync, or an append
+// that cannot be undone, the log stops writing for good (so the chain on disk never has a
+// silent gap): that batch and every later Append get UNAVAILABLE until the process is
 // restarted with a working file. Thread-safe. The destructor writes what is queued, then joins.
 class FileAuditLog : public AuditLog {
  public:
@@ -83,7 +87,8 @@ class FileAuditLog : public AuditLog {
   void Enqueue(Pending* pending) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriterLoop();
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status WriteBatch(const std::vector<Pending*>& batch);
+  // Writes and syncs `batch`. On failure, *undone says whether the file is as it was before.
+  absl::Status WriteBatch(const std::vector<Pending*>& batch, bool* undone);
 
   const std::string path_;
   const std::string replica_;  // "" writes no "replica" member
@@ -96,6 +101,8 @@ class FileAuditLog : public AuditLog {
   std::int64_t next_seq_;
   std::string prev_hash_;
   std::int64_t file_size_;
+  bool failing_ = false;  // the last batch failed and was undone
+  LogThrottle failure_log_{Clock::Real(), absl::Seconds(10)};
 
   mutable absl::Mutex mu_;
   std::vector<Pending*> queue_ ABSL_GUARDED_BY(mu_);

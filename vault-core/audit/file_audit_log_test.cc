@@ -1,10 +1,14 @@
 #include "vault-core/audit/file_audit_log.h"
 
+#include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <set>
 #include <string>
 #include <thread>
@@ -326,6 +330,56 @@ TEST(FileAuditLogTest, FailedWriteFailsThisAndEveryLaterAppend) {
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("No space left")));
   EXPECT_THAT(log->Append(Record("b")), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_EQ(log->batches(), 1);
+}
+
+// Needs root: it mounts a small tmpfs to fill (CI runs as root). A full disk refuses the lines
+// that do not fit, while it lasts; once there is room the chain goes on from its last line,
+// with nothing of the refused ones in it.
+TEST(FileAuditLogTest, AFullDiskRefusesAppendsWhileItLastsThenTheChainGoesOn) {
+  TempDir dir;
+  const std::string small = dir.File("small");
+  ASSERT_EQ(mkdir(small.c_str(), 0700), 0);
+  ASSERT_EQ(mount("tmpfs", small.c_str(), "tmpfs", 0, "size=2m,mode=0700"), 0)
+      << "mounting a tmpfs needs root (CI runs as root): " << strerror(errno);
+  struct Unmount {
+    std::string at;
+    ~Unmount() { umount2(at.c_str(), MNT_DETACH); }
+  } unmount{small};
+  const std::string path = small + "/audit.log";
+  const std::string filler = small + "/filler";
+  FakeClock clock;
+  int lines_fitted = 0;
+  {
+    COFFER_ASSERT_OK_AND_ASSIGN(auto log, FileAuditLog::Open(path, clock));
+    COFFER_ASSERT_OK(log->Append(Record("before")));
+    {  // everything the log and its journal left
+      int fd = open(filler.c_str(), O_WRONLY | O_CREAT, 0600);
+      ASSERT_GE(fd, 0);
+      const std::string block(64 * 1024, 'x');
+      while (write(fd, block.data(), block.size()) > 0) {}
+      while (write(fd, block.data(), 1) > 0) {}
+      close(fd);
+    }
+    // Lines go on into the log's last page (audit fields are capped, so each is short), then
+    // the first one that needs a new page is refused.
+    absl::Status refused;
+    int fitted = 0;
+    for (; fitted < 64 && refused.ok(); ++fitted) refused = log->Append(Record("while full"));
+    --fitted;
+    EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("No space left")));
+    EXPECT_THAT(log->Append(Record("still full")), StatusIs(absl::StatusCode::kUnavailable));
+    ASSERT_EQ(unlink(filler.c_str()), 0);
+    COFFER_EXPECT_OK(log->Append(Record("after")));
+    COFFER_EXPECT_OK(log->Append(Record("after, too")));
+    lines_fitted = fitted;
+  }
+  VerifyResult result = VerifyOrDie(path);
+  EXPECT_TRUE(result.intact) << result.problem;
+  std::vector<ParsedAuditLine> lines = ParseFile(path);
+  ASSERT_EQ(lines.size(), static_cast<std::size_t>(3 + lines_fitted));
+  EXPECT_EQ(lines[0].record.object, "before");
+  EXPECT_EQ(lines[lines.size() - 2].record.object, "after");
+  EXPECT_EQ(lines.back().seq, 3 + lines_fitted);
 }
 
 TEST(FileAuditLogTest, SpecialCharactersStayOnOneLineAndVerify) {

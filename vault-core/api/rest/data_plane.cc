@@ -213,10 +213,16 @@ void DataPlane::HandleAsync(const http::Request& request,
   record.latency = absl::FromChrono(std::chrono::steady_clock::now() - start);
   // The answer leaves only once its audit record is durable; appends are grouped per fsync.
   auto pending = std::make_shared<http::Response>(std::move(response));
-  deps_.audit.AppendAsync(std::move(record), [pending, request_id,
+  deps_.audit.AppendAsync(std::move(record), [this, pending, request_id,
                                               respond = std::move(respond)](absl::Status s) {
     if (s.ok()) return respond(std::move(*pending));
-    COFFER_LOG(kAudit, err, "request {} failed: its audit record could not be written", request_id);
+    int64_t held_back = 0;
+    if (audit_failure_log_.Admit("audit", &held_back)) {
+      COFFER_LOG(kAudit, err,
+                 "request {} failed: its audit record could not be written ({} more since the "
+                 "last line)",
+                 request_id, held_back);
+    }
     http::Response failed =
         AzureError(503, "ServiceUnavailable", "The audit log is unavailable; retry.");
     failed.headers.Add("x-ms-request-id", request_id);

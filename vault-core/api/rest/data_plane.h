@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lib/base/clock.h"
+#include "lib/base/log_throttle.h"
 #include "lib/http/http.h"
 #include "vault-core/api/rest/certificates_api.h"
 #include "vault-core/api/rest/keys_api.h"
@@ -81,6 +82,8 @@ class DataPlane : public http::Handler {
   SecretsApi secrets_api_;
   KeysApi keys_api_;
   CertificatesApi certificates_api_;
+  // Requests failed for want of their audit line: one log line per 10 s, however many.
+  LogThrottle audit_failure_log_{Clock::Real(), absl::Seconds(10)};
 };
 
 // "https://vault.example" for the vault host "prod.vault.example": what its tokens are for.
