@@ -92,6 +92,49 @@ TEST_F(VaultProcessTest, RestartReusesTheSameHsmKeysAndDatabase) {
   EXPECT_TRUE(std::filesystem::exists(db_path()));
 }
 
+// The store keeps where the audit log stood: a log whose tail was cut off (journal and all)
+// while the vault was stopped is refused at the next start, naming what was lost, until the
+// operator accepts that loss; a log left alone starts as ever.
+TEST_F(VaultProcessTest, AnAuditLogCutBackWhileStoppedIsRefusedAtStart) {
+  std::string config = WriteConfig(token_.label(), token_.pin_file());
+  {
+    auto vault = StartReadyVault();
+    std::unique_ptr<vaultclient::AdminClient> admin = ConnectAdmin();
+    ASSERT_NE(admin, nullptr);
+    for (const char* name : {"one", "two", "three"}) {  // each call is audited
+      admin::v1::CreateVaultRequest request;
+      request.set_name(name);
+      request.add_hostnames(std::string(name) + ".vault.coffer.test");
+      ASSERT_THAT(admin->CreateVault(request), testing::IsOk());
+    }
+    EXPECT_EQ(vault->Stop(SIGTERM), 0) << vault->Log();
+  }
+  {  // a clean restart is served
+    auto vault = StartReadyVault();
+    EXPECT_EQ(vault->Stop(SIGTERM), 0) << vault->Log();
+  }
+  const std::string log = ReadFileOrDie(audit_path());
+  std::vector<std::string> lines = absl::StrSplit(log, '\n', absl::SkipEmpty());
+  ASSERT_GE(lines.size(), 3u);
+  // Whoever holds the log's directory drops its last two lines and the journal.
+  std::string cut;
+  for (std::size_t i = 0; i + 2 < lines.size(); ++i) cut += lines[i] + "\n";
+  WriteFileOrDie(audit_path(), cut);
+  std::filesystem::remove(audit_path() + ".journal");
+  const std::string last = std::to_string(lines.size());
+  std::string out = ExpectRefusal(config);
+  EXPECT_THAT(out, HasSubstr("went backwards"));
+  EXPECT_THAT(out, HasSubstr("audit.accepted_lost_through=" + last));
+  EXPECT_EQ(ReadFileOrDie(audit_path()), cut);  // left as evidence
+  // The operator, knowing, accepts the loss once; later starts need nothing more.
+  {
+    auto vault = StartReadyVault({"--set", "audit.accepted_lost_through=" + last});
+    EXPECT_EQ(vault->Stop(SIGTERM), 0) << vault->Log();
+  }
+  auto vault = StartReadyVault();
+  EXPECT_EQ(vault->Stop(SIGTERM), 0) << vault->Log();
+}
+
 TEST_F(VaultProcessTest, WrongPinIsRefusedInOneLineAndWritesNothing) {
   WriteFileOrDie(dir_.File("wrong.pin"), "9999\n");
   std::string out = ExpectRefusal(WriteConfig(token_.label(), dir_.File("wrong.pin")));

@@ -211,7 +211,15 @@ FileAuditLog::FileAuditLog(std::string path, std::string replica, std::size_t ma
       clock_(clock),
       next_seq_(next_seq),
       prev_hash_(std::move(prev_hash)),
-      file_size_(file_size) {}
+      file_size_(file_size) {
+  absl::MutexLock lock(&mu_);
+  durable_ = {next_seq_ - 1, prev_hash_};
+}
+
+AuditPosition FileAuditLog::Durable() const {
+  absl::MutexLock lock(&mu_);
+  return durable_;
+}
 
 FileAuditLog::~FileAuditLog() {
   {
@@ -334,7 +342,10 @@ void FileAuditLog::WriterLoop() {
     {
       absl::MutexLock lock(&mu_);
       if (wrote) ++batches_;
-      if (wrote && status.ok()) lines_written_ += static_cast<std::int64_t>(batch.size());
+      if (wrote && status.ok()) {
+        lines_written_ += static_cast<std::int64_t>(batch.size());
+        durable_ = {next_seq_ - 1, prev_hash_};
+      }
       if (!status.ok() && !undone) failed_ = status;
       for (Pending* pending : batch) {
         if (pending->callback) {

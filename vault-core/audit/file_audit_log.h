@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "lib/base/clock.h"
 #include "lib/base/log_throttle.h"
+#include "vault-core/audit/audit_anchor.h"
 #include "vault-core/audit/audit_journal.h"
 #include "vault-core/audit/audit_log.h"
 
@@ -61,6 +62,9 @@ class FileAuditLog : public AuditLog {
   absl::Status Append(const AuditRecord& record) override;
   void AppendAsync(AuditRecord record, std::function<void(absl::Status)> done) override;
   bool Overloaded() const override;
+
+  // The last durable line: what the store's anchor records (AuditAnchorKeeper).
+  AuditPosition Durable() const;
 
   // How many write+fdatasync rounds have run (successful or not).
   std::int64_t batches() const;
@@ -113,6 +117,7 @@ class FileAuditLog : public AuditLog {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::int64_t batches_ ABSL_GUARDED_BY(mu_) = 0;
   std::int64_t lines_written_ ABSL_GUARDED_BY(mu_) = 0;
+  AuditPosition durable_ ABSL_GUARDED_BY(mu_);
   std::size_t min_batch_ ABSL_GUARDED_BY(mu_) = 1;
 
   std::thread writer_;

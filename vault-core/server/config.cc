@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <limits>
+
 #include "lib/base/status.h"
 #include "lib/config/config_node.h"
 #include "lib/config/config_reader.h"
@@ -161,7 +163,11 @@ absl::StatusOr<VaultConfig> LoadVaultConfig(const std::string& path,
   r.Map("storage", [&](MapReader& s) { ReadStorage(s, cfg.storage); });
   r.Map("hsm", [&](MapReader& h) { ReadHsm(h, cfg.hsm); });
   r.Map("identity", [&](MapReader& i) { ReadIdentity(i, cfg.identity); });
-  r.Map("audit", [&](MapReader& a) { a.Read("path", &cfg.audit.path); });
+  r.Map("audit", [&](MapReader& a) {
+    a.Read("path", &cfg.audit.path);
+    a.Read("accepted_lost_through", &cfg.audit.accepted_lost_through, 0,
+           std::numeric_limits<std::int64_t>::max());
+  });
   r.Map("admin", [&](MapReader& a) { ReadAdmin(a, cfg.admin); });
   r.Read("replica", &cfg.replica);
   if (cfg.replica.empty()) {

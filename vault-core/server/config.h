@@ -86,6 +86,9 @@ struct VaultConfig {
 
   struct Audit {
     std::string path = "coffer-audit.log";
+    // Lines up to this seq may be missing from the log at start (the store saw them): set once,
+    // knowingly, after a log was lost (docs/audit-log.md, "The anchor").
+    std::int64_t accepted_lost_through = 0;
   } audit;
 
   struct Admin {

@@ -11,6 +11,7 @@
 #include "lib/base/status.h"
 #include "lib/http/beast/server.h"
 #include "vault-core/audit/file_audit_log.h"
+#include "vault-core/server/audit_anchor_keeper.h"
 #include "vault-core/crypto/x509.h"
 #include "vault-core/server/admin_server.h"
 #include "vault-core/server/backends.h"
@@ -80,9 +81,17 @@ absl::Status VaultServer::OpenBackends() {
   COFFER_ASSIGN_OR_RETURN(auto audit,
                           audit::FileAuditLog::Open(config_.audit.path, Clock::Real(),
                                                     audit::FileAuditLogOptions{config_.replica}));
+  const audit::FileAuditLog& file_audit = *audit;
   audit_ = std::move(audit);
   COFFER_ASSIGN_OR_RETURN(authority_.tenant_id,
                           BindInstallation(*store_, keystore_->master_key_id()));
+  // A log cut back or replaced while the vault was stopped is refused before anything is served.
+  if (AuditLogIsAnchored(config_.audit.path)) {
+    COFFER_RETURN_IF_ERROR(CheckAuditAnchor(*store_, config_.replica, config_.audit.path,
+                                            file_audit, config_.audit.accepted_lost_through));
+    anchor_ =
+        std::make_unique<AuditAnchorKeeper>(*store_, file_audit, AuditAnchorKey(config_.replica));
+  }
   leadership_ = opened.elect();
   authority_.url = config_.identity.authority_url;
   authority_.token_lifetime = config_.identity.token_lifetime;
@@ -178,6 +187,7 @@ void VaultServer::Shutdown() {
   tokens_->Stop();
   admin_.reset();
   purger_.reset();
+  anchor_.reset();  // records where the log stands now; the last batches may follow it
   // Drain the audit log while the HTTP server's objects still exist: its queued callbacks
   // answer (or drop) responses of connections the server owns.
   audit_.reset();

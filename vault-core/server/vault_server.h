@@ -13,6 +13,7 @@
 #include "vault-core/identity/token_signer.h"
 #include "vault-core/identity/token_verifier.h"
 #include "vault-core/keystore/keystore.h"
+#include "vault-core/server/audit_anchor_keeper.h"
 #include "vault-core/server/config.h"
 #include "vault-core/server/kube_token_reviewer.h"
 #include "vault-core/server/ops_handler.h"
@@ -58,6 +59,7 @@ class VaultServer {
   std::unique_ptr<storage::Leadership> leadership_;  // uses store_: destroyed before it
   std::unique_ptr<storage::Store> cache_;  // in front of store_: what the services use
   std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<AuditAnchorKeeper> anchor_;  // reads audit_: destroyed before it
   std::unique_ptr<envelope::VaultKeys> keys_;
   std::unique_ptr<service::ServingCertificates> certificates_;
   std::unique_ptr<SniCertificates> sni_;

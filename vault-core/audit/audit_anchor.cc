@@ -1,0 +1,100 @@
+#include "vault-core/audit/audit_anchor.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "lib/base/absl_compat.h"
+#include "lib/base/scoped_fd.h"
+#include "vault-core/audit/audit_line.h"
+
+namespace coffer::audit {
+namespace {
+
+// The hash of the line whose seq is `seq`, reading the log backwards from its end (the anchor
+// lags the log by about a second of lines, so few are read). nullopt when no line has it.
+absl::StatusOr<std::optional<std::string>> HashOfLine(const std::string& path, std::int64_t seq) {
+  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot read audit log ", path));
+  }
+  off_t at = lseek(fd.get(), 0, SEEK_END);
+  std::string tail;  // bytes after `at` not yet split into whole lines
+  constexpr off_t kChunk = 64 * 1024;
+  while (true) {
+    // Whole lines at the end of `tail`, last first.
+    std::size_t end = tail.size();
+    while (end > 0) {
+      std::size_t start = tail.rfind('\n', end - 1);
+      if (start == std::string::npos && at > 0) break;  // its start is in an earlier chunk
+      start = start == std::string::npos ? 0 : start + 1;
+      std::string_view line(tail.data() + start, end - start);
+      if (!line.empty()) {
+        absl::StatusOr<ParsedAuditLine> parsed = ParseAuditLine(line);
+        if (parsed.ok() && parsed->seq == seq) return LineHash(line);
+        if (parsed.ok() && parsed->seq < seq) return std::nullopt;
+      }
+      end = start == 0 ? 0 : start - 1;
+    }
+    if (at == 0) return std::nullopt;
+    tail.resize(end);
+    const off_t n = at < kChunk ? at : kChunk;
+    at -= n;
+    std::string chunk(static_cast<std::size_t>(n), '\0');
+    if (pread(fd.get(), chunk.data(), chunk.size(), at) != n) {
+      return absl::FailedPreconditionError(absl::StrCat("cannot read audit log ", path));
+    }
+    tail.insert(0, chunk);
+  }
+}
+
+}  // namespace
+
+std::string FormatAnchor(const AuditPosition& position) {
+  return absl::StrCat(position.seq, " ", position.hash);
+}
+
+absl::StatusOr<AuditPosition> ParseAnchor(std::string_view text) {
+  AuditPosition position;
+  const std::size_t space = text.find(' ');
+  if (space == std::string_view::npos ||
+      !absl::SimpleAtoi(AsAbsl(text.substr(0, space)), &position.seq) || position.seq < 0) {
+    return absl::DataLossError("the stored audit anchor is not \"SEQ HASH\"");
+  }
+  position.hash = std::string(text.substr(space + 1));
+  return position;
+}
+
+absl::Status CheckAnchor(const std::string& path, const AuditPosition& end,
+                         const AuditPosition& anchor, std::int64_t accepted_lost_through) {
+  if (anchor.seq == 0 || anchor.seq <= accepted_lost_through) return absl::OkStatus();
+  std::string problem;
+  if (end.seq < anchor.seq) {
+    problem = absl::StrCat("it ends at line ", end.seq, ", but line ", anchor.seq,
+                           " was written before (the store keeps where the log stood): its "
+                           "tail was cut off or the file replaced");
+  } else {
+    std::optional<std::string> hash;
+    if (end.seq == anchor.seq) {
+      hash = end.hash;
+    } else {
+      absl::StatusOr<std::optional<std::string>> found = HashOfLine(path, anchor.seq);
+      if (!found.ok()) return found.status();
+      hash = *found;
+    }
+    if (hash == anchor.hash) return absl::OkStatus();
+    problem = absl::StrCat("its line ", anchor.seq,
+                           hash ? " is not the one written then" : " is missing",
+                           ": the file was replaced or edited");
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "audit log ", path, " went backwards: ", problem,
+      ". Keep the file as evidence (`coffer audit verify` shows what it holds). To go on "
+      "anyway, accepting that the lines up to ", anchor.seq,
+      " are lost, start once with --set audit.accepted_lost_through=", anchor.seq));
+}
+
+}  // namespace coffer::audit
