@@ -111,6 +111,25 @@ void InitLogging(LogFormat format, std::string_view level) {
   for (auto& logger : all.loggers) logger->set_level(lvl);
 }
 
+std::string ForLog(std::string_view text, std::size_t max) {
+  std::string out;
+  const std::string_view kept = text.substr(0, max);
+  out.reserve(kept.size() + 3);
+  for (char c : kept) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte >= 0x7f || c == '\\') {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
+
 spdlog::logger& Logger(Component component) {
   return *AllLoggers().loggers[static_cast<std::size_t>(component)];
 }

@@ -6,6 +6,8 @@
 //
 //   COFFER_LOG(kStorage, info, "opened {}", path);
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "spdlog/logger.h"
@@ -32,6 +34,11 @@ enum class LogFormat { kText, kJson };
 void InitLogging(LogFormat format, std::string_view level);
 
 spdlog::logger& Logger(Component component);
+
+// `text` from outside (a path, a header) made fit for one log line: at most `max` bytes, then
+// "..."; control characters, backslashes and bytes outside ASCII as \xNN, so that nobody can
+// start a line of their own in the operator's log.
+std::string ForLog(std::string_view text, std::size_t max = 256);
 
 }  // namespace coffer
 

@@ -39,5 +39,13 @@ TEST(LoggingTest, LevelFiltersMessagesBelowIt) {
   InitLogging(LogFormat::kText, "info");
 }
 
+TEST(LoggingTest, ForLogKeepsOutsideTextOnOneShortLine) {
+  EXPECT_EQ(ForLog("/secrets/a b"), "/secrets/a b");
+  EXPECT_EQ(ForLog("a\nfake line\r\x1b[31m"), "a\\x0afake line\\x0d\\x1b[31m");
+  EXPECT_EQ(ForLog("back\\slash \xc3\xa9"), "back\\x5cslash \\xc3\\xa9");
+  EXPECT_EQ(ForLog(std::string(300, 'x'), 8), "xxxxxxxx...");
+  EXPECT_EQ(ForLog("exactly8", 8), "exactly8");
+}
+
 }  // namespace
 }  // namespace coffer

@@ -137,18 +137,18 @@ std::optional<http::Response> DataPlane::OnHeaders(const http::Request& head) {
   bool has_body =
       head.headers.Get("Transfer-Encoding").has_value() || (length.has_value() && *length != "0");
   if (!has_body) return std::nullopt;
-  if (deps_.audit.Overloaded()) return Behind();
+  if (deps_.audit.Overloaded()) return Unaudited(head, Behind());
   if (deps_.tokens.Owns(head.path)) {
     std::size_t declared = 0;
     if (length.has_value() && absl::SimpleAtoi(AsAbsl(*length), &declared) &&
         declared > TokenApi::kMaxRequestBytes) {
-      return RenderError(413, "A token request is at most 64 KiB.");
+      return Unaudited(head, RenderError(413, "A token request is at most 64 KiB."));
     }
     return std::nullopt;
   }
   auto vault = VaultFor(head);
   if (vault == nullptr) {
-    return AzureError(404, "NotFound", "No vault is addressed by this host name.");
+    return Unaudited(head, AzureError(404, "NotFound", "No vault is addressed by this host name."));
   }
   std::string resource = ChallengeResource(head.headers.Get("Host").value_or(""));
   auto principal = Authenticate(head, resource);
@@ -180,7 +180,7 @@ void DataPlane::HandleAsync(const http::Request& request,
                             std::function<void(http::Response)> respond) {
   std::string request_id = NextRequestId();
   if (deps_.audit.Overloaded()) {  // turned away before it acts, so nothing goes unaudited
-    http::Response busy = Behind();
+    http::Response busy = Unaudited(request, Behind());
     Stamp(request, request_id, busy);
     return respond(std::move(busy));
   }
@@ -196,7 +196,7 @@ void DataPlane::HandleAsync(const http::Request& request,
   auto vault = VaultFor(request);
   if (vault == nullptr) {
     http::Response response =
-        AzureError(404, "NotFound", "No vault is addressed by this host name.");
+        Unaudited(request, AzureError(404, "NotFound", "No vault is addressed by this host name."));
     Stamp(request, request_id, response);
     return respond(std::move(response));
   }
@@ -229,6 +229,17 @@ void DataPlane::HandleAsync(const http::Request& request,
     failed.headers.Add("Retry-After", "1");
     respond(std::move(failed));
   });
+}
+
+http::Response DataPlane::Unaudited(const http::Request& request, http::Response response) {
+  int64_t held_back = 0;
+  if (access_log_.Admit("unaudited", &held_back)) {
+    COFFER_LOG(kHttp, info, "not audited: {} {} {} host {} from {} ({} more not logged)",
+               response.status, ForLog(request.method, 16), ForLog(request.path),
+               ForLog(request.headers.Get("Host").value_or(""), 128),
+               ForLog(request.remote_address, 64), held_back);
+  }
+  return response;
 }
 
 http::Response DataPlane::Behind() {

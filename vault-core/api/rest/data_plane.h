@@ -67,6 +67,10 @@ class DataPlane : public http::Handler {
   http::Response Challenge(const std::string& resource, std::string_view message);
   // 503 with Retry-After: the audit log is Overloaded.
   static http::Response Behind();
+  // Requests answered without an audit line (no vault addressed, refused before any work) go
+  // to the operator's log instead, at most one line a second with a count of the rest: whoever
+  // sends them does not decide how much is written. Returns `response`.
+  http::Response Unaudited(const http::Request& request, http::Response response);
   http::Response ServeVault(const http::Request& request, const domain::Vault& vault,
                             const std::string& request_id, audit::AuditRecord& record);
   // The 403 to send when the principal lacks `permission` on `kind` in the vault, else nullopt.
@@ -82,6 +86,7 @@ class DataPlane : public http::Handler {
   SecretsApi secrets_api_;
   KeysApi keys_api_;
   CertificatesApi certificates_api_;
+  LogThrottle access_log_{Clock::Real(), absl::Seconds(1)};  // see Unaudited
   // Requests failed for want of their audit line: one log line per 10 s, however many.
   LogThrottle audit_failure_log_{Clock::Real(), absl::Seconds(10)};
 };

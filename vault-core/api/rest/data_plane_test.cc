@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "lib/base/base64.h"
 #include "lib/base/fake_clock.h"
+#include "lib/base/logging.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
@@ -413,6 +414,33 @@ TEST_F(DataPlaneTest, TokenRequestsBeyondTheQueueBoundAreTurnedAwayAtOnce) {
   absl::MutexLock lock(&mu);
   mu.Await(absl::Condition(+[](int* n) { return *n == 131; }, &answered));
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), 130);
+}
+
+// What no audit line covers (here: hosts no vault answers to) reaches the operator's log, one
+// line a second at most, with what came from outside escaped onto that one line.
+TEST_F(DataPlaneTest, UnauditedRequestsAreLoggedAtMostOnceASecond) {
+  InitLogging(LogFormat::kText, "info");
+  const std::size_t audited = audit_.records().size();
+  const absl::Time start = absl::Now();
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(Send("GET", "/secrets/x%0Aforged?api-version=7.4", "", "", "nobody.example.test")
+                  .status,
+              404);
+  }
+  Logger(Component::kHttp).flush();
+  const std::string out = ::testing::internal::GetCapturedStderr();
+  const absl::Duration took = absl::Now() - start;
+  int lines = 0;
+  for (std::size_t at = out.find("not audited"); at != std::string::npos;
+       at = out.find("not audited", at + 1)) {
+    ++lines;
+  }
+  EXPECT_GE(lines, 1);
+  EXPECT_LE(lines, 1 + absl::ToInt64Seconds(took));
+  EXPECT_THAT(out, HasSubstr("not audited: 404 GET /secrets/x\\x0aforged host nobody.example.test"));
+  EXPECT_EQ(out.find("\nforged"), std::string::npos);
+  EXPECT_EQ(audit_.records().size(), audited);
 }
 
 TEST_F(DataPlaneTest, ManagedIdentityLogsInWithItsPodsToken) {
