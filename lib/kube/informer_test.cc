@@ -43,7 +43,10 @@ class GatedClient : public ForwardingKubeClient {
     {
       absl::MutexLock lock(&mu_);
       ++waiting_;
-      auto open = [this, cancel] { return gate_open_ || cancel->cancelled(); };
+      // Called with mu_ held (here, and by Await).
+      auto open = [this, cancel]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return gate_open_ || cancel->cancelled();
+      };
       while (!open()) mu_.AwaitWithTimeout(absl::Condition(&open), absl::Milliseconds(10));
       --waiting_;
     }

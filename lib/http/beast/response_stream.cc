@@ -9,7 +9,7 @@
 namespace coffer::http::beast {
 
 bool Gate::Post(std::function<void()> work) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (!open_) return false;
   pending_.push_back(std::move(work));
   if (pending_.size() == 1) {
@@ -21,7 +21,7 @@ bool Gate::Post(std::function<void()> work) {
 void Gate::RunPending() {
   std::vector<std::function<void()>> work;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     work.swap(pending_);
   }
   // One item's failure must not cost the others their turn.
@@ -36,7 +36,7 @@ void Gate::RunPending() {
 
 void Gate::Close() {
   std::vector<std::function<void()>> dropped;  // released outside the lock
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   open_ = false;
   // Work that will never run may hold what holds this gate (a connection and its stream).
   dropped.swap(pending_);
@@ -52,21 +52,21 @@ std::string EncodeChunk(std::string_view data) {
 }
 
 bool ChunkedResponseStream::Write(std::string chunk) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (!open_) return false;
   if (chunk.empty()) return true;  // an empty chunk would end the body
   return PostLocked(EncodeChunk(chunk), false);
 }
 
 void ChunkedResponseStream::Close() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (!open_) return;
   PostLocked(EncodeChunk(""), true);
   open_ = false;
 }
 
 void ChunkedResponseStream::MarkGone() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   open_ = false;
 }
 

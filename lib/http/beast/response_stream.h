@@ -4,10 +4,11 @@
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "lib/http/http.h"
 
 namespace coffer::http::beast {
@@ -27,9 +28,9 @@ class Gate : public std::enable_shared_from_this<Gate> {
   void RunPending();
 
   const boost::asio::io_context::executor_type executor_;
-  std::mutex mu_;
-  bool open_ = true;                            // guarded by mu_
-  std::vector<std::function<void()>> pending_;  // guarded by mu_
+  absl::Mutex mu_;
+  bool open_ ABSL_GUARDED_BY(mu_) = true;
+  std::vector<std::function<void()>> pending_ ABSL_GUARDED_BY(mu_);
 };
 
 // The connection side of a streamed response; implemented by Connection.
@@ -53,12 +54,12 @@ class ChunkedResponseStream final : public ResponseStream {
   void MarkGone();
 
  private:
-  bool PostLocked(std::string encoded, bool last);
+  bool PostLocked(std::string encoded, bool last) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::shared_ptr<Gate> gate_;
   const std::weak_ptr<ChunkSink> sink_;
-  std::mutex mu_;
-  bool open_ = true;  // guarded by mu_
+  absl::Mutex mu_;
+  bool open_ ABSL_GUARDED_BY(mu_) = true;
 };
 
 // "<hex size>\r\n<data>\r\n"; the empty chunk is the terminator "0\r\n\r\n".

@@ -17,12 +17,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "lib/base/clock.h"
 #include "lib/base/logging.h"
@@ -87,10 +87,9 @@ class BeastServer final : public Server {
   std::vector<std::unique_ptr<Worker>> workers_;  // fixed once the threads start
   std::atomic<std::size_t> next_worker_{0};       // the owner of the next connection
   int port_ = 0;
-  std::mutex mu_;
-  std::condition_variable threads_done_;
-  int running_threads_ = 0;  // guarded by mu_
-  bool shut_down_ = false;   // guarded by mu_
+  absl::Mutex mu_;
+  int running_threads_ ABSL_GUARDED_BY(mu_) = 0;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 absl::Status BeastServer::Bind() {
@@ -122,7 +121,10 @@ absl::Status BeastServer::Bind() {
 }
 
 void BeastServer::StartThreads() {
-  running_threads_ = static_cast<int>(workers_.size());
+  {
+    absl::MutexLock lock(&mu_);
+    running_threads_ = static_cast<int>(workers_.size());
+  }
   for (auto& worker : workers_) {
     Accept(*worker);
     worker->thread = std::thread([this, w = worker.get()] { Run(*w); });
@@ -169,9 +171,8 @@ void BeastServer::Run(Worker& worker) {
       COFFER_LOG(kHttp, err, "I/O thread caught: {}", e.what());
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   --running_threads_;
-  threads_done_.notify_all();
 }
 
 template <class F>
@@ -183,14 +184,15 @@ void BeastServer::ForEachConnection(Worker& worker, F f) {
 }
 
 bool BeastServer::WaitForThreads(absl::Time deadline) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return threads_done_.wait_until(lock, absl::ToChronoTime(deadline),
-                                  [this] { return running_threads_ == 0; });
+  absl::MutexLock lock(&mu_);
+  // Runs under mu_, which Await holds.
+  const auto done = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return running_threads_ == 0; };
+  return mu_.AwaitWithDeadline(absl::Condition(&done), deadline);
 }
 
 void BeastServer::Shutdown(absl::Duration drain) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (shut_down_) return;
     shut_down_ = true;
   }

@@ -38,16 +38,18 @@ absl::StatusOr<std::unique_ptr<ReloadingTlsContext>> ReloadingTlsContext::Create
     TlsFiles files, const Clock& clock, absl::Duration recheck, CertificateSource* certificates) {
   std::unique_ptr<ReloadingTlsContext> tls(
       new ReloadingTlsContext(std::move(files), clock, recheck, certificates));
-  tls->stamps_ = tls->Stat();
+  Stamps stamps = tls->Stat();  // before reading, as Current() does
   auto context = tls->Load(tls->files_);
   if (!context.ok()) return context.status();
+  absl::MutexLock lock(&tls->mu_);
+  tls->stamps_ = stamps;
   tls->context_ = *std::move(context);
   tls->next_check_ = clock.Now() + recheck;
   return tls;
 }
 
 std::shared_ptr<ssl::context> ReloadingTlsContext::Current() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   absl::Time now = clock_.Now();
   if (now < next_check_) return context_;
   next_check_ = now + recheck_;

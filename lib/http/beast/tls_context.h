@@ -6,10 +6,10 @@
 #include <boost/asio/ssl/context.hpp>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -69,10 +69,10 @@ class ReloadingTlsContext {
   const TlsFiles files_;
   const Clock& clock_;
   const absl::Duration recheck_;
-  std::mutex mu_;
-  std::shared_ptr<boost::asio::ssl::context> context_;  // guarded by mu_
-  Stamps stamps_;                                       // guarded by mu_
-  absl::Time next_check_;                               // guarded by mu_
+  absl::Mutex mu_;
+  std::shared_ptr<boost::asio::ssl::context> context_ ABSL_GUARDED_BY(mu_);
+  Stamps stamps_ ABSL_GUARDED_BY(mu_);
+  absl::Time next_check_ ABSL_GUARDED_BY(mu_);
   CertificateSource* const certificates_;               // optional
   absl::Mutex named_mu_;
   std::map<std::string, NamedContext, std::less<>> named_ ABSL_GUARDED_BY(named_mu_);
