@@ -5,6 +5,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "lib/testing/subprocess.h"
 
 namespace coffer {
 namespace {
@@ -33,7 +34,7 @@ TEST(WorkerPoolTest, TryPostRefusesWorkBeyondTheBoundAndRunsWhatItTook) {
   WorkerPool pool(1);
   pool.Post([&] { release.WaitForNotification(); });  // holds the only thread
   // The holder may not have left the queue yet: wait until it has, so the count below is exact.
-  while (!pool.TryPost([&] { ++ran; }, 1)) std::this_thread::yield();
+  ASSERT_TRUE(testing::PollUntil([&] { return pool.TryPost([&] { ++ran; }, 1); }));
   EXPECT_FALSE(pool.TryPost([&] { ++ran; }, 1));
   EXPECT_TRUE(pool.TryPost([&] { ++ran; }, 2));
   release.Notify();

@@ -91,4 +91,11 @@ std::map<std::string, std::string> ParseQuery(std::string_view query) {
   return result;
 }
 
+std::string PeerIp(std::string_view remote_address) {
+  if (!remote_address.empty() && remote_address.front() == '[') {
+    return std::string(remote_address.substr(1, remote_address.find(']') - 1));
+  }
+  return std::string(remote_address.substr(0, remote_address.rfind(':')));
+}
+
 }  // namespace coffer::http

@@ -51,6 +51,9 @@ class ResponseStream {
   virtual void Close() = 0;
 };
 
+// The IP of a Request's remote_address ("ip:port" or "[v6]:port"), without port or brackets.
+std::string PeerIp(std::string_view remote_address);
+
 struct Response {
   int status = 200;
   Headers headers;

@@ -122,15 +122,15 @@ class ConnectionImpl final : public Connection {
         options_(*env.options) {}
 
   ~ConnectionImpl() override {
-    if (admitted_) env_.limits->Release(PeerIp(remote_));
+    if (admitted_) env_.limits->Release(http::PeerIp(remote_));
     env_.live.erase(this);
     if (response_stream_) response_stream_->MarkGone();
   }
 
   void Start() override {
     if (env_.limits != nullptr) {
-      if (!env_.limits->Admit(PeerIp(remote_))) {
-        env_.limits->NoteRefused(PeerIp(remote_));
+      if (!env_.limits->Admit(http::PeerIp(remote_))) {
+        env_.limits->NoteRefused(http::PeerIp(remote_));
         state_ = State::kClosed;
         Tcp().close();  // before any TLS or HTTP work
         return;

@@ -39,11 +39,4 @@ std::size_t ConnectionLimits::total() const {
   return total_;
 }
 
-std::string PeerIp(std::string_view remote_address) {
-  if (!remote_address.empty() && remote_address.front() == '[') {
-    return std::string(remote_address.substr(1, remote_address.find(']') - 1));
-  }
-  return std::string(remote_address.substr(0, remote_address.rfind(':')));
-}
-
 }  // namespace coffer::http::beast

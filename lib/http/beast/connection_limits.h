@@ -40,9 +40,6 @@ class ConnectionLimits {
   LogThrottle refusal_log_{Clock::Real(), absl::Seconds(10)};
 };
 
-// The IP of "ip:port" or "[v6]:port", as connections are counted by.
-std::string PeerIp(std::string_view remote_address);
-
 }  // namespace coffer::http::beast
 
 #endif  // COFFER_LIB_HTTP_BEAST_CONNECTION_LIMITS_H_

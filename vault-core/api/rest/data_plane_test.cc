@@ -14,6 +14,7 @@
 #include "lib/base/fake_clock.h"
 #include "lib/base/logging.h"
 #include "lib/testing/status_matchers.h"
+#include "lib/testing/subprocess.h"
 #include "lib/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 #include "vault-core/audit/memory_audit_log.h"
@@ -403,7 +404,7 @@ TEST_F(DataPlaneTest, TokenRequestsBeyondTheQueueBoundAreTurnedAwayAtOnce) {
   // Two requests hold the two workers (wait until both reviews started), then fill the queue.
   send(0);
   send(1);
-  while (reviewer_.calls < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(testing::PollUntil([&] { return reviewer_.calls >= 2; }));
   for (int i = 2; i < 2 + 128; ++i) send(i);
   send(200);
   {

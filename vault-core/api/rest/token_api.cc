@@ -55,16 +55,15 @@ http::Response Unavailable(LogThrottle& throttle, Component component, std::stri
 // for IPv6 its /64 (what one host or site usually holds, so that a block of addresses does not
 // buy a block of attempts).
 std::string SourceOf(std::string_view remote_address) {
-  if (!remote_address.empty() && remote_address.front() == '[') {
-    std::string host(remote_address.substr(1, remote_address.find(']') - 1));
-    in6_addr address{};
-    if (inet_pton(AF_INET6, host.c_str(), &address) != 1) return host;
+  std::string host = http::PeerIp(remote_address);
+  in6_addr address{};
+  if (inet_pton(AF_INET6, host.c_str(), &address) == 1) {
     std::memset(address.s6_addr + 8, 0, 8);
     char text[INET6_ADDRSTRLEN] = {};
     inet_ntop(AF_INET6, &address, text, sizeof text);
     return std::string(text) + "/64";
   }
-  return std::string(remote_address.substr(0, remote_address.rfind(':')));
+  return host;
 }
 
 // The 429 that Entra ID answers client_credentials requests it throttles with.

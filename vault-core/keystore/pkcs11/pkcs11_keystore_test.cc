@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "lib/testing/softhsm_token.h"
 #include "lib/testing/status_matchers.h"
+#include "lib/testing/subprocess.h"
 #include "vault-core/keystore/pkcs11/ck_rv.h"
 #include "vault-core/keystore/pkcs11/key_objects.h"
 #include "vault-core/keystore/pkcs11/module.h"
@@ -202,7 +203,7 @@ TEST_F(Pkcs11KeyStoreTest, SessionsGoToCallersInTheOrderTheyAsked) {
     EXPECT_THAT(lease, testing::IsOk());
     took("waiter");
   });
-  while (pool.Waiting() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(testing::PollUntil([&] { return pool.Waiting() == 1; }));
   held.reset();
   {
     absl::StatusOr<SessionPool::Lease> again = pool.Acquire();
