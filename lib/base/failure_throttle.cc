@@ -4,19 +4,24 @@
 
 namespace coffer {
 
-absl::Duration FailureThrottle::WaitFor(absl::Time full, absl::Time now) const {
-  // `burst` failures fill the bucket's debt up to burst * refill; one attempt more is allowed
-  // while the debt is at most (burst - 1) * refill. Nobody waits longer than one refill (a
-  // clock stepped back must not lock a key out for as long as it stepped).
-  const absl::Duration allowed = (std::max(options_.burst, 1) - 1) * options_.refill;
-  return std::clamp(full - now - allowed, absl::ZeroDuration(), options_.refill);
+absl::Time FailureThrottle::Capped(absl::Time full, absl::Time now) const {
+  return std::min(full, now + std::max(options_.burst, 1) * options_.refill);
 }
 
-absl::Duration FailureThrottle::Wait(std::string_view key) const {
+absl::Duration FailureThrottle::WaitFor(absl::Time full, absl::Time now) const {
+  // `burst` failures fill the bucket's debt up to burst * refill; one attempt more is allowed
+  // while the debt is at most (burst - 1) * refill.
+  const absl::Duration allowed = (std::max(options_.burst, 1) - 1) * options_.refill;
+  return std::max(full - now - allowed, absl::ZeroDuration());
+}
+
+absl::Duration FailureThrottle::Wait(std::string_view key) {
   const absl::Time now = clock_.Now();
   absl::MutexLock lock(&mu_);
   auto it = full_at_.find(std::string(key));
-  return it == full_at_.end() ? absl::ZeroDuration() : WaitFor(it->second, now);
+  if (it == full_at_.end()) return absl::ZeroDuration();
+  it->second = Capped(it->second, now);
+  return WaitFor(it->second, now);
 }
 
 bool FailureThrottle::Failed(std::string_view key) {
@@ -28,6 +33,7 @@ bool FailureThrottle::Failed(std::string_view key) {
     if (full_at_.size() >= options_.max_keys) MakeRoom(now);
     it = full_at_.emplace(std::string(key), now).first;
   }
+  it->second = Capped(it->second, now);
   const bool was_free = WaitFor(it->second, now) == absl::ZeroDuration();
   it->second = std::max(it->second, now) + options_.refill;
   return was_free && WaitFor(it->second, now) > absl::ZeroDuration();

@@ -32,7 +32,7 @@ class FailureThrottle {
   FailureThrottle(Clock& clock, Options options) : clock_(clock), options_(options) {}
 
   // How long `key` must wait before its next attempt; zero when it may go now.
-  absl::Duration Wait(std::string_view key) const;
+  absl::Duration Wait(std::string_view key);
   // Records one failure of `key`. True when this failure used up the key's last attempt: the
   // moment it becomes throttled (worth one audit record; the refusals after it are not).
   bool Failed(std::string_view key);
@@ -40,6 +40,9 @@ class FailureThrottle {
   std::size_t size() const;
 
  private:
+  // `full` as far ahead as failures alone can put it: a clock stepped back leaves it further,
+  // and owing more than a full bucket would lock the key out for as long as the clock stepped.
+  absl::Time Capped(absl::Time full, absl::Time now) const;
   // The wait for a key whose bucket is full again at `full`.
   absl::Duration WaitFor(absl::Time full, absl::Time now) const;
   void MakeRoom(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -51,15 +51,22 @@ TEST(FailureThrottleTest, TheTableStaysWithinItsBound) {
   EXPECT_LE(throttle.size(), 50u);
 }
 
-TEST(FailureThrottleTest, AClockSteppedBackDoesNotForgiveOrLockOutForever) {
+TEST(FailureThrottleTest, AClockSteppedBackDoesNotForgiveOrLockOutForLonger) {
   FakeClock clock;
-  FailureThrottle throttle(clock, {1, absl::Seconds(10), 100});
+  FailureThrottle throttle(clock, {2, absl::Seconds(10), 100});
+  EXPECT_FALSE(throttle.Failed("client"));
   EXPECT_TRUE(throttle.Failed("client"));
   clock.Advance(-absl::Hours(1));
-  // Still owed, but never more than one refill.
+  // Still owed what a full bucket owes, never the hour the clock stepped.
   EXPECT_EQ(throttle.Wait("client"), absl::Seconds(10));
-  clock.Advance(absl::Hours(1) + absl::Seconds(10));
+  clock.Advance(absl::Seconds(10));
   EXPECT_EQ(throttle.Wait("client"), absl::ZeroDuration());
+  // And it fails its way back into the throttle at the usual pace, not at once.
+  EXPECT_TRUE(throttle.Failed("client"));
+  EXPECT_EQ(throttle.Wait("client"), absl::Seconds(10));
+  clock.Advance(absl::Seconds(20));
+  EXPECT_FALSE(throttle.Failed("client"));
+  EXPECT_TRUE(throttle.Failed("client"));
 }
 
 }  // namespace

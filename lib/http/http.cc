@@ -1,6 +1,9 @@
 #include "lib/http/http.h"
 
+#include <arpa/inet.h>
 #include <strings.h>
+
+#include <cstring>
 
 #include <future>
 
@@ -96,6 +99,21 @@ std::string PeerIp(std::string_view remote_address) {
     return std::string(remote_address.substr(1, remote_address.find(']') - 1));
   }
   return std::string(remote_address.substr(0, remote_address.rfind(':')));
+}
+
+std::string PeerSource(std::string_view remote_address) {
+  std::string ip = PeerIp(remote_address);
+  ip = ip.substr(0, ip.find('%'));  // a link-local peer's zone is not part of who it is
+  in6_addr address{};
+  if (inet_pton(AF_INET6, ip.c_str(), &address) != 1) return ip;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (IN6_IS_ADDR_V4MAPPED(&address)) {
+    inet_ntop(AF_INET, address.s6_addr + 12, text, sizeof text);
+    return text;
+  }
+  std::memset(address.s6_addr + 8, 0, 8);
+  inet_ntop(AF_INET6, &address, text, sizeof text);
+  return std::string(text) + "/64";
 }
 
 }  // namespace coffer::http

@@ -53,6 +53,11 @@ class ResponseStream {
 
 // The IP of a Request's remote_address ("ip:port" or "[v6]:port"), without port or brackets.
 std::string PeerIp(std::string_view remote_address);
+// What per-client limits count a Request's remote_address as: its IP, except that an IPv6 peer
+// counts as its /64 (what one host or site usually holds, so that a block of addresses does not
+// buy a block of allowances) and an IPv4 peer seen on a dual-stack listener ("::ffff:a.b.c.d")
+// as its IPv4 address (not as one /64 that every IPv4 client would share).
+std::string PeerSource(std::string_view remote_address);
 
 struct Response {
   int status = 200;

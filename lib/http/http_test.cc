@@ -32,5 +32,15 @@ TEST(ParseQueryTest, DecodesKeysAndValues) {
   EXPECT_EQ(query["x"], "a b");
 }
 
+TEST(PeerSourceTest, GroupsIpv6ByItsSlash64AndUnwrapsMappedIpv4) {
+  EXPECT_EQ(PeerSource("10.1.2.3:4431"), "10.1.2.3");
+  EXPECT_EQ(PeerSource("[2001:db8:1:2:aaaa::1]:443"), "2001:db8:1:2::/64");
+  EXPECT_EQ(PeerSource("[2001:db8:1:2:bbbb::7]:80"), "2001:db8:1:2::/64");
+  // IPv4 clients of a dual-stack listener are each their own source, not one shared /64.
+  EXPECT_EQ(PeerSource("[::ffff:10.1.2.3]:4431"), "10.1.2.3");
+  EXPECT_EQ(PeerSource("[::ffff:10.1.2.4]:4431"), "10.1.2.4");
+  EXPECT_EQ(PeerSource("[fe80::1:2%eth0]:443"), "fe80::/64");
+}
+
 }  // namespace
 }  // namespace coffer::http

@@ -407,7 +407,7 @@ TEST_F(HaTest, TwoFreshReplicasStartingTogetherMakeOneInstallationWithOneMasterK
   Replica& loser = replicas_[first_won ? 1 : 0];
   ASSERT_TRUE(Ready(winner)) << winner.process->Log();
   EXPECT_NE(loser.process->Wait(std::chrono::seconds(20)), 0);
-  EXPECT_THAT(loser.process->Log(), HasSubstr("key ceremony"));
+  EXPECT_THAT(loser.process->Log(), HasSubstr("key ceremony")) << loser.process->Log();
 
   // The one master key the installation records is the winner's, not the loser's.
   RunResult recorded =

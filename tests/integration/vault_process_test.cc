@@ -28,15 +28,27 @@ using ::coffer::testing::TempDir;
 using ::coffer::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 class VaultProcessTest : public testing::VaultHarnessTest {
  protected:
   // Runs coffer-vault expecting it to refuse to start; returns its output.
-  std::string ExpectRefusal(const std::string& config) {
-    auto vault = StartVault({"--config", config});
+  std::string ExpectRefusal(const std::string& config, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--config", config};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto vault = StartVault(args);
     int code = vault->Wait(std::chrono::seconds(30));
     EXPECT_EQ(code, 1) << vault->Log();
     return vault->Log();
+  }
+  // The value the last refusal to start in `log` tells the operator to accept a lost audit log
+  // with.
+  static std::string AcceptanceIn(const std::string& log) {
+    const std::string option = "audit.accepted_lost_through=";
+    const std::size_t at = log.rfind(option);
+    if (at == std::string::npos) return "";
+    const std::size_t start = at + option.size();
+    return log.substr(start, log.find_first_of(" \n", start) - start);
   }
 };
 
@@ -121,17 +133,27 @@ TEST_F(VaultProcessTest, AnAuditLogCutBackWhileStoppedIsRefusedAtStart) {
   for (std::size_t i = 0; i + 2 < lines.size(); ++i) cut += lines[i] + "\n";
   WriteFileOrDie(audit_path(), cut);
   std::filesystem::remove(audit_path() + ".journal");
-  const std::string last = std::to_string(lines.size());
   std::string out = ExpectRefusal(config);
   EXPECT_THAT(out, HasSubstr("went backwards"));
-  EXPECT_THAT(out, HasSubstr("audit.accepted_lost_through=" + last));
+  const std::string acceptance = AcceptanceIn(out);
+  EXPECT_THAT(acceptance, StartsWith(std::to_string(lines.size()) + ":"));
   EXPECT_EQ(ReadFileOrDie(audit_path()), cut);  // left as evidence
   // The operator, knowing, accepts the loss once; later starts need nothing more.
   {
-    auto vault = StartReadyVault({"--set", "audit.accepted_lost_through=" + last});
+    auto vault = StartReadyVault({"--set", "audit.accepted_lost_through=" + acceptance});
     EXPECT_EQ(vault->Stop(SIGTERM), 0) << vault->Log();
   }
-  auto vault = StartReadyVault();
+  {
+    auto vault = StartReadyVault();
+    EXPECT_EQ(vault->Stop(SIGTERM), 0) << vault->Log();
+  }
+  // A setting left in place excuses no later loss, nor a log replaced by a device.
+  std::filesystem::remove(audit_path());
+  std::filesystem::remove(audit_path() + ".journal");
+  std::filesystem::create_symlink("/dev/null", audit_path());
+  out = ExpectRefusal(config, {"--set", "audit.accepted_lost_through=" + acceptance});
+  EXPECT_THAT(out, HasSubstr("is no longer a regular file"));
+  auto vault = StartReadyVault({"--set", "audit.accepted_lost_through=" + AcceptanceIn(out)});
   EXPECT_EQ(vault->Stop(SIGTERM), 0) << vault->Log();
 }
 

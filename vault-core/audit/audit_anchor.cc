@@ -68,9 +68,13 @@ absl::StatusOr<AuditPosition> ParseAnchor(std::string_view text) {
   return position;
 }
 
+std::string LossAcceptance(const AuditPosition& anchor) {
+  return absl::StrCat(anchor.seq, ":", anchor.hash);
+}
+
 absl::Status CheckAnchor(const std::string& path, const AuditPosition& end,
-                         const AuditPosition& anchor, std::int64_t accepted_lost_through) {
-  if (anchor.seq == 0 || anchor.seq <= accepted_lost_through) return absl::OkStatus();
+                         const AuditPosition& anchor, std::string_view accepted_loss) {
+  if (anchor.seq == 0 || accepted_loss == LossAcceptance(anchor)) return absl::OkStatus();
   std::string problem;
   if (end.seq < anchor.seq) {
     problem = absl::StrCat("it ends at line ", end.seq, ", but line ", anchor.seq,
@@ -94,7 +98,7 @@ absl::Status CheckAnchor(const std::string& path, const AuditPosition& end,
       "audit log ", path, " went backwards: ", problem,
       ". Keep the file as evidence (`coffer audit verify` shows what it holds). To go on "
       "anyway, accepting that the lines up to ", anchor.seq,
-      " are lost, start once with --set audit.accepted_lost_through=", anchor.seq));
+      " are lost, start once with --set audit.accepted_lost_through=", LossAcceptance(anchor)));
 }
 
 }  // namespace coffer::audit

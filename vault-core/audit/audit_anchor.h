@@ -26,13 +26,16 @@ struct AuditPosition {
 std::string FormatAnchor(const AuditPosition& position);
 absl::StatusOr<AuditPosition> ParseAnchor(std::string_view text);
 
+// What audit.accepted_lost_through must say to accept that the log no longer holds `anchor`'s
+// line: "SEQ:HASH", that very line, so that a setting left in place excuses no later loss.
+std::string LossAcceptance(const AuditPosition& anchor);
+
 // Checks that the log at `path`, whose chain ends at `end`, still holds the line `anchor`
 // names, with the same hash: that nobody cut its tail off, or replaced it, while the vault was
 // stopped. Lines after the anchor are fine (it lags the log). FAILED_PRECONDITION, saying what
-// was lost and how to go on, when it does not; unless the operator accepted the loss of every
-// line up to `accepted_lost_through` (the anchor's seq or more).
+// was lost and how to go on, when it does not; unless `accepted_loss` is LossAcceptance(anchor).
 absl::Status CheckAnchor(const std::string& path, const AuditPosition& end,
-                         const AuditPosition& anchor, std::int64_t accepted_lost_through);
+                         const AuditPosition& anchor, std::string_view accepted_loss);
 
 }  // namespace coffer::audit
 

@@ -47,24 +47,30 @@ TEST_F(AuditAnchorTest, AnchorAtOrBehindTheLogsEndIsAccepted) {
   WriteLog(600);
   const AuditPosition end = positions_.back();
   EXPECT_EQ(end.seq, 600);
-  COFFER_EXPECT_OK(CheckAnchor(path_, end, end, 0));
-  COFFER_EXPECT_OK(CheckAnchor(path_, end, positions_[599 - 1], 0));
-  COFFER_EXPECT_OK(CheckAnchor(path_, end, positions_[0], 0));  // read back to the first line
-  COFFER_EXPECT_OK(CheckAnchor(path_, end, AuditPosition{}, 0));  // no anchor yet
+  COFFER_EXPECT_OK(CheckAnchor(path_, end, end, ""));
+  COFFER_EXPECT_OK(CheckAnchor(path_, end, positions_[599 - 1], ""));
+  COFFER_EXPECT_OK(CheckAnchor(path_, end, positions_[0], ""));  // read back to the first line
+  COFFER_EXPECT_OK(CheckAnchor(path_, end, AuditPosition{}, ""));  // no anchor yet
 }
 
 TEST_F(AuditAnchorTest, ALogCutBackIsRefusedUnlessTheLossWasAccepted) {
   WriteLog(10);
   const AuditPosition anchor = positions_[9];
   const AuditPosition cut = positions_[6];  // three lines gone
-  EXPECT_THAT(CheckAnchor(path_, cut, anchor, 0),
+  EXPECT_THAT(CheckAnchor(path_, cut, anchor, ""),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("ends at line 7, but line 10 was written before")));
-  EXPECT_THAT(CheckAnchor(path_, AuditPosition{}, anchor, 0),  // deleted: a new, empty log
+  EXPECT_THAT(CheckAnchor(path_, AuditPosition{}, anchor, ""),  // deleted: a new, empty log
               StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("audit.accepted_lost_through=10")));
-  EXPECT_THAT(CheckAnchor(path_, cut, anchor, 9), StatusIs(absl::StatusCode::kFailedPrecondition));
-  COFFER_EXPECT_OK(CheckAnchor(path_, cut, anchor, 10));
+                       HasSubstr("audit.accepted_lost_through=10:" + anchor.hash)));
+  COFFER_EXPECT_OK(CheckAnchor(path_, cut, anchor, "10:" + anchor.hash));
+  // The acceptance names that very line: not a number at or above it, nor another line 10.
+  EXPECT_THAT(CheckAnchor(path_, cut, anchor, "10"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(CheckAnchor(path_, cut, anchor, "11:" + anchor.hash),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(CheckAnchor(path_, cut, anchor, "10:" + positions_[8].hash),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(AuditAnchorTest, ALogReplacedByAnotherChainIsRefused) {
@@ -77,15 +83,15 @@ TEST_F(AuditAnchorTest, ALogReplacedByAnotherChainIsRefused) {
   positions_.clear();
   clock_.Advance(absl::Minutes(1));  // written later, so its lines differ
   WriteLog(8);
-  EXPECT_THAT(CheckAnchor(path_, positions_.back(), anchor, 0),
+  EXPECT_THAT(CheckAnchor(path_, positions_.back(), anchor, ""),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("line 3 is not the one written then")));
   // The same at the log's very end.
-  EXPECT_THAT(CheckAnchor(path_, positions_[2], anchor, 0),
+  EXPECT_THAT(CheckAnchor(path_, positions_[2], anchor, ""),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   // The original is accepted again.
   WriteFileOrDie(path_, original);
-  COFFER_EXPECT_OK(CheckAnchor(path_, positions_.back(), anchor, 0));
+  COFFER_EXPECT_OK(CheckAnchor(path_, positions_.back(), anchor, ""));
 }
 
 TEST(AuditAnchorFormatTest, RoundTripsAndRefusesGarbage) {

@@ -38,9 +38,10 @@ class AuditLog {
     done(Append(record));
   }
 
-  // Whether the log is so far behind (a disk that does not keep up) that a new request should
-  // be turned away before it acts: its record would wait in memory behind too many others.
-  // The record of something done is always taken.
+  // Whether a new request should be turned away before it acts: the log is so far behind (a
+  // disk that does not keep up) that its record would wait in memory behind too many others,
+  // or it cannot be written now (a full disk), so that what the request did would go
+  // unrecorded. The record of something done is always taken.
   virtual bool Overloaded() const { return false; }
 };
 

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -76,12 +77,17 @@ absl::StatusOr<Tail> ReadTail(int fd, std::int64_t size, const std::string& path
   return tail;
 }
 
-absl::Status WriteAll(int fd, const std::string& bytes) {
+// `*error` (when given) receives the errno of a failed write.
+absl::Status WriteAll(int fd, const std::string& bytes, int* error = nullptr) {
   std::size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return absl::UnavailableError(absl::StrCat("write failed: ", ErrnoText()));
+    if (n <= 0) {
+      if (n == 0) errno = EIO;  // nothing written, and no reason given
+      if (error != nullptr) *error = errno;
+      return absl::UnavailableError(absl::StrCat("write failed: ", ErrnoText()));
+    }
     done += static_cast<std::size_t>(n);
   }
   return absl::OkStatus();
@@ -290,7 +296,9 @@ void FileAuditLog::Enqueue(Pending* pending) {
   if (queue_.size() >= max_queued_) overloaded_.store(true, std::memory_order_relaxed);
 }
 
-bool FileAuditLog::Overloaded() const { return overloaded_.load(std::memory_order_relaxed); }
+bool FileAuditLog::Overloaded() const {
+  return overloaded_.load(std::memory_order_relaxed) || refusing_.load(std::memory_order_relaxed);
+}
 
 std::int64_t FileAuditLog::batches() const {
   absl::MutexLock lock(&mu_);
@@ -310,13 +318,27 @@ void FileAuditLog::WriterLoop() {
   for (;;) {
     std::vector<Pending*> batch;
     absl::Status status;
+    bool idle = false;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &FileAuditLog::WriterHasWork));
-      if (queue_.empty()) return;  // stopping, and everything queued is written
-      batch.swap(queue_);
-      overloaded_.store(false, std::memory_order_relaxed);
-      status = failed_;
+      // While the log is failing, nothing new comes (requests are turned away before they
+      // act), so the writer looks for room itself, each second.
+      idle = !mu_.AwaitWithTimeout(absl::Condition(this, &FileAuditLog::WriterHasWork),
+                                   failing_ ? absl::Seconds(1) : absl::InfiniteDuration());
+      if (!idle) {
+        if (queue_.empty()) return;  // stopping, and everything queued is written
+        batch.swap(queue_);
+        overloaded_.store(false, std::memory_order_relaxed);
+        status = failed_;
+      }
+    }
+    if (idle) {
+      if (RoomAgain()) {
+        COFFER_LOG(kAudit, warn, "audit log {} has room again; taking requests", path_);
+        failing_ = false;
+        refusing_.store(false, std::memory_order_relaxed);
+      }
+      continue;
     }
     bool wrote = status.ok();
     bool undone = false;  // the batch failed, and the file is as it was before it
@@ -334,10 +356,12 @@ void FileAuditLog::WriterLoop() {
     } else if (wrote && !status.ok()) {
       COFFER_LOG(kAudit, err, "audit log {} failed, refusing all requests until restart: {}", path_,
                  status.ToString());
+      failing_ = false;  // for good: nothing to look for room for
     } else if (wrote && failing_) {
       COFFER_LOG(kAudit, warn, "audit log {} is written again", path_);
       failing_ = false;
     }
+    refusing_.store(!status.ok(), std::memory_order_relaxed);
     std::vector<std::unique_ptr<Pending>> finished_async;
     {
       absl::MutexLock lock(&mu_);
@@ -361,6 +385,16 @@ void FileAuditLog::WriterLoop() {
   }
 }
 
+bool FileAuditLog::RoomAgain() {
+  // Reserving blocks past the end changes neither the file's size nor what it holds, and the
+  // next batches use them. A file system that cannot reserve is asked for its free space.
+  if (fallocate(fd_, FALLOC_FL_KEEP_SIZE, file_size_, kRoomToResume) == 0) return true;
+  if (errno != EOPNOTSUPP) return false;
+  struct statvfs fs;
+  return fstatvfs(fd_, &fs) == 0 &&
+         static_cast<off_t>(fs.f_bavail) * static_cast<off_t>(fs.f_frsize) >= kRoomToResume;
+}
+
 absl::Status FileAuditLog::WriteBatch(const std::vector<Pending*>& batch, bool* undone) {
   std::string bytes;
   std::int64_t seq = next_seq_;
@@ -371,8 +405,11 @@ absl::Status FileAuditLog::WriteBatch(const std::vector<Pending*>& batch, bool* 
     bytes += line;
     bytes += '\n';
   }
-  absl::Status status = WriteAll(fd_, bytes);
+  int error = 0;
+  absl::Status status = WriteAll(fd_, bytes, &error);
   const bool appended = status.ok();
+  // Only running out of space is worth trying again; an I/O error stops the log.
+  const bool out_of_space = error == ENOSPC || error == EDQUOT || error == EFBIG;
   if (appended) {
     if (journal_ != nullptr) {
       status = journal_->Commit(fd_, bytes,
@@ -391,7 +428,7 @@ absl::Status FileAuditLog::WriteBatch(const std::vector<Pending*>& batch, bool* 
     if (!cut && errno != EINVAL) {
       COFFER_LOG(kAudit, warn, "cannot cut the failed batch off {}: {}", path_, ErrnoText());
     }
-    *undone = !appended && cut;
+    *undone = out_of_space && cut;
     return absl::UnavailableError(
         absl::StrCat("audit log ", path_, " not written: ", status.message()));
   }

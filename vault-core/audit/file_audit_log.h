@@ -1,6 +1,8 @@
 #ifndef COFFER_VAULT_CORE_AUDIT_FILE_AUDIT_LOG_H_
 #define COFFER_VAULT_CORE_AUDIT_FILE_AUDIT_LOG_H_
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -39,7 +41,9 @@ struct FileAuditLogOptions {
 //
 // A batch whose append fails (no space left on the device, a quota) and can be cut off again
 // gets UNAVAILABLE, and the next batch tries again from the same place in the chain: a full
-// disk refuses requests while it lasts, not until a restart. After a failed fsync, or an append
+// disk refuses requests while it lasts, not until a restart. Meanwhile the log says it is
+// Overloaded, so that requests are turned away before they act, and checks each second
+// whether there is room again (kRoomToResume, reserved at the file's end). After a failed fsync, or an append
 // that cannot be undone, the log stops writing for good (so the chain on disk never has a
 // silent gap): that batch and every later Append get UNAVAILABLE until the process is
 // restarted with a working file. Thread-safe. The destructor writes what is queued, then joins.
@@ -62,6 +66,9 @@ class FileAuditLog : public AuditLog {
   absl::Status Append(const AuditRecord& record) override;
   void AppendAsync(AuditRecord record, std::function<void(absl::Status)> done) override;
   bool Overloaded() const override;
+
+  // The space that must be free again for a log that ran out of it to take requests again.
+  static constexpr off_t kRoomToResume = 256 * 1024;
 
   // The last durable line: what the store's anchor records (AuditAnchorKeeper).
   AuditPosition Durable() const;
@@ -93,6 +100,9 @@ class FileAuditLog : public AuditLog {
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes and syncs `batch`. On failure, *undone says whether the file is as it was before.
   absl::Status WriteBatch(const std::vector<Pending*>& batch, bool* undone);
+  // Whether a log that ran out of space may take requests again: kRoomToResume could be
+  // reserved past its end (or, where a file system cannot reserve, is free).
+  bool RoomAgain();
 
   const std::string path_;
   const std::string replica_;  // "" writes no "replica" member
@@ -113,6 +123,8 @@ class FileAuditLog : public AuditLog {
   // Whether queue_ holds max_queued_: set and cleared under mu_, read without it, since every
   // request asks (Overloaded) and the lock is the appenders' and the writer's.
   std::atomic<bool> overloaded_{false};
+  // Whether the log cannot be written now (failing_, or failed_ for good); read as overloaded_.
+  std::atomic<bool> refusing_{false};
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::int64_t batches_ ABSL_GUARDED_BY(mu_) = 0;

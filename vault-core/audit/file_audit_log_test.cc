@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/fake_clock.h"
@@ -330,11 +331,16 @@ TEST(FileAuditLogTest, FailedWriteFailsThisAndEveryLaterAppend) {
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("No space left")));
   EXPECT_THAT(log->Append(Record("b")), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_EQ(log->batches(), 1);
+  // Requests are turned away before they act, for good: the log never says it has room again.
+  EXPECT_TRUE(log->Overloaded());
+  absl::SleepFor(absl::Milliseconds(1500));
+  EXPECT_TRUE(log->Overloaded());
 }
 
 // Needs root: it mounts a small tmpfs to fill (CI runs as root). A full disk refuses the lines
-// that do not fit, while it lasts; once there is room the chain goes on from its last line,
-// with nothing of the refused ones in it.
+// that do not fit, and the log says so (Overloaded: requests are turned away before they act),
+// while it lasts; once there is room it says so by itself, and the chain goes on from its last
+// line, with nothing of the refused ones in it.
 TEST(FileAuditLogTest, AFullDiskRefusesAppendsWhileItLastsThenTheChainGoesOn) {
   TempDir dir;
   const std::string small = dir.File("small");
@@ -367,8 +373,12 @@ TEST(FileAuditLogTest, AFullDiskRefusesAppendsWhileItLastsThenTheChainGoesOn) {
     for (; fitted < 64 && refused.ok(); ++fitted) refused = log->Append(Record("while full"));
     --fitted;
     EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("No space left")));
+    EXPECT_TRUE(log->Overloaded());
     EXPECT_THAT(log->Append(Record("still full")), StatusIs(absl::StatusCode::kUnavailable));
+    absl::SleepFor(absl::Milliseconds(1500));  // the log has looked for room, and found none
+    EXPECT_TRUE(log->Overloaded());
     ASSERT_EQ(unlink(filler.c_str()), 0);
+    EXPECT_TRUE(coffer::testing::PollUntil([&] { return !log->Overloaded(); }));
     COFFER_EXPECT_OK(log->Append(Record("after")));
     COFFER_EXPECT_OK(log->Append(Record("after, too")));
     lines_fitted = fitted;

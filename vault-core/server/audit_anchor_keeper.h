@@ -2,6 +2,7 @@
 #define COFFER_VAULT_CORE_SERVER_AUDIT_ANCHOR_KEEPER_H_
 
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -22,10 +23,11 @@ std::string AuditAnchorKey(const std::string& replica);
 bool AuditLogIsAnchored(const std::string& path);
 
 // Before the vault serves: checks this replica's audit log against the anchor the store keeps
-// (audit::CheckAnchor).
+// (audit::CheckAnchor). A log the store has an anchor for that is no longer a regular file
+// (replaced by a pipe, say) is refused the same way; once accepted, its anchor is dropped.
 absl::Status CheckAuditAnchor(storage::Store& store, const std::string& replica,
                               const std::string& log_path, const audit::FileAuditLog& log,
-                              std::int64_t accepted_lost_through);
+                              std::string_view accepted_loss);
 
 // Keeps the store's anchor of an audit log up to date: the log's durable end, written at most
 // once per `period` when it moved (a store write per audit batch would double the fsyncs of

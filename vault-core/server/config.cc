@@ -165,8 +165,16 @@ absl::StatusOr<VaultConfig> LoadVaultConfig(const std::string& path,
   r.Map("identity", [&](MapReader& i) { ReadIdentity(i, cfg.identity); });
   r.Map("audit", [&](MapReader& a) {
     a.Read("path", &cfg.audit.path);
-    a.Read("accepted_lost_through", &cfg.audit.accepted_lost_through, 0,
-           std::numeric_limits<std::int64_t>::max());
+    a.Read("accepted_lost_through", &cfg.audit.accepted_lost_through);
+    const std::string& accepted = cfg.audit.accepted_lost_through;
+    const std::size_t colon = accepted.find(':');
+    if (!accepted.empty() &&
+        (colon == 0 || colon == std::string::npos || colon + 65 != accepted.size() ||
+         accepted.find_first_not_of("0123456789") != colon ||
+         accepted.find_first_not_of("0123456789abcdef", colon + 1) != std::string::npos)) {
+      a.Fail("accepted_lost_through",
+             "must be SEQ:HASH, the line a refusal to start names (64 hex digits of hash)");
+    }
   });
   r.Map("admin", [&](MapReader& a) { ReadAdmin(a, cfg.admin); });
   r.Read("replica", &cfg.replica);

@@ -86,9 +86,10 @@ struct VaultConfig {
 
   struct Audit {
     std::string path = "coffer-audit.log";
-    // Lines up to this seq may be missing from the log at start (the store saw them): set once,
-    // knowingly, after a log was lost (docs/audit-log.md, "The anchor").
-    std::int64_t accepted_lost_through = 0;
+    // "SEQ:HASH", the line the store saw last, which the refusal to start names: the log may
+    // start without it (and the lines before). Set once, knowingly, after a log was lost
+    // (docs/audit-log.md, "The anchor"); it excuses no other loss.
+    std::string accepted_lost_through;
   } audit;
 
   struct Admin {

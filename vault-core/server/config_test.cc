@@ -97,6 +97,10 @@ TEST(VaultConfigTest, MistakesAreNamedByPath) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("storage.etcd.endpoints")));
   EXPECT_THAT(LoadText(kValid, {"set-without-equals"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("path=value")));
+  // An accepted audit loss names one line: a bare seq (as before) is refused, not ignored.
+  EXPECT_THAT(LoadText(kValid, {"audit.accepted_lost_through=10"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("SEQ:HASH")));
+  EXPECT_TRUE(LoadText(kValid, {"audit.accepted_lost_through=10:" + std::string(64, 'a')}).ok());
 }
 
 // The in-memory store and the software key store are test doubles: a vault that loses every

@@ -86,9 +86,9 @@ absl::Status VaultServer::OpenBackends() {
   COFFER_ASSIGN_OR_RETURN(authority_.tenant_id,
                           BindInstallation(*store_, keystore_->master_key_id()));
   // A log cut back or replaced while the vault was stopped is refused before anything is served.
+  COFFER_RETURN_IF_ERROR(CheckAuditAnchor(*store_, config_.replica, config_.audit.path,
+                                          file_audit, config_.audit.accepted_lost_through));
   if (AuditLogIsAnchored(config_.audit.path)) {
-    COFFER_RETURN_IF_ERROR(CheckAuditAnchor(*store_, config_.replica, config_.audit.path,
-                                            file_audit, config_.audit.accepted_lost_through));
     anchor_ =
         std::make_unique<AuditAnchorKeeper>(*store_, file_audit, AuditAnchorKey(config_.replica));
   }

@@ -122,15 +122,16 @@ class ConnectionImpl final : public Connection {
         options_(*env.options) {}
 
   ~ConnectionImpl() override {
-    if (admitted_) env_.limits->Release(http::PeerIp(remote_));
+    if (admitted_) env_.limits->Release(http::PeerSource(remote_));
     env_.live.erase(this);
     if (response_stream_) response_stream_->MarkGone();
   }
 
   void Start() override {
     if (env_.limits != nullptr) {
-      if (!env_.limits->Admit(http::PeerIp(remote_))) {
-        env_.limits->NoteRefused(http::PeerIp(remote_));
+      const std::string source = http::PeerSource(remote_);
+      if (!env_.limits->Admit(source)) {
+        env_.limits->NoteRefused(source);
         state_ = State::kClosed;
         Tcp().close();  // before any TLS or HTTP work
         return;

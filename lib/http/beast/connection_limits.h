@@ -21,8 +21,8 @@ class ConnectionLimits {
   ConnectionLimits(std::size_t max_total, std::size_t max_per_address)
       : max_total_(max_total), max_per_address_(max_per_address) {}
 
-  // Takes a place for a connection from `address` (the peer's IP, no port); false when a cap
-  // is reached, and nothing is taken.
+  // Takes a place for a connection from `address` (http::PeerSource: the peer's IP, an IPv6
+  // peer's /64); false when a cap is reached, and nothing is taken.
   bool Admit(const std::string& address);
   // Gives back a place Admit took.
   void Release(const std::string& address);

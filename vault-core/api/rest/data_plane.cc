@@ -244,7 +244,7 @@ http::Response DataPlane::Unaudited(const http::Request& request, http::Response
 
 http::Response DataPlane::Behind() {
   http::Response busy = AzureError(503, "ServiceUnavailable",
-                                   "The audit log is behind the requests; retry shortly.");
+                                   "The audit log cannot take more requests now; retry shortly.");
   busy.headers.Add("Retry-After", "1");
   return busy;
 }

@@ -1,10 +1,7 @@
 #include "vault-core/api/rest/token_api.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <string_view>
@@ -49,21 +46,6 @@ http::Response Unavailable(LogThrottle& throttle, Component component, std::stri
     }
   }
   return OAuthError(503, "temporarily_unavailable", "Retry later.");
-}
-
-// A request's source for the failed-login throttle: the peer's address without its port, and
-// for IPv6 its /64 (what one host or site usually holds, so that a block of addresses does not
-// buy a block of attempts).
-std::string SourceOf(std::string_view remote_address) {
-  std::string host = http::PeerIp(remote_address);
-  in6_addr address{};
-  if (inet_pton(AF_INET6, host.c_str(), &address) == 1) {
-    std::memset(address.s6_addr + 8, 0, 8);
-    char text[INET6_ADDRSTRLEN] = {};
-    inet_ntop(AF_INET6, &address, text, sizeof text);
-    return std::string(text) + "/64";
-  }
-  return host;
 }
 
 // The 429 that Entra ID answers client_credentials requests it throttles with.
@@ -123,7 +105,7 @@ void TokenApi::ServeAsync(const http::Request& request, std::string request_id,
     return respond(OAuthError(405, "invalid_request", "The token endpoint takes POST."));
   }
   // A source that failed too often is answered here, before its request waits for a worker.
-  if (absl::Duration wait = address_failures_.Wait(SourceOf(request.remote_address));
+  if (absl::Duration wait = address_failures_.Wait(http::PeerSource(request.remote_address));
       wait > absl::ZeroDuration()) {
     NoteRefused("throttled");
     return respond(Throttled(wait));
@@ -169,8 +151,8 @@ void TokenApi::NoteRefused(std::string_view why) {
   }
 }
 
-void TokenApi::LoginFailed(std::string_view client_id, const http::Request& request) {
-  const std::string source = SourceOf(request.remote_address);
+void TokenApi::LoginFailed(std::string_view client_id, std::string_view client_bucket,
+                           std::string_view source, const http::Request& request) {
   // Each throttle audits the moment a key becomes throttled, once: the refusals that follow
   // cost no audit line (what a stranger sends must not decide how much is written).
   auto audit = [&](std::string principal, std::string object) {
@@ -182,10 +164,10 @@ void TokenApi::LoginFailed(std::string_view client_id, const http::Request& requ
     record.client_address = request.remote_address;
     audit_.AppendAsync(std::move(record), [](absl::Status) {});
   };
-  if (client_failures_.Failed(client_id.substr(0, kMaxClientIdKey))) {
+  if (!client_bucket.empty() && client_failures_.Failed(client_bucket)) {
     audit("client:" + Cap(client_id), "client");
   }
-  if (address_failures_.Failed(source)) audit("anonymous", "address:" + source);
+  if (address_failures_.Failed(source)) audit("anonymous", "address:" + std::string(source));
 }
 
 http::Response TokenApi::Token(const http::Request& request, std::string* principal) {
@@ -222,26 +204,37 @@ http::Response TokenApi::Token(const http::Request& request, std::string* princi
                       "AADSTS500011: No vault of this installation is under " + resource + ".");
   }
   *principal = "client:" + Cap(client_id);  // until we know who it is
-  // Failed logins are throttled per client id and per source before any costly check (a slow
-  // hash, a cluster's TokenReview); a secret proved lately is matched without one, so a
-  // stranger's failures with a client id cannot shut that client out.
+  // Failed logins are throttled per source and per client id before any costly check (a slow
+  // hash, a cluster's TokenReview). The client id's throttle guards secrets only (an assertion
+  // is signed, not guessed). From a source the client proved its secret from within a day, the
+  // client id's bucket is that pair's own: a stranger's failures elsewhere cannot shut the
+  // client out of where it runs, and failures there (a proxy's or a NAT's other users) throttle
+  // that pair alone. A secret proved lately skips both (it costs no hash).
+  const std::string source = http::PeerSource(request.remote_address);
+  const std::string client_key(client_id.substr(0, kMaxClientIdKey));
+  const std::string pair = client_key + '\n' + source;
+  const bool assertion = form.count("client_assertion") > 0;
+  const std::string& client_bucket = proved_from_.Contains(pair) ? pair : client_key;
   absl::Duration wait;
   auto may_try = [&]() -> absl::Status {
-    wait = std::max(client_failures_.Wait(client_id.substr(0, kMaxClientIdKey)),
-                    address_failures_.Wait(SourceOf(request.remote_address)));
+    wait = address_failures_.Wait(source);
+    if (!assertion) wait = std::max(wait, client_failures_.Wait(client_bucket));
     return wait > absl::ZeroDuration() ? absl::ResourceExhaustedError("throttled")
                                        : absl::OkStatus();
   };
   Login login;
-  if (form.count("client_assertion") > 0) {
+  if (assertion) {
     if (!may_try().ok()) return Throttled(wait);
     login = AssertionLogin(client_id, field("client_assertion_type"), field("client_assertion"));
   } else {
     login = SecretLogin(client_id, SecretBytes(field("client_secret")), may_try);
     if (!login.principal && login.refusal.status == 429) return Throttled(wait);
+    if (login.principal) proved_from_.Touch(pair);
   }
   if (!login.principal) {
-    if (login.refusal.status == 401) LoginFailed(client_id, request);
+    if (login.refusal.status == 401) {
+      LoginFailed(client_id, assertion ? std::string_view() : client_bucket, source, request);
+    }
     return login.refusal;
   }
   const domain::Principal* who = &*login.principal;

@@ -9,6 +9,7 @@
 
 #include "lib/base/clock.h"
 #include "lib/base/failure_throttle.h"
+#include "lib/base/recent_keys.h"
 #include "lib/base/log_throttle.h"
 #include "lib/base/worker_pool.h"
 #include "lib/http/http.h"
@@ -87,8 +88,10 @@ class TokenApi {
   static constexpr absl::Duration kMaxAssertionLifetime = absl::Hours(1);
   Login SecretLogin(std::string_view client_id, const SecretBytes& secret,
                     const std::function<absl::Status()>& may_hash);
-  // Counts a refused login against its client id and its source.
-  void LoginFailed(std::string_view client_id, const http::Request& request);
+  // Counts a refused login against its source and `client_bucket` (its client id's, or the
+  // client id and source's; none for an assertion).
+  void LoginFailed(std::string_view client_id, std::string_view client_bucket,
+                   std::string_view source, const http::Request& request);
   // Logs a request refused before any work, at most once per period per `why`.
   void NoteRefused(std::string_view why);
   Login AssertionLogin(std::string_view client_id, std::string_view type,
@@ -119,6 +122,9 @@ class TokenApi {
   static constexpr std::size_t kMaxClientIdKey = 128;
   FailureThrottle client_failures_{clock_, {10, absl::Seconds(6), 100000}};
   FailureThrottle address_failures_{clock_, {20, absl::Seconds(1), 100000}};
+  // (client id, source) pairs that proved a secret within a day: their logins are throttled by
+  // the pair's own bucket in client_failures_, not the client id's (Token()).
+  RecentKeys proved_from_{clock_, absl::Hours(24), 100000};
   LogThrottle refusal_log_{clock_, absl::Seconds(10)};
   // Token requests waiting for a worker; more are answered 503 at once. Two workers hash
   // about 45 secrets a second, so the queue holds a few seconds' work.
