@@ -20,3 +20,6 @@ pkg_check_modules(P11KIT REQUIRED IMPORTED_TARGET p11-kit-1)
 # other threads than allocated them, are where glibc's malloc spends most (bench/README.md).
 # Debian's runtime package ships only the versioned file.
 find_library(TCMALLOC_MINIMAL NAMES tcmalloc_minimal libtcmalloc_minimal.so.4 REQUIRED)
+if(COFFER_SANITIZE)
+  set(TCMALLOC_MINIMAL "")  # AddressSanitizer brings its own allocator
+endif()

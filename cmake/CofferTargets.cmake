@@ -2,6 +2,7 @@
 #
 #   coffer_library(NAME SRCS a.cc ... DEPS x y)
 #   coffer_test(NAME SRCS a_test.cc ... DEPS x y [LABELS l])
+#   coffer_fuzzer(NAME SRCS a_fuzzer.cc ... DEPS x y)
 
 set(COFFER_WARNINGS -Wall -Wextra -Werror=return-type)
 if(COFFER_WERROR)
@@ -27,6 +28,15 @@ function(coffer_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "unit;${ARG_LABELS}" TIMEOUT 300)
+endfunction()
+
+# A libFuzzer target (fuzz/, only with COFFER_FUZZ): libFuzzer supplies main().
+function(coffer_fuzzer name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  coffer_apply_defaults(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
 endfunction()
 
 # A binary that ships, unless TEST_TOOL (a benchmark, the Kubernetes API stand-in).
