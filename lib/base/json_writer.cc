@@ -1,6 +1,9 @@
 #include "lib/base/json_writer.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "lib/base/secret_bytes.h"
 
 namespace coffer {
 namespace {
@@ -90,12 +93,22 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
+void JsonWriter::Room(std::size_t n) {
+  if (out_->capacity() - out_->size() >= n) return;
+  std::string bigger;
+  bigger.reserve(std::max(out_->capacity() * 2, out_->size() + n));
+  bigger.append(*out_);
+  internal::ZeroMemory(out_->data(), out_->size());
+  out_->swap(bigger);
+}
+
 void JsonWriter::BeforeValue() {
   if (need_comma_) out_->push_back(',');
   need_comma_ = true;
 }
 
 JsonWriter& JsonWriter::Open(char c) {
+  Room(2);
   BeforeValue();
   out_->push_back(c);
   need_comma_ = false;
@@ -103,12 +116,14 @@ JsonWriter& JsonWriter::Open(char c) {
 }
 
 JsonWriter& JsonWriter::Close(char c) {
+  Room(1);
   out_->push_back(c);
   need_comma_ = true;
   return *this;
 }
 
 JsonWriter& JsonWriter::Key(std::string_view key) {
+  Room(EscapedBound(key.size()) + 2);
   BeforeValue();
   AppendJsonString(out_, key);
   out_->push_back(':');
@@ -117,24 +132,28 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
 }
 
 JsonWriter& JsonWriter::String(std::string_view value) {
+  Room(EscapedBound(value.size()) + 1);
   BeforeValue();
   AppendJsonString(out_, value);
   return *this;
 }
 
 JsonWriter& JsonWriter::Int(std::int64_t value) {
+  Room(21);
   BeforeValue();
   absl::StrAppend(out_, value);
   return *this;
 }
 
 JsonWriter& JsonWriter::Bool(bool value) {
+  Room(6);
   BeforeValue();
   out_->append(value ? "true" : "false");
   return *this;
 }
 
 JsonWriter& JsonWriter::Raw(std::string_view json) {
+  Room(json.size() + 1);
   BeforeValue();
   out_->append(json);
   return *this;

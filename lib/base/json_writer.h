@@ -5,6 +5,7 @@
 // bundle, an audit line) where building a document object first costs more than the rest of
 // the request. Everything else uses nlohmann::json.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -17,7 +18,8 @@ namespace coffer {
 void AppendJsonString(std::string* out, std::string_view s);
 
 // Writes one JSON value into `out`. The caller nests Begin/End calls correctly and puts a Key
-// before each member of an object; commas are placed here.
+// before each member of an object; commas are placed here. When `out` must grow, its old
+// buffer is wiped: what was written (a secret's value) leaves no copy behind in freed memory.
 //   JsonWriter w(&body);
 //   w.BeginObject().Key("id").String(id).Key("enabled").Bool(true).EndObject();
 class JsonWriter {
@@ -39,6 +41,11 @@ class JsonWriter {
   JsonWriter& Open(char c);
   JsonWriter& Close(char c);
   void BeforeValue();
+  // Makes room for `n` more bytes, wiping the buffer it leaves.
+  void Room(std::size_t n);
+  // The most bytes AppendJsonString writes for `n` bytes of text: quotes, and six per byte
+  // (a \u00XX escape).
+  static std::size_t EscapedBound(std::size_t n) { return 6 * n + 2; }
 
   std::string* out_;
   bool need_comma_ = false;  // a value was just completed at the current level

@@ -1,8 +1,10 @@
 // Acknowledged writes survive a crash: coffer-vault is killed with SIGKILL in the middle of a
-// stream of secret sets, restarted, and every version it acknowledged must be there.
+// stream of secret sets, restarted, and every version it acknowledged must be there, each with
+// its durable audit line.
 #include <signal.h>
 
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -90,6 +92,18 @@ TEST_F(DurabilityTest, EveryAcknowledgedVersionSurvivesSigkill) {
   auto audit = audit::VerifyAuditFile(audit_path());
   ASSERT_THAT(audit, testing::IsOk());
   EXPECT_TRUE(audit->intact) << audit->problem;
+  // No acknowledged change without its audit line: the log, as the crash left it, records at
+  // least as many successful sets as were acknowledged (the one in flight may be there too).
+  std::ifstream log(audit_path());
+  std::size_t audited_sets = 0;
+  for (std::string line; std::getline(log, line);) {
+    if (line.find(R"("operation":"SecretSet")") != std::string::npos &&
+        line.find(R"("object":"secrets/stream","result":"200")") != std::string::npos) {
+      ++audited_sets;
+    }
+  }
+  EXPECT_GE(audited_sets, acknowledged.size());
+  EXPECT_LE(audited_sets, acknowledged.size() + 1);
 }
 
 // The same with writes that are committed together: writers of one secret go in one commit of

@@ -14,7 +14,7 @@
 
 namespace coffer::identity {
 
-// Claims of tokens whose signature and issuer were already checked, keyed by the token string,
+// Claims of tokens whose signature and issuer were already checked, keyed by the token's SHA-256,
 // so that a client reusing its token costs a map lookup instead of an ECDSA verification. It holds
 // at most `capacity` entries: room is made by dropping the entries that expire first (the expired
 // ones, then those closest to expiry: with one token lifetime for all, that is the oldest). It

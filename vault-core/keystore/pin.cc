@@ -83,6 +83,10 @@ absl::StatusOr<SecretBytes> ReadPin(const std::string& pin_file, const std::stri
     return absl::NotFoundError("environment variable " + pin_env + " (the HSM PIN) is not set");
   }
   SecretBytes pin{std::string_view(value)};
+  // The environment's copy is wiped and removed: it would otherwise stay in the process's
+  // memory (and /proc/self/environ, and a core dump) for as long as the process lives.
+  internal::ZeroMemory(const_cast<char*>(value), std::strlen(value));
+  unsetenv(pin_env.c_str());
   if (pin.empty()) {
     return absl::InvalidArgumentError("environment variable " + pin_env +
                                       " (the HSM PIN) is empty");

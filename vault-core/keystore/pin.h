@@ -19,7 +19,8 @@ bool PinFileIsPrivate(mode_t mode, gid_t file_group, gid_t process_group);
 // when group or others may read it) or the environment variable named `pin_env`. Never from the
 // YAML config, which is copied around too freely. Errors: INVALID_ARGUMENT (neither or both
 // sources given, the PIN is empty), NOT_FOUND (no such file or variable), PERMISSION_DENIED (the
-// file is not readable by us), FAILED_PRECONDITION (other read failures).
+// file is not readable by us), FAILED_PRECONDITION (other read failures). The environment
+// variable is wiped and unset once read: a second read of it finds nothing.
 absl::StatusOr<SecretBytes> ReadPin(const std::string& pin_file, const std::string& pin_env);
 
 }  // namespace coffer::keystore

@@ -67,11 +67,14 @@ TEST_F(ReadPinTest, DirectoryIsRefused) {
   EXPECT_THAT(ReadPin(dir_.path(), ""), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
-TEST_F(ReadPinTest, EnvironmentVariableIsRead) {
+TEST_F(ReadPinTest, EnvironmentVariableIsReadThenWipedAndUnset) {
   setenv("COFFER_TEST_HSM_PIN", "5678", 1);
+  const char* copy = std::getenv("COFFER_TEST_HSM_PIN");
   COFFER_ASSERT_OK_AND_ASSIGN(SecretBytes pin, ReadPin("", "COFFER_TEST_HSM_PIN"));
-  unsetenv("COFFER_TEST_HSM_PIN");
   EXPECT_EQ(pin.reveal(), "5678");
+  EXPECT_EQ(std::getenv("COFFER_TEST_HSM_PIN"), nullptr);
+  // The environment's own bytes no longer hold the PIN (glibc keeps them allocated).
+  EXPECT_EQ(std::string_view(copy, 4).find("5678"), std::string_view::npos);
 }
 
 TEST_F(ReadPinTest, UnsetEnvironmentVariableIsNotFound) {

@@ -36,6 +36,14 @@ absl::StatusOr<domain::DeletedSecret> Deleted(const StoredVersion& stored) {
                                stored.scheduled_purge};
 }
 
+// Zeroes every version's value in a backup on every way out of the scope that holds it.
+struct ScrubBackup {
+  SecretBackup& backup;
+  ~ScrubBackup() {
+    for (auto& v : *backup.mutable_versions()) rec::ScrubValue(*v.mutable_record());
+  }
+};
+
 }  // namespace
 
 absl::StatusOr<domain::Secret> SecretService::Set(const domain::Vault& vault, std::string_view name,
@@ -151,12 +159,7 @@ absl::StatusOr<std::string> SecretService::Backup(const domain::Vault& vault,
   COFFER_ASSIGN_OR_RETURN(std::vector<StoredVersion> versions,
                           objects_.AllVersions(vault, name, &display_name, &latest));
   SecretBackup backup;
-  struct Scrub {
-    SecretBackup& backup;
-    ~Scrub() {
-      for (auto& v : *backup.mutable_versions()) rec::ScrubValue(*v.mutable_record());
-    }
-  } scrub{backup};
+  ScrubBackup scrub{backup};
   backup.set_name(display_name);
   backup.set_latest_version(latest);
   for (const StoredVersion& v : versions) {
@@ -177,6 +180,7 @@ absl::StatusOr<domain::SecretProperties> SecretService::Restore(const domain::Va
   COFFER_ASSIGN_OR_RETURN(auto backup_sealer, keys_.ForVault(kBackupKeyId));
   auto plain = backup_sealer->Open(kBackupAddress, blob);
   SecretBackup backup;
+  ScrubBackup scrub{backup};  // a half-parsed backup too
   if (!plain.ok() || !backup.ParseFromArray(plain->data(), static_cast<int>(plain->size()))) {
     return absl::InvalidArgumentError(
         "the backup blob is malformed or was not made by this installation");
@@ -191,7 +195,6 @@ absl::StatusOr<domain::SecretProperties> SecretService::Restore(const domain::Va
     if (v.version() == backup.latest_version()) {
       latest = rec::ToProperties(backup.name(), v.version(), v.record());
     }
-    rec::ScrubValue(*v.mutable_record());
   }
   COFFER_RETURN_IF_ERROR(
       objects_.Restore(vault, backup.name(), backup.latest_version(), versions));

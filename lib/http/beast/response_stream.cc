@@ -30,6 +30,8 @@ void Gate::RunPending() {
       w();
     } catch (const std::exception& e) {
       COFFER_LOG(kHttp, err, "posted work threw: {}", e.what());
+    } catch (...) {
+      COFFER_LOG(kHttp, err, "posted work threw an exception of unknown type");
     }
   }
 }

@@ -28,6 +28,7 @@
 #include "lib/base/logging.h"
 #include "lib/base/status.h"
 #include "lib/http/beast/connection.h"
+#include "lib/http/beast/io_loop.h"
 #include "lib/http/beast/tls_context.h"
 
 namespace coffer::http {
@@ -163,14 +164,7 @@ void BeastServer::Run(Worker& worker) {
   sigemptyset(&pipe);
   sigaddset(&pipe, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
-  for (;;) {
-    try {
-      worker.ioc.run();
-      break;
-    } catch (const std::exception& e) {
-      COFFER_LOG(kHttp, err, "I/O thread caught: {}", e.what());
-    }
-  }
+  beast::RunIoLoop(worker.ioc);
   absl::MutexLock lock(&mu_);
   --running_threads_;
 }

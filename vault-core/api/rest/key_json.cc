@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "lib/base/base64.h"
+#include "lib/base/secret_bytes.h"
 #include "lib/base/status.h"
 #include "nlohmann/json.hpp"
 #include "vault-core/api/rest/object_json.h"
@@ -413,7 +414,10 @@ void WriteKeyOperationResult(JsonWriter& w, std::string_view kid,
     w.Key("value").Bool(result.verified).EndObject();
     return;
   }
-  w.Key("kid").String(kid).Key("value").String(Base64UrlEncode(result.value.reveal()));
+  // A decrypt's or unwrap's plaintext: its encoded copy is wiped once written.
+  std::string value = Base64UrlEncode(result.value.reveal());
+  w.Key("kid").String(kid).Key("value").String(value);
+  internal::ZeroMemory(value.data(), value.size());
   if (!result.iv.empty()) w.Key("iv").String(Base64UrlEncode(result.iv));
   if (!result.tag.empty()) w.Key("tag").String(Base64UrlEncode(result.tag));
   if (request.op == domain::KeyOperation::kEncrypt && !request.aad.empty()) {

@@ -49,14 +49,13 @@ void WriteDeleted(JsonWriter& w, std::string_view base_url, const domain::Vault&
 
 absl::StatusOr<SetSecretRequest> ParseSetSecret(std::string_view body) {
   COFFER_ASSIGN_OR_RETURN(json doc, ParseObject(body));
+  WipeOnExit wipe{doc};  // the parsed value, on every way out (a refused request's too)
   COFFER_RETURN_IF_ERROR(OnlyKnownFields(doc, {"value", "contentType", "tags", "attributes"}, ""));
   if (!doc.contains("value") || !doc["value"].is_string()) {
     return Bad("'value' is required and must be a string.");
   }
   SetSecretRequest out;
-  std::string& value = doc["value"].get_ref<std::string&>();
-  out.value = SecretBytes(value);
-  internal::ZeroMemory(value.data(), value.size());
+  out.value = SecretBytes(doc["value"].get_ref<const std::string&>());
   if (doc.contains("contentType")) {
     if (!doc["contentType"].is_string()) return Bad("'contentType' must be a string.");
     out.options.content_type = doc["contentType"].get<std::string>();

@@ -172,12 +172,15 @@ void TokenApi::LoginFailed(std::string_view client_id, std::string_view client_b
 
 http::Response TokenApi::Token(const http::Request& request, std::string* principal) {
   auto form = http::ParseQuery(request.body);
-  // The client secret is scrubbed from the parsed form on every way out.
+  // The client secret and the assertion (a pod's service-account token, say) are scrubbed
+  // from the parsed form on every way out.
   struct Scrub {
     std::map<std::string, std::string>& form;
     ~Scrub() {
-      auto it = form.find("client_secret");
-      if (it != form.end()) internal::ZeroMemory(it->second.data(), it->second.size());
+      for (const char* field : {"client_secret", "client_assertion"}) {
+        auto it = form.find(field);
+        if (it != form.end()) internal::ZeroMemory(it->second.data(), it->second.size());
+      }
     }
   } scrub{form};
   // Reads a field without inserting it (a missing field reads as empty).
