@@ -51,6 +51,44 @@ absl::StatusOr<std::optional<std::string>> HashOfLine(const std::string& path, s
   }
 }
 
+// The log's first line, if it parses.
+std::optional<ParsedAuditLine> FirstLine(const std::string& path) {
+  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return std::nullopt;
+  std::string head(64 * 1024, '\0');
+  const ssize_t n = pread(fd.get(), head.data(), head.size(), 0);
+  if (n <= 0) return std::nullopt;
+  head.resize(static_cast<std::size_t>(n));
+  const std::size_t newline = head.find('\n');
+  if (newline == std::string::npos) return std::nullopt;
+  absl::StatusOr<ParsedAuditLine> parsed = ParseAuditLine(std::string_view(head).substr(0, newline));
+  if (!parsed.ok()) return std::nullopt;
+  return *std::move(parsed);
+}
+
+// HashOfLine, following the chain back through the files it was rotated from (each log that
+// continues one starts with a marker naming it, docs/audit-log.md, "Rotation"): the anchor may
+// name a line written just before a rotation. nullopt when no file of the chain has it.
+absl::StatusOr<std::optional<std::string>> HashOfLineInChain(const std::string& path,
+                                                             std::int64_t seq) {
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string file = path;
+  for (int hops = 0; hops < 1024; ++hops) {
+    if (access(file.c_str(), F_OK) != 0) return std::nullopt;  // a rotated file removed
+    absl::StatusOr<std::optional<std::string>> hash = HashOfLine(file, seq);
+    if (!hash.ok() || hash->has_value()) return hash;
+    std::optional<ParsedAuditLine> first = FirstLine(file);
+    if (!first || !IsRotationMarker(*first) || first->seq <= seq) return std::nullopt;
+    const std::string& previous = first->record.object;
+    if (previous.empty() || previous.find('/') != std::string::npos || previous == "..") {
+      return std::nullopt;
+    }
+    file = dir + previous;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string FormatAnchor(const AuditPosition& position) {
@@ -85,7 +123,7 @@ absl::Status CheckAnchor(const std::string& path, const AuditPosition& end,
     if (end.seq == anchor.seq) {
       hash = end.hash;
     } else {
-      absl::StatusOr<std::optional<std::string>> found = HashOfLine(path, anchor.seq);
+      absl::StatusOr<std::optional<std::string>> found = HashOfLineInChain(path, anchor.seq);
       if (!found.ok()) return found.status();
       hash = *found;
     }

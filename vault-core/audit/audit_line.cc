@@ -213,4 +213,9 @@ std::string LineHash(std::string_view bytes) {
   return absl::BytesToHexString(crypto::Sha256(bytes));
 }
 
+bool IsRotationMarker(const ParsedAuditLine& line) {
+  return line.record.principal == kAuditPrincipal &&
+         line.record.operation == kRotationOperation && line.seq > 1;
+}
+
 }  // namespace coffer::audit

@@ -21,6 +21,11 @@ namespace coffer::audit {
 inline constexpr std::string_view kGenesisHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
+// The first line of a log that continues a rotated one (docs/audit-log.md, "Rotation"): its
+// seq and prev carry on from the rotated file's last line, and its object names that file.
+inline constexpr std::string_view kAuditPrincipal = "coffer:audit";
+inline constexpr std::string_view kRotationOperation = "AuditRotate";
+
 // The longest replica name: a host name's limit (HOST_NAME_MAX), and a Kubernetes pod name's
 // in practice.
 inline constexpr std::size_t kMaxReplicaBytes = 64;
@@ -55,6 +60,9 @@ struct ParsedAuditLine {
 // a JSON object with every field present and of the right type, or its "replica" (optional) is
 // not a valid name. The message never quotes the line.
 absl::StatusOr<ParsedAuditLine> ParseAuditLine(std::string_view line);
+
+// Whether `line` is the first line of a log that continues a rotated one.
+bool IsRotationMarker(const ParsedAuditLine& line);
 
 // Lowercase hex SHA-256 of `bytes`: the "prev" that the next line carries.
 std::string LineHash(std::string_view bytes);

@@ -26,7 +26,18 @@ struct Line {
   std::string prev;
   std::string hash;
   absl::Time time;
+  std::string continues;  // a rotation marker's file name; "" for any other line
 };
+
+// A rotation marker names a file beside the log: a bare name of the characters Coffer gives
+// them, so that it can be printed and opened as it is, whoever wrote the file.
+bool IsBareFileName(std::string_view name) {
+  if (name.empty() || name.size() > 255 || name == "." || name == "..") return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '-' || c == '_';
+  });
+}
 
 struct Problem {
   std::size_t index;  // 0-based; reported 1-based
@@ -70,6 +81,11 @@ class Chain {
  public:
   Chain(std::vector<Line> lines, bool torn)
       : lines_(std::move(lines)), torn_(torn), replica_(MajorityReplica(lines_)) {
+    // A log that continues a rotated one: its first line carries on from that file's end.
+    if (!lines_.empty() && !lines_[0].continues.empty()) {
+      start_seq_ = lines_[0].seq - 1;
+      start_hash_ = lines_[0].prev;
+    }
     for (std::size_t i = 0; i < lines_.size(); ++i) {
       if (!lines_[i].error.empty()) continue;
       index_by_hash_.emplace(lines_[i].hash, i);
@@ -127,10 +143,8 @@ class Chain {
     return std::nullopt;
   }
 
-  std::int64_t SeqBefore(std::size_t i) const { return i == 0 ? 0 : lines_[i - 1].seq; }
-  std::string HashBefore(std::size_t i) const {
-    return i == 0 ? std::string(kGenesisHash) : lines_[i - 1].hash;
-  }
+  std::int64_t SeqBefore(std::size_t i) const { return i == 0 ? start_seq_ : lines_[i - 1].seq; }
+  std::string HashBefore(std::size_t i) const { return i == 0 ? start_hash_ : lines_[i - 1].hash; }
 
   // Line i's prev does not match its predecessor.
   Problem Diagnose(std::size_t i) const {
@@ -199,6 +213,8 @@ class Chain {
   std::vector<Line> lines_;
   bool torn_;
   std::string replica_;
+  std::int64_t start_seq_ = 0;                   // where the chain stood before the first line
+  std::string start_hash_{kGenesisHash};
   std::size_t first_named_ = kNone;                             // the first line naming replica_
   std::unordered_map<std::string, std::size_t> index_by_hash_;  // first line with that hash
   std::unordered_map<std::string, std::size_t> referenced_;     // prev -> first line carrying it
@@ -218,6 +234,9 @@ Line ParseOne(std::string_view bytes) {
   line.replica = std::move(parsed->replica);
   line.prev = std::move(parsed->prev);
   line.time = parsed->record.time;
+  if (IsRotationMarker(*parsed) && IsBareFileName(parsed->record.object)) {
+    line.continues = parsed->record.object;
+  }
   return line;
 }
 
@@ -239,6 +258,11 @@ VerifyResult VerifyAuditContents(std::string_view contents, std::vector<std::str
   if (!chain.lines().empty()) result.last_hash = chain.lines().back().hash;
   result.replica = chain.replica();
   result.replica_from_line = chain.replica_from_line();
+  if (!chain.lines().empty() && chain.lines()[0].error.empty()) {
+    result.continues = chain.lines()[0].continues;
+    result.first_seq = chain.lines()[0].seq;
+    result.first_prev = chain.lines()[0].prev;
+  }
   for (const Line& line : chain.lines()) {
     if (!line.error.empty()) continue;
     result.earliest = std::min(result.earliest, line.time);

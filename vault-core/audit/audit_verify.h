@@ -31,12 +31,20 @@ struct VerifyResult {
   // carries the time its call was made); infinite when none does.
   absl::Time earliest = absl::InfiniteFuture();
   absl::Time latest = absl::InfinitePast();
+  // A log that continues a rotated one starts with the rotation marker (docs/audit-log.md,
+  // "Rotation"): `continues` is the rotated file it names (a bare file name, safe to print),
+  // and the chain starts from the seq and prev of that first line, not from 1 and zeros. Empty
+  // for a log that starts a chain.
+  std::string continues;
+  std::int64_t first_seq = 0;  // the first line's seq and prev, when it parses
+  std::string first_prev;
 };
 
 inline constexpr std::size_t kMaxProblemBytes = 300;
 
 // Checks the chain of an audit file: every line parses, seq starts at 1 and increases by
-// exactly 1, prev is the SHA-256 of the previous line's bytes (64 zeros for the first), every
+// exactly 1, prev is the SHA-256 of the previous line's bytes (64 zeros for the first; a log
+// that continues a rotated one starts where its rotation marker says instead), every
 // line names the log's replica (or, only before the first line that names it, none), and the
 // file ends with a newline. Reports the first problem and what it looks like: an edited,
 // removed, inserted or reordered line, a line of another replica's log, or a torn last line.

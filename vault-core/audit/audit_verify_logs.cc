@@ -1,7 +1,14 @@
 #include "vault-core/audit/audit_verify_logs.h"
 
-#include <algorithm>
+#include <dirent.h>
+#include <sys/stat.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <numeric>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
@@ -77,12 +84,64 @@ void CompareTwoChains(const std::vector<Checked>& logs, std::size_t i, std::size
                     "the replica")});
 }
 
+std::string_view BaseName(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// Log j begins with a rotation marker naming log i: j must carry on from i's last line.
+void CompareRotated(const std::vector<Checked>& logs, std::size_t i, std::size_t j,
+                    LogsVerdict* out) {
+  const VerifyResult& a = logs[i].verdict.result;
+  const VerifyResult& b = logs[j].verdict.result;
+  const std::int64_t a_last = a.first_seq + a.lines - 1;
+  if (a_last + 1 == b.first_seq && a.last_hash == b.first_prev) {
+    out->notes.push_back(absl::StrCat("rotated: replica ", a.replica, ": ", logs[j].verdict.name,
+                                      " continues ", logs[i].verdict.name, " from line ", a_last));
+    return;
+  }
+  out->conflicts.push_back(
+      {LogConflict::Kind::kGap, a.replica, i, j,
+       absl::StrCat("gap: replica ", a.replica, ": ", logs[j].verdict.name, " continues ",
+                    logs[i].verdict.name, " after line ", b.first_seq - 1, ", but ",
+                    logs[i].verdict.name, " ends at line ", a_last,
+                    a_last == b.first_seq - 1 ? " with another hash" : "",
+                    ": lines were cut from its end, or it was replaced")});
+}
+
 LogsVerdict Compare(std::vector<Checked> logs) {
   LogsVerdict out;
+  // Logs linked by rotation are pieces of one chain, one after another: their lines' times may
+  // interleave at the seams (a record carries the time its call began), which is no overlap.
+  std::vector<std::size_t> chain(logs.size());
+  std::iota(chain.begin(), chain.end(), 0);
+  auto root = [&](std::size_t k) {
+    while (chain[k] != k) k = chain[k] = chain[chain[k]];
+    return k;
+  };
+  for (std::size_t j = 0; j < logs.size(); ++j) {
+    const VerifyResult& b = logs[j].verdict.result;
+    if (logs[j].hashes.empty() || b.continues.empty()) continue;
+    bool found = false;
+    for (std::size_t i = 0; i < logs.size() && !found; ++i) {
+      if (i == j || logs[i].hashes.empty() || logs[i].verdict.result.replica != b.replica ||
+          BaseName(logs[i].verdict.name) != b.continues) {
+        continue;
+      }
+      found = true;
+      CompareRotated(logs, i, j, &out);
+      chain[root(j)] = root(i);
+    }
+    if (!found) {
+      out.notes.push_back(absl::StrCat("rotated: replica ", b.replica, ": ", logs[j].verdict.name,
+                                       " continues ", b.continues, ", which was not given"));
+    }
+  }
   for (std::size_t i = 0; i < logs.size(); ++i) {
     for (std::size_t j = i + 1; j < logs.size(); ++j) {
       if (logs[i].hashes.empty() || logs[j].hashes.empty()) continue;
       if (logs[i].verdict.result.replica != logs[j].verdict.result.replica) continue;
+      if (root(i) == root(j)) continue;
       if (logs[i].hashes.front() == logs[j].hashes.front()) {
         CompareOneChain(logs, i, j, &out);
       } else {
@@ -101,6 +160,37 @@ bool LogsVerdict::ok() const {
   if (!conflicts.empty()) return false;
   return std::all_of(logs.begin(), logs.end(),
                      [](const LogVerdict& log) { return log.read.ok() && log.result.intact; });
+}
+
+absl::StatusOr<std::vector<std::string>> AuditFilesAt(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    std::string message = absl::StrCat("cannot open ", path, ": ", std::strerror(errno));
+    if (errno == ENOENT) return absl::NotFoundError(message);
+    return absl::FailedPreconditionError(message);
+  }
+  if (!S_ISDIR(st.st_mode)) return std::vector<std::string>{path};
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read directory ", path, ": ", std::strerror(errno)));
+  }
+  std::vector<std::string> files;
+  const std::string prefix = path.back() == '/' ? path : path + "/";
+  while (const dirent* entry = readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name == "." || name == ".." || absl::EndsWith(name, ".journal") ||
+        absl::EndsWith(name, ".new")) {
+      continue;
+    }
+    struct stat file;
+    if (stat((prefix + name).c_str(), &file) == 0 && S_ISREG(file.st_mode)) {
+      files.push_back(prefix + name);
+    }
+  }
+  closedir(dir);
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 LogsVerdict VerifyAuditLogs(const std::vector<std::string>& paths) {

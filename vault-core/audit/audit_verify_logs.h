@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "vault-core/audit/audit_verify.h"
 
 namespace coffer::audit {
@@ -30,6 +31,9 @@ struct LogConflict {
     // Two different chains naming the replica, written over the same time: two writers claimed
     // the replica at once (or one log was rewritten).
     kOverlap,
+    // A log that continues a rotated one does not continue it where that one ends: lines were
+    // cut from the rotated file's end, or the file replaced.
+    kGap,
   };
   Kind kind = Kind::kFork;
   std::string replica;
@@ -42,14 +46,18 @@ struct LogsVerdict {
   std::vector<LogVerdict> logs;  // in the order given
   std::vector<LogConflict> conflicts;
   // Logs of one replica that agree, said so that a reader knows they were compared: one log
-  // holding the first lines of another (a shipped or backed-up copy). Not a problem, and
-  // neither are different chains of one replica one after another (a log rotated while the
-  // vault was stopped starts a new chain).
+  // holding the first lines of another (a shipped or backed-up copy), or continuing one (a
+  // log and the file rotated before it). Not a problem, and neither are different chains of
+  // one replica one after another (a log moved aside while the vault was stopped).
   std::vector<std::string> notes;
 
   // Every log was read and is intact, and no two conflict.
   bool ok() const;
 };
+
+// The files `path` names: itself, or for a directory its regular files but the journal and a
+// rotation's unfinished file (`*.journal`, `*.new`), by name. NOT_FOUND, FAILED_PRECONDITION.
+absl::StatusOr<std::vector<std::string>> AuditFilesAt(const std::string& path);
 
 // Reads and verifies each file, then compares them. Holds one file's contents at a time, and
 // the hash of every line of each intact log that names a replica. Thread-compatible.

@@ -7,11 +7,17 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "lib/base/absl_compat.h"
 #include "lib/base/logging.h"
 #include "lib/base/scoped_fd.h"
 #include "lib/base/status.h"
@@ -122,6 +128,71 @@ absl::StatusOr<Tail> Replay(int fd, const std::string& path, std::int64_t* size,
   return tail;
 }
 
+// The time of the log's first line, from which rotate_every counts; nullopt for an empty log or
+// one whose first line cannot be read (the log's open time is used then).
+std::optional<absl::Time> FirstLineTime(int fd) {
+  std::string head(4096, '\0');
+  const ssize_t n = pread(fd, head.data(), head.size(), 0);
+  if (n <= 0) return std::nullopt;
+  head.resize(static_cast<std::size_t>(n));
+  const std::size_t newline = head.find('\n');
+  if (newline == std::string::npos) return std::nullopt;
+  absl::StatusOr<ParsedAuditLine> first = ParseAuditLine(std::string_view(head).substr(0, newline));
+  if (!first.ok()) return std::nullopt;
+  return first->record.time;
+}
+
+std::string DirectoryOf(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string BaseNameOf(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+absl::Status SyncDirectory(const std::string& dir) {
+  ScopedFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0 || fsync(fd.get()) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot sync directory ", dir, ": ", ErrnoText()));
+  }
+  return absl::OkStatus();
+}
+
+// The seq of the last line of a rotated file, from its name (`<log>.<YYYYmmddTHHMMSSZ>-<seq>`);
+// nullopt for any other name.
+std::optional<std::int64_t> RotatedSeq(std::string_view name, std::string_view log_name) {
+  if (name.size() <= log_name.size() + 1 || name.substr(0, log_name.size()) != log_name ||
+      name[log_name.size()] != '.') {
+    return {};
+  }
+  name.remove_prefix(log_name.size() + 1);
+  if (name.size() < 18 || name[8] != 'T' || name[15] != 'Z' || name[16] != '-') return {};
+  std::int64_t seq = 0;
+  if (!absl::SimpleAtoi(AsAbsl(name.substr(17)), &seq)) return {};
+  return seq;
+}
+
+// A rotation interrupted by a crash: `<log>.new`, the new log with its first line, is in place
+// of the log once the log was renamed aside, and stale otherwise.
+absl::Status FinishInterruptedRotation(const std::string& path) {
+  const std::string next = path + ".new";
+  struct stat st;
+  if (stat(next.c_str(), &st) != 0) return absl::OkStatus();
+  if (stat(path.c_str(), &st) == 0) {
+    unlink(next.c_str());
+    return absl::OkStatus();
+  }
+  if (rename(next.c_str(), path.c_str()) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot finish the rotation of audit log ", path, " (rename ", next, "): ", ErrnoText()));
+  }
+  COFFER_LOG(kAudit, warn, "audit log {}: finished a rotation interrupted by a crash", path);
+  return SyncDirectory(DirectoryOf(path));
+}
+
 // A replica continues only its own chain: a log naming another replica is another replica's
 // evidence (a misconfigured name, or a volume mounted on the wrong replica).
 absl::Status CheckReplica(const std::string& path, const Tail& tail, const std::string& replica) {
@@ -145,6 +216,7 @@ absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(
           absl::StrCat("replica name \"", options.replica, "\": ", valid.message()));
     }
   }
+  COFFER_RETURN_IF_ERROR(FinishInterruptedRotation(path));
   ScopedFd fd(open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
   if (fd.get() < 0) {
     return absl::FailedPreconditionError(
@@ -196,9 +268,11 @@ absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(
                             AuditJournal::Create(journal_path, kJournalBytes, st.st_ino,
                                                  {size, tail.next_seq, tail.prev_hash}));
   }
-  std::unique_ptr<FileAuditLog> log(
-      new FileAuditLog(path, options.replica, options.max_queued, fd.release(), std::move(journal_writer), clock,
-                       tail.next_seq, std::move(tail.prev_hash), size));
+  std::optional<absl::Time> started = FirstLineTime(fd.get());
+  std::unique_ptr<FileAuditLog> log(new FileAuditLog(path, options, fd.release(),
+                                                     std::move(journal_writer), clock,
+                                                     tail.next_seq, std::move(tail.prev_hash), size));
+  if (started) log->file_started_ = *started;
   log->writer_ = std::thread([raw = log.get()] {
     pthread_setname_np(pthread_self(), "coffer-audit");  // for top -H and perf
     raw->WriterLoop();
@@ -206,15 +280,19 @@ absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(
   return log;
 }
 
-FileAuditLog::FileAuditLog(std::string path, std::string replica, std::size_t max_queued,
-                           int fd, std::unique_ptr<AuditJournal> journal, Clock& clock,
+FileAuditLog::FileAuditLog(std::string path, const FileAuditLogOptions& options, int fd,
+                           std::unique_ptr<AuditJournal> journal, Clock& clock,
                            std::int64_t next_seq, std::string prev_hash, std::int64_t file_size)
     : path_(std::move(path)),
-      replica_(std::move(replica)),
-      max_queued_(max_queued),
+      replica_(options.replica),
+      max_queued_(options.max_queued),
+      rotate_bytes_(options.rotate_bytes),
+      rotate_every_(options.rotate_every),
+      retain_(options.retain),
+      clock_(clock),
       fd_(fd),
       journal_(std::move(journal)),
-      clock_(clock),
+      file_started_(clock.Now()),
       next_seq_(next_seq),
       prev_hash_(std::move(prev_hash)),
       file_size_(file_size) {
@@ -300,6 +378,11 @@ bool FileAuditLog::Overloaded() const {
   return overloaded_.load(std::memory_order_relaxed) || refusing_.load(std::memory_order_relaxed);
 }
 
+std::int64_t FileAuditLog::rotations() const {
+  absl::MutexLock lock(&mu_);
+  return rotations_;
+}
+
 std::int64_t FileAuditLog::batches() const {
   absl::MutexLock lock(&mu_);
   return batches_;
@@ -324,7 +407,7 @@ void FileAuditLog::WriterLoop() {
       // While the log is failing, nothing new comes (requests are turned away before they
       // act), so the writer looks for room itself, each second.
       idle = !mu_.AwaitWithTimeout(absl::Condition(this, &FileAuditLog::WriterHasWork),
-                                   failing_ ? absl::Seconds(1) : absl::InfiniteDuration());
+                                   failing_ ? absl::Seconds(1) : WaitBound());
       if (!idle) {
         if (queue_.empty()) return;  // stopping, and everything queued is written
         batch.swap(queue_);
@@ -333,11 +416,12 @@ void FileAuditLog::WriterLoop() {
       }
     }
     if (idle) {
-      if (RoomAgain()) {
+      if (failing_ && RoomAgain()) {
         COFFER_LOG(kAudit, warn, "audit log {} has room again; taking requests", path_);
         failing_ = false;
         refusing_.store(false, std::memory_order_relaxed);
       }
+      if (RotationDue()) RotateOrRetryLater();
       continue;
     }
     bool wrote = status.ok();
@@ -382,7 +466,142 @@ void FileAuditLog::WriterLoop() {
     }
     // Outside the lock: a callback may append again.
     for (auto& pending : finished_async) pending->callback(status);
+    if (status.ok()) lines_since_rotation_ = true;
+    if (RotationDue()) RotateOrRetryLater();
   }
+}
+
+bool FileAuditLog::RotationDue() const {
+  // A device or a pipe is not rotated, nor a log with nothing new since its rotation marker.
+  if (journal_ == nullptr || !lines_since_rotation_ || failing_) return false;
+  const absl::Time now = clock_.Now();
+  if (now < next_rotation_try_) return false;
+  if (rotate_bytes_ > 0 && file_size_ >= rotate_bytes_) return true;
+  return rotate_every_ > absl::ZeroDuration() && now - file_started_ >= rotate_every_;
+}
+
+absl::Duration FileAuditLog::WaitBound() const {
+  // Rotation by age is noticed within a second even when nothing is written.
+  const bool by_age = journal_ != nullptr && rotate_every_ > absl::ZeroDuration();
+  return by_age && lines_since_rotation_ ? absl::Seconds(1) : absl::InfiniteDuration();
+}
+
+void FileAuditLog::RotateOrRetryLater() {
+  absl::Status rotated = Rotate();
+  if (rotated.ok()) return;
+  next_rotation_try_ = clock_.Now() + absl::Minutes(1);
+  COFFER_LOG(kAudit, err, "cannot rotate audit log {} (trying again in a minute): {}", path_,
+             rotated.ToString());
+}
+
+absl::Status FileAuditLog::Rotate() {
+  const absl::Time now = clock_.Now();
+  // Everything in the old file is durable before it is renamed: its journal is not replayed
+  // into it again (the new journal names the new file).
+  if (fdatasync(fd_) != 0) {
+    return absl::UnavailableError(absl::StrCat("fdatasync failed: ", ErrnoText()));
+  }
+  const std::string rotated = absl::StrCat(
+      path_, ".", absl::FormatTime("%Y%m%dT%H%M%SZ", now, absl::UTCTimeZone()), "-",
+      next_seq_ - 1);
+  AuditRecord marker;
+  marker.time = now;
+  marker.principal = std::string(kAuditPrincipal);
+  marker.operation = std::string(kRotationOperation);
+  marker.object = BaseNameOf(rotated);
+  marker.result = "OK";
+  const std::string line = FormatAuditLine(marker, next_seq_, prev_hash_, replica_);
+  // The new log is written whole beside the old one, then renamed in place of it (after the old
+  // one is renamed aside): a crash leaves the old log, or the new one with its first line, never
+  // a torn or missing first line (Open finishes an interrupted rotation).
+  const std::string next = path_ + ".new";
+  ScopedFd fd(open(next.c_str(), O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (fd.get() < 0) {
+    return absl::UnavailableError(absl::StrCat("cannot create ", next, ": ", ErrnoText()));
+  }
+  struct stat st;
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || !WriteAll(fd.get(), line + "\n").ok() ||
+      fdatasync(fd.get()) != 0 || fstat(fd.get(), &st) != 0) {
+    const std::string why = ErrnoText();
+    unlink(next.c_str());
+    return absl::UnavailableError(absl::StrCat("cannot write ", next, ": ", why));
+  }
+  if (rename(path_.c_str(), rotated.c_str()) != 0) {
+    const std::string why = ErrnoText();
+    unlink(next.c_str());
+    return absl::UnavailableError(absl::StrCat("cannot rename the log to ", rotated, ": ", why));
+  }
+  if (rename(next.c_str(), path_.c_str()) != 0) {
+    // The old log goes on only once it is back in place. If it cannot be, the directory is as
+    // a crash mid-rotation leaves it, and nothing more may be written to the old file: the log
+    // stops, and the next start finishes the rotation from `next`.
+    const std::string why = ErrnoText();
+    absl::Status status = absl::UnavailableError(absl::StrCat("cannot rename ", next, ": ", why));
+    if (rename(rotated.c_str(), path_.c_str()) != 0) {
+      absl::MutexLock lock(&mu_);
+      failed_ = status;
+      refusing_.store(true, std::memory_order_relaxed);
+      return status;
+    }
+    unlink(next.c_str());
+    return status;
+  }
+  absl::Status synced = SyncDirectory(DirectoryOf(path_));
+  if (!synced.ok()) COFFER_LOG(kAudit, warn, "audit log {}: {}", path_, synced.ToString());
+  const std::int64_t size = static_cast<std::int64_t>(line.size()) + 1;
+  const std::string hash = LineHash(line);
+  absl::StatusOr<std::unique_ptr<AuditJournal>> journal = AuditJournal::Create(
+      path_ + ".journal", kJournalBytes, st.st_ino, {size, next_seq_ + 1, hash});
+  if (!journal.ok()) {
+    // Each batch is then synced with the log itself: slower, as durable.
+    COFFER_LOG(kAudit, warn, "audit log {}: no journal after rotation, syncing the log itself: {}",
+               path_, journal.status().ToString());
+  }
+  journal_ = journal.ok() ? *std::move(journal) : nullptr;
+  close(fd_);
+  fd_ = fd.release();
+  ++next_seq_;
+  prev_hash_ = hash;
+  file_size_ = size;
+  file_started_ = now;
+  lines_since_rotation_ = false;
+  {
+    absl::MutexLock lock(&mu_);
+    durable_ = {next_seq_ - 1, prev_hash_};
+    ++lines_written_;
+    ++rotations_;
+  }
+  COFFER_LOG(kAudit, info, "audit log {} rotated: lines up to {} are in {}", path_, next_seq_ - 2,
+             rotated);
+  RemoveOldRotatedFiles();
+  return absl::OkStatus();
+}
+
+void FileAuditLog::RemoveOldRotatedFiles() {
+  if (retain_ <= 0) return;
+  const std::string dir = DirectoryOf(path_);
+  const std::string log_name = BaseNameOf(path_);
+  DIR* listing = opendir(dir.c_str());
+  if (listing == nullptr) return;
+  std::vector<std::pair<std::int64_t, std::string>> rotated;  // last seq, name
+  while (const dirent* entry = readdir(listing)) {
+    if (std::optional<std::int64_t> seq = RotatedSeq(entry->d_name, log_name)) {
+      rotated.emplace_back(*seq, entry->d_name);
+    }
+  }
+  closedir(listing);
+  if (rotated.size() <= static_cast<std::size_t>(retain_)) return;
+  std::sort(rotated.begin(), rotated.end());
+  const std::size_t remove = rotated.size() - static_cast<std::size_t>(retain_);
+  for (std::size_t i = 0; i < remove; ++i) {
+    const std::string file = dir + "/" + rotated[i].second;
+    if (unlink(file.c_str()) == 0) {
+      COFFER_LOG(kAudit, info, "removed rotated audit log {} (audit.retain)", file);
+    } else {
+      COFFER_LOG(kAudit, warn, "cannot remove rotated audit log {}: {}", file, ErrnoText());
+    }
+  }
+  SyncDirectory(dir).IgnoreError();
 }
 
 bool FileAuditLog::RoomAgain() {

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "lib/base/clock.h"
 #include "lib/base/log_throttle.h"
 #include "vault-core/audit/audit_anchor.h"
@@ -30,6 +31,13 @@ struct FileAuditLogOptions {
   // Past this many lines waiting for the writer (a disk that stalls under load) the log says it
   // is Overloaded, and new requests are turned away (503 with Retry-After) before they act.
   std::size_t max_queued = 65536;
+  // Online rotation (docs/audit-log.md, "Rotation"): once the log holds `rotate_bytes`, or
+  // its first line is `rotate_every` old, it is renamed `<log>.<UTC time>-<its last seq>` and
+  // a new log continues the chain, starting with a rotation marker that names the old file.
+  // 0: never. Of the rotated files, the newest `retain` are kept (0: all).
+  std::int64_t rotate_bytes = 0;
+  absl::Duration rotate_every = absl::ZeroDuration();
+  int retain = 0;
 };
 
 // An AuditLog appending hash-chained JSON lines to one file (docs/audit-log.md).
@@ -73,6 +81,9 @@ class FileAuditLog : public AuditLog {
   // The last durable line: what the store's anchor records (AuditAnchorKeeper).
   AuditPosition Durable() const;
 
+  // How many times the log was rotated since it was opened.
+  std::int64_t rotations() const;
+
   // How many write+fdatasync rounds have run (successful or not).
   std::int64_t batches() const;
 
@@ -89,9 +100,9 @@ class FileAuditLog : public AuditLog {
     std::function<void(absl::Status)> callback;
   };
 
-  FileAuditLog(std::string path, std::string replica, std::size_t max_queued, int fd,
-               std::unique_ptr<AuditJournal> journal,
-               Clock& clock, std::int64_t next_seq, std::string prev_hash, std::int64_t file_size);
+  FileAuditLog(std::string path, const FileAuditLogOptions& options, int fd,
+               std::unique_ptr<AuditJournal> journal, Clock& clock, std::int64_t next_seq,
+               std::string prev_hash, std::int64_t file_size);
   std::string Fields(const AuditRecord& record);
   // Why an append is refused now (the log failed or is stopping), or OK.
   absl::Status Refusal() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -103,15 +114,30 @@ class FileAuditLog : public AuditLog {
   // Whether a log that ran out of space may take requests again: kRoomToResume could be
   // reserved past its end (or, where a file system cannot reserve, is free).
   bool RoomAgain();
+  // Whether the log is due for rotation, and how long the writer may wait before asking again.
+  bool RotationDue() const;
+  absl::Duration WaitBound() const;
+  // Renames the log aside and continues the chain in a new one (the writer, between batches).
+  // On failure the log goes on in the old file, and rotation is tried again a minute later.
+  absl::Status Rotate();
+  void RotateOrRetryLater();
+  // Removes the oldest rotated files past `retain_`.
+  void RemoveOldRotatedFiles();
 
   const std::string path_;
   const std::string replica_;  // "" writes no "replica" member
   const std::size_t max_queued_;
-  const int fd_;
-  const std::unique_ptr<AuditJournal> journal_;  // null for a device or pipe: fsync per batch
+  const std::int64_t rotate_bytes_;
+  const absl::Duration rotate_every_;
+  const int retain_;
   Clock& clock_;
 
   // Only the writer thread touches these once it has started.
+  int fd_;
+  std::unique_ptr<AuditJournal> journal_;  // null for a device or pipe: fsync per batch
+  absl::Time file_started_;  // when the current file was opened or rotated in
+  bool lines_since_rotation_ = false;
+  absl::Time next_rotation_try_ = absl::InfinitePast();  // after a failed rotation
   std::int64_t next_seq_;
   std::string prev_hash_;
   std::int64_t file_size_;
@@ -129,6 +155,7 @@ class FileAuditLog : public AuditLog {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::int64_t batches_ ABSL_GUARDED_BY(mu_) = 0;
   std::int64_t lines_written_ ABSL_GUARDED_BY(mu_) = 0;
+  std::int64_t rotations_ ABSL_GUARDED_BY(mu_) = 0;
   AuditPosition durable_ ABSL_GUARDED_BY(mu_);
   std::size_t min_batch_ ABSL_GUARDED_BY(mu_) = 1;
 

@@ -119,10 +119,47 @@ TEST(CofferBinaryTest, ForkedReplicaChainExitsSixAndSaysWhere) {
                                   " share line 1 and differ from line 2"));
 }
 
+// A directory stands for the log and the files rotated before it: the chain is checked across
+// them, and a rotated file that lost its end is caught though it verifies alone.
+TEST(CofferBinaryTest, ADirectoryOfRotatedLogsVerifiesAsOneChain) {
+  TempDir dir;
+  {
+    FakeClock clock;
+    audit::FileAuditLogOptions options;
+    options.replica = "vault-0";
+    options.rotate_bytes = 1500;
+    auto log = audit::FileAuditLog::Open(dir.File("audit.log"), clock, options);
+    ASSERT_TRUE(log.ok()) << log.status();
+    audit::AuditRecord record;
+    record.operation = "SecretGet";
+    record.object = "secrets/db";
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE((*log)->Append(record).ok());
+    ASSERT_TRUE(::coffer::testing::PollUntil([&] { return (*log)->rotations() >= 1; }));
+  }
+  RunResult r = Coffer({"audit", "verify", dir.path()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(dir.File("audit.log") + ": intact: replica vault-0"));
+  EXPECT_THAT(r.output, HasSubstr("(continuing audit.log."));
+  EXPECT_THAT(r.output, HasSubstr("rotated: replica vault-0: "));
+  EXPECT_THAT(r.output, ::testing::Not(HasSubstr(".journal")));
+
+  const std::string log = ReadFileOrDie(dir.File("audit.log"));
+  const std::string marker = log.substr(0, log.find('\n'));
+  const std::size_t name_at = marker.find("\"object\":\"") + 10;
+  const std::string rotated = dir.File(marker.substr(name_at, marker.find('"', name_at) - name_at));
+  std::string contents = ReadFileOrDie(rotated);
+  contents.erase(contents.rfind('\n', contents.size() - 2) + 1);  // its last line
+  WriteFileOrDie(rotated, contents);
+  RunResult cut = Coffer({"audit", "verify", dir.path()});
+  EXPECT_EQ(cut.exit_code, 6) << cut.output;
+  EXPECT_THAT(cut.output, HasSubstr("gap: replica vault-0: " + dir.File("audit.log") +
+                                    " continues " + rotated));
+}
+
 TEST(CofferBinaryTest, AuditVerifyWithoutAFileIsAUsageError) {
   RunResult r = Coffer({"audit", "verify"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("usage: coffer audit verify FILE..."));
+  EXPECT_THAT(r.output, HasSubstr("usage: coffer audit verify FILE|DIR..."));
 }
 
 TEST(CofferBinaryTest, EditedAuditLineExitsSixAndNamesTheLine) {

@@ -43,6 +43,9 @@ std::string LogLine(const audit::LogVerdict& log) {
   std::string line = absl::StrCat(log.name, ": ", r.intact ? "intact" : "tampered", ": replica ",
                                   ReplicaText(r), ", ", r.lines, r.lines == 1 ? " line" : " lines");
   if (!r.intact) return absl::StrCat(line, ": ", r.problem);
+  if (!r.continues.empty()) {
+    absl::StrAppend(&line, " from line ", r.first_seq, " (continuing ", r.continues, ")");
+  }
   if (r.lines > 0) absl::StrAppend(&line, ", ", Rfc3339(r.earliest), " to ", Rfc3339(r.latest));
   return absl::StrCat(line, ", last hash ", r.last_hash.empty() ? "-" : r.last_hash);
 }
@@ -55,6 +58,10 @@ json LogJson(const audit::LogVerdict& log) {
               {"replica", r.replica.empty() ? json(nullptr) : json(r.replica)},
               {"lines", r.lines}};
   if (r.replica_from_line > 1) doc["replicaFromLine"] = r.replica_from_line;
+  if (!r.continues.empty()) {
+    doc["continues"] = r.continues;
+    doc["firstSeq"] = r.first_seq;
+  }
   if (r.lines > 0) {
     doc["earliest"] = Rfc3339(r.earliest);
     doc["latest"] = Rfc3339(r.latest);
@@ -68,12 +75,24 @@ json LogJson(const audit::LogVerdict& log) {
   return doc;
 }
 
+const char* ConflictKind(audit::LogConflict::Kind kind) {
+  switch (kind) {
+    case audit::LogConflict::Kind::kFork:
+      return "fork";
+    case audit::LogConflict::Kind::kOverlap:
+      return "overlap";
+    case audit::LogConflict::Kind::kGap:
+      return "gap";
+  }
+  return "conflict";
+}
+
 json VerdictJson(const audit::LogsVerdict& verdict) {
   json doc = {{"intact", verdict.ok()}, {"logs", json::array()}, {"conflicts", json::array()}};
   for (const audit::LogVerdict& log : verdict.logs) doc["logs"].push_back(LogJson(log));
   for (const audit::LogConflict& c : verdict.conflicts) {
     doc["conflicts"].push_back(
-        {{"kind", c.kind == audit::LogConflict::Kind::kFork ? "fork" : "overlap"},
+        {{"kind", ConflictKind(c.kind)},
          {"replica", c.replica},
          {"files", {verdict.logs[c.first].name, verdict.logs[c.second].name}},
          {"problem", c.problem}});
@@ -86,8 +105,19 @@ json VerdictJson(const audit::LogsVerdict& verdict) {
 // chains over the same time). Exit 6 when anything is tampered or conflicts; otherwise a file
 // that could not be read sets the exit code (3 when missing), after the others are reported.
 absl::Status AuditVerify(Context& ctx) {
-  audit::LogsVerdict verdict = audit::VerifyAuditLogs(ctx.args().positional());
+  // A directory stands for its logs: a replica's log and the files rotated before it.
+  std::vector<std::string> files;
   absl::Status unread;
+  for (const std::string& arg : ctx.args().positional()) {
+    absl::StatusOr<std::vector<std::string>> at = audit::AuditFilesAt(arg);
+    if (at.ok()) {
+      files.insert(files.end(), at->begin(), at->end());
+      continue;
+    }
+    ctx.err() << "coffer: " << at.status().message() << "\n";
+    if (unread.ok()) unread = at.status();
+  }
+  audit::LogsVerdict verdict = audit::VerifyAuditLogs(files);
   for (const audit::LogVerdict& log : verdict.logs) {
     if (log.read.ok()) continue;
     ctx.err() << "coffer: " << log.read.message() << "\n";
@@ -123,11 +153,12 @@ std::vector<Command> OtherCommands() {
        {},
        InstallationShow},
       {{"audit", "verify"},
-       {"FILE..."},
+       {"FILE|DIR..."},
        "",
-       "Check audit logs' hash chains, and one replica's logs against each other: exit 0 if "
-       "all are intact, 6 if a line was edited, removed, inserted, reordered or moved from "
-       "another replica's log, or a replica's chain forked.",
+       "Check audit logs' hash chains (a directory: every log in it, the rotated ones too), "
+       "and one replica's logs against each other: exit 0 if all are intact, 6 if a line was "
+       "edited, removed, inserted, reordered or moved from another replica's log, a rotated "
+       "file lost its end, or a replica's chain forked.",
        {},
        AuditVerify},
   };

@@ -166,6 +166,16 @@ absl::StatusOr<VaultConfig> LoadVaultConfig(const std::string& path,
   r.Map("audit", [&](MapReader& a) {
     a.Read("path", &cfg.audit.path);
     a.Read("accepted_lost_through", &cfg.audit.accepted_lost_through);
+    // A rotation writes a line and renames a file: more often than each MiB is a mistake.
+    a.Read("rotate_bytes", &cfg.audit.rotate_bytes, 0, std::int64_t{1} << 50);
+    if (cfg.audit.rotate_bytes != 0 && cfg.audit.rotate_bytes < (1 << 20)) {
+      a.Fail("rotate_bytes", "must be 0 (never) or at least 1048576 (1 MiB)");
+    }
+    a.ReadDuration("rotate_every", &cfg.audit.rotate_every);
+    if (cfg.audit.rotate_every != absl::ZeroDuration() && cfg.audit.rotate_every < absl::Minutes(1)) {
+      a.Fail("rotate_every", "must be 0 (never) or at least 1m");
+    }
+    a.Read("retain", &cfg.audit.retain, 0, 1 << 20);
     const std::string& accepted = cfg.audit.accepted_lost_through;
     const std::size_t colon = accepted.find(':');
     if (!accepted.empty() &&

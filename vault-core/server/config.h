@@ -90,6 +90,12 @@ struct VaultConfig {
     // start without it (and the lines before). Set once, knowingly, after a log was lost
     // (docs/audit-log.md, "The anchor"); it excuses no other loss.
     std::string accepted_lost_through;
+    // Online rotation (docs/audit-log.md, "Rotation"): at this size, or this age of the log's
+    // first line, whichever comes first; 0 turns either off. Rotated files kept: the newest
+    // `retain` (0: all of them).
+    std::int64_t rotate_bytes = 256 << 20;
+    absl::Duration rotate_every = absl::Hours(24);
+    int retain = 0;
   } audit;
 
   struct Admin {

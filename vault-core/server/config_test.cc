@@ -103,6 +103,25 @@ TEST(VaultConfigTest, MistakesAreNamedByPath) {
   EXPECT_TRUE(LoadText(kValid, {"audit.accepted_lost_through=10:" + std::string(64, 'a')}).ok());
 }
 
+TEST(VaultConfigTest, AuditRotationHasDefaultsAndRefusesTinyOnes) {
+  COFFER_ASSERT_OK_AND_ASSIGN(VaultConfig defaults, LoadText(kValid));
+  EXPECT_EQ(defaults.audit.rotate_bytes, 256 << 20);
+  EXPECT_EQ(defaults.audit.rotate_every, absl::Hours(24));
+  EXPECT_EQ(defaults.audit.retain, 0);
+  COFFER_ASSERT_OK_AND_ASSIGN(
+      VaultConfig set, LoadText(kValid, {"audit.rotate_bytes=0", "audit.rotate_every=1h",
+                                         "audit.retain=30"}));
+  EXPECT_EQ(set.audit.rotate_bytes, 0);
+  EXPECT_EQ(set.audit.rotate_every, absl::Hours(1));
+  EXPECT_EQ(set.audit.retain, 30);
+  EXPECT_THAT(LoadText(kValid, {"audit.rotate_bytes=4096"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("rotate_bytes")));
+  EXPECT_THAT(LoadText(kValid, {"audit.rotate_every=5s"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("rotate_every")));
+  EXPECT_THAT(LoadText(kValid, {"audit.retain=-1"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("retain")));
+}
+
 // The in-memory store and the software key store are test doubles: a vault that loses every
 // secret on restart, or keeps its master key in a file, cannot be configured.
 TEST(VaultConfigTest, TestBackendsCannotBeConfigured) {

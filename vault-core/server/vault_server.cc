@@ -57,6 +57,15 @@ absl::StatusOr<std::optional<crypto::CertificateAndKey>> LoadIssuer(const VaultC
   return *std::move(ca);
 }
 
+audit::FileAuditLogOptions AuditLogOptions(const VaultConfig& config) {
+  audit::FileAuditLogOptions options;
+  options.replica = config.replica;
+  options.rotate_bytes = config.audit.rotate_bytes;
+  options.rotate_every = config.audit.rotate_every;
+  options.retain = config.audit.retain;
+  return options;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(const VaultConfig& config) {
@@ -80,7 +89,7 @@ absl::Status VaultServer::OpenBackends() {
   COFFER_ASSIGN_OR_RETURN(cache_, storage::CachedStore::Create(*store_));
   COFFER_ASSIGN_OR_RETURN(auto audit,
                           audit::FileAuditLog::Open(config_.audit.path, Clock::Real(),
-                                                    audit::FileAuditLogOptions{config_.replica}));
+                                                    AuditLogOptions(config_)));
   const audit::FileAuditLog& file_audit = *audit;
   audit_ = std::move(audit);
   COFFER_ASSIGN_OR_RETURN(authority_.tenant_id,
