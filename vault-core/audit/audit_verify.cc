@@ -27,6 +27,8 @@ struct Line {
   std::string hash;
   absl::Time time;
   std::string continues;  // a rotation marker's file name; "" for any other line
+  bool checkpoint = false;
+  std::optional<std::string> checkpoint_problem;  // only when keys were given
 };
 
 // A rotation marker names a file beside the log: a bare name of the characters Coffer gives
@@ -114,6 +116,9 @@ class Chain {
       if (std::optional<Problem> problem = ReplicaProblem(i)) return problem;
       bool seq_ok = lines_[i].seq == SeqBefore(i) + 1;
       bool prev_ok = lines_[i].prev == HashBefore(i);
+      if (seq_ok && prev_ok && lines_[i].checkpoint_problem) {
+        return Problem{i, *lines_[i].checkpoint_problem};
+      }
       if (seq_ok && prev_ok) continue;
       if (prev_ok) {
         return Problem{i, absl::StrCat("edited (seq is ", lines_[i].seq, ", expected ",
@@ -220,7 +225,7 @@ class Chain {
   std::unordered_map<std::string, std::size_t> referenced_;     // prev -> first line carrying it
 };
 
-Line ParseOne(std::string_view bytes) {
+Line ParseOne(std::string_view bytes, const CheckpointKeys* keys) {
   Line line;
   line.bytes = bytes;
   line.hash = LineHash(bytes);
@@ -230,6 +235,8 @@ Line ParseOne(std::string_view bytes) {
     if (line.error.empty()) line.error = "unparseable";
     return line;
   }
+  line.checkpoint = IsCheckpoint(*parsed);
+  if (line.checkpoint && keys != nullptr) line.checkpoint_problem = CheckpointProblem(*parsed, *keys);
   line.seq = parsed->seq;
   line.replica = std::move(parsed->replica);
   line.prev = std::move(parsed->prev);
@@ -242,13 +249,14 @@ Line ParseOne(std::string_view bytes) {
 
 }  // namespace
 
-VerifyResult VerifyAuditContents(std::string_view contents, std::vector<std::string>* line_hashes) {
+VerifyResult VerifyAuditContents(std::string_view contents, std::vector<std::string>* line_hashes,
+                                 const CheckpointKeys* keys) {
   std::vector<Line> lines;
   std::size_t start = 0;
   while (start < contents.size()) {
     std::size_t end = contents.find('\n', start);
     if (end == std::string_view::npos) end = contents.size();
-    lines.push_back(ParseOne(contents.substr(start, end - start)));
+    lines.push_back(ParseOne(contents.substr(start, end - start), keys));
     start = end + 1;
   }
   bool torn = !contents.empty() && contents.back() != '\n';
@@ -270,6 +278,13 @@ VerifyResult VerifyAuditContents(std::string_view contents, std::vector<std::str
   }
   std::optional<Problem> problem = chain.FirstProblem();
   result.intact = !problem.has_value();
+  const std::size_t checked = problem ? problem->index : chain.lines().size();
+  for (std::size_t i = 0; i < chain.lines().size(); ++i) {
+    const Line& line = chain.lines()[i];
+    if (!line.checkpoint) continue;
+    ++result.checkpoints;
+    if (keys != nullptr && i < checked) result.signed_through = static_cast<std::int64_t>(i) + 1;
+  }
   if (problem) {
     result.first_bad_line = static_cast<std::int64_t>(problem->index) + 1;
     result.problem = Printable(absl::StrCat("line ", result.first_bad_line, ": ", problem->what));
@@ -283,7 +298,8 @@ VerifyResult VerifyAuditContents(std::string_view contents, std::vector<std::str
 }
 
 absl::StatusOr<VerifyResult> VerifyAuditFile(const std::string& path,
-                                             std::vector<std::string>* line_hashes) {
+                                             std::vector<std::string>* line_hashes,
+                                             const CheckpointKeys* keys) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     std::string message = absl::StrCat("cannot open ", path, ": ", std::strerror(errno));
@@ -303,7 +319,7 @@ absl::StatusOr<VerifyResult> VerifyAuditFile(const std::string& path,
     contents.append(buf, static_cast<std::size_t>(n));
   }
   close(fd);
-  return VerifyAuditContents(contents, line_hashes);
+  return VerifyAuditContents(contents, line_hashes, keys);
 }
 
 }  // namespace coffer::audit

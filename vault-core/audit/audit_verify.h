@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "vault-core/audit/audit_checkpoint.h"
 
 namespace coffer::audit {
 
@@ -38,6 +39,11 @@ struct VerifyResult {
   std::string continues;
   std::int64_t first_seq = 0;  // the first line's seq and prev, when it parses
   std::string first_prev;
+  // Signed checkpoints (audit_checkpoint.h): how many lines are checkpoints, and, when keys were
+  // given, the last line (1-based) whose signature was verified: everything up to it was
+  // written by the vault. 0 when none.
+  std::int64_t checkpoints = 0;
+  std::int64_t signed_through = 0;
 };
 
 inline constexpr std::size_t kMaxProblemBytes = 300;
@@ -51,12 +57,17 @@ inline constexpr std::size_t kMaxProblemBytes = 300;
 // Reads the whole file into memory. If `line_hashes` is not null it receives the hash of every
 // line, in order (for comparing logs: audit_verify_logs.h). NOT_FOUND for a missing file,
 // FAILED_PRECONDITION if it cannot be read.
+//
+// With `keys`, every checkpoint's signature is checked too: one that does not verify, or names a
+// key not among them, is the file's problem.
 absl::StatusOr<VerifyResult> VerifyAuditFile(const std::string& path,
-                                             std::vector<std::string>* line_hashes = nullptr);
+                                             std::vector<std::string>* line_hashes = nullptr,
+                                             const CheckpointKeys* keys = nullptr);
 
 // The same check on a file's contents.
 VerifyResult VerifyAuditContents(std::string_view contents,
-                                 std::vector<std::string>* line_hashes = nullptr);
+                                 std::vector<std::string>* line_hashes = nullptr,
+                                 const CheckpointKeys* keys = nullptr);
 
 }  // namespace coffer::audit
 

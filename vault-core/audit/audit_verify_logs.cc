@@ -193,13 +193,13 @@ absl::StatusOr<std::vector<std::string>> AuditFilesAt(const std::string& path) {
   return files;
 }
 
-LogsVerdict VerifyAuditLogs(const std::vector<std::string>& paths) {
+LogsVerdict VerifyAuditLogs(const std::vector<std::string>& paths, const CheckpointKeys* keys) {
   std::vector<Checked> logs;
   logs.reserve(paths.size());
   for (const std::string& path : paths) {
     LogVerdict verdict{path, absl::OkStatus(), {}};
     std::vector<std::string> hashes;
-    absl::StatusOr<VerifyResult> result = VerifyAuditFile(path, &hashes);
+    absl::StatusOr<VerifyResult> result = VerifyAuditFile(path, &hashes, keys);
     if (result.ok()) {
       verdict.result = *std::move(result);
     } else {

@@ -61,7 +61,9 @@ absl::StatusOr<std::vector<std::string>> AuditFilesAt(const std::string& path);
 
 // Reads and verifies each file, then compares them. Holds one file's contents at a time, and
 // the hash of every line of each intact log that names a replica. Thread-compatible.
-LogsVerdict VerifyAuditLogs(const std::vector<std::string>& paths);
+// With `keys`, checkpoints' signatures are checked (VerifyAuditFile).
+LogsVerdict VerifyAuditLogs(const std::vector<std::string>& paths,
+                            const CheckpointKeys* keys = nullptr);
 
 // The same on contents: {name, contents} pairs.
 LogsVerdict VerifyAuditLogContents(const std::vector<std::pair<std::string, std::string>>& logs);

@@ -289,10 +289,13 @@ FileAuditLog::FileAuditLog(std::string path, const FileAuditLogOptions& options,
       rotate_bytes_(options.rotate_bytes),
       rotate_every_(options.rotate_every),
       retain_(options.retain),
+      signer_(options.signer),
+      checkpoint_every_(options.checkpoint_every),
       clock_(clock),
       fd_(fd),
       journal_(std::move(journal)),
       file_started_(clock.Now()),
+      last_checkpoint_(clock.Now()),
       next_seq_(next_seq),
       prev_hash_(std::move(prev_hash)),
       file_size_(file_size) {
@@ -402,18 +405,26 @@ void FileAuditLog::WriterLoop() {
     std::vector<Pending*> batch;
     absl::Status status;
     bool idle = false;
+    bool stopped = false;  // stopping, and everything queued is written
     {
       absl::MutexLock lock(&mu_);
       // While the log is failing, nothing new comes (requests are turned away before they
       // act), so the writer looks for room itself, each second.
       idle = !mu_.AwaitWithTimeout(absl::Condition(this, &FileAuditLog::WriterHasWork),
                                    failing_ ? absl::Seconds(1) : WaitBound());
+      stopped = !idle && queue_.empty();
       if (!idle) {
-        if (queue_.empty()) return;  // stopping, and everything queued is written
         batch.swap(queue_);
         overloaded_.store(false, std::memory_order_relaxed);
         status = failed_;
       }
+    }
+    if (stopped) {
+      // A clean stop ends with a checkpoint: the log's length at the stop is signed.
+      if (status.ok() && !failing_ && signer_ != nullptr && lines_since_checkpoint_) {
+        WriteCheckpoint().IgnoreError();
+      }
+      return;
     }
     if (idle) {
       if (failing_ && RoomAgain()) {
@@ -421,6 +432,7 @@ void FileAuditLog::WriterLoop() {
         failing_ = false;
         refusing_.store(false, std::memory_order_relaxed);
       }
+      if (CheckpointDue()) WriteCheckpoint().IgnoreError();
       if (RotationDue()) RotateOrRetryLater();
       continue;
     }
@@ -466,7 +478,8 @@ void FileAuditLog::WriterLoop() {
     }
     // Outside the lock: a callback may append again.
     for (auto& pending : finished_async) pending->callback(status);
-    if (status.ok()) lines_since_rotation_ = true;
+    if (status.ok()) lines_since_rotation_ = lines_since_checkpoint_ = true;
+    if (CheckpointDue()) WriteCheckpoint().IgnoreError();
     if (RotationDue()) RotateOrRetryLater();
   }
 }
@@ -481,9 +494,54 @@ bool FileAuditLog::RotationDue() const {
 }
 
 absl::Duration FileAuditLog::WaitBound() const {
-  // Rotation by age is noticed within a second even when nothing is written.
+  // Rotation by age, and a checkpoint due, are noticed within a second when nothing is written.
   const bool by_age = journal_ != nullptr && rotate_every_ > absl::ZeroDuration();
-  return by_age && lines_since_rotation_ ? absl::Seconds(1) : absl::InfiniteDuration();
+  const bool checkpoint = signer_ != nullptr && lines_since_checkpoint_;
+  return (by_age && lines_since_rotation_) || checkpoint ? absl::Seconds(1)
+                                                        : absl::InfiniteDuration();
+}
+
+bool FileAuditLog::CheckpointDue() const {
+  return signer_ != nullptr && lines_since_checkpoint_ && !failing_ &&
+         clock_.Now() - last_checkpoint_ >= checkpoint_every_;
+}
+
+absl::Status FileAuditLog::WriteCheckpoint() {
+  const absl::Time now = clock_.Now();
+  last_checkpoint_ = now;  // tried: not again before the next period, whatever happens now
+  absl::StatusOr<std::string> signature =
+      signer_->Sign(CheckpointMessage(replica_, next_seq_, now, prev_hash_));
+  int64_t held_back = 0;
+  if (!signature.ok()) {
+    if (checkpoint_log_.Admit("sign", &held_back)) {
+      COFFER_LOG(kAudit, warn, "audit log {}: no checkpoint, the HSM did not sign: {}", path_,
+                 signature.status().ToString());
+    }
+    return absl::OkStatus();
+  }
+  Pending checkpoint;
+  checkpoint.fields = FormatAuditFields(CheckpointRecord(now, signer_->key_id(), *signature));
+  bool undone = false;
+  absl::Status status = WriteBatch({&checkpoint}, &undone);
+  absl::MutexLock lock(&mu_);
+  ++batches_;
+  if (status.ok()) {
+    ++lines_written_;
+    durable_ = {next_seq_ - 1, prev_hash_};
+    lines_since_checkpoint_ = false;
+    return absl::OkStatus();
+  }
+  if (undone) {  // no room: the next batch finds out and refuses requests until there is
+    if (checkpoint_log_.Admit("write", &held_back)) {
+      COFFER_LOG(kAudit, warn, "audit log {}: no checkpoint: {}", path_, status.ToString());
+    }
+    return absl::OkStatus();
+  }
+  COFFER_LOG(kAudit, err, "audit log {} failed, refusing all requests until restart: {}", path_,
+             status.ToString());
+  failed_ = status;
+  refusing_.store(true, std::memory_order_relaxed);
+  return status;
 }
 
 void FileAuditLog::RotateOrRetryLater() {
@@ -495,6 +553,8 @@ void FileAuditLog::RotateOrRetryLater() {
 }
 
 absl::Status FileAuditLog::Rotate() {
+  // The old file ends with a checkpoint: its length is signed.
+  if (signer_ != nullptr && lines_since_checkpoint_) COFFER_RETURN_IF_ERROR(WriteCheckpoint());
   const absl::Time now = clock_.Now();
   // Everything in the old file is durable before it is renamed: its journal is not replayed
   // into it again (the new journal names the new file).

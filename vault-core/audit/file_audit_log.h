@@ -18,6 +18,7 @@
 #include "lib/base/clock.h"
 #include "lib/base/log_throttle.h"
 #include "vault-core/audit/audit_anchor.h"
+#include "vault-core/audit/audit_checkpoint.h"
 #include "vault-core/audit/audit_journal.h"
 #include "vault-core/audit/audit_log.h"
 
@@ -38,6 +39,11 @@ struct FileAuditLogOptions {
   std::int64_t rotate_bytes = 0;
   absl::Duration rotate_every = absl::ZeroDuration();
   int retain = 0;
+  // Signed checkpoints (audit_checkpoint.h): with a signer, the log writes one once lines were
+  // written and `checkpoint_every` passed since the last, as the last line of a file about to
+  // be rotated, and as the last line at a clean stop. Borrowed; must outlive the log.
+  CheckpointSigner* signer = nullptr;
+  absl::Duration checkpoint_every = absl::Minutes(1);
 };
 
 // An AuditLog appending hash-chained JSON lines to one file (docs/audit-log.md).
@@ -123,6 +129,10 @@ class FileAuditLog : public AuditLog {
   void RotateOrRetryLater();
   // Removes the oldest rotated files past `retain_`.
   void RemoveOldRotatedFiles();
+  bool CheckpointDue() const;
+  // Signs and writes a checkpoint line. A signing failure or a full disk skips it (logged); the
+  // status is not OK only when the log failed for good (it then refuses everything).
+  absl::Status WriteCheckpoint();
 
   const std::string path_;
   const std::string replica_;  // "" writes no "replica" member
@@ -130,6 +140,8 @@ class FileAuditLog : public AuditLog {
   const std::int64_t rotate_bytes_;
   const absl::Duration rotate_every_;
   const int retain_;
+  CheckpointSigner* const signer_;
+  const absl::Duration checkpoint_every_;
   Clock& clock_;
 
   // Only the writer thread touches these once it has started.
@@ -138,11 +150,14 @@ class FileAuditLog : public AuditLog {
   absl::Time file_started_;  // when the current file was opened or rotated in
   bool lines_since_rotation_ = false;
   absl::Time next_rotation_try_ = absl::InfinitePast();  // after a failed rotation
+  bool lines_since_checkpoint_ = false;
+  absl::Time last_checkpoint_;  // the last one tried
   std::int64_t next_seq_;
   std::string prev_hash_;
   std::int64_t file_size_;
   bool failing_ = false;  // the last batch failed and was undone
   LogThrottle failure_log_{Clock::Real(), absl::Seconds(10)};
+  LogThrottle checkpoint_log_{Clock::Real(), absl::Minutes(10)};
 
   mutable absl::Mutex mu_;
   std::vector<Pending*> queue_ ABSL_GUARDED_BY(mu_);

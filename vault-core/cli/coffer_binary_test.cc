@@ -11,6 +11,8 @@
 #include "lib/testing/temp_dir.h"
 #include "vault-core/audit/audit_line.h"
 #include "vault-core/audit/file_audit_log.h"
+#include "vault-core/identity/jwk.h"
+#include "vault-core/keystore/software/software_keystore.h"
 
 namespace coffer {
 namespace {
@@ -154,6 +156,57 @@ TEST(CofferBinaryTest, ADirectoryOfRotatedLogsVerifiesAsOneChain) {
   EXPECT_EQ(cut.exit_code, 6) << cut.output;
   EXPECT_THAT(cut.output, HasSubstr("gap: replica vault-0: " + dir.File("audit.log") +
                                     " continues " + rotated));
+}
+
+// The vault's signing key, as its JWKS publishes it, proves its checkpoints; another's does not.
+TEST(CofferBinaryTest, CheckpointsVerifyAgainstTheVaultsJwks) {
+  TempDir dir;
+  class Signer : public audit::CheckpointSigner {
+   public:
+    explicit Signer(keystore::KeyStore& store) : store_(store) {}
+    std::string key_id() const override { return "vault-key"; }
+    absl::StatusOr<std::string> Sign(std::string_view message) override {
+      return store_.SignEs256(message);
+    }
+
+   private:
+    keystore::KeyStore& store_;
+  };
+  auto jwks_of = [&](const std::string& key_file) {
+    auto store = std::move(*keystore::SoftwareKeyStore::Create({dir.File(key_file), ""}));
+    std::string file = dir.File(key_file + ".jwks");
+    WriteFileOrDie(file, identity::JwksJson(*identity::SplitP256Point(store->signing_public_key()),
+                                            "vault-key"));
+    return std::make_pair(std::move(store), file);
+  };
+  auto [store, jwks] = jwks_of("vault.key");
+  Signer signer(*store);
+  {
+    FakeClock clock;
+    audit::FileAuditLogOptions options;
+    options.replica = "vault-0";
+    options.signer = &signer;
+    auto log = audit::FileAuditLog::Open(dir.File("audit.log"), clock, options);
+    ASSERT_TRUE(log.ok()) << log.status();
+    audit::AuditRecord record;
+    record.operation = "SecretGet";
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE((*log)->Append(record).ok());
+  }  // a clean stop: the fourth line is a checkpoint
+  RunResult r = Coffer({"audit", "verify", "--jwks", jwks, dir.File("audit.log")});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("4 lines, signed through line 4, "));
+  RunResult json = Coffer({"-o", "json", "audit", "verify", "--jwks", jwks, dir.File("audit.log")});
+  EXPECT_THAT(json.output, HasSubstr("\"signedThrough\": 4"));
+
+  auto [other, other_jwks] = jwks_of("other.key");
+  RunResult forged = Coffer({"audit", "verify", "--jwks", other_jwks, dir.File("audit.log")});
+  EXPECT_EQ(forged.exit_code, 6) << forged.output;
+  EXPECT_THAT(forged.output, HasSubstr("line 4: a checkpoint whose signature does not verify"));
+
+  WriteFileOrDie(dir.File("bad.jwks"), "{\"keys\": 7}");
+  RunResult bad = Coffer({"audit", "verify", "--jwks", dir.File("bad.jwks"), dir.File("audit.log")});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.output, HasSubstr("not a JWKS"));
 }
 
 TEST(CofferBinaryTest, AuditVerifyWithoutAFileIsAUsageError) {

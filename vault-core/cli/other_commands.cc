@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "lib/base/base64.h"
 #include "coffer/admin/v1/admin.pb.h"
 #include "lib/base/status.h"
 #include "vault-core/audit/audit_verify_logs.h"
@@ -43,6 +44,7 @@ std::string LogLine(const audit::LogVerdict& log) {
   std::string line = absl::StrCat(log.name, ": ", r.intact ? "intact" : "tampered", ": replica ",
                                   ReplicaText(r), ", ", r.lines, r.lines == 1 ? " line" : " lines");
   if (!r.intact) return absl::StrCat(line, ": ", r.problem);
+  if (r.signed_through > 0) absl::StrAppend(&line, ", signed through line ", r.signed_through);
   if (!r.continues.empty()) {
     absl::StrAppend(&line, " from line ", r.first_seq, " (continuing ", r.continues, ")");
   }
@@ -62,6 +64,8 @@ json LogJson(const audit::LogVerdict& log) {
     doc["continues"] = r.continues;
     doc["firstSeq"] = r.first_seq;
   }
+  doc["checkpoints"] = r.checkpoints;
+  if (r.signed_through > 0) doc["signedThrough"] = r.signed_through;
   if (r.lines > 0) {
     doc["earliest"] = Rfc3339(r.earliest);
     doc["latest"] = Rfc3339(r.latest);
@@ -101,6 +105,34 @@ json VerdictJson(const audit::LogsVerdict& verdict) {
   return doc;
 }
 
+// The vault's token-signing keys from its JWKS (GET /{tenant}/discovery/v2.0/keys), which also
+// sign the audit log's checkpoints.
+absl::StatusOr<audit::CheckpointKeys> ReadJwks(const std::string& path) {
+  COFFER_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc["keys"].is_array()) {
+    return absl::InvalidArgumentError(path + ": not a JWKS (a JSON object with \"keys\")");
+  }
+  audit::CheckpointKeys keys;
+  for (const json& jwk : doc["keys"]) {
+    if (!jwk.is_object() || jwk.value("kty", "") != "EC" || jwk.value("crv", "") != "P-256" ||
+        !jwk["kid"].is_string() || !jwk["x"].is_string() || !jwk["y"].is_string()) {
+      continue;  // not a key that signs checkpoints
+    }
+    std::optional<std::string> x = Base64UrlDecode(jwk["x"].get<std::string>());
+    std::optional<std::string> y = Base64UrlDecode(jwk["y"].get<std::string>());
+    if (!x || !y || x->size() != 32 || y->size() != 32) {
+      return absl::InvalidArgumentError(path + ": a P-256 key whose x or y is not 32 bytes");
+    }
+    absl::StatusOr<std::unique_ptr<crypto::P256PublicKey>> key =
+        crypto::P256PublicKey::FromPoint(absl::StrCat("\x04", *x, *y));
+    if (!key.ok()) return absl::InvalidArgumentError(path + ": a key that is not on P-256");
+    keys[jwk["kid"].get<std::string>()] = *std::move(key);
+  }
+  if (keys.empty()) return absl::InvalidArgumentError(path + ": no EC P-256 key in the JWKS");
+  return keys;
+}
+
 // Each file on its own, then the logs naming one replica against each other (a fork, or two
 // chains over the same time). Exit 6 when anything is tampered or conflicts; otherwise a file
 // that could not be read sets the exit code (3 when missing), after the others are reported.
@@ -117,7 +149,11 @@ absl::Status AuditVerify(Context& ctx) {
     ctx.err() << "coffer: " << at.status().message() << "\n";
     if (unread.ok()) unread = at.status();
   }
-  audit::LogsVerdict verdict = audit::VerifyAuditLogs(files);
+  std::optional<audit::CheckpointKeys> keys;
+  if (std::optional<std::string> jwks = ctx.args().Value("--jwks")) {
+    COFFER_ASSIGN_OR_RETURN(keys, ReadJwks(*jwks));
+  }
+  audit::LogsVerdict verdict = audit::VerifyAuditLogs(files, keys ? &*keys : nullptr);
   for (const audit::LogVerdict& log : verdict.logs) {
     if (log.read.ok()) continue;
     ctx.err() << "coffer: " << log.read.message() << "\n";
@@ -154,12 +190,14 @@ std::vector<Command> OtherCommands() {
        InstallationShow},
       {{"audit", "verify"},
        {"FILE|DIR..."},
-       "",
+       "[--jwks FILE]",
        "Check audit logs' hash chains (a directory: every log in it, the rotated ones too), "
        "and one replica's logs against each other: exit 0 if all are intact, 6 if a line was "
        "edited, removed, inserted, reordered or moved from another replica's log, a rotated "
-       "file lost its end, or a replica's chain forked.",
-       {},
+       "file lost its end, a signed checkpoint does not verify, or a replica's chain forked.",
+       {{"--jwks", "FILE",
+         "the vault's JWKS (GET /TENANT/discovery/v2.0/keys): check the checkpoints' "
+         "signatures, proving who wrote the logs and how far"}},
        AuditVerify},
   };
 }

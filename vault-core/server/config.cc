@@ -176,6 +176,12 @@ absl::StatusOr<VaultConfig> LoadVaultConfig(const std::string& path,
       a.Fail("rotate_every", "must be 0 (never) or at least 1m");
     }
     a.Read("retain", &cfg.audit.retain, 0, 1 << 20);
+    // Each checkpoint is an HSM signature on the audit writer's path.
+    a.ReadDuration("checkpoint_every", &cfg.audit.checkpoint_every);
+    if (cfg.audit.checkpoint_every != absl::ZeroDuration() &&
+        cfg.audit.checkpoint_every < absl::Seconds(1)) {
+      a.Fail("checkpoint_every", "must be 0 (never) or at least 1s");
+    }
     const std::string& accepted = cfg.audit.accepted_lost_through;
     const std::size_t colon = accepted.find(':');
     if (!accepted.empty() &&

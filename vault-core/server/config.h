@@ -96,6 +96,9 @@ struct VaultConfig {
     std::int64_t rotate_bytes = 256 << 20;
     absl::Duration rotate_every = absl::Hours(24);
     int retain = 0;
+    // How often a signed checkpoint is written while lines are (docs/audit-log.md, "Signed
+    // checkpoints"); 0: never. One is also written before each rotation and at a clean stop.
+    absl::Duration checkpoint_every = absl::Minutes(1);
   } audit;
 
   struct Admin {

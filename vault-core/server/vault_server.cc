@@ -12,6 +12,7 @@
 #include "lib/http/beast/server.h"
 #include "vault-core/audit/file_audit_log.h"
 #include "vault-core/server/audit_anchor_keeper.h"
+#include "vault-core/server/audit_signer.h"
 #include "vault-core/crypto/x509.h"
 #include "vault-core/server/admin_server.h"
 #include "vault-core/server/backends.h"
@@ -57,8 +58,11 @@ absl::StatusOr<std::optional<crypto::CertificateAndKey>> LoadIssuer(const VaultC
   return *std::move(ca);
 }
 
-audit::FileAuditLogOptions AuditLogOptions(const VaultConfig& config) {
+audit::FileAuditLogOptions AuditLogOptions(const VaultConfig& config,
+                                           audit::CheckpointSigner* signer) {
   audit::FileAuditLogOptions options;
+  options.signer = config.audit.checkpoint_every > absl::ZeroDuration() ? signer : nullptr;
+  options.checkpoint_every = config.audit.checkpoint_every;
   options.replica = config.replica;
   options.rotate_bytes = config.audit.rotate_bytes;
   options.rotate_every = config.audit.rotate_every;
@@ -87,9 +91,10 @@ absl::Status VaultServer::OpenBackends() {
   COFFER_ASSIGN_OR_RETURN(OpenedStore opened, OpenStore(config_.storage, config_.replica));
   store_ = std::move(opened.store);
   COFFER_ASSIGN_OR_RETURN(cache_, storage::CachedStore::Create(*store_));
+  audit_signer_ = std::make_unique<KeyStoreCheckpointSigner>(*keystore_);
   COFFER_ASSIGN_OR_RETURN(auto audit,
                           audit::FileAuditLog::Open(config_.audit.path, Clock::Real(),
-                                                    AuditLogOptions(config_)));
+                                                    AuditLogOptions(config_, audit_signer_.get())));
   const audit::FileAuditLog& file_audit = *audit;
   audit_ = std::move(audit);
   COFFER_ASSIGN_OR_RETURN(authority_.tenant_id,

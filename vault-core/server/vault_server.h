@@ -8,6 +8,7 @@
 #include "lib/metrics/metrics.h"
 #include "vault-core/api/rest/data_plane.h"
 #include "vault-core/api/rest/token_api.h"
+#include "vault-core/audit/audit_checkpoint.h"
 #include "vault-core/audit/audit_log.h"
 #include "vault-core/envelope/vault_keys.h"
 #include "vault-core/identity/token_signer.h"
@@ -58,6 +59,7 @@ class VaultServer {
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<storage::Leadership> leadership_;  // uses store_: destroyed before it
   std::unique_ptr<storage::Store> cache_;  // in front of store_: what the services use
+  std::unique_ptr<audit::CheckpointSigner> audit_signer_;  // used by audit_: destroyed after it
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<AuditAnchorKeeper> anchor_;  // reads audit_: destroyed before it
   std::unique_ptr<envelope::VaultKeys> keys_;
