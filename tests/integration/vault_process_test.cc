@@ -1,19 +1,28 @@
 // coffer-vault as an operator runs it: a real process with a SoftHSM2 token, a SQLite file and
 // TLS, driven over HTTPS and stopped with signals.
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "lib/http/client.h"
 #include "lib/testing/softhsm_token.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/subprocess.h"
 #include "lib/testing/test_certs.h"
+#include "lib/vaultclient/admin_client.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/vault_harness.h"
+#include "vault-core/audit/audit_checkpoint.h"
+#include "vault-core/audit/audit_verify.h"
 #include "vault-core/storage/sqlite/sqlite_store.h"
 
 namespace coffer {
@@ -78,6 +87,54 @@ TEST_F(VaultProcessTest, ServesHealthReadinessAndMetricsThenStopsCleanlyOnSigter
   EXPECT_EQ(Get(*client, "/healthz").status, 0);
   // The PIN never reaches the log.
   EXPECT_THAT(vault->Log(), Not(HasSubstr(token_.pin())));
+}
+
+// The audit log as an auditor gets it: shipped to a collector as written, and signed in the
+// HSM by the key the vault publishes, so that the copy proves itself offline.
+TEST_F(VaultProcessTest, AuditLinesAreShippedAndTheirCheckpointsVerifyWithThePublishedKeys) {
+  const std::string socket_path = dir_.File("collector.sock");
+  int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  std::string shipped;  // what the collector read, until the vault closed the connection
+  std::thread collector([&] {
+    int connection = accept(listener, nullptr, nullptr);
+    char buf[4096];
+    for (ssize_t n; (n = read(connection, buf, sizeof(buf))) > 0;) shipped.append(buf, n);
+    close(connection);
+  });
+
+  auto vault = StartReadyVault({"--set", "audit.ship=unix:" + socket_path, "--set",
+                                "audit.checkpoint_every=1s"});
+  std::unique_ptr<vaultclient::AdminClient> admin = ConnectAdmin();
+  ASSERT_NE(admin, nullptr);
+  COFFER_ASSERT_OK_AND_ASSIGN(auto installation,
+                              admin->GetInstallation(admin::v1::GetInstallationRequest()));
+  admin::v1::CreateVaultRequest create;
+  create.set_name("shipped");
+  create.add_hostnames("shipped.vault.coffer.test");
+  COFFER_ASSERT_OK(admin->CreateVault(create).status());
+  absl::SleepFor(absl::Milliseconds(1500));  // a periodic checkpoint
+  COFFER_ASSERT_OK(admin->GetInstallation(admin::v1::GetInstallationRequest()).status());
+  auto client = Client();
+  http::ClientResponse jwks =
+      Get(*client, "/" + installation.tenant_id() + "/discovery/v2.0/keys");
+  ASSERT_EQ(jwks.status, 200);
+  EXPECT_EQ(vault->Stop(SIGTERM), 0) << vault->Log();  // and a checkpoint at the stop
+  collector.join();
+  close(listener);
+
+  const std::string log = ReadFileOrDie(audit_path());
+  EXPECT_EQ(shipped, log);
+  COFFER_ASSERT_OK_AND_ASSIGN(audit::CheckpointKeys keys,
+                              audit::CheckpointKeysFromJwks(jwks.body));
+  audit::VerifyResult result = audit::VerifyAuditContents(shipped, nullptr, &keys);
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_GE(result.checkpoints, 2);
+  EXPECT_EQ(result.signed_through, result.lines);  // the stop's checkpoint is the last line
 }
 
 TEST_F(VaultProcessTest, OversizedBodyGetsAzureShaped413) {

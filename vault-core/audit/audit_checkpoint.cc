@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/base/absl_compat.h"
 #include "lib/base/base64.h"
+#include "nlohmann/json.hpp"
 
 namespace coffer::audit {
 namespace {
@@ -27,6 +28,33 @@ AuditRecord CheckpointRecord(absl::Time time, std::string_view key_id,
                                Base64UrlEncode(signature));
   record.result = "OK";
   return record;
+}
+
+absl::StatusOr<CheckpointKeys> CheckpointKeysFromJwks(std::string_view jwks) {
+  using nlohmann::json;
+  const json doc = json::parse(jwks, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array()) {
+    return absl::InvalidArgumentError("not a JWKS (a JSON object with \"keys\")");
+  }
+  CheckpointKeys keys;
+  for (const json& jwk : doc["keys"]) {
+    if (!jwk.is_object() || jwk.value("kty", "") != "EC" || jwk.value("crv", "") != "P-256" ||
+        !jwk.contains("kid") || !jwk["kid"].is_string() || !jwk.contains("x") ||
+        !jwk["x"].is_string() || !jwk.contains("y") || !jwk["y"].is_string()) {
+      continue;  // not a key that signs checkpoints
+    }
+    std::optional<std::string> x = Base64UrlDecode(jwk["x"].get<std::string>());
+    std::optional<std::string> y = Base64UrlDecode(jwk["y"].get<std::string>());
+    if (!x || !y || x->size() != 32 || y->size() != 32) {
+      return absl::InvalidArgumentError("a P-256 key whose x or y is not 32 bytes");
+    }
+    absl::StatusOr<std::unique_ptr<crypto::P256PublicKey>> key =
+        crypto::P256PublicKey::FromPoint(absl::StrCat("\x04", *x, *y));
+    if (!key.ok()) return absl::InvalidArgumentError("a key that is not on P-256");
+    keys[jwk["kid"].get<std::string>()] = *std::move(key);
+  }
+  if (keys.empty()) return absl::InvalidArgumentError("no EC P-256 key in the JWKS");
+  return keys;
 }
 
 bool IsCheckpoint(const ParsedAuditLine& line) {

@@ -48,6 +48,11 @@ bool IsCheckpoint(const ParsedAuditLine& line);
 // Public keys by kid, from the vault's JWKS (`coffer audit verify --jwks`).
 using CheckpointKeys = std::map<std::string, std::unique_ptr<crypto::P256PublicKey>, std::less<>>;
 
+// The EC P-256 keys of a JWKS (the vault's, GET /{tenant}/discovery/v2.0/keys), by kid; other
+// keys are skipped. INVALID_ARGUMENT when it is not a JWKS, a P-256 key is malformed, or none is
+// there.
+absl::StatusOr<CheckpointKeys> CheckpointKeysFromJwks(std::string_view jwks);
+
 // Whether a checkpoint line's signature is one of `keys`' over what it attests. nullopt when it
 // is; otherwise why not (an unknown key, a malformed or wrong signature), in our own words.
 std::optional<std::string> CheckpointProblem(const ParsedAuditLine& line,

@@ -290,6 +290,7 @@ FileAuditLog::FileAuditLog(std::string path, const FileAuditLogOptions& options,
       rotate_every_(options.rotate_every),
       retain_(options.retain),
       signer_(options.signer),
+      shipper_(options.shipper),
       checkpoint_every_(options.checkpoint_every),
       clock_(clock),
       fd_(fd),
@@ -631,6 +632,7 @@ absl::Status FileAuditLog::Rotate() {
     ++lines_written_;
     ++rotations_;
   }
+  if (shipper_ != nullptr) shipper_->Ship(line + "\n");
   COFFER_LOG(kAudit, info, "audit log {} rotated: lines up to {} are in {}", path_, next_seq_ - 2,
              rotated);
   RemoveOldRotatedFiles();
@@ -714,6 +716,7 @@ absl::Status FileAuditLog::WriteBatch(const std::vector<Pending*>& batch, bool* 
   next_seq_ = seq;
   prev_hash_ = std::move(prev);
   file_size_ += static_cast<std::int64_t>(bytes.size());
+  if (shipper_ != nullptr) shipper_->Ship(std::move(bytes));
   return absl::OkStatus();
 }
 

@@ -21,6 +21,7 @@
 #include "vault-core/audit/audit_checkpoint.h"
 #include "vault-core/audit/audit_journal.h"
 #include "vault-core/audit/audit_log.h"
+#include "vault-core/audit/line_shipper.h"
 
 namespace coffer::audit {
 
@@ -44,6 +45,9 @@ struct FileAuditLogOptions {
   // be rotated, and as the last line at a clean stop. Borrowed; must outlive the log.
   CheckpointSigner* signer = nullptr;
   absl::Duration checkpoint_every = absl::Minutes(1);
+  // Where durable lines are also sent as they are written (a log collector). Borrowed; must
+  // outlive the log.
+  LineShipper* shipper = nullptr;
 };
 
 // An AuditLog appending hash-chained JSON lines to one file (docs/audit-log.md).
@@ -141,6 +145,7 @@ class FileAuditLog : public AuditLog {
   const absl::Duration rotate_every_;
   const int retain_;
   CheckpointSigner* const signer_;
+  LineShipper* const shipper_;
   const absl::Duration checkpoint_every_;
   Clock& clock_;
 

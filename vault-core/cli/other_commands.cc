@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "lib/base/base64.h"
 #include "coffer/admin/v1/admin.pb.h"
 #include "lib/base/status.h"
 #include "vault-core/audit/audit_verify_logs.h"
@@ -105,34 +104,6 @@ json VerdictJson(const audit::LogsVerdict& verdict) {
   return doc;
 }
 
-// The vault's token-signing keys from its JWKS (GET /{tenant}/discovery/v2.0/keys), which also
-// sign the audit log's checkpoints.
-absl::StatusOr<audit::CheckpointKeys> ReadJwks(const std::string& path) {
-  COFFER_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || !doc["keys"].is_array()) {
-    return absl::InvalidArgumentError(path + ": not a JWKS (a JSON object with \"keys\")");
-  }
-  audit::CheckpointKeys keys;
-  for (const json& jwk : doc["keys"]) {
-    if (!jwk.is_object() || jwk.value("kty", "") != "EC" || jwk.value("crv", "") != "P-256" ||
-        !jwk["kid"].is_string() || !jwk["x"].is_string() || !jwk["y"].is_string()) {
-      continue;  // not a key that signs checkpoints
-    }
-    std::optional<std::string> x = Base64UrlDecode(jwk["x"].get<std::string>());
-    std::optional<std::string> y = Base64UrlDecode(jwk["y"].get<std::string>());
-    if (!x || !y || x->size() != 32 || y->size() != 32) {
-      return absl::InvalidArgumentError(path + ": a P-256 key whose x or y is not 32 bytes");
-    }
-    absl::StatusOr<std::unique_ptr<crypto::P256PublicKey>> key =
-        crypto::P256PublicKey::FromPoint(absl::StrCat("\x04", *x, *y));
-    if (!key.ok()) return absl::InvalidArgumentError(path + ": a key that is not on P-256");
-    keys[jwk["kid"].get<std::string>()] = *std::move(key);
-  }
-  if (keys.empty()) return absl::InvalidArgumentError(path + ": no EC P-256 key in the JWKS");
-  return keys;
-}
-
 // Each file on its own, then the logs naming one replica against each other (a fork, or two
 // chains over the same time). Exit 6 when anything is tampered or conflicts; otherwise a file
 // that could not be read sets the exit code (3 when missing), after the others are reported.
@@ -151,7 +122,10 @@ absl::Status AuditVerify(Context& ctx) {
   }
   std::optional<audit::CheckpointKeys> keys;
   if (std::optional<std::string> jwks = ctx.args().Value("--jwks")) {
-    COFFER_ASSIGN_OR_RETURN(keys, ReadJwks(*jwks));
+    COFFER_ASSIGN_OR_RETURN(std::string text, ReadFile(*jwks));
+    absl::StatusOr<audit::CheckpointKeys> read = audit::CheckpointKeysFromJwks(text);
+    if (!read.ok()) return absl::InvalidArgumentError(*jwks + ": " + std::string(read.status().message()));
+    keys = *std::move(read);
   }
   audit::LogsVerdict verdict = audit::VerifyAuditLogs(files, keys ? &*keys : nullptr);
   for (const audit::LogVerdict& log : verdict.logs) {

@@ -176,6 +176,11 @@ absl::StatusOr<VaultConfig> LoadVaultConfig(const std::string& path,
       a.Fail("rotate_every", "must be 0 (never) or at least 1m");
     }
     a.Read("retain", &cfg.audit.retain, 0, 1 << 20);
+    a.Read("ship", &cfg.audit.ship);
+    const std::string& ship = cfg.audit.ship;
+    if (!ship.empty() && ship != "stdout" && (ship.rfind("unix:", 0) != 0 || ship.size() == 5)) {
+      a.Fail("ship", "must be stdout or unix:PATH");
+    }
     // Each checkpoint is an HSM signature on the audit writer's path.
     a.ReadDuration("checkpoint_every", &cfg.audit.checkpoint_every);
     if (cfg.audit.checkpoint_every != absl::ZeroDuration() &&

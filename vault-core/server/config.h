@@ -99,6 +99,9 @@ struct VaultConfig {
     // How often a signed checkpoint is written while lines are (docs/audit-log.md, "Signed
     // checkpoints"); 0: never. One is also written before each rotation and at a clean stop.
     absl::Duration checkpoint_every = absl::Minutes(1);
+    // Where lines are also sent as they become durable, for a log collector: "stdout" or
+    // "unix:PATH" (a stream socket the collector listens on); empty: nowhere.
+    std::string ship;
   } audit;
 
   struct Admin {

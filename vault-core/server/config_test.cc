@@ -120,6 +120,13 @@ TEST(VaultConfigTest, AuditRotationHasDefaultsAndRefusesTinyOnes) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("rotate_every")));
   EXPECT_THAT(LoadText(kValid, {"audit.retain=-1"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("retain")));
+  EXPECT_THAT(LoadText(kValid, {"audit.checkpoint_every=10ms"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("checkpoint_every")));
+  EXPECT_TRUE(LoadText(kValid, {"audit.checkpoint_every=0"}).ok());
+  EXPECT_TRUE(LoadText(kValid, {"audit.ship=stdout"}).ok());
+  EXPECT_TRUE(LoadText(kValid, {"audit.ship=unix:/run/collector.sock"}).ok());
+  EXPECT_THAT(LoadText(kValid, {"audit.ship=syslog"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("audit.ship")));
 }
 
 // The in-memory store and the software key store are test doubles: a vault that loses every

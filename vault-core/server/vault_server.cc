@@ -59,8 +59,10 @@ absl::StatusOr<std::optional<crypto::CertificateAndKey>> LoadIssuer(const VaultC
 }
 
 audit::FileAuditLogOptions AuditLogOptions(const VaultConfig& config,
-                                           audit::CheckpointSigner* signer) {
+                                           audit::CheckpointSigner* signer,
+                                           audit::LineShipper* shipper) {
   audit::FileAuditLogOptions options;
+  options.shipper = shipper;
   options.signer = config.audit.checkpoint_every > absl::ZeroDuration() ? signer : nullptr;
   options.checkpoint_every = config.audit.checkpoint_every;
   options.replica = config.replica;
@@ -92,9 +94,13 @@ absl::Status VaultServer::OpenBackends() {
   store_ = std::move(opened.store);
   COFFER_ASSIGN_OR_RETURN(cache_, storage::CachedStore::Create(*store_));
   audit_signer_ = std::make_unique<KeyStoreCheckpointSigner>(*keystore_);
-  COFFER_ASSIGN_OR_RETURN(auto audit,
-                          audit::FileAuditLog::Open(config_.audit.path, Clock::Real(),
-                                                    AuditLogOptions(config_, audit_signer_.get())));
+  if (!config_.audit.ship.empty()) {
+    COFFER_ASSIGN_OR_RETURN(audit_shipper_, audit::LineShipper::Start(config_.audit.ship));
+  }
+  COFFER_ASSIGN_OR_RETURN(
+      auto audit, audit::FileAuditLog::Open(
+                      config_.audit.path, Clock::Real(),
+                      AuditLogOptions(config_, audit_signer_.get(), audit_shipper_.get())));
   const audit::FileAuditLog& file_audit = *audit;
   audit_ = std::move(audit);
   COFFER_ASSIGN_OR_RETURN(authority_.tenant_id,

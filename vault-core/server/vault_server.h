@@ -10,6 +10,7 @@
 #include "vault-core/api/rest/token_api.h"
 #include "vault-core/audit/audit_checkpoint.h"
 #include "vault-core/audit/audit_log.h"
+#include "vault-core/audit/line_shipper.h"
 #include "vault-core/envelope/vault_keys.h"
 #include "vault-core/identity/token_signer.h"
 #include "vault-core/identity/token_verifier.h"
@@ -60,6 +61,7 @@ class VaultServer {
   std::unique_ptr<storage::Leadership> leadership_;  // uses store_: destroyed before it
   std::unique_ptr<storage::Store> cache_;  // in front of store_: what the services use
   std::unique_ptr<audit::CheckpointSigner> audit_signer_;  // used by audit_: destroyed after it
+  std::unique_ptr<audit::LineShipper> audit_shipper_;      // likewise
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<AuditAnchorKeeper> anchor_;  // reads audit_: destroyed before it
   std::unique_ptr<envelope::VaultKeys> keys_;
