@@ -43,6 +43,10 @@ class AuditLog {
   // or it cannot be written now (a full disk), so that what the request did would go
   // unrecorded. The record of something done is always taken.
   virtual bool Overloaded() const { return false; }
+
+  // Whether the log can be written now: false while it refuses every request (a full disk, a
+  // failed fsync), which /readyz then reports. Cheap: asked by every readiness probe.
+  virtual bool Writable() const { return true; }
 };
 
 }  // namespace coffer::audit

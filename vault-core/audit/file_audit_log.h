@@ -84,6 +84,7 @@ class FileAuditLog : public AuditLog {
   absl::Status Append(const AuditRecord& record) override;
   void AppendAsync(AuditRecord record, std::function<void(absl::Status)> done) override;
   bool Overloaded() const override;
+  bool Writable() const override { return !refusing_.load(std::memory_order_relaxed); }
 
   // The space that must be free again for a log that ran out of it to take requests again.
   static constexpr off_t kRoomToResume = 256 * 1024;

@@ -16,9 +16,10 @@ bool IsOpsPath(const std::string& path) {
 
 OpsHandler::OpsHandler(storage::Store& store, keystore::KeyStore& keystore,
                        metrics::Registry& metrics, http::Handler& inner, const Clock& clock,
-                       WorkerPool* writers)
+                       WorkerPool* writers, const audit::AuditLog* audit)
     : store_(store),
       keystore_(keystore),
+      audit_(audit),
       metrics_(metrics),
       latency_(metrics.GetHistogram("coffer_http_request_duration_seconds",
                                     "Time from request parsed to response ready.",
@@ -128,9 +129,12 @@ OpsHandler::Readiness OpsHandler::CheckReadiness() {
 http::Response OpsHandler::Ready() {
   // Says which dependency is down, never why.
   const Readiness ready = CheckReadiness();
+  // The audit log's state is an atomic read, not cached: a full disk shows at once.
+  const bool audit = audit_ == nullptr || audit_->Writable();
   nlohmann::json body = {{"storage", ready.storage ? "ok" : "unavailable"},
-                         {"hsm", ready.hsm ? "ok" : "unavailable"}};
-  const bool all = ready.storage && ready.hsm;
+                         {"hsm", ready.hsm ? "ok" : "unavailable"},
+                         {"audit", audit ? "ok" : "unavailable"}};
+  const bool all = ready.storage && ready.hsm && audit;
   body["status"] = all ? "ready" : "not ready";
   return http::Response::Json(all ? 200 : 503, body.dump());
 }

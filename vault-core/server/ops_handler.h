@@ -12,6 +12,7 @@
 #include "lib/base/worker_pool.h"
 #include "lib/http/http.h"
 #include "lib/metrics/metrics.h"
+#include "vault-core/audit/audit_log.h"
 #include "vault-core/keystore/keystore.h"
 #include "vault-core/storage/storage.h"
 
@@ -31,8 +32,11 @@ class OpsHandler : public http::Handler {
  public:
   static constexpr absl::Duration kReadinessLifetime = absl::Seconds(1);
 
+  // `audit` (optional) is reported by /readyz: a log that cannot be written makes the replica
+  // not ready, since it refuses every call.
   OpsHandler(storage::Store& store, keystore::KeyStore& keystore, metrics::Registry& metrics,
-             http::Handler& inner, const Clock& clock, WorkerPool* writers = nullptr);
+             http::Handler& inner, const Clock& clock, WorkerPool* writers = nullptr,
+             const audit::AuditLog* audit = nullptr);
 
   std::optional<http::Response> OnHeaders(const http::Request& head) override;
   void HandleAsync(const http::Request& request,
@@ -54,6 +58,7 @@ class OpsHandler : public http::Handler {
 
   storage::Store& store_;
   keystore::KeyStore& keystore_;
+  const audit::AuditLog* const audit_;
   metrics::Registry& metrics_;
   metrics::Histogram& latency_;
   // Counters by status code, looked up in the registry once each.

@@ -79,6 +79,28 @@ TEST_F(OpsHandlerTest, ReadinessIsCheckedAtMostOnceASecondAndFollowsStorage) {
 
 // A check that hangs (a stuck store or HSM) is answered from the last check for a while, then
 // as not ready: a probe must not keep seeing a replica ready that cannot answer.
+// An audit log that cannot be written refuses every call: the replica says it is not ready, at
+// once and without waiting out the cached check.
+TEST_F(OpsHandlerTest, AnAuditLogThatCannotBeWrittenIsNotReady) {
+  class Log : public audit::AuditLog {
+   public:
+    absl::Status Append(const audit::AuditRecord&) override { return absl::OkStatus(); }
+    bool Writable() const override { return writable; }
+    bool writable = true;
+  } log;
+  OpsHandler handler(store_, *keystore_, metrics_, inner_, clock_, nullptr, &log);
+  http::Request request;
+  request.method = "GET";
+  request.path = "/readyz";
+  EXPECT_EQ(handler.Handle(request).status, 200);
+  log.writable = false;
+  http::Response down = handler.Handle(request);
+  EXPECT_EQ(down.status, 503);
+  EXPECT_THAT(down.body, HasSubstr(R"("audit":"unavailable")"));
+  log.writable = true;
+  EXPECT_EQ(handler.Handle(request).status, 200);
+}
+
 TEST_F(OpsHandlerTest, ACheckThatHangsEndsInNotReady) {
   EXPECT_EQ(Get("/readyz").status, 200);
   absl::Notification release;

@@ -166,7 +166,7 @@ absl::Status VaultServer::BuildServices() {
   // in batches, while the I/O threads go on reading.
   writers_ = std::make_unique<WorkerPool>(64);
   handler_ = std::make_unique<OpsHandler>(*store_, *keystore_, metrics_, *data_plane_,
-                                          Clock::Real(), writers_.get());
+                                          Clock::Real(), writers_.get(), audit_.get());
   return absl::OkStatus();
 }
 
