@@ -17,6 +17,10 @@ if(COFFER_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
                       -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    # Third-party code the checks cannot judge, each entry explained in the file.
+    add_compile_options(-fsanitize-ignorelist=${CMAKE_SOURCE_DIR}/scripts/ubsan-ignorelist.txt)
+  endif()
 endif()
 if(COFFER_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")

@@ -179,8 +179,12 @@ std::optional<std::int64_t> RotatedSeq(std::string_view name, std::string_view l
 // of the log once the log was renamed aside, and stale otherwise.
 absl::Status FinishInterruptedRotation(const std::string& path) {
   const std::string next = path + ".new";
+  ScopedFd fd(open(next.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return absl::OkStatus();
+  // The writer rotating holds `next` locked: a live rotation, not ours to touch (this process
+  // will find the log itself locked).
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return absl::OkStatus();
   struct stat st;
-  if (stat(next.c_str(), &st) != 0) return absl::OkStatus();
   if (stat(path.c_str(), &st) == 0) {
     unlink(next.c_str());
     return absl::OkStatus();

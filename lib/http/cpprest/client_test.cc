@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -78,9 +79,10 @@ TEST_F(ClientTest, ClosedPortIsUnavailable) {
 }
 
 TEST_F(ClientTest, SlowServerGivesDeadlineExceeded) {
-  std::atomic<bool> release{false};
-  handler_.handle = [&](const Request&) {
-    PollUntil([&] { return release.load(); });
+  // Shared: the handler may still be polling it after the test body returns.
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  handler_.handle = [release](const Request&) {
+    PollUntil([&] { return release->load(); });
     return Response::Text(200, "late");
   };
   StartTlsServer(pki_);
@@ -88,7 +90,7 @@ TEST_F(ClientTest, SlowServerGivesDeadlineExceeded) {
   options.timeout = absl::Milliseconds(300);
   COFFER_ASSERT_OK_AND_ASSIGN(auto client, cpprest::NewClient(options));
   EXPECT_THAT(client->Send(ClientRequest()), StatusIs(absl::StatusCode::kDeadlineExceeded));
-  release = true;
+  *release = true;
 }
 
 class NeverEndingStream : public ClientTest {
