@@ -51,21 +51,6 @@ absl::StatusOr<std::optional<std::string>> HashOfLine(const std::string& path, s
   }
 }
 
-// The log's first line, if it parses.
-std::optional<ParsedAuditLine> FirstLine(const std::string& path) {
-  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return std::nullopt;
-  std::string head(64 * 1024, '\0');
-  const ssize_t n = pread(fd.get(), head.data(), head.size(), 0);
-  if (n <= 0) return std::nullopt;
-  head.resize(static_cast<std::size_t>(n));
-  const std::size_t newline = head.find('\n');
-  if (newline == std::string::npos) return std::nullopt;
-  absl::StatusOr<ParsedAuditLine> parsed = ParseAuditLine(std::string_view(head).substr(0, newline));
-  if (!parsed.ok()) return std::nullopt;
-  return *std::move(parsed);
-}
-
 // HashOfLine, following the chain back through the files it was rotated from (each log that
 // continues one starts with a marker naming it, docs/audit-log.md, "Rotation"): the anchor may
 // name a line written just before a rotation. nullopt when no file of the chain has it.
@@ -78,7 +63,8 @@ absl::StatusOr<std::optional<std::string>> HashOfLineInChain(const std::string& 
     if (access(file.c_str(), F_OK) != 0) return std::nullopt;  // a rotated file removed
     absl::StatusOr<std::optional<std::string>> hash = HashOfLine(file, seq);
     if (!hash.ok() || hash->has_value()) return hash;
-    std::optional<ParsedAuditLine> first = FirstLine(file);
+    ScopedFd fd(open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    std::optional<ParsedAuditLine> first = FirstAuditLine(fd.get());
     if (!first || !IsRotationMarker(*first) || first->seq <= seq) return std::nullopt;
     const std::string& previous = first->record.object;
     if (previous.empty() || previous.find('/') != std::string::npos || previous == "..") {
@@ -90,6 +76,19 @@ absl::StatusOr<std::optional<std::string>> HashOfLineInChain(const std::string& 
 }
 
 }  // namespace
+
+std::optional<ParsedAuditLine> FirstAuditLine(int fd) {
+  if (fd < 0) return std::nullopt;
+  std::string head(64 * 1024, '\0');
+  const ssize_t n = pread(fd, head.data(), head.size(), 0);
+  if (n <= 0) return std::nullopt;
+  head.resize(static_cast<std::size_t>(n));
+  const std::size_t newline = head.find('\n');
+  if (newline == std::string::npos) return std::nullopt;
+  absl::StatusOr<ParsedAuditLine> parsed = ParseAuditLine(std::string_view(head).substr(0, newline));
+  if (!parsed.ok()) return std::nullopt;
+  return *std::move(parsed);
+}
 
 std::string FormatAnchor(const AuditPosition& position) {
   return absl::StrCat(position.seq, " ", position.hash);

@@ -2,11 +2,13 @@
 #define COFFER_VAULT_CORE_AUDIT_AUDIT_ANCHOR_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "vault-core/audit/audit_line.h"
 
 namespace coffer::audit {
 
@@ -20,6 +22,10 @@ struct AuditPosition {
     return seq == other.seq && hash == other.hash;
   }
 };
+
+// The first line of the log open as `fd` (read from offset 0), if it is within 64 KiB and
+// parses: where a rotated log's chain starts (its marker), and when the log began.
+std::optional<ParsedAuditLine> FirstAuditLine(int fd);
 
 // The anchor: a position of the log kept outside its directory (in the store), written a
 // little after the lines it names are durable (docs/audit-log.md, "The anchor"). "SEQ HASH".

@@ -128,20 +128,6 @@ absl::StatusOr<Tail> Replay(int fd, const std::string& path, std::int64_t* size,
   return tail;
 }
 
-// The time of the log's first line, from which rotate_every counts; nullopt for an empty log or
-// one whose first line cannot be read (the log's open time is used then).
-std::optional<absl::Time> FirstLineTime(int fd) {
-  std::string head(4096, '\0');
-  const ssize_t n = pread(fd, head.data(), head.size(), 0);
-  if (n <= 0) return std::nullopt;
-  head.resize(static_cast<std::size_t>(n));
-  const std::size_t newline = head.find('\n');
-  if (newline == std::string::npos) return std::nullopt;
-  absl::StatusOr<ParsedAuditLine> first = ParseAuditLine(std::string_view(head).substr(0, newline));
-  if (!first.ok()) return std::nullopt;
-  return first->record.time;
-}
-
 std::string DirectoryOf(const std::string& path) {
   const std::size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -272,11 +258,12 @@ absl::StatusOr<std::unique_ptr<FileAuditLog>> FileAuditLog::Open(
                             AuditJournal::Create(journal_path, kJournalBytes, st.st_ino,
                                                  {size, tail.next_seq, tail.prev_hash}));
   }
-  std::optional<absl::Time> started = FirstLineTime(fd.get());
+  // rotate_every counts from the log's first line (from now for an empty log).
+  std::optional<ParsedAuditLine> first = FirstAuditLine(fd.get());
   std::unique_ptr<FileAuditLog> log(new FileAuditLog(path, options, fd.release(),
                                                      std::move(journal_writer), clock,
                                                      tail.next_seq, std::move(tail.prev_hash), size));
-  if (started) log->file_started_ = *started;
+  if (first) log->file_started_ = first->record.time;
   log->writer_ = std::thread([raw = log.get()] {
     pthread_setname_np(pthread_self(), "coffer-audit");  // for top -H and perf
     raw->WriterLoop();
