@@ -66,11 +66,7 @@ absl::StatusOr<std::optional<std::string>> HashOfLineInChain(const std::string& 
     ScopedFd fd(open(file.c_str(), O_RDONLY | O_CLOEXEC));
     std::optional<ParsedAuditLine> first = FirstAuditLine(fd.get());
     if (!first || !IsRotationMarker(*first) || first->seq <= seq) return std::nullopt;
-    const std::string& previous = first->record.object;
-    if (previous.empty() || previous.find('/') != std::string::npos || previous == "..") {
-      return std::nullopt;
-    }
-    file = dir + previous;
+    file = dir + first->record.object;
   }
   return std::nullopt;
 }

@@ -213,9 +213,24 @@ std::string LineHash(std::string_view bytes) {
   return absl::BytesToHexString(crypto::Sha256(bytes));
 }
 
+namespace {
+
+// A marker names a file beside the log: a bare name of the characters Coffer gives them, so
+// that it can be printed and opened as it is, whoever wrote the log.
+bool IsBareFileName(std::string_view name) {
+  if (name.empty() || name.size() > 255 || name == "." || name == "..") return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '-' || c == '_';
+  });
+}
+
+}  // namespace
+
 bool IsRotationMarker(const ParsedAuditLine& line) {
   return line.record.principal == kAuditPrincipal &&
-         line.record.operation == kRotationOperation && line.seq > 1;
+         line.record.operation == kRotationOperation && line.seq > 1 &&
+         IsBareFileName(line.record.object);
 }
 
 }  // namespace coffer::audit

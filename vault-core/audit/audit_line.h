@@ -61,7 +61,8 @@ struct ParsedAuditLine {
 // not a valid name. The message never quotes the line.
 absl::StatusOr<ParsedAuditLine> ParseAuditLine(std::string_view line);
 
-// Whether `line` is the first line of a log that continues a rotated one.
+// Whether `line` is the first line of a log that continues a rotated one: the marker, naming
+// the rotated file by a bare name (no directory, nothing but letters, digits, ".-_").
 bool IsRotationMarker(const ParsedAuditLine& line);
 
 // Lowercase hex SHA-256 of `bytes`: the "prev" that the next line carries.

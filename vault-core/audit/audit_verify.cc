@@ -31,16 +31,6 @@ struct Line {
   std::optional<std::string> checkpoint_problem;  // only when keys were given
 };
 
-// A rotation marker names a file beside the log: a bare name of the characters Coffer gives
-// them, so that it can be printed and opened as it is, whoever wrote the file.
-bool IsBareFileName(std::string_view name) {
-  if (name.empty() || name.size() > 255 || name == "." || name == "..") return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-' || c == '_';
-  });
-}
-
 struct Problem {
   std::size_t index;  // 0-based; reported 1-based
   std::string what;
@@ -241,7 +231,7 @@ Line ParseOne(std::string_view bytes, const CheckpointKeys* keys) {
   line.replica = std::move(parsed->replica);
   line.prev = std::move(parsed->prev);
   line.time = parsed->record.time;
-  if (IsRotationMarker(*parsed) && IsBareFileName(parsed->record.object)) {
+  if (IsRotationMarker(*parsed)) {
     line.continues = parsed->record.object;
   }
   return line;
