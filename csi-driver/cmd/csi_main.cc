@@ -15,6 +15,7 @@
 #include "lib/base/logging.h"
 #include "lib/base/stop_signals.h"
 #include "lib/base/version.h"
+#include "lib/base/zero_on_free.h"
 #include "lib/grpcutil/grpc_server.h"
 #include "lib/http/beast/server.h"
 #include "lib/http/cpprest/client.h"
@@ -36,6 +37,7 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!coffer::ZeroOpenSslMemoryOnFree()) return Fail("OpenSSL allocated memory before main()");
   if (coffer::PrintVersionIfAsked(argc, argv, "coffer-csi")) return 0;
   using namespace coffer;  // NOLINT: main only
   absl::StatusOr<coffer::csi::CsiFlags> flags =

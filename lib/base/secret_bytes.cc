@@ -12,6 +12,12 @@ void ZeroMemory(void* p, std::size_t n) {
   if (p != nullptr && n > 0) explicit_bzero(p, n);
 }
 
+// Not inlined, so that its array lies below the caller's frame.
+__attribute__((noinline)) void ZeroUnusedStack() {
+  char below[32 * 1024];
+  explicit_bzero(below, sizeof(below));
+}
+
 }  // namespace internal
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

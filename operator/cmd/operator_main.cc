@@ -15,6 +15,7 @@
 #include "lib/base/status.h"
 #include "lib/base/stop_signals.h"
 #include "lib/base/version.h"
+#include "lib/base/zero_on_free.h"
 #include "lib/http/beast/server.h"
 #include "lib/http/cpprest/client.h"
 #include "lib/kube/http_kube_client.h"
@@ -56,6 +57,7 @@ absl::StatusOr<std::string> WritePrivateFile(const std::string& name, const std:
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!coffer::ZeroOpenSslMemoryOnFree()) return Fail("OpenSSL allocated memory before main()");
   if (coffer::PrintVersionIfAsked(argc, argv, "coffer-operator")) return 0;
   using namespace coffer;  // NOLINT: main only
   absl::StatusOr<op::OperatorFlags> flags =

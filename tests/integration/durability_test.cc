@@ -28,23 +28,7 @@ constexpr char kHost[] = "durable.vault.coffer.test";
 
 class DurabilityTest : public testing::VaultHarnessTest {
  protected:
-  // A vault, and a principal that may do everything with secrets in it.
-  vaultclient::DataPlaneCredentials Bootstrap() {
-    std::unique_ptr<vaultclient::AdminClient> admin = ConnectAdmin();
-    if (admin == nullptr) return {};
-    admin::v1::CreateVaultRequest vault;
-    vault.set_name("durable");
-    vault.add_hostnames(kHost);
-    EXPECT_THAT(admin->CreateVault(vault), testing::IsOk());
-    std::string object_id;
-    vaultclient::DataPlaneCredentials credentials = NewPrincipal(*admin, "writer", &object_id);
-    admin::v1::SetAccessPolicyRequest policy;
-    policy.set_vault("durable");
-    policy.mutable_policy()->set_object_id(object_id);
-    policy.mutable_policy()->add_secrets("all");
-    EXPECT_THAT(admin->SetAccessPolicy(policy), testing::IsOk());
-    return credentials;
-  }
+  vaultclient::DataPlaneCredentials Bootstrap() { return NewSecretsVault("durable", kHost); }
 };
 
 TEST_F(DurabilityTest, EveryAcknowledgedVersionSurvivesSigkill) {
@@ -65,14 +49,17 @@ TEST_F(DurabilityTest, EveryAcknowledgedVersionSurvivesSigkill) {
       acknowledged[secret->version] = value;
     }
   });
-  ASSERT_TRUE(PollUntil([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return acknowledged.size() >= 40;
-  }));
+  const bool written = PollUntil(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return acknowledged.size() >= 40;
+      },
+      std::chrono::minutes(3));
   kill(vault->pid(), SIGKILL);  // mid-stream: the writer has a request in flight
   vault->Wait(std::chrono::seconds(10));
   stop = true;
   writer.join();
+  ASSERT_TRUE(written);
 
   auto restarted = StartReadyVault();
   auto reader = DataPlane(kHost, credentials);
@@ -135,11 +122,13 @@ TEST_F(DurabilityTest, GroupCommittedWritesSurviveSigkillWhole) {
       }
     });
   }
-  ASSERT_TRUE(PollUntil([&] { return total.load() >= 300; }));
+  // Generous: twelve sign-ins (scrypt) come first, and a sanitizer build is slow.
+  const bool written = PollUntil([&] { return total.load() >= 300; }, std::chrono::minutes(3));
   kill(vault->pid(), SIGKILL);
   vault->Wait(std::chrono::seconds(10));
   stop = true;
   for (auto& t : writers) t.join();
+  ASSERT_TRUE(written) << total.load() << " writes acknowledged";
 
   auto restarted = StartReadyVault();
   auto reader = DataPlane(kHost, credentials);

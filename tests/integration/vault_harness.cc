@@ -82,6 +82,24 @@ vaultclient::DataPlaneCredentials VaultHarnessTest::NewPrincipal(vaultclient::Ad
           installation->authority_url(), SecretBytes()};
 }
 
+vaultclient::DataPlaneCredentials VaultHarnessTest::NewSecretsVault(const std::string& name,
+                                                                    const std::string& host) {
+  std::unique_ptr<vaultclient::AdminClient> admin = ConnectAdmin();
+  if (admin == nullptr) return {};
+  admin::v1::CreateVaultRequest vault;
+  vault.set_name(name);
+  vault.add_hostnames(host);
+  EXPECT_THAT(admin->CreateVault(vault), IsOk());
+  std::string object_id;
+  vaultclient::DataPlaneCredentials credentials = NewPrincipal(*admin, "writer", &object_id);
+  admin::v1::SetAccessPolicyRequest policy;
+  policy.set_vault(name);
+  policy.mutable_policy()->set_object_id(object_id);
+  policy.mutable_policy()->add_secrets("all");
+  EXPECT_THAT(admin->SetAccessPolicy(policy), IsOk());
+  return credentials;
+}
+
 std::unique_ptr<vaultclient::DataPlaneClient> VaultHarnessTest::DataPlane(
     const std::string& vault_host, const vaultclient::DataPlaneCredentials& credentials) {
   vaultclient::DataPlaneOptions options;

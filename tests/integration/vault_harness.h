@@ -43,6 +43,9 @@ class VaultHarnessTest : public ::testing::Test {
   vaultclient::DataPlaneCredentials NewPrincipal(vaultclient::AdminClient& admin,
                                                  const std::string& display_name,
                                                  std::string* object_id = nullptr);
+  // A new vault `name` at `host`, and a principal that may do everything with secrets in it.
+  vaultclient::DataPlaneCredentials NewSecretsVault(const std::string& name,
+                                                    const std::string& host);
   // A data-plane client of https://<vault_host>:<port>, dialled at 127.0.0.1, trusting the
   // test CA. Null (and a test failure) on error.
   std::unique_ptr<vaultclient::DataPlaneClient> DataPlane(

@@ -1,15 +1,21 @@
 // coffer-vault as an operator runs it: a real process with a SoftHSM2 token, a SQLite file and
 // TLS, driven over HTTPS and stopped with signals.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <random>
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -148,6 +154,84 @@ TEST_F(VaultProcessTest, OversizedBodyGetsAzureShaped413) {
   ASSERT_THAT(response, testing::IsOk());
   EXPECT_EQ(response->status, 413);
   EXPECT_EQ(nlohmann::json::parse(response->body)["error"]["code"], "RequestEntityTooLarge");
+}
+
+// Where any of `pieces` is in the memory of process `pid` ("" if nowhere): the mapping's line
+// of /proc/PID/maps. Reads what an attacker with a core dump or ptrace would read. Mappings
+// over 1 GiB are address-space reservations, not data (AddressSanitizer's), and are skipped.
+std::string WhereInMemory(pid_t pid, const std::vector<std::string>& pieces) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::ifstream maps(proc + "/maps");
+  int mem = open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+  if (mem < 0) return "cannot read " + proc + "/mem: " + std::strerror(errno);
+  std::size_t longest = 0;
+  for (const std::string& piece : pieces) longest = std::max(longest, piece.size());
+  std::string found;
+  std::string chunk(1 << 20, '\0');
+  for (std::string line; found.empty() && std::getline(maps, line);) {
+    std::uint64_t start = 0, end = 0;
+    char perms[5] = {};
+    if (std::sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %4s", &start, &end, perms) != 3 ||
+        perms[0] != 'r' || end - start > (std::uint64_t{1} << 30)) {
+      continue;
+    }
+    std::string tail;  // the end of the previous chunk, for a piece across two chunks
+    for (std::uint64_t at = start; at < end && found.empty(); at += chunk.size()) {
+      const ssize_t n = pread(mem, chunk.data(), std::min<std::uint64_t>(chunk.size(), end - at),
+                              static_cast<off_t>(at));
+      if (n <= 0) break;  // a guard or device page
+      const std::string window = tail + chunk.substr(0, n);
+      for (const std::string& piece : pieces) {
+        const std::size_t pos = window.find(piece);
+        if (pos == std::string::npos) continue;
+        found = absl::StrCat(line, " at +0x", absl::Hex(at - tail.size() + pos - start));
+        break;
+      }
+      tail = window.substr(window.size() - std::min(window.size(), longest - 1));
+    }
+  }
+  close(mem);
+  return found;
+}
+
+// A memory dump of the vault (a core file, a swap page, a debugger) finds no part of a secret
+// value that was set and read over HTTPS once its requests are done: every heap block is
+// zeroed when freed (lib/base/zero_on_free.h), OpenSSL's record buffers included, and what
+// owns a value wipes it. Runs as root in CI (reading another process's memory needs ptrace
+// rights).
+TEST_F(VaultProcessTest, ASecretValueLeavesNoCopyInTheVaultsMemoryOnceItsRequestsAreDone) {
+  auto vault = StartReadyVault();
+  vaultclient::DataPlaneCredentials credentials =
+      NewSecretsVault("scrubbed", "scrubbed.vault.coffer.test");
+  // Values of random hex digits, each looked for once its requests are done: a short one
+  // (what its requests left on the I/O thread's stack), then one of 24 KiB, large enough that
+  // the buffers which held it while it was parsed, sealed and answered are not all reused at
+  // once (what they left on the heap).
+  std::random_device random;
+  for (const std::size_t size : {64, 24 * 1024}) {
+    std::string value;
+    while (value.size() < size) absl::StrAppend(&value, absl::Hex(random(), absl::kZeroPad8));
+    // Sixteen-digit pieces (64 random bits each) from all along it: a freed block whose first
+    // bytes an allocator reused for its own bookkeeping still shows the rest.
+    std::vector<std::string> pieces;
+    for (std::size_t at = 0; at < size; at += std::min<std::size_t>(size / 4, 1024)) {
+      pieces.push_back(value.substr(at, 16));
+    }
+    {
+      auto client = DataPlane("scrubbed.vault.coffer.test", credentials);
+      ASSERT_NE(client, nullptr);
+      const std::string name = "scrubbed-" + std::to_string(size);
+      COFFER_ASSERT_OK(client->SetSecret(name, SecretBytes(value)));
+      COFFER_ASSERT_OK_AND_ASSIGN(auto read, client->GetSecret(name));
+      ASSERT_EQ(read.value.reveal(), value);
+    }  // its connections close; the vault frees theirs when it sees them go
+    // The scan itself must see the value where it is: here, in this process.
+    ASSERT_THAT(WhereInMemory(getpid(), pieces), Not(::testing::IsEmpty()));
+    std::string where;
+    EXPECT_TRUE(PollUntil([&] { return (where = WhereInMemory(vault->pid(), pieces)).empty(); }))
+        << "a value of " << size << " bytes is still in the vault's memory, in " << where;
+  }
+  EXPECT_EQ(vault->Stop(SIGTERM), 0) << vault->Log();
 }
 
 TEST_F(VaultProcessTest, RestartReusesTheSameHsmKeysAndDatabase) {

@@ -8,6 +8,7 @@
 #include "lib/base/logging.h"
 #include "lib/base/stop_signals.h"
 #include "lib/base/version.h"
+#include "lib/base/zero_on_free.h"
 #include "vault-core/server/config.h"
 #include "vault-core/server/vault_server.h"
 
@@ -32,6 +33,7 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!coffer::ZeroOpenSslMemoryOnFree()) return Fail("OpenSSL allocated memory before main()");
   if (coffer::PrintVersionIfAsked(argc, argv, "coffer-vault")) return 0;
   std::string config_path;
   std::vector<std::string> overrides;

@@ -360,6 +360,7 @@ class ConnectionImpl final : public Connection {
     SetTimeout(options_.read_timeout);
     net::async_write(stream_, net::buffer(*bytes), [self = Self(), bytes](error_code ec, size_t) {
       Scrub(*bytes);
+      internal::ZeroUnusedStack();  // what this exchange left on the stack (a value, measured)
       if (ec) return self->Close();
       self->ScrubReadBuffer();
       self->AfterResponse();
