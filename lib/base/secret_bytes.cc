@@ -14,7 +14,7 @@ void ZeroMemory(void* p, std::size_t n) {
 
 // Not inlined, so that its array lies below the caller's frame.
 __attribute__((noinline)) void ZeroUnusedStack() {
-  char below[32 * 1024];
+  char below[16 * 1024];
   explicit_bzero(below, sizeof(below));
 }
 

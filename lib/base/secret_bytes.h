@@ -30,7 +30,7 @@ struct ZeroingAllocator {
   }
 };
 void ZeroMemory(void* p, std::size_t n);
-// Zeroes the 32 KiB of this thread's stack below the caller's frame: what the calls it made
+// Zeroes the 16 KiB of this thread's stack below the caller's frame: what the calls it made
 // left there (a cipher's or a parser's stack buffers) is gone once their work is done. For
 // the I/O threads, after each response.
 void ZeroUnusedStack();
