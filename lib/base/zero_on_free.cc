@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <new>
 
@@ -24,13 +25,15 @@ void ZeroAndFree(void* p) {
   if (p != nullptr) ZeroAndFree(p, malloc_usable_size(p));
 }
 
+// `alignment` 0: malloc's own. Any other is honoured exactly (malloc aligns a small block to
+// less than 16 under tcmalloc); posix_memalign wants at least a pointer's.
 void* AllocateOrThrow(std::size_t n, std::size_t alignment = 0) {
   if (n == 0) n = 1;
   for (;;) {
     void* p = nullptr;
-    if (alignment <= alignof(std::max_align_t)) {
+    if (alignment == 0) {
       p = malloc(n);
-    } else if (posix_memalign(&p, alignment, n) != 0) {
+    } else if (posix_memalign(&p, std::max(alignment, sizeof(void*)), n) != 0) {
       p = nullptr;
     }
     if (p != nullptr) return p;

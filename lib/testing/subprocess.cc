@@ -98,8 +98,22 @@ int Subprocess::Stop(int signal, std::chrono::milliseconds timeout) {
 
 std::string Subprocess::Log() const { return ReadFileOrDie(log_path_); }
 
+// A deadline in a test says "this happens", not how fast: a sanitized build (scripts/sanitize)
+// runs several times slower, its scrypt hashes and its process starts most of all.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kSlowdown = 4;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr int kSlowdown = 4;
+#else
+constexpr int kSlowdown = 1;
+#endif
+#else
+constexpr int kSlowdown = 1;
+#endif
+
 bool PollUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = std::chrono::steady_clock::now() + timeout * kSlowdown;
   while (std::chrono::steady_clock::now() < deadline) {
     if (condition()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -291,9 +291,9 @@ class HaTest : public ::testing::Test {
 
 TEST_F(HaTest, WritesGoOnThroughAnEtcdLeaderKillAndNothingAcknowledgedIsLost) {
   ASSERT_NO_FATAL_FAILURE(StartAll());
-  Writer writer;
   Clock::time_point back;
   std::atomic<bool> measuring{false};
+  Writer writer;  // after what its thread uses: its destructor joins the thread
   StartWriter(writer, {0, 1, 2}, "through-etcd-failover", &back, &measuring);
   ASSERT_TRUE(PollUntil([&] { return writer.count() >= 30; }));
 
