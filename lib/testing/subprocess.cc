@@ -100,14 +100,8 @@ std::string Subprocess::Log() const { return ReadFileOrDie(log_path_); }
 
 // A deadline in a test says "this happens", not how fast: a sanitized build (scripts/sanitize)
 // runs several times slower, its scrypt hashes and its process starts most of all.
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef COFFER_SANITIZED_BUILD
 constexpr int kSlowdown = 4;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int kSlowdown = 4;
-#else
-constexpr int kSlowdown = 1;
-#endif
 #else
 constexpr int kSlowdown = 1;
 #endif

@@ -48,8 +48,8 @@ class Subprocess {
   bool exited_ = false;
 };
 
-// Polls `condition` every 20 ms until it holds or the deadline passes (four times later in an
-// AddressSanitizer build, which runs several times slower).
+// Polls `condition` every 20 ms until it holds or the deadline passes (four times later in a
+// sanitized build, which runs several times slower).
 bool PollUntil(const std::function<bool()>& condition,
                std::chrono::milliseconds timeout = std::chrono::seconds(20));
 

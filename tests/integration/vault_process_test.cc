@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "lib/base/scoped_fd.h"
 #include "lib/http/client.h"
 #include "lib/testing/softhsm_token.h"
 #include "lib/testing/status_matchers.h"
@@ -162,8 +163,8 @@ TEST_F(VaultProcessTest, OversizedBodyGetsAzureShaped413) {
 std::string WhereInMemory(pid_t pid, const std::vector<std::string>& pieces) {
   const std::string proc = "/proc/" + std::to_string(pid);
   std::ifstream maps(proc + "/maps");
-  int mem = open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
-  if (mem < 0) return "cannot read " + proc + "/mem: " + std::strerror(errno);
+  ScopedFd mem(open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
+  if (mem.get() < 0) return "cannot read " + proc + "/mem: " + std::strerror(errno);
   std::size_t longest = 0;
   for (const std::string& piece : pieces) longest = std::max(longest, piece.size());
   std::string found;
@@ -177,7 +178,8 @@ std::string WhereInMemory(pid_t pid, const std::vector<std::string>& pieces) {
     }
     std::string tail;  // the end of the previous chunk, for a piece across two chunks
     for (std::uint64_t at = start; at < end && found.empty();) {
-      const ssize_t n = pread(mem, chunk.data(), std::min<std::uint64_t>(chunk.size(), end - at),
+      const ssize_t n = pread(mem.get(), chunk.data(),
+                              std::min<std::uint64_t>(chunk.size(), end - at),
                               static_cast<off_t>(at));
       if (n <= 0) break;  // a guard or device page
       const std::string window = tail + chunk.substr(0, n);
@@ -191,14 +193,13 @@ std::string WhereInMemory(pid_t pid, const std::vector<std::string>& pieces) {
       at += n;  // a short read goes on from where it stopped
     }
   }
-  close(mem);
   return found;
 }
 
 // A memory dump of the vault (a core file, a swap page, a debugger) finds no part of a secret
-// value that was set and read over HTTPS once its requests are done: every heap block is
-// zeroed when freed (lib/base/zero_on_free.h), OpenSSL's record buffers included, and what
-// owns a value wipes it. Runs as root in CI (reading another process's memory needs ptrace
+// value that was set and read over HTTPS once its requests are done: what C++ code and OpenSSL
+// free is zeroed (lib/base/zero_on_free.h), so is the I/O thread's dead stack, and what owns a
+// value wipes it. Runs as root in CI (reading another process's memory needs ptrace
 // rights).
 TEST_F(VaultProcessTest, ASecretValueLeavesNoCopyInTheVaultsMemoryOnceItsRequestsAreDone) {
   auto vault = StartReadyVault();
