@@ -314,6 +314,20 @@ TEST_F(ServerTest, PipelinedRequestsInOneSegmentAreAllAnsweredOverTls) {
   EXPECT_NE(out.find("HTTP/1.1 200", first + 1), std::string::npos) << out;
 }
 
+// A body of many TLS records (and many reads from the socket) arrives whole, its answer of as
+// many records goes back whole, and the server goes on serving.
+TEST_F(ServerTest, LargeBodyArrivesWholeOverTls) {
+  handler_.handle = [](const Request& request) { return Response::Text(200, request.body); };
+  Start();
+  std::string body;
+  for (int i = 0; body.size() < 300 * 1024; ++i) body += std::to_string(i) + ",";
+  COFFER_ASSERT_OK_AND_ASSIGN(auto put, Send("PUT", "/big", body));
+  EXPECT_EQ(put.status, 200);
+  EXPECT_TRUE(put.body == body) << put.body.size() << " bytes back of " << body.size();
+  COFFER_ASSERT_OK_AND_ASSIGN(auto again, Send("PUT", "/big", "small"));
+  EXPECT_EQ(again.body, "small");
+}
+
 TEST_F(ServerTest, QueryAndPathArrivePercentDecoded) {
   Request seen;
   handler_.handle = [&](const Request& request) {
