@@ -6,7 +6,6 @@
 #include <atomic>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
@@ -37,20 +36,20 @@ TEST_F(DurabilityTest, EveryAcknowledgedVersionSurvivesSigkill) {
   auto client = DataPlane(kHost, credentials);
   ASSERT_NE(client, nullptr);
 
-  std::mutex mu;
-  std::map<std::string, std::string> acknowledged;  // version -> value
+  absl::Mutex mu;
+  std::map<std::string, std::string> acknowledged;  // version -> value, under mu
   std::atomic<bool> stop{false};
   std::thread writer([&] {
     for (int i = 0; !stop.load(); ++i) {
       std::string value = "value-" + std::to_string(i);
       auto secret = client->SetSecret("stream", SecretBytes(value));
       if (!secret.ok()) return;  // the server is gone
-      std::lock_guard<std::mutex> lock(mu);
+      absl::MutexLock lock(&mu);
       acknowledged[secret->version] = value;
     }
   });
   const bool written = PollUntil([&] {
-    std::lock_guard<std::mutex> lock(mu);
+    absl::MutexLock lock(&mu);
     return acknowledged.size() >= 40;
   });
   kill(vault->pid(), SIGKILL);  // mid-stream: the writer has a request in flight
@@ -65,7 +64,7 @@ TEST_F(DurabilityTest, EveryAcknowledgedVersionSurvivesSigkill) {
   COFFER_ASSERT_OK_AND_ASSIGN(auto versions, reader->ListVersions("stream"));
   std::set<std::string> stored;
   for (const auto& v : versions) stored.insert(v.version);
-  std::lock_guard<std::mutex> lock(mu);
+  absl::MutexLock lock(&mu);
   for (const auto& [version, value] : acknowledged) {
     ASSERT_EQ(stored.count(version), 1u) << "acknowledged version lost: " << version;
     COFFER_ASSERT_OK_AND_ASSIGN(auto secret, reader->GetSecret("stream", version));
