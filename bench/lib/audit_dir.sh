@@ -1,0 +1,13 @@
+# Sourced by bench/run-http and bench/run-keys once `work` exists: sets `audit_dir`, where the
+# vault writes its audit log (the run's scratch directory, on the disk under test).
+#
+# AUDIT_DIR=DIR moves it to a fresh directory under DIR: with DIR on tmpfs (/dev/shm), the same
+# run shows what the durable audit flush costs. A diagnosis, never a result: a log in RAM is not
+# durable, so such a run does not count against any target in bench/README.md.
+# shellcheck shell=bash
+audit_dir=${work:?bench/lib/audit_dir.sh: set work first}
+if [[ -n "${AUDIT_DIR:-}" ]]; then
+  audit_dir=$(mktemp -d "$AUDIT_DIR/coffer-bench-audit.XXXXXX")
+  echo "AUDIT_DIR: audit log in $audit_dir ($(stat -f -c %T "$audit_dir")): a diagnosis run," \
+    "not a measurement against the targets" >&2
+fi
